@@ -1,0 +1,373 @@
+package dev.tern.auth;
+
+import dev.tern.io.Durable;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The users of this server: the file {@code <data_dir>/users}, one line {@code address:phc-hash} per user,
+ * addresses lower-cased, {@code #} comments and blank lines allowed.
+ *
+ * <p>Reads are served from memory; the file is re-read only when its size, modification time or identity
+ * changed, so {@link #exists} is cheap enough for every RCPT while {@code tern user} edits the file from
+ * another process. Writes are read-modify-write under an exclusive lock on {@code <data_dir>/users.lock}
+ * and replace the file atomically through {@link Durable}. Lines this class does not understand are logged,
+ * ignored for lookups, and kept as they are when the file is rewritten.
+ */
+public final class UserStore {
+    private static final Logger log = LoggerFactory.getLogger(UserStore.class);
+
+    private static final String HEADER = """
+            # Tern users: one "address:argon2id-hash" per line. Edit with "tern user add|passwd|delete|list".
+            """;
+
+    /**
+     * One lock per lock file for this JVM. A {@link FileLock} is held by the whole process, and a second
+     * {@code lock()} on the same file from another thread throws instead of waiting, so threads (and
+     * several UserStore instances on one file) first queue here, then take the file lock against other
+     * processes.
+     */
+    private static final Map<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
+
+    private final Path file;
+    private final Path lockFile;
+
+    /** Guards the fields below; never held while hashing or while waiting for the file lock. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** address → hash of the well-formed lines as last read. */
+    private Map<String, String> users = Map.of();
+    /** What the file looked like when {@link #users} was read; null before the first read. */
+    private Stamp stamp;
+
+    public UserStore(Path file) {
+        this.file = file.toAbsolutePath().normalize();
+        this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
+    }
+
+    /** The users file. */
+    public Path file() {
+        return file;
+    }
+
+    /** True when {@code address} (any case) is a user here. */
+    public boolean exists(String address) {
+        return current().containsKey(normalize(address));
+    }
+
+    /**
+     * True when {@code address} is a user and {@code password} is theirs. For an unknown user the same
+     * hashing work is done against a dummy hash, so the time taken does not tell whether the user exists.
+     */
+    public boolean verify(String address, char[] password) {
+        String hash = address == null ? null : current().get(normalize(address));
+        if (hash == null) {
+            PasswordHasher.verify(password == null ? new char[0] : password, DummyHash.VALUE);
+            return false;
+        }
+        return PasswordHasher.verify(password, hash);
+    }
+
+    /** Adds a user. Throws IllegalArgumentException when the address is malformed or already a user. */
+    public void add(String address, char[] password) throws IOException {
+        String a = checkAddress(address);
+        String hash = hashOf(password);
+        update(lines -> {
+            if (find(lines, a) >= 0) {
+                throw new IllegalArgumentException("user " + a + " exists already");
+            }
+            List<String> out = new ArrayList<>(lines);
+            if (out.isEmpty()) {
+                out.addAll(HEADER.lines().toList());
+            }
+            out.add(a + ":" + hash);
+            return out;
+        });
+    }
+
+    /** Replaces a user's password. Throws IllegalArgumentException when the user does not exist. */
+    public void setPassword(String address, char[] password) throws IOException {
+        String a = checkAddress(address);
+        String hash = hashOf(password);
+        update(lines -> {
+            int i = find(lines, a);
+            if (i < 0) {
+                throw new IllegalArgumentException("no user " + a);
+            }
+            List<String> out = new ArrayList<>(lines);
+            out.set(i, a + ":" + hash);
+            return out;
+        });
+    }
+
+    /** Removes a user (every line for that address). Throws IllegalArgumentException when unknown. */
+    public void delete(String address) throws IOException {
+        String a = checkAddress(address);
+        update(lines -> {
+            if (find(lines, a) < 0) {
+                throw new IllegalArgumentException("no user " + a);
+            }
+            List<String> out = new ArrayList<>(lines.size());
+            for (String line : lines) {
+                Entry e = parse(line);
+                if (e == null || !e.address.equals(a)) {
+                    out.add(line);
+                }
+            }
+            return out;
+        });
+    }
+
+    /** The addresses of all users, sorted. */
+    public List<String> list() {
+        return current().keySet().stream().sorted().toList();
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** The users as the file is now, re-reading it only when it changed since the last read. */
+    private Map<String, String> current() {
+        lock.lock();
+        try {
+            Stamp now;
+            try {
+                now = Stamp.of(file);
+            } catch (IOException e) {
+                log.warn("{}: cannot check for changes, using the users read before: {}", file, e.toString());
+                return users;
+            }
+            if (!now.equals(stamp)) {
+                try {
+                    List<String> lines = now.absent() ? List.of() : readLines();
+                    // Stamp taken before reading: if the file was replaced in between, the next call sees a
+                    // different stamp and reads again, never the other way round.
+                    users = index(lines, true);
+                    stamp = now;
+                } catch (NoSuchFileException e) {
+                    users = Map.of();
+                    stamp = Stamp.ABSENT;
+                } catch (IOException e) {
+                    log.warn("{}: cannot read, using the users read before: {}", file, e.toString());
+                }
+            }
+            return users;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private List<String> readLines() throws IOException {
+        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
+        return text.lines().toList();
+    }
+
+    private record Entry(String address, String hash) {
+    }
+
+    /** The entry on a line, or null for a comment, a blank line or a malformed line. */
+    private static Entry parse(String line) {
+        String s = line.strip();
+        if (s.isEmpty() || s.startsWith("#")) {
+            return null;
+        }
+        int colon = s.indexOf(':');
+        if (colon < 0) {
+            return null;
+        }
+        String address = s.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+        String hash = s.substring(colon + 1).strip();
+        if (!isValidAddress(address) || !hash.startsWith("$") || hash.chars().anyMatch(Character::isWhitespace)) {
+            return null;
+        }
+        return new Entry(address, hash);
+    }
+
+    /** address → hash; the first line for an address wins. Warns about bad lines when {@code warn}. */
+    private Map<String, String> index(List<String> lines, boolean warn) {
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            String s = line.strip();
+            if (s.isEmpty() || s.startsWith("#")) {
+                continue;
+            }
+            Entry e = parse(line);
+            if (e == null) {
+                if (warn) {
+                    log.warn("{}:{}: ignoring malformed line (expected address:argon2id-hash)", file, i + 1);
+                }
+            } else if (map.putIfAbsent(e.address, e.hash) != null && warn) {
+                log.warn("{}:{}: ignoring second entry for {}", file, i + 1, e.address);
+            }
+        }
+        return Map.copyOf(map);
+    }
+
+    /** Index of the line that defines {@code address} (the first one), or -1. */
+    private static int find(List<String> lines, String address) {
+        for (int i = 0; i < lines.size(); i++) {
+            Entry e = parse(lines.get(i));
+            if (e != null && e.address.equals(address)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ---------------------------------------------------------------- writing
+
+    /**
+     * Reads the file afresh, applies {@code change} to its lines and writes the result, all under the
+     * process-wide and the file lock so that concurrent writers in this and other processes never lose an
+     * update. {@code change} may throw IllegalArgumentException to refuse; nothing is written then.
+     */
+    private void update(UnaryOperator<List<String>> change) throws IOException {
+        Files.createDirectories(lockFile.getParent());
+        ReentrantLock processLock = PROCESS_LOCKS.computeIfAbsent(lockFile, p -> new ReentrantLock());
+        processLock.lock();
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock fileLock = ch.lock();
+            try {
+                rewrite(change);
+            } finally {
+                fileLock.release();
+            }
+        } finally {
+            processLock.unlock();
+        }
+    }
+
+    /** The part of {@link #update} done while holding both locks. */
+    private void rewrite(UnaryOperator<List<String>> change) throws IOException {
+        List<String> lines;
+        try {
+            lines = readLines();
+        } catch (NoSuchFileException e) {
+            lines = List.of();
+        }
+        List<String> changed = change.apply(lines);
+        StringBuilder sb = new StringBuilder();
+        for (String line : changed) {
+            sb.append(line).append('\n');
+        }
+        Durable.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
+        restrictPermissions();
+        Stamp written = Stamp.of(file);
+        Map<String, String> index = index(changed, false);
+        lock.lock();
+        try {
+            users = index;
+            stamp = written;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes the file 0600 and makes that durable. Durable creates its temp file with the process umask, so
+     * the new file can be group/world readable for the moment between the rename and this call; keep the
+     * data directory itself 0700.
+     */
+    private void restrictPermissions() throws IOException {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return;
+        }
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+                ch.force(true);
+            }
+        } catch (UnsupportedOperationException e) {
+            // file system without POSIX permissions
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static String hashOf(char[] password) {
+        if (password == null || password.length == 0) {
+            throw new IllegalArgumentException("empty password");
+        }
+        return PasswordHasher.hash(password);
+    }
+
+    private static String normalize(String address) {
+        return address.strip().toLowerCase(Locale.ROOT);
+    }
+
+    private static String checkAddress(String address) {
+        Objects.requireNonNull(address, "address");
+        String a = normalize(address);
+        if (!isValidAddress(a)) {
+            throw new IllegalArgumentException("not an address of the form local@domain: " + address);
+        }
+        return a;
+    }
+
+    /**
+     * True for an address this store can hold: local@domain, one '@', both parts non-empty, no ':' (the
+     * separator in the file), no white space or control characters, no leading '#'.
+     */
+    public static boolean isValidAddress(String a) {
+        int at = a.lastIndexOf('@');
+        if (at <= 0 || at == a.length() - 1) {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++) {
+            char c = a.charAt(i);
+            if (c == ':' || c == '#' && i == 0 || Character.isWhitespace(c) || Character.isISOControl(c)) {
+                return false;
+            }
+        }
+        return a.indexOf('@') == at && !a.substring(at + 1).contains("..");
+    }
+
+    /** Size, modification time and identity (inode) of the file; every atomic replace changes the identity. */
+    private record Stamp(boolean absent, long size, FileTime modified, Object key) {
+        static final Stamp ABSENT = new Stamp(true, -1, null, null);
+
+        static Stamp of(Path file) throws IOException {
+            try {
+                BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+                return new Stamp(false, a.size(), a.lastModifiedTime(), a.fileKey());
+            } catch (NoSuchFileException e) {
+                return ABSENT;
+            }
+        }
+    }
+
+    /** A hash of a random password with the default parameters, computed once, for unknown users. */
+    private static final class DummyHash {
+        static final String VALUE;
+
+        static {
+            char[] pw = new char[24];
+            SecureRandom r = new SecureRandom();
+            for (int i = 0; i < pw.length; i++) {
+                pw[i] = (char) ('a' + r.nextInt(26));
+            }
+            VALUE = PasswordHasher.hash(pw);
+        }
+    }
+}

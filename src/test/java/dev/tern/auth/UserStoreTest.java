@@ -1,0 +1,283 @@
+package dev.tern.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class UserStoreTest {
+    @TempDir
+    Path dir;
+
+    private Path file() {
+        return dir.resolve("users");
+    }
+
+    private static char[] pw(String s) {
+        return s.toCharArray();
+    }
+
+    @Test
+    void emptyWhenTheFileDoesNotExist() {
+        UserStore store = new UserStore(file());
+        assertThat(store.list()).isEmpty();
+        assertThat(store.exists("alice@example.org")).isFalse();
+        assertThat(store.verify("alice@example.org", pw("x"))).isFalse();
+    }
+
+    @Test
+    void addExistsVerifyListDelete() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("bob@example.org", pw("hunter2"));
+        store.add("alice@example.org", pw("correct horse"));
+
+        assertThat(store.exists("alice@example.org")).isTrue();
+        assertThat(store.exists("carol@example.org")).isFalse();
+        assertThat(store.verify("alice@example.org", pw("correct horse"))).isTrue();
+        assertThat(store.verify("alice@example.org", pw("hunter2"))).isFalse();
+        assertThat(store.verify("bob@example.org", pw("hunter2"))).isTrue();
+        assertThat(store.verify("carol@example.org", pw("hunter2"))).isFalse();
+        assertThat(store.list()).containsExactly("alice@example.org", "bob@example.org");
+
+        store.delete("alice@example.org");
+        assertThat(store.exists("alice@example.org")).isFalse();
+        assertThat(store.verify("alice@example.org", pw("correct horse"))).isFalse();
+        assertThat(store.list()).containsExactly("bob@example.org");
+    }
+
+    @Test
+    void addressesAreCaseInsensitiveAndStoredLowerCase() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("Alice@Example.ORG", pw("pw"));
+        assertThat(store.exists("alice@example.org")).isTrue();
+        assertThat(store.exists("ALICE@EXAMPLE.ORG")).isTrue();
+        assertThat(store.verify("aLiCe@example.org", pw("pw"))).isTrue();
+        assertThat(store.list()).containsExactly("alice@example.org");
+        assertThat(Files.readString(file())).contains("alice@example.org:$argon2id$").doesNotContain("Alice");
+        assertThatThrownBy(() -> store.add("ALICE@example.org", pw("other")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("user alice@example.org exists already");
+    }
+
+    @Test
+    void setPasswordReplacesTheHash() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("alice@example.org", pw("old"));
+        store.setPassword("ALICE@example.org", pw("new"));
+        assertThat(store.verify("alice@example.org", pw("new"))).isTrue();
+        assertThat(store.verify("alice@example.org", pw("old"))).isFalse();
+        assertThat(store.list()).containsExactly("alice@example.org");
+    }
+
+    @Test
+    void unknownUsersAndBadInputAreRefused() throws Exception {
+        UserStore store = new UserStore(file());
+        assertThatThrownBy(() -> store.setPassword("nobody@example.org", pw("x")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nobody@example.org");
+        assertThatThrownBy(() -> store.delete("nobody@example.org"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("nobody@example.org");
+        assertThatThrownBy(() -> store.add("no-at-sign", pw("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.add("a:b@example.org", pw("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.add("a b@example.org", pw("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.add("@example.org", pw("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.add("alice@", pw("x"))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> store.add("alice@example.org", pw(""))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(store.list()).isEmpty();
+    }
+
+    @Test
+    void seesChangesMadeByAnotherInstance() throws Exception {
+        UserStore server = new UserStore(file());
+        UserStore cli = new UserStore(file());
+        assertThat(server.exists("alice@example.org")).isFalse();
+
+        cli.add("alice@example.org", pw("one"));
+        assertThat(server.exists("alice@example.org")).isTrue();
+        assertThat(server.verify("alice@example.org", pw("one"))).isTrue();
+
+        cli.setPassword("alice@example.org", pw("two"));
+        assertThat(server.verify("alice@example.org", pw("two"))).isTrue();
+        assertThat(server.verify("alice@example.org", pw("one"))).isFalse();
+
+        cli.delete("alice@example.org");
+        assertThat(server.exists("alice@example.org")).isFalse();
+        assertThat(server.list()).isEmpty();
+    }
+
+    @Test
+    void seesAnEditThatKeepsSizeAndModificationTime() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("alice@example.org", pw("pw"));
+        assertThat(store.exists("alice@example.org")).isTrue();
+        String text = Files.readString(file());
+        FileTime mtime = Files.getLastModifiedTime(file());
+
+        // Another writer replaces the file (as Durable does) with content of the same size and mtime.
+        Path tmp = dir.resolve("users.new");
+        Files.writeString(tmp, text.replace("alice@example.org", "alica@example.org"));
+        Files.setLastModifiedTime(tmp, mtime);
+        Files.move(tmp, file(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Assumptions.assumeTrue(Files.readAttributes(file(), BasicFileAttributes.class).fileKey() != null,
+                "file system without file keys");
+
+        assertThat(store.exists("alica@example.org")).isTrue();
+        assertThat(store.exists("alice@example.org")).isFalse();
+    }
+
+    @Test
+    void doesNotRereadAnUnchangedFile() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("alice@example.org", pw("pw"));
+        assertThat(store.exists("alice@example.org")).isTrue();
+        // Make the file unreadable without changing size, mtime or inode: lookups still answer from memory.
+        Assumptions.assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        FileTime mtime = Files.getLastModifiedTime(file());
+        Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("---------"));
+        Files.setLastModifiedTime(file(), mtime);
+        try {
+            assertThat(store.exists("alice@example.org")).isTrue();
+        } finally {
+            Files.setPosixFilePermissions(file(), PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+
+    @Test
+    void fileIsMode0600AndReadableText() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("alice@example.org", pw("pw"));
+        store.add("bob@example.org", pw("pw"));
+        store.delete("bob@example.org");
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file()))).isEqualTo("rw-------");
+        }
+        List<String> lines = Files.readAllLines(file(), StandardCharsets.UTF_8);
+        assertThat(lines).allMatch(l -> l.startsWith("#")
+                || l.matches("[a-z@.]+:\\$argon2id\\$v=19\\$m=19456,t=2,p=1\\$[A-Za-z0-9+/]+\\$[A-Za-z0-9+/]+"));
+        assertThat(lines).filteredOn(l -> !l.startsWith("#")).hasSize(1);
+        // no temporary files left behind
+        try (var s = Files.list(dir)) {
+            assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("users", "users.lock");
+        }
+        // and a fresh instance reads it back
+        assertThat(new UserStore(file()).verify("alice@example.org", pw("pw"))).isTrue();
+    }
+
+    @Test
+    void malformedLinesAreSkippedAndKept() throws Exception {
+        String good = PasswordHasher.hash(pw("pw"));
+        Files.writeString(file(), String.join("\n",
+                "# users",
+                "",
+                "   # indented comment",
+                "no colon here",
+                "alice@example.org:" + good,
+                "missing-at-sign:" + good,
+                "bob@example.org:not-a-hash",
+                "carol@example.org:",
+                ":" + good,
+                "Dave@Example.org : " + good + "  ",
+                "alice@example.org:" + PasswordHasher.hash(pw("second entry ignored"))) + "\r\n");
+        UserStore store = new UserStore(file());
+        assertThat(store.list()).containsExactly("alice@example.org", "dave@example.org");
+        assertThat(store.verify("alice@example.org", pw("pw"))).isTrue();
+        assertThat(store.verify("alice@example.org", pw("second entry ignored"))).isFalse();
+        assertThat(store.verify("dave@example.org", pw("pw"))).isTrue();
+
+        // A write keeps the lines it does not understand, so a hand edit is never lost.
+        store.add("erin@example.org", pw("pw"));
+        String text = Files.readString(file());
+        assertThat(text).contains("# users", "   # indented comment", "no colon here", "bob@example.org:not-a-hash");
+        assertThat(store.list()).containsExactly("alice@example.org", "dave@example.org", "erin@example.org");
+
+        // delete removes every line of that user
+        store.delete("alice@example.org");
+        assertThat(Files.readString(file())).doesNotContain("alice@");
+        assertThat(new UserStore(file()).list()).containsExactly("dave@example.org", "erin@example.org");
+    }
+
+    @Test
+    void aBinaryOrEmptyFileDoesNotCrash() throws Exception {
+        Files.write(file(), new byte[] {(byte) 0xff, (byte) 0xfe, 0, 1, 2, '\n', ':', '\n'});
+        UserStore store = new UserStore(file());
+        assertThat(store.list()).isEmpty();
+        Files.write(file(), new byte[0]);
+        assertThat(store.list()).isEmpty();
+        store.add("alice@example.org", pw("pw"));
+        assertThat(store.list()).containsExactly("alice@example.org");
+    }
+
+    @Test
+    void concurrentAddsFromSeveralThreadsAndInstancesAreAllKept() throws Exception {
+        UserStore shared = new UserStore(file());
+        int n = 16;
+        List<Callable<Void>> tasks = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int k = i;
+            // half through one shared instance, half through instances of their own (like separate processes)
+            UserStore store = k % 2 == 0 ? shared : new UserStore(file());
+            tasks.add(() -> {
+                store.add("user" + k + "@example.org", pw("pw" + k));
+                return null;
+            });
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            for (Future<Void> f : pool.invokeAll(tasks)) {
+                f.get();
+            }
+        }
+        UserStore fresh = new UserStore(file());
+        assertThat(fresh.list()).hasSize(n);
+        assertThat(shared.list()).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(fresh.exists("user" + i + "@example.org")).isTrue();
+        }
+        assertThat(fresh.verify("user7@example.org", pw("pw7"))).isTrue();
+    }
+
+    @Test
+    void unknownUserVerificationTakesAboutAsLongAsAKnownOne() throws Exception {
+        UserStore store = new UserStore(file());
+        store.add("alice@example.org", pw("pw"));
+        store.verify("nobody@example.org", pw("warm up"));
+        store.verify("alice@example.org", pw("warm up"));
+        long known = time(() -> store.verify("alice@example.org", pw("wrong")));
+        long unknown = time(() -> store.verify("nobody@example.org", pw("wrong")));
+        // Both run one Argon2id with the same parameters; without the dummy hash "unknown" would take ~0 ms.
+        assertThat(unknown).isGreaterThan(known / 4);
+    }
+
+    private static long time(Runnable r) {
+        long best = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            long t0 = System.nanoTime();
+            r.run();
+            best = Math.min(best, System.nanoTime() - t0);
+        }
+        return best;
+    }
+
+    @Test
+    void writesCreateTheDataDirectory() throws Exception {
+        Path nested = dir.resolve("a/b/users");
+        UserStore store = new UserStore(nested);
+        store.add("alice@example.org", pw("pw"));
+        assertThat(Files.exists(nested)).isTrue();
+        assertThat(Files.exists(dir.resolve("a/b/users.lock"))).isTrue();
+    }
+}
