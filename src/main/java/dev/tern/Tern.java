@@ -1,0 +1,205 @@
+package dev.tern;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.tern.auth.UserStore;
+import dev.tern.config.Config;
+import dev.tern.config.Config.HostPort;
+import dev.tern.delivery.Router;
+import dev.tern.io.DirectorySync;
+import dev.tern.mailbox.Maildir;
+import dev.tern.net.ConnectionLimiter;
+import dev.tern.net.Listener;
+import dev.tern.policy.RecipientRules;
+import dev.tern.queue.QueuedMessage;
+import dev.tern.queue.RetrySchedule;
+import dev.tern.queue.Scheduler;
+import dev.tern.queue.Spool;
+import dev.tern.smtp.Session;
+import dev.tern.smtp.server.SmtpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Tern: wires every part by its constructor, in one place, and takes it all down again.
+ * {@link #start} returns once every listener is bound and the spool has been recovered.
+ */
+public final class Tern implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Tern.class);
+    /** How long transactions under way may take to finish at shutdown. */
+    public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
+    /** How many messages are delivered at once. */
+    static final int DELIVERY_CONCURRENCY = 64;
+
+    private final Config config;
+    private final FileChannel lockChannel;
+    private final Scheduler scheduler;
+    private final SmtpServer smtp;
+    private final List<Listener> listeners = new ArrayList<>();
+    private HttpServer http;
+    private boolean closed;
+
+    private Tern(Config config, Clock clock) throws IOException {
+        this.config = config;
+        Path data = config.dataDir();
+        Files.createDirectories(data);
+        lockChannel = lockDataDir(data);
+        try {
+            DirectorySync dirSync = new DirectorySync();
+            Spool spool = new Spool(data.resolve("spool"), clock, dirSync);
+            UserStore users = new UserStore(data.resolve("users"));
+            Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
+            Router router = new Router(config.localDomains(), maildir, config.hostname());
+            scheduler = new Scheduler(spool, router, clock, RetrySchedule.DEFAULT, DELIVERY_CONCURRENCY);
+            RecipientRules rules = new RecipientRules(config.localDomains(), config.aliases(), users::exists,
+                    config.relay().trustedNetworks());
+            var limits = config.limits();
+            ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
+            smtp = new SmtpServer(
+                    new Session.Settings(config.hostname(), limits.maxMessageSize(), limits.maxRecipients(), limits.maxErrors()),
+                    rules, spool, scheduler, limiter, limits.commandTimeout(), clock);
+
+            List<QueuedMessage> recovered = spool.recover();
+            if (!recovered.isEmpty()) {
+                log.info("recovered {} message(s) from the spool", recovered.size());
+            }
+            scheduler.recover(recovered);
+
+            for (HostPort hp : config.listen().smtp()) {
+                listeners.add(new Listener("smtp", hp, smtp::serve));
+            }
+            for (HostPort hp : config.listen().http()) {
+                http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
+                http.createContext("/health", ex -> {
+                    byte[] body = "ok\n".getBytes(StandardCharsets.US_ASCII);
+                    ex.getResponseHeaders().set("Content-Type", "text/plain");
+                    ex.sendResponseHeaders(200, body.length);
+                    ex.getResponseBody().write(body);
+                    ex.close();
+                });
+                http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+                break; // one HTTP address for now
+            }
+            warnUnbuilt("submission", config.listen().submission());
+            warnUnbuilt("submissions", config.listen().submissions());
+            warnUnbuilt("pop3", config.listen().pop3());
+            warnUnbuilt("pop3s", config.listen().pop3s());
+        } catch (IOException | RuntimeException e) {
+            closeListeners();
+            lockChannel.close();
+            throw e;
+        }
+    }
+
+    /** Starts Tern on {@code config}. */
+    public static Tern start(Config config) throws IOException {
+        return start(config, Clock.systemDefaultZone());
+    }
+
+    public static Tern start(Config config, Clock clock) throws IOException {
+        Tern t = new Tern(config, clock);
+        t.listeners.forEach(Listener::start);
+        if (t.http != null) {
+            t.http.start();
+        }
+        return t;
+    }
+
+    /** The addresses Tern listens on, as {@code name → address}, in configuration order. */
+    public List<Bound> bound() {
+        List<Bound> out = new ArrayList<>();
+        for (Listener l : listeners) {
+            out.add(new Bound(l.name(), l.localAddress()));
+        }
+        if (http != null) {
+            out.add(new Bound("http", http.getAddress()));
+        }
+        return out;
+    }
+
+    /** The first address bound for {@code name} (e.g. "smtp"). */
+    public InetSocketAddress address(String name) {
+        return bound().stream().filter(b -> b.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no " + name + " listener")).address();
+    }
+
+    public record Bound(String name, InetSocketAddress address) {
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /**
+     * Stops in order: no new connections; transactions under way get {@code grace} to finish and idle
+     * clients are told 421; deliveries under way finish; what is left waits in the spool for the next start.
+     */
+    public void shutdown(Duration grace) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        log.info("shutting down");
+        closeListeners();
+        smtp.drain(grace);
+        scheduler.close(grace);
+        try {
+            lockChannel.close();
+        } catch (IOException e) {
+            log.debug("unlock: {}", e.toString());
+        }
+        log.info("stopped");
+    }
+
+    @Override
+    public void close() {
+        shutdown(SHUTDOWN_GRACE);
+    }
+
+    private void closeListeners() {
+        listeners.forEach(Listener::close);
+        if (http != null) {
+            http.stop(0);
+        }
+    }
+
+    private static void warnUnbuilt(String name, List<HostPort> addresses) {
+        if (!addresses.isEmpty()) {
+            log.warn("listen.{}: {} is not built in this version; that listener stays off", name, name);
+        }
+    }
+
+    /** One Tern per data directory: two would deliver the same queue twice. */
+    private static FileChannel lockDataDir(Path data) throws IOException {
+        FileChannel ch = FileChannel.open(data.resolve("tern.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IOException("another Tern is already running with data_dir " + data.toAbsolutePath());
+        }
+        return ch;
+    }
+}

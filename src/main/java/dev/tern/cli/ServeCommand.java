@@ -1,0 +1,52 @@
+package dev.tern.cli;
+
+import dev.tern.Tern;
+import dev.tern.config.Config;
+import java.io.IOException;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import sun.misc.Signal;
+
+/** {@code tern serve}: runs the mail server until SIGTERM or SIGINT, then stops in order and exits 0. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Run the mail server (the embedded development configuration without --config).")
+final class ServeCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOption config;
+
+    @Override
+    public Integer call() throws Exception {
+        Config cfg = config.load();
+        Tern tern;
+        try {
+            tern = Tern.start(cfg);
+        } catch (IOException e) {
+            System.err.println("tern: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Signal.handle(new Signal("TERM"), s -> stop.countDown());
+        Signal.handle(new Signal("INT"), s -> stop.countDown());
+        for (Tern.Bound b : tern.bound()) {
+            System.out.println("tern: " + b.name() + " listening on " + hostPort(b));
+        }
+        if (config.file == null) {
+            String domain = cfg.localDomains().get(0);
+            System.out.println("tern: running on the embedded default configuration (data in "
+                    + cfg.dataDir() + ", local domain " + domain + ")");
+            System.out.println("tern: add a user with: ./tern user add alice@" + domain);
+        }
+        System.out.println("tern: ready");
+        System.out.flush();
+        stop.await();
+        tern.shutdown(Tern.SHUTDOWN_GRACE);
+        return 0;
+    }
+
+    private static String hostPort(Tern.Bound b) {
+        String host = b.address().getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + b.address().getPort();
+    }
+}

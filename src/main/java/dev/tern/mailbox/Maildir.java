@@ -1,0 +1,128 @@
+package dev.tern.mailbox;
+
+import dev.tern.io.DirectorySync;
+import dev.tern.io.Durable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * Maildir mailboxes under {@code <data_dir>/mail/<domain>/<localpart>/} with the usual {@code tmp/ new/ cur/}.
+ * Delivery follows the Maildir convention: write into tmp/, fsync, rename into new/, fsync new/. File names
+ * are chosen by the caller so that a delivery repeated after a crash can see that it already happened.
+ */
+public final class Maildir {
+    private final Path root;
+    private final DirectorySync dirSync;
+
+    /** @param root the directory holding one folder per domain ({@code <data_dir>/mail}) */
+    public Maildir(Path root, DirectorySync dirSync) {
+        this.root = root;
+        this.dirSync = dirSync;
+    }
+
+    /** The mailbox folder of a local address; unsafe characters in either part are escaped. */
+    public Path mailbox(String address) {
+        int at = address.lastIndexOf('@');
+        String local = address.substring(0, at).toLowerCase(Locale.ROOT);
+        String domain = address.substring(at + 1).toLowerCase(Locale.ROOT);
+        return root.resolve(safe(domain)).resolve(safe(local));
+    }
+
+    /**
+     * Delivers {@code size} octets of {@code source} from {@code offset}, preceded by {@code prefix} (trace
+     * headers), into the mailbox of {@code address} under the name {@code name + ",S=" + total size}.
+     *
+     * @param checkExisting look first whether that name is already in new/ or cur/ (after a crash) and if so
+     *                      deliver nothing
+     * @return the file name in new/ (or where it was found)
+     */
+    public String deliver(String address, String name, byte[] prefix, FileChannel source, long offset, long size,
+                          boolean checkExisting) throws IOException {
+        Path box = mailbox(address);
+        ensureMaildir(box);
+        String fileName = name + ",S=" + (prefix.length + size);
+        Path newFile = box.resolve("new").resolve(fileName);
+        if (checkExisting && (Files.exists(newFile) || inCur(box, fileName))) {
+            return fileName;
+        }
+        Path tmpFile = box.resolve("tmp").resolve(fileName);
+        try (FileChannel out = FileChannel.open(tmpFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer head = ByteBuffer.wrap(prefix);
+            while (head.hasRemaining()) {
+                out.write(head);
+            }
+            long done = 0;
+            while (done < size) {
+                long n = source.transferTo(offset + done, size - done, out);
+                if (n <= 0) {
+                    throw new IOException("queue file ended early");
+                }
+                done += n;
+            }
+            out.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(tmpFile);
+            throw e;
+        }
+        Durable.moveAtomically(tmpFile, newFile);
+        dirSync.sync(newFile.getParent());
+        return fileName;
+    }
+
+    /** True when cur/ holds {@code fileName} with a Maildir info suffix ({@code :2,S}). */
+    private static boolean inCur(Path box, String fileName) throws IOException {
+        DirectoryStream.Filter<Path> sameName = p -> p.getFileName().toString().startsWith(fileName + ":");
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(box.resolve("cur"), sameName)) {
+            return ds.iterator().hasNext();
+        }
+    }
+
+    /** Creates the mailbox folders if missing, durably (the new directory entries are fsynced). */
+    private static void ensureMaildir(Path box) throws IOException {
+        if (Files.isDirectory(box.resolve("new"))) {
+            return;
+        }
+        Path p = box;
+        Path top = null;
+        while (p != null && !Files.exists(p)) {
+            top = p;
+            p = p.getParent();
+        }
+        for (String sub : new String[] {"tmp", "new", "cur"}) {
+            Files.createDirectories(box.resolve(sub));
+        }
+        Durable.syncDirectory(box);
+        if (top != null) {
+            for (Path d = box; d != null && !d.equals(top.getParent()); d = d.getParent()) {
+                Durable.syncDirectory(d.getParent());
+            }
+        }
+    }
+
+    /** Escapes a name for one path segment: no separators, no leading dot, nothing unprintable. */
+    static String safe(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c > 32 && c != '/' && c != '\\' && c != '%' && c != ':' && c != 127 && !(i == 0 && c == '.');
+            if (ok) {
+                sb.append(c);
+            } else {
+                sb.append('%').append(String.format("%02X", (int) c));
+            }
+        }
+        return sb.isEmpty() ? "%00" : sb.toString();
+    }
+
+    /** Makes our host name fit a Maildir file name: '/' and ':' are written \057 and \072, as the convention says. */
+    public static String hostForNames(String hostname) {
+        return hostname.replace("/", "\\057").replace(":", "\\072");
+    }
+}

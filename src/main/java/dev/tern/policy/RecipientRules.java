@@ -1,0 +1,112 @@
+package dev.tern.policy;
+
+import dev.tern.config.Cidr;
+import dev.tern.smtp.Mailbox;
+import dev.tern.smtp.RecipientPolicy;
+import dev.tern.smtp.Reply;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Who may send to whom. Mail to a local domain is taken only for addresses that deliver somewhere (a user,
+ * an alias, a user's {@code +tag} subaddress, or postmaster, which always exists), so unknown users are
+ * refused at RCPT and no bounce is ever sent to a forged sender later. Mail to any other domain is relayed
+ * only for trusted networks and authenticated users: Tern is never an open relay.
+ */
+public final class RecipientRules implements RecipientPolicy {
+    /** Aliases that point at aliases are followed this deep, and no deeper (a loop ends here). */
+    static final int MAX_ALIAS_DEPTH = 10;
+
+    private final List<String> localDomains;
+    private final Map<String, List<String>> aliases;
+    private final Predicate<String> userExists;
+    private final List<Cidr> trustedNetworks;
+
+    /**
+     * @param aliases    lower-case address to its targets
+     * @param userExists whether a lower-case local address is a user
+     */
+    public RecipientRules(List<String> localDomains, Map<String, List<String>> aliases, Predicate<String> userExists,
+                          List<Cidr> trustedNetworks) {
+        this.localDomains = List.copyOf(localDomains);
+        this.aliases = Map.copyOf(aliases);
+        this.userExists = userExists;
+        this.trustedNetworks = List.copyOf(trustedNetworks);
+    }
+
+    @Override
+    public Decision recipient(Mailbox to, InetAddress client, boolean authenticated) {
+        if (to.domain().isEmpty()) { // <postmaster> with no domain: ours
+            return new Decision.Accept(expand("postmaster@" + localDomains.get(0)));
+        }
+        if (isLocal(to.domain())) {
+            String key = to.key();
+            List<String> targets = resolveLocal(key);
+            if (targets == null) {
+                return new Decision.Reject(Reply.of(550, "5.1.1",
+                        "<" + to + ">: Recipient address rejected: no such user here"));
+            }
+            return new Decision.Accept(targets);
+        }
+        if (authenticated || isTrusted(client)) {
+            return new Decision.Accept(List.of(to.toString()));
+        }
+        return new Decision.Reject(Reply.of(554, "5.7.1", "<" + to + ">: Relay access denied"));
+    }
+
+    public boolean isLocal(String domain) {
+        return localDomains.contains(domain.toLowerCase(Locale.ROOT));
+    }
+
+    public boolean isTrusted(InetAddress client) {
+        for (Cidr c : trustedNetworks) {
+            if (c.contains(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Where mail for a local address goes, or null if it goes nowhere. */
+    private List<String> resolveLocal(String key) {
+        if (aliases.containsKey(key) || userExists.test(key)) {
+            return expand(key);
+        }
+        int at = key.lastIndexOf('@');
+        int plus = key.indexOf('+');
+        if (plus > 0 && plus < at) {
+            String base = key.substring(0, plus) + key.substring(at);
+            if (aliases.containsKey(base) || userExists.test(base)) {
+                return expand(base);
+            }
+        }
+        if (key.substring(0, at).equals("postmaster")) {
+            return List.of(key); // RFC 5321 4.5.1: postmaster always exists
+        }
+        return null;
+    }
+
+    /** Expands aliases, depth-first, without duplicates. An address that is not an alias is its own target. */
+    List<String> expand(String address) {
+        Set<String> out = new LinkedHashSet<>();
+        expand(address.toLowerCase(Locale.ROOT), 0, out, new LinkedHashSet<>());
+        return new ArrayList<>(out);
+    }
+
+    private void expand(String address, int depth, Set<String> out, Set<String> seen) {
+        List<String> targets = aliases.get(address.toLowerCase(Locale.ROOT));
+        if (targets == null || depth >= MAX_ALIAS_DEPTH || !seen.add(address.toLowerCase(Locale.ROOT))) {
+            out.add(address);
+            return;
+        }
+        for (String t : targets) {
+            expand(t, depth + 1, out, seen);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.tern.queue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An acknowledged message in the queue: its envelope, where its content starts in the queue file, and the
+ * state of its recipients. Only one delivery attempt at a time works on a given message.
+ */
+public final class QueuedMessage {
+    private final Path file;
+    private final Envelope envelope;
+    private final long contentOffset;
+    private final long contentSize;
+    private final RecipientState state;
+
+    QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, RecipientState state) {
+        this.file = file;
+        this.envelope = envelope;
+        this.contentOffset = contentOffset;
+        this.contentSize = contentSize;
+        this.state = state;
+    }
+
+    static QueuedMessage open(Path file, RecipientState state) throws IOException {
+        Spool.Header h;
+        try (InputStream in = Files.newInputStream(file)) {
+            h = Spool.readHeader(in);
+        }
+        long size = Files.size(file) - h.contentOffset();
+        return new QueuedMessage(file, h.envelope(), h.contentOffset(), size, state);
+    }
+
+    public Envelope envelope() {
+        return envelope;
+    }
+
+    public String id() {
+        return envelope.id();
+    }
+
+    /** The queue file; the content is the {@link #contentSize()} octets from {@link #contentOffset()}. */
+    public Path file() {
+        return file;
+    }
+
+    public long contentOffset() {
+        return contentOffset;
+    }
+
+    public long contentSize() {
+        return contentSize;
+    }
+
+    public RecipientState state() {
+        return state;
+    }
+}

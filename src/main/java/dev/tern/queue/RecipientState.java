@@ -1,0 +1,83 @@
+package dev.tern.queue;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * What has become of each recipient of one queued message, index for index with the envelope's recipients.
+ * Saved to the spool after every attempt, so a restart resumes where the last run stopped and never delivers
+ * to a recipient whose success was recorded.
+ */
+public final class RecipientState {
+
+    public enum Status { PENDING, DELIVERED, DEFERRED, FAILED }
+
+    /**
+     * @param lastError   the last failure in words, as the peer or the system said it; null if none
+     * @param nextAttempt when a deferred recipient is tried again; null when not deferred
+     */
+    public record Entry(Status status, int attempts, String lastError, Instant lastAttempt, Instant nextAttempt) {
+        static final Entry PENDING = new Entry(Status.PENDING, 0, null, null, null);
+
+        public boolean done() {
+            return status == Status.DELIVERED || status == Status.FAILED;
+        }
+    }
+
+    private final String id;
+    private final List<Entry> entries;
+
+    private RecipientState(String id, List<Entry> entries) {
+        this.id = id;
+        this.entries = entries;
+    }
+
+    static RecipientState initial(Envelope env) {
+        return new RecipientState(env.id(), new ArrayList<>(Collections.nCopies(env.recipients().size(), Entry.PENDING)));
+    }
+
+    static RecipientState read(Path file, Envelope env) throws IOException {
+        try {
+            List<Entry> list = Spool.JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
+            if (list.size() != env.recipients().size()) {
+                throw new IOException(file + ": " + list.size() + " entries for " + env.recipients().size() + " recipients");
+            }
+            return new RecipientState(env.id(), new ArrayList<>(list));
+        } catch (NoSuchFileException e) {
+            return initial(env);
+        }
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Entry get(int index) {
+        return entries.get(index);
+    }
+
+    public void set(int index, Entry entry) {
+        entries.set(index, entry);
+    }
+
+    public int size() {
+        return entries.size();
+    }
+
+    /** A copy of the entries, for saving and showing. */
+    public List<Entry> entries() {
+        return List.copyOf(entries);
+    }
+
+    /** True when no recipient is waiting any more. */
+    public boolean allDone() {
+        return entries.stream().allMatch(Entry::done);
+    }
+}

@@ -1,0 +1,352 @@
+package dev.tern.smtp;
+
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The SMTP server's state machine for one connection (RFC 5321 section 4.1.4 and the extensions we offer),
+ * as pure code: commands in, {@link Step}s out. The connection around it moves the bytes, streams message
+ * content to the spool, and calls {@link #messageDone} when a message has been taken or refused.
+ */
+public final class Session {
+
+    /** What the connection must do next. */
+    public sealed interface Step {
+        /** Send the reply; close the connection after it when {@code close}. */
+        record Respond(Reply reply, boolean close) implements Step {
+        }
+
+        /** Send the 354 reply, then read DATA content for the current transaction. */
+        record ReceiveData(Reply goAhead) implements Step {
+        }
+
+        /** Read a BDAT chunk of {@code size} octets for the current transaction (or discard it and send {@code refusal}). */
+        record ReceiveChunk(long size, boolean last, Reply refusal) implements Step {
+        }
+
+        /** Close without a reply (an HTTP request on the SMTP port). */
+        record Close() implements Step {
+        }
+    }
+
+    /** Settings the session needs; built from the configuration. */
+    public record Settings(String hostname, long maxMessageSize, int maxRecipients, int maxErrors) {
+    }
+
+    private final Settings settings;
+    private final RecipientPolicy policy;
+    private final InetAddress client;
+
+    private String helo;
+    private boolean extended;
+    private boolean authenticated;
+    private Mailbox reversePath;
+    private Transaction.MailParams params;
+    private boolean inTransaction;
+    private boolean chunking;
+    private final List<Transaction.Recipient> recipients = new ArrayList<>();
+    private int errors;
+
+    public Session(Settings settings, RecipientPolicy policy, InetAddress client) {
+        this.settings = settings;
+        this.policy = policy;
+        this.client = client;
+    }
+
+    public Reply greeting() {
+        return new Reply(220, "", List.of(settings.hostname() + " ESMTP"));
+    }
+
+    public Step handle(Command command) {
+        Step step = switch (command) {
+            case Command.Hello h -> hello(h);
+            case Command.Mail m -> mail(m);
+            case Command.Rcpt r -> rcpt(r);
+            case Command.Data d -> data();
+            case Command.Bdat b -> bdat(b);
+            case Command.Rset r -> {
+                reset();
+                yield ok("Ok");
+            }
+            case Command.Noop n -> ok("Ok");
+            case Command.Quit q -> new Step.Respond(Reply.of(221, "2.0.0", "Bye"), true);
+            case Command.Help h -> respond(214, "2.0.0",
+                    "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY; see RFC 5321");
+            case Command.Vrfy v -> respond(252, "2.5.0", "Cannot VRFY user, but will accept mail and attempt delivery");
+            case Command.Expn e -> respond(502, "5.5.1", "EXPN is not available");
+            case Command.StartTls s -> error(502, "5.5.1", "STARTTLS is not available on this port");
+            case Command.Auth a -> error(502, "5.5.1", "AUTH is not available on this port");
+            case Command.Http h -> new Step.Close();
+            case Command.Unknown u -> error(500, "5.5.2", "Command not recognized: " + printable(u.verb()));
+            case Command.Invalid i -> error(i.reply());
+        };
+        return step;
+    }
+
+    /** A reply for a protocol error the connection detected itself (line too long, bad UTF-8); counted as an error. */
+    public Step protocolError(Reply reply) {
+        return error(reply);
+    }
+
+    /** The current transaction: only meaningful while DATA or BDAT is being received. */
+    public Transaction transaction() {
+        return new Transaction(reversePath, params, recipients);
+    }
+
+    /** The message of the current transaction has been taken or refused: the transaction ends either way. */
+    public Step messageDone(Reply reply) {
+        reset();
+        return reply.isPositive() ? new Step.Respond(reply, false) : error(reply);
+    }
+
+    public String helo() {
+        return helo;
+    }
+
+    public boolean extended() {
+        return extended;
+    }
+
+    public InetAddress client() {
+        return client;
+    }
+
+    /** True between MAIL and the end of the message (or RSET): a transaction is under way. */
+    public boolean inTransaction() {
+        return inTransaction;
+    }
+
+    public boolean chunking() {
+        return chunking;
+    }
+
+    public long maxMessageSize() {
+        return settings.maxMessageSize();
+    }
+
+    private Step hello(Command.Hello h) {
+        reset();
+        helo = h.domain();
+        extended = h.extended();
+        if (!extended) {
+            return respond(250, "", settings.hostname());
+        }
+        List<String> lines = List.of(
+                settings.hostname() + " Hello " + printable(h.domain()),
+                "PIPELINING",
+                "SIZE " + settings.maxMessageSize(),
+                "8BITMIME",
+                "ENHANCEDSTATUSCODES",
+                "SMTPUTF8",
+                "CHUNKING",
+                "DSN",
+                "HELP");
+        return new Step.Respond(new Reply(250, "", lines), false);
+    }
+
+    private Step mail(Command.Mail m) {
+        if (helo == null) {
+            return error(503, "5.5.1", "Send EHLO or HELO first");
+        }
+        if (inTransaction) {
+            return error(503, "5.5.1", "Nested MAIL command: a transaction is already open (RSET first)");
+        }
+        long size = -1;
+        String body = null;
+        boolean utf8 = false;
+        String ret = null;
+        String envid = null;
+        if (!m.params().isEmpty() && !extended) {
+            return error(555, "5.5.4", "MAIL parameters need EHLO");
+        }
+        for (Map.Entry<String, String> p : m.params().entrySet()) {
+            String v = p.getValue();
+            switch (p.getKey()) {
+                case "SIZE" -> {
+                    if (v == null || !v.matches("[0-9]{1,18}")) {
+                        return error(501, "5.5.4", "SIZE needs a number of octets");
+                    }
+                    size = Long.parseLong(v);
+                    if (size > settings.maxMessageSize()) {
+                        return error(552, "5.3.4", "Message size exceeds fixed maximum message size of "
+                                + settings.maxMessageSize() + " octets");
+                    }
+                }
+                case "BODY" -> {
+                    if (v == null || !(v.equalsIgnoreCase("7BIT") || v.equalsIgnoreCase("8BITMIME"))) {
+                        return error(501, "5.5.4", "BODY must be 7BIT or 8BITMIME");
+                    }
+                    body = v.toUpperCase(Locale.ROOT);
+                }
+                case "SMTPUTF8" -> {
+                    if (v != null) {
+                        return error(501, "5.5.4", "SMTPUTF8 takes no value");
+                    }
+                    utf8 = true;
+                }
+                case "RET" -> {
+                    if (v == null || !(v.equalsIgnoreCase("FULL") || v.equalsIgnoreCase("HDRS"))) {
+                        return error(501, "5.5.4", "RET must be FULL or HDRS");
+                    }
+                    ret = v.toUpperCase(Locale.ROOT);
+                }
+                case "ENVID" -> {
+                    envid = v == null ? null : Xtext.decode(v);
+                    if (envid == null || envid.length() > 100) {
+                        return error(501, "5.5.4", "ENVID must be xtext of at most 100 characters");
+                    }
+                }
+                case "AUTH" -> {
+                    // RFC 4954 5: accepted; the submission issue decides whether to trust it
+                }
+                default -> {
+                    return error(555, "5.5.4", "Unsupported MAIL parameter " + printable(p.getKey()));
+                }
+            }
+        }
+        if (m.reversePath() != null && m.reversePath().needsSmtpUtf8() && !utf8) {
+            return error(553, "5.6.7", "A non-ASCII sender address needs the SMTPUTF8 parameter");
+        }
+        reversePath = m.reversePath();
+        params = new Transaction.MailParams(size, body, utf8, ret, envid);
+        inTransaction = true;
+        return ok("Ok");
+    }
+
+    private Step rcpt(Command.Rcpt r) {
+        if (!inTransaction) {
+            return error(503, "5.5.1", "Need MAIL before RCPT");
+        }
+        if (chunking) {
+            return error(503, "5.5.1", "RCPT is not allowed after BDAT");
+        }
+        if (!r.params().isEmpty() && !extended) {
+            return error(555, "5.5.4", "RCPT parameters need EHLO");
+        }
+        String notify = null;
+        String orcpt = null;
+        for (Map.Entry<String, String> p : r.params().entrySet()) {
+            String v = p.getValue();
+            switch (p.getKey()) {
+                case "NOTIFY" -> {
+                    if (v == null || !validNotify(v.toUpperCase(Locale.ROOT))) {
+                        return error(501, "5.5.4", "NOTIFY must be NEVER, or a list of SUCCESS, FAILURE and DELAY");
+                    }
+                    notify = v.toUpperCase(Locale.ROOT);
+                }
+                case "ORCPT" -> {
+                    int semi = v == null ? -1 : v.indexOf(';');
+                    String decoded = semi <= 0 ? null : Xtext.decode(v.substring(semi + 1));
+                    if (decoded == null || decoded.isEmpty()) {
+                        return error(501, "5.5.4", "ORCPT must be addr-type;xtext, e.g. rfc822;alice@example.org");
+                    }
+                    orcpt = v.substring(0, semi) + ";" + decoded;
+                }
+                default -> {
+                    return error(555, "5.5.4", "Unsupported RCPT parameter " + printable(p.getKey()));
+                }
+            }
+        }
+        Mailbox to = r.forwardPath();
+        if (to.needsSmtpUtf8() && !params.smtpUtf8()) {
+            return error(553, "5.6.7", "A non-ASCII recipient address needs SMTPUTF8 in MAIL FROM");
+        }
+        if (recipients.size() >= settings.maxRecipients()) {
+            return error(452, "4.5.3", "Too many recipients (at most " + settings.maxRecipients() + " per message)");
+        }
+        return switch (policy.recipient(to, client, authenticated)) {
+            case RecipientPolicy.Decision.Accept a -> {
+                recipients.add(new Transaction.Recipient(to, notify, orcpt, a.deliverTo()));
+                yield ok("Ok");
+            }
+            case RecipientPolicy.Decision.Reject rej -> error(rej.reply());
+        };
+    }
+
+    private Step data() {
+        if (!inTransaction) {
+            return error(503, "5.5.1", "Need MAIL before DATA");
+        }
+        if (chunking) {
+            return error(503, "5.5.1", "DATA is not allowed after BDAT in the same transaction");
+        }
+        if (recipients.isEmpty()) {
+            return error(554, "5.5.1", "No valid recipients");
+        }
+        return new Step.ReceiveData(Reply.of(354, "", "End data with <CR><LF>.<CR><LF>"));
+    }
+
+    private Step bdat(Command.Bdat b) {
+        Reply refusal = null;
+        if (!extended) {
+            refusal = Reply.of(503, "5.5.1", "BDAT needs EHLO");
+        } else if (!inTransaction) {
+            refusal = Reply.of(503, "5.5.1", "Need MAIL before BDAT");
+        } else if (recipients.isEmpty()) {
+            refusal = Reply.of(554, "5.5.1", "No valid recipients");
+        }
+        if (refusal != null) {
+            countError();
+        } else {
+            chunking = true;
+        }
+        return new Step.ReceiveChunk(b.size(), b.last(), refusal);
+    }
+
+    private void reset() {
+        reversePath = null;
+        params = null;
+        inTransaction = false;
+        chunking = false;
+        recipients.clear();
+    }
+
+    private static boolean validNotify(String v) {
+        if (v.equals("NEVER")) {
+            return true;
+        }
+        for (String s : v.split(",", -1)) {
+            if (!(s.equals("SUCCESS") || s.equals("FAILURE") || s.equals("DELAY"))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private Step ok(String text) {
+        return respond(250, "2.0.0", text);
+    }
+
+    private static Step respond(int code, String status, String text) {
+        return new Step.Respond(Reply.of(code, status, text), false);
+    }
+
+    private Step error(int code, String status, String text) {
+        return error(Reply.of(code, status, text));
+    }
+
+    private Step error(Reply reply) {
+        if (countError()) {
+            return new Step.Respond(Reply.of(421, "4.7.0", settings.hostname() + " Too many errors, closing connection"), true);
+        }
+        return new Step.Respond(reply, false);
+    }
+
+    /** Counts one error; true when that was one too many. */
+    public boolean countError() {
+        return ++errors > settings.maxErrors();
+    }
+
+    /** Makes client-given text safe to echo in a reply: printable ASCII, at most 64 characters. */
+    static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 64; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 32 && c < 127 ? c : '?');
+        }
+        return sb.toString();
+    }
+}

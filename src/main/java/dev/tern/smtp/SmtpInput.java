@@ -1,0 +1,151 @@
+package dev.tern.smtp;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * The client's side of an SMTP connection, buffered: command lines, DATA content and BDAT chunks all come
+ * out of one buffer, so pipelined commands that arrive together are not lost between the three.
+ */
+public final class SmtpInput {
+    /** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
+    public static final int MAX_COMMAND_LINE = 512;
+
+    /** A command line longer than the limit; it has been read up to its end and dropped. */
+    public static final class LineTooLongException extends IOException {
+        public LineTooLongException() {
+            super("command line too long");
+        }
+    }
+
+    private final InputStream in;
+    private final byte[] buf;
+    private int pos;
+    private int lim;
+
+    public SmtpInput(InputStream in, int bufferSize) {
+        this.in = in;
+        this.buf = new byte[bufferSize];
+    }
+
+    /** True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). */
+    public boolean hasBufferedInput() throws IOException {
+        return pos < lim || in.available() > 0;
+    }
+
+    /**
+     * Reads one command line and returns its bytes without the line end, or null at end of stream.
+     * A lone LF is accepted as a line end for commands (never inside DATA).
+     */
+    public byte[] readLine() throws IOException {
+        int start = pos;
+        boolean overflow = false;
+        byte[] acc = null;
+        int accLen = 0;
+        while (true) {
+            for (int i = pos; i < lim; i++) {
+                if (buf[i] == '\n') {
+                    int end = i;
+                    pos = i + 1;
+                    if (overflow) {
+                        throw new LineTooLongException();
+                    }
+                    int n = end - start;
+                    byte[] line;
+                    if (acc == null) {
+                        line = java.util.Arrays.copyOfRange(buf, start, end);
+                    } else {
+                        line = java.util.Arrays.copyOf(acc, accLen + n);
+                        System.arraycopy(buf, start, line, accLen, n);
+                    }
+                    int len = line.length;
+                    if (len > 0 && line[len - 1] == '\r') {
+                        len--;
+                    }
+                    if (len + 2 > MAX_COMMAND_LINE) {
+                        throw new LineTooLongException();
+                    }
+                    return len == line.length ? line : java.util.Arrays.copyOf(line, len);
+                }
+            }
+            // no line end in the buffer: keep what we have (bounded) and read more
+            int n = lim - start;
+            if (!overflow) {
+                if (accLen + n > MAX_COMMAND_LINE) {
+                    overflow = true;
+                    acc = null;
+                    accLen = 0;
+                } else if (n > 0) {
+                    if (acc == null) {
+                        acc = new byte[MAX_COMMAND_LINE];
+                    }
+                    System.arraycopy(buf, start, acc, accLen, n);
+                    accLen += n;
+                }
+            }
+            pos = lim;
+            if (!fill()) {
+                return null;
+            }
+            start = pos;
+        }
+    }
+
+    /** Feeds the DATA content to {@code reader} until its end-of-data; throws EOFException if the stream ends first. */
+    public void readData(MessageReader reader) throws IOException {
+        while (true) {
+            if (pos < lim) {
+                pos += reader.feed(buf, pos, lim - pos);
+                if (reader.ended()) {
+                    return;
+                }
+            }
+            if (!fill()) {
+                throw new EOFException("connection closed during DATA");
+            }
+        }
+    }
+
+    /** Feeds exactly {@code size} octets (one BDAT chunk) to {@code reader}; EOFException if the stream ends first. */
+    public void readChunk(long size, MessageReader reader) throws IOException {
+        long left = size;
+        while (left > 0) {
+            if (pos == lim && !fill()) {
+                throw new EOFException("connection closed during BDAT");
+            }
+            int n = (int) Math.min(left, lim - pos);
+            reader.feed(buf, pos, n);
+            pos += n;
+            left -= n;
+        }
+    }
+
+    /** Discards exactly {@code size} octets (a BDAT chunk that is refused). */
+    public void skip(long size) throws IOException {
+        long left = size;
+        while (left > 0) {
+            if (pos == lim && !fill()) {
+                throw new EOFException("connection closed during BDAT");
+            }
+            int n = (int) Math.min(left, lim - pos);
+            pos += n;
+            left -= n;
+        }
+    }
+
+    /** Throws away whatever is buffered (STARTTLS: nothing sent before the handshake may be used). */
+    public void discardBuffered() {
+        pos = lim;
+    }
+
+    private boolean fill() throws IOException {
+        int n = in.read(buf, 0, buf.length);
+        if (n < 0) {
+            return false;
+        }
+        pos = 0;
+        lim = n;
+        return true;
+    }
+}

@@ -1,0 +1,419 @@
+package dev.tern.smtp.server;
+
+import dev.tern.queue.Envelope;
+import dev.tern.queue.QueuedMessage;
+import dev.tern.queue.Spool;
+import dev.tern.smtp.Command;
+import dev.tern.smtp.CommandParser;
+import dev.tern.smtp.MessageReader;
+import dev.tern.smtp.Reply;
+import dev.tern.smtp.Session;
+import dev.tern.smtp.SmtpInput;
+import dev.tern.smtp.Transaction;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SMTP connection: reads commands, lets the {@link Session} decide, writes replies, and streams message
+ * content into the spool. Replies are flushed only when no more pipelined input is waiting (RFC 2920). The
+ * {@link #run} method is one try/finally that always releases the connection's place and closes the socket.
+ */
+final class SmtpConnection {
+    private static final Logger log = LoggerFactory.getLogger("dev.tern.smtp");
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
+
+    private final SmtpServer server;
+    private final Socket socket;
+    private final InetAddress ip;
+    private final String ipText;
+    private OutputStream out;
+    private SmtpInput in;
+    private Session session;
+    /** True while blocked waiting for a command outside a transaction: shutdown may interrupt it. */
+    private volatile boolean idle;
+
+    // the message being received by BDAT, across chunks
+    private Spool.Incoming chunked;
+    private MessageReader chunkReader;
+    private SafeSink chunkSink;
+
+    SmtpConnection(SmtpServer server, Socket socket) {
+        this.server = server;
+        this.socket = socket;
+        this.ip = socket.getInetAddress();
+        this.ipText = ip.getHostAddress();
+    }
+
+    void run() {
+        if (!server.limiter.tryAcquire(ip)) {
+            log.warn("connect from [{}]: refused, too many connections", ipText);
+            refuse(Reply.of(421, "4.7.0", server.settings.hostname() + " Too many connections, try again later"));
+            return;
+        }
+        try {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.commandTimeout.toMillis()));
+            socket.setTcpNoDelay(true);
+            in = new SmtpInput(socket.getInputStream(), 16 * 1024);
+            out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
+            session = new Session(server.settings, server.policy, ip);
+            log.debug("connect from [{}]", ipText);
+            send(session.greeting());
+            out.flush();
+            loop();
+        } catch (SocketTimeoutException e) {
+            log.info("timeout after {} from [{}]", session == null ? "connect" : "command", ipText);
+            trySend(Reply.of(421, "4.4.2", server.settings.hostname() + " Timeout, closing connection"));
+        } catch (IOException e) {
+            log.debug("connection from [{}] lost: {}", ipText, e.toString());
+        } catch (RuntimeException e) {
+            log.error("bug while serving [{}]; closing the connection", ipText, e);
+            trySend(Reply.of(421, "4.3.0", server.settings.hostname() + " Internal error, closing connection"));
+        } finally {
+            abortChunked();
+            server.limiter.release(ip);
+            closeQuietly();
+            log.debug("disconnect from [{}]", ipText);
+        }
+    }
+
+    private void loop() throws IOException {
+        while (true) {
+            if (server.draining() && !session.inTransaction()) {
+                sendAndFlush(shuttingDown());
+                return;
+            }
+            byte[] raw;
+            try {
+                idle = !session.inTransaction() && !in.hasBufferedInput();
+                if (idle && server.draining()) {
+                    continue; // the check at the top answers
+                }
+                raw = in.readLine();
+            } catch (SmtpInput.LineTooLongException e) {
+                if (act(session.protocolError(Reply.of(500, "5.5.2", "Line too long (at most 512 octets)")))) {
+                    return;
+                }
+                continue;
+            } finally {
+                idle = false;
+            }
+            if (raw == null) {
+                if (server.draining()) {
+                    trySend(shuttingDown());
+                }
+                return;
+            }
+            String line = decode(raw);
+            Session.Step step = line == null
+                    ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
+                    : session.handle(CommandParser.parse(line));
+            if (act(step)) {
+                return;
+            }
+        }
+    }
+
+    /** Carries out one step; true when the connection is to close. */
+    private boolean act(Session.Step step) throws IOException {
+        switch (step) {
+            case Session.Step.Respond r -> {
+                send(r.reply());
+                if (r.close()) {
+                    out.flush();
+                    return true;
+                }
+            }
+            case Session.Step.Close c -> {
+                log.info("HTTP request from [{}] on the SMTP port; closed", ipText);
+                return true;
+            }
+            case Session.Step.ReceiveData d -> {
+                send(d.goAhead());
+                out.flush();
+                return act(receiveData());
+            }
+            case Session.Step.ReceiveChunk c -> {
+                return act(receiveChunk(c));
+            }
+        }
+        if (!in.hasBufferedInput()) {
+            out.flush();
+        }
+        return false;
+    }
+
+    private Session.Step receiveData() throws IOException {
+        Transaction t = session.transaction();
+        Spool.Incoming incoming = begin(t);
+        SafeSink sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
+        if (incoming != null) {
+            sink.write(receivedHeader(t, incoming.id()));
+        }
+        MessageReader reader = new MessageReader(sink, session.maxMessageSize(), true);
+        try {
+            in.readData(reader);
+        } catch (IOException e) {
+            if (incoming != null) {
+                incoming.abort();
+            }
+            throw e;
+        }
+        return session.messageDone(finish(t, incoming, sink, reader.result()));
+    }
+
+    private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
+        if (c.refusal() != null) {
+            in.skip(c.size());
+            return new Session.Step.Respond(c.refusal(), false);
+        }
+        Transaction t = session.transaction();
+        if (chunkReader == null) {
+            chunked = begin(t);
+            chunkSink = new SafeSink(chunked == null ? OutputStream.nullOutputStream() : chunked.content());
+            if (chunked != null) {
+                chunkSink.write(receivedHeader(t, chunked.id()));
+            }
+            chunkReader = new MessageReader(chunkSink, session.maxMessageSize(), false);
+        }
+        in.readChunk(c.size(), chunkReader);
+        MessageReader.Result soFar = chunkReader.result();
+        if (!c.last() && soFar.ok() && chunkSink.failure == null && chunked != null) {
+            return new Session.Step.Respond(Reply.of(250, "2.0.0", c.size() + " octets received"), false);
+        }
+        chunkReader.finishChunks();
+        Reply r = finish(t, chunked, chunkSink, chunkReader.result());
+        chunked = null;
+        chunkReader = null;
+        chunkSink = null;
+        return session.messageDone(r);
+    }
+
+    /** Opens a spool file for the transaction; null when the spool cannot take it (the content is still read). */
+    private Spool.Incoming begin(Transaction t) {
+        Envelope env = envelope(t);
+        try {
+            return server.spool.begin(env);
+        } catch (IOException e) {
+            log.error("{}: cannot write to the spool: {}", env.id(), e.toString());
+            return null;
+        }
+    }
+
+    /** Commits or refuses the received message and says so in a reply. */
+    private Reply finish(Transaction t, Spool.Incoming incoming, SafeSink sink, MessageReader.Result r) {
+        if (incoming == null || sink.failure != null || !r.ok()) {
+            if (incoming != null) {
+                incoming.abort();
+            }
+            Reply reply = refusal(r);
+            log.info("{}: reject: from=<{}> [{}]: {}", incoming == null ? "NOQUEUE" : incoming.id(),
+                    sender(t), ipText, reply);
+            return reply;
+        }
+        try {
+            QueuedMessage q = incoming.commit();
+            log.info("{}: client=[{}], helo={}, from=<{}>, size={}, nrcpt={}", q.id(), ipText, session.helo(),
+                    sender(t), r.size(), q.envelope().recipients().size());
+            server.scheduler.submit(q);
+            return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
+        } catch (IOException e) {
+            log.error("{}: cannot commit to the spool: {}", incoming.id(), e.toString());
+            return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
+        }
+    }
+
+    private Reply refusal(MessageReader.Result r) {
+        if (r.tooBig()) {
+            return Reply.of(552, "5.3.4", "Message size exceeds fixed maximum message size of "
+                    + session.maxMessageSize() + " octets");
+        }
+        if (r.bareCrOrLf()) {
+            return Reply.of(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"
+                    + " (RFC 5321 section 2.3.8); nothing was queued");
+        }
+        if (r.lineTooLong()) {
+            return Reply.of(550, "5.6.0", "Message has a line longer than 1000 octets"
+                    + " (RFC 5321 section 4.5.3.1.6); nothing was queued");
+        }
+        return Reply.of(452, "4.3.1", "Insufficient system storage; nothing was queued, try again later");
+    }
+
+    private Envelope envelope(Transaction t) {
+        List<Envelope.Recipient> rcpts = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (Transaction.Recipient r : t.recipients()) {
+            for (String to : r.deliverTo()) {
+                if (seen.add(to.toLowerCase(Locale.ROOT))) { // one copy per mailbox, however many RCPTs lead there
+                    rcpts.add(new Envelope.Recipient(to, r.forwardPath().toString(), r.dsnNotify(), r.orcpt()));
+                }
+            }
+        }
+        Transaction.MailParams p = t.params();
+        return new Envelope(server.spool.newId(), sender(t), server.clock.instant(), ipText, session.helo(),
+                protocol(t), p.smtpUtf8(), p.body(), p.ret(), p.envid(), rcpts);
+    }
+
+    private String protocol(Transaction t) {
+        if (!session.extended()) {
+            return "SMTP";
+        }
+        return t.params().smtpUtf8() ? "UTF8SMTP" : "ESMTP";
+    }
+
+    /** The trace header of RFC 5321 4.4, with {@code with} per RFC 3848 and the client's name made safe. */
+    private byte[] receivedHeader(Transaction t, String id) {
+        StringBuilder sb = new StringBuilder(200);
+        sb.append("Received: from ").append(safeHelo(session.helo())).append(" ([").append(ipText).append("])\r\n")
+                .append("\tby ").append(server.settings.hostname()).append(" (Tern) with ").append(protocol(t))
+                .append(" id ").append(id);
+        if (t.recipients().size() == 1) {
+            sb.append("\r\n\tfor <").append(t.recipients().get(0).forwardPath()).append('>');
+        }
+        sb.append("; ").append(DATE.format(ZonedDateTime.now(server.clock))).append("\r\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Keeps a HELO name to characters that cannot break the header: letters, digits, {@code . - _ : [ ]}. */
+    static String safeHelo(String helo) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < helo.length() && i < 255; i++) {
+            char c = helo.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ".-_:[]".indexOf(c) >= 0;
+            sb.append(ok ? c : '_');
+        }
+        return sb.toString();
+    }
+
+    private static String sender(Transaction t) {
+        return t.reversePath() == null ? "" : t.reversePath().toString();
+    }
+
+    private Reply shuttingDown() {
+        return Reply.of(421, "4.3.2", server.settings.hostname() + " Service shutting down, try again later");
+    }
+
+    /** Called by the server at shutdown: a connection waiting idly for a command is ended now. */
+    void wakeIfIdle() {
+        if (idle) {
+            try {
+                socket.shutdownInput(); // the blocked read returns end-of-stream; run() then answers 421
+            } catch (IOException e) {
+                forceClose();
+            }
+        }
+    }
+
+    void forceClose() {
+        closeQuietly();
+    }
+
+    void refuseShuttingDown() {
+        refuse(Reply.of(421, "4.3.2", server.settings.hostname() + " Service shutting down, try again later"));
+    }
+
+    private void refuse(Reply reply) {
+        try (socket) {
+            socket.getOutputStream().write(reply.toBytes());
+            socket.getOutputStream().flush();
+        } catch (IOException e) {
+            log.debug("refusing [{}]: {}", ipText, e.toString());
+        }
+    }
+
+    private void send(Reply reply) throws IOException {
+        out.write(reply.toBytes());
+    }
+
+    private void sendAndFlush(Reply reply) throws IOException {
+        send(reply);
+        out.flush();
+    }
+
+    private void trySend(Reply reply) {
+        if (out == null) {
+            return;
+        }
+        try {
+            sendAndFlush(reply);
+        } catch (IOException e) {
+            log.debug("cannot send to [{}]: {}", ipText, e.toString());
+        }
+    }
+
+    private void abortChunked() {
+        if (chunked != null) {
+            chunked.abort();
+            chunked = null;
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            socket.close();
+        } catch (IOException e) {
+            log.debug("close [{}]: {}", ipText, e.toString());
+        }
+    }
+
+    /** Strict UTF-8 without NUL, or null. */
+    private static String decode(byte[] raw) {
+        for (byte b : raw) {
+            if (b == 0) {
+                return null;
+            }
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Passes writes to the spool file and remembers the first failure (a full disk) instead of throwing it:
+     * the rest of the message must still be read off the connection to stay in step with the client.
+     */
+    static final class SafeSink extends OutputStream {
+        private final OutputStream target;
+        IOException failure;
+
+        SafeSink(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                target.write(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+    }
+}
