@@ -271,8 +271,7 @@ public final class UserStore {
         for (String line : changed) {
             sb.append(line).append('\n');
         }
-        Durable.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8));
-        restrictPermissions();
+        Durable.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8), true);
         Stamp written = Stamp.of(file);
         Map<String, String> index = index(changed, false);
         lock.lock();
@@ -281,25 +280,6 @@ public final class UserStore {
             stamp = written;
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Makes the file 0600 and makes that durable. Durable creates its temp file with the process umask, so
-     * the new file can be group/world readable for the moment between the rename and this call; keep the
-     * data directory itself 0700.
-     */
-    private void restrictPermissions() throws IOException {
-        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-            return;
-        }
-        try {
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-                ch.force(true);
-            }
-        } catch (UnsupportedOperationException e) {
-            // file system without POSIX permissions
         }
     }
 

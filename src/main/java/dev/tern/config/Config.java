@@ -13,7 +13,7 @@ import java.util.Map;
  * @param hostname      our name in the greeting, EHLO reply and Received headers
  * @param dataDir       root of the spool, the mailboxes, the user file and keys
  * @param localDomains  lower-case domains whose mail is delivered here
- * @param aliases       lower-case address (or "localpart" for postmaster-style) to its targets, as written
+ * @param aliases       lower-case address {@code local@domain} (in a local domain) to its targets, as written
  */
 public record Config(
         Path source,

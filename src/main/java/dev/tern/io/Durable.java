@@ -7,6 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.FileSystems;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -19,11 +23,22 @@ public final class Durable {
 
     /** Atomically replaces {@code target} with {@code content}; when this returns the new content survives a crash. */
     public static void writeAtomically(Path target, byte[] content) throws IOException {
+        writeAtomically(target, content, false);
+    }
+
+    /**
+     * As {@link #writeAtomically(Path, byte[])}; with {@code secret} the file is created readable by its owner
+     * only (0600), from its first byte, so there is no moment when others could read it.
+     */
+    public static void writeAtomically(Path target, byte[] content, boolean secret) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
+        FileAttribute<?>[] attrs = secret && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
         try {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attrs)) {
                 var buf = java.nio.ByteBuffer.wrap(content);
                 while (buf.hasRemaining()) {
                     ch.write(buf);
