@@ -1,0 +1,289 @@
+# Shared helpers for the interop scenarios; sourced by test/interop/run.sh and by each NN-name/run.sh.
+#
+# A scenario runs in its own temp dir (TERN_TMP, also its working directory) with its own Tern instance:
+#
+#   source "$(dirname "$0")/../lib.sh"
+#   tern_config                 # writes $TERN_CONFIG with data_dir $TERN_DATA, smtp on 127.0.0.1:0
+#   tern_user_add alice@example.test secret
+#   tern_start                  # waits for "tern: ready", sets TERN_PID and TERN_SMTP_PORT
+#   ... drive it with a real client ...
+#   maildir_wait alice@example.test 1
+#   tern_stop                   # SIGTERM, requires exit status 0
+#
+# Everything a helper finds wrong ends the scenario through `die`, which prints "FAIL: reason".
+
+INTEROP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$INTEROP_DIR/../.." && pwd)"
+TERN_JAR="${TERN_JAR:-$REPO_ROOT/target/tern.jar}"
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() {
+    printf 'FAIL: %s\n' "$*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Java: a JDK (or JRE) 21 or newer. Prefers $JAVA_HOME, else the newest under /usr/lib/jvm.
+
+# java_major HOME -> prints the feature version of HOME/bin/java (e.g. 25), or nothing.
+java_major() {
+    local v
+    v="$("$1/bin/java" -version 2>&1 | awk -F'"' '/version/ { print $2; exit }')" || return 0
+    v="${v#1.}" # 1.8.0 -> 8.0
+    v="${v%%[.+-]*}"
+    [[ "$v" =~ ^[0-9]+$ ]] && printf '%s\n' "$v"
+}
+
+# find_jdk21 [need_javac] -> prints a JAVA_HOME with Java 21+, or fails.
+find_jdk21() {
+    local need_javac="${1:-}" best="" best_v=0 d v
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ] && { [ -z "$need_javac" ] || [ -x "$JAVA_HOME/bin/javac" ]; }; then
+        v="$(java_major "$JAVA_HOME")"
+        if [ -n "$v" ] && [ "$v" -ge 21 ]; then
+            printf '%s\n' "$JAVA_HOME"
+            return 0
+        fi
+    fi
+    for d in /usr/lib/jvm/*/; do
+        d="${d%/}"
+        [ -L "$d" ] && continue
+        [ -x "$d/bin/java" ] || continue
+        if [ -n "$need_javac" ] && [ ! -x "$d/bin/javac" ]; then continue; fi
+        v="$(java_major "$d")"
+        [ -n "$v" ] || continue
+        if [ "$v" -ge 21 ] && [ "$v" -gt "$best_v" ]; then
+            best="$d"
+            best_v="$v"
+        fi
+    done
+    [ -n "$best" ] || return 1
+    printf '%s\n' "$best"
+}
+
+# tern_java_init -> sets TERN_JAVA to a java 21+ binary (run.sh exports it; a scenario run alone finds one).
+tern_java_init() {
+    if [ -z "${TERN_JAVA:-}" ]; then
+        local home
+        home="$(find_jdk21)" || die "no Java 21+ found (JAVA_HOME=${JAVA_HOME:-unset}, /usr/lib/jvm)"
+        TERN_JAVA="$home/bin/java"
+        export TERN_JAVA
+    fi
+}
+
+# tern ARGS... -> runs the built jar (run.sh builds it once; scenarios never rebuild).
+tern() {
+    [ -f "$TERN_JAR" ] || die "$TERN_JAR is missing (test/interop/run.sh builds it)"
+    tern_java_init
+    "$TERN_JAVA" -jar "$TERN_JAR" "$@"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Config and users.
+
+TERN_TMP="${TERN_TMP:-$PWD}"
+
+# tern_config [NAME] -> writes $TERN_TMP/NAME.toml (default "tern") and sets TERN_CONFIG, TERN_DATA.
+# Knobs (environment): TERN_TRUSTED_NETWORKS (TOML array, default []), TERN_EXTRA_TOML (appended as is).
+tern_config() {
+    local name="${1:-tern}"
+    TERN_CONFIG="$TERN_TMP/$name.toml"
+    TERN_DATA="${TERN_DATA:-$TERN_TMP/data}"
+    mkdir -p "$TERN_DATA"
+    cat >"$TERN_CONFIG" <<EOF
+hostname = "tern.test"
+data_dir = "$TERN_DATA"
+local_domains = ["example.test"]
+
+[listen]
+smtp = ["127.0.0.1:0"]
+submission = []
+submissions = []
+pop3 = []
+pop3s = []
+http = []
+
+[relay]
+trusted_networks = ${TERN_TRUSTED_NETWORKS:-[]}
+
+[aliases]
+"postmaster@example.test" = ["alice@example.test"]
+EOF
+    if [ -n "${TERN_EXTRA_TOML:-}" ]; then
+        printf '\n%s\n' "$TERN_EXTRA_TOML" >>"$TERN_CONFIG"
+    fi
+    export TERN_CONFIG TERN_DATA
+}
+
+# tern_user_add ADDRESS PASSWORD
+tern_user_add() {
+    local out
+    out="$(printf '%s\n' "$2" | tern user add "$1" --password-stdin --config "$TERN_CONFIG" 2>&1)" ||
+        die "tern user add $1 failed: $out"
+    log "user added: $1"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Server lifecycle.
+
+TERN_PID=""
+TERN_SMTP_PORT=""
+TERN_START_TIMEOUT="${TERN_START_TIMEOUT:-60}"
+TERN_STOP_TIMEOUT="${TERN_STOP_TIMEOUT:-30}"
+_tern_runs=0
+
+# Kill whatever this scenario left running (a failed scenario must not leave a server behind).
+_tern_cleanup() {
+    if [ -n "${TERN_PID:-}" ] && kill -0 "$TERN_PID" 2>/dev/null; then
+        kill -KILL "$TERN_PID" 2>/dev/null || true
+    fi
+}
+trap _tern_cleanup EXIT
+trap '_tern_cleanup; exit 143' TERM
+trap '_tern_cleanup; exit 130' INT
+
+# tern_start -> starts `tern serve --config $TERN_CONFIG`, waits (bounded) for "tern: ready" on its stdout.
+# Sets TERN_PID, TERN_OUT (its stdout+stderr) and TERN_SMTP_PORT.
+tern_start() {
+    [ -n "${TERN_CONFIG:-}" ] || die "tern_start: call tern_config first"
+    if [ -n "$TERN_PID" ] && kill -0 "$TERN_PID" 2>/dev/null; then
+        die "tern_start: a server (pid $TERN_PID) is already running"
+    fi
+    _tern_runs=$((_tern_runs + 1))
+    TERN_OUT="$TERN_TMP/tern.$_tern_runs.out"
+    [ -f "$TERN_JAR" ] || die "$TERN_JAR is missing (test/interop/run.sh builds it)"
+    tern_java_init
+    "$TERN_JAVA" -jar "$TERN_JAR" serve --config "$TERN_CONFIG" >"$TERN_OUT" 2>&1 &
+    TERN_PID=$!
+    echo "$TERN_PID" >>"$TERN_TMP/tern.pids" # run.sh kills these if the scenario is cut short
+    log "started tern pid $TERN_PID, output in $TERN_OUT"
+    local deadline=$((SECONDS + TERN_START_TIMEOUT))
+    while ! grep -q '^tern: ready' "$TERN_OUT" 2>/dev/null; do
+        if ! kill -0 "$TERN_PID" 2>/dev/null; then
+            local rc=0
+            wait "$TERN_PID" || rc=$?
+            TERN_PID=""
+            tail -n 40 "$TERN_OUT"
+            die "tern exited with status $rc before printing 'tern: ready'"
+        fi
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            tail -n 40 "$TERN_OUT"
+            die "tern did not print 'tern: ready' within ${TERN_START_TIMEOUT}s"
+        fi
+        sleep 0.1
+    done
+    TERN_SMTP_PORT="$(tern_port smtp)"
+    [ -n "$TERN_SMTP_PORT" ] || {
+        cat "$TERN_OUT"
+        die "no 'tern: smtp listening on 127.0.0.1:PORT' line before 'tern: ready'"
+    }
+    [ "$TERN_SMTP_PORT" != 0 ] || die "tern reported port 0 for smtp; it must print the bound port"
+    export TERN_PID TERN_SMTP_PORT TERN_OUT
+    log "tern ready, smtp on 127.0.0.1:$TERN_SMTP_PORT"
+}
+
+# tern_port LISTENER -> the port from the first "tern: LISTENER listening on HOST:PORT" line.
+tern_port() {
+    sed -n "s/^tern: $1 listening on .*:\([0-9][0-9]*\)[[:space:]]*\$/\1/p" "$TERN_OUT" | sed -n 1p
+}
+
+# pid_alive PID -> true while the process runs (a zombie not yet reaped counts as gone).
+pid_alive() {
+    kill -0 "$1" 2>/dev/null || return 1
+    [ "$(ps -o stat= -p "$1" 2>/dev/null | tr -d ' ' | cut -c1)" != Z ]
+}
+
+# tern_stop -> SIGTERM, bounded wait, requires exit status 0.
+tern_stop() {
+    [ -n "$TERN_PID" ] || die "tern_stop: no server running"
+    local pid="$TERN_PID" rc=0 deadline=$((SECONDS + TERN_STOP_TIMEOUT))
+    log "sending SIGTERM to tern pid $pid"
+    kill -TERM "$pid" 2>/dev/null || die "tern (pid $pid) was no longer running before SIGTERM"
+    while pid_alive "$pid"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            TERN_PID=""
+            tail -n 40 "$TERN_OUT"
+            die "tern did not exit within ${TERN_STOP_TIMEOUT}s of SIGTERM"
+        fi
+        sleep 0.1
+    done
+    wait "$pid" || rc=$?
+    TERN_PID=""
+    if [ "$rc" -ne 0 ]; then
+        tail -n 40 "$TERN_OUT"
+        die "tern exited with status $rc after SIGTERM (expected 0)"
+    fi
+    log "tern exited 0 after SIGTERM"
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Maildir.
+
+# maildir_dir ADDRESS [SUBDIR=new] -> <data_dir>/mail/<domain>/<localpart>/new
+maildir_dir() {
+    local addr="$1" sub="${2:-new}"
+    printf '%s/mail/%s/%s/%s\n' "$TERN_DATA" "${addr#*@}" "${addr%@*}" "$sub"
+}
+
+# maildir_count ADDRESS -> number of message files in new/ (0 when the Maildir does not exist yet).
+maildir_count() {
+    local d
+    d="$(maildir_dir "$1")"
+    if [ -d "$d" ]; then
+        find "$d" -mindepth 1 -maxdepth 1 -type f | wc -l | tr -d ' '
+    else
+        echo 0
+    fi
+}
+
+# maildir_wait ADDRESS N [TIMEOUT=60] -> waits until new/ holds N messages, then checks that it stays at
+# exactly N (more would be a duplicate delivery).
+maildir_wait() {
+    local addr="$1" want="$2" timeout="${3:-60}" n
+    local deadline=$((SECONDS + timeout))
+    while :; do
+        n="$(maildir_count "$addr")"
+        [ "$n" -ge "$want" ] && break
+        [ "$SECONDS" -ge "$deadline" ] && die "$addr: $n message(s) in $(maildir_dir "$addr") after ${timeout}s, expected $want"
+        sleep 0.2
+    done
+    sleep 1
+    n="$(maildir_count "$addr")"
+    [ "$n" -eq "$want" ] || die "$addr: $n message(s) in $(maildir_dir "$addr"), expected exactly $want"
+    log "$addr: $n message(s) delivered"
+}
+
+# maildir_stays ADDRESS N [SECONDS=3] -> checks that new/ still holds exactly N after a while (nothing
+# more gets delivered).
+maildir_stays() {
+    local addr="$1" want="$2" wait="${3:-3}" n
+    sleep "$wait"
+    n="$(maildir_count "$addr")"
+    [ "$n" -eq "$want" ] || die "$addr: $n message(s) in $(maildir_dir "$addr"), expected it to stay at $want"
+}
+
+# maildir_find ADDRESS FIXED_STRING -> prints the one file in new/ that contains the string.
+maildir_find() {
+    local d files
+    d="$(maildir_dir "$1")"
+    [ -d "$d" ] || die "$1: no Maildir at $d"
+    files="$(grep -rlF -- "$2" "$d" || true)"
+    [ -n "$files" ] || die "$1: no message in $d contains '$2'"
+    [ "$(printf '%s\n' "$files" | wc -l)" -eq 1 ] || die "$1: more than one message in $d contains '$2': $files"
+    printf '%s\n' "$files"
+}
+
+# message_headers FILE -> the header section, CR stripped and folded lines unfolded, one header a line.
+message_headers() {
+    tr -d '\r' <"$1" | awk '
+        /^$/ { exit }
+        /^[ \t]/ { sub(/^[ \t]+/, " "); line = line $0; next }
+        { if (line != "") print line; line = $0 }
+        END { if (line != "") print line }'
+}
+
+# message_body FILE -> the body, CR stripped.
+message_body() {
+    tr -d '\r' <"$1" | awk 'body { print } /^$/ && !body { body = 1 }'
+}
