@@ -46,7 +46,6 @@ find_jdk21() {
     fi
     for d in /usr/lib/jvm/*/; do
         d="${d%/}"
-        [ -L "$d" ] && continue
         [ -x "$d/bin/java" ] || continue
         if [ -n "$need_javac" ] && [ ! -x "$d/bin/javac" ]; then continue; fi
         v="$(java_major "$d")"

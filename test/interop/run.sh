@@ -6,7 +6,7 @@
 #   test/interop/run.sh 01-swaks 03     # only those whose name starts with one of the arguments
 #
 # Environment: TERN_SKIP_BUILD=1 uses target/tern.jar as it is (.ci/run sets it after `mvnw verify`);
-# TERN_SCENARIO_TIMEOUT (seconds, default 300); TERN_KEEP=1 keeps the temp dirs of passing scenarios too;
+# TERN_SCENARIO_TIMEOUT (seconds, default 180); TERN_INTEROP_BUDGET (seconds for all, default 900); TERN_KEEP=1 keeps the temp dirs of passing scenarios too;
 # TERN_NO_INSTALL=1 never runs apt-get; TERN_JAVA, TERN_JAR: the java binary and the jar to run.
 set -uo pipefail
 
@@ -15,7 +15,8 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$HERE/lib.sh"
 cd "$REPO_ROOT" || exit 2
 
-SCENARIO_TIMEOUT="${TERN_SCENARIO_TIMEOUT:-300}"
+SCENARIO_TIMEOUT="${TERN_SCENARIO_TIMEOUT:-180}"
+BUDGET="${TERN_INTEROP_BUDGET:-900}" # seconds for all scenarios; the ones left after it are not started
 
 say() { printf 'interop: %s\n' "$*"; }
 
@@ -43,7 +44,7 @@ stop_postfix_daemon() {
         say "a postfix master daemon (pid $pid) is running; stopping it"
         postfix stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
         local i
-        for i in $(seq 1 50); do
+        for _ in $(seq 1 50); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
@@ -136,6 +137,7 @@ if ! build_jar; then
 fi
 say "java: $("$TERN_JAVA" -version 2>&1 | head -n 1)"
 
+suite_start=$SECONDS
 passed=0
 failed=0
 failed_names=()
@@ -149,6 +151,12 @@ for dir in "$HERE"/[0-9][0-9]-*/; do
             case "$name" in "$a"*) wanted=1 ;; esac
         done
         [ -n "$wanted" ] || continue
+    fi
+    if [ $((SECONDS - suite_start)) -ge "$BUDGET" ]; then
+        failed=$((failed + 1))
+        failed_names+=("$name")
+        echo "FAIL $name (not started: the suite's budget of ${BUDGET}s is spent)"
+        continue
     fi
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/tern-interop.$name.XXXXXX")"
     start=$SECONDS

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # swaks against Tern's port 25 listener: local delivery with a Received header, unknown user (550 5.1.1),
-# no open relay (554 5.7.1), "postmaster" without a domain through the alias, PIPELINING, and a bare LF
-# in DATA refused with nothing delivered.
+# no open relay (554 5.7.1), "postmaster" without a domain through the alias, PIPELINING, a bare LF in
+# DATA refused with nothing delivered; then, with trusted_networks, the remote recipient accepted.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
@@ -97,5 +97,15 @@ maildir_stays "$ALICE" "$n" 3
 if grep -rqF -- "$token" "$(maildir_dir "$ALICE")"; then die "barelf: the message with a bare LF was delivered"; fi
 log "bare LF: ok"
 
+tern_stop
+
+# --- 7. the same remote recipient from a trusted network: accepted at RCPT (then QUIT: nothing queued) --
+TERN_TRUSTED_NETWORKS='["127.0.0.0/8"]' tern_config trusted
+tern_start
+swaks_run trusted --from bob@example.org --to someone@remote.example --quit-after RCPT
+[ "$SWAKS_RC" -eq 0 ] || die "trusted: swaks exited $SWAKS_RC, expected 0"
+expect_line trusted '^ -> RCPT TO:<someone@remote.example>' "swaks did not send the RCPT"
+expect_line trusted '^<- +250 ' "RCPT to a remote domain from a trusted network was not accepted"
+log "relay from a trusted network: ok"
 tern_stop
 echo "01-swaks: all checks passed"

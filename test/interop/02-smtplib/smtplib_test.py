@@ -128,6 +128,22 @@ got = wait_for("alice@example.test", 2)
 if not any(token2.encode() in raw for _, raw in got):
     fail("the message from jörg@bücher.example was not delivered to alice")
 log("UTF-8 reverse-path with SMTPUTF8: delivered")
+
+# --- DSN parameters (RFC 3461) are accepted: RET and ENVID at MAIL, NOTIFY and ORCPT at RCPT -----------
+token5 = uuid.uuid4().hex
+msg5 = (f"From: sender@example.org\r\nTo: bob@example.test\r\nSubject: dsn params\r\n\r\n{token5}\r\n").encode()
+try:
+    refused = s.sendmail("sender@example.org", ["bob@example.test"], msg5,
+                         mail_options=["RET=HDRS", "ENVID=interop+2B02"],
+                         rcpt_options=["NOTIFY=FAILURE,DELAY", "ORCPT=rfc822;bob@example.test"])
+except smtplib.SMTPException as e:
+    fail(f"a message with DSN parameters was refused: {e!r}")
+if refused:
+    fail(f"recipients refused: {refused}")
+got = wait_for("bob@example.test", 2)
+if not any(token5.encode() in raw for _, raw in got):
+    fail("the message with DSN parameters was not delivered to bob")
+log("DSN parameters RET, ENVID, NOTIFY, ORCPT: accepted and delivered")
 s.quit()
 
 # --- SIZE limit: declared too big at MAIL -> 552 ----------------------------------------------------------
@@ -169,7 +185,7 @@ except smtplib.SMTPException as e:
 if refused:
     fail(f"recipients refused: {refused}")
 s.quit()
-got = wait_for("bob@example.test", 2)
+got = wait_for("bob@example.test", 3)
 if any(token3.encode() in raw for _, raw in got):
     fail("the message over the SIZE limit was delivered")
 if not any(token4.encode() in raw for _, raw in got):

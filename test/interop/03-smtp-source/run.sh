@@ -20,7 +20,7 @@ ALICE=alice@example.test
 # What one message of smtp-source looks like (its payload layout is its own business): one into a sink.
 coproc CAPTURE { exec python3 "$(dirname "$0")/capture.py" reference.eml; }
 read -r -t 30 capture_port <&"${CAPTURE[0]}" || die "capture.py did not start"
-"$SMTP_SOURCE" -m 1 -l "$LENGTH" -M client.example.org -S "smtp-source interop" \
+timeout 30 "$SMTP_SOURCE" -m 1 -l "$LENGTH" -M client.example.org -S "smtp-source interop" \
     -f sender@example.org -t "$ALICE" "127.0.0.1:$capture_port" || die "smtp-source into the capture sink failed"
 wait "$CAPTURE_PID" || die "capture.py failed"
 [ -s reference.eml ] || die "capture.py got no message from smtp-source"
@@ -35,13 +35,13 @@ log "smtp-source -s $SESSIONS -m $MESSAGES -l $LENGTH to 127.0.0.1:$TERN_SMTP_PO
 start=$SECONDS
 rc=0
 # -M: the HELO name (and the Message-Id's domain); -S: a subject line
-"$SMTP_SOURCE" -s "$SESSIONS" -m "$MESSAGES" -l "$LENGTH" -M client.example.org -S "smtp-source interop" \
+timeout 120 "$SMTP_SOURCE" -s "$SESSIONS" -m "$MESSAGES" -l "$LENGTH" -M client.example.org -S "smtp-source interop" \
     -f sender@example.org -t "$ALICE" "127.0.0.1:$TERN_SMTP_PORT" >smtp-source.out 2>&1 || rc=$?
 cat smtp-source.out
-[ "$rc" -eq 0 ] || die "smtp-source exited $rc (it stops at the first reply it did not expect)"
+[ "$rc" -eq 0 ] || die "smtp-source exited $rc (124: still running after 120s; else it stops at the first reply it did not expect)"
 log "smtp-source done in $((SECONDS - start))s"
 
-maildir_wait "$ALICE" "$MESSAGES" 180
+maildir_wait "$ALICE" "$MESSAGES" 120
 log "all $MESSAGES delivered $((SECONDS - start))s after the first was sent"
 
 dir="$(maildir_dir "$ALICE")"
