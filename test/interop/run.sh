@@ -43,7 +43,6 @@ stop_postfix_daemon() {
     if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
         say "a postfix master daemon (pid $pid) is running; stopping it"
         postfix stop >/dev/null 2>&1 || kill -TERM "$pid" 2>/dev/null || true
-        local i
         for _ in $(seq 1 50); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
