@@ -309,11 +309,11 @@ final class SmtpConnection {
 
     /** Called by the server at shutdown: a connection waiting idly for a command is ended now. */
     void wakeIfIdle() {
-        if (idle) {
+        if (idle && !socket.isInputShutdown()) {
             try {
                 socket.shutdownInput(); // the blocked read returns end-of-stream; run() then answers 421
             } catch (IOException e) {
-                forceClose();
+                log.debug("waking [{}]: {}", ipText, e.toString());
             }
         }
     }

@@ -1,0 +1,173 @@
+package dev.tern.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tern.auth.UserStore;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The durability contract against a real process: several clients send while the server is killed with
+ * SIGKILL, twice; after a restart every message that got its 250 is in the Maildir exactly once, complete,
+ * and no message is there twice.
+ */
+class CrashTest {
+    private static final String RCPT = "alice@example.test";
+
+    @Test
+    void sigkillLosesNoAcknowledgedMessageAndDuplicatesNone(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        new UserStore(data.resolve("users")).add(RCPT, "secret".toCharArray());
+        Path cfg = ServerProcess.writeConfig(dir, data, "");
+        Set<String> acked = ConcurrentHashMap.newKeySet();
+        Set<String> sent = ConcurrentHashMap.newKeySet();
+
+        for (int cycle = 0; cycle < 2; cycle++) {
+            try (ServerProcess server = ServerProcess.start(cfg)) {
+                AtomicBoolean stop = new AtomicBoolean();
+                List<Thread> senders = new ArrayList<>();
+                for (int t = 0; t < 4; t++) {
+                    String prefix = "c" + cycle + "t" + t + "m";
+                    senders.add(Thread.ofPlatform().start(() -> send(server.smtpPort(), prefix, stop, sent, acked)));
+                }
+                int before = acked.size();
+                // let traffic flow until a good number of messages were acknowledged in this cycle (bounded)
+                await().atMost(Duration.ofSeconds(60)).until(() -> acked.size() - before >= 60);
+                server.kill();
+                stop.set(true);
+                for (Thread s : senders) {
+                    s.join(30_000);
+                }
+            }
+        }
+        assertThat(acked).hasSizeGreaterThanOrEqualTo(120);
+
+        try (ServerProcess server = ServerProcess.start(cfg)) {
+            Path newDir = data.resolve("mail/example.test/alice/new");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> markers(newDir).keySet().containsAll(acked));
+            await().atMost(Duration.ofSeconds(30)).until(() -> spoolEmpty(data));
+            Map<String, Integer> found = markers(newDir);
+            for (String m : acked) {
+                assertThat(found.get(m)).as("copies of acknowledged message %s", m).isEqualTo(1);
+            }
+            found.forEach((m, n) -> {
+                assertThat(n).as("copies of message %s", m).isEqualTo(1);
+                assertThat(sent).contains(m);
+            });
+            assertThat(server.terminate(60)).isZero();
+        }
+    }
+
+    /** Sends messages one after another, reconnecting after failures, until stopped. */
+    private static void send(int port, String prefix, AtomicBoolean stop, Set<String> sent, Set<String> acked) {
+        int n = 0;
+        while (!stop.get()) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+                s.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                expect(in, "220");
+                out.write("EHLO crash.test\r\n".getBytes(StandardCharsets.US_ASCII));
+                expect(in, "250");
+                while (!stop.get()) {
+                    String marker = prefix + (n++);
+                    sent.add(marker);
+                    out.write(("MAIL FROM:<sender@example.org>\r\nRCPT TO:<" + RCPT + ">\r\nDATA\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    expect(in, "250");
+                    expect(in, "250");
+                    expect(in, "354");
+                    out.write(message(marker, n % 7 == 0 ? 200 : 2));
+                    out.flush();
+                    if (expect(in, "250")) {
+                        acked.add(marker);
+                    }
+                }
+            } catch (IOException e) {
+                // the server was killed or the connection broke: try again unless told to stop
+                sleep(20);
+            }
+        }
+    }
+
+    /** A message with its marker in a header and on its last line; {@code kilobytes} of body in between. */
+    static byte[] message(String marker, int kilobytes) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Subject: crash test ").append(marker).append("\r\nX-Marker: ").append(marker).append("\r\n\r\n");
+        String line = "0123456789".repeat(10) + "\r\n";
+        for (int i = 0; i < kilobytes * 10; i++) {
+            sb.append(line);
+        }
+        sb.append("END ").append(marker).append("\r\n.\r\n");
+        return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** Reads a reply (all its lines); true if its code is the one expected, IOException otherwise. */
+    private static boolean expect(BufferedReader in, String code) throws IOException {
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) {
+                throw new IOException("connection closed");
+            }
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        if (!line.startsWith(code)) {
+            throw new IOException("expected " + code + " but got " + line);
+        }
+        return true;
+    }
+
+    /** Marker → number of complete copies in the Maildir; an incomplete file fails the test at once. */
+    static Map<String, Integer> markers(Path newDir) throws IOException {
+        Map<String, Integer> out = new HashMap<>();
+        if (!Files.isDirectory(newDir)) {
+            return out;
+        }
+        try (Stream<Path> files = Files.list(newDir)) {
+            for (Path f : files.toList()) {
+                String text = Files.readString(f, StandardCharsets.US_ASCII);
+                int i = text.indexOf("X-Marker: ");
+                assertThat(i).as("marker header in %s", f).isPositive();
+                String marker = text.substring(i + 10, text.indexOf("\r\n", i));
+                assertThat(text).as("%s is complete", f).endsWith("END " + marker + "\r\n");
+                out.merge(marker, 1, Integer::sum);
+            }
+        }
+        return out;
+    }
+
+    private static boolean spoolEmpty(Path data) throws IOException {
+        try (Stream<Path> s = Files.list(data.resolve("spool/queue"))) {
+            return s.findAny().isEmpty();
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

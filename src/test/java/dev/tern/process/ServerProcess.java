@@ -1,0 +1,127 @@
+package dev.tern.process;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Tern as a separate JVM ({@code tern serve --config FILE}), for tests that kill it or signal it. Reads its
+ * standard output to learn the bound SMTP port and when it is ready.
+ */
+public final class ServerProcess implements AutoCloseable {
+    private static final Pattern LISTENING = Pattern.compile("tern: smtp listening on (\\S+):(\\d+)");
+
+    private final Process process;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final CountDownLatch ready = new CountDownLatch(1);
+    private volatile int smtpPort = -1;
+
+    private ServerProcess(Process process) {
+        this.process = process;
+        Thread.ofPlatform().daemon().name("server-output").start(this::pump);
+    }
+
+    /** Starts {@code tern serve --config config} and waits (at most 60 s) until it says it is ready. */
+    public static ServerProcess start(Path config) throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+                "dev.tern.cli.Main", "serve", "--config", config.toString());
+        pb.redirectErrorStream(true);
+        ServerProcess sp = new ServerProcess(pb.start());
+        if (!sp.ready.await(60, TimeUnit.SECONDS) || sp.smtpPort < 0) {
+            sp.process.destroyForcibly();
+            throw new IOException("server did not become ready; output:\n" + sp.output());
+        }
+        return sp;
+    }
+
+    /** Writes a test configuration with only an SMTP listener on an ephemeral loopback port. */
+    public static Path writeConfig(Path dir, Path dataDir, String extra) throws IOException {
+        Path cfg = dir.resolve("tern-" + System.nanoTime() + ".toml");
+        Files.writeString(cfg, """
+                hostname = "mx.test"
+                data_dir = "%s"
+                local_domains = ["example.test"]
+                [listen]
+                smtp = ["127.0.0.1:0"]
+                submission = []
+                submissions = []
+                pop3 = []
+                pop3s = []
+                http = []
+                %s
+                """.formatted(dataDir.toString().replace("\\", "\\\\"), extra));
+        return cfg;
+    }
+
+    private void pump() {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                output.add(line);
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    smtpPort = Integer.parseInt(m.group(2));
+                }
+                if (line.equals("tern: ready")) {
+                    ready.countDown();
+                }
+            }
+        } catch (IOException e) {
+            // process ended
+        } finally {
+            ready.countDown();
+        }
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    public Process process() {
+        return process;
+    }
+
+    public String output() {
+        synchronized (output) {
+            return String.join("\n", output);
+        }
+    }
+
+    /** SIGKILL, and wait for the process to be gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Sends SIGTERM. (Through the process handle: {@code Process.destroy()} would also close our end of the
+     * server's output, and the server's last words would be lost.)
+     */
+    public void sigterm() {
+        process.toHandle().destroy();
+    }
+
+    /** SIGTERM; returns the exit status, or -1 if it did not exit within {@code seconds}. */
+    public int terminate(int seconds) throws InterruptedException {
+        sigterm();
+        return process.waitFor(seconds, TimeUnit.SECONDS) ? process.exitValue() : -1;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) {
+            kill();
+        }
+    }
+}
