@@ -1,0 +1,102 @@
+package dev.tern.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tern.e2e.RawSmtp.Reply;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** limits.max_connections_per_ip = 3: the fourth connection from one address is told 421 at the greeting. */
+class ConnectionLimitTest {
+    @RegisterExtension
+    final TernFixture tern = new TernFixture().limit("max_connections_per_ip", "3");
+
+    @Test
+    void fourthConnectionGets421AndAFreedPlaceIsTakenAgain() throws Exception {
+        List<RawSmtp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawSmtp c = tern.connect();
+                open.add(c);
+                c.read().expect(220);
+            }
+            try (RawSmtp fourth = tern.connect()) {
+                Reply r = fourth.read().expect(421, "4.7.0");
+                assertThat(r.text(0)).contains("mx.test");
+                assertThat(fourth.readUntilClosed()).isEmpty();
+            }
+            open.get(0).cmd("QUIT").expect(221);
+            open.remove(0).close();
+            RawSmtp again = awaitGreeting220();
+            open.add(again);
+            again.cmd("EHLO client.test").expect(250);
+            // the three places are taken again
+            try (RawSmtp extra = tern.connect()) {
+                extra.read().expect(421, "4.7.0");
+            }
+            // the earlier connections were not disturbed
+            open.get(0).cmd("NOOP").expectOk();
+            open.get(1).cmd("NOOP").expectOk();
+        } finally {
+            for (RawSmtp c : open) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    void refusedAndAbruptlyClosedConnectionsDoNotLeakPlaces() throws Exception {
+        List<RawSmtp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawSmtp c = tern.connect();
+                open.add(c);
+                c.read().expect(220);
+            }
+            for (int i = 0; i < 10; i++) {
+                try (RawSmtp refused = tern.connect()) {
+                    refused.read().expect(421, "4.7.0");
+                }
+            }
+            for (RawSmtp c : open) {
+                c.close(); // no QUIT
+            }
+            open.clear();
+            for (int i = 0; i < 3; i++) {
+                open.add(awaitGreeting220());
+            }
+            try (RawSmtp extra = tern.connect()) {
+                extra.read().expect(421, "4.7.0");
+            }
+        } finally {
+            for (RawSmtp c : open) {
+                c.close();
+            }
+        }
+    }
+
+    /** Connects until a connection is greeted with 220 (a place is released shortly after a close); returns it open. */
+    private RawSmtp awaitGreeting220() {
+        return await("a connection greeted with 220").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20))
+                .until(() -> {
+                    RawSmtp c = tern.connect();
+                    Reply r;
+                    try {
+                        r = c.read();
+                    } catch (IOException | RuntimeException | AssertionError e) {
+                        c.close();
+                        return null;
+                    }
+                    if (r.code() == 220) {
+                        return c;
+                    }
+                    c.close();
+                    return null;
+                }, c -> c != null);
+    }
+}

@@ -1,0 +1,220 @@
+package dev.tern.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.tern.Tern;
+import dev.tern.auth.UserStore;
+import dev.tern.config.Config;
+import dev.tern.config.ConfigLoader;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * A real Tern, started afresh for every test (JUnit 5 extension, use with {@code @RegisterExtension}) on an
+ * ephemeral loopback SMTP port with its own data directory, and stopped after it. Knows the users alice, bob
+ * and jösé in example.test, the aliases postmaster → alice and team → alice, bob, and where delivered mail
+ * lands. Waits are bounded (Awaitility); nothing sleeps for a fixed time.
+ */
+public final class TernFixture implements BeforeEachCallback, AfterEachCallback {
+    public static final String DOMAIN = "example.test";
+    public static final String ALICE = "alice@example.test";
+    public static final String BOB = "bob@example.test";
+    /** A user whose local part is not ASCII (RFC 6531). */
+    public static final String JOSE = "jösé@example.test";
+    /** How long to wait for a delivery that should happen. */
+    public static final Duration DELIVERY_WAIT = Duration.ofSeconds(5);
+
+    /** The users file, hashed once per JVM (Argon2id is slow on purpose) and copied into every data directory. */
+    private static Path usersTemplate;
+
+    private final Map<String, String> limits = new LinkedHashMap<>();
+    private String trustedNetworks = "[]";
+
+    private Path dataDir;
+    private Tern tern;
+
+    public TernFixture() {
+        limits.put("max_message_size", "\"1MB\"");
+        limits.put("max_recipients", "100");
+        limits.put("max_errors", "10");
+        limits.put("command_timeout", "\"2s\"");
+        limits.put("max_connections_per_ip", "50");
+    }
+
+    /** Sets a key of [limits], given as a TOML value (strings quoted). */
+    public TernFixture limit(String key, String tomlValue) {
+        limits.put(key, tomlValue);
+        return this;
+    }
+
+    /** Sets relay.trusted_networks, e.g. {@code "127.0.0.0/8"}. */
+    public TernFixture trustedNetworks(String... cidrs) {
+        trustedNetworks = Stream.of(cidrs).map(c -> "\"" + c + "\"").toList().toString();
+        return this;
+    }
+
+    public String toml() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("hostname = \"mx.test\"\n")
+                .append("data_dir = '").append(dataDir.toAbsolutePath()).append("'\n")
+                .append("local_domains = [\"example.test\"]\n")
+                .append("[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nhttp = []\n")
+                .append("[limits]\n");
+        limits.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+        sb.append("[relay]\ntrusted_networks = ").append(trustedNetworks).append('\n')
+                .append("[aliases]\n")
+                .append("\"postmaster@example.test\" = [\"alice@example.test\"]\n")
+                .append("\"team@example.test\" = [\"alice@example.test\", \"bob@example.test\"]\n");
+        return sb.toString();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        dataDir = Files.createTempDirectory("tern-e2e-");
+        Files.copy(usersTemplate(), dataDir.resolve("users"));
+        Config cfg = ConfigLoader.parse(toml(), "test.toml", false);
+        tern = Tern.start(cfg);
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws Exception {
+        try {
+            if (tern != null) {
+                tern.shutdown(Duration.ofSeconds(2));
+            }
+        } finally {
+            tern = null;
+            deleteTree(dataDir);
+        }
+    }
+
+    private static synchronized Path usersTemplate() throws IOException {
+        if (usersTemplate == null) {
+            Path dir = Files.createTempDirectory("tern-e2e-users-");
+            UserStore store = new UserStore(dir.resolve("users"));
+            for (String u : List.of(ALICE, BOB, JOSE)) {
+                store.add(u, "pw".toCharArray());
+            }
+            usersTemplate = store.file();
+            dir.toFile().deleteOnExit();
+            usersTemplate.toFile().deleteOnExit();
+            dir.resolve("users.lock").toFile().deleteOnExit();
+        }
+        return usersTemplate;
+    }
+
+    public Tern tern() {
+        return tern;
+    }
+
+    public InetSocketAddress smtp() {
+        return tern.address("smtp");
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Connects without reading the greeting. */
+    public RawSmtp connect() throws IOException {
+        return RawSmtp.connect(smtp());
+    }
+
+    /** Connects, reads the 220 greeting, says EHLO client.test. */
+    public RawSmtp open() throws IOException {
+        return RawSmtp.open(smtp());
+    }
+
+    /** The new/ folder of a local address's Maildir. */
+    public Path maildirNew(String address) {
+        int at = address.lastIndexOf('@');
+        return dataDir.resolve("mail").resolve(address.substring(at + 1).toLowerCase(Locale.ROOT))
+                .resolve(address.substring(0, at).toLowerCase(Locale.ROOT)).resolve("new");
+    }
+
+    /** The files in an address's new/ folder, by name; empty when there is no mailbox yet. */
+    public List<Path> delivered(String address) {
+        return list(maildirNew(address));
+    }
+
+    /** Waits until the message with {@code queueId} is in the mailbox of {@code address}, and returns its file. */
+    public Path awaitDelivery(String address, String queueId) {
+        String marker = ".Q" + queueId + "R";
+        return await("delivery of " + queueId + " to " + address).atMost(DELIVERY_WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> delivered(address).stream().filter(p -> p.getFileName().toString().contains(marker))
+                        .findFirst().orElse(null), p -> p != null);
+    }
+
+    /** Waits until {@code n} messages are in the mailbox of {@code address} and returns them. */
+    public List<Path> awaitDeliveries(String address, int n) {
+        return await(n + " deliveries to " + address).atMost(DELIVERY_WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> delivered(address), l -> l.size() >= n);
+    }
+
+    /** Files in spool/queue (acknowledged, not yet fully delivered). */
+    public List<Path> queueFiles() {
+        return list(dataDir.resolve("spool").resolve("queue"));
+    }
+
+    /** Files in spool/incoming (messages being received). */
+    public List<Path> incomingFiles() {
+        return list(dataDir.resolve("spool").resolve("incoming"));
+    }
+
+    /** Waits until the queue holds nothing (everything delivered) and no half-received file is left behind. */
+    public void awaitSpoolEmpty() {
+        await("an empty spool").atMost(DELIVERY_WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> queueFiles().isEmpty() && incomingFiles().isEmpty());
+    }
+
+    public static String read(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The header block of a delivered message with folded lines joined (CRLF + WSP → one space). */
+    public static String unfoldedHeader(String message) {
+        int end = message.indexOf("\r\n\r\n");
+        String head = end < 0 ? message : message.substring(0, end + 2);
+        return head.replaceAll("\r\n[ \t]+", " ");
+    }
+
+    private static List<Path> list(Path dir) {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(Files::isRegularFile).sorted().toList();
+        } catch (NoSuchFileException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (root == null || !Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
