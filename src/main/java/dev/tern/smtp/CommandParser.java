@@ -140,7 +140,7 @@ public final class CommandParser {
 
     private static Command bdat(String arg) {
         String[] parts = arg.strip().split(" +");
-        if (parts.length < 1 || parts.length > 2 || parts[0].isEmpty() || !parts[0].chars().allMatch(Character::isDigit)
+        if (parts.length < 1 || parts.length > 2 || parts[0].isEmpty() || !parts[0].chars().allMatch(c -> c >= '0' && c <= '9')
                 || parts[0].length() > 18) {
             return invalid("501", "5.5.4", "Syntax: BDAT <size> [LAST]");
         }

@@ -53,7 +53,7 @@ public final class PathParser {
         if (path.length() < 2 || path.charAt(0) != '<' || path.charAt(path.length() - 1) != '>') {
             throw new PathException("the address must be enclosed in <>");
         }
-        if (utf8Length(path) > MAX_PATH + 2) {
+        if (utf8Length(path) > MAX_PATH) { // RFC 5321 4.5.3.1.3: the angle brackets count
             throw new PathException("the path is longer than " + MAX_PATH + " octets");
         }
         PathParser p = new PathParser(path);
@@ -184,7 +184,7 @@ public final class PathParser {
         }
         String lit = s.substring(start, end);
         if (lit.regionMatches(true, 0, "IPv6:", 0, 5)) {
-            if (!lit.substring(5).matches("[0-9A-Fa-f:.]+") || !lit.substring(5).contains(":")) {
+            if (!isIPv6(lit.substring(5))) {
                 throw new PathException("invalid IPv6 address literal");
             }
         } else if (!isIPv4(lit)) {
@@ -199,11 +199,48 @@ public final class PathParser {
             return false;
         }
         for (String p : parts) {
-            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(Character::isDigit) || Integer.parseInt(p) > 255) {
+            if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9') || Integer.parseInt(p) > 255) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** IPv6-addr of RFC 5321 4.1.3: 8 groups, or fewer with one "::", optionally ending in an IPv4 address. */
+    private static boolean isIPv6(String s) {
+        int groupsWanted = 8;
+        int lastColon = s.lastIndexOf(':');
+        if (s.indexOf('.') >= 0) {
+            if (lastColon < 0 || !isIPv4(s.substring(lastColon + 1))) {
+                return false;
+            }
+            // the IPv4 tail takes the place of two groups: count it as one stand-in group and want one fewer
+            s = s.substring(0, lastColon + 1) + "0";
+            groupsWanted = 7;
+        }
+        int dc = s.indexOf("::");
+        if (dc >= 0 && s.indexOf("::", dc + 1) >= 0) {
+            return false;
+        }
+        if (dc < 0) {
+            return hexGroups(s) == groupsWanted;
+        }
+        String head = s.substring(0, dc);
+        String tail = s.substring(dc + 2);
+        int h = head.isEmpty() ? 0 : hexGroups(head);
+        int t = tail.isEmpty() ? 0 : hexGroups(tail);
+        return h >= 0 && t >= 0 && h + t <= groupsWanted - 2;
+    }
+
+    /** Number of colon-separated groups of 1 to 4 hex digits, or -1. */
+    private static int hexGroups(String s) {
+        String[] groups = s.split(":", -1);
+        for (String g : groups) {
+            if (g.isEmpty() || g.length() > 4 || !g.chars().allMatch(c -> c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
+                return -1;
+            }
+        }
+        return groups.length;
     }
 
     private char peek() {

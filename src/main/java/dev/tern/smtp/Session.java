@@ -23,8 +23,11 @@ public final class Session {
         record ReceiveData(Reply goAhead) implements Step {
         }
 
-        /** Read a BDAT chunk of {@code size} octets for the current transaction (or discard it and send {@code refusal}). */
-        record ReceiveChunk(long size, boolean last, Reply refusal) implements Step {
+        /**
+         * Read a BDAT chunk of {@code size} octets for the current transaction, or discard it and send
+         * {@code refusal} (then close when {@code close}).
+         */
+        record ReceiveChunk(long size, boolean last, Reply refusal, boolean close) implements Step {
         }
 
         /** Close without a reply (an HTTP request on the SMTP port). */
@@ -166,10 +169,10 @@ public final class Session {
             String v = p.getValue();
             switch (p.getKey()) {
                 case "SIZE" -> {
-                    if (v == null || !v.matches("[0-9]{1,18}")) {
+                    if (v == null || !v.matches("[0-9]{1,20}")) { // RFC 1870: 1*20DIGIT
                         return error(501, "5.5.4", "SIZE needs a number of octets");
                     }
-                    size = Long.parseLong(v);
+                    size = v.length() > 18 ? Long.MAX_VALUE : Long.parseLong(v);
                     if (size > settings.maxMessageSize()) {
                         return error(552, "5.3.4", "Message size exceeds fixed maximum message size of "
                                 + settings.maxMessageSize() + " octets");
@@ -213,7 +216,7 @@ public final class Session {
         reversePath = m.reversePath();
         params = new Transaction.MailParams(size, body, utf8, ret, envid);
         inTransaction = true;
-        return ok("Ok");
+        return respond(250, "2.1.0", "Ok");
     }
 
     private Step rcpt(Command.Rcpt r) {
@@ -255,12 +258,13 @@ public final class Session {
             return error(553, "5.6.7", "A non-ASCII recipient address needs SMTPUTF8 in MAIL FROM");
         }
         if (recipients.size() >= settings.maxRecipients()) {
-            return error(452, "4.5.3", "Too many recipients (at most " + settings.maxRecipients() + " per message)");
+            // not counted as an error: RFC 5321 4.5.3.1.10 expects clients to send the rest in another transaction
+            return respond(452, "4.5.3", "Too many recipients (at most " + settings.maxRecipients() + " per message)");
         }
         return switch (policy.recipient(to, client, authenticated)) {
             case RecipientPolicy.Decision.Accept a -> {
                 recipients.add(new Transaction.Recipient(to, notify, orcpt, a.deliverTo()));
-                yield ok("Ok");
+                yield respond(250, "2.1.5", "Ok");
             }
             case RecipientPolicy.Decision.Reject rej -> error(rej.reply());
         };
@@ -288,12 +292,14 @@ public final class Session {
         } else if (recipients.isEmpty()) {
             refusal = Reply.of(554, "5.5.1", "No valid recipients");
         }
-        if (refusal != null) {
-            countError();
-        } else {
+        if (refusal == null) {
             chunking = true;
+            return new Step.ReceiveChunk(b.size(), b.last(), null, false);
         }
-        return new Step.ReceiveChunk(b.size(), b.last(), refusal);
+        if (countError()) {
+            return new Step.ReceiveChunk(b.size(), b.last(), tooManyErrors(), true);
+        }
+        return new Step.ReceiveChunk(b.size(), b.last(), refusal, false);
     }
 
     private void reset() {
@@ -330,9 +336,13 @@ public final class Session {
 
     private Step error(Reply reply) {
         if (countError()) {
-            return new Step.Respond(Reply.of(421, "4.7.0", settings.hostname() + " Too many errors, closing connection"), true);
+            return new Step.Respond(tooManyErrors(), true);
         }
         return new Step.Respond(reply, false);
+    }
+
+    private Reply tooManyErrors() {
+        return Reply.of(421, "4.7.0", settings.hostname() + " Too many errors, closing connection");
     }
 
     /** Counts one error; true when that was one too many. */

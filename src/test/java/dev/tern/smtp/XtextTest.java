@@ -49,7 +49,7 @@ class XtextTest {
         "x@y|x@y",
         "a+b=c|a+2Bb+3Dc",
         "' a '|+20a+20",
-        "é|+E9",
+        "é|+C3+A9",
     })
     void encode(String text, String xtext) {
         assertThat(Xtext.encode(text)).isEqualTo(xtext);

@@ -179,7 +179,7 @@ final class SmtpConnection {
     private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
         if (c.refusal() != null) {
             in.skip(c.size());
-            return new Session.Step.Respond(c.refusal(), false);
+            return new Session.Step.Respond(c.refusal(), c.close());
         }
         Transaction t = session.transaction();
         if (chunkReader == null) {
