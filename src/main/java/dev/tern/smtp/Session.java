@@ -52,6 +52,8 @@ public final class Session {
     private boolean chunking;
     private final List<Transaction.Recipient> recipients = new ArrayList<>();
     private int errors;
+    /** A BDAT message just failed: chunks the client had already pipelined are discarded without counting as errors (RFC 3030 3). */
+    private boolean discardingChunks;
 
     public Session(Settings settings, RecipientPolicy policy, InetAddress client) {
         this.settings = settings;
@@ -64,6 +66,9 @@ public final class Session {
     }
 
     public Step handle(Command command) {
+        if (!(command instanceof Command.Bdat)) {
+            discardingChunks = false;
+        }
         Step step = switch (command) {
             case Command.Hello h -> hello(h);
             case Command.Mail m -> mail(m);
@@ -101,6 +106,7 @@ public final class Session {
 
     /** The message of the current transaction has been taken or refused: the transaction ends either way. */
     public Step messageDone(Reply reply) {
+        discardingChunks = chunking && !reply.isPositive();
         reset();
         return reply.isPositive() ? new Step.Respond(reply, false) : error(reply);
     }
@@ -296,7 +302,7 @@ public final class Session {
             chunking = true;
             return new Step.ReceiveChunk(b.size(), b.last(), null, false);
         }
-        if (countError()) {
+        if (!discardingChunks && countError()) {
             return new Step.ReceiveChunk(b.size(), b.last(), tooManyErrors(), true);
         }
         return new Step.ReceiveChunk(b.size(), b.last(), refusal, false);

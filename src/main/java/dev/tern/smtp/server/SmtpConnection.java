@@ -122,6 +122,9 @@ final class SmtpConnection {
             Session.Step step = line == null
                     ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
                     : session.handle(CommandParser.parse(line));
+            if (chunkReader != null && !session.chunking()) {
+                abortChunked(); // RSET, EHLO or an error ended the transaction of a half-received BDAT message
+            }
             if (act(step)) {
                 return;
             }
@@ -197,9 +200,8 @@ final class SmtpConnection {
         }
         chunkReader.finishChunks();
         Reply r = finish(t, chunked, chunkSink, chunkReader.result());
-        chunked = null;
-        chunkReader = null;
-        chunkSink = null;
+        chunked = null; // committed or aborted by finish
+        abortChunked();
         return session.messageDone(r);
     }
 
@@ -358,8 +360,10 @@ final class SmtpConnection {
     private void abortChunked() {
         if (chunked != null) {
             chunked.abort();
-            chunked = null;
         }
+        chunked = null;
+        chunkReader = null;
+        chunkSink = null;
     }
 
     private void closeQuietly() {
