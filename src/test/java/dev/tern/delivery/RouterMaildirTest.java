@@ -1,0 +1,274 @@
+package dev.tern.delivery;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tern.io.DirectorySync;
+import dev.tern.mailbox.Maildir;
+import dev.tern.queue.Attempt;
+import dev.tern.queue.Envelope;
+import dev.tern.queue.QueuedMessage;
+import dev.tern.queue.RetrySchedule;
+import dev.tern.queue.Scheduler;
+import dev.tern.queue.Spool;
+import dev.tern.queue.Transport;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RouterMaildirTest {
+    @TempDir
+    Path data;
+
+    private static final String HOST = "mx.example.test";
+    private static final String CONTENT = "Received: from client\r\nSubject: hello\r\n\r\nHi Bob.\r\n";
+    private static final Instant ARRIVAL = Instant.parse("2025-03-04T05:06:07.250Z");
+
+    private final DirectorySync dirSync = new DirectorySync();
+    private Spool spool;
+    private Maildir maildir;
+    private Router router;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        spool = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
+        maildir = new Maildir(data.resolve("mail"), dirSync);
+        router = new Router(List.of("example.test", "other.test"), maildir, HOST);
+    }
+
+    private QueuedMessage queue(String sender, String... recipients) throws IOException {
+        List<Envelope.Recipient> rcpts = new ArrayList<>();
+        for (String r : recipients) {
+            rcpts.add(new Envelope.Recipient(r, r, null, null));
+        }
+        Envelope env = new Envelope(spool.newId(), sender, ARRIVAL, "192.0.2.1", "client.example.org", "ESMTP",
+                false, null, null, null, rcpts);
+        Spool.Incoming in = spool.begin(env);
+        in.content().write(CONTENT.getBytes(StandardCharsets.UTF_8));
+        return in.commit();
+    }
+
+    private Path box(String domain, String user) {
+        return data.resolve("mail").resolve(domain).resolve(user);
+    }
+
+    private static List<String> names(Path d) throws IOException {
+        if (!Files.isDirectory(d)) {
+            return List.of();
+        }
+        try (var s = Files.list(d)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void localDeliveryWritesTraceHeadersThenTheContentIntoNew() throws Exception {
+        QueuedMessage m = queue("alice@example.org", "bob@example.test");
+
+        Attempt a = router.deliver(m, 0, false);
+
+        assertThat(a).isInstanceOf(Attempt.Delivered.class);
+        assertThat(((Attempt.Delivered) a).relay()).isEqualTo("local");
+        Path box = box("example.test", "bob");
+        List<String> inNew = names(box.resolve("new"));
+        assertThat(inNew).hasSize(1);
+        assertThat(names(box.resolve("tmp"))).isEmpty();
+        assertThat(names(box.resolve("cur"))).isEmpty();
+
+        String name = inNew.get(0);
+        Matcher nm = Pattern.compile("(\\d+)\\.Q([0-9A-F]+)R(\\d+)\\.(.+),S=(\\d+)").matcher(name);
+        assertThat(nm.matches()).as(name).isTrue();
+        assertThat(Long.parseLong(nm.group(1))).isEqualTo(ARRIVAL.getEpochSecond());
+        assertThat(nm.group(2)).isEqualTo(m.id());
+        assertThat(nm.group(3)).isEqualTo("0");
+        assertThat(nm.group(4)).isEqualTo(HOST);
+        Path file = box.resolve("new").resolve(name);
+        assertThat(Long.parseLong(nm.group(5))).isEqualTo(Files.size(file));
+        assertThat(((Attempt.Delivered) a).detail()).contains(name);
+
+        assertThat(file).hasContent("Return-Path: <alice@example.org>\r\n"
+                + "Delivered-To: bob@example.test\r\n" + CONTENT);
+    }
+
+    @Test
+    void eachRecipientGetsItsOwnIndexInTheName() throws Exception {
+        QueuedMessage m = queue("", "bob@example.test", "carol@other.test", "Dave@Example.Test");
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(router.deliver(m, i, false)).isInstanceOf(Attempt.Delivered.class);
+        }
+
+        String bob = names(box("example.test", "bob").resolve("new")).get(0);
+        String carol = names(box("other.test", "carol").resolve("new")).get(0);
+        List<String> dave = names(box("example.test", "dave").resolve("new"));
+        assertThat(bob).contains(".Q" + m.id() + "R0.");
+        assertThat(carol).contains(".Q" + m.id() + "R1.");
+        assertThat(dave).singleElement().asString().contains(".Q" + m.id() + "R2.");
+        assertThat(box("example.test", "dave").resolve("new").resolve(dave.get(0)))
+                .hasContent("Return-Path: <>\r\nDelivered-To: Dave@Example.Test\r\n" + CONTENT);
+    }
+
+    @Test
+    void theHostInNamesIsEscaped() throws Exception {
+        Router r = new Router(List.of("example.test"), maildir, "odd/host:name");
+        QueuedMessage m = queue("a@example.org", "bob@example.test");
+        assertThat(r.deliver(m, 0, false)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(names(box("example.test", "bob").resolve("new")))
+                .singleElement().asString().contains(".odd\\057host\\072name,S=");
+    }
+
+    @Test
+    void redeliveryWhenRecoveringFindsTheCopyInNew() throws Exception {
+        QueuedMessage m = queue("a@example.org", "bob@example.test");
+        Attempt first = router.deliver(m, 0, false);
+
+        Attempt again = router.deliver(m, 0, true);
+
+        assertThat(again).isInstanceOf(Attempt.Delivered.class);
+        assertThat(((Attempt.Delivered) again).detail()).isEqualTo(((Attempt.Delivered) first).detail());
+        Path box = box("example.test", "bob");
+        assertThat(names(box.resolve("new"))).hasSize(1);
+        assertThat(names(box.resolve("tmp"))).isEmpty();
+        assertThat(names(box.resolve("cur"))).isEmpty();
+    }
+
+    @Test
+    void redeliveryWhenRecoveringFindsTheCopyAlreadyReadInCur() throws Exception {
+        QueuedMessage m = queue("a@example.org", "bob@example.test");
+        router.deliver(m, 0, false);
+        Path box = box("example.test", "bob");
+        String name = names(box.resolve("new")).get(0);
+        Files.move(box.resolve("new").resolve(name), box.resolve("cur").resolve(name + ":2,S")); // a client read it
+
+        Attempt again = router.deliver(m, 0, true);
+
+        assertThat(again).isInstanceOf(Attempt.Delivered.class);
+        assertThat(names(box.resolve("new"))).isEmpty();
+        assertThat(names(box.resolve("tmp"))).isEmpty();
+        assertThat(names(box.resolve("cur"))).containsExactly(name + ":2,S");
+    }
+
+    @Test
+    void recoveringWithNoEarlierCopyDelivers() throws Exception {
+        QueuedMessage m = queue("a@example.org", "bob@example.test");
+        assertThat(router.deliver(m, 0, true)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(names(box("example.test", "bob").resolve("new"))).hasSize(1);
+    }
+
+    @Test
+    void aMailboxThatCannotBeCreatedIsDeferredAndTheNextAttemptSucceeds() throws Exception {
+        Path blocker = box("example.test", "bob");
+        Files.createDirectories(blocker.getParent());
+        Files.writeString(blocker, "a regular file where the Maildir should be");
+        QueuedMessage m = queue("a@example.org", "bob@example.test");
+
+        Attempt a = router.deliver(m, 0, false);
+
+        assertThat(a).isInstanceOf(Attempt.Deferred.class);
+        assertThat(((Attempt.Deferred) a).relay()).isEqualTo("local");
+        assertThat(((Attempt.Deferred) a).reason()).startsWith("cannot deliver to maildir");
+
+        Files.delete(blocker);
+        Attempt b = router.deliver(m, 0, false);
+
+        assertThat(b).isInstanceOf(Attempt.Delivered.class);
+        assertThat(names(blocker.resolve("new"))).hasSize(1);
+    }
+
+    @Test
+    void remoteAddressesAreDeferred() throws Exception {
+        QueuedMessage m = queue("a@example.org", "someone@remote.test", "x@example.test.evil");
+
+        for (int i = 0; i < 2; i++) {
+            Attempt a = router.deliver(m, i, false);
+            assertThat(a).isInstanceOf(Attempt.Deferred.class);
+            assertThat(((Attempt.Deferred) a).reason()).contains("remote delivery");
+        }
+        assertThat(data.resolve("mail/remote.test")).doesNotExist();
+        assertThat(data.resolve("mail/example.test.evil")).doesNotExist();
+    }
+
+    @Test
+    void isLocalComparesTheDomainWithoutCase() {
+        assertThat(router.isLocal("a@example.test")).isTrue();
+        assertThat(router.isLocal("a@EXAMPLE.TEST")).isTrue();
+        assertThat(router.isLocal("a@sub.example.test")).isFalse();
+        assertThat(router.isLocal("\"x@example.test\"@remote.test")).isFalse();
+    }
+
+    @Test
+    void theSchedulerRetriesATemporaryFailureFromTheQueueUntilItIsDelivered() throws Exception {
+        Path blocker = box("example.test", "bob");
+        Files.createDirectories(blocker.getParent());
+        Files.writeString(blocker, "in the way");
+        ConcurrentLinkedQueue<Attempt> attempts = new ConcurrentLinkedQueue<>();
+        Transport watched = (message, index, recovering) -> {
+            Attempt a = router.deliver(message, index, recovering);
+            attempts.add(a);
+            return a;
+        };
+        RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
+        try (Scheduler scheduler = new Scheduler(spool, watched, Clock.systemUTC(), fast, 2)) {
+            QueuedMessage m = queue("a@example.org", "bob@example.test", "carol@example.test");
+            Path state = spool.file(m.id()).resolveSibling(m.id() + ".state");
+
+            scheduler.submit(m);
+
+            // carol is delivered at once; bob is deferred and the state says so
+            await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(5)).until(() -> Files.exists(state));
+            JsonNode entries = new ObjectMapper().readTree(Files.readAllBytes(state));
+            assertThat(entries.get(0).get("status").asText()).isEqualTo("DEFERRED");
+            assertThat(entries.get(0).get("attempts").asInt()).isGreaterThanOrEqualTo(1);
+            assertThat(entries.get(0).get("lastError").asText()).startsWith("cannot deliver to maildir");
+            assertThat(entries.get(1).get("status").asText()).isEqualTo("DELIVERED");
+            assertThat(names(box("example.test", "carol").resolve("new"))).hasSize(1);
+            await().atMost(5, SECONDS).until(() -> attempts.size() >= 3); // retried, still deferred
+            assertThat(spool.file(m.id())).exists();
+
+            Files.delete(blocker);
+
+            await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
+                assertThat(spool.file(m.id())).doesNotExist();
+                assertThat(state).doesNotExist();
+            });
+            assertThat(names(blocker.resolve("new"))).singleElement().asString()
+                    .contains(".Q" + m.id() + "R0.");
+            assertThat(names(box("example.test", "carol").resolve("new"))).hasSize(1);
+            assertThat(attempts.stream().filter(a -> a instanceof Attempt.Delivered)).hasSize(2);
+            assertThat(scheduler.messages()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRecoveredMessageDeliveredBeforeTheCrashIsNotDeliveredTwice() throws Exception {
+        QueuedMessage m = queue("a@example.org", "bob@example.test");
+        // delivered, then the process died before the state was saved
+        assertThat(router.deliver(m, 0, false)).isInstanceOf(Attempt.Delivered.class);
+
+        Spool restarted = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
+        List<QueuedMessage> recovered = restarted.recover();
+        assertThat(recovered).extracting(QueuedMessage::id).containsExactly(m.id());
+        RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
+        try (Scheduler scheduler = new Scheduler(restarted, router, Clock.systemUTC(), fast, 2)) {
+            scheduler.recover(recovered);
+            await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10))
+                    .until(() -> !Files.exists(restarted.file(m.id())));
+        }
+        assertThat(names(box("example.test", "bob").resolve("new"))).hasSize(1);
+    }
+}
