@@ -111,7 +111,8 @@ public final class Maildir {
         StringBuilder sb = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean ok = c > 32 && c != '/' && c != '\\' && c != '%' && c != ':' && c != 127 && !(i == 0 && c == '.');
+            boolean ok = c > 32 && !Character.isISOControl(c) && c != '/' && c != '\\' && c != '%' && c != ':'
+                    && !(i == 0 && c == '.');
             if (ok) {
                 sb.append(c);
             } else {

@@ -6,7 +6,8 @@ import dev.tern.smtp.RecipientPolicy;
 import dev.tern.smtp.Reply;
 import java.net.InetAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -92,21 +93,30 @@ public final class RecipientRules implements RecipientPolicy {
         return null;
     }
 
-    /** Expands aliases, depth-first, without duplicates. An address that is not an alias is its own target. */
+    /**
+     * Expands aliases, depth-first. An address that is not an alias is a final target; duplicates (in any
+     * case) are kept once. An alias met again on its own chain is a loop and leads nowhere; if nothing is
+     * left, the address itself is the target, so mail is never accepted for no one.
+     */
     List<String> expand(String address) {
-        Set<String> out = new LinkedHashSet<>();
-        expand(address.toLowerCase(Locale.ROOT), 0, out, new LinkedHashSet<>());
-        return new ArrayList<>(out);
+        Map<String, String> out = new LinkedHashMap<>(); // lower-case key → address as written
+        expand(address, 0, out, new HashSet<>());
+        return out.isEmpty() ? List.of(address.toLowerCase(Locale.ROOT)) : new ArrayList<>(out.values());
     }
 
-    private void expand(String address, int depth, Set<String> out, Set<String> seen) {
-        List<String> targets = aliases.get(address.toLowerCase(Locale.ROOT));
-        if (targets == null || depth >= MAX_ALIAS_DEPTH || !seen.add(address.toLowerCase(Locale.ROOT))) {
-            out.add(address);
+    private void expand(String address, int depth, Map<String, String> out, Set<String> chain) {
+        String key = address.toLowerCase(Locale.ROOT);
+        List<String> targets = aliases.get(key);
+        if (targets == null) {
+            out.putIfAbsent(key, isLocal(key.substring(key.lastIndexOf('@') + 1)) ? key : address);
             return;
         }
-        for (String t : targets) {
-            expand(t, depth + 1, out, seen);
+        if (depth >= MAX_ALIAS_DEPTH || !chain.add(key)) {
+            return; // a loop, or absurdly deep
         }
+        for (String t : targets) {
+            expand(t, depth + 1, out, chain);
+        }
+        chain.remove(key);
     }
 }

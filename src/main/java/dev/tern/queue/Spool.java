@@ -61,11 +61,20 @@ public final class Spool {
 
     /** Allocates a queue ID for a message about to be received. */
     public String newId() {
-        return ids.next();
+        while (true) {
+            String id = ids.next();
+            // after a restart with a clock that stepped back, an ID may name a message still queued
+            if (!Files.exists(queue.resolve(id)) && !Files.exists(incoming.resolve(id))) {
+                return id;
+            }
+        }
     }
 
     /** Starts writing a message: the envelope goes first, then the caller streams the content. */
     public Incoming begin(Envelope envelope) throws IOException {
+        if (Files.exists(queue.resolve(envelope.id()))) {
+            throw new IOException("queue ID " + envelope.id() + " names a message already queued");
+        }
         Path tmp = incoming.resolve(envelope.id());
         FileChannel ch;
         try {
