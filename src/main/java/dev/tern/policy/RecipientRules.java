@@ -94,9 +94,10 @@ public final class RecipientRules implements RecipientPolicy {
     }
 
     /**
-     * Expands aliases, depth-first. An address that is not an alias is a final target; duplicates (in any
-     * case) are kept once. An alias met again on its own chain is a loop and leads nowhere; if nothing is
-     * left, the address itself is the target, so mail is never accepted for no one.
+     * Expands aliases, depth-first. An address that is not an alias is a final target, and so is an alias
+     * that names itself; duplicates (in any case) are kept once. An alias met again further down its own
+     * chain is a loop and leads nowhere; if nothing is left, the address itself is the target, so mail is
+     * never accepted for no one.
      */
     List<String> expand(String address) {
         Map<String, String> out = new LinkedHashMap<>(); // lower-case key → address as written
@@ -115,7 +116,11 @@ public final class RecipientRules implements RecipientPolicy {
             return; // a loop, or absurdly deep
         }
         for (String t : targets) {
-            expand(t, depth + 1, out, chain);
+            if (t.equalsIgnoreCase(key)) {
+                out.putIfAbsent(key, key); // an alias that names itself keeps a copy in its own mailbox
+            } else {
+                expand(t, depth + 1, out, chain);
+            }
         }
         chain.remove(key);
     }

@@ -177,7 +177,8 @@ class SpoolTest {
         assertThat(next).as("newId skips the ID of a message still queued").isNotEqualTo(id);
 
         // and an envelope that names a queued ID anyway is refused, not written over it
-        assertThatThrownBy(() -> second.begin(envelope(id, "b@example.test"))).isInstanceOf(IOException.class);
+        String queuedId = id;
+        assertThatThrownBy(() -> second.begin(envelope(queuedId, "b@example.test"))).isInstanceOf(IOException.class);
         QueuedMessage stillA = QueuedMessage.open(dir.resolve("queue").resolve(id), null);
         assertThat(stillA.envelope().recipients().get(0).address())
                 .as("acknowledged message A must not be overwritten by a new message with the same ID")
