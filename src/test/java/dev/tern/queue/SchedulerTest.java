@@ -1,0 +1,246 @@
+package dev.tern.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.tern.io.DirectorySync;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The schedule, backoff, delay notice and lifetime, driven by a clock the test moves (nothing sleeps). */
+class SchedulerTest {
+    static final class MutableClock extends Clock {
+        volatile Instant now = Instant.parse("2025-01-01T00:00:00Z");
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+    }
+
+    /** Answers with scripted outcomes for ordinary mail; notices (sender "") are recorded and delivered. */
+    static final class FakeTransport implements Transport {
+        final Deque<Attempt> script = new ArrayDeque<>();
+        final List<QueuedMessage> notices = new CopyOnWriteArrayList<>();
+        final Map<String, String> content = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Set<String> ours = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        volatile int calls;
+
+        @Override
+        public String route(String address) {
+            return address.substring(address.indexOf('@') + 1);
+        }
+
+        @Override
+        public synchronized Map<Integer, Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
+            Map<Integer, Attempt> out = new HashMap<>();
+            if (!ours.contains(m.id())) {
+                try {
+                    content.put(m.id(), new String(Files.readAllBytes(m.file()), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                notices.add(m);
+                indices.forEach(i -> out.put(i, new Attempt.Delivered("local", "ok")));
+                return out;
+            }
+            calls++;
+            Attempt a = script.isEmpty() ? new Attempt.Deferred("mx[192.0.2.1]:25", "still down", "4.4.1", "mx", null)
+                    : script.poll();
+            indices.forEach(i -> out.put(i, a));
+            return out;
+        }
+    }
+
+    @TempDir
+    Path dir;
+    MutableClock clock = new MutableClock();
+    FakeTransport transport = new FakeTransport();
+    Spool spool;
+    Scheduler scheduler;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        spool = new Spool(dir, clock, new DirectorySync());
+        scheduler = new Scheduler(spool, transport, clock, new Scheduler.Settings(
+                new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), Duration.ofHours(4),
+                Duration.ofDays(5), 4, "a.test", "postmaster@a.test"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close(Duration.ofSeconds(1));
+    }
+
+    QueuedMessage queue(String sender, String notify, int noticeLevel, String... rcpts) throws IOException {
+        List<Envelope.Recipient> list = java.util.Arrays.stream(rcpts)
+                .map(r -> new Envelope.Recipient(r, r, notify, null)).toList();
+        Envelope env = new Envelope(spool.newId(), sender, clock.instant(), "192.0.2.9", "c.test", "ESMTP", false,
+                null, null, null, list, noticeLevel);
+        transport.ours.add(env.id());
+        Spool.Incoming in = spool.begin(env);
+        in.content().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        return in.commit();
+    }
+
+    String text(QueuedMessage m) {
+        return transport.content.get(m.id());
+    }
+
+    @Test
+    void retryBacksOffFromMinToMaxWithJitter() throws IOException {
+        QueuedMessage m = queue("c@a.test", null, 0, "u@far.test");
+        Duration[] expected = {Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4),
+                Duration.ofMinutes(8), Duration.ofMinutes(15), Duration.ofMinutes(15)};
+        for (Duration want : expected) {
+            scheduler.runDue(m, false);
+            RecipientState.Entry e = m.state().get(0);
+            assertThat(e.status()).isEqualTo(RecipientState.Status.DEFERRED);
+            Duration wait = Duration.between(clock.instant(), e.nextAttempt());
+            assertThat(wait.toMillis()).isBetween((long) (want.toMillis() * 0.9), (long) (want.toMillis() * 1.1));
+            // not due yet: nothing is attempted
+            int calls = transport.calls;
+            clock.advance(wait.minusSeconds(1));
+            scheduler.runDue(m, false);
+            assertThat(transport.calls).isEqualTo(calls);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(m.state().get(0).attempts()).isEqualTo(6);
+        assertThat(spool.file(m.id())).exists();
+        // the state on disk is what a restart resumes from
+        RecipientState saved = RecipientState.read(dir.resolve("queue").resolve(m.id() + ".state"), m.envelope());
+        assertThat(saved.get(0)).isEqualTo(m.state().get(0));
+    }
+
+    @Test
+    void delayNoticeOnceThenBounceAtTheLifetime() throws IOException {
+        QueuedMessage m = queue("c@a.test", null, 0, "u@far.test");
+        scheduler.runDue(m, false);
+        clock.advance(Duration.ofHours(4));
+        scheduler.runDue(m, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        assertThat(m.state().get(0).delayNotified()).isTrue();
+        assertThat(text(transport.notices.get(0))).contains("Action: delayed").contains("Status: 4.4.1");
+        clock.advance(Duration.ofHours(1));
+        scheduler.runDue(m, false);
+        assertThat(transport.notices).hasSize(1); // one delay notice only
+
+        // the next retry never lies beyond the lifetime
+        clock.now = m.envelope().arrival().plus(Duration.ofDays(5)).minusSeconds(30);
+        scheduler.runDue(m, false);
+        assertThat(m.state().get(0).nextAttempt()).isBeforeOrEqualTo(m.envelope().arrival().plus(Duration.ofDays(5)));
+        clock.now = m.envelope().arrival().plus(Duration.ofDays(5));
+        int calls = transport.calls;
+        scheduler.runDue(m, false);
+        assertThat(transport.calls).isEqualTo(calls); // expired: no further attempt
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 2);
+        assertThat(text(transport.notices.get(1))).contains("Action: failed").contains("Status: 4.4.1")
+                .contains("expired after 5 days");
+        assertThat(spool.file(m.id())).doesNotExist();
+    }
+
+    @Test
+    void permanentFailureBouncesOnlyTheFailedRecipient() throws IOException {
+        QueuedMessage m = queue("c@a.test", null, 0, "u@one.test", "v@two.test");
+        transport.script.add(new Attempt.Failed("mx[192.0.2.1]:25", "no such user", "5.1.1", "mx.one.test",
+                "550 5.1.1 no such user"));
+        transport.script.add(new Attempt.Delivered("mx[192.0.2.2]:25", "250 ok", "mx.two.test", true));
+        scheduler.runDue(m, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        assertThat(text(transport.notices.get(0))).contains("Final-Recipient: rfc822; u@one.test")
+                .doesNotContain("Final-Recipient: rfc822; v@two.test");
+        assertThat(transport.notices.get(0).envelope().sender()).isEmpty();
+        assertThat(transport.notices.get(0).envelope().recipients().get(0).address()).isEqualTo("c@a.test");
+        assertThat(spool.file(m.id())).doesNotExist();
+    }
+
+    @Test
+    void noNoticeToTheNullSenderNorWithNotifyNever() throws IOException {
+        QueuedMessage m = queue("", null, 0, "u@one.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        scheduler.runDue(m, false);
+        QueuedMessage n = queue("c@a.test", "NEVER", 0, "u@one.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        scheduler.runDue(n, false);
+        assertThat(spool.file(m.id())).doesNotExist();
+        assertThat(spool.file(n.id())).doesNotExist();
+        assertThat(transport.notices).isEmpty();
+        assertThat(spool.recover()).isEmpty();
+    }
+
+    @Test
+    void successNoticeOnlyWhenAskedAndNotWhenThePeerTookDsn() throws IOException {
+        QueuedMessage asked = queue("c@a.test", "SUCCESS", 0, "u@one.test");
+        transport.script.add(new Attempt.Delivered("local", "delivered to maildir"));
+        scheduler.runDue(asked, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        assertThat(text(transport.notices.get(0))).contains("Action: delivered").contains("Status: 2.0.0");
+        QueuedMessage passed = queue("c@a.test", "SUCCESS", 0, "u@one.test");
+        transport.script.add(new Attempt.Delivered("mx[192.0.2.1]:25", "250 ok", "mx.one.test", true));
+        scheduler.runDue(passed, false);
+        QueuedMessage notAsked = queue("c@a.test", null, 0, "u@one.test");
+        transport.script.add(new Attempt.Delivered("mx[192.0.2.1]:25", "250 ok", "mx.one.test", false));
+        scheduler.runDue(notAsked, false);
+        assertThat(transport.notices).hasSize(1);
+    }
+
+    @Test
+    void aNoticeThatFailsGoesOnceToThePostmasterThenIsDropped() throws IOException {
+        QueuedMessage m = queue("", null, Envelope.NOTICE, "c@far.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        scheduler.runDue(m, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        QueuedMessage toPostmaster = transport.notices.get(0);
+        assertThat(toPostmaster.envelope().recipients().get(0).address()).isEqualTo("postmaster@a.test");
+        assertThat(toPostmaster.envelope().notice()).isEqualTo(Envelope.NOTICE_TO_POSTMASTER);
+        QueuedMessage second = queue("", null, Envelope.NOTICE_TO_POSTMASTER, "postmaster@a.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        int before = transport.notices.size();
+        scheduler.runDue(second, false);
+        assertThat(spool.file(second.id())).doesNotExist();
+        assertThat(transport.notices).hasSize(before); // dropped, with a log line
+    }
+
+    @Test
+    void retryScheduleNeverOverflowsAndStaysWithinJitter() {
+        RetrySchedule s = new RetrySchedule(Duration.ofSeconds(1), Duration.ofMinutes(15));
+        SplittableRandom random = new SplittableRandom(1);
+        for (int n = 1; n < 2000; n += 37) {
+            Duration d = s.delayAfter(n, random);
+            assertThat(d.toMillis()).isPositive().isLessThanOrEqualTo((long) (Duration.ofMinutes(15).toMillis() * 1.1));
+        }
+        assertThat(s.delayAfter(1, random).toMillis()).isBetween(900L, 1100L);
+    }
+}
