@@ -4,7 +4,9 @@ import com.sun.net.httpserver.HttpServer;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
+import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
+import dev.tern.dns.MxResolver;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.Maildir;
 import dev.tern.net.ConnectionLimiter;
@@ -15,6 +17,7 @@ import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.Session;
+import dev.tern.smtp.client.SmtpClient;
 import dev.tern.smtp.server.SmtpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -43,6 +46,10 @@ public final class Tern implements AutoCloseable {
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
     /** How many messages are delivered at once. */
     static final int DELIVERY_CONCURRENCY = 64;
+    /** How many connections at once to one destination domain. */
+    static final int PER_DESTINATION_CONCURRENCY = 10;
+    /** How long one DNS query may take (each server is asked up to three times). */
+    static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
 
     private final Config config;
     private final FileChannel lockChannel;
@@ -52,7 +59,7 @@ public final class Tern implements AutoCloseable {
     private HttpServer http;
     private boolean closed;
 
-    private Tern(Config config, Clock clock) throws IOException {
+    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         Files.createDirectories(data);
@@ -62,8 +69,22 @@ public final class Tern implements AutoCloseable {
             Spool spool = new Spool(data.resolve("spool"), clock, dirSync);
             UserStore users = new UserStore(data.resolve("users"));
             Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
-            Router router = new Router(config.localDomains(), maildir, config.hostname());
-            scheduler = new Scheduler(spool, router, clock, RetrySchedule.DEFAULT, DELIVERY_CONCURRENCY);
+            List<InetSocketAddress> dnsServers = new ArrayList<>();
+            for (HostPort hp : config.dns().servers()) {
+                dnsServers.add(new InetSocketAddress(MxResolver.literal(hp.host()), hp.port()));
+            }
+            MxResolver dns = new MxResolver(dnsServers, DNS_TIMEOUT);
+            var d = config.delivery();
+            RemoteDelivery remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
+                    d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
+                    PER_DESTINATION_CONCURRENCY), dns, this::smtpAddresses);
+            Router router = new Router(config.localDomains(), maildir, config.hostname(), remote);
+            var q = config.queue();
+            String postmaster = "postmaster@" + (config.localDomains().isEmpty()
+                    ? config.hostname() : config.localDomains().get(0));
+            scheduler = new Scheduler(spool, router, clock, new Scheduler.Settings(
+                    new RetrySchedule(q.retryMin(), q.retryMax()), q.delayWarning(), q.maxLifetime(),
+                    DELIVERY_CONCURRENCY, config.hostname(), postmaster));
             RecipientRules rules = new RecipientRules(config.localDomains(), config.aliases(), users::exists,
                     config.relay().trustedNetworks());
             var limits = config.limits();
@@ -110,7 +131,12 @@ public final class Tern implements AutoCloseable {
     }
 
     public static Tern start(Config config, Clock clock) throws IOException {
-        Tern t = new Tern(config, clock);
+        return start(config, clock, null);
+    }
+
+    /** @param timeouts outbound SMTP timeouts (tests shorten them); null for RFC 5321's */
+    public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
+        Tern t = new Tern(config, clock, timeouts);
         t.listeners.forEach(Listener::start);
         if (t.http != null) {
             t.http.start();
@@ -126,6 +152,17 @@ public final class Tern implements AutoCloseable {
         }
         if (http != null) {
             out.add(new Bound("http", http.getAddress()));
+        }
+        return out;
+    }
+
+    /** The SMTP addresses we listen on (a loop check for outbound mail). */
+    private List<InetSocketAddress> smtpAddresses() {
+        List<InetSocketAddress> out = new ArrayList<>();
+        for (Listener l : listeners) {
+            if (l.name().equals("smtp")) {
+                out.add(l.localAddress());
+            }
         }
         return out;
     }

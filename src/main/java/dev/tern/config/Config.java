@@ -23,7 +23,10 @@ public record Config(
         Listen listen,
         Limits limits,
         Relay relay,
-        Map<String, List<String>> aliases) {
+        Map<String, List<String>> aliases,
+        Queue queue,
+        Delivery delivery,
+        Dns dns) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -68,6 +71,34 @@ public record Config(
     public record Relay(List<Cidr> trustedNetworks) {
         public Relay {
             trustedNetworks = List.copyOf(trustedNetworks);
+        }
+    }
+
+    /**
+     * How long the queue keeps trying.
+     *
+     * @param retryMin     the wait after the first temporary failure; it doubles with each further failure
+     * @param retryMax     the longest wait between two attempts
+     * @param delayWarning when a still-deferred message earns one delay notice; {@link Duration#ZERO} = never
+     * @param maxLifetime  when a still-deferred message bounces with its last error
+     */
+    public record Queue(Duration retryMin, Duration retryMax, Duration delayWarning, Duration maxLifetime) {
+    }
+
+    /**
+     * Outbound delivery.
+     *
+     * @param mxPort         TCP port used for every MX host (25; tests use others)
+     * @param smarthost      relay all remote mail through this host instead of the MX, or null
+     * @param connectTimeout how long to wait for a TCP connection to one address
+     */
+    public record Delivery(int mxPort, HostPort smarthost, Duration connectTimeout) {
+    }
+
+    /** @param servers DNS servers to ask (IP address and port); empty = the system's resolvers */
+    public record Dns(List<HostPort> servers) {
+        public Dns {
+            servers = List.copyOf(servers);
         }
     }
 }

@@ -56,12 +56,16 @@ public final class ConfigLoader {
 
     // Known keys of each table, in the order docs/configuration.md lists them.
     private static final List<String> TOP_KEYS =
-            List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases");
+            List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "queue",
+                    "delivery", "dns");
     private static final List<String> LISTEN_KEYS =
             List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
     private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
             "max_connections", "max_connections_per_ip", "command_timeout", "max_errors");
     private static final List<String> RELAY_KEYS = List.of("trusted_networks");
+    private static final List<String> QUEUE_KEYS = List.of("retry_min", "retry_max", "delay_warning", "max_lifetime");
+    private static final List<String> DELIVERY_KEYS = List.of("mx_port", "smarthost", "connect_timeout");
+    private static final List<String> DNS_KEYS = List.of("servers");
     private static final Map<String, List<String>> TABLES = tables();
 
     // Production defaults (docs/configuration.md).
@@ -73,6 +77,12 @@ public final class ConfigLoader {
     static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
     static final int DEFAULT_MAX_ERRORS = 10;
+    static final Duration DEFAULT_RETRY_MIN = Duration.ofMinutes(1);
+    static final Duration DEFAULT_RETRY_MAX = Duration.ofMinutes(15);
+    static final Duration DEFAULT_DELAY_WARNING = Duration.ofHours(4);
+    static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(5);
+    static final int DEFAULT_MX_PORT = 25;
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
 
     static final long MIN_MESSAGE_SIZE = 1024;
     static final int MAX_RECIPIENTS_LIMIT = 100_000;
@@ -257,7 +267,10 @@ public final class ConfigLoader {
         Config.Limits limits = w.limits(root.get("limits"));
         Config.Relay relay = w.relay(root.get("relay"));
         Map<String, List<String>> aliases = w.aliases(root.get("aliases"), localDomains);
-        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases);
+        Config.Queue queue = w.queue(root.get("queue"));
+        Config.Delivery delivery = w.delivery(root.get("delivery"));
+        Config.Dns dns = w.dns(root.get("dns"));
+        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns);
     }
 
     /** Walks one tree; knows the file name for its errors. */
@@ -419,6 +432,81 @@ public final class ConfigLoader {
             return new Config.Relay(networks);
         }
 
+        Config.Queue queue(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "queue");
+            knownKeys(t, "queue", QUEUE_KEYS);
+            Duration min = t.has("retry_min") ? duration(t.get("retry_min"), "queue.retry_min",
+                    Duration.ofMillis(100), Duration.ofHours(24), "100ms to 24h") : DEFAULT_RETRY_MIN;
+            Duration max = t.has("retry_max") ? duration(t.get("retry_max"), "queue.retry_max",
+                    Duration.ofMillis(100), Duration.ofHours(24), "100ms to 24h") : DEFAULT_RETRY_MAX;
+            if (max.compareTo(min) < 0) {
+                throw fail(t.has("retry_max") ? "queue.retry_max" : "queue.retry_min",
+                        "queue.retry_max (" + Syntax.formatDuration(max) + ") must not be shorter than queue.retry_min ("
+                                + Syntax.formatDuration(min) + ")");
+            }
+            Duration warn = t.has("delay_warning") ? durationOrZero(t.get("delay_warning"), "queue.delay_warning",
+                    Duration.ofMillis(100), Duration.ofDays(365), "100ms to 365d, or \"0\" for none")
+                    : DEFAULT_DELAY_WARNING;
+            Duration life = t.has("max_lifetime") ? duration(t.get("max_lifetime"), "queue.max_lifetime",
+                    Duration.ofMillis(100), Duration.ofDays(365), "100ms to 365d") : DEFAULT_MAX_LIFETIME;
+            return new Config.Queue(min, max, warn, life);
+        }
+
+        Config.Delivery delivery(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "delivery");
+            knownKeys(t, "delivery", DELIVERY_KEYS);
+            int port = t.has("mx_port") ? whole(t.get("mx_port"), "delivery.mx_port", 1, 65535) : DEFAULT_MX_PORT;
+            Config.HostPort smarthost = null;
+            if (t.has("smarthost")) {
+                JsonNode v = t.get("smarthost");
+                if (!v.isTextual()) {
+                    throw fail("delivery.smarthost", "must be a \"host:port\" string such as \"relay.example.net:25\", or \"\""
+                            + " for none, not " + render(v));
+                }
+                if (!v.textValue().isBlank()) {
+                    try {
+                        smarthost = Syntax.parseHostPort(v.textValue());
+                    } catch (IllegalArgumentException e) {
+                        throw fail("delivery.smarthost", e.getMessage());
+                    }
+                    if (smarthost.port() == 0) {
+                        throw fail("delivery.smarthost", "the port must be from 1 to 65535, not 0");
+                    }
+                }
+            }
+            Duration connect = t.has("connect_timeout") ? duration(t.get("connect_timeout"), "delivery.connect_timeout",
+                    Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m") : DEFAULT_CONNECT_TIMEOUT;
+            return new Config.Delivery(port, smarthost, connect);
+        }
+
+        Config.Dns dns(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "dns");
+            knownKeys(t, "dns", DNS_KEYS);
+            List<Config.HostPort> servers = new ArrayList<>();
+            if (t.has("servers")) {
+                for (String s : strings(t.get("servers"), "dns.servers", "IP addresses", "an IP address",
+                        "[\"127.0.0.1\", \"[::1]:53\"]")) {
+                    Config.HostPort hp;
+                    try {
+                        hp = s.indexOf(':') >= 0 && !s.startsWith("[") && s.indexOf(':') != s.lastIndexOf(':')
+                                ? new Config.HostPort(s, 53)          // a bare IPv6 address
+                                : s.contains(":") ? Syntax.parseHostPort(s) : new Config.HostPort(s, 53);
+                    } catch (IllegalArgumentException e) {
+                        throw fail("dns.servers", e.getMessage());
+                    }
+                    if (!Syntax.isIpLiteral(hp.host())) {
+                        throw fail("dns.servers", Syntax.quote(s) + " is not an IP address (a DNS server cannot be"
+                                + " given by name)");
+                    }
+                    if (hp.port() == 0) {
+                        throw fail("dns.servers", Syntax.quote(s) + ": the port must be from 1 to 65535, not 0");
+                    }
+                    servers.add(hp);
+                }
+            }
+            return new Config.Dns(servers);
+        }
+
         Map<String, List<String>> aliases(JsonNode n, List<String> localDomains) throws ConfigException {
             ObjectNode t = table(n, "aliases");
             Map<String, List<String>> out = new LinkedHashMap<>();
@@ -540,6 +628,15 @@ public final class ConfigLoader {
             }
             return d;
         }
+
+        /** Like {@link #duration} but "0" (zero) is also allowed, meaning "off". */
+        Duration durationOrZero(JsonNode n, String key, Duration min, Duration max, String range)
+                throws ConfigException {
+            if (n.isTextual() && n.textValue().trim().equals("0")) {
+                return Duration.ZERO;
+            }
+            return duration(n, key, min, max, range);
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ messages
@@ -619,6 +716,9 @@ public final class ConfigLoader {
         m.put("listen", LISTEN_KEYS);
         m.put("limits", LIMITS_KEYS);
         m.put("relay", RELAY_KEYS);
+        m.put("queue", QUEUE_KEYS);
+        m.put("delivery", DELIVERY_KEYS);
+        m.put("dns", DNS_KEYS);
         return Map.copyOf(m);
     }
 

@@ -476,6 +476,29 @@ final class Syntax {
         return d[a.length()][b.length()];
     }
 
+    /** True for an IPv4 dotted quad or an IPv6 address (no brackets). */
+    static boolean isIpLiteral(String s) {
+        return parseIpv4(s) != null || parseIpv6(s) != null;
+    }
+
+    /** A duration as it would be written in the file: "15m", "1h30m", "500ms". */
+    static String formatDuration(java.time.Duration d) {
+        long ms = d.toMillis();
+        if (ms == 0) {
+            return "0";
+        }
+        StringBuilder sb = new StringBuilder();
+        long[] units = {86_400_000L, 3_600_000L, 60_000L, 1000L, 1L};
+        String[] names = {"d", "h", "m", "s", "ms"};
+        for (int i = 0; i < units.length; i++) {
+            if (ms >= units[i]) {
+                sb.append(ms / units[i]).append(names[i]);
+                ms %= units[i];
+            }
+        }
+        return sb.toString();
+    }
+
     /** A string in double quotes with control characters escaped, so a message stays on one line. */
     static String quote(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');

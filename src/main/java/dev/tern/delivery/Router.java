@@ -9,36 +9,72 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
 /**
- * Sends each recipient where it belongs: addresses in a local domain into their Maildir, the rest to the
- * remote side (not built yet: they stay queued, deferred).
+ * Sends each recipient where it belongs: addresses in a local domain into their Maildir, the rest through
+ * {@link RemoteDelivery}, one SMTP transaction per destination domain.
  */
 public final class Router implements Transport {
     private final Set<String> localDomains;
     private final Maildir maildir;
     private final String hostInNames;
+    private final RemoteDelivery remote;
 
-    public Router(List<String> localDomains, Maildir maildir, String hostname) {
+    /** @param remote outbound SMTP, or null to keep remote mail queued (deferred) */
+    public Router(List<String> localDomains, Maildir maildir, String hostname, RemoteDelivery remote) {
         this.localDomains = Set.copyOf(localDomains);
         this.maildir = maildir;
         this.hostInNames = Maildir.hostForNames(hostname);
+        this.remote = remote;
     }
 
     public boolean isLocal(String address) {
         return localDomains.contains(address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT));
     }
 
+    private static String domain(String address) {
+        return address.substring(address.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+    }
+
+    /** "local" for every local recipient; the domain for remote ones, so that a domain gets one transaction. */
     @Override
-    public Attempt deliver(QueuedMessage message, int index, boolean recovering) {
-        Envelope.Recipient r = message.envelope().recipients().get(index);
-        if (!isLocal(r.address())) {
-            return new Attempt.Deferred("none", "remote delivery is not available in this version; the message stays queued");
+    public String route(String address) {
+        return isLocal(address) ? "local" : "smtp:" + domain(address);
+    }
+
+    @Override
+    public Map<Integer, Attempt> deliver(QueuedMessage message, List<Integer> indices, boolean recovering) {
+        Map<Integer, Attempt> out = new HashMap<>();
+        List<Integer> far = new ArrayList<>();
+        for (int i : indices) {
+            Envelope.Recipient r = message.envelope().recipients().get(i);
+            if (isLocal(r.address())) {
+                out.put(i, deliverLocal(message, i, r, recovering));
+            } else {
+                far.add(i);
+            }
         }
-        return deliverLocal(message, index, r, recovering);
+        if (!far.isEmpty()) {
+            if (remote == null) {
+                far.forEach(i -> out.put(i, new Attempt.Deferred("none",
+                        "remote delivery is not set up; the message stays queued")));
+            } else {
+                // one domain per call (see route); split anyway in case the caller grouped differently
+                Map<String, List<Integer>> byDomain = new java.util.LinkedHashMap<>();
+                for (int i : far) {
+                    byDomain.computeIfAbsent(domain(message.envelope().recipients().get(i).address()),
+                            k -> new ArrayList<>()).add(i);
+                }
+                byDomain.forEach((d, list) -> out.putAll(remote.deliver(message, d, list)));
+            }
+        }
+        return out;
     }
 
     private Attempt deliverLocal(QueuedMessage m, int index, Envelope.Recipient r, boolean recovering) {

@@ -18,6 +18,8 @@ import java.util.List;
  * @param ret        DSN RET parameter (FULL, HDRS) or null
  * @param envid      DSN ENVID, decoded, or null
  * @param recipients one entry per final address, in the order accepted
+ * @param notice     0 for ordinary mail; {@link #NOTICE} for a delivery status notification Tern wrote;
+ *                   {@link #NOTICE_TO_POSTMASTER} for a notice about a notice that could not be delivered
  */
 public record Envelope(
         String id,
@@ -30,10 +32,20 @@ public record Envelope(
         String body,
         String ret,
         String envid,
-        List<Recipient> recipients) {
+        List<Recipient> recipients,
+        int notice) {
+
+    public static final int NOTICE = 1;
+    public static final int NOTICE_TO_POSTMASTER = 2;
 
     public Envelope {
         recipients = List.copyOf(recipients);
+    }
+
+    /** Ordinary mail, as received. */
+    public Envelope(String id, String sender, Instant arrival, String client, String helo, String protocol,
+                    boolean smtpUtf8, String body, String ret, String envid, List<Recipient> recipients) {
+        this(id, sender, arrival, client, helo, protocol, smtpUtf8, body, ret, envid, recipients, 0);
     }
 
     /**
@@ -45,5 +57,17 @@ public record Envelope(
      * @param orcpt    DSN ORCPT ("rfc822;addr") or null
      */
     public record Recipient(String address, String original, String dsnNotify, String orcpt) {
+        /** True when the sender asked for notices of this kind (RFC 3461 4.1; the default is FAILURE and DELAY). */
+        public boolean wants(String kind) {
+            if (dsnNotify == null || dsnNotify.isBlank()) {
+                return !kind.equals("SUCCESS");
+            }
+            for (String k : dsnNotify.split(",")) {
+                if (k.trim().equalsIgnoreCase(kind)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 }

@@ -15,6 +15,14 @@ public final class QueuedMessage {
     private final long contentOffset;
     private final long contentSize;
     private final RecipientState state;
+    /** Held by one pass of the scheduler at a time. */
+    final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** On hold by the operator: no attempts until released. */
+    volatile boolean held;
+    /** Deleted by the operator: a pass under way must not write its state back. */
+    volatile boolean deleted;
+    /** The pass the scheduler's timer will run next, if any. */
+    volatile java.util.concurrent.ScheduledFuture<?> nextPass;
 
     QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, RecipientState state) {
         this.file = file;
@@ -56,5 +64,9 @@ public final class QueuedMessage {
 
     public RecipientState state() {
         return state;
+    }
+
+    public boolean held() {
+        return held;
     }
 }

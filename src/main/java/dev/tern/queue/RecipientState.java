@@ -20,14 +20,37 @@ public final class RecipientState {
     public enum Status { PENDING, DELIVERED, DEFERRED, FAILED }
 
     /**
-     * @param lastError   the last failure in words, as the peer or the system said it; null if none
-     * @param nextAttempt when a deferred recipient is tried again; null when not deferred
+     * @param lastError     the last failure in words, as the peer or the system said it; null if none
+     * @param nextAttempt   when a deferred recipient is tried again; null when not deferred
+     * @param dsnStatus     RFC 3463 status of the last outcome (for notices), or null
+     * @param remoteMta     the peer of the last outcome, or null
+     * @param diagnostic    the peer's last reply as sent, or null
+     * @param relay         where the last attempt went, for the log and {@code tern queue}
+     * @param dsnPassedOn   delivered to a peer that took our DSN parameters (so no success notice from us)
+     * @param notified      the final notice (bounce, or success when asked) has been queued, or none is due
+     * @param delayNotified the one delay notice has been queued
      */
-    public record Entry(Status status, int attempts, String lastError, Instant lastAttempt, Instant nextAttempt) {
+    public record Entry(Status status, int attempts, String lastError, Instant lastAttempt, Instant nextAttempt,
+                        String dsnStatus, String remoteMta, String diagnostic, String relay, boolean dsnPassedOn,
+                        boolean notified, boolean delayNotified) {
         static final Entry PENDING = new Entry(Status.PENDING, 0, null, null, null);
+
+        public Entry(Status status, int attempts, String lastError, Instant lastAttempt, Instant nextAttempt) {
+            this(status, attempts, lastError, lastAttempt, nextAttempt, null, null, null, null, false, false, false);
+        }
 
         public boolean done() {
             return status == Status.DELIVERED || status == Status.FAILED;
+        }
+
+        Entry withNotified() {
+            return new Entry(status, attempts, lastError, lastAttempt, nextAttempt, dsnStatus, remoteMta, diagnostic,
+                    relay, dsnPassedOn, true, delayNotified);
+        }
+
+        Entry withDelayNotified() {
+            return new Entry(status, attempts, lastError, lastAttempt, nextAttempt, dsnStatus, remoteMta, diagnostic,
+                    relay, dsnPassedOn, notified, true);
         }
     }
 

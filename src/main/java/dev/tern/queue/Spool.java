@@ -189,9 +189,10 @@ public final class Spool {
             }
         }
         // state files whose message is gone (crash between the two deletions)
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.state")) {
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
             for (Path p : ds) {
-                String id = p.getFileName().toString().replace(".state", "");
+                String name = p.getFileName().toString();
+                String id = name.substring(0, name.indexOf('.'));
                 if (!Files.exists(queue.resolve(id))) {
                     Files.deleteIfExists(p);
                 }
@@ -209,6 +210,27 @@ public final class Spool {
     public void remove(String id) throws IOException {
         Files.deleteIfExists(queue.resolve(id));
         Files.deleteIfExists(stateFile(id));
+        Files.deleteIfExists(queue.resolve(id + ".hold"));
+    }
+
+    /** True when the operator has put the message on hold (a marker file {@code ID.hold}). */
+    public boolean isHeld(String id) {
+        return Files.exists(queue.resolve(id + ".hold"));
+    }
+
+    public void setHeld(String id, boolean held) throws IOException {
+        Path marker = queue.resolve(id + ".hold");
+        if (held) {
+            Durable.writeAtomically(marker, new byte[0]);
+        } else {
+            Files.deleteIfExists(marker);
+        }
+        dirSync.sync(queue);
+    }
+
+    /** The queue directory, for reading the queue while the server is not running. */
+    public Path queueDir() {
+        return queue;
     }
 
     /** The queue file of a message, for reading. */

@@ -251,6 +251,25 @@ class ConfigLoaderTest {
     // ------------------------------------------------------------------------------------ defaults
 
     @Test
+    void outboundDefaultsAndValues() throws Exception {
+        Config d = parse("");
+        assertThat(d.queue()).isEqualTo(new Config.Queue(java.time.Duration.ofMinutes(1),
+                java.time.Duration.ofMinutes(15), java.time.Duration.ofHours(4), java.time.Duration.ofDays(5)));
+        assertThat(d.delivery()).isEqualTo(new Config.Delivery(25, null, java.time.Duration.ofSeconds(30)));
+        assertThat(d.dns().servers()).isEmpty();
+        Config c = parse("[queue]\ndelay_warning = \"0\"\nretry_min = \"500ms\"\n"
+                + "[delivery]\nmx_port = 2525\nsmarthost = \"relay.example.net:587\"\n"
+                + "[dns]\nservers = [\"127.0.0.1\", \"127.0.0.1:5353\", \"::1\", \"[::1]:5353\"]\n");
+        assertThat(c.queue().delayWarning()).isZero();
+        assertThat(c.queue().retryMin()).isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(c.delivery().mxPort()).isEqualTo(2525);
+        assertThat(c.delivery().smarthost()).isEqualTo(hp("relay.example.net", 587));
+        assertThat(c.dns().servers()).containsExactly(hp("127.0.0.1", 53), hp("127.0.0.1", 5353), hp("::1", 53),
+                hp("::1", 5353));
+        assertThat(parse("[delivery]\nsmarthost = \"\"").delivery().smarthost()).isNull();
+    }
+
+    @Test
     void anEmptyFileTakesProductionDefaults() throws Exception {
         Config c = parse("");
         assertThat(c.source()).isNull();
@@ -437,8 +456,20 @@ class ConfigLoaderTest {
                         "unknown key; did you mean \"max_recipients\"?"),
                 Arguments.of("[limit]\nmax_errors = 5", "limit", "unknown key; did you mean \"limits\"?"),
                 Arguments.of("[listen]\nsmtps = []", "listen.smtps", "unknown key; did you mean \"smtp\"?"),
-                Arguments.of("[queue]\nmax_lifetime = \"5d\"", "queue", "unknown key"),
-                Arguments.of("[tls]\ncert = \"x\"", "tls", "unknown key"),
+                Arguments.of("[queues]\nmax_lifetime = \"5d\"", "queues", "unknown key; did you mean \"queue\"?"),
+                Arguments.of("[queue]\nmax_lifetime = 5", "queue.max_lifetime",
+                        "must be a duration in quotes such as \"5m\", not 5 (a duration needs a unit: ms, s, m, h or d)"),
+                Arguments.of("[queue]\nretry_min = \"10m\"\nretry_max = \"5m\"", "queue.retry_max",
+                        "queue.retry_max (5m) must not be shorter than queue.retry_min (10m)"),
+                Arguments.of("[queue]\ndelay_warning = \"0s\"", "queue.delay_warning",
+                        "must be a duration from 100ms to 365d, or \"0\" for none, not \"0s\""),
+                Arguments.of("[delivery]\nmx_port = 0", "delivery.mx_port", "must be a whole number from 1 to 65535, not 0"),
+                Arguments.of("[delivery]\nsmarthost = \"relay\"", "delivery.smarthost",
+                        "\"relay\" is not a host:port: the port is missing (write \"relay:25\")"),
+                Arguments.of("[dns]\nservers = [\"ns.example\"]", "dns.servers",
+                        "\"ns.example\" is not an IP address (a DNS server cannot be given by name)"),
+                Arguments.of("[dns]\nserver = []", "dns.server", "unknown key; did you mean \"servers\"?"),
+                Arguments.of("[tls]\ncert = \"x\"", "tls", "unknown key; did you mean \"dns\"?"),
                 Arguments.of("colour = \"blue\"", "colour", "unknown key"),
                 Arguments.of("[relay]\nnetworks = []", "relay.networks", "unknown key"),
                 Arguments.of("[limits.x]\ny = 1", "limits.x", "unknown key"),

@@ -14,7 +14,7 @@ import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
-import dev.tern.queue.Transport;
+import dev.tern.queue.PerRecipient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -48,7 +48,7 @@ class RouterMaildirTest {
     void setUp() throws IOException {
         spool = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
         maildir = new Maildir(data.resolve("mail"), dirSync);
-        router = new Router(List.of("example.test", "other.test"), maildir, HOST);
+        router = new Router(List.of("example.test", "other.test"), maildir, HOST, null);
     }
 
     private QueuedMessage queue(String sender, String... recipients) throws IOException {
@@ -80,7 +80,7 @@ class RouterMaildirTest {
     void localDeliveryWritesTraceHeadersThenTheContentIntoNew() throws Exception {
         QueuedMessage m = queue("alice@example.org", "bob@example.test");
 
-        Attempt a = router.deliver(m, 0, false);
+        Attempt a = one(router, m, 0, false);
 
         assertThat(a).isInstanceOf(Attempt.Delivered.class);
         assertThat(((Attempt.Delivered) a).relay()).isEqualTo("local");
@@ -110,7 +110,7 @@ class RouterMaildirTest {
         QueuedMessage m = queue("", "bob@example.test", "carol@other.test", "Dave@Example.Test");
 
         for (int i = 0; i < 3; i++) {
-            assertThat(router.deliver(m, i, false)).isInstanceOf(Attempt.Delivered.class);
+            assertThat(one(router, m, i, false)).isInstanceOf(Attempt.Delivered.class);
         }
 
         String bob = names(box("example.test", "bob").resolve("new")).get(0);
@@ -125,9 +125,9 @@ class RouterMaildirTest {
 
     @Test
     void theHostInNamesIsEscaped() throws Exception {
-        Router r = new Router(List.of("example.test"), maildir, "odd/host:name");
+        Router r = new Router(List.of("example.test"), maildir, "odd/host:name", null);
         QueuedMessage m = queue("a@example.org", "bob@example.test");
-        assertThat(r.deliver(m, 0, false)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(one(r, m, 0, false)).isInstanceOf(Attempt.Delivered.class);
         assertThat(names(box("example.test", "bob").resolve("new")))
                 .singleElement().asString().contains(".odd\\057host\\072name,S=");
     }
@@ -135,9 +135,9 @@ class RouterMaildirTest {
     @Test
     void redeliveryWhenRecoveringFindsTheCopyInNew() throws Exception {
         QueuedMessage m = queue("a@example.org", "bob@example.test");
-        Attempt first = router.deliver(m, 0, false);
+        Attempt first = one(router, m, 0, false);
 
-        Attempt again = router.deliver(m, 0, true);
+        Attempt again = one(router, m, 0, true);
 
         assertThat(again).isInstanceOf(Attempt.Delivered.class);
         assertThat(((Attempt.Delivered) again).detail()).isEqualTo(((Attempt.Delivered) first).detail());
@@ -150,12 +150,12 @@ class RouterMaildirTest {
     @Test
     void redeliveryWhenRecoveringFindsTheCopyAlreadyReadInCur() throws Exception {
         QueuedMessage m = queue("a@example.org", "bob@example.test");
-        router.deliver(m, 0, false);
+        one(router, m, 0, false);
         Path box = box("example.test", "bob");
         String name = names(box.resolve("new")).get(0);
         Files.move(box.resolve("new").resolve(name), box.resolve("cur").resolve(name + ":2,S")); // a client read it
 
-        Attempt again = router.deliver(m, 0, true);
+        Attempt again = one(router, m, 0, true);
 
         assertThat(again).isInstanceOf(Attempt.Delivered.class);
         assertThat(names(box.resolve("new"))).isEmpty();
@@ -166,7 +166,7 @@ class RouterMaildirTest {
     @Test
     void recoveringWithNoEarlierCopyDelivers() throws Exception {
         QueuedMessage m = queue("a@example.org", "bob@example.test");
-        assertThat(router.deliver(m, 0, true)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(one(router, m, 0, true)).isInstanceOf(Attempt.Delivered.class);
         assertThat(names(box("example.test", "bob").resolve("new"))).hasSize(1);
     }
 
@@ -177,30 +177,25 @@ class RouterMaildirTest {
         Files.writeString(blocker, "a regular file where the Maildir should be");
         QueuedMessage m = queue("a@example.org", "bob@example.test");
 
-        Attempt a = router.deliver(m, 0, false);
+        Attempt a = one(router, m, 0, false);
 
         assertThat(a).isInstanceOf(Attempt.Deferred.class);
         assertThat(((Attempt.Deferred) a).relay()).isEqualTo("local");
         assertThat(((Attempt.Deferred) a).reason()).startsWith("cannot deliver to maildir");
 
         Files.delete(blocker);
-        Attempt b = router.deliver(m, 0, false);
+        Attempt b = one(router, m, 0, false);
 
         assertThat(b).isInstanceOf(Attempt.Delivered.class);
         assertThat(names(blocker.resolve("new"))).hasSize(1);
     }
 
     @Test
-    void remoteAddressesAreDeferred() throws Exception {
-        QueuedMessage m = queue("a@example.org", "someone@remote.test", "x@example.test.evil");
-
-        for (int i = 0; i < 2; i++) {
-            Attempt a = router.deliver(m, i, false);
-            assertThat(a).isInstanceOf(Attempt.Deferred.class);
-            assertThat(((Attempt.Deferred) a).reason()).contains("remote delivery");
-        }
+    void remoteAddressesGoToTheirDomainsRouteAndNeverIntoAMaildir() {
+        assertThat(router.route("a@example.test")).isEqualTo("local");
+        assertThat(router.route("someone@remote.test")).isEqualTo("smtp:remote.test");
+        assertThat(router.route("x@example.test.evil")).isEqualTo("smtp:example.test.evil");
         assertThat(data.resolve("mail/remote.test")).doesNotExist();
-        assertThat(data.resolve("mail/example.test.evil")).doesNotExist();
     }
 
     @Test
@@ -217,13 +212,13 @@ class RouterMaildirTest {
         Files.createDirectories(blocker.getParent());
         Files.writeString(blocker, "in the way");
         ConcurrentLinkedQueue<Attempt> attempts = new ConcurrentLinkedQueue<>();
-        Transport watched = (message, index, recovering) -> {
-            Attempt a = router.deliver(message, index, recovering);
+        PerRecipient watched = (message, index, recovering) -> {
+            Attempt a = one(router, message, index, recovering);
             attempts.add(a);
             return a;
         };
         RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
-        try (Scheduler scheduler = new Scheduler(spool, watched, Clock.systemUTC(), fast, 2)) {
+        try (Scheduler scheduler = new Scheduler(spool, watched.transport(), Clock.systemUTC(), PerRecipient.settings(fast, 2))) {
             QueuedMessage m = queue("a@example.org", "bob@example.test", "carol@example.test");
             Path state = spool.file(m.id()).resolveSibling(m.id() + ".state");
 
@@ -258,17 +253,22 @@ class RouterMaildirTest {
     void aRecoveredMessageDeliveredBeforeTheCrashIsNotDeliveredTwice() throws Exception {
         QueuedMessage m = queue("a@example.org", "bob@example.test");
         // delivered, then the process died before the state was saved
-        assertThat(router.deliver(m, 0, false)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(one(router, m, 0, false)).isInstanceOf(Attempt.Delivered.class);
 
         Spool restarted = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
         List<QueuedMessage> recovered = restarted.recover();
         assertThat(recovered).extracting(QueuedMessage::id).containsExactly(m.id());
         RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
-        try (Scheduler scheduler = new Scheduler(restarted, router, Clock.systemUTC(), fast, 2)) {
+        try (Scheduler scheduler = new Scheduler(restarted, router, Clock.systemUTC(), PerRecipient.settings(fast, 2))) {
             scheduler.recover(recovered);
             await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10))
                     .until(() -> !Files.exists(restarted.file(m.id())));
         }
         assertThat(names(box("example.test", "bob").resolve("new"))).hasSize(1);
+    }
+
+    /** Delivers one recipient through the router and returns its outcome. */
+    private static Attempt one(Router router, QueuedMessage m, int index, boolean recovering) {
+        return router.deliver(m, List.of(index), recovering).get(index);
     }
 }

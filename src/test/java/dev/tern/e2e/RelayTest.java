@@ -10,7 +10,10 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** relay.trusted_networks = ["127.0.0.0/8"]: loopback clients may relay; remote mail stays queued (no remote delivery yet). */
+/**
+ * relay.trusted_networks = ["127.0.0.0/8"]: loopback clients may relay; remote mail stays queued, because the
+ * fixture's smarthost (127.0.0.1:9) refuses connections. Outbound delivery itself: dev.tern.outbound.OutboundTest.
+ */
 class RelayTest {
     @RegisterExtension
     final TernFixture tern = new TernFixture().trustedNetworks("127.0.0.0/8");

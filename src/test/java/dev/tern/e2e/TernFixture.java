@@ -79,7 +79,9 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         sb.append("[relay]\ntrusted_networks = ").append(trustedNetworks).append('\n')
                 .append("[aliases]\n")
                 .append("\"postmaster@example.test\" = [\"alice@example.test\"]\n")
-                .append("\"team@example.test\" = [\"alice@example.test\", \"bob@example.test\"]\n");
+                .append("\"team@example.test\" = [\"alice@example.test\", \"bob@example.test\"]\n")
+                // remote mail goes nowhere: port 9 on loopback refuses at once, so it stays queued (deferred)
+                .append("[delivery]\nsmarthost = \"127.0.0.1:9\"\nconnect_timeout = \"1s\"\n");
         return sb.toString();
     }
 

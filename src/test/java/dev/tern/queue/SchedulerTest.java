@@ -1,6 +1,5 @@
 package dev.tern.queue;
 
-import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -12,430 +11,236 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-@Timeout(30)
+/** The schedule, backoff, delay notice and lifetime, driven by a clock the test moves (nothing sleeps). */
 class SchedulerTest {
-    @TempDir
-    Path dir;
+    static final class MutableClock extends Clock {
+        volatile Instant now = Instant.parse("2025-01-01T00:00:00Z");
 
-    private static final RetrySchedule FAST = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
-    private final Clock clock = Clock.systemUTC();
-    private final List<Scheduler> schedulers = new ArrayList<>();
-
-    @AfterEach
-    void closeAll() {
-        schedulers.forEach(s -> s.close(Duration.ofSeconds(1)));
-    }
-
-    private Scheduler scheduler(Spool spool, Transport t, RetrySchedule schedule, int concurrency) {
-        Scheduler s = new Scheduler(spool, t, clock, schedule, concurrency);
-        schedulers.add(s);
-        return s;
-    }
-
-    private Spool spool() throws IOException {
-        return new Spool(dir, clock, new DirectorySync());
-    }
-
-    private static QueuedMessage queue(Spool spool, String... recipients) throws IOException {
-        return SpoolTest.queue(spool, "Subject: t\r\n\r\nhello\r\n", recipients);
-    }
-
-    /** One call the scheduler made. */
-    record Call(String id, int index, boolean recovering, Instant at) {
-    }
-
-    /**
-     * A transport that answers from a script per recipient index (the last answer repeats) and records each call.
-     * An answer may be a function of the message, so that the test can look at the spool during an attempt.
-     */
-    static final class Scripted implements Transport {
-        final ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
-        private final Map<Integer, Deque<Function<QueuedMessage, Attempt>>> script = new HashMap<>();
-
-        @SafeVarargs
-        final Scripted on(int index, Function<QueuedMessage, Attempt>... answers) {
-            script.put(index, new ArrayDeque<>(List.of(answers)));
-            return this;
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
         }
 
-        Scripted on(int index, Attempt... answers) {
-            Deque<Function<QueuedMessage, Attempt>> d = new ArrayDeque<>();
-            for (Attempt a : answers) {
-                d.add(m -> a);
-            }
-            script.put(index, d);
+        @Override
+        public Clock withZone(ZoneId zone) {
             return this;
         }
 
         @Override
-        public synchronized Attempt deliver(QueuedMessage message, int index, boolean recovering) {
-            calls.add(new Call(message.id(), index, recovering, Instant.now()));
-            Deque<Function<QueuedMessage, Attempt>> d = script.get(index);
-            Function<QueuedMessage, Attempt> next = d.size() > 1 ? d.poll() : d.peek();
-            return next.apply(message);
+        public Instant instant() {
+            return now;
         }
 
-        List<Call> calls(int index) {
-            return calls.stream().filter(c -> c.index() == index).toList();
+        void advance(Duration d) {
+            now = now.plus(d);
         }
     }
 
-    static Attempt delivered() {
-        return new Attempt.Delivered("test", "250 2.0.0 OK");
-    }
+    /** Answers with scripted outcomes for ordinary mail; notices (sender "") are recorded and delivered. */
+    static final class FakeTransport implements Transport {
+        final Deque<Attempt> script = new ArrayDeque<>();
+        final List<QueuedMessage> notices = new CopyOnWriteArrayList<>();
+        final Map<String, String> content = new java.util.concurrent.ConcurrentHashMap<>();
+        final java.util.Set<String> ours = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        volatile int calls;
 
-    static Attempt deferred(String why) {
-        return new Attempt.Deferred("test", why);
-    }
-
-    static Attempt failed(String why) {
-        return new Attempt.Failed("test", why);
-    }
-
-    private static void awaitGone(Spool spool, Scheduler s, String id) {
-        await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
-            assertThat(spool.file(id)).doesNotExist();
-            assertThat(s.messages()).extracting(QueuedMessage::id).doesNotContain(id);
-        });
-        assertThat(spool.file(id).resolveSibling(id + ".state")).doesNotExist();
-    }
-
-    @Test
-    void aDeliveredMessageIsRemovedFromTheSpool() throws Exception {
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-
-        s.submit(m);
-
-        awaitGone(spool, s, m.id());
-        assertThat(t.calls).extracting(Call::id, Call::index, Call::recovering)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(m.id(), 0, false));
-        try (var files = Files.list(dir.resolve("queue"))) {
-            assertThat(files).isEmpty();
+        @Override
+        public String route(String address) {
+            return address.substring(address.indexOf('@') + 1);
         }
-    }
 
-    @Test
-    void aDeferredRecipientIsRetriedThenDeliveredAndTheMessageRemoved() throws Exception {
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, deferred("451 4.3.0 try later"), deferred("451 4.3.0 again"), delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-
-        s.submit(m);
-
-        awaitGone(spool, s, m.id());
-        List<Call> calls = t.calls(0);
-        assertThat(calls).hasSize(3);
-        assertThat(calls).noneMatch(Call::recovering);
-        // 50 ms then 100 ms, each with at most 10% jitter
-        assertThat(Duration.between(calls.get(0).at(), calls.get(1).at())).isGreaterThanOrEqualTo(Duration.ofMillis(44));
-        assertThat(Duration.between(calls.get(1).at(), calls.get(2).at())).isGreaterThanOrEqualTo(Duration.ofMillis(89));
-    }
-
-    @Test
-    void theStateFileRecordsTheDeferralBetweenTries() throws Exception {
-        Spool spool = spool();
-        List<RecipientState> seenOnDisk = new ArrayList<>();
-        Function<QueuedMessage, Attempt> lookThenDeliver = m -> {
-            try {
-                seenOnDisk.add(RecipientState.read(spool.file(m.id()).resolveSibling(m.id() + ".state"), m.envelope()));
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            return delivered();
-        };
-        Scripted t = new Scripted()
-                .on(0, m -> deferred("452 4.2.2 mailbox full"), lookThenDeliver)
-                .on(1, delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test", "b@example.test");
-        Instant before = Instant.now();
-
-        s.submit(m);
-
-        awaitGone(spool, s, m.id());
-        assertThat(seenOnDisk).hasSize(1);
-        RecipientState onDisk = seenOnDisk.get(0);
-        RecipientState.Entry e0 = onDisk.get(0);
-        assertThat(e0.status()).isEqualTo(RecipientState.Status.DEFERRED);
-        assertThat(e0.attempts()).isEqualTo(1);
-        assertThat(e0.lastError()).isEqualTo("452 4.2.2 mailbox full");
-        assertThat(e0.lastAttempt()).isAfterOrEqualTo(before.minusMillis(1));
-        assertThat(Duration.between(e0.lastAttempt(), e0.nextAttempt()))
-                .isBetween(Duration.ofMillis(45), Duration.ofMillis(55));
-        RecipientState.Entry e1 = onDisk.get(1);
-        assertThat(e1.status()).isEqualTo(RecipientState.Status.DELIVERED);
-        assertThat(e1.attempts()).isEqualTo(1);
-        assertThat(e1.lastError()).isNull();
-        assertThat(e1.nextAttempt()).isNull();
-        // the delivered recipient was not tried again
-        assertThat(t.calls(1)).hasSize(1);
-        assertThat(t.calls(0)).hasSize(2);
-    }
-
-    @Test
-    void attemptsCountUpAcrossDeferrals() throws Exception {
-        Spool spool = spool();
-        CountDownLatch third = new CountDownLatch(1);
-        Scripted t = new Scripted().on(0, deferred("one"), deferred("two"), deferred("three"));
-        Scheduler s = scheduler(spool, new Transport() {
-            final AtomicInteger n = new AtomicInteger();
-
-            @Override
-            public Attempt deliver(QueuedMessage message, int index, boolean recovering) {
-                Attempt a = t.deliver(message, index, recovering);
-                if (n.incrementAndGet() == 3) {
-                    third.countDown();
+        @Override
+        public synchronized Map<Integer, Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
+            Map<Integer, Attempt> out = new HashMap<>();
+            if (!ours.contains(m.id())) {
+                try {
+                    content.put(m.id(), new String(Files.readAllBytes(m.file()), StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
                 }
-                return a;
+                notices.add(m);
+                indices.forEach(i -> out.put(i, new Attempt.Delivered("local", "ok")));
+                return out;
             }
-        }, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-
-        s.submit(m);
-
-        assertThat(third.await(5, SECONDS)).isTrue();
-        Path state = spool.file(m.id()).resolveSibling(m.id() + ".state");
-        await().atMost(5, SECONDS).untilAsserted(() -> {
-            RecipientState.Entry e = RecipientState.read(state, m.envelope()).get(0);
-            assertThat(e.attempts()).isGreaterThanOrEqualTo(3);
-        });
-        assertThat(t.calls.size()).isGreaterThanOrEqualTo(3);
-        RecipientState.Entry e = RecipientState.read(state, m.envelope()).get(0);
-        assertThat(e.status()).isEqualTo(RecipientState.Status.DEFERRED);
-        assertThat(e.lastError()).isEqualTo("three"); // the third answer, repeated from then on
-        assertThat(spool.file(m.id())).exists();
-        assertThat(s.messages()).extracting(QueuedMessage::id).containsExactly(m.id());
-    }
-
-    @Test
-    void oneDeliveredAndOneFailedRecipientRemovesTheMessage() throws Exception {
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, delivered()).on(1, failed("550 5.1.1 no such user"));
-        Scheduler s = scheduler(spool, t, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test", "b@example.test");
-
-        s.submit(m);
-
-        awaitGone(spool, s, m.id());
-        Thread.sleep(250); // longer than the longest retry: nobody is tried again
-        assertThat(t.calls(0)).hasSize(1);
-        assertThat(t.calls(1)).hasSize(1);
-    }
-
-    @Test
-    void aFailedOnlyMessageIsRemovedWithoutRetry() throws Exception {
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, failed("554 5.7.1 rejected"));
-        Scheduler s = scheduler(spool, t, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-
-        s.submit(m);
-
-        awaitGone(spool, s, m.id());
-        assertThat(t.calls).hasSize(1);
-    }
-
-    @Test
-    void aTransportThatThrowsIsRetried() throws Exception {
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, m -> {
-            throw new IllegalStateException("bug in the transport");
-        }, m -> delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-
-        s.submit(m);
-
-        awaitGone(spool, s, m.id());
-        assertThat(t.calls).hasSize(2);
-    }
-
-    @Test
-    void aRecoveredMessageIsAttemptedWithRecoveringTrue() throws Exception {
-        Spool first = spool();
-        QueuedMessage m = queue(first, "a@example.test");
-
-        Spool spool = spool(); // restart
-        List<QueuedMessage> recovered = spool.recover();
-        Scripted t = new Scripted().on(0, delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-
-        s.recover(recovered);
-
-        awaitGone(spool, s, m.id());
-        assertThat(t.calls).extracting(Call::id, Call::index, Call::recovering)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(m.id(), 0, true));
-    }
-
-    @Test
-    void aRecoveredMessageSkipsRecipientsRecordedAsDone() throws Exception {
-        Spool first = spool();
-        QueuedMessage m = queue(first, "a@example.test", "b@example.test", "c@example.test");
-        Instant past = Instant.now().minusSeconds(60);
-        RecipientState st = m.state();
-        st.set(0, new RecipientState.Entry(RecipientState.Status.DELIVERED, 1, null, past, null));
-        st.set(1, new RecipientState.Entry(RecipientState.Status.DEFERRED, 1, "busy", past, past.plusSeconds(1)));
-        st.set(2, new RecipientState.Entry(RecipientState.Status.FAILED, 1, "550", past, null));
-        first.saveState(st);
-
-        Spool spool = spool();
-        Scripted t = new Scripted().on(1, delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-
-        s.recover(spool.recover());
-
-        awaitGone(spool, s, m.id());
-        assertThat(t.calls).extracting(Call::index, Call::recovering)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(1, true));
-    }
-
-    @Test
-    void aRecoveredDeferralIsKeptUntilItsTime() throws Exception {
-        Spool first = spool();
-        QueuedMessage m = queue(first, "a@example.test");
-        Instant now = Instant.now();
-        m.state().set(0, new RecipientState.Entry(RecipientState.Status.DEFERRED, 2, "busy", now,
-                now.plusMillis(300)));
-        first.saveState(m.state());
-
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, delivered());
-        Scheduler s = scheduler(spool, t, FAST, 4);
-
-        s.recover(spool.recover());
-
-        awaitGone(spool, s, m.id());
-        assertThat(t.calls).hasSize(1);
-        assertThat(t.calls.peek().at()).isAfterOrEqualTo(now.plusMillis(299));
-    }
-
-    @Test
-    void manyMessagesAreEachDeliveredOnceWithLimitedConcurrency() throws Exception {
-        Spool spool = spool();
-        AtomicInteger inFlight = new AtomicInteger();
-        AtomicInteger maxInFlight = new AtomicInteger();
-        ConcurrentLinkedQueue<String> delivered = new ConcurrentLinkedQueue<>();
-        Transport t = (message, index, recovering) -> {
-            int now = inFlight.incrementAndGet();
-            maxInFlight.accumulateAndGet(now, Math::max);
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                inFlight.decrementAndGet();
-            }
-            delivered.add(message.id() + "/" + index);
-            return delivered();
-        };
-        Scheduler s = scheduler(spool, t, FAST, 3);
-        List<String> expected = new ArrayList<>();
-        for (int i = 0; i < 30; i++) {
-            QueuedMessage m = queue(spool, "a@example.test", "b@example.test");
-            expected.add(m.id() + "/0");
-            expected.add(m.id() + "/1");
-            s.submit(m);
+            calls++;
+            Attempt a = script.isEmpty() ? new Attempt.Deferred("mx[192.0.2.1]:25", "still down", "4.4.1", "mx", null)
+                    : script.poll();
+            indices.forEach(i -> out.put(i, a));
+            return out;
         }
+    }
 
-        await().atMost(10, SECONDS).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
-            assertThat(s.messages()).isEmpty();
-            try (var files = Files.list(dir.resolve("queue"))) {
-                assertThat(files).isEmpty();
-            }
-        });
-        assertThat(delivered).containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(maxInFlight.get()).isBetween(1, 3);
+    @TempDir
+    Path dir;
+    MutableClock clock = new MutableClock();
+    FakeTransport transport = new FakeTransport();
+    Spool spool;
+    Scheduler scheduler;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        spool = new Spool(dir, clock, new DirectorySync());
+        scheduler = new Scheduler(spool, transport, clock, new Scheduler.Settings(
+                new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), Duration.ofHours(4),
+                Duration.ofDays(5), 4, "a.test", "postmaster@a.test"));
+    }
+
+    @AfterEach
+    void tearDown() {
+        scheduler.close(Duration.ofSeconds(1));
+    }
+
+    QueuedMessage queue(String sender, String notify, int noticeLevel, String... rcpts) throws IOException {
+        List<Envelope.Recipient> list = java.util.Arrays.stream(rcpts)
+                .map(r -> new Envelope.Recipient(r, r, notify, null)).toList();
+        Envelope env = new Envelope(spool.newId(), sender, clock.instant(), "192.0.2.9", "c.test", "ESMTP", false,
+                null, null, null, list, noticeLevel);
+        transport.ours.add(env.id());
+        Spool.Incoming in = spool.begin(env);
+        in.content().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        return in.commit();
+    }
+
+    String text(QueuedMessage m) {
+        return transport.content.get(m.id());
     }
 
     @Test
-    void closeReturnsPromptlyAndLeavesWaitingMessagesInTheSpool() throws Exception {
-        Spool spool = spool();
-        Scripted t = new Scripted().on(0, deferred("later"));
-        Scheduler s = new Scheduler(spool, t, clock, new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-        s.submit(m);
-        await().atMost(5, SECONDS).until(() -> Files.exists(spool.file(m.id()).resolveSibling(m.id() + ".state")));
-
-        long start = System.nanoTime();
-        s.close();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
-
+    void retryBacksOffFromMinToMaxWithJitter() throws IOException {
+        QueuedMessage m = queue("c@a.test", null, 0, "u@far.test");
+        Duration[] expected = {Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(4),
+                Duration.ofMinutes(8), Duration.ofMinutes(15), Duration.ofMinutes(15)};
+        for (Duration want : expected) {
+            scheduler.runDue(m, false);
+            RecipientState.Entry e = m.state().get(0);
+            assertThat(e.status()).isEqualTo(RecipientState.Status.DEFERRED);
+            Duration wait = Duration.between(clock.instant(), e.nextAttempt());
+            assertThat(wait.toMillis()).isBetween((long) (want.toMillis() * 0.9), (long) (want.toMillis() * 1.1));
+            // not due yet: nothing is attempted
+            int calls = transport.calls;
+            clock.advance(wait.minusSeconds(1));
+            scheduler.runDue(m, false);
+            assertThat(transport.calls).isEqualTo(calls);
+            clock.advance(Duration.ofSeconds(1));
+        }
+        assertThat(m.state().get(0).attempts()).isEqualTo(6);
         assertThat(spool.file(m.id())).exists();
-        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(m.id());
+        // the state on disk is what a restart resumes from
+        RecipientState saved = RecipientState.read(dir.resolve("queue").resolve(m.id() + ".state"), m.envelope());
+        assertThat(saved.get(0)).isEqualTo(m.state().get(0));
     }
 
     @Test
-    void closeWithAnAttemptUnderWayWaitsAtMostTheGrace() throws Exception {
-        Spool spool = spool();
-        CountDownLatch entered = new CountDownLatch(1);
-        CountDownLatch never = new CountDownLatch(1);
-        Transport stuck = (message, index, recovering) -> {
-            entered.countDown();
-            try {
-                never.await();
-            } catch (InterruptedException e) {
-                // woken by close(); return normally so the outcome is recorded
-            }
-            return deferred("interrupted");
-        };
-        Scheduler s = new Scheduler(spool, stuck, clock, FAST, 4);
-        QueuedMessage m = queue(spool, "a@example.test");
-        s.submit(m);
-        assertThat(entered.await(5, SECONDS)).isTrue();
+    void delayNoticeOnceThenBounceAtTheLifetime() throws IOException {
+        QueuedMessage m = queue("c@a.test", null, 0, "u@far.test");
+        scheduler.runDue(m, false);
+        clock.advance(Duration.ofHours(4));
+        scheduler.runDue(m, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        assertThat(m.state().get(0).delayNotified()).isTrue();
+        assertThat(text(transport.notices.get(0))).contains("Action: delayed").contains("Status: 4.4.1");
+        clock.advance(Duration.ofHours(1));
+        scheduler.runDue(m, false);
+        assertThat(transport.notices).hasSize(1); // one delay notice only
 
-        long start = System.nanoTime();
-        s.close(Duration.ofMillis(200));
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-        assertThat(spool.file(m.id())).exists();
-        // the interrupted attempt still records its outcome; let it finish before the temp dir goes
-        await().atMost(Duration.ofSeconds(5)).until(() -> Files.exists(spool.file(m.id()).resolveSibling(m.id() + ".state")));
+        // the next retry never lies beyond the lifetime
+        clock.now = m.envelope().arrival().plus(Duration.ofDays(5)).minusSeconds(30);
+        scheduler.runDue(m, false);
+        assertThat(m.state().get(0).nextAttempt()).isBeforeOrEqualTo(m.envelope().arrival().plus(Duration.ofDays(5)));
+        clock.now = m.envelope().arrival().plus(Duration.ofDays(5));
+        int calls = transport.calls;
+        scheduler.runDue(m, false);
+        assertThat(transport.calls).isEqualTo(calls); // expired: no further attempt
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 2);
+        assertThat(text(transport.notices.get(1))).contains("Action: failed").contains("Status: 4.4.1")
+                .contains("expired after 5 days");
+        assertThat(spool.file(m.id())).doesNotExist();
     }
 
     @Test
-    void closeOfAnIdleSchedulerIsImmediate() {
-        Scheduler s = new Scheduler(null, (m, i, r) -> delivered(), clock, FAST, 1);
-        long start = System.nanoTime();
-        s.close();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(500));
+    void permanentFailureBouncesOnlyTheFailedRecipient() throws IOException {
+        QueuedMessage m = queue("c@a.test", null, 0, "u@one.test", "v@two.test");
+        transport.script.add(new Attempt.Failed("mx[192.0.2.1]:25", "no such user", "5.1.1", "mx.one.test",
+                "550 5.1.1 no such user"));
+        transport.script.add(new Attempt.Delivered("mx[192.0.2.2]:25", "250 ok", "mx.two.test", true));
+        scheduler.runDue(m, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        assertThat(text(transport.notices.get(0))).contains("Final-Recipient: rfc822; u@one.test")
+                .doesNotContain("Final-Recipient: rfc822; v@two.test");
+        assertThat(transport.notices.get(0).envelope().sender()).isEmpty();
+        assertThat(transport.notices.get(0).envelope().recipients().get(0).address()).isEqualTo("c@a.test");
+        assertThat(spool.file(m.id())).doesNotExist();
     }
 
     @Test
-    void contentIsReadableThroughTheQueuedMessage() throws Exception {
-        Spool spool = spool();
-        ConcurrentLinkedQueue<String> bodies = new ConcurrentLinkedQueue<>();
-        Transport t = (message, index, recovering) -> {
-            try {
-                byte[] all = Files.readAllBytes(message.file());
-                bodies.add(new String(all, (int) message.contentOffset(), (int) message.contentSize(),
-                        StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                return deferred(e.toString());
-            }
-            return delivered();
-        };
-        Scheduler s = scheduler(spool, t, FAST, 1);
-        QueuedMessage m = queue(spool, "a@example.test");
-        s.submit(m);
-        awaitGone(spool, s, m.id());
-        assertThat(bodies).containsExactly("Subject: t\r\n\r\nhello\r\n");
+    void noNoticeToTheNullSenderNorWithNotifyNever() throws IOException {
+        QueuedMessage m = queue("", null, 0, "u@one.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        scheduler.runDue(m, false);
+        QueuedMessage n = queue("c@a.test", "NEVER", 0, "u@one.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        scheduler.runDue(n, false);
+        assertThat(spool.file(m.id())).doesNotExist();
+        assertThat(spool.file(n.id())).doesNotExist();
+        assertThat(transport.notices).isEmpty();
+        assertThat(spool.recover()).isEmpty();
+    }
+
+    @Test
+    void successNoticeOnlyWhenAskedAndNotWhenThePeerTookDsn() throws IOException {
+        QueuedMessage asked = queue("c@a.test", "SUCCESS", 0, "u@one.test");
+        transport.script.add(new Attempt.Delivered("local", "delivered to maildir"));
+        scheduler.runDue(asked, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        assertThat(text(transport.notices.get(0))).contains("Action: delivered").contains("Status: 2.0.0");
+        QueuedMessage passed = queue("c@a.test", "SUCCESS", 0, "u@one.test");
+        transport.script.add(new Attempt.Delivered("mx[192.0.2.1]:25", "250 ok", "mx.one.test", true));
+        scheduler.runDue(passed, false);
+        QueuedMessage notAsked = queue("c@a.test", null, 0, "u@one.test");
+        transport.script.add(new Attempt.Delivered("mx[192.0.2.1]:25", "250 ok", "mx.one.test", false));
+        scheduler.runDue(notAsked, false);
+        assertThat(transport.notices).hasSize(1);
+    }
+
+    @Test
+    void aNoticeThatFailsGoesOnceToThePostmasterThenIsDropped() throws IOException {
+        QueuedMessage m = queue("", null, Envelope.NOTICE, "c@far.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        scheduler.runDue(m, false);
+        await().atMost(Duration.ofSeconds(5)).until(() -> transport.notices.size() == 1);
+        QueuedMessage toPostmaster = transport.notices.get(0);
+        assertThat(toPostmaster.envelope().recipients().get(0).address()).isEqualTo("postmaster@a.test");
+        assertThat(toPostmaster.envelope().notice()).isEqualTo(Envelope.NOTICE_TO_POSTMASTER);
+        QueuedMessage second = queue("", null, Envelope.NOTICE_TO_POSTMASTER, "postmaster@a.test");
+        transport.script.add(new Attempt.Failed("x", "no", "5.1.1", null, null));
+        int before = transport.notices.size();
+        scheduler.runDue(second, false);
+        assertThat(spool.file(second.id())).doesNotExist();
+        assertThat(transport.notices).hasSize(before); // dropped, with a log line
+    }
+
+    @Test
+    void retryScheduleNeverOverflowsAndStaysWithinJitter() {
+        RetrySchedule s = new RetrySchedule(Duration.ofSeconds(1), Duration.ofMinutes(15));
+        SplittableRandom random = new SplittableRandom(1);
+        for (int n = 1; n < 2000; n += 37) {
+            Duration d = s.delayAfter(n, random);
+            assertThat(d.toMillis()).isPositive().isLessThanOrEqualTo((long) (Duration.ofMinutes(15).toMillis() * 1.1));
+        }
+        assertThat(s.delayAfter(1, random).toMillis()).isBetween(900L, 1100L);
     }
 }

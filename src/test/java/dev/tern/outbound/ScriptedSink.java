@@ -1,0 +1,136 @@
+package dev.tern.outbound;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+
+/**
+ * A scripted SMTP server on loopback, standing in for a remote MX: it answers RCPT with whatever {@link #rcpt}
+ * says (by address), records every transaction it completes and every command it saw. Not a real MTA: it
+ * exists to make the remote side say exactly what a test needs.
+ */
+final class ScriptedSink implements AutoCloseable {
+    /** One accepted message: the MAIL and RCPT commands as sent, and the content after dot-unstuffing. */
+    record Received(String mail, List<String> rcpts, String content) {
+    }
+
+    volatile Function<String, String> rcpt = a -> "250 2.1.5 Ok";
+    volatile String greeting = "220 sink.test ESMTP";
+    volatile List<String> extensions = List.of("PIPELINING", "SIZE 10000000", "8BITMIME", "DSN", "SMTPUTF8");
+    volatile String dataEnd = "250 2.0.0 Ok: queued";
+    final List<Received> received = new CopyOnWriteArrayList<>();
+    final List<String> commands = new CopyOnWriteArrayList<>();
+    private final ServerSocket server;
+
+    ScriptedSink(String ip) throws IOException {
+        this(ip, 0);
+    }
+
+    ScriptedSink(String ip, int port) throws IOException {
+        server = new ServerSocket();
+        server.bind(new InetSocketAddress(InetAddress.getByName(ip), port));
+        Thread.ofPlatform().daemon().name("sink").start(this::accept);
+    }
+
+    int port() {
+        return server.getLocalPort();
+    }
+
+    private void accept() {
+        while (!server.isClosed()) {
+            try {
+                Socket s = server.accept();
+                Thread.ofVirtual().start(() -> session(s));
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void session(Socket s) {
+        try (s) {
+            s.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            OutputStream out = s.getOutputStream();
+            reply(out, greeting);
+            if (!greeting.startsWith("2")) {
+                return;
+            }
+            String mail = null;
+            List<String> rcpts = new ArrayList<>();
+            String line;
+            while ((line = in.readLine()) != null) {
+                commands.add(line);
+                String up = line.toUpperCase(java.util.Locale.ROOT);
+                if (up.startsWith("EHLO")) {
+                    StringBuilder sb = new StringBuilder("250-sink.test\r\n");
+                    for (int i = 0; i < extensions.size(); i++) {
+                        sb.append(i == extensions.size() - 1 ? "250 " : "250-").append(extensions.get(i)).append("\r\n");
+                    }
+                    if (extensions.isEmpty()) {
+                        sb = new StringBuilder("250 sink.test\r\n");
+                    }
+                    out.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                } else if (up.startsWith("HELO")) {
+                    reply(out, "250 sink.test");
+                } else if (up.startsWith("MAIL FROM:")) {
+                    mail = line;
+                    rcpts.clear();
+                    reply(out, "250 2.1.0 Ok");
+                } else if (up.startsWith("RCPT TO:")) {
+                    String addr = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
+                    String r = rcpt.apply(addr);
+                    if (r.startsWith("2")) {
+                        rcpts.add(line);
+                    }
+                    reply(out, r);
+                } else if (up.equals("DATA")) {
+                    if (rcpts.isEmpty()) {
+                        reply(out, "554 5.5.1 No valid recipients");
+                        continue;
+                    }
+                    reply(out, "354 End data with <CR><LF>.<CR><LF>");
+                    StringBuilder content = new StringBuilder();
+                    String l;
+                    while ((l = in.readLine()) != null && !l.equals(".")) {
+                        content.append(l.startsWith(".") ? l.substring(1) : l).append("\r\n");
+                    }
+                    if (dataEnd.startsWith("2")) {
+                        received.add(new Received(mail, List.copyOf(rcpts), content.toString()));
+                    }
+                    reply(out, dataEnd);
+                } else if (up.equals("QUIT")) {
+                    reply(out, "221 2.0.0 Bye");
+                    return;
+                } else if (up.equals("RSET") || up.equals("NOOP")) {
+                    reply(out, "250 2.0.0 Ok");
+                } else {
+                    reply(out, "502 5.5.2 Command not recognized");
+                }
+            }
+        } catch (IOException e) {
+            // the client went away
+        }
+    }
+
+    private static void reply(OutputStream out, String r) throws IOException {
+        out.write((r + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}
