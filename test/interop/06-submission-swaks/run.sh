@@ -43,7 +43,7 @@ maildir_wait "$ALICE" "$n"
 f="$(maildir_find "$ALICE" "$token")"
 message_headers "$f" | grep -E '^Received: .*\(using TLSv1\.[23] with cipher TLS_[A-Z0-9_]+\) by tern\.test \(Tern\) with ESMTPSA id ' \
     >/dev/null || die "starttls: Received header lacks the TLS details or ESMTPSA: $(message_headers "$f" | grep ^Received)"
-message_headers "$f" | grep ^Received | grep -q alice && die "starttls: Received header names the user"
+message_headers "$f" | grep ^Received | grep -qi authenticated && die "starttls: Received header names the user"
 log "587 STARTTLS + AUTH PLAIN: ok"
 
 # --- 2. 465: implicit TLS, AUTH LOGIN ---------------------------------------------------------------------
