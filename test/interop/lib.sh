@@ -82,7 +82,8 @@ tern() {
 TERN_TMP="${TERN_TMP:-$PWD}"
 
 # tern_config [NAME] -> writes $TERN_TMP/NAME.toml (default "tern") and sets TERN_CONFIG, TERN_DATA.
-# Knobs (environment): TERN_TRUSTED_NETWORKS (TOML array, default []), TERN_EXTRA_TOML (appended as is).
+# Knobs (environment): TERN_TRUSTED_NETWORKS (TOML array, default []), TERN_EXTRA_TOML (appended as is),
+# TERN_SUBMISSION and TERN_SUBMISSIONS (TOML arrays for listen.submission/submissions, default []).
 tern_config() {
     local name="${1:-tern}"
     TERN_CONFIG="$TERN_TMP/$name.toml"
@@ -95,8 +96,8 @@ local_domains = ["example.test"]
 
 [listen]
 smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
+submission = ${TERN_SUBMISSION:-[]}
+submissions = ${TERN_SUBMISSIONS:-[]}
 pop3 = []
 pop3s = []
 http = []

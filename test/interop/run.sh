@@ -53,6 +53,11 @@ stop_postfix_daemon() {
 install_prereqs() {
     local missing=()
     command -v swaks >/dev/null 2>&1 || missing+=(swaks)
+    # swaks --tls/--tlsc need IO::Socket::SSL; --auth needs Authen::SASL for some mechanisms
+    perl -MIO::Socket::SSL -e 1 >/dev/null 2>&1 || missing+=(libio-socket-ssl-perl libnet-ssleay-perl)
+    perl -MAuthen::SASL -e 1 >/dev/null 2>&1 || missing+=(libauthen-sasl-perl)
+    command -v testssl >/dev/null 2>&1 || command -v testssl.sh >/dev/null 2>&1 || missing+=(testssl.sh)
+    command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     find_smtp_source >/dev/null || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)
@@ -158,10 +163,13 @@ for dir in "$HERE"/[0-9][0-9]-*/; do
         continue
     fi
     tmp="$(mktemp -d "${TMPDIR:-/tmp}/tern-interop.$name.XXXXXX")"
+    # a scenario may ask for more time in a file "timeout" (seconds) beside its run.sh
+    limit="$SCENARIO_TIMEOUT"
+    if [ -f "$dir/timeout" ]; then limit="$(tr -dc '0-9' <"$dir/timeout")"; fi
     start=$SECONDS
     (
         cd "$tmp" &&
-            TERN_TMP="$tmp" exec timeout -k 10 "$SCENARIO_TIMEOUT" bash "$dir/run.sh"
+            TERN_TMP="$tmp" exec timeout -k 10 "$limit" bash "$dir/run.sh"
     ) </dev/null >"$tmp/scenario.log" 2>&1
     rc=$?
     # A scenario cut short by its timeout may leave its servers behind: end them by their recorded ids.
@@ -179,7 +187,7 @@ for dir in "$HERE"/[0-9][0-9]-*/; do
         failed=$((failed + 1))
         failed_names+=("$name")
         why="exit status $rc"
-        [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && why="timed out after ${SCENARIO_TIMEOUT}s"
+        [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && why="timed out after ${limit}s"
         echo "FAIL $name (${took}s, $why; log and data in $tmp)"
         tail -n 40 "$tmp/scenario.log" | sed 's/^/    | /'
         # the server's own last lines help too

@@ -1,6 +1,7 @@
 package dev.tern;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
@@ -19,6 +20,7 @@ import dev.tern.queue.Spool;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.client.SmtpClient;
 import dev.tern.smtp.server.SmtpServer;
+import dev.tern.tls.TlsContext;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -32,6 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +58,7 @@ public final class Tern implements AutoCloseable {
     private final FileChannel lockChannel;
     private final Scheduler scheduler;
     private final SmtpServer smtp;
+    private final TlsContext tls;
     private final List<Listener> listeners = new ArrayList<>();
     private HttpServer http;
     private boolean closed;
@@ -89,9 +93,23 @@ public final class Tern implements AutoCloseable {
                     config.relay().trustedNetworks());
             var limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
-            smtp = new SmtpServer(
-                    new Session.Settings(config.hostname(), limits.maxMessageSize(), limits.maxRecipients(), limits.maxErrors()),
-                    rules, spool, scheduler, limiter, limits.commandTimeout(), clock);
+            tls = TlsContext.create(config.tls().certificate(), config.tls().privateKey(), config.hostname(),
+                    data.resolve("tls"), TlsContext.DEFAULT_CHECK_INTERVAL, clock);
+            var sub = config.submission();
+            var auth = config.auth();
+            Map<Session.Mode, Session.Settings> modes = Map.of(
+                    Session.Mode.MX, new Session.Settings(config.hostname(), limits.maxMessageSize(),
+                            limits.maxRecipients(), limits.maxErrors(), true, config.smtp().auth(),
+                            true, false, sub.enforceSender()),
+                    Session.Mode.SUBMISSION, new Session.Settings(config.hostname(), limits.maxMessageSize(),
+                            limits.maxRecipients(), limits.maxErrors(), true, true, sub.authRequiresTls(), true,
+                            sub.enforceSender()),
+                    Session.Mode.SUBMISSIONS, new Session.Settings(config.hostname(), limits.maxMessageSize(),
+                            limits.maxRecipients(), limits.maxErrors(), false, true, true, true,
+                            sub.enforceSender()));
+            LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
+            smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
+                    tls, guard, users::verify, sub.exposeUser());
 
             List<QueuedMessage> recovered = spool.recover();
             if (!recovered.isEmpty()) {
@@ -100,7 +118,13 @@ public final class Tern implements AutoCloseable {
             scheduler.recover(recovered);
 
             for (HostPort hp : config.listen().smtp()) {
-                listeners.add(new Listener("smtp", hp, smtp::serve));
+                listeners.add(new Listener("smtp", hp, smtp.handler(Session.Mode.MX)));
+            }
+            for (HostPort hp : config.listen().submission()) {
+                listeners.add(new Listener("submission", hp, smtp.handler(Session.Mode.SUBMISSION)));
+            }
+            for (HostPort hp : config.listen().submissions()) {
+                listeners.add(new Listener("submissions", hp, smtp.handler(Session.Mode.SUBMISSIONS)));
             }
             for (HostPort hp : config.listen().http()) {
                 http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
@@ -114,8 +138,6 @@ public final class Tern implements AutoCloseable {
                 http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
                 break; // one HTTP address for now
             }
-            warnUnbuilt("submission", config.listen().submission());
-            warnUnbuilt("submissions", config.listen().submissions());
             warnUnbuilt("pop3", config.listen().pop3());
             warnUnbuilt("pop3s", config.listen().pop3s());
         } catch (IOException | RuntimeException e) {
@@ -178,6 +200,11 @@ public final class Tern implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** The TLS context shared by every TLS listener. */
+    public TlsContext tls() {
+        return tls;
     }
 
     public Scheduler scheduler() {

@@ -14,6 +14,10 @@ import java.util.Map;
  * @param dataDir       root of the spool, the mailboxes, the user file and keys
  * @param localDomains  lower-case domains whose mail is delivered here
  * @param aliases       lower-case address {@code local@domain} (in a local domain) to its targets, as written
+ * @param tls           the certificate; none configured means a self-signed one in data_dir/tls
+ * @param smtp          settings of the MX listener ({@code listen.smtp})
+ * @param submission    settings of the submission listeners ({@code listen.submission}, {@code listen.submissions})
+ * @param auth          the brute-force defence shared by every login
  */
 public record Config(
         Path source,
@@ -26,7 +30,11 @@ public record Config(
         Map<String, List<String>> aliases,
         Queue queue,
         Delivery delivery,
-        Dns dns) {
+        Dns dns,
+        Tls tls,
+        Smtp smtp,
+        Submission submission,
+        Auth auth) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -100,5 +108,35 @@ public record Config(
         public Dns {
             servers = List.copyOf(servers);
         }
+    }
+
+    /**
+     * The server certificate: PEM files, both given or both null (then a self-signed certificate is made).
+     *
+     * @param certificate the chain, leaf first (Let's Encrypt's fullchain.pem)
+     * @param privateKey  its key, RSA or EC, PKCS#8 or traditional, unencrypted
+     */
+    public record Tls(Path certificate, Path privateKey) {
+    }
+
+    /** @param auth offer AUTH on the MX port too (after STARTTLS, like submission) */
+    public record Smtp(boolean auth) {
+    }
+
+    /**
+     * @param authRequiresTls AUTH is offered and accepted only on a TLS connection
+     * @param enforceSender   the envelope sender and the From: header must be the user's own address or an alias
+     *                        that delivers to them
+     * @param exposeUser      name the authenticated user in the Received header
+     */
+    public record Submission(boolean authRequiresTls, boolean enforceSender, boolean exposeUser) {
+    }
+
+    /**
+     * @param maxFailuresPerIp failed logins from one IP address (within {@code blockTime}) that block it
+     * @param blockTime        how long a blocked address is refused
+     * @param failureDelay     the reply to a session's first failed login waits this long; each further one twice as long (capped at 8x)
+     */
+    public record Auth(int maxFailuresPerIp, Duration blockTime, Duration failureDelay) {
     }
 }

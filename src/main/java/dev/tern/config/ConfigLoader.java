@@ -57,7 +57,7 @@ public final class ConfigLoader {
     // Known keys of each table, in the order docs/configuration.md lists them.
     private static final List<String> TOP_KEYS =
             List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "queue",
-                    "delivery", "dns");
+                    "delivery", "dns", "tls", "smtp", "submission", "auth");
     private static final List<String> LISTEN_KEYS =
             List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
     private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
@@ -66,6 +66,10 @@ public final class ConfigLoader {
     private static final List<String> QUEUE_KEYS = List.of("retry_min", "retry_max", "delay_warning", "max_lifetime");
     private static final List<String> DELIVERY_KEYS = List.of("mx_port", "smarthost", "connect_timeout");
     private static final List<String> DNS_KEYS = List.of("servers");
+    private static final List<String> TLS_KEYS = List.of("certificate", "private_key");
+    private static final List<String> SMTP_KEYS = List.of("auth");
+    private static final List<String> SUBMISSION_KEYS = List.of("auth_requires_tls", "enforce_sender", "expose_user");
+    private static final List<String> AUTH_KEYS = List.of("max_failures_per_ip", "block_time", "failure_delay");
     private static final Map<String, List<String>> TABLES = tables();
 
     // Production defaults (docs/configuration.md).
@@ -83,6 +87,9 @@ public final class ConfigLoader {
     static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(5);
     static final int DEFAULT_MX_PORT = 25;
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    static final int DEFAULT_MAX_FAILURES_PER_IP = 10;
+    static final Duration DEFAULT_BLOCK_TIME = Duration.ofMinutes(15);
+    static final Duration DEFAULT_FAILURE_DELAY = Duration.ofSeconds(1);
 
     static final long MIN_MESSAGE_SIZE = 1024;
     static final int MAX_RECIPIENTS_LIMIT = 100_000;
@@ -270,7 +277,12 @@ public final class ConfigLoader {
         Config.Queue queue = w.queue(root.get("queue"));
         Config.Delivery delivery = w.delivery(root.get("delivery"));
         Config.Dns dns = w.dns(root.get("dns"));
-        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns);
+        Config.Tls tls = w.tls(root.get("tls"), baseDir);
+        Config.Smtp smtp = w.smtp(root.get("smtp"));
+        Config.Submission submission = w.submission(root.get("submission"));
+        Config.Auth auth = w.auth(root.get("auth"));
+        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns,
+                tls, smtp, submission, auth);
     }
 
     /** Walks one tree; knows the file name for its errors. */
@@ -507,6 +519,74 @@ public final class ConfigLoader {
             return new Config.Dns(servers);
         }
 
+        Config.Tls tls(JsonNode n, Path baseDir) throws ConfigException {
+            ObjectNode t = table(n, "tls");
+            knownKeys(t, "tls", TLS_KEYS);
+            Path cert = t.has("certificate") ? file(t.get("certificate"), "tls.certificate", baseDir) : null;
+            Path key = t.has("private_key") ? file(t.get("private_key"), "tls.private_key", baseDir) : null;
+            if (cert != null && key == null) {
+                throw fail("tls.certificate", "needs tls.private_key too (the key of that certificate)");
+            }
+            if (key != null && cert == null) {
+                throw fail("tls.private_key", "needs tls.certificate too (the certificate chain of that key)");
+            }
+            return new Config.Tls(cert, key);
+        }
+
+        Config.Smtp smtp(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "smtp");
+            knownKeys(t, "smtp", SMTP_KEYS);
+            return new Config.Smtp(t.has("auth") && bool(t.get("auth"), "smtp.auth"));
+        }
+
+        Config.Submission submission(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "submission");
+            knownKeys(t, "submission", SUBMISSION_KEYS);
+            return new Config.Submission(
+                    !t.has("auth_requires_tls") || bool(t.get("auth_requires_tls"), "submission.auth_requires_tls"),
+                    !t.has("enforce_sender") || bool(t.get("enforce_sender"), "submission.enforce_sender"),
+                    t.has("expose_user") && bool(t.get("expose_user"), "submission.expose_user"));
+        }
+
+        Config.Auth auth(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "auth");
+            knownKeys(t, "auth", AUTH_KEYS);
+            int max = t.has("max_failures_per_ip")
+                    ? whole(t.get("max_failures_per_ip"), "auth.max_failures_per_ip", 1, Integer.MAX_VALUE)
+                    : DEFAULT_MAX_FAILURES_PER_IP;
+            Duration block = t.has("block_time")
+                    ? duration(t.get("block_time"), "auth.block_time", Duration.ofSeconds(1), Duration.ofDays(30),
+                            "1s to 30d")
+                    : DEFAULT_BLOCK_TIME;
+            Duration delay = t.has("failure_delay")
+                    ? duration(t.get("failure_delay"), "auth.failure_delay", Duration.ZERO, Duration.ofSeconds(30),
+                            "0 to 30s")
+                    : DEFAULT_FAILURE_DELAY;
+            return new Config.Auth(max, block, delay);
+        }
+
+        boolean bool(JsonNode n, String key) throws ConfigException {
+            if (n.isBoolean()) {
+                return n.booleanValue();
+            }
+            String hint = n.isTextual() && (n.textValue().equalsIgnoreCase("true") || n.textValue().equalsIgnoreCase("false"))
+                    ? "; write it without quotes" : "";
+            throw fail(key, "must be true or false, not " + render(n) + hint);
+        }
+
+        /** A file path; a relative one is resolved against {@code baseDir} (the configuration file's directory). */
+        Path file(JsonNode n, String key, Path baseDir) throws ConfigException {
+            if (!n.isTextual() || n.textValue().isBlank()) {
+                throw fail(key, "must be a file path in quotes such as \"/etc/letsencrypt/live/mx.example.org/fullchain.pem\", not "
+                        + render(n));
+            }
+            try {
+                return baseDir.resolve(n.textValue()).normalize();
+            } catch (InvalidPathException e) {
+                throw fail(key, "not a usable path: " + oneLine(e.getMessage()));
+            }
+        }
+
         Map<String, List<String>> aliases(JsonNode n, List<String> localDomains) throws ConfigException {
             ObjectNode t = table(n, "aliases");
             Map<String, List<String>> out = new LinkedHashMap<>();
@@ -719,6 +799,10 @@ public final class ConfigLoader {
         m.put("queue", QUEUE_KEYS);
         m.put("delivery", DELIVERY_KEYS);
         m.put("dns", DNS_KEYS);
+        m.put("tls", TLS_KEYS);
+        m.put("smtp", SMTP_KEYS);
+        m.put("submission", SUBMISSION_KEYS);
+        m.put("auth", AUTH_KEYS);
         return Map.copyOf(m);
     }
 

@@ -3,6 +3,7 @@ package dev.tern.policy;
 import dev.tern.config.Cidr;
 import dev.tern.smtp.Mailbox;
 import dev.tern.smtp.RecipientPolicy;
+import dev.tern.smtp.SenderPolicy;
 import dev.tern.smtp.Reply;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.function.Predicate;
  * refused at RCPT and no bounce is ever sent to a forged sender later. Mail to any other domain is relayed
  * only for trusted networks and authenticated users: Tern is never an open relay.
  */
-public final class RecipientRules implements RecipientPolicy {
+public final class RecipientRules implements RecipientPolicy, SenderPolicy {
     /** Aliases that point at aliases are followed this deep, and no deeper (a loop ends here). */
     static final int MAX_ALIAS_DEPTH = 10;
 
@@ -59,6 +60,30 @@ public final class RecipientRules implements RecipientPolicy {
             return new Decision.Accept(List.of(to.toString()));
         }
         return new Decision.Reject(Reply.of(554, "5.7.1", "<" + to + ">: Relay access denied"));
+    }
+
+    /**
+     * An authenticated user may send as their own address, a {@code +tag} subaddress of it, or an alias that
+     * delivers to them (directly or through other aliases). Nothing else: not another user's address, not a
+     * remote address.
+     */
+    @Override
+    public boolean mayUse(String user, String address) {
+        String u = user.toLowerCase(Locale.ROOT);
+        String a = address.toLowerCase(Locale.ROOT);
+        if (a.equals(u)) {
+            return true;
+        }
+        int at = a.lastIndexOf('@');
+        int plus = a.indexOf('+');
+        if (at > 0 && plus > 0 && plus < at) {
+            String base = a.substring(0, plus) + a.substring(at);
+            if (base.equals(u)) {
+                return true;
+            }
+            a = aliases.containsKey(a) ? a : base;
+        }
+        return aliases.containsKey(a) && expand(a).stream().anyMatch(t -> t.equalsIgnoreCase(u));
     }
 
     public boolean isLocal(String domain) {

@@ -1,5 +1,6 @@
 package dev.tern.smtp;
 
+import dev.tern.auth.SaslMechanism;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,19 +34,71 @@ public final class Session {
         /** Close without a reply (an HTTP request on the SMTP port). */
         record Close() implements Step {
         }
+
+        /**
+         * Send {@code ready} (220), throw away anything the client sent after STARTTLS, do the TLS handshake,
+         * read on over TLS only, then call {@link #tlsStarted()} (RFC 3207 4.2: the session starts afresh).
+         */
+        record StartTls(Reply ready) implements Step {
+        }
+
+        /** Send the 334 challenge and feed the client's next line, as it is, to {@link #authResponse}. */
+        record Challenge(Reply reply) implements Step {
+        }
+
+        /**
+         * Check these credentials (and whether the client is blocked), then call {@link #authResult}.
+         * {@code user} is what the client said; {@code password} should be wiped after use.
+         */
+        record Authenticate(String mechanism, String user, char[] password) implements Step {
+        }
     }
 
-    /** Settings the session needs; built from the configuration. */
-    public record Settings(String hostname, long maxMessageSize, int maxRecipients, int maxErrors) {
+    /** What a listener is for; it decides what the session offers and requires. */
+    public enum Mode {
+        /** Port 25: mail from other servers; STARTTLS offered, AUTH only when {@code [smtp] auth}. */
+        MX,
+        /** Port 587: STARTTLS, then AUTH, which is required before MAIL. */
+        SUBMISSION,
+        /** Port 465: TLS from the first byte, then AUTH, which is required before MAIL. */
+        SUBMISSIONS
     }
+
+    /**
+     * Settings the session needs; built from the configuration.
+     *
+     * @param startTls        STARTTLS is offered (a TLS context exists and the connection is not TLS yet)
+     * @param auth            AUTH is offered on this listener
+     * @param authRequiresTls AUTH is offered and accepted only under TLS
+     * @param authRequired    MAIL needs AUTH first (the submission ports)
+     * @param enforceSender   an authenticated user may only send as their own addresses (envelope and From:)
+     */
+    public record Settings(String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
+                           boolean startTls, boolean auth, boolean authRequiresTls, boolean authRequired,
+                           boolean enforceSender) {
+        /** Plain SMTP: neither STARTTLS nor AUTH. */
+        public Settings(String hostname, long maxMessageSize, int maxRecipients, int maxErrors) {
+            this(hostname, maxMessageSize, maxRecipients, maxErrors, false, false, true, false, true);
+        }
+    }
+
+    /** Failed AUTH attempts in one session before the connection is closed with 421. */
+    public static final int MAX_AUTH_FAILURES = 3;
 
     private final Settings settings;
     private final RecipientPolicy policy;
     private final InetAddress client;
+    private final SenderPolicy senders;
 
     private String helo;
     private boolean extended;
-    private boolean authenticated;
+    /** The connection is TLS (STARTTLS done, or implicit TLS). */
+    private boolean tls;
+    /** The authenticated user, or null. */
+    private String user;
+    /** The SASL exchange under way, or null. */
+    private SaslMechanism sasl;
+    private int authFailures;
     private Mailbox reversePath;
     private Transaction.MailParams params;
     private boolean inTransaction;
@@ -56,9 +109,16 @@ public final class Session {
     private boolean discardingChunks;
 
     public Session(Settings settings, RecipientPolicy policy, InetAddress client) {
+        this(settings, policy, SenderPolicy.NOBODY, client, false);
+    }
+
+    /** @param tls true when the connection is TLS from the start (implicit TLS, RFC 8314) */
+    public Session(Settings settings, RecipientPolicy policy, SenderPolicy senders, InetAddress client, boolean tls) {
         this.settings = settings;
         this.policy = policy;
+        this.senders = senders;
         this.client = client;
+        this.tls = tls;
     }
 
     public Reply greeting() {
@@ -85,8 +145,8 @@ public final class Session {
                     "Commands: EHLO HELO MAIL RCPT DATA BDAT RSET NOOP QUIT HELP VRFY; see RFC 5321");
             case Command.Vrfy v -> respond(252, "2.5.0", "Cannot VRFY user, but will accept mail and attempt delivery");
             case Command.Expn e -> respond(502, "5.5.1", "EXPN is not available");
-            case Command.StartTls s -> error(502, "5.5.1", "STARTTLS is not available on this port");
-            case Command.Auth a -> error(502, "5.5.1", "AUTH is not available on this port");
+            case Command.StartTls s -> startTls();
+            case Command.Auth a -> auth(a);
             case Command.Http h -> new Step.Close();
             case Command.Unknown u -> error(500, "5.5.2", "Command not recognized: " + printable(u.verb()));
             case Command.Invalid i -> error(i.reply());
@@ -113,6 +173,81 @@ public final class Session {
 
     public String helo() {
         return helo;
+    }
+
+    /** The authenticated user, or null. */
+    public String user() {
+        return user;
+    }
+
+    public boolean tls() {
+        return tls;
+    }
+
+    /**
+     * The TLS handshake after STARTTLS succeeded: everything known about the client is forgotten (RFC 3207 4.2),
+     * and it must say EHLO again.
+     */
+    public void tlsStarted() {
+        reset();
+        helo = null;
+        extended = false;
+        user = null;
+        sasl = null;
+        tls = true;
+    }
+
+    /**
+     * The client's answer to a 334 challenge, the line as received: "*" cancels (RFC 4954 4), anything else
+     * must be base64.
+     */
+    public Step authResponse(String line) {
+        SaslMechanism m = sasl;
+        if (m == null) {
+            throw new IllegalStateException("no AUTH exchange under way");
+        }
+        if (line.strip().equals("*")) {
+            sasl = null;
+            return error(501, "5.0.0", "Authentication cancelled");
+        }
+        byte[] decoded = SaslMechanism.decode(line);
+        if (decoded == null) {
+            sasl = null;
+            return error(501, "5.5.2", "Invalid base64 data in the AUTH response");
+        }
+        return saslStep(m, m.next(decoded));
+    }
+
+    /**
+     * The outcome of an {@link Step.Authenticate}: 235 on success; 535 on failure, and after the
+     * {@link #MAX_AUTH_FAILURES}th failure 421 and close.
+     */
+    public Step authResult(String authenticatedUser, boolean ok) {
+        sasl = null;
+        if (ok) {
+            user = authenticatedUser;
+            return respond(235, "2.7.0", "Authentication successful");
+        }
+        if (++authFailures >= MAX_AUTH_FAILURES) {
+            return new Step.Respond(Reply.of(421, "4.7.0", settings.hostname()
+                    + " Too many failed authentication attempts, closing connection"), true);
+        }
+        return error(535, "5.7.8", "Authentication credentials invalid");
+    }
+
+    /** Failed AUTH attempts so far in this session. */
+    public int authFailures() {
+        return authFailures;
+    }
+
+    /** Whether the authenticated user may use {@code address} in the From: header (always true without one). */
+    public boolean mayUseInFrom(String address) {
+        return user == null || !settings.enforceSender() || senders.mayUse(user, address.toLowerCase(Locale.ROOT));
+    }
+
+    /** True when a From: header must be checked against the authenticated user. */
+    public boolean checksFromHeader() {
+        return user != null && settings.enforceSender();
     }
 
     public boolean extended() {
@@ -143,7 +278,7 @@ public final class Session {
         if (!extended) {
             return respond(250, "", settings.hostname());
         }
-        List<String> lines = List.of(
+        List<String> lines = new ArrayList<>(List.of(
                 settings.hostname() + " Hello " + printable(h.domain()),
                 "PIPELINING",
                 "SIZE " + settings.maxMessageSize(),
@@ -151,8 +286,14 @@ public final class Session {
                 "ENHANCEDSTATUSCODES",
                 "SMTPUTF8",
                 "CHUNKING",
-                "DSN",
-                "HELP");
+                "DSN"));
+        if (settings.startTls() && !tls) {
+            lines.add("STARTTLS");
+        }
+        if (authOffered()) {
+            lines.add("AUTH " + SaslMechanism.OFFERED);
+        }
+        lines.add("HELP");
         return new Step.Respond(new Reply(250, "", lines), false);
     }
 
@@ -162,6 +303,9 @@ public final class Session {
         }
         if (inTransaction) {
             return error(503, "5.5.1", "Nested MAIL command: a transaction is already open (RSET first)");
+        }
+        if (settings.authRequired() && user == null) {
+            return error(530, "5.7.0", "Authentication required");
         }
         long size = -1;
         String body = null;
@@ -219,6 +363,11 @@ public final class Session {
         if (m.reversePath() != null && m.reversePath().needsSmtpUtf8() && !utf8) {
             return error(553, "5.6.7", "A non-ASCII sender address needs the SMTPUTF8 parameter");
         }
+        if (user != null && settings.enforceSender() && m.reversePath() != null
+                && !senders.mayUse(user, m.reversePath().key())) {
+            return error(553, "5.7.1", "<" + printable(m.reversePath().toString())
+                    + ">: Sender address rejected: not owned by user " + printable(user));
+        }
         reversePath = m.reversePath();
         params = new Transaction.MailParams(size, body, utf8, ret, envid);
         inTransaction = true;
@@ -267,7 +416,7 @@ public final class Session {
             // not counted as an error: RFC 5321 4.5.3.1.10 expects clients to send the rest in another transaction
             return respond(452, "4.5.3", "Too many recipients (at most " + settings.maxRecipients() + " per message)");
         }
-        return switch (policy.recipient(to, client, authenticated)) {
+        return switch (policy.recipient(to, client, user != null)) {
             case RecipientPolicy.Decision.Accept a -> {
                 recipients.add(new Transaction.Recipient(to, notify, orcpt, a.deliverTo()));
                 yield respond(250, "2.1.5", "Ok");
@@ -306,6 +455,72 @@ public final class Session {
             return new Step.ReceiveChunk(b.size(), b.last(), tooManyErrors(), true);
         }
         return new Step.ReceiveChunk(b.size(), b.last(), refusal, false);
+    }
+
+    private boolean authOffered() {
+        return settings.auth() && (tls || !settings.authRequiresTls());
+    }
+
+    private Step startTls() {
+        if (tls) {
+            return error(503, "5.5.1", "TLS is already active");
+        }
+        if (!settings.startTls()) {
+            return error(502, "5.5.1", "STARTTLS is not available on this port");
+        }
+        return new Step.StartTls(Reply.of(220, "2.0.0", "Ready to start TLS"));
+    }
+
+    private Step auth(Command.Auth a) {
+        if (!settings.auth()) {
+            return error(502, "5.5.1", "AUTH is not available on this port");
+        }
+        if (helo == null || !extended) {
+            return error(503, "5.5.1", "Send EHLO first");
+        }
+        if (user != null) {
+            return error(503, "5.5.1", "Already authenticated");
+        }
+        if (inTransaction) {
+            return error(503, "5.5.1", "AUTH is not allowed during a mail transaction");
+        }
+        if (!tls && settings.authRequiresTls()) {
+            return error(538, "5.7.11", "Encryption required for requested authentication mechanism (STARTTLS first)");
+        }
+        SaslMechanism m = SaslMechanism.create(a.mechanism());
+        if (m == null) {
+            return error(504, "5.5.4", "Unrecognized authentication type; use one of: " + SaslMechanism.OFFERED);
+        }
+        byte[] initial = null;
+        if (a.initialResponse() != null) {
+            if (a.initialResponse().equals("*")) {
+                return error(501, "5.0.0", "Authentication cancelled");
+            }
+            initial = a.initialResponse().equals("=") ? new byte[0] : SaslMechanism.decode(a.initialResponse());
+            if (initial == null) {
+                return error(501, "5.5.2", "Invalid base64 data in the initial response");
+            }
+        }
+        sasl = m;
+        return saslStep(m, m.start(initial));
+    }
+
+    private Step saslStep(SaslMechanism m, SaslMechanism.Outcome o) {
+        return switch (o) {
+            case SaslMechanism.Outcome.Challenge c -> new Step.Challenge(
+                    Reply.of(334, "", SaslMechanism.encode(c.data())));
+            case SaslMechanism.Outcome.Malformed bad -> {
+                sasl = null;
+                yield error(501, "5.5.2", "Malformed " + m.name() + " response: " + bad.why());
+            }
+            case SaslMechanism.Outcome.Credentials cr -> {
+                if (!cr.authzid().isEmpty() && !cr.authzid().equalsIgnoreCase(cr.user())) {
+                    // we do not act on behalf of others: treated as bad credentials
+                    yield new Step.Authenticate(m.name(), cr.user(), null);
+                }
+                yield new Step.Authenticate(m.name(), cr.user(), cr.password());
+            }
+        };
     }
 
     private void reset() {

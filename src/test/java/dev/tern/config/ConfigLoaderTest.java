@@ -443,6 +443,40 @@ class ConfigLoaderTest {
         assertThat(ConfigLoader.load(file).localDomains()).containsExactly("bücher.example");
     }
 
+    @Test
+    void tlsSubmissionAndAuthDefaults() throws Exception {
+        Config c = ConfigLoader.parse("", "test.toml", false);
+        assertThat(c.tls()).isEqualTo(new Config.Tls(null, null));
+        assertThat(c.smtp().auth()).isFalse();
+        assertThat(c.submission()).isEqualTo(new Config.Submission(true, true, false));
+        assertThat(c.auth()).isEqualTo(new Config.Auth(10, java.time.Duration.ofMinutes(15),
+                java.time.Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void tlsSubmissionAndAuthValues() throws Exception {
+        Config c = ConfigLoader.parse("""
+                [tls]
+                certificate = "/etc/letsencrypt/live/mx.example.org/fullchain.pem"
+                private_key = "privkey.pem"
+                [smtp]
+                auth = true
+                [submission]
+                auth_requires_tls = false
+                enforce_sender = false
+                expose_user = true
+                [auth]
+                max_failures_per_ip = 5
+                block_time = "1h"
+                failure_delay = "250ms"
+                """, "test.toml", false);
+        assertThat(c.tls().certificate()).isEqualTo(java.nio.file.Path.of("/etc/letsencrypt/live/mx.example.org/fullchain.pem"));
+        assertThat(c.tls().privateKey()).isEqualTo(java.nio.file.Path.of("privkey.pem").toAbsolutePath());
+        assertThat(c.smtp().auth()).isTrue();
+        assertThat(c.submission()).isEqualTo(new Config.Submission(false, false, true));
+        assertThat(c.auth()).isEqualTo(new Config.Auth(5, java.time.Duration.ofHours(1), java.time.Duration.ofMillis(250)));
+    }
+
     // ------------------------------------------------------------------------------------ errors
 
     static Stream<Arguments> errors() {
@@ -469,7 +503,27 @@ class ConfigLoaderTest {
                 Arguments.of("[dns]\nservers = [\"ns.example\"]", "dns.servers",
                         "\"ns.example\" is not an IP address (a DNS server cannot be given by name)"),
                 Arguments.of("[dns]\nserver = []", "dns.server", "unknown key; did you mean \"servers\"?"),
-                Arguments.of("[tls]\ncert = \"x\"", "tls", "unknown key; did you mean \"dns\"?"),
+                Arguments.of("[tls]\ncert = \"x\"", "tls.cert", "unknown key"),
+                Arguments.of("[tls]\ncertificat = \"x\"", "tls.certificat", "unknown key; did you mean \"certificate\"?"),
+                Arguments.of("[tls]\ncertificate = \"x.pem\"", "tls.certificate",
+                        "needs tls.private_key too (the key of that certificate)"),
+                Arguments.of("[tls]\nprivate_key = \"k.pem\"", "tls.private_key",
+                        "needs tls.certificate too (the certificate chain of that key)"),
+                Arguments.of("[tls]\ncertificate = 5\nprivate_key = \"k.pem\"", "tls.certificate",
+                        "must be a file path in quotes such as \"/etc/letsencrypt/live/mx.example.org/fullchain.pem\", not 5"),
+                Arguments.of("[smtp]\nauth = \"yes\"", "smtp.auth", "must be true or false, not \"yes\""),
+                Arguments.of("[submission]\nenforce_sender = \"false\"", "submission.enforce_sender",
+                        "must be true or false, not \"false\"; write it without quotes"),
+                Arguments.of("[submission]\nmax_failures_per_ip = 3", "submission.max_failures_per_ip",
+                        "unknown key; \"max_failures_per_ip\" belongs in the [auth] table"),
+                Arguments.of("[auth]\nmax_failure_per_ip = 5", "auth.max_failure_per_ip",
+                        "unknown key; did you mean \"max_failures_per_ip\"?"),
+                Arguments.of("[auth]\nmax_failures_per_ip = 0", "auth.max_failures_per_ip",
+                        "must be a whole number of at least 1, not 0"),
+                Arguments.of("[auth]\nblock_time = \"0s\"", "auth.block_time",
+                        "must be a duration from 1s to 30d, not \"0s\""),
+                Arguments.of("[auth]\nfailure_delay = \"1m\"", "auth.failure_delay",
+                        "must be a duration from 0 to 30s, not \"1m\""),
                 Arguments.of("colour = \"blue\"", "colour", "unknown key"),
                 Arguments.of("[relay]\nnetworks = []", "relay.networks", "unknown key"),
                 Arguments.of("[limits.x]\ny = 1", "limits.x", "unknown key"),

@@ -21,7 +21,7 @@ class EnhancedStatusCodesTest {
         List<Reply> replies = new ArrayList<>();
         try (RawSmtp c = tern.open()) {
             for (String cmd : List.of("NOOP", "NOOP x", "HELP", "VRFY alice", "EXPN team", "RSET", "FOO", "",
-                    "STARTTLS", "AUTH PLAIN", "VRFY", "EXPN", "QUIT now", "RCPT TO:<alice@example.test>", "DATA",
+                    "STARTTLS now", "AUTH PLAIN", "VRFY", "EXPN", "QUIT now", "RCPT TO:<alice@example.test>", "DATA",
                     "BDAT x", "MAIL FROM:bad", "MAIL FROM:<a@b.example> BAR=1", "MAIL FROM:<a@b.example> SIZE=9999999",
                     "MAIL FROM:<a@b.example> SIZE=x", "MAIL FROM:<a@b.example> BODY=9BIT",
                     "MAIL FROM:<a@b.example> RET=ALL", "MAIL FROM:<a@b.example> SMTPUTF8=yes",

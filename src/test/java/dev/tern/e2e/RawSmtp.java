@@ -30,9 +30,9 @@ public final class RawSmtp implements Closeable {
     /** An RFC 3463 enhanced status code at the start of a reply text. */
     public static final Pattern ENHANCED = Pattern.compile("[245]\\.\\d{1,3}\\.\\d{1,3}");
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     private RawSmtp(Socket socket) throws IOException {
         this.socket = socket;
@@ -62,6 +62,33 @@ public final class RawSmtp implements Closeable {
             c.cmd("EHLO client.test").expect(250);
             return c;
         } catch (IOException | RuntimeException | AssertionError e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts TLS over this connection (after a 220 to STARTTLS, or at once for implicit TLS): handshake with
+     * {@code ctx}, then read and write through TLS.
+     */
+    public javax.net.ssl.SSLSocket startTls(javax.net.ssl.SSLContext ctx) throws IOException {
+        javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) ctx.getSocketFactory().createSocket(socket,
+                socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+        s.setUseClientMode(true);
+        s.startHandshake();
+        socket = s;
+        in = s.getInputStream();
+        out = s.getOutputStream();
+        return s;
+    }
+
+    /** Connects with TLS from the first byte (RFC 8314), without reading the greeting. */
+    public static RawSmtp connectTls(InetSocketAddress address, javax.net.ssl.SSLContext ctx) throws IOException {
+        RawSmtp c = connect(address);
+        try {
+            c.startTls(ctx);
+            return c;
+        } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
         }

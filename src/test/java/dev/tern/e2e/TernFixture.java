@@ -44,6 +44,8 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
 
     private final Map<String, String> limits = new LinkedHashMap<>();
     private String trustedNetworks = "[]";
+    private boolean submission;
+    private final StringBuilder extraToml = new StringBuilder();
 
     private Path dataDir;
     private Tern tern;
@@ -68,12 +70,27 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** Also listens on ephemeral submission (STARTTLS) and submissions (implicit TLS) ports. */
+    public TernFixture submission() {
+        submission = true;
+        return this;
+    }
+
+    /** Appends TOML (whole tables, such as "[auth]\nmax_failures_per_ip = 2") to the configuration. */
+    public TernFixture toml(String more) {
+        extraToml.append(more).append('\n');
+        return this;
+    }
+
     public String toml() {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname = \"mx.test\"\n")
                 .append("data_dir = '").append(dataDir.toAbsolutePath()).append("'\n")
                 .append("local_domains = [\"example.test\"]\n")
-                .append("[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nhttp = []\n")
+                .append("[listen]\nsmtp = [\"127.0.0.1:0\"]\n")
+                .append(submission ? "submission = [\"127.0.0.1:0\"]\nsubmissions = [\"127.0.0.1:0\"]\n"
+                        : "submission = []\nsubmissions = []\n")
+                .append("pop3 = []\npop3s = []\nhttp = []\n")
                 .append("[limits]\n");
         limits.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
         sb.append("[relay]\ntrusted_networks = ").append(trustedNetworks).append('\n')
@@ -82,6 +99,10 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
                 .append("\"team@example.test\" = [\"alice@example.test\", \"bob@example.test\"]\n")
                 // remote mail goes nowhere: port 9 on loopback refuses at once, so it stays queued (deferred)
                 .append("[delivery]\nsmarthost = \"127.0.0.1:9\"\nconnect_timeout = \"1s\"\n");
+        if (submission && extraToml.indexOf("[auth]") < 0) {
+            sb.append("[auth]\nfailure_delay = \"0s\"\n");
+        }
+        sb.append(extraToml);
         return sb.toString();
     }
 
@@ -126,6 +147,31 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
 
     public InetSocketAddress smtp() {
         return tern.address("smtp");
+    }
+
+    public InetSocketAddress submissionAddress() {
+        return tern.address("submission");
+    }
+
+    public InetSocketAddress submissionsAddress() {
+        return tern.address("submissions");
+    }
+
+    /** An SSLContext that trusts exactly the certificate this Tern serves (the self-signed one unless configured). */
+    public javax.net.ssl.SSLContext trustingContext() throws Exception {
+        return trusting(tern.tls().certificate());
+    }
+
+    public static javax.net.ssl.SSLContext trusting(java.security.cert.X509Certificate cert) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("tern", cert);
+        javax.net.ssl.TrustManagerFactory tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     public Path dataDir() {

@@ -62,6 +62,9 @@ class ProtocolPropertiesTest {
                     }
                 }
                 case Session.Step.Close cl -> assertThat(c).isInstanceOf(Command.Http.class);
+                case Session.Step.StartTls t -> throw new AssertionError("STARTTLS is not offered here: " + line);
+                case Session.Step.Challenge ch -> throw new AssertionError("AUTH is not offered here: " + line);
+                case Session.Step.Authenticate a -> throw new AssertionError("AUTH is not offered here: " + line);
             }
         }
     }

@@ -5,6 +5,7 @@ import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.Command;
 import dev.tern.smtp.CommandParser;
+import dev.tern.smtp.HeaderSniffer;
 import dev.tern.smtp.MessageReader;
 import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
@@ -25,6 +26,8 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +41,12 @@ final class SmtpConnection {
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
 
     private final SmtpServer server;
+    /** The accepted TCP socket; closing it ends the connection, TLS or not. */
     private final Socket socket;
+    private final Session.Mode mode;
+    private final Session.Settings settings;
+    /** The TLS layer over {@link #socket}, once there is one. */
+    private SSLSocket ssl;
     private final InetAddress ip;
     private final String ipText;
     private OutputStream out;
@@ -51,10 +59,13 @@ final class SmtpConnection {
     private Spool.Incoming chunked;
     private MessageReader chunkReader;
     private SafeSink chunkSink;
+    private HeaderSniffer chunkSniffer;
 
-    SmtpConnection(SmtpServer server, Socket socket) {
+    SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode) {
         this.server = server;
         this.socket = socket;
+        this.mode = mode;
+        this.settings = server.modes.get(mode);
         this.ip = socket.getInetAddress();
         this.ipText = ip.getHostAddress();
     }
@@ -68,9 +79,22 @@ final class SmtpConnection {
         try {
             socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.commandTimeout.toMillis()));
             socket.setTcpNoDelay(true);
-            in = new SmtpInput(socket.getInputStream(), 16 * 1024);
-            out = new BufferedOutputStream(socket.getOutputStream(), 8 * 1024);
-            session = new Session(server.settings, server.policy, ip);
+            Socket io = socket;
+            if (mode == Session.Mode.SUBMISSIONS) {
+                if (!handshake()) {
+                    return;
+                }
+                io = ssl;
+            }
+            in = new SmtpInput(io.getInputStream(), 16 * 1024);
+            out = new BufferedOutputStream(io.getOutputStream(), 8 * 1024);
+            if (mode != Session.Mode.MX && server.guard != null && server.guard.isBlocked(ip)) {
+                log.info("connect from [{}] on {}: refused, blocked after failed logins", ipText, mode.name().toLowerCase(Locale.ROOT));
+                sendAndFlush(Reply.of(421, "4.7.0", settings.hostname()
+                        + " Too many failed logins from your address, try again later"));
+                return;
+            }
+            session = new Session(settings, server.policy, server.senders, ip, ssl != null);
             log.debug("connect from [{}]", ipText);
             send(session.greeting());
             out.flush();
@@ -153,11 +177,95 @@ final class SmtpConnection {
             case Session.Step.ReceiveChunk c -> {
                 return act(receiveChunk(c));
             }
+            case Session.Step.StartTls t -> {
+                sendAndFlush(t.ready());
+                // CVE-2011-0411: nothing the client sent before the handshake may be used after it. What was
+                // read is dropped here; what is still in the socket is read by the TLS layer as TLS records
+                // (plain text there fails the handshake), and a new SmtpInput reads only decrypted bytes.
+                in.discardBuffered();
+                if (!handshake()) {
+                    return true;
+                }
+                in = new SmtpInput(ssl.getInputStream(), 16 * 1024);
+                out = new BufferedOutputStream(ssl.getOutputStream(), 8 * 1024);
+                session.tlsStarted();
+                return false;
+            }
+            case Session.Step.Challenge ch -> {
+                sendAndFlush(ch.reply());
+                byte[] raw;
+                try {
+                    raw = in.readLine();
+                } catch (SmtpInput.LineTooLongException e) {
+                    raw = "\u0000".getBytes(StandardCharsets.US_ASCII); // not base64: refused as malformed
+                }
+                if (raw == null) {
+                    return true;
+                }
+                return act(session.authResponse(new String(raw, StandardCharsets.ISO_8859_1)));
+            }
+            case Session.Step.Authenticate a -> {
+                return act(authenticate(a));
+            }
         }
         if (!in.hasBufferedInput()) {
             out.flush();
         }
         return false;
+    }
+
+    /** Wraps the socket in TLS and does the handshake; false (logged) when it fails. */
+    private boolean handshake() throws IOException {
+        if (server.tls == null) {
+            throw new IllegalStateException("TLS asked for without a TLS context");
+        }
+        ssl = server.tls.wrap(socket);
+        try {
+            ssl.startHandshake();
+        } catch (IOException e) {
+            log.info("TLS handshake with [{}] failed: {}", ipText, e.getMessage());
+            return false;
+        }
+        SSLSession s = ssl.getSession();
+        log.debug("TLS with [{}]: {} {}", ipText, s.getProtocol(), s.getCipherSuite());
+        return true;
+    }
+
+    /** Checks credentials against the user store and the login guard; slows down failures. */
+    private Session.Step authenticate(Session.Step.Authenticate a) {
+        String user = a.user() == null ? "" : a.user().strip().toLowerCase(Locale.ROOT);
+        boolean blocked = server.guard != null && server.guard.isBlocked(ip);
+        boolean ok;
+        try {
+            ok = !blocked && a.password() != null && !user.isEmpty() && server.verifier.verify(user, a.password());
+        } finally {
+            if (a.password() != null) {
+                java.util.Arrays.fill(a.password(), '\0');
+            }
+        }
+        if (ok) {
+            if (server.guard != null) {
+                server.guard.success(ip);
+            }
+            log.info("auth: user=<{}>, ip=[{}], mechanism={}", user, ipText, a.mechanism());
+            return session.authResult(user, true);
+        }
+        if (server.guard != null) {
+            server.guard.failure(ip, a.user(), a.mechanism());
+            sleep(server.guard.delay(session.authFailures() + 1));
+        }
+        return session.authResult(null, false);
+    }
+
+    private static void sleep(java.time.Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private Session.Step receiveData() throws IOException {
@@ -167,7 +275,8 @@ final class SmtpConnection {
         if (incoming != null) {
             sink.write(receivedHeader(t, incoming.id()));
         }
-        MessageReader reader = new MessageReader(sink, session.maxMessageSize(), true);
+        HeaderSniffer sniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
+        MessageReader reader = new MessageReader(tee(sniffer, sink), session.maxMessageSize(), true);
         try {
             in.readData(reader);
         } catch (IOException e) {
@@ -176,7 +285,26 @@ final class SmtpConnection {
             }
             throw e;
         }
-        return session.messageDone(finish(t, incoming, sink, reader.result()));
+        return session.messageDone(finish(t, incoming, sink, reader.result(), sniffer));
+    }
+
+    /** The sink the message reader writes to: the spool, and the header sniffer too when there is one. */
+    private static OutputStream tee(HeaderSniffer sniffer, SafeSink sink) {
+        if (sniffer == null) {
+            return sink;
+        }
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                sniffer.write(b, off, len);
+                sink.write(b, off, len);
+            }
+        };
     }
 
     private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
@@ -191,7 +319,8 @@ final class SmtpConnection {
             if (chunked != null) {
                 chunkSink.write(receivedHeader(t, chunked.id()));
             }
-            chunkReader = new MessageReader(chunkSink, session.maxMessageSize(), false);
+            chunkSniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
+            chunkReader = new MessageReader(tee(chunkSniffer, chunkSink), session.maxMessageSize(), false);
         }
         in.readChunk(c.size(), chunkReader);
         MessageReader.Result soFar = chunkReader.result();
@@ -199,7 +328,7 @@ final class SmtpConnection {
             return new Session.Step.Respond(Reply.of(250, "2.0.0", c.size() + " octets received"), false);
         }
         chunkReader.finishChunks();
-        Reply r = finish(t, chunked, chunkSink, chunkReader.result());
+        Reply r = finish(t, chunked, chunkSink, chunkReader.result(), chunkSniffer);
         chunked = null; // committed or aborted by finish
         abortChunked();
         return session.messageDone(r);
@@ -217,7 +346,20 @@ final class SmtpConnection {
     }
 
     /** Commits or refuses the received message and says so in a reply. */
-    private Reply finish(Transaction t, Spool.Incoming incoming, SafeSink sink, MessageReader.Result r) {
+    private Reply finish(Transaction t, Spool.Incoming incoming, SafeSink sink, MessageReader.Result r,
+                         HeaderSniffer sniffer) {
+        if (incoming != null && sink.failure == null && r.ok() && sniffer != null) {
+            for (String from : sniffer.fromAddresses()) {
+                if (!session.mayUseInFrom(from)) {
+                    incoming.abort();
+                    Reply reply = Reply.of(553, "5.7.1", "From: header address <" + printable(from)
+                            + "> is not owned by user " + session.user() + "; nothing was queued");
+                    log.info("{}: reject: from=<{}> [{}] user=<{}>: {}", incoming.id(), sender(t), ipText,
+                            session.user(), reply);
+                    return reply;
+                }
+            }
+        }
         if (incoming == null || sink.failure != null || !r.ok()) {
             if (incoming != null) {
                 incoming.abort();
@@ -270,18 +412,28 @@ final class SmtpConnection {
                 protocol(t), p.smtpUtf8(), p.body(), p.ret(), p.envid(), rcpts);
     }
 
+    /** RFC 3848 and RFC 6531: ESMTP, plus S for TLS and A for AUTH; UTF8SMTP likewise. */
     private String protocol(Transaction t) {
         if (!session.extended()) {
             return "SMTP";
         }
-        return t.params().smtpUtf8() ? "UTF8SMTP" : "ESMTP";
+        return (t.params().smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (ssl != null ? "S" : "")
+                + (session.user() != null ? "A" : "");
     }
 
     /** The trace header of RFC 5321 4.4, with {@code with} per RFC 3848 and the client's name made safe. */
     private byte[] receivedHeader(Transaction t, String id) {
         StringBuilder sb = new StringBuilder(200);
-        sb.append("Received: from ").append(safeHelo(session.helo())).append(" ([").append(ipText).append("])\r\n")
-                .append("\tby ").append(server.settings.hostname()).append(" (Tern) with ").append(protocol(t))
+        sb.append("Received: from ").append(safeHelo(session.helo())).append(" ([").append(ipText).append("])\r\n");
+        if (ssl != null) {
+            SSLSession s = ssl.getSession();
+            sb.append("\t(using ").append(s.getProtocol()).append(" with cipher ").append(s.getCipherSuite())
+                    .append(")\r\n");
+        }
+        if (server.exposeUser && session.user() != null) {
+            sb.append("\t(authenticated as ").append(session.user()).append(")\r\n");
+        }
+        sb.append("\tby ").append(server.settings.hostname()).append(" (Tern) with ").append(protocol(t))
                 .append(" id ").append(id);
         if (t.recipients().size() == 1) {
             sb.append("\r\n\tfor <").append(t.recipients().get(0).forwardPath()).append('>');
@@ -364,6 +516,7 @@ final class SmtpConnection {
         chunked = null;
         chunkReader = null;
         chunkSink = null;
+        chunkSniffer = null;
     }
 
     private void closeQuietly() {
@@ -372,6 +525,16 @@ final class SmtpConnection {
         } catch (IOException e) {
             log.debug("close [{}]: {}", ipText, e.toString());
         }
+    }
+
+    /** Client-given text made safe for a reply: printable ASCII, at most 100 characters. */
+    private static String printable(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length() && sb.length() < 100; i++) {
+            char c = s.charAt(i);
+            sb.append(c >= 32 && c < 127 && c != '>' ? c : '?');
+        }
+        return sb.toString();
     }
 
     /** Strict UTF-8 without NUL, or null. */

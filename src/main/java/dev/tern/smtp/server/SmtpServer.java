@@ -1,15 +1,20 @@
 package dev.tern.smtp.server;
 
+import dev.tern.auth.LoginGuard;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.RecipientPolicy;
+import dev.tern.smtp.SenderPolicy;
 import dev.tern.smtp.Session;
+import dev.tern.tls.TlsContext;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,12 +32,48 @@ public final class SmtpServer {
     final ConnectionLimiter limiter;
     final Duration commandTimeout;
     final Clock clock;
+    /** Settings per listener mode; {@link #settings} is the MX one. */
+    final Map<Session.Mode, Session.Settings> modes;
+    final SenderPolicy senders;
+    final TlsContext tls;
+    final LoginGuard guard;
+    final Verifier verifier;
+    final boolean exposeUser;
     private final Set<SmtpConnection> connections = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
+    /** Checks a user's password (UserStore::verify); no I/O beyond what the user store does. */
+    @FunctionalInterface
+    public interface Verifier {
+        boolean verify(String user, char[] password);
+    }
+
+    /** Plain SMTP on every listener: no TLS, no AUTH. */
     public SmtpServer(Session.Settings settings, RecipientPolicy policy, Spool spool, Scheduler scheduler,
                       ConnectionLimiter limiter, Duration commandTimeout, Clock clock) {
-        this.settings = settings;
+        this(Map.of(Session.Mode.MX, settings), policy, SenderPolicy.NOBODY, spool, scheduler, limiter,
+                commandTimeout, clock, null, null, (u, p) -> false, false);
+    }
+
+    /**
+     * @param modes      the session settings of each listener mode in use (MX must be there: its host name is used)
+     * @param tls        the TLS context for STARTTLS and implicit TLS; null for none
+     * @param guard      the brute-force defence; null only when no mode offers AUTH
+     * @param exposeUser name the authenticated user in Received headers
+     */
+    public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
+                      Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
+                      Clock clock, TlsContext tls, LoginGuard guard, Verifier verifier, boolean exposeUser) {
+        this.modes = Map.copyOf(modes);
+        this.settings = modes.get(Session.Mode.MX);
+        if (settings == null) {
+            throw new IllegalArgumentException("settings for Mode.MX are required");
+        }
+        this.senders = senders;
+        this.tls = tls;
+        this.guard = guard;
+        this.verifier = verifier;
+        this.exposeUser = exposeUser;
         this.policy = policy;
         this.spool = spool;
         this.scheduler = scheduler;
@@ -41,9 +82,25 @@ public final class SmtpServer {
         this.clock = clock;
     }
 
-    /** Serves one accepted connection on the calling (virtual) thread until it ends. */
+    /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
     public void serve(Socket socket) {
-        SmtpConnection c = new SmtpConnection(this, socket);
+        serve(socket, Session.Mode.MX);
+    }
+
+    /** A connection handler for a listener of {@code mode}. */
+    public Consumer<Socket> handler(Session.Mode mode) {
+        if (!modes.containsKey(mode)) {
+            throw new IllegalArgumentException("no settings for " + mode);
+        }
+        if (mode == Session.Mode.SUBMISSIONS && tls == null) {
+            throw new IllegalArgumentException("implicit TLS needs a TLS context");
+        }
+        return s -> serve(s, mode);
+    }
+
+    /** Serves one accepted connection of a listener in {@code mode} until it ends. */
+    public void serve(Socket socket, Session.Mode mode) {
+        SmtpConnection c = new SmtpConnection(this, socket, mode);
         connections.add(c);
         try {
             if (draining) {
