@@ -14,6 +14,7 @@ import java.util.Map;
  * @param dataDir       root of the spool, the mailboxes, the user file and keys
  * @param localDomains  lower-case domains whose mail is delivered here
  * @param aliases       lower-case address {@code local@domain} (in a local domain) to its targets, as written
+ * @param pop3          settings of the POP3 listeners ({@code listen.pop3}, {@code listen.pop3s})
  */
 public record Config(
         Path source,
@@ -23,7 +24,8 @@ public record Config(
         Listen listen,
         Limits limits,
         Relay relay,
-        Map<String, List<String>> aliases) {
+        Map<String, List<String>> aliases,
+        Pop3 pop3) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -69,5 +71,12 @@ public record Config(
         public Relay {
             trustedNetworks = List.copyOf(trustedNetworks);
         }
+    }
+
+    /**
+     * @param authRequiresTls no login (USER/PASS, AUTH) on a connection without TLS; STLS or pop3s first
+     * @param idleTimeout     an idle session is closed after this long, deleting nothing (RFC 1939: at least 10m)
+     */
+    public record Pop3(boolean authRequiresTls, Duration idleTimeout) {
     }
 }

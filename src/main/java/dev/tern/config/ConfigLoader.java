@@ -56,12 +56,13 @@ public final class ConfigLoader {
 
     // Known keys of each table, in the order docs/configuration.md lists them.
     private static final List<String> TOP_KEYS =
-            List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases");
+            List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "pop3");
     private static final List<String> LISTEN_KEYS =
             List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
     private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
             "max_connections", "max_connections_per_ip", "command_timeout", "max_errors");
     private static final List<String> RELAY_KEYS = List.of("trusted_networks");
+    private static final List<String> POP3_KEYS = List.of("auth_requires_tls", "idle_timeout");
     private static final Map<String, List<String>> TABLES = tables();
 
     // Production defaults (docs/configuration.md).
@@ -73,6 +74,10 @@ public final class ConfigLoader {
     static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
     static final int DEFAULT_MAX_ERRORS = 10;
+    static final boolean DEFAULT_POP3_AUTH_REQUIRES_TLS = true;
+    /** RFC 1939 section 3: the autologout timer is at least 10 minutes. */
+    static final Duration DEFAULT_POP3_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration MIN_POP3_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
     static final long MIN_MESSAGE_SIZE = 1024;
     static final int MAX_RECIPIENTS_LIMIT = 100_000;
@@ -257,7 +262,8 @@ public final class ConfigLoader {
         Config.Limits limits = w.limits(root.get("limits"));
         Config.Relay relay = w.relay(root.get("relay"));
         Map<String, List<String>> aliases = w.aliases(root.get("aliases"), localDomains);
-        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases);
+        Config.Pop3 pop3 = w.pop3(root.get("pop3"));
+        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, pop3);
     }
 
     /** Walks one tree; knows the file name for its errors. */
@@ -417,6 +423,24 @@ public final class ConfigLoader {
                 }
             }
             return new Config.Relay(networks);
+        }
+
+        Config.Pop3 pop3(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "pop3");
+            knownKeys(t, "pop3", POP3_KEYS);
+            boolean authRequiresTls = DEFAULT_POP3_AUTH_REQUIRES_TLS;
+            if (t.has("auth_requires_tls")) {
+                JsonNode v = t.get("auth_requires_tls");
+                if (!v.isBoolean()) {
+                    throw fail("pop3.auth_requires_tls", "must be true or false (without quotes), not " + render(v));
+                }
+                authRequiresTls = v.booleanValue();
+            }
+            Duration idleTimeout = t.has("idle_timeout")
+                    ? duration(t.get("idle_timeout"), "pop3.idle_timeout", MIN_POP3_IDLE_TIMEOUT, MAX_COMMAND_TIMEOUT,
+                            "10m (RFC 1939) to 24h")
+                    : DEFAULT_POP3_IDLE_TIMEOUT;
+            return new Config.Pop3(authRequiresTls, idleTimeout);
         }
 
         Map<String, List<String>> aliases(JsonNode n, List<String> localDomains) throws ConfigException {
@@ -619,6 +643,7 @@ public final class ConfigLoader {
         m.put("listen", LISTEN_KEYS);
         m.put("limits", LIMITS_KEYS);
         m.put("relay", RELAY_KEYS);
+        m.put("pop3", POP3_KEYS);
         return Map.copyOf(m);
     }
 
