@@ -6,10 +6,12 @@ import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.Router;
 import dev.tern.io.DirectorySync;
+import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Listener;
 import dev.tern.policy.RecipientRules;
+import dev.tern.pop3.Pop3Server;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
@@ -43,11 +45,14 @@ public final class Tern implements AutoCloseable {
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
     /** How many messages are delivered at once. */
     static final int DELIVERY_CONCURRENCY = 64;
+    /** The first failed POP3 login of a session is answered after this long, each further one twice as late. */
+    static final Duration POP3_FAILURE_DELAY = Duration.ofSeconds(1);
 
     private final Config config;
     private final FileChannel lockChannel;
     private final Scheduler scheduler;
     private final SmtpServer smtp;
+    private final Pop3Server pop3;
     private final List<Listener> listeners = new ArrayList<>();
     private HttpServer http;
     private boolean closed;
@@ -72,6 +77,13 @@ public final class Tern implements AutoCloseable {
                     new Session.Settings(config.hostname(), limits.maxMessageSize(), limits.maxRecipients(), limits.maxErrors()),
                     rules, spool, scheduler, limiter, limits.commandTimeout(), clock);
 
+            // TLS is not built yet: no STLS, no pop3s; with pop3.auth_requires_tls nobody can log in over pop3.
+            Pop3Server.Tls tls = null;
+            pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
+                    config.pop3().idleTimeout(), limits.maxErrors()), users::verify, maildir::mailbox,
+                    new MailboxLocks(), new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp()),
+                    tls, Pop3Server.Guard.sessionDelay(POP3_FAILURE_DELAY));
+
             List<QueuedMessage> recovered = spool.recover();
             if (!recovered.isEmpty()) {
                 log.info("recovered {} message(s) from the spool", recovered.size());
@@ -80,6 +92,19 @@ public final class Tern implements AutoCloseable {
 
             for (HostPort hp : config.listen().smtp()) {
                 listeners.add(new Listener("smtp", hp, smtp::serve));
+            }
+            for (HostPort hp : config.listen().pop3()) {
+                listeners.add(new Listener("pop3", hp, pop3::serve));
+            }
+            if (!config.listen().pop3().isEmpty() && tls == null && config.pop3().authRequiresTls()) {
+                log.warn("listen.pop3: no TLS in this version and pop3.auth_requires_tls = true: nobody can log in");
+            }
+            if (tls != null) {
+                for (HostPort hp : config.listen().pop3s()) {
+                    listeners.add(new Listener("pop3s", hp, pop3::serveTls));
+                }
+            } else if (!config.listen().pop3s().isEmpty()) {
+                log.warn("listen.pop3s: no TLS in this version; that listener stays off");
             }
             for (HostPort hp : config.listen().http()) {
                 http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
@@ -95,8 +120,6 @@ public final class Tern implements AutoCloseable {
             }
             warnUnbuilt("submission", config.listen().submission());
             warnUnbuilt("submissions", config.listen().submissions());
-            warnUnbuilt("pop3", config.listen().pop3());
-            warnUnbuilt("pop3s", config.listen().pop3s());
         } catch (IOException | RuntimeException e) {
             closeListeners();
             lockChannel.close();
@@ -158,6 +181,7 @@ public final class Tern implements AutoCloseable {
         closed = true;
         log.info("shutting down");
         closeListeners();
+        pop3.drain(grace);
         smtp.drain(grace);
         scheduler.close(grace);
         try {
