@@ -28,7 +28,7 @@ public final class RawPop3 implements Closeable {
     private void use(Socket s) throws IOException {
         this.socket = s;
         s.setSoTimeout((int) RawSmtp.TIMEOUT.toMillis());
-        this.in = s.getInputStream();
+        this.in = new java.io.BufferedInputStream(s.getInputStream());
         this.out = s.getOutputStream();
     }
 

@@ -44,6 +44,8 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
 
     private final Map<String, String> limits = new LinkedHashMap<>();
     private String trustedNetworks = "[]";
+    /** Null: no pop3 listener; else the value of pop3.auth_requires_tls with pop3 on an ephemeral port. */
+    private Boolean pop3AuthRequiresTls;
 
     private Path dataDir;
     private Tern tern;
@@ -68,14 +70,25 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** Opens the pop3 listener on an ephemeral port, with {@code pop3.auth_requires_tls = authRequiresTls}. */
+    public TernFixture pop3(boolean authRequiresTls) {
+        pop3AuthRequiresTls = authRequiresTls;
+        return this;
+    }
+
     public String toml() {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname = \"mx.test\"\n")
                 .append("data_dir = '").append(dataDir.toAbsolutePath()).append("'\n")
                 .append("local_domains = [\"example.test\"]\n")
-                .append("[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nhttp = []\n")
+                .append("[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\n")
+                .append(pop3AuthRequiresTls == null ? "pop3 = []\n" : "pop3 = [\"127.0.0.1:0\"]\n")
+                .append("pop3s = []\nhttp = []\n")
                 .append("[limits]\n");
         limits.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+        if (pop3AuthRequiresTls != null) {
+            sb.append("[pop3]\nauth_requires_tls = ").append(pop3AuthRequiresTls).append('\n');
+        }
         sb.append("[relay]\ntrusted_networks = ").append(trustedNetworks).append('\n')
                 .append("[aliases]\n")
                 .append("\"postmaster@example.test\" = [\"alice@example.test\"]\n")
