@@ -81,7 +81,7 @@ public final class Tern implements AutoCloseable {
             Pop3Server.Tls tls = null;
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
                     config.pop3().idleTimeout(), limits.maxErrors()), users::verify, maildir::mailbox,
-                    new MailboxLocks(), new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp()),
+                    new MailboxLocks(), limiter,
                     tls, Pop3Server.Guard.sessionDelay(POP3_FAILURE_DELAY));
 
             List<QueuedMessage> recovered = spool.recover();
