@@ -82,7 +82,8 @@ tern() {
 TERN_TMP="${TERN_TMP:-$PWD}"
 
 # tern_config [NAME] -> writes $TERN_TMP/NAME.toml (default "tern") and sets TERN_CONFIG, TERN_DATA.
-# Knobs (environment): TERN_TRUSTED_NETWORKS (TOML array, default []), TERN_EXTRA_TOML (appended as is).
+# Knobs (environment): TERN_TRUSTED_NETWORKS (TOML array, default []), TERN_POP3_LISTEN and TERN_POP3S_LISTEN
+# (TOML arrays, default [] = off), TERN_EXTRA_TOML (appended as is).
 tern_config() {
     local name="${1:-tern}"
     TERN_CONFIG="$TERN_TMP/$name.toml"
@@ -97,8 +98,8 @@ local_domains = ["example.test"]
 smtp = ["127.0.0.1:0"]
 submission = []
 submissions = []
-pop3 = []
-pop3s = []
+pop3 = ${TERN_POP3_LISTEN:-[]}
+pop3s = ${TERN_POP3S_LISTEN:-[]}
 http = []
 
 [relay]

@@ -53,6 +53,8 @@ stop_postfix_daemon() {
 install_prereqs() {
     local missing=()
     command -v swaks >/dev/null 2>&1 || missing+=(swaks)
+    command -v fetchmail >/dev/null 2>&1 || missing+=(fetchmail)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     find_smtp_source >/dev/null || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)

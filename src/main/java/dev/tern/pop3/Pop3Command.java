@@ -42,4 +42,20 @@ public record Pop3Command(String keyword, List<String> args, String rest) {
         }
         return v == 0 ? -1 : v;
     }
+
+    /** A count such as TOP's number of lines: decimal digits, 0 or more, capped at {@link Integer#MAX_VALUE}; else -1. */
+    public static int count(String s) {
+        if (s.isEmpty()) {
+            return -1;
+        }
+        long v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = Math.min(Integer.MAX_VALUE, v * 10 + (c - '0'));
+        }
+        return (int) v;
+    }
 }

@@ -57,7 +57,7 @@ final class Pop3Connection {
 
     void run() {
         if (!server.limiter.tryAcquire(ip)) {
-            log.warn("pop3: connect from [{}]: refused, too many connections", ipText);
+            log.warn("connect from [{}]: refused, too many connections", ipText);
             refuse();
             return;
         }
@@ -72,23 +72,23 @@ final class Pop3Connection {
             var s = server.settings;
             session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
                     s.maxErrors()), implicitTls);
-            log.debug("pop3: connect from [{}]{}", ipText, implicitTls ? " (TLS)" : "");
+            log.debug("connect from [{}]{}", ipText, implicitTls ? " (TLS)" : "");
             out.write(session.greeting().toBytes());
             out.flush();
             loop();
         } catch (SocketTimeoutException e) {
             // RFC 1939 section 3: close without a response and without entering UPDATE
-            log.info("pop3: idle timeout: user={}, [{}]; nothing deleted", who(), ipText);
+            log.info("idle timeout: user={}, [{}]; nothing deleted", who(), ipText);
         } catch (SSLException e) {
-            log.info("pop3: TLS handshake with [{}] failed: {}", ipText, e.getMessage());
+            log.info("TLS handshake with [{}] failed: {}", ipText, e.getMessage());
         } catch (IOException e) {
             if (session != null && session.user() != null) {
-                log.info("pop3: connection lost: user={}, [{}]; nothing deleted", who(), ipText);
+                log.info("connection lost: user={}, [{}]; nothing deleted", who(), ipText);
             } else {
-                log.debug("pop3: connection from [{}] lost: {}", ipText, e.toString());
+                log.debug("connection from [{}] lost: {}", ipText, e.toString());
             }
         } catch (RuntimeException e) {
-            log.error("pop3: bug while serving [{}]; closing the connection, nothing deleted", ipText, e);
+            log.error("bug while serving [{}]; closing the connection, nothing deleted", ipText, e);
             trySend(Pop3Reply.err("SYS/TEMP", "Internal error; closing the connection"));
         } finally {
             if (lock != null) {
@@ -96,7 +96,7 @@ final class Pop3Connection {
             }
             server.limiter.release(ip);
             forceClose();
-            log.debug("pop3: disconnect from [{}]", ipText);
+            log.debug("disconnect from [{}]", ipText);
         }
     }
 
@@ -123,7 +123,7 @@ final class Pop3Connection {
             }
             if (raw == null) {
                 if (session.user() != null) {
-                    log.info("pop3: connection closed without QUIT: user={}, [{}]; nothing deleted", who(), ipText);
+                    log.info("connection closed without QUIT: user={}, [{}]; nothing deleted", who(), ipText);
                 }
                 return;
             }
@@ -151,7 +151,7 @@ final class Pop3Connection {
                 in = new Pop3Input(socket.getInputStream());
                 out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
                 session.tlsStarted();
-                log.debug("pop3: STLS with [{}]", ipText);
+                log.debug("STLS with [{}]", ipText);
                 return false;
             }
             case Pop3Session.Step.Challenge c -> {
@@ -183,7 +183,7 @@ final class Pop3Connection {
         char[] password = a.password();
         try {
             if (server.guard.isBlocked(ip)) {
-                log.info("pop3: login refused: user={}, [{}]: address blocked after too many failures",
+                log.info("login refused: user={}, [{}]: address blocked after too many failures",
                         printable(a.user()), ipText);
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP",
                         "Too many failed logins from your address; try again later"));
@@ -191,7 +191,7 @@ final class Pop3Connection {
             if (!server.passwords.verify(a.user(), password)) {
                 failures++;
                 server.guard.failure(ip, a.user(), a.mechanism());
-                log.info("pop3: login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());
+                log.info("login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());
                 sleep(server.guard.delay(failures).toMillis());
                 return session.loginFailed(Pop3Reply.err("AUTH", "Invalid user name or password"));
             }
@@ -200,7 +200,7 @@ final class Pop3Connection {
             Path box = server.mailboxes.of(user);
             lock = server.locks.tryLock(box);
             if (lock == null) {
-                log.info("pop3: login refused: user={}, [{}]: mailbox in use by another session", user, ipText);
+                log.info("login refused: user={}, [{}]: mailbox in use by another session", user, ipText);
                 return session.loginFailed(Pop3Reply.err("IN-USE", "Mailbox in use by another session; try again later"));
             }
             try {
@@ -208,10 +208,10 @@ final class Pop3Connection {
             } catch (IOException e) {
                 lock.close();
                 lock = null;
-                log.error("pop3: cannot list the mailbox {} of {}: {}", box, user, e.toString());
+                log.error("cannot list the mailbox {} of {}: {}", box, user, e.toString());
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
             }
-            log.info("pop3: login: user={}, [{}], method={}, tls={}, messages={}", user, ipText, a.mechanism(),
+            log.info("login: user={}, [{}], method={}, tls={}, messages={}", user, ipText, a.mechanism(),
                     session.tls() ? "yes" : "no", drop.messages().size());
             return session.loggedIn(user, drop.messages());
         } finally {
@@ -238,10 +238,10 @@ final class Pop3Connection {
         try {
             o = drop.commit(u.delete(), u.seen());
         } catch (IOException e) {
-            log.error("pop3: user={}: cannot finish the changes in {}: {}", who(), drop.box(), e.toString());
+            log.error("user={}: cannot finish the changes in {}: {}", who(), drop.box(), e.toString());
             o = new Maildrop.Outcome(0, u.delete().size(), 0);
         }
-        log.info("pop3: logout: user={}, [{}], deleted={}, seen={}{}", who(), ipText, o.deleted(), o.markedSeen(),
+        log.info("logout: user={}, [{}], deleted={}, seen={}{}", who(), ipText, o.deleted(), o.markedSeen(),
                 o.failed() > 0 ? ", not deleted=" + o.failed() : "");
         return session.updated(o.deleted(), o.failed());
     }
@@ -255,7 +255,7 @@ final class Pop3Connection {
                 plain.getOutputStream().flush();
             }
         } catch (IOException e) {
-            log.debug("pop3: refusing [{}]: {}", ipText, e.toString());
+            log.debug("refusing [{}]: {}", ipText, e.toString());
         }
     }
 
@@ -267,7 +267,7 @@ final class Pop3Connection {
             out.write(reply.toBytes());
             out.flush();
         } catch (IOException e) {
-            log.debug("pop3: cannot send to [{}]: {}", ipText, e.toString());
+            log.debug("cannot send to [{}]: {}", ipText, e.toString());
         }
     }
 
@@ -282,12 +282,12 @@ final class Pop3Connection {
         try {
             socket.close();
         } catch (IOException e) {
-            log.debug("pop3: close [{}]: {}", ipText, e.toString());
+            log.debug("close [{}]: {}", ipText, e.toString());
         }
         try {
             plain.close();
         } catch (IOException e) {
-            log.debug("pop3: close [{}]: {}", ipText, e.toString());
+            log.debug("close [{}]: {}", ipText, e.toString());
         }
     }
 

@@ -294,7 +294,7 @@ public final class Pop3Session {
                 if (l.error != null) {
                     return error(l.error);
                 }
-                int lines = a.get(1).equals("0") ? 0 : Pop3Command.number(a.get(1));
+                int lines = Pop3Command.count(a.get(1));
                 if (lines < 0) {
                     return error(Pop3Reply.err("The number of lines must be a whole number, not \""
                             + printable(a.get(1)) + "\""));

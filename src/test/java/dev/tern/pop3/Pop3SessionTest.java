@@ -75,6 +75,7 @@ class Pop3SessionTest {
                         l("RETR 2", "Retrieve 2.b,S=200:2,S/-1"),
                         l("TOP 1 0", "Retrieve 1.a,S=100/0"),
                         l("TOP 1 07", "Retrieve 1.a,S=100/7"),
+                        l("TOP 1 99999999999999", "Retrieve 1.a,S=100/2147483647"),
                         l("TOP 1 x", "-ERR The number of lines must be a whole number, not \"x\""),
                         l("DELE 1", "+OK Message 1 deleted"),
                         l("LIST 1", "-ERR Message 1 is deleted"),
