@@ -83,7 +83,8 @@ TERN_TMP="${TERN_TMP:-$PWD}"
 
 # tern_config [NAME] -> writes $TERN_TMP/NAME.toml (default "tern") and sets TERN_CONFIG, TERN_DATA.
 # Knobs (environment): TERN_TRUSTED_NETWORKS (TOML array, default []), TERN_EXTRA_TOML (appended as is),
-# TERN_SUBMISSION and TERN_SUBMISSIONS (TOML arrays for listen.submission/submissions, default []).
+# TERN_SUBMISSION and TERN_SUBMISSIONS (TOML arrays for listen.submission/submissions, default []),
+# TERN_POP3_LISTEN and TERN_POP3S_LISTEN (TOML arrays, default [] = off).
 tern_config() {
     local name="${1:-tern}"
     TERN_CONFIG="$TERN_TMP/$name.toml"
@@ -98,8 +99,8 @@ local_domains = ["example.test"]
 smtp = ["127.0.0.1:0"]
 submission = ${TERN_SUBMISSION:-[]}
 submissions = ${TERN_SUBMISSIONS:-[]}
-pop3 = []
-pop3s = []
+pop3 = ${TERN_POP3_LISTEN:-[]}
+pop3s = ${TERN_POP3S_LISTEN:-[]}
 http = []
 
 [relay]

@@ -6,7 +6,7 @@
 #   test/interop/run.sh 01-swaks 03     # only those whose name starts with one of the arguments
 #
 # Environment: TERN_SKIP_BUILD=1 uses target/tern.jar as it is (.ci/run sets it after `mvnw verify`);
-# TERN_SCENARIO_TIMEOUT (seconds, default 180); TERN_INTEROP_BUDGET (seconds for all, default 900); TERN_KEEP=1 keeps the temp dirs of passing scenarios too;
+# TERN_SCENARIO_TIMEOUT (seconds, default 180); TERN_INTEROP_BUDGET (seconds for all, default 1800); TERN_KEEP=1 keeps the temp dirs of passing scenarios too;
 # TERN_NO_INSTALL=1 never runs apt-get; TERN_JAVA, TERN_JAR: the java binary and the jar to run.
 set -uo pipefail
 
@@ -16,7 +16,7 @@ source "$HERE/lib.sh"
 cd "$REPO_ROOT" || exit 2
 
 SCENARIO_TIMEOUT="${TERN_SCENARIO_TIMEOUT:-180}"
-BUDGET="${TERN_INTEROP_BUDGET:-900}" # seconds for all scenarios; the ones left after it are not started
+BUDGET="${TERN_INTEROP_BUDGET:-1800}" # seconds for all scenarios; the ones left after it are not started
 
 say() { printf 'interop: %s\n' "$*"; }
 
@@ -58,6 +58,8 @@ install_prereqs() {
     perl -MAuthen::SASL -e 1 >/dev/null 2>&1 || missing+=(libauthen-sasl-perl)
     command -v testssl >/dev/null 2>&1 || command -v testssl.sh >/dev/null 2>&1 || missing+=(testssl.sh)
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+    command -v fetchmail >/dev/null 2>&1 || missing+=(fetchmail)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     find_smtp_source >/dev/null || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)

@@ -9,10 +9,12 @@ import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
 import dev.tern.io.DirectorySync;
+import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Listener;
 import dev.tern.policy.RecipientRules;
+import dev.tern.pop3.Pop3Server;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
@@ -59,6 +61,7 @@ public final class Tern implements AutoCloseable {
     private final Scheduler scheduler;
     private final SmtpServer smtp;
     private final TlsContext tls;
+    private final Pop3Server pop3;
     private final List<Listener> listeners = new ArrayList<>();
     private HttpServer http;
     private boolean closed;
@@ -111,6 +114,10 @@ public final class Tern implements AutoCloseable {
             smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
                     tls, guard, users::verify, sub.exposeUser());
 
+            pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
+                    config.pop3().idleTimeout(), limits.maxErrors()), users::verify, maildir::mailbox,
+                    new MailboxLocks(), limiter, tls::wrap, pop3Guard(guard));
+
             List<QueuedMessage> recovered = spool.recover();
             if (!recovered.isEmpty()) {
                 log.info("recovered {} message(s) from the spool", recovered.size());
@@ -126,6 +133,12 @@ public final class Tern implements AutoCloseable {
             for (HostPort hp : config.listen().submissions()) {
                 listeners.add(new Listener("submissions", hp, smtp.handler(Session.Mode.SUBMISSIONS)));
             }
+            for (HostPort hp : config.listen().pop3()) {
+                listeners.add(new Listener("pop3", hp, pop3::serve));
+            }
+            for (HostPort hp : config.listen().pop3s()) {
+                listeners.add(new Listener("pop3s", hp, pop3::serveTls));
+            }
             for (HostPort hp : config.listen().http()) {
                 http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
                 http.createContext("/health", ex -> {
@@ -138,8 +151,6 @@ public final class Tern implements AutoCloseable {
                 http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
                 break; // one HTTP address for now
             }
-            warnUnbuilt("pop3", config.listen().pop3());
-            warnUnbuilt("pop3s", config.listen().pop3s());
         } catch (IOException | RuntimeException e) {
             closeListeners();
             lockChannel.close();
@@ -222,6 +233,7 @@ public final class Tern implements AutoCloseable {
         closed = true;
         log.info("shutting down");
         closeListeners();
+        pop3.drain(grace);
         smtp.drain(grace);
         scheduler.close(grace);
         try {
@@ -244,10 +256,29 @@ public final class Tern implements AutoCloseable {
         }
     }
 
-    private static void warnUnbuilt(String name, List<HostPort> addresses) {
-        if (!addresses.isEmpty()) {
-            log.warn("listen.{}: {} is not built in this version; that listener stays off", name, name);
-        }
+    /** The SMTP login guard seen through POP3's interface: one count of failures per IP for both services. */
+    private static Pop3Server.Guard pop3Guard(LoginGuard guard) {
+        return new Pop3Server.Guard() {
+            @Override
+            public boolean isBlocked(InetAddress ip) {
+                return guard.isBlocked(ip);
+            }
+
+            @Override
+            public void failure(InetAddress ip, String user, String mechanism) {
+                guard.failure(ip, user, mechanism);
+            }
+
+            @Override
+            public void success(InetAddress ip) {
+                guard.success(ip);
+            }
+
+            @Override
+            public Duration delay(int failuresInSession) {
+                return guard.delay(failuresInSession);
+            }
+        };
     }
 
     /** One Tern per data directory: two would deliver the same queue twice. */

@@ -18,6 +18,7 @@ import java.util.Map;
  * @param smtp          settings of the MX listener ({@code listen.smtp})
  * @param submission    settings of the submission listeners ({@code listen.submission}, {@code listen.submissions})
  * @param auth          the brute-force defence shared by every login
+ * @param pop3          settings of the POP3 listeners ({@code listen.pop3}, {@code listen.pop3s})
  */
 public record Config(
         Path source,
@@ -34,7 +35,8 @@ public record Config(
         Tls tls,
         Smtp smtp,
         Submission submission,
-        Auth auth) {
+        Auth auth,
+        Pop3 pop3) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -138,5 +140,12 @@ public record Config(
      * @param failureDelay     the reply to a session's first failed login waits this long; each further one twice as long (capped at 8x)
      */
     public record Auth(int maxFailuresPerIp, Duration blockTime, Duration failureDelay) {
+    }
+
+    /**
+     * @param authRequiresTls no login (USER/PASS, AUTH) on a connection without TLS; STLS or pop3s first
+     * @param idleTimeout     an idle session is closed after this long, deleting nothing (RFC 1939: at least 10m)
+     */
+    public record Pop3(boolean authRequiresTls, Duration idleTimeout) {
     }
 }

@@ -57,7 +57,7 @@ public final class ConfigLoader {
     // Known keys of each table, in the order docs/configuration.md lists them.
     private static final List<String> TOP_KEYS =
             List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "queue",
-                    "delivery", "dns", "tls", "smtp", "submission", "auth");
+                    "delivery", "dns", "tls", "smtp", "submission", "auth", "pop3");
     private static final List<String> LISTEN_KEYS =
             List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
     private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
@@ -70,6 +70,7 @@ public final class ConfigLoader {
     private static final List<String> SMTP_KEYS = List.of("auth");
     private static final List<String> SUBMISSION_KEYS = List.of("auth_requires_tls", "enforce_sender", "expose_user");
     private static final List<String> AUTH_KEYS = List.of("max_failures_per_ip", "block_time", "failure_delay");
+    private static final List<String> POP3_KEYS = List.of("auth_requires_tls", "idle_timeout");
     private static final Map<String, List<String>> TABLES = tables();
 
     // Production defaults (docs/configuration.md).
@@ -90,6 +91,10 @@ public final class ConfigLoader {
     static final int DEFAULT_MAX_FAILURES_PER_IP = 10;
     static final Duration DEFAULT_BLOCK_TIME = Duration.ofMinutes(15);
     static final Duration DEFAULT_FAILURE_DELAY = Duration.ofSeconds(1);
+    static final boolean DEFAULT_POP3_AUTH_REQUIRES_TLS = true;
+    /** RFC 1939 section 3: the autologout timer is at least 10 minutes. */
+    static final Duration DEFAULT_POP3_IDLE_TIMEOUT = Duration.ofMinutes(10);
+    static final Duration MIN_POP3_IDLE_TIMEOUT = Duration.ofMinutes(10);
 
     static final long MIN_MESSAGE_SIZE = 1024;
     static final int MAX_RECIPIENTS_LIMIT = 100_000;
@@ -281,8 +286,9 @@ public final class ConfigLoader {
         Config.Smtp smtp = w.smtp(root.get("smtp"));
         Config.Submission submission = w.submission(root.get("submission"));
         Config.Auth auth = w.auth(root.get("auth"));
+        Config.Pop3 pop3 = w.pop3(root.get("pop3"));
         return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns,
-                tls, smtp, submission, auth);
+                tls, smtp, submission, auth, pop3);
     }
 
     /** Walks one tree; knows the file name for its errors. */
@@ -587,6 +593,24 @@ public final class ConfigLoader {
             }
         }
 
+        Config.Pop3 pop3(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "pop3");
+            knownKeys(t, "pop3", POP3_KEYS);
+            boolean authRequiresTls = DEFAULT_POP3_AUTH_REQUIRES_TLS;
+            if (t.has("auth_requires_tls")) {
+                JsonNode v = t.get("auth_requires_tls");
+                if (!v.isBoolean()) {
+                    throw fail("pop3.auth_requires_tls", "must be true or false (without quotes), not " + render(v));
+                }
+                authRequiresTls = v.booleanValue();
+            }
+            Duration idleTimeout = t.has("idle_timeout")
+                    ? duration(t.get("idle_timeout"), "pop3.idle_timeout", MIN_POP3_IDLE_TIMEOUT, MAX_COMMAND_TIMEOUT,
+                            "10m (RFC 1939) to 24h")
+                    : DEFAULT_POP3_IDLE_TIMEOUT;
+            return new Config.Pop3(authRequiresTls, idleTimeout);
+        }
+
         Map<String, List<String>> aliases(JsonNode n, List<String> localDomains) throws ConfigException {
             ObjectNode t = table(n, "aliases");
             Map<String, List<String>> out = new LinkedHashMap<>();
@@ -803,6 +827,7 @@ public final class ConfigLoader {
         m.put("smtp", SMTP_KEYS);
         m.put("submission", SUBMISSION_KEYS);
         m.put("auth", AUTH_KEYS);
+        m.put("pop3", POP3_KEYS);
         return Map.copyOf(m);
     }
 

@@ -288,7 +288,23 @@ class ConfigLoaderTest {
 
     @Test
     void emptyTablesTakeDefaultsToo() throws Exception {
-        assertThat(parse("[listen]\n[limits]\n[relay]\n[aliases]\n")).isEqualTo(parse(""));
+        assertThat(parse("[listen]\n[limits]\n[relay]\n[aliases]\n[pop3]\n")).isEqualTo(parse(""));
+    }
+
+    @Test
+    void pop3Settings() throws Exception {
+        assertThat(parse("").pop3()).isEqualTo(new Config.Pop3(true, Duration.ofMinutes(10)));
+        assertThat(parse("[pop3]\nauth_requires_tls = false\nidle_timeout = \"30m\"").pop3())
+                .isEqualTo(new Config.Pop3(false, Duration.ofMinutes(30)));
+        assertThat(ConfigLoader.embedded().pop3()).isEqualTo(parse("").pop3());
+        assertThatThrownBy(() -> parse("[pop3]\nauth_requires_tls = \"no\""))
+                .hasMessage("test.toml: pop3.auth_requires_tls: must be true or false (without quotes), not \"no\"");
+        assertThatThrownBy(() -> parse("[pop3]\nidle_timeout = \"5m\""))
+                .hasMessage("test.toml: pop3.idle_timeout: must be a duration from 10m (RFC 1939) to 24h, not \"5m\"");
+        assertThatThrownBy(() -> parse("[pop3]\nidle = \"5m\""))
+                .hasMessageStartingWith("test.toml: pop3.idle: unknown key");
+        assertThatThrownBy(() -> parse("auth_requires_tls = true"))
+                .hasMessage("test.toml: auth_requires_tls: unknown key; \"auth_requires_tls\" belongs in the [pop3] table");
     }
 
     @Test

@@ -46,6 +46,8 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     private String trustedNetworks = "[]";
     private boolean submission;
     private final StringBuilder extraToml = new StringBuilder();
+    /** Null: no pop3 listener; else the value of pop3.auth_requires_tls with pop3 on an ephemeral port. */
+    private Boolean pop3AuthRequiresTls;
 
     private Path dataDir;
     private Tern tern;
@@ -82,6 +84,12 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** Opens the pop3 and pop3s listeners on ephemeral ports, with {@code pop3.auth_requires_tls = authRequiresTls}. */
+    public TernFixture pop3(boolean authRequiresTls) {
+        pop3AuthRequiresTls = authRequiresTls;
+        return this;
+    }
+
     public String toml() {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname = \"mx.test\"\n")
@@ -90,9 +98,14 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
                 .append("[listen]\nsmtp = [\"127.0.0.1:0\"]\n")
                 .append(submission ? "submission = [\"127.0.0.1:0\"]\nsubmissions = [\"127.0.0.1:0\"]\n"
                         : "submission = []\nsubmissions = []\n")
-                .append("pop3 = []\npop3s = []\nhttp = []\n")
+                .append(pop3AuthRequiresTls == null ? "pop3 = []\npop3s = []\n"
+                        : "pop3 = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\n")
+                .append("http = []\n")
                 .append("[limits]\n");
         limits.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
+        if (pop3AuthRequiresTls != null) {
+            sb.append("[pop3]\nauth_requires_tls = ").append(pop3AuthRequiresTls).append('\n');
+        }
         sb.append("[relay]\ntrusted_networks = ").append(trustedNetworks).append('\n')
                 .append("[aliases]\n")
                 .append("\"postmaster@example.test\" = [\"alice@example.test\"]\n")

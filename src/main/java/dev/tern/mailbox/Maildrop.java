@@ -1,0 +1,187 @@
+package dev.tern.mailbox;
+
+import dev.tern.io.Durable;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A snapshot of one Maildir's messages, taken when a POP3 session logs in (RFC 1939 calls it the maildrop).
+ * Only names and sizes are held, never content, so a mailbox of any size lists in little memory. Mail delivered
+ * after the snapshot stays in new/ untouched and shows up in the next snapshot; delivery never waits for a
+ * session.
+ *
+ * <p>Each message has a unique ID for UIDL: its Maildir base name (the file name up to the {@code :2,} info),
+ * which is unique and does not change when the message moves from new/ to cur/. A base name that is not 1 to 70
+ * printable ASCII characters (0x21-0x7E, RFC 1939 section 7) is replaced by its SHA-256 in hex, equally stable.
+ */
+public final class Maildrop {
+
+    /**
+     * One message of the snapshot.
+     *
+     * @param folder   "new" or "cur", where it was at the snapshot
+     * @param fileName its file name in that folder
+     * @param size     its exact size in octets, as sent (from {@code ,S=} in the name, else the file's size)
+     * @param uid      its unique ID (RFC 1939 UIDL)
+     */
+    public record Message(String folder, String fileName, long size, String uid) {
+    }
+
+    /** What {@link #commit} did. {@code failed} deletions are messages still there. */
+    public record Outcome(int deleted, int failed, int markedSeen) {
+    }
+
+    private final Path box;
+    private final List<Message> messages;
+
+    private Maildrop(Path box, List<Message> messages) {
+        this.box = box;
+        this.messages = List.copyOf(messages);
+    }
+
+    /**
+     * Lists the mailbox folder {@code box} (cur/ and new/; a mailbox that does not exist yet is empty), in the
+     * order of the base names, which begin with the delivery time.
+     */
+    public static Maildrop open(Path box) throws IOException {
+        List<Message> list = new ArrayList<>();
+        for (String folder : new String[] {"cur", "new"}) {
+            Path dir = box.resolve(folder);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+                for (Path p : ds) {
+                    String name = p.getFileName().toString();
+                    if (name.startsWith(".")) {
+                        continue; // not a message (editor or tool leftovers)
+                    }
+                    long size = sizeFromName(name);
+                    if (size < 0) {
+                        try {
+                            if (!Files.isRegularFile(p)) {
+                                continue;
+                            }
+                            size = Files.size(p);
+                        } catch (NoSuchFileException e) {
+                            continue; // moved or removed since the listing
+                        }
+                    }
+                    list.add(new Message(folder, name, size, uid(name)));
+                }
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                // no mail delivered yet
+            }
+        }
+        list.sort(Comparator.comparing((Message m) -> baseName(m.fileName())).thenComparing(Message::folder));
+        return new Maildrop(box, list);
+    }
+
+    public Path box() {
+        return box;
+    }
+
+    public List<Message> messages() {
+        return messages;
+    }
+
+    /** Opens a message's content; NoSuchFileException when it has gone since the snapshot. */
+    public InputStream read(Message m) throws IOException {
+        return Files.newInputStream(box.resolve(m.folder()).resolve(m.fileName()));
+    }
+
+    /**
+     * Applies a session's changes at its end (the UPDATE state of RFC 1939): removes every message in
+     * {@code delete}, moves every message in {@code seen} (and not deleted) from new/ to cur/ with the Maildir
+     * flag S, then fsyncs both folders, so that the changes are durable before the client hears {@code +OK}.
+     * A message already gone counts as deleted. Each deletion is attempted even when one fails.
+     */
+    public Outcome commit(List<Message> delete, List<Message> seen) throws IOException {
+        int deleted = 0;
+        int failed = 0;
+        int marked = 0;
+        Set<Message> deleting = new HashSet<>(delete);
+        for (Message m : delete) {
+            try {
+                Files.deleteIfExists(box.resolve(m.folder()).resolve(m.fileName()));
+                deleted++;
+            } catch (IOException e) {
+                failed++;
+            }
+        }
+        for (Message m : seen) {
+            if (deleting.contains(m) || !m.folder().equals("new")) {
+                continue;
+            }
+            String target = m.fileName().contains(":") ? m.fileName() : m.fileName() + ":2,S";
+            try {
+                Durable.moveAtomically(box.resolve("new").resolve(m.fileName()), box.resolve("cur").resolve(target));
+                marked++;
+            } catch (NoSuchFileException e) {
+                // moved away by another reader meanwhile: nothing to mark
+            }
+        }
+        if (!delete.isEmpty() || marked > 0) {
+            for (String folder : new String[] {"new", "cur"}) {
+                if (Files.isDirectory(box.resolve(folder))) {
+                    Durable.syncDirectory(box.resolve(folder));
+                }
+            }
+        }
+        return new Outcome(deleted, failed, marked);
+    }
+
+    /** The name up to the Maildir info ({@code :2,FLAGS}); it does not change when flags do. */
+    static String baseName(String fileName) {
+        int colon = fileName.indexOf(':');
+        return colon < 0 ? fileName : fileName.substring(0, colon);
+    }
+
+    /** The size written in the name as {@code ,S=1234}, or -1. */
+    static long sizeFromName(String fileName) {
+        String base = baseName(fileName);
+        int i = base.indexOf(",S=");
+        if (i < 0) {
+            return -1;
+        }
+        long v = 0;
+        int j = i + 3;
+        for (; j < base.length() && base.charAt(j) >= '0' && base.charAt(j) <= '9'; j++) {
+            if (v > Long.MAX_VALUE / 10 - 10) {
+                return -1;
+            }
+            v = v * 10 + (base.charAt(j) - '0');
+        }
+        return j == i + 3 ? -1 : v;
+    }
+
+    /** The UIDL of a file name: its base name if that is 1..70 printable ASCII characters, else its SHA-256. */
+    static String uid(String fileName) {
+        String base = baseName(fileName);
+        boolean ok = !base.isEmpty() && base.length() <= 70;
+        for (int i = 0; ok && i < base.length(); i++) {
+            char c = base.charAt(i);
+            ok = c >= 0x21 && c <= 0x7E;
+        }
+        if (ok) {
+            return base;
+        }
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            return HexFormat.of().formatHex(md.digest(base.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 missing from the JDK", e);
+        }
+    }
+}
