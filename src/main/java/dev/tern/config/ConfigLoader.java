@@ -746,12 +746,19 @@ public final class ConfigLoader {
     // ------------------------------------------------------------------------------------------------ messages
 
     private static String unknownKeyReason(String table, String key, List<String> known) {
+        List<String> homes = new ArrayList<>();
         for (Map.Entry<String, List<String>> e : TABLES.entrySet()) {
             if (!e.getKey().equals(table) && e.getValue().contains(key)) {
-                return e.getKey().isEmpty()
-                        ? "unknown key; \"" + key + "\" is a top-level key: move it above the first [table] header"
-                        : "unknown key; \"" + key + "\" belongs in the [" + e.getKey() + "] table";
+                if (e.getKey().isEmpty()) {
+                    return "unknown key; \"" + key + "\" is a top-level key: move it above the first [table] header";
+                }
+                homes.add("[" + e.getKey() + "]");
             }
+        }
+        if (!homes.isEmpty()) {
+            homes.sort(null);
+            return "unknown key; \"" + key + "\" belongs in the " + String.join(" or ", homes)
+                    + (homes.size() == 1 ? " table" : " tables");
         }
         String best = null;
         int bestDistance = 3;

@@ -51,8 +51,12 @@ public final class Scheduler implements AutoCloseable {
     private final Settings settings;
     private final RetrySchedule schedule;
     private final RandomGenerator random = RandomGenerator.getDefault();
-    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
-            Thread.ofVirtual().name("delivery-", 0).factory());
+    /**
+     * Platform threads, not virtual ones: a delivery is file work (open, write, fsync, rename), and every such
+     * call on a virtual thread pins its carrier and makes the scheduler wake or start a compensating carrier,
+     * which cost more CPU than the delivery itself on a small machine.
+     */
+    private final ExecutorService workers;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-timer").factory());
     private final Semaphore slots;
@@ -66,6 +70,8 @@ public final class Scheduler implements AutoCloseable {
         this.settings = settings;
         this.schedule = settings.schedule();
         this.slots = new Semaphore(settings.concurrency());
+        this.workers = Executors.newFixedThreadPool(settings.concurrency(),
+                Thread.ofPlatform().daemon().name("delivery-", 0).factory());
     }
 
     /** A message was just accepted: deliver it now. */

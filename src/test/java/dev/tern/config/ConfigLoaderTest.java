@@ -304,7 +304,7 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("[pop3]\nidle = \"5m\""))
                 .hasMessageStartingWith("test.toml: pop3.idle: unknown key");
         assertThatThrownBy(() -> parse("auth_requires_tls = true"))
-                .hasMessage("test.toml: auth_requires_tls: unknown key; \"auth_requires_tls\" belongs in the [pop3] table");
+                .hasMessage("test.toml: auth_requires_tls: unknown key; \"auth_requires_tls\" belongs in the [pop3] or [submission] tables");
     }
 
     @Test

@@ -147,9 +147,15 @@ public final class RawPop3 implements Closeable {
     }
 
     /** True when the server closed the connection (reads end of stream), false if it sends anything. */
+    /** True when the server closes the connection (after a last line, such as a shutdown notice, or none). */
     public boolean closedByServer() throws IOException {
         try {
-            return in.read() < 0;
+            for (int i = 0; i < 4096; i++) {
+                if (in.read() < 0) {
+                    return true;
+                }
+            }
+            return false;
         } catch (java.net.SocketException e) {
             return true;
         }

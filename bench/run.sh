@@ -1,0 +1,315 @@
+#!/usr/bin/env bash
+# Tern side by side with Postfix: throughput, latency and memory. See bench/README.md.
+#
+#   bench/run.sh                 # everything; the full matrix takes about 15 minutes on 2 cores
+#   bench/run.sh --quick         # fewer messages, one run per cell (a few minutes)
+#   bench/run.sh --only throughput|latency|memory   (may be repeated)
+#   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
+#
+# Environment: BENCH_SKIP_BUILD=1 uses target/tern.jar as it is; TERN_JAVA_OPTS: JVM options for Tern
+# (default none); BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
+set -uo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/.." && pwd)"
+source "$HERE/postfix.sh"
+
+QUICK=""
+RUNS=3
+ONLY=()
+while [ "$#" -gt 0 ]; do
+    case "$1" in
+        --quick) QUICK=1; RUNS=1 ;;
+        --runs) RUNS="$2"; shift ;;
+        --only) ONLY+=("$2"); shift ;;
+        *) echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency memory)
+want() { local x; for x in "${ONLY[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
+
+say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*"; }
+die() { say "FAIL: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------------------------------
+# What the benchmark needs: smtp-source (postfix), python3; the system Postfix service is never started.
+
+install_prereqs() {
+    local missing=()
+    command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
+    command -v postconf >/dev/null 2>&1 || missing+=(postfix)
+    command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root"
+    say "installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    local our_policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        our_policy=1
+    fi
+    local rc=0
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$WORK/apt.log" 2>&1 || rc=$?
+    [ -n "$our_policy" ] && rm -f /usr/sbin/policy-rc.d
+    [ "$rc" -eq 0 ] || { tail -n 20 "$WORK/apt.log"; die "apt-get failed"; }
+}
+
+find_java() {
+    local d
+    for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
+        [ -n "$d" ] && [ -x "$d/bin/javac" ] || continue
+        local v
+        v="$("$d/bin/java" -version 2>&1 | awk -F'"' '/version/ { print $2; exit }')"
+        v="${v%%[.+-]*}"
+        if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then printf '%s\n' "$d"; return 0; fi
+    done
+    return 1
+}
+
+# ---------------------------------------------------------------------------------------------------
+
+WORK="$(mktemp -d /tmp/tern-bench.XXXXXX)"
+chmod 755 "$WORK" # postfix and nobody must reach their folders inside
+OUT="$HERE/out/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$OUT"
+RESULTS="$OUT/results.jsonl"
+TERN_PID=""
+
+cleanup() {
+    pf_stop
+    if [ -n "$TERN_PID" ] && kill -0 "$TERN_PID" 2>/dev/null; then
+        kill -TERM "$TERN_PID" 2>/dev/null
+        for _ in $(seq 1 100); do kill -0 "$TERN_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$TERN_PID" 2>/dev/null || true
+    fi
+    [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+install_prereqs
+JAVA_HOME="$(find_java)" || die "no JDK 21+"
+export JAVA_HOME
+JAVA="$JAVA_HOME/bin/java"
+SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
+TERN_JAR="$ROOT/target/tern.jar"
+if [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; then
+    say "building $TERN_JAR"
+    (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------------------------------------------
+# Tern: own data dir, own port (127.0.0.1:0, read back from its output).
+
+TERN_DATA="$WORK/tern-data"
+TERN_CONFIG="$WORK/tern.toml"
+mkdir -p "$TERN_DATA"
+cat >"$TERN_CONFIG" <<TOML
+hostname = "tern.test"
+data_dir = "$TERN_DATA"
+local_domains = ["example.test"]
+
+[listen]
+smtp = ["127.0.0.1:0"]
+submission = []
+submissions = []
+pop3 = []
+pop3s = []
+http = []
+
+[limits]
+max_connections = 20000
+max_connections_per_ip = 20000
+max_message_size = "60MB"
+TOML
+printf 'alice-secret\n' | "$JAVA" -jar "$TERN_JAR" user add alice@example.test --password-stdin --config "$TERN_CONFIG" \
+    >"$WORK/useradd.out" 2>&1 || { cat "$WORK/useradd.out"; die "tern user add failed"; }
+TERN_MAILDIR="$TERN_DATA/mail/example.test/alice/new"
+TERN_RUN=0
+
+tern_start() { # [JVM options...]
+    TERN_RUN=$((TERN_RUN + 1))
+    local log="$WORK/tern.$TERN_RUN.out"
+    # shellcheck disable=SC2086
+    "$JAVA" ${TERN_JAVA_OPTS:-} "$@" -jar "$TERN_JAR" serve --config "$TERN_CONFIG" >"$log" 2>&1 &
+    TERN_PID=$!
+    local deadline=$((SECONDS + 60))
+    until grep -q '^tern: ready' "$log" 2>/dev/null; do
+        kill -0 "$TERN_PID" 2>/dev/null || { tail -n 30 "$log"; die "tern exited at start"; }
+        [ "$SECONDS" -lt "$deadline" ] || die "tern not ready within 60s"
+        sleep 0.1
+    done
+    TERN_PORT="$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$log" | head -n 1)"
+    [ -n "$TERN_PORT" ] || die "no port in tern's output"
+    TERN_LOG="$log"
+}
+
+tern_stop() {
+    [ -n "$TERN_PID" ] || return 0
+    kill -TERM "$TERN_PID" 2>/dev/null
+    local deadline=$((SECONDS + 40))
+    while kill -0 "$TERN_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    kill -KILL "$TERN_PID" 2>/dev/null || true
+    wait "$TERN_PID" 2>/dev/null || true
+    TERN_PID=""
+}
+
+# Postfix: its own instance under $WORK/postfix on a free loopback port.
+PF_PORT="$(free_port)"
+pf_setup "$WORK/postfix" "$PF_PORT"
+PF_MAILDIR="$(pf_maildir)"
+
+empty_maildir() {
+    [ -d "$1" ] && find "$1" -mindepth 1 -maxdepth 1 -type f -delete
+    return 0
+}
+
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ---------------------------------------------------------------------------------------------------
+# Machine and versions.
+
+{
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "cpu: $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+    echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo)"
+    echo "disk: $(df -h "$WORK" | awk 'NR==2 { print $1 " " $2 }') $(findmnt -no FSTYPE,OPTIONS -T "$WORK" 2>/dev/null)"
+    echo "kernel: $(uname -sr)"
+    echo "tern: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml || echo '+dirty')"
+    echo "postfix: $(pf_version)"
+    echo "jdk: $("$JAVA" -version 2>&1 | head -n 1)"
+    echo "tern jvm options: ${TERN_JAVA_OPTS:-(none)}"
+    echo "command: bench/run.sh $([ -n "$QUICK" ] && echo --quick) --runs $RUNS --only ${ONLY[*]}"
+    echo "load at start: $(loadavg)"
+} | tee "$OUT/machine.txt"
+
+# ---------------------------------------------------------------------------------------------------
+# Throughput: smtp-source against both servers, alternating which goes first in each run.
+
+# messages SIZE SESSIONS MODE -> how many messages a run sends (scaled so the whole matrix stays affordable)
+messages() {
+    local size="$1" s="$2" mode="$3" n
+    if [ "$mode" = 1 ]; then
+        n=$((s * 20)); [ "$n" -lt 300 ] && n=300; [ "$n" -gt 2000 ] && n=2000
+    else
+        n=$((s * 100)); [ "$n" -gt 3000 ] && n=3000 # 100 per connection up to 30 sessions, then 3000/s
+    fi
+    [ "$size" -gt 10000 ] && n=$((n / 2))
+    [ -n "$QUICK" ] && n=$((n / 3))
+    [ "$n" -lt "$s" ] && n="$s"
+    echo "$n"
+}
+
+one_run() { # SERVER SIZE SESSIONS MODE N REP
+    local server="$1" size="$2" s="$3" mode="$4" n="$5" rep="$6" port dir extra=()
+    if [ "$server" = tern ]; then port="$TERN_PORT"; dir="$TERN_MAILDIR"; else port="$PF_PORT"; dir="$PF_MAILDIR"; fi
+    [ "$mode" = 1 ] || extra=(--per-conn)
+    empty_maildir "$dir"
+    sync
+    local load json
+    load="$(loadavg)"
+    json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$dir" --port "$port" --sessions "$s" \
+        --size "$size" --messages "$n" "${extra[@]}" --timeout 300)"
+    printf '{"test":"throughput","server":"%s","size":%s,"sessions":%s,"mode":"%s","rep":%s,"load":"%s","result":%s}\n' \
+        "$server" "$size" "$s" "$mode" "$rep" "$load" "$json" >>"$RESULTS"
+    say "$server size=$size sessions=$s per_conn=$mode n=$n run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("ok" if r["ok"] else "NOT OK " + str(r), "accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json") (load $load)"
+}
+
+if want throughput; then
+    say "throughput: tern on $TERN_DATA, postfix $(pf_version) on 127.0.0.1:$PF_PORT"
+    tern_start
+    pf_start || die "postfix did not start"
+    # warm-up: the JVM's JIT and Postfix's process pool
+    for srv in tern postfix; do one_run "$srv" 1024 10 1 300 0; done
+    SIZES=(1024 102400)
+    SESSIONS=(1 10 50 200)
+    MODES=(1 100)
+    for size in "${SIZES[@]}"; do
+        for mode in "${MODES[@]}"; do
+            for s in "${SESSIONS[@]}"; do
+                n="$(messages "$size" "$s" "$mode")"
+                for rep in $(seq 1 "$RUNS"); do
+                    if [ $((rep % 2)) -eq 1 ]; then order=(tern postfix); else order=(postfix tern); fi
+                    for srv in "${order[@]}"; do one_run "$srv" "$size" "$s" "$mode" "$n" "$rep"; done
+                done
+            done
+        done
+    done
+    empty_maildir "$TERN_MAILDIR"
+    empty_maildir "$PF_MAILDIR"
+    tern_stop
+    pf_stop
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Latency: end of DATA -> 250, per message, 10 and 50 sessions, both servers.
+
+if want latency; then
+    tern_start
+    pf_start || die "postfix did not start"
+    per=40; [ -n "$QUICK" ] && per=15
+    python3 "$HERE/latency.py" --port "$TERN_PORT" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
+    for rep in $(seq 1 "$RUNS"); do
+        for s in 10 50; do
+            m=$((per * 10 / s)); [ "$m" -lt 8 ] && m=8
+            for srv in tern postfix; do
+                if [ "$srv" = tern ]; then port="$TERN_PORT"; else port="$PF_PORT"; fi
+                load="$(loadavg)"
+                json="$(python3 "$HERE/latency.py" --port "$port" --sessions "$s" --messages-per-session "$m")"
+                printf '{"test":"latency","server":"%s","sessions":%s,"rep":%s,"load":"%s","result":%s}\n' \
+                    "$srv" "$s" "$rep" "$load" "$json" >>"$RESULTS"
+                say "latency $srv sessions=$s: $json"
+            done
+        done
+    done
+    tern_stop
+    pf_stop
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Memory: RSS of Tern with 10,000 idle sessions after EHLO; a 50 MB message with a 64 MB heap.
+
+rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+
+if want memory; then
+    IDLE=10000
+    tern_start
+    python3 "$HERE/latency.py" --port "$TERN_PORT" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
+    sleep 1
+    base="$(rss_kb "$TERN_PID")"
+    coproc IDLER { exec python3 "$HERE/idle.py" --port "$TERN_PORT" --sessions "$IDLE" --hold 300; }
+    read -r -t 300 ready <&"${IDLER[0]}" || die "idle.py did not report"
+    sleep 3
+    rss="$(rss_kb "$TERN_PID")"
+    threads="$(awk '/Threads/ { print $2 }' "/proc/$TERN_PID/status")"
+    heap="$("$JAVA_HOME/bin/jcmd" "$TERN_PID" GC.heap_info 2>/dev/null | grep -m1 -E 'total|used' | tr -s ' ')"
+    eval "exec ${IDLER[1]}>&-" # closes idle.py's stdin: it quits its sessions
+    wait "$IDLER_PID" 2>/dev/null
+    printf '{"test":"idle","sessions":%s,"client":"%s","rss_before_kb":%s,"rss_kb":%s,"threads":%s,"heap":"%s","load":"%s"}\n' \
+        "$IDLE" "$ready" "$base" "$rss" "$threads" "$heap" "$(loadavg)" >>"$RESULTS"
+    say "idle: $ready; tern RSS $((base / 1024)) MB before, $((rss / 1024)) MB with the sessions; $threads OS threads; $heap"
+    tern_stop
+
+    empty_maildir "$TERN_MAILDIR"
+    tern_start -Xmx64m
+    big="$(python3 "$HERE/bigmsg.py" --port "$TERN_PORT" --maildir "$TERN_MAILDIR" --mb 50)"
+    bigrc=$?
+    rss="$(rss_kb "$TERN_PID")"
+    oom="$(grep -c OutOfMemoryError "$TERN_LOG")"
+    printf '{"test":"big","heap":"-Xmx64m","rc":%s,"rss_kb":%s,"oom_lines":%s,"result":%s}\n' "$bigrc" "$rss" "$oom" "$big" >>"$RESULTS"
+    say "50 MB message with -Xmx64m: $big; RSS $((rss / 1024)) MB; OutOfMemoryError lines in the log: $oom"
+    empty_maildir "$TERN_MAILDIR"
+    tern_stop
+fi
+
+echo "load at end: $(loadavg)" >>"$OUT/machine.txt"
+python3 "$HERE/report.py" "$OUT/machine.txt" "$RESULTS" | tee "$OUT/table.md"
+say "results in $OUT"
