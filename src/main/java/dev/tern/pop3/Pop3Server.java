@@ -2,18 +2,15 @@ package dev.tern.pop3;
 
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.net.ConnectionLimiter;
+import dev.tern.net.Connections;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The POP3 service shared by the pop3 and pop3s listeners: what every connection needs, the open connections,
@@ -21,7 +18,6 @@ import org.slf4j.LoggerFactory;
  * where certificates come from or how failures are counted.
  */
 public final class Pop3Server {
-    private static final Logger log = LoggerFactory.getLogger(Pop3Server.class);
 
     /**
      * @param hostname        our name in the greeting
@@ -106,8 +102,7 @@ public final class Pop3Server {
     /** Null when this server has no TLS: then STLS is not offered and pop3s is not served. */
     final Tls tls;
     final Guard guard;
-    private final Set<Pop3Connection> connections = ConcurrentHashMap.newKeySet();
-    private volatile boolean draining;
+    private final Connections<Pop3Connection> connections = new Connections<>("POP3");
 
     public Pop3Server(Settings settings, Passwords passwords, Mailboxes mailboxes, MailboxLocks locks,
                       ConnectionLimiter limiter, Tls tls, Guard guard) {
@@ -138,21 +133,12 @@ public final class Pop3Server {
     }
 
     private void serve(Socket socket, boolean implicitTls) {
-        Pop3Connection c = new Pop3Connection(this, socket, implicitTls);
-        connections.add(c);
-        try {
-            if (draining) {
-                c.forceClose();
-            } else {
-                c.run();
-            }
-        } finally {
-            connections.remove(c);
-        }
+        connections.serve(new Pop3Connection(this, socket, implicitTls), Pop3Connection::run,
+                Pop3Connection::forceClose);
     }
 
     boolean draining() {
-        return draining;
+        return connections.draining();
     }
 
     /**
@@ -160,29 +146,10 @@ public final class Pop3Server {
      * QUIT deletes nothing); a command under way (a RETR, the deletions at QUIT) gets until {@code grace}.
      */
     public void drain(Duration grace) {
-        draining = true;
-        long deadline = System.nanoTime() + grace.toNanos();
-        do {
-            connections.forEach(Pop3Connection::closeIfIdle);
-            if (connections.isEmpty()) {
-                return;
-            }
-            sleep(20);
-        } while (System.nanoTime() < deadline);
-        log.warn("closing {} POP3 connection(s) still busy after the {}s grace period", connections.size(),
-                grace.toSeconds());
-        connections.forEach(Pop3Connection::forceClose);
+        connections.drain(grace, Pop3Connection::closeIfIdle, Pop3Connection::forceClose);
     }
 
     public int openConnections() {
         return connections.size();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.tern.smtp.server;
 
 import dev.tern.auth.LoginGuard;
 import dev.tern.net.ConnectionLimiter;
+import dev.tern.net.Connections;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.RecipientPolicy;
@@ -12,18 +13,13 @@ import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The SMTP service shared by all SMTP listeners: what every connection needs, the set of open connections,
  * and the orderly shutdown (finish transactions under way, tell idle clients 421, lose nothing).
  */
 public final class SmtpServer {
-    private static final Logger log = LoggerFactory.getLogger(SmtpServer.class);
 
     final Session.Settings settings;
     final RecipientPolicy policy;
@@ -39,8 +35,7 @@ public final class SmtpServer {
     final LoginGuard guard;
     final Verifier verifier;
     final boolean exposeUser;
-    private final Set<SmtpConnection> connections = ConcurrentHashMap.newKeySet();
-    private volatile boolean draining;
+    private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
     /** Checks a user's password (UserStore::verify); no I/O beyond what the user store does. */
     @FunctionalInterface
@@ -100,21 +95,12 @@ public final class SmtpServer {
 
     /** Serves one accepted connection of a listener in {@code mode} until it ends. */
     public void serve(Socket socket, Session.Mode mode) {
-        SmtpConnection c = new SmtpConnection(this, socket, mode);
-        connections.add(c);
-        try {
-            if (draining) {
-                c.refuseShuttingDown();
-            } else {
-                c.run();
-            }
-        } finally {
-            connections.remove(c);
-        }
+        connections.serve(new SmtpConnection(this, socket, mode), SmtpConnection::run,
+                SmtpConnection::refuseShuttingDown);
     }
 
     boolean draining() {
-        return draining;
+        return connections.draining();
     }
 
     /**
@@ -122,33 +108,10 @@ public final class SmtpServer {
      * {@code grace} to finish it, then are closed. Returns when no connection is left.
      */
     public void drain(Duration grace) {
-        draining = true;
-        connections.forEach(SmtpConnection::wakeIfIdle);
-        long deadline = System.nanoTime() + grace.toNanos();
-        while (!connections.isEmpty() && System.nanoTime() < deadline) {
-            connections.forEach(SmtpConnection::wakeIfIdle);
-            sleep(20);
-        }
-        if (!connections.isEmpty()) {
-            log.warn("closing {} SMTP connection(s) still busy after the {}s grace period", connections.size(),
-                    grace.toSeconds());
-            connections.forEach(SmtpConnection::forceClose);
-            long end = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-            while (!connections.isEmpty() && System.nanoTime() < end) {
-                sleep(20);
-            }
-        }
+        connections.drain(grace, SmtpConnection::wakeIfIdle, SmtpConnection::forceClose);
     }
 
     public int openConnections() {
         return connections.size();
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
