@@ -7,6 +7,7 @@ import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
+import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.Maildir;
 import dev.tern.net.ConnectionLimiter;
@@ -111,6 +112,7 @@ public final class Tern implements AutoCloseable {
                     ex.getResponseBody().write(body);
                     ex.close();
                 });
+                http.createContext("/queue", new QueueEndpoint(scheduler, config.http().adminNetworks()));
                 http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
                 break; // one HTTP address for now
             }

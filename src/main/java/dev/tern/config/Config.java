@@ -26,7 +26,8 @@ public record Config(
         Map<String, List<String>> aliases,
         Queue queue,
         Delivery delivery,
-        Dns dns) {
+        Dns dns,
+        Http http) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -99,6 +100,17 @@ public record Config(
     public record Dns(List<HostPort> servers) {
         public Dns {
             servers = List.copyOf(servers);
+        }
+    }
+
+    /**
+     * The operator's HTTP endpoint.
+     *
+     * @param adminNetworks clients that may change the queue (flush, hold, release, delete); loopback by default
+     */
+    public record Http(List<Cidr> adminNetworks) {
+        public Http {
+            adminNetworks = List.copyOf(adminNetworks);
         }
     }
 }

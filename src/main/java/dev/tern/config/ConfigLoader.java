@@ -57,7 +57,7 @@ public final class ConfigLoader {
     // Known keys of each table, in the order docs/configuration.md lists them.
     private static final List<String> TOP_KEYS =
             List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "queue",
-                    "delivery", "dns");
+                    "delivery", "dns", "http");
     private static final List<String> LISTEN_KEYS =
             List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
     private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
@@ -66,6 +66,7 @@ public final class ConfigLoader {
     private static final List<String> QUEUE_KEYS = List.of("retry_min", "retry_max", "delay_warning", "max_lifetime");
     private static final List<String> DELIVERY_KEYS = List.of("mx_port", "smarthost", "connect_timeout");
     private static final List<String> DNS_KEYS = List.of("servers");
+    private static final List<String> HTTP_KEYS = List.of("admin_networks");
     private static final Map<String, List<String>> TABLES = tables();
 
     // Production defaults (docs/configuration.md).
@@ -73,6 +74,9 @@ public final class ConfigLoader {
     static final Map<String, List<Config.HostPort>> DEFAULT_LISTEN = defaultListen();
     static final long DEFAULT_MAX_MESSAGE_SIZE = 35L << 20;
     static final int DEFAULT_MAX_RECIPIENTS = 100;
+    /** Who may change the queue over HTTP: loopback only. */
+    static final List<Cidr> DEFAULT_ADMIN_NETWORKS =
+            List.of(Syntax.parseCidr("127.0.0.0/8"), Syntax.parseCidr("::1/128"));
     static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
@@ -270,7 +274,9 @@ public final class ConfigLoader {
         Config.Queue queue = w.queue(root.get("queue"));
         Config.Delivery delivery = w.delivery(root.get("delivery"));
         Config.Dns dns = w.dns(root.get("dns"));
-        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns);
+        Config.Http http = w.http(root.get("http"));
+        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns,
+                http);
     }
 
     /** Walks one tree; knows the file name for its errors. */
@@ -477,6 +483,24 @@ public final class ConfigLoader {
             Duration connect = t.has("connect_timeout") ? duration(t.get("connect_timeout"), "delivery.connect_timeout",
                     Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m") : DEFAULT_CONNECT_TIMEOUT;
             return new Config.Delivery(port, smarthost, connect);
+        }
+
+        Config.Http http(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "http");
+            knownKeys(t, "http", HTTP_KEYS);
+            if (!t.has("admin_networks")) {
+                return new Config.Http(DEFAULT_ADMIN_NETWORKS);
+            }
+            List<Cidr> networks = new ArrayList<>();
+            for (String s : strings(t.get("admin_networks"), "http.admin_networks", "networks", "a network",
+                    "[\"127.0.0.0/8\", \"::1/128\"]")) {
+                try {
+                    networks.add(Syntax.parseCidr(s));
+                } catch (IllegalArgumentException e) {
+                    throw fail("http.admin_networks", e.getMessage());
+                }
+            }
+            return new Config.Http(networks);
         }
 
         Config.Dns dns(JsonNode n) throws ConfigException {
@@ -719,6 +743,7 @@ public final class ConfigLoader {
         m.put("queue", QUEUE_KEYS);
         m.put("delivery", DELIVERY_KEYS);
         m.put("dns", DNS_KEYS);
+        m.put("http", HTTP_KEYS);
         return Map.copyOf(m);
     }
 
