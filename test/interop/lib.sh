@@ -288,3 +288,181 @@ message_headers() {
 message_body() {
     tr -d '\r' <"$1" | awk 'body { print } /^$/ && !body { body = 1 }'
 }
+
+# ---------------------------------------------------------------------------------------------------
+# Free ports, dnsmasq and a private Postfix instance (for the outbound scenarios). Everything listens on
+# loopback only; whatever is started is stopped by _helpers_cleanup, also when the scenario fails.
+
+# free_port -> a TCP (and UDP) port free on 127.0.0.1 right now.
+free_port() {
+    python3 -c 'import socket
+for _ in range(50):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); print(p); break
+    except OSError: pass
+    finally: u.close(); t.close()'
+}
+
+DNSMASQ_PID=""
+POSTFIX_DIR=""
+
+_helpers_cleanup() {
+    if [ -n "$POSTFIX_DIR" ] && [ -f "$POSTFIX_DIR/etc/main.cf" ]; then
+        postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
+        local pid
+        pid="$(tr -dc '0-9' <"$POSTFIX_DIR/spool/pid/master.pid" 2>/dev/null || true)"
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
+    if [ -n "$DNSMASQ_PID" ] && kill -0 "$DNSMASQ_PID" 2>/dev/null; then
+        kill -TERM "$DNSMASQ_PID" 2>/dev/null || true
+    fi
+    _tern_cleanup
+}
+trap _helpers_cleanup EXIT
+trap '_helpers_cleanup; exit 143' TERM
+trap '_helpers_cleanup; exit 130' INT
+
+# dnsmasq_start PORT ARGS... -> dnsmasq on 127.0.0.1:PORT (UDP and TCP) answering only from ARGS (no
+# /etc/resolv.conf, no /etc/hosts); waits until it answers. Sets DNSMASQ_PID, DNSMASQ_LOG.
+dnsmasq_start() {
+    local port="$1"
+    shift
+    command -v dnsmasq >/dev/null || die "dnsmasq is not installed (package dnsmasq-base)"
+    DNSMASQ_LOG="$TERN_TMP/dnsmasq.log"
+    dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --port "$port" --listen-address 127.0.0.1 \
+        --bind-interfaces --pid-file= --user=nobody --group=nogroup --log-queries --log-facility=- "$@" \
+        >"$DNSMASQ_LOG" 2>&1 &
+    DNSMASQ_PID=$!
+    echo "$DNSMASQ_PID" >>"$TERN_TMP/tern.pids"
+    local deadline=$((SECONDS + 10))
+    until python3 - "$port" <<'PY' 2>/dev/null; do
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+# a query for "." SOA; any answer means dnsmasq is up
+s.sendto(bytes.fromhex("12340100000100000000000000000600 01".replace(" ", "")), ("127.0.0.1", int(sys.argv[1])))
+s.recvfrom(512)
+PY
+        kill -0 "$DNSMASQ_PID" 2>/dev/null || {
+            cat "$DNSMASQ_LOG"
+            die "dnsmasq exited at start"
+        }
+        [ "$SECONDS" -lt "$deadline" ] || die "dnsmasq did not answer on 127.0.0.1:$port within 10s"
+        sleep 0.1
+    done
+    log "dnsmasq pid $DNSMASQ_PID on 127.0.0.1:$port"
+}
+
+# postfix_private DIR ADDRESS PORT -> writes a private Postfix instance under DIR (config in DIR/etc, queue in
+# DIR/spool, data in DIR/data, log in DIR/maillog), its smtpd on ADDRESS:PORT only (any 127.x address: Linux
+# answers all of 127/8 on lo; inet_interfaces stays loopback-only, because Postfix wants an address that an
+# interface carries), no chroot, nothing on port 25. Add settings with `postconf -c DIR/etc -e ...`, then postfix_start. Sets POSTFIX_DIR.
+postfix_private() {
+    local dir="$1" addr="$2" port="$3"
+    command -v postfix >/dev/null || die "postfix is not installed"
+    POSTFIX_DIR="$dir"
+    mkdir -p "$dir/etc" "$dir/spool" "$dir/data"
+    # the Postfix daemons run as the postfix user (and deliveries as nobody): they must reach these dirs
+    chmod 711 "$TERN_TMP" "$dir"
+    chown postfix "$dir/data"
+    cp /etc/postfix/dynamicmaps.cf "$dir/etc/" 2>/dev/null || true
+    [ -d /etc/postfix/dynamicmaps.cf.d ] && cp -r /etc/postfix/dynamicmaps.cf.d "$dir/etc/"
+    : >"$dir/etc/main.cf"
+    cat >"$dir/etc/master.cf" <<MASTER
+$addr:$port inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+smtp      unix  -       -       n       -       -       smtp
+relay     unix  -       -       n       -       -       smtp
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+local     unix  -       n       n       -       -       local
+virtual   unix  -       n       n       -       -       virtual
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+MASTER
+    postconf -c "$dir/etc" -e \
+        "compatibility_level = 3.6" \
+        "config_directory = $dir/etc" \
+        "queue_directory = $dir/spool" \
+        "data_directory = $dir/data" \
+        "maillog_file_prefixes = $dir" \
+        "maillog_file = $dir/maillog" \
+        "inet_interfaces = loopback-only" \
+        "inet_protocols = ipv4" \
+        "mynetworks = 127.0.0.0/8" \
+        "mydestination =" \
+        "local_recipient_maps =" \
+        "alias_maps =" \
+        "alias_database =" \
+        "smtp_host_lookup = native" \
+        "disable_dns_lookups = yes" \
+        "smtpd_banner = \$myhostname ESMTP" \
+        "biff = no" ||
+        die "postconf -c $dir/etc failed"
+}
+
+# postfix_start -> starts the private instance (postfix_private first) and waits until smtpd answers.
+postfix_start() {
+    local addr port out
+    addr="$(sed -n '1s/^\([^:]*\):.*/\1/p' "$POSTFIX_DIR/etc/master.cf")"
+    port="$(sed -n '1s/^[^:]*:\([0-9]*\) .*/\1/p' "$POSTFIX_DIR/etc/master.cf")"
+    # Without a syslog socket, the postfix command tells its fatal errors only on a terminal: give it one.
+    out="$(script -qec "postfix -c '$POSTFIX_DIR/etc' check" /dev/null 2>&1)" || {
+        printf '%s\n' "$out"
+        die "postfix check failed"
+    }
+    out="$(script -qec "postfix -c '$POSTFIX_DIR/etc' start" /dev/null 2>&1)" || {
+        printf '%s\n' "$out"
+        cat "$POSTFIX_DIR/maillog" 2>/dev/null | tail -n 20
+        die "postfix start failed"
+    }
+    local pid
+    pid="$(tr -dc '0-9' <"$POSTFIX_DIR/spool/pid/master.pid" 2>/dev/null || true)"
+    [ -n "$pid" ] && echo "$pid" >>"$TERN_TMP/tern.pids"
+    local deadline=$((SECONDS + 20))
+    until python3 -c 'import socket,sys; s=socket.create_connection((sys.argv[1], int(sys.argv[2])), 1); s.settimeout(5); assert s.recv(100).startswith(b"220"); s.sendall(b"QUIT\r\n")' "$addr" "$port" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] || {
+            tail -n 30 "$POSTFIX_DIR/maillog" 2>/dev/null
+            die "postfix smtpd did not greet on $addr:$port within 20s"
+        }
+        sleep 0.2
+    done
+    log "postfix ($POSTFIX_DIR) listening on $addr:$port"
+}
+
+# postfix_stop -> stops the private instance.
+postfix_stop() {
+    [ -n "$POSTFIX_DIR" ] || return 0
+    postfix -c "$POSTFIX_DIR/etc" stop >/dev/null 2>&1 || true
+    local deadline=$((SECONDS + 20)) pid
+    pid="$(tr -dc '0-9' <"$POSTFIX_DIR/spool/pid/master.pid" 2>/dev/null || true)"
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    log "postfix stopped"
+}
+
+# dir_wait DIR N [TIMEOUT=60] -> waits until directory DIR (which may not exist yet) holds at least N files.
+dir_wait() {
+    local d="$1" want="$2" timeout="${3:-60}" n
+    local deadline=$((SECONDS + timeout))
+    while :; do
+        n="$( (find "$d" -mindepth 1 -maxdepth 1 -type f 2>/dev/null || true) | wc -l | tr -d ' ')"
+        [ "$n" -ge "$want" ] && return 0
+        [ "$SECONDS" -ge "$deadline" ] && die "$d: $n file(s) after ${timeout}s, expected $want"
+        sleep 0.2
+    done
+}

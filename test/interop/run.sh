@@ -64,6 +64,10 @@ install_prereqs() {
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)
     command -v ps >/dev/null 2>&1 || missing+=(procps)
+    # dnsmasq-base: the dnsmasq binary alone, without the service that would take port 53 (the outbound
+    # scenarios run their own dnsmasq on a free loopback port)
+    command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+    command -v script >/dev/null 2>&1 || missing+=(bsdutils)
     if [ "${#missing[@]}" -eq 0 ]; then
         stop_postfix_daemon
         return 0

@@ -8,6 +8,7 @@ import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
+import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
@@ -148,6 +149,7 @@ public final class Tern implements AutoCloseable {
                     ex.getResponseBody().write(body);
                     ex.close();
                 });
+                http.createContext("/queue", new QueueEndpoint(scheduler, config.http().adminNetworks()));
                 http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
                 break; // one HTTP address for now
             }

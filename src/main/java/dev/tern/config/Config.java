@@ -36,7 +36,8 @@ public record Config(
         Smtp smtp,
         Submission submission,
         Auth auth,
-        Pop3 pop3) {
+        Pop3 pop3,
+        Http http) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -147,5 +148,16 @@ public record Config(
      * @param idleTimeout     an idle session is closed after this long, deleting nothing (RFC 1939: at least 10m)
      */
     public record Pop3(boolean authRequiresTls, Duration idleTimeout) {
+    }
+
+    /**
+     * The operator's HTTP endpoint.
+     *
+     * @param adminNetworks clients that may change the queue (flush, hold, release, delete); loopback by default
+     */
+    public record Http(List<Cidr> adminNetworks) {
+        public Http {
+            adminNetworks = List.copyOf(adminNetworks);
+        }
     }
 }

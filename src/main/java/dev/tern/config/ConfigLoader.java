@@ -57,7 +57,7 @@ public final class ConfigLoader {
     // Known keys of each table, in the order docs/configuration.md lists them.
     private static final List<String> TOP_KEYS =
             List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "queue",
-                    "delivery", "dns", "tls", "smtp", "submission", "auth", "pop3");
+                    "delivery", "dns", "tls", "smtp", "submission", "auth", "pop3", "http");
     private static final List<String> LISTEN_KEYS =
             List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
     private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
@@ -71,6 +71,7 @@ public final class ConfigLoader {
     private static final List<String> SUBMISSION_KEYS = List.of("auth_requires_tls", "enforce_sender", "expose_user");
     private static final List<String> AUTH_KEYS = List.of("max_failures_per_ip", "block_time", "failure_delay");
     private static final List<String> POP3_KEYS = List.of("auth_requires_tls", "idle_timeout");
+    private static final List<String> HTTP_KEYS = List.of("admin_networks");
     private static final Map<String, List<String>> TABLES = tables();
 
     // Production defaults (docs/configuration.md).
@@ -78,6 +79,9 @@ public final class ConfigLoader {
     static final Map<String, List<Config.HostPort>> DEFAULT_LISTEN = defaultListen();
     static final long DEFAULT_MAX_MESSAGE_SIZE = 35L << 20;
     static final int DEFAULT_MAX_RECIPIENTS = 100;
+    /** Who may change the queue over HTTP: loopback only. */
+    static final List<Cidr> DEFAULT_ADMIN_NETWORKS =
+            List.of(Syntax.parseCidr("127.0.0.0/8"), Syntax.parseCidr("::1/128"));
     static final int DEFAULT_MAX_CONNECTIONS = 10_000;
     static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
     static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
@@ -287,8 +291,9 @@ public final class ConfigLoader {
         Config.Submission submission = w.submission(root.get("submission"));
         Config.Auth auth = w.auth(root.get("auth"));
         Config.Pop3 pop3 = w.pop3(root.get("pop3"));
+        Config.Http http = w.http(root.get("http"));
         return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns,
-                tls, smtp, submission, auth, pop3);
+                tls, smtp, submission, auth, pop3, http);
     }
 
     /** Walks one tree; knows the file name for its errors. */
@@ -495,6 +500,24 @@ public final class ConfigLoader {
             Duration connect = t.has("connect_timeout") ? duration(t.get("connect_timeout"), "delivery.connect_timeout",
                     Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m") : DEFAULT_CONNECT_TIMEOUT;
             return new Config.Delivery(port, smarthost, connect);
+        }
+
+        Config.Http http(JsonNode n) throws ConfigException {
+            ObjectNode t = table(n, "http");
+            knownKeys(t, "http", HTTP_KEYS);
+            if (!t.has("admin_networks")) {
+                return new Config.Http(DEFAULT_ADMIN_NETWORKS);
+            }
+            List<Cidr> networks = new ArrayList<>();
+            for (String s : strings(t.get("admin_networks"), "http.admin_networks", "networks", "a network",
+                    "[\"127.0.0.0/8\", \"::1/128\"]")) {
+                try {
+                    networks.add(Syntax.parseCidr(s));
+                } catch (IllegalArgumentException e) {
+                    throw fail("http.admin_networks", e.getMessage());
+                }
+            }
+            return new Config.Http(networks);
         }
 
         Config.Dns dns(JsonNode n) throws ConfigException {
@@ -835,6 +858,7 @@ public final class ConfigLoader {
         m.put("submission", SUBMISSION_KEYS);
         m.put("auth", AUTH_KEYS);
         m.put("pop3", POP3_KEYS);
+        m.put("http", HTTP_KEYS);
         return Map.copyOf(m);
     }
 

@@ -61,13 +61,18 @@ public final class SmtpClient implements Closeable {
     private final Timeouts timeouts;
     private final String host;
     private Socket socket;
+    /** The TCP socket under any TLS layer: the one the write watchdog closes. */
+    private final Socket plain;
     private InputStream in;
     private OutputStream out;
+    /** Closes the socket when a write makes no progress (see {@link WriteWatchdog}). */
+    private WriteWatchdog watchdog;
     private final Map<String, String> extensions = new LinkedHashMap<>();
     private boolean tls;
 
     private SmtpClient(Socket socket, String host, Timeouts timeouts) throws IOException {
         this.socket = socket;
+        this.plain = socket;
         this.host = host;
         this.timeouts = timeouts;
         streams();
@@ -75,7 +80,8 @@ public final class SmtpClient implements Closeable {
 
     private void streams() throws IOException {
         in = new BufferedInputStream(socket.getInputStream(), 8192);
-        out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        watchdog = new WriteWatchdog(socket.getOutputStream(), plain, timeouts.mail());
+        out = new BufferedOutputStream(watchdog, 64 * 1024);
     }
 
     /** Opens a TCP connection; {@code host} is the peer's name, for TLS SNI. */
@@ -219,9 +225,14 @@ public final class SmtpClient implements Closeable {
             return new TransactionResult(mail, rcpts, data, null);
         }
         socket.setSoTimeout((int) timeouts.dataBlock().toMillis());
-        writeDotStuffed(content);
-        out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
-        out.flush();
+        watchdog.timeout(timeouts.dataBlock());
+        try {
+            writeDotStuffed(content);
+            out.write(".\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        } finally {
+            watchdog.timeout(timeouts.mail());
+        }
         Reply end = read(timeouts.dataEnd());
         return new TransactionResult(mail, rcpts, data, end);
     }

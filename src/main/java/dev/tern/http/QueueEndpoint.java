@@ -1,0 +1,174 @@
+package dev.tern.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.tern.config.Cidr;
+import dev.tern.queue.QueueReport;
+import dev.tern.queue.QueuedMessage;
+import dev.tern.queue.Scheduler;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue over HTTP, in JSON, for {@code tern queue} and for scripts:
+ *
+ * <pre>
+ * GET    /queue               every message: {"messages": [report, …]}
+ * GET    /queue/ID            one message, with its header section
+ * POST   /queue/flush         every deferred recipient is due now: {"flushed": n}
+ * POST   /queue/ID/flush      the same, for one message
+ * POST   /queue/ID/hold       no attempts until released
+ * POST   /queue/ID/release
+ * DELETE /queue/ID            removed without any notice
+ * </pre>
+ *
+ * Errors are {@code {"error": "…"}} with 404 (no such message), 405 (wrong method) or 403: the changing
+ * requests (POST, DELETE) are refused to clients outside {@code http.admin_networks} (loopback by default).
+ */
+public final class QueueEndpoint implements HttpHandler {
+    private static final Logger log = LoggerFactory.getLogger("dev.tern.queue");
+
+    private final Scheduler scheduler;
+    private final List<Cidr> adminNetworks;
+
+    public QueueEndpoint(Scheduler scheduler, List<Cidr> adminNetworks) {
+        this.scheduler = scheduler;
+        this.adminNetworks = List.copyOf(adminNetworks);
+    }
+
+    /** True when {@code client} may change the queue. */
+    public boolean mayChange(InetAddress client) {
+        for (Cidr c : adminNetworks) {
+            if (c.contains(client)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String method = ex.getRequestMethod();
+            String path = ex.getRequestURI().getPath();
+            if (path.endsWith("/") && path.length() > 1) {
+                path = path.substring(0, path.length() - 1);
+            }
+            String[] parts = path.split("/"); // "", "queue", ...
+            if (!path.equals("/queue") && !path.startsWith("/queue/") || parts.length > 4) {
+                send(ex, 404, error("no such endpoint: " + path));
+                return;
+            }
+            boolean changing = !method.equals("GET") && !method.equals("HEAD");
+            if (changing && !mayChange(ex.getRemoteAddress().getAddress())) {
+                log.warn("queue: {} {} refused to {} (not in http.admin_networks)", method, path,
+                        ex.getRemoteAddress().getAddress().getHostAddress());
+                send(ex, 403, error("changing the queue is allowed only from http.admin_networks"));
+                return;
+            }
+            if (parts.length == 2) {
+                if (!method.equals("GET")) {
+                    send(ex, 405, error("use GET /queue"));
+                    return;
+                }
+                List<QueueReport> all = new ArrayList<>();
+                for (QueuedMessage m : scheduler.messages()) {
+                    all.add(QueueReport.of(m, m.held(), false));
+                }
+                all.sort(Comparator.comparing(QueueReport::arrival).thenComparing(QueueReport::id));
+                send(ex, 200, new QueueReport.Listing(all));
+                return;
+            }
+            String id = parts[2];
+            if (parts.length == 3 && id.equals("flush")) {
+                if (!method.equals("POST")) {
+                    send(ex, 405, error("use POST /queue/flush"));
+                    return;
+                }
+                int n = scheduler.flush(null);
+                log.info("queue: flushed by the operator ({} message(s))", n);
+                send(ex, 200, Map.of("flushed", n));
+                return;
+            }
+            QueuedMessage m = QueueReport.isQueueId(id) ? scheduler.message(id) : null;
+            if (m == null) {
+                send(ex, 404, error("no message " + id + " in the queue"));
+                return;
+            }
+            if (parts.length == 3) {
+                switch (method) {
+                    case "GET" -> send(ex, 200, QueueReport.of(m, m.held(), true));
+                    case "DELETE" -> {
+                        boolean done = scheduler.delete(id);
+                        send(ex, done ? 200 : 404, done ? result(id, "deleted") : error("no message " + id + " in the queue"));
+                    }
+                    default -> send(ex, 405, error("use GET or DELETE /queue/" + id));
+                }
+                return;
+            }
+            String action = parts[3];
+            if (!method.equals("POST")) {
+                send(ex, 405, error("use POST /queue/" + id + "/" + action));
+                return;
+            }
+            boolean done = switch (action) {
+                case "flush" -> {
+                    boolean ok = scheduler.flush(id) > 0;
+                    if (ok) {
+                        log.info("{}: flushed by the operator", id);
+                    }
+                    yield ok;
+                }
+                case "hold" -> scheduler.hold(id);
+                case "release" -> scheduler.release(id);
+                default -> {
+                    send(ex, 404, error("no such action: " + action + " (flush, hold or release)"));
+                    yield true;
+                }
+            };
+            if (ex.getResponseCode() != -1) {
+                return;
+            }
+            send(ex, done ? 200 : 404, done ? result(id, action.equals("flush") ? "flushed"
+                    : action.equals("hold") ? "held" : "released") : error("no message " + id + " in the queue"));
+        } catch (IOException | RuntimeException e) {
+            log.warn("queue endpoint: {} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+            if (ex.getResponseCode() == -1) {
+                try {
+                    send(ex, 500, error(e.toString()));
+                } catch (IOException ignored) {
+                    // the client is gone
+                }
+            }
+        }
+    }
+
+    private static Map<String, Object> error(String message) {
+        return Map.of("error", message);
+    }
+
+    private static Map<String, Object> result(String id, String what) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id);
+        m.put("result", what);
+        return m;
+    }
+
+    private static void send(HttpExchange ex, int status, Object body) throws IOException {
+        byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(status, -1);
+            return;
+        }
+        ex.sendResponseHeaders(status, bytes.length);
+        ex.getResponseBody().write(bytes);
+    }
+}
