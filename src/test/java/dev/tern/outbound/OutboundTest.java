@@ -396,4 +396,40 @@ class OutboundTest {
             assertThat(mailOf(CAROL)).isEmpty(); // the peer took DSN: success notices are its business
         }
     }
+
+    // ------------------------------------------------------------------------------------- STARTTLS
+
+    @Test
+    void deliversOverTlsWhenTheMxOffersStarttls() throws Exception {
+        dns.mx("example.test", 10, "mx.example.test").a("mx.example.test", "127.0.0.1");
+        start(remote.smtp().getPort());
+        send("<" + CAROL + ">", "Subject: tls 1\r\n\r\nx\r\n", "<alice@example.test>");
+        remote.awaitDeliveries(TernFixture.ALICE, 1);
+        awaitQueueEmpty();
+        send("<" + CAROL + ">", "Subject: tls 2\r\n\r\nx\r\n", "<alice@example.test>"); // on the reused session
+        List<Path> got = remote.awaitDeliveries(TernFixture.ALICE, 2);
+        awaitQueueEmpty();
+        for (Path p : got) {
+            String headers = TernFixture.unfoldedHeader(TernFixture.read(p));
+            String received = headers.lines().filter(l -> l.startsWith("Received: from a.test")).findFirst()
+                    .orElseThrow();
+            assertThat(received).contains("with ESMTPS").containsPattern("using TLSv1\\.[23]");
+        }
+    }
+
+    @Test
+    void aFailedTlsHandshakeFallsBackToPlainText() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            sink.brokenTls = true;
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            send("<" + CAROL + ">", "Subject: plain\r\n\r\nx\r\n", "<u@sink.test>");
+            await().atMost(WAIT).until(() -> sink.received.size() == 1);
+            awaitQueueEmpty();
+            assertThat(sink.connections.get()).isEqualTo(2); // TLS once, then plain on the same host
+            assertThat(sink.commands).containsOnlyOnce("STARTTLS");
+            assertThat(sink.received).hasSize(1);
+            assertThat(mailOf(CAROL)).isEmpty();
+        }
+    }
 }
