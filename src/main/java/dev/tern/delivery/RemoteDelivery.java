@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * Delivers one message to the recipients of one remote domain in one SMTP transaction: finds the MX hosts (or
  * uses the smarthost), tries up to {@link #MAX_HOSTS} of them in order, and turns the peer's replies into one
  * {@link Attempt} per recipient. A failure to connect, or a 4xx at the greeting, EHLO or MAIL, moves on to the
- * next host; replies to RCPT and DATA are final for this attempt.
+ * next host; replies to RCPT and DATA are final for this attempt. A session whose transaction was accepted at
+ * every step is parked in a {@link SessionCache} and taken, after an RSET, by the next message to the same domain.
  */
 public final class RemoteDelivery {
     private static final Logger log = LoggerFactory.getLogger(RemoteDelivery.class);
