@@ -60,6 +60,8 @@ public final class Tern implements AutoCloseable {
     private final Config config;
     private final FileChannel lockChannel;
     private final Scheduler scheduler;
+    /** Outbound SMTP; its idle sessions are closed at shutdown. */
+    private final RemoteDelivery remote;
     private final SmtpServer smtp;
     private final TlsContext tls;
     private final Pop3Server pop3;
@@ -83,9 +85,9 @@ public final class Tern implements AutoCloseable {
             }
             MxResolver dns = new MxResolver(dnsServers, DNS_TIMEOUT);
             var d = config.delivery();
-            RemoteDelivery remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
+            remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
                     d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
-                    PER_DESTINATION_CONCURRENCY), dns, this::smtpAddresses);
+                    PER_DESTINATION_CONCURRENCY, RemoteDelivery.Reuse.DEFAULT), dns, this::smtpAddresses);
             Router router = new Router(config.localDomains(), maildir, config.hostname(), remote);
             var q = config.queue();
             String postmaster = "postmaster@" + (config.localDomains().isEmpty()
@@ -238,6 +240,7 @@ public final class Tern implements AutoCloseable {
         pop3.drain(grace);
         smtp.drain(grace);
         scheduler.close(grace);
+        remote.close();
         try {
             lockChannel.close();
         } catch (IOException e) {

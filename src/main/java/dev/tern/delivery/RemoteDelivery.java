@@ -16,6 +16,7 @@ import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -34,7 +35,8 @@ import org.slf4j.LoggerFactory;
  * Delivers one message to the recipients of one remote domain in one SMTP transaction: finds the MX hosts (or
  * uses the smarthost), tries up to {@link #MAX_HOSTS} of them in order, and turns the peer's replies into one
  * {@link Attempt} per recipient. A failure to connect, or a 4xx at the greeting, EHLO or MAIL, moves on to the
- * next host; replies to RCPT and DATA are final for this attempt.
+ * next host; replies to RCPT and DATA are final for this attempt. A session whose transaction was accepted at
+ * every step is parked in a {@link SessionCache} and taken, after an RSET, by the next message to the same domain.
  */
 public final class RemoteDelivery {
     private static final Logger log = LoggerFactory.getLogger(RemoteDelivery.class);
@@ -48,21 +50,35 @@ public final class RemoteDelivery {
      * @param mxPort         the port of every MX host
      * @param smarthost      send everything there instead, or null
      * @param perDestination connections at once to one domain
+     * @param reuse          how sessions are kept open for the next message to the same domain
      */
     public record Settings(String hostname, int mxPort, HostPort smarthost, SmtpClient.Timeouts timeouts,
-                           int perDestination) {
+                           int perDestination, Reuse reuse) {
+    }
+
+    /**
+     * Connection reuse, like Postfix's connection cache: a session whose transaction went well waits up to
+     * {@code idleTime} for the next message to the same domain, carries at most {@code maxMessages}, and at most
+     * {@code maxIdlePerDestination} sessions wait per domain.
+     */
+    public record Reuse(Duration idleTime, int maxMessages, int maxIdlePerDestination) {
+        public static final Reuse DEFAULT = new Reuse(Duration.ofSeconds(5), 100, 3);
     }
 
     private final Settings settings;
     private final MxResolver dns;
     private final Supplier<List<InetSocketAddress>> ourListeners;
     private final ConcurrentHashMap<String, Semaphore> destinations = new ConcurrentHashMap<>();
+    /** Sessions parked after a clean transaction, for the next message to the same domain. */
+    private final SessionCache sessions;
 
     /** @param ourListeners the SMTP addresses we listen on, to tell a loop back to ourselves */
     public RemoteDelivery(Settings settings, MxResolver dns, Supplier<List<InetSocketAddress>> ourListeners) {
         this.settings = settings;
         this.dns = dns;
         this.ourListeners = ourListeners;
+        this.sessions = new SessionCache(settings.reuse().idleTime(), settings.reuse().maxMessages(),
+                settings.reuse().maxIdlePerDestination());
     }
 
     /** A host to connect to: its name (for logs, SNI and Remote-MTA) and its addresses. */
@@ -170,12 +186,24 @@ public final class RemoteDelivery {
             return all(indices, new Attempt.Deferred("none", "shutting down", "4.3.2", null, null));
         }
         try {
+            // a session parked by an earlier message to this domain, if one is still alive
             Attempt last = null;
+            SessionCache.Session reused;
+            while ((reused = sessions.take(domain)) != null) {
+                if (alive(reused, env)) {
+                    Outcome o = transact(reused, m, scan, indices, domain);
+                    if (o.results() != null) {
+                        return o.results();
+                    }
+                    last = o.next(); // a 4xx to MAIL: like any host that says so, try the MX hosts afresh
+                    break;
+                }
+            }
             for (Target tg : targets) {
                 for (InetAddress a : tg.addresses()) {
-                    Outcome o = attemptAt(m, scan, tg, a, indices, true);
+                    Outcome o = attemptAt(m, scan, tg, a, indices, true, domain);
                     if (o.tlsFailed()) {
-                        o = attemptAt(m, scan, tg, a, indices, false); // like Postfix "may": plaintext then
+                        o = attemptAt(m, scan, tg, a, indices, false, domain); // like Postfix "may": plaintext then
                     }
                     if (o.results() != null) {
                         return o.results();
@@ -190,6 +218,31 @@ public final class RemoteDelivery {
         }
     }
 
+    /**
+     * Checks a parked session with RSET before a transaction: a peer that closed it, timed it out (421) or says
+     * anything but 250 loses it, and the caller connects anew. Nothing of the message was sent yet.
+     */
+    private boolean alive(SessionCache.Session s, Envelope env) {
+        try {
+            Reply r = s.client().reset();
+            if (r.code() == 250) {
+                log.debug("{}: reusing the connection to {} (message {} on it)", env.id(), s.relay(),
+                        s.messages() + 1);
+                return true;
+            }
+            s.client().quit();
+        } catch (IOException e) {
+            s.client().close();
+        }
+        log.debug("{}: the cached connection to {} is gone; connecting anew", env.id(), s.relay());
+        return false;
+    }
+
+    /** Closes the idle sessions; called at shutdown, after the deliveries under way have finished. */
+    public void close() {
+        sessions.close();
+    }
+
     private Attempt loop(String domain, String why) {
         return new Attempt.Failed("none", "mail for " + domain + " loops back to myself (" + why + ")", "5.4.6",
                 null, null);
@@ -200,10 +253,15 @@ public final class RemoteDelivery {
         static Outcome next(Attempt a) {
             return new Outcome(null, a, false);
         }
+
+        static Outcome done(Map<Integer, Attempt> results) {
+            return new Outcome(results, null, false);
+        }
     }
 
+    /** Connects to one address, says EHLO (and STARTTLS when offered and {@code tryTls}), then transacts. */
     private Outcome attemptAt(QueuedMessage m, Scan scan, Target tg, InetAddress addr, List<Integer> indices,
-                              boolean tryTls) {
+                              boolean tryTls, String domain) {
         Envelope env = m.envelope();
         InetSocketAddress sa = new InetSocketAddress(addr, tg.port());
         String relay = tg.name() + "[" + addr.getHostAddress() + "]:" + tg.port();
@@ -247,18 +305,38 @@ public final class RemoteDelivery {
                     }
                 }
             }
+        } catch (IOException e) {
+            c.close();
+            return Outcome.next(new Attempt.Deferred(relay, "lost connection with " + relay + " while waiting for"
+                    + " the reply to " + stage + ": " + message(e), "4.4.2", tg.name(), null));
+        }
+        return transact(new SessionCache.Session(c, tg.name(), relay, 0), m, scan, indices, domain);
+    }
+
+    /**
+     * One mail transaction on a session that is ready for MAIL. Afterwards the session is parked for the next
+     * message to {@code domain} when every step was accepted, and closed otherwise (an error, a 4xx or 5xx).
+     */
+    private Outcome transact(SessionCache.Session s, QueuedMessage m, Scan scan, List<Integer> indices,
+                             String domain) {
+        Envelope env = m.envelope();
+        SmtpClient c = s.client();
+        String relay = s.relay();
+        String host = s.host();
+        String stage = "MAIL FROM";
+        try {
             // what this peer can take
             if (env.smtpUtf8() && !c.offers("SMTPUTF8")) {
                 c.quit();
-                return new Outcome(all(indices, new Attempt.Failed(relay, "host " + relay + " does not offer"
-                        + " SMTPUTF8, which this message needs (RFC 6531)", "5.6.7", tg.name(), null)), null, false);
+                return Outcome.done(all(indices, new Attempt.Failed(relay, "host " + relay + " does not offer"
+                        + " SMTPUTF8, which this message needs (RFC 6531)", "5.6.7", host, null)));
             }
             long limit = c.sizeLimit();
             if (limit > 0 && m.contentSize() > limit) {
                 c.quit();
-                return new Outcome(all(indices, new Attempt.Failed(relay, "the message (" + m.contentSize()
+                return Outcome.done(all(indices, new Attempt.Failed(relay, "the message (" + m.contentSize()
                         + " octets) is larger than host " + relay + " accepts (" + limit + " octets)", "5.3.4",
-                        tg.name(), null)), null, false);
+                        host, null)));
             }
             boolean dsn = c.offers("DSN");
             StringBuilder mail = new StringBuilder("MAIL FROM:<").append(env.sender()).append('>');
@@ -293,15 +371,14 @@ public final class RemoteDelivery {
                 }
                 rcpts.add(rc.toString());
             }
-            stage = "MAIL FROM";
             SmtpClient.TransactionResult tr;
             try (InputStream content = content(m)) {
                 tr = c.send(mail.toString(), rcpts, content);
             }
             if (!tr.mail().isPositive()) {
                 c.quit();
-                Attempt a = refused(relay, tg.name(), tr.mail(), "MAIL FROM", true);
-                return a instanceof Attempt.Failed ? new Outcome(all(indices, a), null, false) : Outcome.next(a);
+                Attempt a = refused(relay, host, tr.mail(), "MAIL FROM", true);
+                return a instanceof Attempt.Failed ? Outcome.done(all(indices, a)) : Outcome.next(a);
             }
             Map<Integer, Attempt> results = new LinkedHashMap<>();
             List<Integer> accepted = new ArrayList<>();
@@ -310,33 +387,35 @@ public final class RemoteDelivery {
                 if (r.isPositive()) {
                     accepted.add(indices.get(k));
                 } else {
-                    results.put(indices.get(k), refused(relay, tg.name(), r, "RCPT TO", true));
+                    results.put(indices.get(k), refused(relay, host, r, "RCPT TO", true));
                 }
             }
+            boolean clean = false;
             if (!accepted.isEmpty()) {
                 if (tr.data() == null || tr.data().code() != 354) {
                     Attempt a = tr.data() == null
-                            ? new Attempt.Deferred(relay, "no reply to DATA from " + relay, "4.4.2", tg.name(), null)
-                            : refused(relay, tg.name(), tr.data(), "DATA", true);
+                            ? new Attempt.Deferred(relay, "no reply to DATA from " + relay, "4.4.2", host, null)
+                            : refused(relay, host, tr.data(), "DATA", true);
                     accepted.forEach(i -> results.put(i, a));
                 } else {
                     Reply end = tr.end();
                     Attempt a = end.isPositive()
-                            ? new Attempt.Delivered(relay, end.toString(), tg.name(), dsn)
-                            : refused(relay, tg.name(), end, "end of data", true);
+                            ? new Attempt.Delivered(relay, end.toString(), host, dsn)
+                            : refused(relay, host, end, "end of data", true);
                     accepted.forEach(i -> results.put(i, a));
+                    clean = end.isPositive() && accepted.size() == indices.size();
                 }
             }
-            c.quit();
-            return new Outcome(results, null, false);
+            if (clean) {
+                sessions.park(domain, new SessionCache.Session(c, host, relay, s.messages() + 1));
+            } else {
+                c.quit();
+            }
+            return Outcome.done(results);
         } catch (IOException e) {
             c.close();
-            Attempt a = new Attempt.Deferred(relay, "lost connection with " + relay + " while waiting for the reply"
-                    + " to " + stage + ": " + message(e), "4.4.2", tg.name(), null);
-            if (stage.equals("the greeting") || stage.equals("EHLO") || stage.equals("STARTTLS")) {
-                return Outcome.next(a);
-            }
-            return new Outcome(all(indices, a), null, false);
+            return Outcome.done(all(indices, new Attempt.Deferred(relay, "lost connection with " + relay
+                    + " while waiting for the reply to " + stage + ": " + message(e), "4.4.2", host, null)));
         }
     }
 

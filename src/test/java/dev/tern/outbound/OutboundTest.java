@@ -396,4 +396,97 @@ class OutboundTest {
             assertThat(mailOf(CAROL)).isEmpty(); // the peer took DSN: success notices are its business
         }
     }
+
+    // ------------------------------------------------------------------------------------- connection reuse
+
+    @Test
+    void severalMessagesToOneDomainShareOneConnection() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            for (int n = 1; n <= 3; n++) {
+                send("<" + CAROL + ">", "Subject: reuse " + n + "\r\n\r\nx\r\n", "<u" + n + "@sink.test>");
+                final int k = n;
+                await().atMost(WAIT).until(() -> sink.received.size() == k);
+                awaitQueueEmpty(); // the session is parked before the message leaves the queue
+            }
+            assertThat(sink.connections.get()).isEqualTo(1);
+            assertThat(sink.received).extracting(r -> r.content().lines().filter(l -> l.startsWith("Subject:"))
+                    .findFirst().orElse("")).containsExactly("Subject: reuse 1", "Subject: reuse 2", "Subject: reuse 3");
+            assertThat(sink.commands).filteredOn(c -> c.equals("RSET")).hasSize(2);
+            assertThat(sink.commands).filteredOn(c -> c.startsWith("EHLO")).hasSize(1);
+            assertThat(sink.commands).doesNotContain("QUIT");
+        }
+    }
+
+    @Test
+    void aCachedConnectionThePeerClosedIsReplaced() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            send("<" + CAROL + ">", "Subject: first\r\n\r\nx\r\n", "<u@sink.test>");
+            await().atMost(WAIT).until(() -> sink.received.size() == 1);
+            awaitQueueEmpty();
+            sink.dropConnections();
+            send("<" + CAROL + ">", "Subject: second\r\n\r\nx\r\n", "<u@sink.test>");
+            await().atMost(WAIT).until(() -> sink.received.size() == 2);
+            awaitQueueEmpty();
+            assertThat(sink.connections.get()).isEqualTo(2);
+            assertThat(sink.received).hasSize(2); // nothing twice
+            assertThat(sink.received.get(1).content()).contains("\r\nSubject: second\r\n");
+            assertThat(mailOf(CAROL)).isEmpty(); // no notice: nothing was deferred
+        }
+    }
+
+    @Test
+    void noReuseAfterARefusal() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            AtomicInteger tries = new AtomicInteger();
+            sink.rcpt = a -> tries.incrementAndGet() == 1 ? "451 4.3.0 try later" : "250 2.1.5 Ok";
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            send("<" + CAROL + ">", "Subject: refused once\r\n\r\nx\r\n", "<u@sink.test>");
+            await().atMost(WAIT).until(() -> sink.received.size() == 1);
+            awaitQueueEmpty();
+            assertThat(sink.connections.get()).isEqualTo(2); // the 451 session got QUIT, the retry a new one
+            assertThat(sink.commands).containsOnlyOnce("QUIT").doesNotContain("RSET");
+            assertThat(sink.received).hasSize(1);
+        }
+    }
+
+    // ------------------------------------------------------------------------------------- STARTTLS
+
+    @Test
+    void deliversOverTlsWhenTheMxOffersStarttls() throws Exception {
+        dns.mx("example.test", 10, "mx.example.test").a("mx.example.test", "127.0.0.1");
+        start(remote.smtp().getPort());
+        send("<" + CAROL + ">", "Subject: tls 1\r\n\r\nx\r\n", "<alice@example.test>");
+        remote.awaitDeliveries(TernFixture.ALICE, 1);
+        awaitQueueEmpty();
+        send("<" + CAROL + ">", "Subject: tls 2\r\n\r\nx\r\n", "<alice@example.test>"); // on the reused session
+        List<Path> got = remote.awaitDeliveries(TernFixture.ALICE, 2);
+        awaitQueueEmpty();
+        for (Path p : got) {
+            String headers = TernFixture.unfoldedHeader(TernFixture.read(p));
+            String received = headers.lines().filter(l -> l.startsWith("Received: from a.test")).findFirst()
+                    .orElseThrow();
+            assertThat(received).contains("with ESMTPS").containsPattern("using TLSv1\\.[23]");
+        }
+    }
+
+    @Test
+    void aFailedTlsHandshakeFallsBackToPlainText() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            sink.brokenTls = true;
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            send("<" + CAROL + ">", "Subject: plain\r\n\r\nx\r\n", "<u@sink.test>");
+            await().atMost(WAIT).until(() -> sink.received.size() == 1);
+            awaitQueueEmpty();
+            assertThat(sink.connections.get()).isEqualTo(2); // TLS once, then plain on the same host
+            assertThat(sink.commands).containsOnlyOnce("STARTTLS");
+            assertThat(sink.received).hasSize(1);
+            assertThat(mailOf(CAROL)).isEmpty();
+        }
+    }
 }

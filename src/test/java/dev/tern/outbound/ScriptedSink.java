@@ -11,7 +11,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
@@ -30,6 +33,11 @@ final class ScriptedSink implements AutoCloseable {
     volatile String dataEnd = "250 2.0.0 Ok: queued";
     final List<Received> received = new CopyOnWriteArrayList<>();
     final List<String> commands = new CopyOnWriteArrayList<>();
+    /** Connections accepted so far. */
+    final AtomicInteger connections = new AtomicInteger();
+    /** Offer STARTTLS, say 220 to it, then send bytes that are not TLS and hang up: a failed handshake. */
+    volatile boolean brokenTls;
+    private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final ServerSocket server;
 
     ScriptedSink(String ip) throws IOException {
@@ -50,6 +58,8 @@ final class ScriptedSink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
+                connections.incrementAndGet();
+                open.add(s);
                 Thread.ofVirtual().start(() -> session(s));
             } catch (IOException e) {
                 return;
@@ -60,6 +70,10 @@ final class ScriptedSink implements AutoCloseable {
     private void session(Socket s) {
         try (s) {
             s.setSoTimeout(10_000);
+            List<String> extensions = new ArrayList<>(this.extensions);
+            if (brokenTls) {
+                extensions.add("STARTTLS");
+            }
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
             OutputStream out = s.getOutputStream();
             reply(out, greeting);
@@ -113,6 +127,10 @@ final class ScriptedSink implements AutoCloseable {
                 } else if (up.equals("QUIT")) {
                     reply(out, "221 2.0.0 Bye");
                     return;
+                } else if (up.equals("STARTTLS") && brokenTls) {
+                    reply(out, "220 2.0.0 Ready to start TLS");
+                    reply(out, "this is not a TLS record, and then the line goes dead");
+                    return;
                 } else if (up.equals("RSET") || up.equals("NOOP")) {
                     reply(out, "250 2.0.0 Ok");
                 } else {
@@ -120,7 +138,16 @@ final class ScriptedSink implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            // the client went away
+            // the client went away, or dropConnections
+        } finally {
+            open.remove(s);
+        }
+    }
+
+    /** Hangs up every open connection without a word, as a peer that times out idle clients does. */
+    void dropConnections() throws IOException {
+        for (Socket s : open) {
+            s.close();
         }
     }
 
