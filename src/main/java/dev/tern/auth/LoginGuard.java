@@ -22,6 +22,9 @@ import org.slf4j.LoggerFactory;
  * {@code ip [192.0.2.1] blocked for 15m after 10 failed logins}. Time comes from the injected clock.
  */
 public final class LoginGuard {
+    /** Failed logins in one session (SMTP AUTH, POP3) after which the connection is closed. */
+    public static final int MAX_SESSION_FAILURES = 3;
+
     private static final Logger log = LoggerFactory.getLogger("dev.tern.auth");
     /** Beyond this many tracked addresses, stale entries are swept on every failure. */
     private static final int SWEEP_ABOVE = 10_000;

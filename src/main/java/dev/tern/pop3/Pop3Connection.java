@@ -1,5 +1,6 @@
 package dev.tern.pop3;
 
+import dev.tern.auth.LoginGuard;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildrop;
 import java.io.BufferedOutputStream;
@@ -193,6 +194,10 @@ final class Pop3Connection {
                 server.guard.failure(ip, a.user(), a.mechanism());
                 log.info("login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());
                 sleep(server.guard.delay(failures).toMillis());
+                if (failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
+                    return new Pop3Session.Step.Respond(Pop3Reply.err("AUTH",
+                            "Invalid user name or password; too many failures, closing connection"), true);
+                }
                 return session.loginFailed(Pop3Reply.err("AUTH", "Invalid user name or password"));
             }
             server.guard.success(ip);

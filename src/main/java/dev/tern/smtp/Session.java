@@ -83,7 +83,7 @@ public final class Session {
     }
 
     /** Failed AUTH attempts in one session before the connection is closed with 421. */
-    public static final int MAX_AUTH_FAILURES = 3;
+    public static final int MAX_AUTH_FAILURES = dev.tern.auth.LoginGuard.MAX_SESSION_FAILURES;
 
     private final Settings settings;
     private final RecipientPolicy policy;

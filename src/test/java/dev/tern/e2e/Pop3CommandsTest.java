@@ -130,6 +130,20 @@ class Pop3CommandsTest {
     }
 
     @Test
+    void theThirdFailedLoginOfASessionClosesTheConnection() throws Exception {
+        try (RawPop3 c = RawPop3.open(pop.pop3()).startTls()) {
+            for (int i = 1; i <= 2; i++) {
+                c.cmd("USER " + ALICE);
+                assertThat(c.cmd("PASS wrong" + i)).isEqualTo("-ERR [AUTH] Invalid user name or password");
+            }
+            c.cmd("USER " + ALICE);
+            assertThat(c.cmd("PASS wrong3"))
+                    .isEqualTo("-ERR [AUTH] Invalid user name or password; too many failures, closing connection");
+            assertThat(c.closedByServer()).isTrue();
+        }
+    }
+
+    @Test
     void passwordMayContainSpaces() throws Exception {
         // alice's password is "pw"; "pw " with a trailing space is another password
         try (RawPop3 c = RawPop3.open(pop.pop3()).startTls()) {
