@@ -1,16 +1,12 @@
 package dev.tern.pop3;
 
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.tern.auth.SaslMechanism;
 import java.util.Arrays;
-import java.util.Base64;
 
 /**
  * The client message of SASL PLAIN (RFC 4616): base64 of {@code authzid NUL authcid NUL passwd}, UTF-8.
- * We allow no proxy login: the authzid must be empty or the same as the authcid.
+ * We allow no proxy login: the authzid must be empty or the same as the authcid. The decoding is the one
+ * SMTP AUTH uses ({@link SaslMechanism}); this adds POP3's rules on top.
  */
 final class SaslPlain {
 
@@ -23,56 +19,22 @@ final class SaslPlain {
 
     /** The credentials in a base64 response, or null when it is not valid base64 or not a PLAIN message. */
     static Credentials decode(String base64) {
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(base64);
-        } catch (IllegalArgumentException e) {
+        byte[] raw = SaslMechanism.decode(base64);
+        if (raw == null) {
             return null;
         }
         try {
-            int first = indexOf(raw, 0);
-            int second = first < 0 ? -1 : indexOf(raw, first + 1);
-            if (second < 0 || indexOf(raw, second + 1) >= 0) {
+            if (!(SaslMechanism.create("PLAIN").start(raw) instanceof SaslMechanism.Outcome.Credentials c)) {
                 return null;
             }
-            String authzid = utf8(raw, 0, first);
-            String authcid = utf8(raw, first + 1, second);
-            char[] password = utf8Chars(raw, second + 1, raw.length);
-            if (authzid == null || authcid == null || password == null || authcid.isEmpty() || password.length == 0
-                    || !authzid.isEmpty() && !authzid.equalsIgnoreCase(authcid)) {
+            if (c.user().isEmpty() || c.password().length == 0
+                    || !c.authzid().isEmpty() && !c.authzid().equalsIgnoreCase(c.user())) {
+                Arrays.fill(c.password(), '\0');
                 return null;
             }
-            return new Credentials(authcid, password);
+            return new Credentials(c.user(), c.password());
         } finally {
             Arrays.fill(raw, (byte) 0);
-        }
-    }
-
-    private static int indexOf(byte[] b, int from) {
-        for (int i = from; i < b.length; i++) {
-            if (b[i] == 0) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static String utf8(byte[] b, int from, int to) {
-        char[] c = utf8Chars(b, from, to);
-        return c == null ? null : new String(c);
-    }
-
-    private static char[] utf8Chars(byte[] b, int from, int to) {
-        try {
-            CharBuffer cb = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b, from, to - from));
-            char[] out = new char[cb.remaining()];
-            cb.get(out);
-            return out;
-        } catch (CharacterCodingException e) {
-            return null;
         }
     }
 }
