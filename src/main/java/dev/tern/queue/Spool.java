@@ -64,7 +64,8 @@ public final class Spool {
         while (true) {
             String id = ids.next();
             // after a restart with a clock that stepped back, an ID may name a message still queued
-            if (!Files.exists(queue.resolve(id)) && !Files.exists(incoming.resolve(id))) {
+            // (incoming/ is emptied at start, and IDs never repeat within one process)
+            if (!Files.exists(queue.resolve(id))) {
                 return id;
             }
         }

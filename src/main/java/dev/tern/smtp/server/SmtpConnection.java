@@ -55,11 +55,8 @@ final class SmtpConnection {
     /** True while blocked waiting for a command outside a transaction: shutdown may interrupt it. */
     private volatile boolean idle;
 
-    // the message being received by BDAT, across chunks
-    private Spool.Incoming chunked;
-    private MessageReader chunkReader;
-    private SafeSink chunkSink;
-    private HeaderSniffer chunkSniffer;
+    /** The message being received by BDAT, across chunks; null between messages. */
+    private Receiving chunked;
 
     SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode) {
         this.server = server;
@@ -146,7 +143,7 @@ final class SmtpConnection {
             Session.Step step = line == null
                     ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
                     : session.handle(CommandParser.parse(line));
-            if (chunkReader != null && !session.chunking()) {
+            if (chunked != null && !session.chunking()) {
                 abortChunked(); // RSET, EHLO or an error ended the transaction of a half-received BDAT message
             }
             if (act(step)) {
@@ -270,22 +267,59 @@ final class SmtpConnection {
 
     private Session.Step receiveData() throws IOException {
         Transaction t = session.transaction();
-        Spool.Incoming incoming = begin(t);
-        SafeSink sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
-        if (incoming != null) {
-            sink.write(receivedHeader(t, incoming.id()));
-        }
-        HeaderSniffer sniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
-        MessageReader reader = new MessageReader(tee(sniffer, sink), session.maxMessageSize(), true);
+        Receiving m = receiving(t, true);
         try {
-            in.readData(reader);
+            in.readData(m.reader());
         } catch (IOException e) {
+            m.abort();
+            throw e;
+        }
+        return session.messageDone(finish(t, m));
+    }
+
+    private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
+        if (c.refusal() != null) {
+            in.skip(c.size());
+            return new Session.Step.Respond(c.refusal(), c.close());
+        }
+        Transaction t = session.transaction();
+        if (chunked == null) {
+            chunked = receiving(t, false);
+        }
+        Receiving m = chunked;
+        in.readChunk(c.size(), m.reader());
+        if (!c.last() && m.reader().result().ok() && m.sink().failure == null && m.incoming() != null) {
+            return new Session.Step.Respond(Reply.of(250, "2.0.0", c.size() + " octets received"), false);
+        }
+        m.reader().finishChunks();
+        chunked = null; // finish commits or aborts it
+        return session.messageDone(finish(t, m));
+    }
+
+    /**
+     * A message being received: its spool file (null when the spool cannot take it; the content is still read
+     * to stay in step with the client), the sink in front of it, the From: sniffer (submission only) and the
+     * reader that feeds them.
+     */
+    private record Receiving(Spool.Incoming incoming, SafeSink sink, HeaderSniffer sniffer, MessageReader reader) {
+        void abort() {
             if (incoming != null) {
                 incoming.abort();
             }
-            throw e;
         }
-        return session.messageDone(finish(t, incoming, sink, reader.result(), sniffer));
+    }
+
+    /** Opens the spool file, writes the Received header and sets up the reader, for DATA or for BDAT. */
+    private Receiving receiving(Transaction t, boolean dotStuffed) {
+        Spool.Incoming incoming = begin(t);
+        SafeSink sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
+        if (incoming != null) {
+            byte[] received = receivedHeader(t, incoming.id());
+            sink.write(received, 0, received.length);
+        }
+        HeaderSniffer sniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
+        return new Receiving(incoming, sink, sniffer,
+                new MessageReader(tee(sniffer, sink), session.maxMessageSize(), dotStuffed));
     }
 
     /** The sink the message reader writes to: the spool, and the header sniffer too when there is one. */
@@ -307,33 +341,6 @@ final class SmtpConnection {
         };
     }
 
-    private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
-        if (c.refusal() != null) {
-            in.skip(c.size());
-            return new Session.Step.Respond(c.refusal(), c.close());
-        }
-        Transaction t = session.transaction();
-        if (chunkReader == null) {
-            chunked = begin(t);
-            chunkSink = new SafeSink(chunked == null ? OutputStream.nullOutputStream() : chunked.content());
-            if (chunked != null) {
-                chunkSink.write(receivedHeader(t, chunked.id()));
-            }
-            chunkSniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
-            chunkReader = new MessageReader(tee(chunkSniffer, chunkSink), session.maxMessageSize(), false);
-        }
-        in.readChunk(c.size(), chunkReader);
-        MessageReader.Result soFar = chunkReader.result();
-        if (!c.last() && soFar.ok() && chunkSink.failure == null && chunked != null) {
-            return new Session.Step.Respond(Reply.of(250, "2.0.0", c.size() + " octets received"), false);
-        }
-        chunkReader.finishChunks();
-        Reply r = finish(t, chunked, chunkSink, chunkReader.result(), chunkSniffer);
-        chunked = null; // committed or aborted by finish
-        abortChunked();
-        return session.messageDone(r);
-    }
-
     /** Opens a spool file for the transaction; null when the spool cannot take it (the content is still read). */
     private Spool.Incoming begin(Transaction t) {
         Envelope env = envelope(t);
@@ -346,8 +353,11 @@ final class SmtpConnection {
     }
 
     /** Commits or refuses the received message and says so in a reply. */
-    private Reply finish(Transaction t, Spool.Incoming incoming, SafeSink sink, MessageReader.Result r,
-                         HeaderSniffer sniffer) {
+    private Reply finish(Transaction t, Receiving m) {
+        Spool.Incoming incoming = m.incoming();
+        SafeSink sink = m.sink();
+        HeaderSniffer sniffer = m.sniffer();
+        MessageReader.Result r = m.reader().result();
         if (incoming != null && sink.failure == null && r.ok() && sniffer != null) {
             for (String from : sniffer.fromAddresses()) {
                 if (!session.mayUseInFrom(from)) {
@@ -512,11 +522,8 @@ final class SmtpConnection {
     private void abortChunked() {
         if (chunked != null) {
             chunked.abort();
+            chunked = null;
         }
-        chunked = null;
-        chunkReader = null;
-        chunkSink = null;
-        chunkSniffer = null;
     }
 
     private void closeQuietly() {
