@@ -15,7 +15,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -466,9 +465,7 @@ public final class RemoteDelivery {
     }
 
     private static InputStream content(QueuedMessage m) throws IOException {
-        InputStream in = new BufferedInputStream(Files.newInputStream(m.file()), 64 * 1024);
-        in.skipNBytes(m.contentOffset());
-        return in;
+        return new BufferedInputStream(m.openContent(), 64 * 1024);
     }
 
     /** What the content needs: 8BITMIME, and whether a line is too long for SMTP. */

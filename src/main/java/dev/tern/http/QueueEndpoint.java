@@ -104,7 +104,13 @@ public final class QueueEndpoint implements HttpHandler {
             }
             if (parts.length == 3) {
                 switch (method) {
-                    case "GET" -> send(ex, 200, QueueReport.of(m, m.held(), true));
+                    case "GET" -> {
+                        try {
+                            send(ex, 200, QueueReport.of(m, m.held(), true));
+                        } catch (java.nio.file.NoSuchFileException e) {
+                            send(ex, 404, error("no message " + id + " in the queue")); // finished meanwhile
+                        }
+                    }
                     case "DELETE" -> {
                         boolean done = scheduler.delete(id);
                         send(ex, done ? 200 : 404, done ? result(id, "deleted") : error("no message " + id + " in the queue"));

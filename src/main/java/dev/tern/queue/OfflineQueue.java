@@ -5,9 +5,7 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -28,23 +26,14 @@ public final class OfflineQueue {
         this.queueDir = dataDir.resolve("spool").resolve("queue");
     }
 
-    /** Every readable message in the queue, oldest ID first; files that vanish or cannot be read are skipped. */
+    /** Every readable message in the queue, oldest ID first; files that cannot be read are skipped. */
     public List<QueueReport> list() throws IOException {
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queueDir)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (QueueReport.isQueueId(name)) {
-                    files.add(p);
-                }
-            }
-        } catch (NoSuchFileException e) {
+        if (!Files.isDirectory(dataDir.resolve("spool"))) {
             return List.of();
         }
-        files.sort(null);
         List<QueueReport> out = new ArrayList<>();
-        for (Path p : files) {
-            QueueReport r = read(p.getFileName().toString(), false);
+        for (QueuedMessage m : reader().messages()) {
+            QueueReport r = report(m, false);
             if (r != null) {
                 out.add(r);
             }
@@ -54,20 +43,30 @@ public final class OfflineQueue {
 
     /** One message with its headers, or null when there is none by that ID (or it cannot be read). */
     public QueueReport show(String id) throws IOException {
-        return QueueReport.isQueueId(id) ? read(id, true) : null;
+        if (!QueueReport.isQueueId(id) || !Files.isDirectory(dataDir.resolve("spool"))) {
+            return null;
+        }
+        QueuedMessage m = find(reader(), id);
+        return m == null ? null : report(m, true);
     }
 
-    private QueueReport read(String id, boolean withHeaders) throws IOException {
-        Path file = queueDir.resolve(id);
+    private Spool reader() throws IOException {
+        return new Spool(dataDir.resolve("spool"), Clock.systemUTC(), new DirectorySync());
+    }
+
+    private static QueuedMessage find(Spool spool, String id) {
         try {
-            Envelope env = Spool.readEnvelope(file);
-            RecipientState state = RecipientState.read(queueDir.resolve(id + ".state"), env);
-            QueuedMessage m = QueuedMessage.open(file, state);
-            return QueueReport.of(m, Files.exists(queueDir.resolve(id + ".hold")), withHeaders);
-        } catch (NoSuchFileException e) {
-            return null; // delivered (or deleted) meanwhile
+            return spool.find(id);
         } catch (IOException | RuntimeException e) {
             return null; // damaged; the server moves it aside at its next start
+        }
+    }
+
+    private QueueReport report(QueuedMessage m, boolean withHeaders) {
+        try {
+            return QueueReport.of(m, Files.exists(queueDir.resolve(m.id() + ".hold")), withHeaders);
+        } catch (IOException | RuntimeException e) {
+            return null; // changed meanwhile, or damaged
         }
     }
 
@@ -102,16 +101,12 @@ public final class OfflineQueue {
 
         private Lock(FileChannel channel) throws IOException {
             this.channel = channel;
-            this.spool = new Spool(dataDir.resolve("spool"), Clock.systemUTC(), new DirectorySync());
-        }
-
-        private boolean exists(String id) {
-            return QueueReport.isQueueId(id) && Files.exists(queueDir.resolve(id));
+            this.spool = reader();
         }
 
         /** Marks a message held; false when there is no such message. */
         public boolean hold(String id) throws IOException {
-            if (!exists(id)) {
+            if (find(id) == null) {
                 return false;
             }
             spool.setHeld(id, true);
@@ -119,7 +114,7 @@ public final class OfflineQueue {
         }
 
         public boolean release(String id) throws IOException {
-            if (!exists(id)) {
+            if (find(id) == null) {
                 return false;
             }
             spool.setHeld(id, false);
@@ -128,12 +123,16 @@ public final class OfflineQueue {
 
         /** Removes a message and its state, without any notice. */
         public boolean delete(String id) throws IOException {
-            if (!exists(id)) {
+            QueuedMessage m = find(id);
+            if (m == null) {
                 return false;
             }
-            spool.remove(id);
-            new DirectorySync().sync(queueDir);
+            spool.remove(m);
             return true;
+        }
+
+        private QueuedMessage find(String id) {
+            return QueueReport.isQueueId(id) ? OfflineQueue.find(spool, id) : null;
         }
 
         @Override

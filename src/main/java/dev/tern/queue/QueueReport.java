@@ -83,8 +83,10 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
     /** The header section of the message (up to the empty line, at most 64 KiB), with LF line ends. */
     static String headers(QueuedMessage m) throws IOException {
         byte[] head;
-        try (InputStream in = Files.newInputStream(m.file())) {
-            in.skipNBytes(m.contentOffset());
+        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(m.file()))) {
+            if (!Spool.readHeader(in).envelope().id().equals(m.id())) {
+                throw new java.nio.file.NoSuchFileException(m.id() + " (finished meanwhile)"); // its slot was reused
+            }
             head = in.readNBytes((int) Math.min(m.contentSize(), MAX_HEADERS));
         }
         int n = Dsn.headerLength(head);

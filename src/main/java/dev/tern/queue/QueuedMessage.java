@@ -37,7 +37,7 @@ public final class QueuedMessage {
         try (InputStream in = Files.newInputStream(file)) {
             h = Spool.readHeader(in);
         }
-        long size = Files.size(file) - h.contentOffset();
+        long size = Files.size(file) - h.contentOffset() - (h.seal() == null ? 0 : Spool.TRAILER_LENGTH);
         return new QueuedMessage(file, h.envelope(), h.contentOffset(), size, state);
     }
 
@@ -52,6 +52,64 @@ public final class QueuedMessage {
     /** The queue file; the content is the {@link #contentSize()} octets from {@link #contentOffset()}. */
     public Path file() {
         return file;
+    }
+
+    /**
+     * Reads the content: from its first octet to its last, never the envelope before it or the trailer after
+     * it. The stream is unbuffered; the caller closes it.
+     */
+    public InputStream openContent() throws IOException {
+        InputStream in = Files.newInputStream(file);
+        try {
+            in.skipNBytes(contentOffset);
+        } catch (IOException | RuntimeException e) {
+            in.close();
+            throw e;
+        }
+        return new java.io.FilterInputStream(in) {
+            private long left = contentSize;
+
+            @Override
+            public int read() throws IOException {
+                if (left <= 0) {
+                    return -1;
+                }
+                int b = super.read();
+                if (b >= 0) {
+                    left--;
+                }
+                return b;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    return len == 0 ? 0 : -1;
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+
+            @Override
+            public long skip(long n) throws IOException {
+                long k = super.skip(Math.min(n, left));
+                left -= k;
+                return k;
+            }
+
+            @Override
+            public int available() throws IOException {
+                return (int) Math.min(super.available(), left);
+            }
+
+            @Override
+            public boolean markSupported() {
+                return false;
+            }
+        };
     }
 
     public long contentOffset() {

@@ -2,7 +2,6 @@ package dev.tern.queue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -157,7 +156,7 @@ public final class Scheduler implements AutoCloseable {
         m.lock.lock();
         try {
             m.deleted = true;
-            spool.remove(id);
+            spool.remove(m);
             queued.remove(id);
         } finally {
             m.lock.unlock();
@@ -240,7 +239,9 @@ public final class Scheduler implements AutoCloseable {
             String route = transport.route(env.recipients().get(i).address());
             groups.computeIfAbsent(route, k -> new ArrayList<>()).add(i);
         }
+        int left = groups.size();
         for (List<Integer> group : groups.values()) {
+            left--;
             Map<Integer, Attempt> results = transport.deliver(m, group, recovering);
             Instant at = clock.instant();
             for (int i : group) {
@@ -255,8 +256,11 @@ public final class Scheduler implements AutoCloseable {
             if (m.deleted) {
                 return;
             }
-            save(state); // after each group, so a restart never repeats a recorded delivery
-            changed = false;
+            if (left > 0) {
+                save(state); // before the next group, so a restart never repeats a recorded delivery
+            } else {
+                changed = true; // saved below, or made moot by the durable removal
+            }
         }
 
         // notices
@@ -264,7 +268,7 @@ public final class Scheduler implements AutoCloseable {
 
         if (allFinished(state)) {
             try {
-                spool.remove(m.id());
+                spool.remove(m);
                 queued.remove(m.id());
                 log.info("{}: removed", m.id());
             } catch (IOException e) {
@@ -442,8 +446,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private static byte[] readContent(QueuedMessage m, long n) throws IOException {
-        try (InputStream in = Files.newInputStream(m.file())) {
-            in.skipNBytes(m.contentOffset());
+        try (InputStream in = m.openContent()) {
             return in.readNBytes((int) Math.min(n, Integer.MAX_VALUE - 16));
         }
     }

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
+import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -19,44 +21,89 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The queue on disk. A message is one file: a header line {@code TERN1 <n>\n}, the envelope as n octets of
- * JSON and a newline, then the message content exactly as it will be delivered (CRLF line ends). Per-recipient
- * delivery state lives beside it in {@code ID.state}, replaced atomically after each attempt.
+ * The queue on disk.
+ *
+ * <p>A message is written into a <em>slot</em>: a file in {@code spool/slots/} that was created, and its
+ * directory entry fsynced, before (for an earlier message, or on first use), and that is emptied and reused
+ * when its message is finished. So accepting a message creates no file, renames nothing and fsyncs no
+ * directory: the 250 reply waits for one fsync of the slot. What tells a complete message from one cut off by
+ * a crash is its trailer, written last, before that fsync:
  *
  * <pre>
- * spool/incoming/ID   being received; never trusted (removed at start)
- * spool/queue/ID      acknowledged: renamed here and the directory fsynced before the 250 reply
- * spool/queue/ID.state
+ * TERN2 &lt;seal&gt; &lt;n&gt;\n      seal: 16 hex digits, random per message; n: length of the envelope JSON
+ * &lt;envelope JSON, n octets&gt;\n
+ * &lt;content, exactly as it will be delivered (CRLF line ends)&gt;
+ * TERN2 END &lt;seal&gt; &lt;content length, 16 hex&gt; &lt;CRC-32C of all above, 8 hex&gt;\n
+ * </pre>
+ *
+ * The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
+ * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
+ * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length or
+ * checksum is wrong is damaged and moved aside ({@code slots/NAME.corrupt}). Finishing a message truncates its
+ * slot to zero and fsyncs it, so a restart never delivers it again.
+ *
+ * <pre>
+ * spool/slots/NNNNNNNN   messages (empty: free)
+ * spool/queue/ID.state   per-recipient delivery state, replaced atomically after each attempt
+ * spool/queue/ID.hold    present while the operator holds the message
+ * spool/queue/ID         a message in the earlier one-file-per-message format (TERN1); still recovered
  * </pre>
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
-    private static final String MAGIC = "TERN1 ";
+    private static final String MAGIC_V1 = "TERN1 ";
+    private static final String MAGIC_V2 = "TERN2 ";
+    private static final String TRAILER_MAGIC = "TERN2 END ";
+    /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
+    static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
+    /** Free slots kept for reuse; beyond this, a finished message's slot is deleted. */
+    static final int MAX_SPARE_SLOTS = 512;
+    private static final HexFormat HEX = HexFormat.of();
     static final ObjectMapper JSON = JsonMapper.builder()
             .findAndAddModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private final Path incoming;
+    private final Path spoolDir;
+    private final Path slots;
     private final Path queue;
     private final QueueIds ids;
     private final DirectorySync dirSync;
+    private final SecureRandom random = new SecureRandom();
+    /** IDs of the messages being received or queued: a new ID must not name one of them. */
+    private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private final Deque<Path> free = new ArrayDeque<>(); // guarded by this
+    private long nextSlot; // guarded by this
 
     public Spool(Path spoolDir, Clock clock, DirectorySync dirSync) throws IOException {
-        this.incoming = spoolDir.resolve("incoming");
+        this.spoolDir = spoolDir;
+        this.slots = spoolDir.resolve("slots");
         this.queue = spoolDir.resolve("queue");
         this.ids = new QueueIds(clock);
         this.dirSync = dirSync;
-        Files.createDirectories(incoming);
+        Files.createDirectories(slots);
         Files.createDirectories(queue);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
+            for (Path p : ds) {
+                nextSlot = Math.max(nextSlot, slotNumber(p) + 1);
+            }
+        }
     }
 
     /** Allocates a queue ID for a message about to be received. */
@@ -64,8 +111,7 @@ public final class Spool {
         while (true) {
             String id = ids.next();
             // after a restart with a clock that stepped back, an ID may name a message still queued
-            // (incoming/ is emptied at start, and IDs never repeat within one process)
-            if (!Files.exists(queue.resolve(id))) {
+            if (!live.contains(id)) {
                 return id;
             }
         }
@@ -73,20 +119,27 @@ public final class Spool {
 
     /** Starts writing a message: the envelope goes first, then the caller streams the content. */
     public Incoming begin(Envelope envelope) throws IOException {
-        if (Files.exists(queue.resolve(envelope.id()))) {
-            throw new IOException("queue ID " + envelope.id() + " names a message already queued");
+        if (!live.add(envelope.id())) {
+            throw new IOException("queue ID " + envelope.id() + " is in use");
         }
-        Path tmp = incoming.resolve(envelope.id());
+        Path slot;
         FileChannel ch;
         try {
-            ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException("queue ID " + envelope.id() + " is in use", e);
+            slot = takeSlot();
+            ch = FileChannel.open(slot, StandardOpenOption.WRITE);
+        } catch (IOException | RuntimeException e) {
+            live.remove(envelope.id());
+            throw e;
         }
-        Incoming in = new Incoming(envelope, tmp, ch);
+        long seal = random.nextLong();
+        Incoming in = new Incoming(envelope, slot, ch, seal);
         try {
+            if (ch.size() != 0) {
+                ch.truncate(0); // an abort could not empty it; the fsync at commit makes this durable too
+            }
             byte[] json = JSON.writeValueAsBytes(envelope);
-            byte[] head = (MAGIC + json.length + "\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] head = (MAGIC_V2 + HEX.toHexDigits(seal) + " " + json.length + "\n")
+                    .getBytes(StandardCharsets.US_ASCII);
             in.out.write(head);
             in.out.write(json);
             in.out.write('\n');
@@ -98,22 +151,63 @@ public final class Spool {
         return in;
     }
 
+    /** A free slot, or a new one whose directory entry is durable. */
+    private Path takeSlot() throws IOException {
+        while (true) {
+            long n;
+            synchronized (this) {
+                Path p = free.pollFirst();
+                if (p != null) {
+                    return p;
+                }
+                n = nextSlot++;
+            }
+            Path p = slots.resolve(slotName(n));
+            try {
+                Files.createFile(p);
+            } catch (FileAlreadyExistsException e) {
+                continue; // a stray file by that name: leave it and take the next number
+            }
+            dirSync.sync(slots);
+            return p;
+        }
+    }
+
+    /** Gives an empty slot back for reuse (or deletes it when enough are spare). */
+    private void recycle(Path slot) {
+        synchronized (this) {
+            if (free.size() < MAX_SPARE_SLOTS) {
+                free.addFirst(slot); // the most recently used first: its blocks and inode are likely cached
+                return;
+            }
+        }
+        try {
+            Files.deleteIfExists(slot);
+        } catch (IOException e) {
+            log.warn("cannot delete spare slot {}: {}", slot, e.toString());
+        }
+    }
+
     /** A message being received. Either {@link #commit()} or {@link #abort()} it. */
     public final class Incoming {
         private final Envelope envelope;
-        private final Path tmp;
+        private final Path slot;
         private final FileChannel channel;
+        private final long seal;
+        private final ChecksummedOutput sink;
         private final OutputStream out;
         private long headerLength;
         private boolean closed;
 
-        private Incoming(Envelope envelope, Path tmp, FileChannel channel) {
+        private Incoming(Envelope envelope, Path slot, FileChannel channel, long seal) {
             this.envelope = envelope;
-            this.tmp = tmp;
+            this.slot = slot;
             this.channel = channel;
+            this.seal = seal;
+            this.sink = new ChecksummedOutput(channel);
             // 8 KB: a small message is one write; the DATA reader hands over 8 KB blocks, which then pass
             // straight through. A larger buffer cost more to allocate and zero per message than it saved.
-            this.out = new BufferedOutputStream(Channels.newOutputStream(channel), 8 * 1024);
+            this.out = new BufferedOutputStream(sink, 8 * 1024);
         }
 
         public String id() {
@@ -129,74 +223,131 @@ public final class Spool {
         public QueuedMessage commit() throws IOException {
             try {
                 out.flush();
+                long size = sink.written - headerLength;
+                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, sink.crc.getValue()));
+                while (trailer.hasRemaining()) {
+                    channel.write(trailer);
+                }
                 channel.force(true);
-                long size = channel.size() - headerLength;
                 channel.close();
                 closed = true;
-                Path target = queue.resolve(envelope.id());
-                Durable.moveAtomically(tmp, target);
-                dirSync.sync(queue);
-                return new QueuedMessage(target, envelope, headerLength, size, RecipientState.initial(envelope));
+                return new QueuedMessage(slot, envelope, headerLength, size, RecipientState.initial(envelope));
             } catch (IOException | RuntimeException e) {
                 abort();
                 throw e;
             }
         }
 
-        /** Throws the message away (refused, or the connection was lost). */
+        /** Throws the message away (refused, or the connection was lost); its slot goes back for reuse. */
         public void abort() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            boolean emptied = false;
             try {
-                if (!closed) {
-                    closed = true;
-                    channel.close();
-                }
-                Files.deleteIfExists(tmp);
+                channel.truncate(0); // no fsync needed: without its trailer the content counts for nothing
+                emptied = true;
             } catch (IOException e) {
-                log.warn("{}: cannot remove {}: {}", envelope.id(), tmp, e.toString());
+                log.warn("{}: cannot empty slot {}: {}", envelope.id(), slot, e.toString());
+            } finally {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // nothing more to release
+                }
+                live.remove(envelope.id());
+            }
+            if (emptied) {
+                recycle(slot);
             }
         }
     }
 
+    /** Writes to a channel, keeping the CRC-32C and the count of what went through. */
+    private static final class ChecksummedOutput extends OutputStream {
+        private final FileChannel channel;
+        final CRC32C crc = new CRC32C();
+        long written;
+
+        ChecksummedOutput(FileChannel channel) {
+            this.channel = channel;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            crc.update(b, off, len);
+            ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            written += len;
+        }
+    }
+
+    private static byte[] trailer(long seal, long size, long crc) {
+        return (TRAILER_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " "
+                + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
     /**
-     * Recovery at start: removes half-received messages and leftover temp files, and returns every message
-     * that was acknowledged and not yet finished, oldest first.
+     * Recovery at start: empties the slots of messages a crash cut off (never acknowledged), moves damaged
+     * files aside, and returns every message that was acknowledged and not yet finished, oldest first.
      */
     public List<QueuedMessage> recover() throws IOException {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(incoming)) {
-            for (Path p : ds) {
-                Files.deleteIfExists(p);
-            }
-        }
-        List<QueuedMessage> out = new ArrayList<>();
-        List<Path> files = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (name.startsWith(".")) {
-                    Files.deleteIfExists(p); // an interrupted atomic write of a state file
-                } else if (!name.contains(".")) {
-                    files.add(p);
+        Path incoming = spoolDir.resolve("incoming"); // the earlier format's messages being received
+        if (Files.isDirectory(incoming)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(incoming)) {
+                for (Path p : ds) {
+                    Files.deleteIfExists(p);
                 }
             }
         }
-        files.sort(null);
-        for (Path p : files) {
-            try {
-                Envelope env = readEnvelope(p);
-                RecipientState state = RecipientState.read(stateFile(env.id()), env);
-                out.add(QueuedMessage.open(p, state));
-            } catch (IOException | RuntimeException e) {
-                Path bad = p.resolveSibling(p.getFileName() + ".corrupt");
-                log.error("{}: cannot read queue file ({}); moved aside to {}", p.getFileName(), e.getMessage(), bad);
-                Files.move(p, bad);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
+            for (Path p : ds) {
+                if (p.getFileName().toString().startsWith(".")) {
+                    Files.deleteIfExists(p); // an interrupted atomic write of a state file
+                }
             }
         }
+        List<QueuedMessage> out = new ArrayList<>();
+        for (Found f : scan(true)) {
+            switch (f.verdict()) {
+                case FREE -> recycle(f.file());
+                case CUT_OFF -> {
+                    log.info("{}: a message cut off by a stop before it was acknowledged ({}); discarded",
+                            f.file().getFileName(), f.why());
+                    empty(f.file());
+                    recycle(f.file());
+                }
+                case DAMAGED -> moveAside(f.file(), f.why());
+                case MESSAGE -> {
+                    Envelope env = f.header().envelope();
+                    if (!live.add(env.id())) {
+                        moveAside(f.file(), "a second message with queue ID " + env.id());
+                        continue;
+                    }
+                    try {
+                        RecipientState state = RecipientState.read(stateFile(env.id()), env);
+                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), state));
+                    } catch (IOException | RuntimeException e) {
+                        live.remove(env.id());
+                        moveAside(f.file(), "unreadable state: " + e.getMessage());
+                    }
+                }
+            }
+        }
+        out.sort(Comparator.comparing(QueuedMessage::id));
         // state files whose message is gone (crash between the two deletions)
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
-                String id = name.substring(0, name.indexOf('.'));
-                if (!Files.exists(queue.resolve(id))) {
+                if (!live.contains(name.substring(0, name.indexOf('.')))) {
                     Files.deleteIfExists(p);
                 }
             }
@@ -204,16 +355,60 @@ public final class Spool {
         return out;
     }
 
+    /** The message by that ID as it is on disk (read without changing anything), or null. */
+    public QueuedMessage find(String id) throws IOException {
+        for (Found f : scan(false)) {
+            if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
+                Envelope env = f.header().envelope();
+                return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                        RecipientState.read(stateFile(id), env));
+            }
+        }
+        return null;
+    }
+
+    /** Every complete message on disk, oldest ID first, read without changing anything (for the offline queue). */
+    public List<QueuedMessage> messages() throws IOException {
+        List<QueuedMessage> out = new ArrayList<>();
+        for (Found f : scan(false)) {
+            if (f.verdict() == Verdict.MESSAGE) {
+                Envelope env = f.header().envelope();
+                try {
+                    out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                            RecipientState.read(stateFile(env.id()), env)));
+                } catch (IOException | RuntimeException e) {
+                    // unreadable state: the server moves the message aside at its next start
+                }
+            }
+        }
+        out.sort(Comparator.comparing(QueuedMessage::id));
+        return out;
+    }
+
+    /**
+     * Removes a finished message durably: when this returns, a restart will not deliver it again. The content
+     * goes first, so a crash never leaves content without its state; stray state files are cleared at start.
+     */
+    public void remove(QueuedMessage m) throws IOException {
+        Path file = m.file();
+        boolean slot = file.getParent().equals(slots);
+        if (slot) {
+            empty(file);
+        } else {
+            Files.deleteIfExists(file);
+            dirSync.sync(queue);
+        }
+        Files.deleteIfExists(stateFile(m.id()));
+        Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
+        live.remove(m.id());
+        if (slot) {
+            recycle(file);
+        }
+    }
+
     /** Records the recipients' state after an attempt, atomically. */
     public void saveState(RecipientState state) throws IOException {
         Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()));
-    }
-
-    /** Removes a finished message: the content first, so a crash never leaves content without its state. */
-    public void remove(String id) throws IOException {
-        Files.deleteIfExists(queue.resolve(id));
-        Files.deleteIfExists(stateFile(id));
-        Files.deleteIfExists(queue.resolve(id + ".hold"));
     }
 
     /** True when the operator has put the message on hold (a marker file {@code ID.hold}). */
@@ -231,32 +426,167 @@ public final class Spool {
         dirSync.sync(queue);
     }
 
-    /** The queue directory, for reading the queue while the server is not running. */
-    public Path queueDir() {
-        return queue;
-    }
-
-    /** The queue file of a message, for reading. */
-    public Path file(String id) {
-        return queue.resolve(id);
-    }
-
-    private Path stateFile(String id) {
+    /** Where the delivery state of a message is kept ({@code queue/ID.state}). */
+    public Path stateFile(String id) {
         return queue.resolve(id + ".state");
     }
 
+    /** Truncates a file to nothing, durably. */
+    private static void empty(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+            ch.force(true);
+        }
+    }
+
+    private void moveAside(Path file, String why) throws IOException {
+        Path bad = file.resolveSibling(file.getFileName() + ".corrupt");
+        log.error("{}: damaged queue file ({}); moved aside to {}", file.getFileName(), why, bad);
+        Files.move(file, bad);
+    }
+
+    // ------------------------------------------------------------------------------------------------ reading
+
+    enum Verdict { FREE, CUT_OFF, DAMAGED, MESSAGE }
+
+    /** What a spool file holds; header and size only for {@link Verdict#MESSAGE}. */
+    record Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
+    }
+
+    /** Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. */
+    private List<Found> scan(boolean checksums) throws IOException {
+        List<Found> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
+            for (Path p : ds) {
+                if (slotNumber(p) >= 0 && p.getFileName().toString().indexOf('.') < 0) {
+                    out.add(judge(p, checksums));
+                }
+            }
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(".") && name.indexOf('.') < 0) {
+                    out.add(judgeV1(p));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static Found judgeV1(Path p) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
+            Header h = readHeader(in);
+            if (h.seal() != null) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "a slot's message in the queue directory");
+            }
+            return new Found(p, Verdict.MESSAGE, h, Files.size(p) - h.contentOffset(), null);
+        } catch (IOException | RuntimeException e) {
+            return new Found(p, Verdict.DAMAGED, null, 0, e.getMessage());
+        }
+    }
+
+    /** Judges a slot by its trailer (and its checksum when asked). */
+    static Found judge(Path p, boolean checksums) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long fileSize = ch.size();
+            if (fileSize == 0) {
+                return new Found(p, Verdict.FREE, null, 0, null);
+            }
+            Header h;
+            try {
+                h = readHeader(new BufferedInputStream(Channels.newInputStream(ch.position(0)), 8192));
+            } catch (IOException | RuntimeException e) {
+                h = null;
+            }
+            byte[] t = new byte[TRAILER_LENGTH];
+            ByteBuffer tb = ByteBuffer.wrap(t);
+            if (fileSize >= TRAILER_LENGTH) {
+                ch.position(fileSize - TRAILER_LENGTH);
+                while (tb.hasRemaining() && ch.read(tb) > 0) {
+                    // read the whole trailer
+                }
+            }
+            String trailer = new String(t, StandardCharsets.US_ASCII);
+            if (!trailer.startsWith(TRAILER_MAGIC) || trailer.charAt(TRAILER_LENGTH - 1) != '\n') {
+                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
+            }
+            if (h == null || h.seal() == null) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header");
+            }
+            long seal;
+            long size;
+            int crc;
+            try {
+                seal = HexFormat.fromHexDigitsToLong(trailer, TRAILER_MAGIC.length(), TRAILER_MAGIC.length() + 16);
+                int at = TRAILER_MAGIC.length() + 17;
+                size = HexFormat.fromHexDigitsToLong(trailer, at, at + 16);
+                crc = HexFormat.fromHexDigits(trailer, at + 17, at + 25);
+            } catch (IllegalArgumentException e) {
+                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
+            }
+            if (seal != h.seal()) {
+                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer of its own");
+            }
+            long contentSize = fileSize - TRAILER_LENGTH - h.contentOffset();
+            if (size != contentSize) {
+                return new Found(p, Verdict.DAMAGED, null, 0,
+                        "content is " + contentSize + " octets, the trailer says " + size);
+            }
+            if (checksums && crc != checksum(ch, fileSize - TRAILER_LENGTH)) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
+            }
+            return new Found(p, Verdict.MESSAGE, h, contentSize, null);
+        }
+    }
+
+    private static int checksum(FileChannel ch, long length) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long pos = 0;
+        while (pos < length) {
+            buf.clear();
+            if (length - pos < buf.capacity()) {
+                buf.limit((int) (length - pos));
+            }
+            int n = ch.read(buf, pos);
+            if (n <= 0) {
+                throw new IOException("file ended early");
+            }
+            buf.flip();
+            crc.update(buf);
+            pos += n;
+        }
+        return (int) crc.getValue();
+    }
+
+    /** The envelope of a spool file, for reading. */
     static Envelope readEnvelope(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
             return readHeader(in).envelope();
         }
     }
 
-    record Header(Envelope envelope, long contentOffset) {
+    /** A spool file's head: the envelope, where the content starts, and the seal (null in the TERN1 format). */
+    record Header(Envelope envelope, long contentOffset, Long seal) {
     }
 
     static Header readHeader(InputStream in) throws IOException {
-        byte[] magic = in.readNBytes(MAGIC.length());
-        if (!new String(magic, StandardCharsets.US_ASCII).equals(MAGIC)) {
+        String magic = new String(in.readNBytes(MAGIC_V1.length()), StandardCharsets.US_ASCII);
+        Long seal = null;
+        long offset = magic.length();
+        if (magic.equals(MAGIC_V2)) {
+            byte[] hex = in.readNBytes(17);
+            if (hex.length != 17 || hex[16] != ' ') {
+                throw new IOException("bad queue file header");
+            }
+            try {
+                seal = HexFormat.fromHexDigitsToLong(new String(hex, 0, 16, StandardCharsets.US_ASCII));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("bad queue file header");
+            }
+            offset += 17;
+        } else if (!magic.equals(MAGIC_V1)) {
             throw new IOException("not a Tern queue file");
         }
         int n = 0;
@@ -273,6 +603,21 @@ public final class Spool {
             throw new NoSuchFileException("truncated queue file header");
         }
         Envelope env = JSON.readValue(json, Envelope.class);
-        return new Header(env, MAGIC.length() + digits + 1L + n + 1);
+        return new Header(env, offset + digits + 1L + n + 1, seal);
+    }
+
+    private static String slotName(long n) {
+        return String.format("%08d", n);
+    }
+
+    /** The number in a slot's name ({@code 00000042} or {@code 00000042.corrupt}), or -1. */
+    private static long slotNumber(Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.indexOf('.');
+        String digits = dot < 0 ? name : name.substring(0, dot);
+        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Long.parseLong(digits);
     }
 }

@@ -191,7 +191,7 @@ class QueueCommandTest {
 
         assertThat(tern(cli, "queue", "delete", id)).isZero();
         assertThat(out).endsWith(id + ": deleted\n");
-        assertThat(queueDir().resolve(id)).doesNotExist();
+        assertThat(dev.tern.queue.SpoolFiles.queuedIds(data.resolve("spool"))).doesNotContain(id);
         assertThat(queueDir().resolve(id + ".state")).doesNotExist();
         assertThat(tern.scheduler().message(id)).isNull();
         assertThat(tern(cli, "queue", "delete", id)).isEqualTo(1);
@@ -229,7 +229,7 @@ class QueueCommandTest {
         assertThat(tern(noHttp, "queue", "show", id)).isZero();
 
         assertThat(tern(cli, "queue", "delete", id)).isZero();
-        assertThat(queueDir().resolve(id)).doesNotExist();
+        assertThat(dev.tern.queue.SpoolFiles.queuedIds(data.resolve("spool"))).doesNotContain(id);
         assertThat(queueDir().resolve(id + ".state")).doesNotExist();
         assertThat(tern(cli, "queue", "delete", id)).isEqualTo(1);
         assertThat(err).contains("no message " + id);
@@ -247,7 +247,7 @@ class QueueCommandTest {
         assertThat(err).contains("only from http.admin_networks");
         assertThat(queueDir().resolve(id + ".hold")).doesNotExist();
         assertThat(tern(cli, "queue", "delete", id)).isEqualTo(1);
-        assertThat(queueDir().resolve(id)).exists();
+        assertThat(dev.tern.queue.SpoolFiles.queuedIds(data.resolve("spool"))).contains(id);
     }
 
     @Test

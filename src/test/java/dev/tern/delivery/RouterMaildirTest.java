@@ -220,7 +220,7 @@ class RouterMaildirTest {
         RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
         try (Scheduler scheduler = new Scheduler(spool, watched.transport(), Clock.systemUTC(), PerRecipient.settings(fast, 2))) {
             QueuedMessage m = queue("a@example.org", "bob@example.test", "carol@example.test");
-            Path state = spool.file(m.id()).resolveSibling(m.id() + ".state");
+            Path state = spool.stateFile(m.id());
 
             scheduler.submit(m);
 
@@ -233,12 +233,12 @@ class RouterMaildirTest {
             assertThat(entries.get(1).get("status").asText()).isEqualTo("DELIVERED");
             assertThat(names(box("example.test", "carol").resolve("new"))).hasSize(1);
             await().atMost(5, SECONDS).until(() -> attempts.size() >= 3); // retried, still deferred
-            assertThat(spool.file(m.id())).exists();
+            assertThat(spool.find(m.id())).isNotNull();
 
             Files.delete(blocker);
 
             await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
-                assertThat(spool.file(m.id())).doesNotExist();
+                assertThat(spool.find(m.id())).isNull();
                 assertThat(state).doesNotExist();
                 // the scheduler forgets the message just after it removes the file
                 assertThat(scheduler.messages()).isEmpty();
@@ -263,7 +263,7 @@ class RouterMaildirTest {
         try (Scheduler scheduler = new Scheduler(restarted, router, Clock.systemUTC(), PerRecipient.settings(fast, 2))) {
             scheduler.recover(recovered);
             await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10))
-                    .until(() -> !Files.exists(restarted.file(m.id())));
+                    .until(() -> restarted.find(m.id()) == null);
         }
         assertThat(names(box("example.test", "bob").resolve("new"))).hasSize(1);
     }

@@ -2,6 +2,7 @@ package dev.tern.e2e;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.tern.queue.SpoolFiles;
 import dev.tern.Tern;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config;
@@ -227,20 +228,20 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
                 .until(() -> delivered(address), l -> l.size() >= n);
     }
 
-    /** Files in spool/queue (acknowledged, not yet fully delivered). */
-    public List<Path> queueFiles() {
-        return list(dataDir.resolve("spool").resolve("queue"));
+    /** IDs of the messages in the spool (acknowledged, not yet fully delivered). */
+    public List<String> queuedIds() {
+        return SpoolFiles.queuedIds(dataDir.resolve("spool"));
     }
 
-    /** Files in spool/incoming (messages being received). */
+    /** Spool slots holding an unfinished message (being received, or left behind half-written). */
     public List<Path> incomingFiles() {
-        return list(dataDir.resolve("spool").resolve("incoming"));
+        return SpoolFiles.unfinished(dataDir.resolve("spool"));
     }
 
-    /** Waits until the queue holds nothing (everything delivered) and no half-received file is left behind. */
+    /** Waits until the spool holds nothing (everything delivered) and no half-received message is left behind. */
     public void awaitSpoolEmpty() {
         await("an empty spool").atMost(DELIVERY_WAIT).pollInterval(Duration.ofMillis(10))
-                .until(() -> queueFiles().isEmpty() && incomingFiles().isEmpty());
+                .until(() -> SpoolFiles.isEmpty(dataDir.resolve("spool")));
     }
 
     public static String read(Path file) {

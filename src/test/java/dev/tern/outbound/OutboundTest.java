@@ -117,16 +117,9 @@ class OutboundTest {
                 .until(() -> mailOf(address), l -> l.size() >= n);
     }
 
-    List<Path> queueFiles() {
-        try (Stream<Path> s = Files.list(dataDir.resolve("spool").resolve("queue"))) {
-            return s.toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     void awaitQueueEmpty() {
-        await("an empty queue").atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> queueFiles().isEmpty());
+        await("an empty queue").atMost(WAIT).pollInterval(Duration.ofMillis(20))
+                .until(() -> dev.tern.queue.SpoolFiles.isEmpty(dataDir.resolve("spool")));
     }
 
     static MimeMessage parse(Path p) throws Exception {

@@ -157,10 +157,8 @@ class CrashTest {
         return out;
     }
 
-    private static boolean spoolEmpty(Path data) throws IOException {
-        try (Stream<Path> s = Files.list(data.resolve("spool/queue"))) {
-            return s.findAny().isEmpty();
-        }
+    private static boolean spoolEmpty(Path data) {
+        return dev.tern.queue.SpoolFiles.isEmpty(data.resolve("spool"));
     }
 
     private static void sleep(long ms) {

@@ -114,10 +114,10 @@ class SchedulerLifecycleTest {
 
     private static void awaitGone(Spool spool, Scheduler s, String id) {
         await().atMost(5, SECONDS).pollInterval(Duration.ofMillis(10)).untilAsserted(() -> {
-            assertThat(spool.file(id)).doesNotExist();
+            assertThat(spool.find(id)).isNull();
             assertThat(s.messages()).extracting(QueuedMessage::id).doesNotContain(id);
         });
-        assertThat(spool.file(id).resolveSibling(id + ".state")).doesNotExist();
+        assertThat(spool.stateFile(id)).doesNotExist();
     }
 
     @Test
@@ -161,7 +161,7 @@ class SchedulerLifecycleTest {
         List<RecipientState> seenOnDisk = new ArrayList<>();
         Function<QueuedMessage, Attempt> lookThenDeliver = m -> {
             try {
-                seenOnDisk.add(RecipientState.read(spool.file(m.id()).resolveSibling(m.id() + ".state"), m.envelope()));
+                seenOnDisk.add(RecipientState.read(spool.stateFile(m.id()), m.envelope()));
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -218,7 +218,7 @@ class SchedulerLifecycleTest {
         s.submit(m);
 
         assertThat(third.await(5, SECONDS)).isTrue();
-        Path state = spool.file(m.id()).resolveSibling(m.id() + ".state");
+        Path state = spool.stateFile(m.id());
         await().atMost(5, SECONDS).untilAsserted(() -> {
             RecipientState.Entry e = RecipientState.read(state, m.envelope()).get(0);
             assertThat(e.attempts()).isGreaterThanOrEqualTo(3);
@@ -227,7 +227,7 @@ class SchedulerLifecycleTest {
         RecipientState.Entry e = RecipientState.read(state, m.envelope()).get(0);
         assertThat(e.status()).isEqualTo(RecipientState.Status.DEFERRED);
         assertThat(e.lastError()).isEqualTo("three"); // the third answer, repeated from then on
-        assertThat(spool.file(m.id())).exists();
+        assertThat(spool.find(m.id())).isNotNull();
         assertThat(s.messages()).extracting(QueuedMessage::id).containsExactly(m.id());
     }
 
@@ -377,13 +377,13 @@ class SchedulerLifecycleTest {
         Scheduler s = new Scheduler(spool, t.transport(), clock, PerRecipient.settings(new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), 4));
         QueuedMessage m = queue(spool, "a@example.test");
         s.submit(m);
-        await().atMost(5, SECONDS).until(() -> Files.exists(spool.file(m.id()).resolveSibling(m.id() + ".state")));
+        await().atMost(5, SECONDS).until(() -> Files.exists(spool.stateFile(m.id())));
 
         long start = System.nanoTime();
         s.close();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(1));
 
-        assertThat(spool.file(m.id())).exists();
+        assertThat(spool.find(m.id())).isNotNull();
         assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(m.id());
     }
 
@@ -411,7 +411,7 @@ class SchedulerLifecycleTest {
         long start = System.nanoTime();
         s.close(Duration.ofMillis(200));
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
-        assertThat(spool.file(m.id())).exists();
+        assertThat(spool.find(m.id())).isNotNull();
     }
 
     @Test

@@ -55,15 +55,24 @@ class SpoolTest {
         }
     }
 
+    private static String hex16(long v) {
+        return java.util.HexFormat.of().toHexDigits(v);
+    }
+
+    /** The seal in a slot file's header line. */
+    private static String seal(byte[] file) {
+        return new String(file, 6, 16, StandardCharsets.US_ASCII);
+    }
+
     @Test
-    void createsIncomingAndQueueDirectories() throws Exception {
+    void createsSlotAndQueueDirectories() throws Exception {
         spool();
-        assertThat(dir.resolve("incoming")).isDirectory();
+        assertThat(dir.resolve("slots")).isDirectory();
         assertThat(dir.resolve("queue")).isDirectory();
     }
 
     @Test
-    void commitWritesTheEnvelopeHeaderThenExactlyTheContent() throws Exception {
+    void commitWritesHeaderEnvelopeContentAndASealedTrailer() throws Exception {
         Spool spool = spool();
         Envelope env = new Envelope(spool.newId(), "", ARRIVAL, "2001:db8::1", "héllo", "UTF8SMTP", true,
                 null, "HDRS", "env id", List.of(
@@ -73,37 +82,55 @@ class SpoolTest {
 
         Spool.Incoming in = spool.begin(env);
         assertThat(in.id()).isEqualTo(env.id());
-        assertThat(dir.resolve("incoming").resolve(env.id())).exists();
         in.content().write(content, 0, 10);
         in.content().write(content, 10, content.length - 10);
         QueuedMessage m = in.commit();
 
         assertThat(m.id()).isEqualTo(env.id());
         assertThat(m.envelope()).isEqualTo(env);
-        assertThat(m.file()).isEqualTo(dir.resolve("queue").resolve(env.id())).isEqualTo(spool.file(env.id()));
+        assertThat(m.file().getParent()).isEqualTo(dir.resolve("slots"));
+        assertThat(list("slots")).containsExactly(m.file().getFileName().toString());
+        assertThat(list("queue")).isEmpty(); // no state file until there is something to record
         assertThat(m.contentSize()).isEqualTo(content.length);
         assertThat(m.state().size()).isEqualTo(2);
         assertThat(m.state().entries()).allMatch(e -> e.status() == RecipientState.Status.PENDING && e.attempts() == 0);
-        assertThat(list("incoming")).isEmpty();
-        assertThat(list("queue")).containsExactly(env.id());
 
         byte[] file = Files.readAllBytes(m.file());
-        assertThat(m.contentOffset() + m.contentSize()).isEqualTo(file.length);
-        assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), file.length)).isEqualTo(content);
+        assertThat(m.contentOffset() + m.contentSize() + Spool.TRAILER_LENGTH).isEqualTo(file.length);
+        assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), (int) (m.contentOffset() + m.contentSize())))
+                .isEqualTo(content);
 
-        // the header: "TERN1 <n>\n", n octets of JSON, "\n"
+        // the header: "TERN2 <seal> <n>\n", n octets of JSON, "\n"
         String head = new String(file, 0, (int) m.contentOffset(), StandardCharsets.UTF_8);
-        assertThat(head).startsWith("TERN1 ").endsWith("\n");
+        assertThat(head).matches("(?s)TERN2 [0-9a-f]{16} [0-9]+\n.*\n");
         int nl = head.indexOf('\n');
-        int n = Integer.parseInt(head.substring(6, nl));
+        int n = Integer.parseInt(head.substring(23, nl));
         assertThat(m.contentOffset()).isEqualTo(nl + 1 + n + 1);
         Envelope parsed = Spool.JSON.readValue(Arrays.copyOfRange(file, nl + 1, nl + 1 + n), Envelope.class);
         assertThat(parsed).isEqualTo(env);
         assertThat(Spool.readEnvelope(m.file())).isEqualTo(env);
 
+        // the trailer: the same seal, the content length and the CRC-32C of everything before it
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(file, 0, file.length - Spool.TRAILER_LENGTH);
+        String trailer = new String(file, file.length - Spool.TRAILER_LENGTH, Spool.TRAILER_LENGTH,
+                StandardCharsets.US_ASCII);
+        assertThat(trailer).isEqualTo("TERN2 END " + seal(file) + " " + hex16(content.length) + " "
+                + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n");
+
+        try (var read = m.openContent()) { // exactly the content: no envelope before it, no trailer after it
+            assertThat(read.readAllBytes()).isEqualTo(content);
+        }
+        try (var read = m.openContent()) {
+            assertThat(read.skip(5)).isEqualTo(5);
+            assertThat(read.readNBytes(1000)).isEqualTo(Arrays.copyOfRange(content, 5, content.length));
+            assertThat(read.read()).isEqualTo(-1);
+        }
+
         QueuedMessage reopened = QueuedMessage.open(m.file(), m.state());
         assertThat(reopened.contentOffset()).isEqualTo(m.contentOffset());
         assertThat(reopened.contentSize()).isEqualTo(m.contentSize());
+        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(env.id());
     }
 
     @Test
@@ -115,11 +142,15 @@ class SpoolTest {
         for (int off = 0; off < content.length; off += 4096) {
             in.content().write(content, off, Math.min(4096, content.length - off));
         }
+        in.content().write(content[0]); // and one octet on its own
         QueuedMessage m = in.commit();
 
         byte[] file = Files.readAllBytes(m.file());
-        assertThat(m.contentSize()).isEqualTo(content.length);
-        assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), file.length)).isEqualTo(content);
+        assertThat(m.contentSize()).isEqualTo(content.length + 1);
+        assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), (int) m.contentOffset() + content.length))
+                .isEqualTo(content);
+        assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize)
+                .isEqualTo((long) content.length + 1);
     }
 
     @Test
@@ -127,20 +158,42 @@ class SpoolTest {
         Spool spool = spool();
         QueuedMessage m = spool.begin(envelope(spool.newId(), "a@example.test")).commit();
         assertThat(m.contentSize()).isZero();
-        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset());
+        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + Spool.TRAILER_LENGTH);
+        assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize).isEqualTo(0L);
     }
 
     @Test
-    void abortLeavesNothing() throws Exception {
+    void abortEmptiesTheSlotForTheNextMessage() throws Exception {
         Spool spool = spool();
         Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
         in.content().write("half a message".getBytes(StandardCharsets.US_ASCII));
         in.abort();
         in.abort(); // twice is harmless
 
-        assertThat(list("incoming")).isEmpty();
+        assertThat(list("slots")).singleElement().satisfies(name -> assertThat(dir.resolve("slots").resolve(name)).isEmptyFile());
         assertThat(list("queue")).isEmpty();
-        assertThat(spool.recover()).isEmpty();
+        QueuedMessage next = queue(spool, "next\r\n", "b@example.test");
+        assertThat(list("slots")).containsExactly(next.file().getFileName().toString()); // the same slot, reused
+        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(next.id());
+    }
+
+    @Test
+    void slotsAreReusedAfterRemovalAndCreatedOnlyWhenAllAreTaken() throws Exception {
+        Spool spool = spool();
+        List<QueuedMessage> batch = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            batch.add(queue(spool, "m" + i + "\r\n", "a@example.test"));
+        }
+        assertThat(list("slots")).hasSize(5);
+        for (QueuedMessage m : batch) {
+            spool.remove(m);
+            assertThat(m.file()).isEmptyFile();
+        }
+        for (int i = 0; i < 7; i++) {
+            queue(spool, "again" + i + "\r\n", "a@example.test");
+        }
+        assertThat(list("slots")).hasSize(7);
+        assertThat(spool().recover()).hasSize(7);
     }
 
     @Test
@@ -150,11 +203,12 @@ class SpoolTest {
         Spool.Incoming first = spool.begin(env);
         assertThatThrownBy(() -> spool.begin(env)).isInstanceOf(IOException.class).hasMessageContaining("in use");
         first.abort();
+        spool.begin(env).abort(); // free again once aborted
     }
 
     @Test
     void aNewMessageNeverReplacesAQueuedOneWhenTheClockStepsBack() throws Exception {
-        // QueueIds says: "A clock that steps back is harmless: the spool refuses to reuse a name that exists".
+        // QueueIds says: "A clock that steps back is harmless: the spool refuses to reuse an ID in use".
         // Simulate a restart with the clock at the same instant as before: the second process hands out the IDs
         // the first one used, one of which is still queued (e.g. a deferred remote recipient).
         Clock fixed = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
@@ -176,23 +230,24 @@ class SpoolTest {
         }
         assertThat(next).as("newId skips the ID of a message still queued").isNotEqualTo(id);
 
-        // and an envelope that names a queued ID anyway is refused, not written over it
+        // and an envelope that names a queued ID anyway is refused
         String queuedId = id;
         assertThatThrownBy(() -> second.begin(envelope(queuedId, "b@example.test"))).isInstanceOf(IOException.class);
-        QueuedMessage stillA = QueuedMessage.open(dir.resolve("queue").resolve(id), null);
-        assertThat(stillA.envelope().recipients().get(0).address())
+        assertThat(second.find(id).envelope().recipients().get(0).address())
                 .as("acknowledged message A must not be overwritten by a new message with the same ID")
                 .isEqualTo("a@example.test");
     }
 
     @Test
-    void recoverRemovesIncomingFilesAndReturnsCommittedMessagesOldestFirstWithTheirState() throws Exception {
+    void recoverDiscardsUnfinishedMessagesAndReturnsCommittedOnesOldestFirstWithTheirState() throws Exception {
         Spool spool = spool();
         QueuedMessage m1 = queue(spool, "one\r\n", "a@example.test", "b@example.test");
         QueuedMessage m2 = queue(spool, "two\r\n", "c@example.test");
         QueuedMessage m3 = queue(spool, "three\r\n", "d@example.test");
         Spool.Incoming half = spool.begin(envelope(spool.newId(), "e@example.test"));
         half.content().write("never finished".getBytes(StandardCharsets.US_ASCII));
+        half.content().flush(); // on disk, but no trailer: the process "dies" here
+        Files.createDirectories(dir.resolve("incoming")); // the earlier format's folder, with a leftover
         Files.writeString(dir.resolve("incoming").resolve("stray"), "x");
 
         Instant at = Instant.parse("2025-03-04T06:00:00Z");
@@ -207,9 +262,11 @@ class SpoolTest {
         List<QueuedMessage> recovered = restarted.recover();
 
         assertThat(list("incoming")).isEmpty();
+        assertThat(list("slots")).hasSize(4);
         assertThat(recovered).extracting(QueuedMessage::id).containsExactly(m1.id(), m2.id(), m3.id());
         QueuedMessage r1 = recovered.get(0);
         assertThat(r1.envelope()).isEqualTo(m1.envelope());
+        assertThat(r1.file()).isEqualTo(m1.file());
         assertThat(r1.contentOffset()).isEqualTo(m1.contentOffset());
         assertThat(r1.contentSize()).isEqualTo(m1.contentSize());
         assertThat(r1.state().id()).isEqualTo(m1.id());
@@ -218,20 +275,118 @@ class SpoolTest {
         assertThat(recovered.get(1).state().entries())
                 .containsExactly(new RecipientState.Entry(RecipientState.Status.PENDING, 0, null, null, null));
         assertThat(recovered.get(2).contentSize()).isEqualTo("three\r\n".length());
+
+        // the half-written slot was emptied and is the first to be reused
+        Path halfSlot = dir.resolve("slots").resolve(list("slots").stream()
+                .filter(n -> !n.equals(m1.file().getFileName().toString()) && !n.equals(m2.file().getFileName().toString())
+                        && !n.equals(m3.file().getFileName().toString()))
+                .findFirst().orElseThrow());
+        assertThat(halfSlot).isEmptyFile();
+        assertThat(queue(restarted, "after\r\n", "f@example.test").file()).isEqualTo(halfSlot);
     }
 
-    @Test
-    void recoverOrdersByIdNotByDirectoryOrder() throws Exception {
+    /** A committed message in slot {@code name}, then {@code damage} applied to its bytes. */
+    private Path damaged(String content, java.util.function.UnaryOperator<byte[]> damage) throws IOException {
         Spool spool = spool();
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            ids.add(queue(spool, "m" + i + "\r\n", "a@example.test").id());
-        }
-        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactlyElementsOf(ids);
+        QueuedMessage m = queue(spool, content, "a@example.test");
+        Files.write(m.file(), damage.apply(Files.readAllBytes(m.file())));
+        return m.file();
     }
 
     @Test
-    void recoverMovesACorruptQueueFileAside() throws Exception {
+    void aTornWriteIsNeverTakenForAMessage() throws Exception {
+        // a crash before the fsync returned may keep any subset of the blocks: every cut is "not acknowledged"
+        byte[] whole;
+        {
+            Spool spool = spool();
+            QueuedMessage m = queue(spool, "Subject: x\r\n\r\n" + "y".repeat(300) + "\r\n", "a@example.test");
+            whole = Files.readAllBytes(m.file());
+            spool.remove(m);
+        }
+        for (int cut = 1; cut < whole.length; cut += 7) {
+            Path slot = dir.resolve("slots").resolve("00000000");
+            Files.write(slot, Arrays.copyOf(whole, cut));
+            assertThat(spool().recover()).as("cut at %d", cut).isEmpty();
+            assertThat(slot).isEmptyFile();
+        }
+    }
+
+    @Test
+    void contentEndingInAForgedTrailerDoesNotPassForAMessage() throws Exception {
+        // the client cannot know the seal: a trailer inside the content, then a crash, is still "cut off"
+        Spool spool = spool();
+        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        byte[] body = "hello\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(body);
+        in.content().flush();
+        Path slot = dir.resolve("slots").resolve("00000000");
+        byte[] sofar = Files.readAllBytes(slot);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(sofar);
+        String forged = "TERN2 END " + hex16(0x0123456789abcdefL) + " " + hex16(body.length) + " "
+                + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n";
+        in.content().write(forged.getBytes(StandardCharsets.US_ASCII));
+        in.content().flush(); // and the process dies
+
+        assertThat(spool().recover()).isEmpty();
+        assertThat(slot).isEmptyFile();
+    }
+
+    @Test
+    void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
+        Path flipped = damaged("precious\r\n", b -> {
+            b[b.length - Spool.TRAILER_LENGTH - 3] ^= 0x20; // one bit of the content
+            return b;
+        });
+        List<QueuedMessage> recovered = spool().recover();
+        assertThat(recovered).isEmpty();
+        assertThat(flipped).doesNotExist();
+        assertThat(flipped.resolveSibling(flipped.getFileName() + ".corrupt")).exists();
+        // a second recovery leaves it alone, and new slots do not take its name
+        assertThat(spool().recover()).isEmpty();
+        Spool after = spool();
+        after.recover();
+        assertThat(queue(after, "new\r\n", "b@example.test").file().getFileName().toString())
+                .isNotEqualTo(flipped.getFileName().toString());
+    }
+
+    @Test
+    void aSealedMessageWithMissingBytesIsMovedAside() throws Exception {
+        Path shortened = damaged("precious content\r\n", b -> {
+            byte[] out = new byte[b.length - 4];
+            int cut = b.length - Spool.TRAILER_LENGTH - 8;
+            System.arraycopy(b, 0, out, 0, cut);
+            System.arraycopy(b, cut + 4, out, cut, b.length - cut - 4);
+            return out;
+        });
+        assertThat(spool().recover()).isEmpty();
+        assertThat(shortened.resolveSibling(shortened.getFileName() + ".corrupt")).exists();
+    }
+
+    @Test
+    void recoverStillReadsMessagesInTheEarlierOneFilePerMessageFormat() throws Exception {
+        Envelope env = envelope("18F0000000ABC", "a@example.test");
+        byte[] json = Spool.JSON.writeValueAsBytes(env);
+        Path queue = dir.resolve("queue");
+        Files.createDirectories(queue);
+        try (var out = Files.newOutputStream(queue.resolve(env.id()))) {
+            out.write(("TERN1 " + json.length + "\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(json);
+            out.write("\nold content\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        Spool spool = spool();
+        List<QueuedMessage> recovered = spool.recover();
+        assertThat(recovered).singleElement().satisfies(m -> {
+            assertThat(m.id()).isEqualTo(env.id());
+            assertThat(m.contentSize()).isEqualTo("old content\r\n".length());
+        });
+        spool.remove(recovered.get(0));
+        assertThat(list("queue")).isEmpty();
+        assertThat(spool().recover()).isEmpty();
+    }
+
+    @Test
+    void recoverMovesACorruptEarlierFormatQueueFileAside() throws Exception {
         Spool spool = spool();
         QueuedMessage good = queue(spool, "good\r\n", "a@example.test");
         Path queue = dir.resolve("queue");
@@ -244,13 +399,13 @@ class SpoolTest {
         List<QueuedMessage> recovered = spool().recover();
 
         assertThat(recovered).extracting(QueuedMessage::id).containsExactly(good.id());
-        assertThat(list("queue")).containsExactlyInAnyOrder(good.id(),
+        assertThat(list("queue")).containsExactlyInAnyOrder(
                 "0000BAD0000001.corrupt", "0000BAD0000002.corrupt", "0000BAD0000003.corrupt",
                 "0000BAD0000004.corrupt", "0000BAD0000005.corrupt");
         assertThat(queue.resolve("0000BAD0000001.corrupt")).hasContent("garbage, not a queue file");
         // a second recovery leaves the corrupt files alone
         assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(good.id());
-        assertThat(list("queue")).hasSize(6);
+        assertThat(list("queue")).hasSize(5);
     }
 
     @Test
@@ -260,13 +415,14 @@ class SpoolTest {
         spool.saveState(kept.state());
         Path queue = dir.resolve("queue");
         Files.writeString(queue.resolve("18F00000000AA.state"), "[]"); // message already removed
+        Files.writeString(queue.resolve("18F00000000AA.hold"), "");
         Files.writeString(queue.resolve("." + kept.id() + ".state.tmp-1b4e28ba-2fa1-11d2-883f-0016d3cca427"), "[");
         Files.writeString(queue.resolve(".18F00000000AB.state.tmp-0"), "");
 
         List<QueuedMessage> recovered = spool().recover();
 
         assertThat(recovered).extracting(QueuedMessage::id).containsExactly(kept.id());
-        assertThat(list("queue")).containsExactlyInAnyOrder(kept.id(), kept.id() + ".state");
+        assertThat(list("queue")).containsExactly(kept.id() + ".state");
     }
 
     @Test
@@ -279,24 +435,44 @@ class SpoolTest {
             s.set(0, new RecipientState.Entry(RecipientState.Status.DEFERRED, i, "try " + i, at, at.plusSeconds(i)));
             spool.saveState(s);
         }
-        RecipientState read = RecipientState.read(dir.resolve("queue").resolve(m.id() + ".state"), m.envelope());
+        RecipientState read = RecipientState.read(spool.stateFile(m.id()), m.envelope());
         assertThat(read.get(0)).isEqualTo(new RecipientState.Entry(RecipientState.Status.DEFERRED, 3, "try 3", at,
                 at.plusSeconds(3)));
-        assertThat(list("queue")).containsExactlyInAnyOrder(m.id(), m.id() + ".state");
+        assertThat(list("queue")).containsExactly(m.id() + ".state");
     }
 
     @Test
-    void removeDeletesTheMessageAndItsState() throws Exception {
+    void removeEmptiesTheSlotAndDeletesTheState() throws Exception {
         Spool spool = spool();
         QueuedMessage m = queue(spool, "x\r\n", "a@example.test");
         QueuedMessage other = queue(spool, "y\r\n", "a@example.test");
         spool.saveState(m.state());
+        spool.setHeld(m.id(), true);
 
-        spool.remove(m.id());
-        spool.remove(m.id()); // again: nothing to do, no error
+        spool.remove(m);
 
-        assertThat(list("queue")).containsExactly(other.id());
+        assertThat(m.file()).isEmptyFile();
+        assertThat(list("queue")).isEmpty();
+        assertThat(spool.find(m.id())).isNull();
+        assertThat(spool.find(other.id())).isNotNull();
         assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(other.id());
+    }
+
+    @Test
+    void findAndMessagesReadWithoutChangingAnything() throws Exception {
+        Spool spool = spool();
+        QueuedMessage a = queue(spool, "a\r\n", "a@example.test");
+        QueuedMessage b = queue(spool, "b\r\n", "b@example.test");
+        Spool.Incoming half = spool.begin(envelope(spool.newId(), "c@example.test"));
+        half.content().write("half".getBytes(StandardCharsets.US_ASCII));
+        half.content().flush();
+        long halfSize = Files.size(dir.resolve("slots").resolve("00000002"));
+
+        Spool reader = spool();
+        assertThat(reader.messages()).extracting(QueuedMessage::id).containsExactly(a.id(), b.id());
+        assertThat(reader.find(b.id()).contentSize()).isEqualTo(3);
+        assertThat(reader.find("18F0000000FFF")).isNull();
+        assertThat(Files.size(dir.resolve("slots").resolve("00000002"))).isEqualTo(halfSize); // left as it was
     }
 
     @Test

@@ -1,0 +1,87 @@
+package dev.tern.queue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** What a spool directory holds, read from the disk as recovery would judge it, for tests in any package. */
+public final class SpoolFiles {
+    private SpoolFiles() {
+    }
+
+    /** IDs of the complete (acknowledged) messages on disk. */
+    public static List<String> queuedIds(Path spoolDir) {
+        List<String> out = new ArrayList<>();
+        for (Spool.Found f : judged(spoolDir)) {
+            if (f.verdict() == Spool.Verdict.MESSAGE) {
+                out.add(f.header().envelope().id());
+            }
+        }
+        return out;
+    }
+
+    /** Slots holding something that is not a complete message: a message being received, or left half-written. */
+    public static List<Path> unfinished(Path spoolDir) {
+        List<Path> out = new ArrayList<>();
+        for (Spool.Found f : judged(spoolDir)) {
+            if (f.verdict() == Spool.Verdict.CUT_OFF || f.verdict() == Spool.Verdict.DAMAGED) {
+                out.add(f.file());
+            }
+        }
+        return out;
+    }
+
+    /** True when no slot holds anything and {@code queue/} is empty (no state, no hold marker). */
+    public static boolean isEmpty(Path spoolDir) {
+        return judged(spoolDir).stream().allMatch(f -> f.verdict() == Spool.Verdict.FREE)
+                && list(spoolDir.resolve("queue")).isEmpty();
+    }
+
+    /** The content of the queued message {@code id} (without envelope or trailer), or null. */
+    public static String content(Path spoolDir, String id) {
+        for (Spool.Found f : judged(spoolDir)) {
+            if (f.verdict() == Spool.Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
+                try {
+                    byte[] all = Files.readAllBytes(f.file());
+                    return new String(all, (int) f.header().contentOffset(), (int) f.contentSize(),
+                            StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return null;
+    }
+
+    private static List<Spool.Found> judged(Path spoolDir) {
+        List<Spool.Found> out = new ArrayList<>();
+        for (Path p : list(spoolDir.resolve("slots"))) {
+            if (!p.getFileName().toString().contains(".")) {
+                try {
+                    out.add(Spool.judge(p, true));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // deleted meanwhile (a spare slot)
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<Path> list(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
