@@ -44,11 +44,14 @@ def main():
     accepted = None
     delivered = None
     n = 0
+    next_count = t0
     while True:
         now = time.monotonic()
         if accepted is None and p.poll() is not None:
             accepted = now - t0
-        if delivered is None:
+        # listing a folder of thousands of files costs CPU the servers need: every 50 ms is enough
+        if delivered is None and now >= next_count:
+            next_count = now + 0.05
             n = count(a.maildir)
             if n >= a.messages:
                 delivered = time.monotonic() - t0
@@ -56,7 +59,7 @@ def main():
             break
         if now > deadline:
             break
-        time.sleep(0.005 if accepted is None else 0.02)
+        time.sleep(0.005)
     if accepted is None:
         p.kill()
     err = p.stderr.read().decode(errors="replace").strip() if p.stderr else ""

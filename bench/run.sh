@@ -6,7 +6,8 @@
 #   bench/run.sh --only throughput|latency|memory   (may be repeated)
 #   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
 #
-# Environment: BENCH_SKIP_BUILD=1 uses target/tern.jar as it is; TERN_JAVA_OPTS: JVM options for Tern
+# Environment: BENCH_SKIP_BUILD=1 uses target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
+# before measuring (default 5000); TERN_JAVA_OPTS: JVM options for Tern
 # (default none); BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
 set -uo pipefail
 
@@ -197,13 +198,14 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 # messages SIZE SESSIONS MODE -> how many messages a run sends (scaled so the whole matrix stays affordable)
 messages() {
     local size="$1" s="$2" mode="$3" n
+    # one message per connection: at least 1000 messages; shorter runs (a fraction of a second) measured the ramp-up, not the rate
     if [ "$mode" = 1 ]; then
-        n=$((s * 20)); [ "$n" -lt 300 ] && n=300; [ "$n" -gt 2000 ] && n=2000
+        n=$((s * 40)); [ "$n" -lt 1000 ] && n=1000; [ "$n" -gt 4000 ] && n=4000
     else
         n=$((s * 100)); [ "$n" -gt 3000 ] && n=3000 # 100 per connection up to 30 sessions, then 3000/s
     fi
     [ "$size" -gt 10000 ] && n=$((n / 2))
-    [ -n "$QUICK" ] && n=$((n / 3))
+    [ -n "$QUICK" ] && n=$((n / 2))
     [ "$n" -lt "$s" ] && n="$s"
     echo "$n"
 }
@@ -223,12 +225,25 @@ one_run() { # SERVER SIZE SESSIONS MODE N REP
     say "$server size=$size sessions=$s per_conn=$mode n=$n run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("ok" if r["ok"] else "NOT OK " + str(r), "accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json") (load $load)"
 }
 
+# Warm-up, not recorded: Postfix's process pool, and the JVM's JIT, which goes on compiling for the first few
+# thousand messages (a server runs for days; measuring its first seconds would measure the compiler).
+WARMUP="${BENCH_WARMUP:-5000}"
+warm_up() {
+    local srv port dir
+    for srv in tern postfix; do
+        if [ "$srv" = tern ]; then port="$TERN_PORT"; dir="$TERN_MAILDIR"; else port="$PF_PORT"; dir="$PF_MAILDIR"; fi
+        python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$dir" --port "$port" --sessions 10 \
+            --size 1024 --messages "$WARMUP" --timeout 300 >/dev/null
+        empty_maildir "$dir"
+    done
+    sync
+}
+
 if want throughput; then
     say "throughput: tern on $TERN_DATA, postfix $(pf_version) on 127.0.0.1:$PF_PORT"
     tern_start
     pf_start || die "postfix did not start"
-    # warm-up: the JVM's JIT and Postfix's process pool
-    for srv in tern postfix; do one_run "$srv" 1024 10 1 300 0; done
+    warm_up
     SIZES=(1024 102400)
     SESSIONS=(1 10 50 200)
     MODES=(1 100)
@@ -256,7 +271,7 @@ if want latency; then
     tern_start
     pf_start || die "postfix did not start"
     per=40; [ -n "$QUICK" ] && per=15
-    python3 "$HERE/latency.py" --port "$TERN_PORT" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
+    warm_up
     for rep in $(seq 1 "$RUNS"); do
         for s in 10 50; do
             m=$((per * 10 / s)); [ "$m" -lt 8 ] && m=8
