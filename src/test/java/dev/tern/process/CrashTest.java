@@ -78,6 +78,81 @@ class CrashTest {
         }
     }
 
+    @Test
+    void aMessageCutOffBySigkillIsNeitherDeliveredNorKeptAndItsSlotIsReused(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        new UserStore(data.resolve("users")).add(RCPT, "secret".toCharArray());
+        Path cfg = ServerProcess.writeConfig(dir, data, "");
+        Path newDir = data.resolve("mail/example.test/alice/new");
+        Path slots = data.resolve("spool/slots");
+
+        try (ServerProcess server = ServerProcess.start(cfg)) {
+            sendOne(server.smtpPort(), "first");
+            await().atMost(Duration.ofSeconds(30)).until(() -> markers(newDir).containsKey("first") && spoolEmpty(data));
+            // half a message, ending in a trailer of the spool's format that the client made up, then SIGKILL
+            try (Socket s = new Socket("127.0.0.1", server.smtpPort())) {
+                s.setSoTimeout(10_000);
+                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+                OutputStream out = s.getOutputStream();
+                expect(in, "220");
+                out.write("EHLO crash.test\r\n".getBytes(StandardCharsets.US_ASCII));
+                expect(in, "250");
+                out.write(("MAIL FROM:<sender@example.org>\r\nRCPT TO:<" + RCPT + ">\r\nDATA\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                expect(in, "250");
+                expect(in, "250");
+                expect(in, "354");
+                byte[] whole = message("cut", 300);
+                out.write(whole, 0, whole.length - 200); // not the end: no "." line
+                out.write("TERN2 END 0123456789abcdef 0000000000000010 01234567\r\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                await().atMost(Duration.ofSeconds(30)).until(() -> largestSlot(slots) > 250_000);
+                server.kill();
+            }
+        }
+        try (ServerProcess server = ServerProcess.start(cfg)) {
+            assertThat(server.output()).contains("cut off by a stop before it was acknowledged");
+            sendOne(server.smtpPort(), "second");
+            await().atMost(Duration.ofSeconds(30)).until(() -> markers(newDir).containsKey("second") && spoolEmpty(data));
+            assertThat(markers(newDir)).containsOnlyKeys("first", "second");
+            try (Stream<Path> files = Files.list(slots)) {
+                assertThat(files.toList()).as("slots, reused rather than created").hasSize(1);
+            }
+            assertThat(server.terminate(60)).isZero();
+        }
+    }
+
+    private static long largestSlot(Path slots) throws IOException {
+        try (Stream<Path> files = Files.list(slots)) {
+            long max = 0;
+            for (Path f : files.toList()) {
+                max = Math.max(max, Files.size(f));
+            }
+            return max;
+        }
+    }
+
+    /** Sends one complete message and checks it is acknowledged. */
+    private static void sendOne(int port, String marker) throws IOException {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(10_000);
+            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
+            OutputStream out = s.getOutputStream();
+            expect(in, "220");
+            out.write("EHLO crash.test\r\n".getBytes(StandardCharsets.US_ASCII));
+            expect(in, "250");
+            out.write(("MAIL FROM:<sender@example.org>\r\nRCPT TO:<" + RCPT + ">\r\nDATA\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            expect(in, "250");
+            expect(in, "250");
+            expect(in, "354");
+            out.write(message(marker, 2));
+            expect(in, "250");
+            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            expect(in, "221");
+        }
+    }
+
     /** Sends messages one after another, reconnecting after failures, until stopped. */
     private static void send(int port, String prefix, AtomicBoolean stop, Set<String> sent, Set<String> acked) {
         int n = 0;
