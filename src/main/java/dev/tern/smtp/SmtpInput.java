@@ -11,6 +11,8 @@ import java.io.InputStream;
 public final class SmtpInput {
     /** RFC 5321 4.5.3.1.4: a command line is at most 512 octets with its CRLF. */
     public static final int MAX_COMMAND_LINE = 512;
+    /** RFC 4954 4: an AUTH command, and each line of the SASL exchange, may be 12,288 octets with its CRLF. */
+    public static final int MAX_AUTH_LINE = 12_288;
 
     /** A command line longer than the limit; it has been read up to its end and dropped. */
     public static final class LineTooLongException extends IOException {
@@ -34,11 +36,16 @@ public final class SmtpInput {
         return pos < lim || in.available() > 0;
     }
 
-    /**
-     * Reads one command line and returns its bytes without the line end, or null at end of stream.
-     * A lone LF is accepted as a line end for commands (never inside DATA).
-     */
+    /** {@link #readLine(int)} with the command line limit of RFC 5321. */
     public byte[] readLine() throws IOException {
+        return readLine(MAX_COMMAND_LINE);
+    }
+
+    /**
+     * Reads one line of at most {@code max} octets with its line end and returns its bytes without the line
+     * end, or null at end of stream. A lone LF is accepted as a line end for commands (never inside DATA).
+     */
+    public byte[] readLine(int max) throws IOException {
         int start = pos;
         boolean overflow = false;
         byte[] acc = null;
@@ -63,7 +70,7 @@ public final class SmtpInput {
                     if (len > 0 && line[len - 1] == '\r') {
                         len--;
                     }
-                    if (len + 2 > MAX_COMMAND_LINE) {
+                    if (len + 2 > max) {
                         throw new LineTooLongException();
                     }
                     return len == line.length ? line : java.util.Arrays.copyOf(line, len);
@@ -72,13 +79,15 @@ public final class SmtpInput {
             // no line end in the buffer: keep what we have (bounded) and read more
             int n = lim - start;
             if (!overflow) {
-                if (accLen + n > MAX_COMMAND_LINE) {
+                if (accLen + n > max) {
                     overflow = true;
                     acc = null;
                     accLen = 0;
                 } else if (n > 0) {
                     if (acc == null) {
-                        acc = new byte[MAX_COMMAND_LINE];
+                        acc = new byte[Math.min(max, Math.max(n, 1024))];
+                    } else if (accLen + n > acc.length) {
+                        acc = java.util.Arrays.copyOf(acc, Math.min(max, Math.max(acc.length * 2, accLen + n)));
                     }
                     System.arraycopy(buf, start, acc, accLen, n);
                     accLen += n;

@@ -139,6 +139,19 @@ class SubmissionTest {
     }
 
     @Test
+    void authLinesMayBeAsLongAsRfc4954AllowsOtherCommandsMayNot() throws Exception {
+        String longPassword = "p".repeat(4000); // base64: 5,300 octets, far over the 512 of other commands
+        try (RawSmtp c = tlsSession()) {
+            c.cmd("NOOP " + "x".repeat(600)).expect(500, "5.5.2");
+            c.cmd("AUTH PLAIN " + plain(ALICE, longPassword)).expect(535, "5.7.8"); // read and judged, not refused
+            c.cmd("AUTH PLAIN").expect(334);
+            c.cmd(plain(ALICE, longPassword + "q")).expect(535, "5.7.8"); // the response line likewise
+            c.cmd("AUTH PLAIN " + "A".repeat(12_300)).expect(500, "5.5.2"); // past 12,288 octets
+            c.cmd("AUTH PLAIN " + plain(ALICE, "pw")).expect(235, "2.7.0");
+        }
+    }
+
+    @Test
     void threeFailuresCloseTheConnection() throws Exception {
         try (RawSmtp c = tlsSession()) {
             c.cmd("AUTH PLAIN " + plain(ALICE, "wrong")).expect(535, "5.7.8");

@@ -86,6 +86,22 @@ class SmtpInputTest {
     }
 
     @ParameterizedTest(name = "buffer {0}")
+    @ValueSource(ints = {1, 7, 512, 1024, 16384})
+    void authLinesMayReach12288WithCrlf(int bufferSize) throws IOException {
+        String l12286 = "AUTH PLAIN " + "a".repeat(12_286 - 11);
+        String l12287 = "b".repeat(12_287);
+        for (int segment : new int[] {1, 1000, 100000}) {
+            SmtpInput in = input(l12286 + "\r\n" + l12287 + "\r\nNOOP\r\n" + "c".repeat(700) + "\r\n", bufferSize, segment);
+            assertThat(in.readLine(SmtpInput.MAX_AUTH_LINE)).asString(ISO_8859_1).isEqualTo(l12286);
+            assertThatThrownBy(() -> in.readLine(SmtpInput.MAX_AUTH_LINE)).isInstanceOf(SmtpInput.LineTooLongException.class);
+            assertThat(in.readLine(SmtpInput.MAX_AUTH_LINE)).asString(ISO_8859_1).isEqualTo("NOOP");
+            assertThatThrownBy(() -> in.readLine()).as("the default limit is still 512")
+                    .isInstanceOf(SmtpInput.LineTooLongException.class);
+            assertThat(in.readLine(SmtpInput.MAX_AUTH_LINE)).isNull();
+        }
+    }
+
+    @ParameterizedTest(name = "buffer {0}")
     @ValueSource(ints = {1, 16, 512, 16384})
     void lfOnlyLineOf511IsTooLong(int bufferSize) throws IOException {
         SmtpInput in = input("x".repeat(511) + "\nNOOP\n", bufferSize, 100000);

@@ -112,6 +112,12 @@ final class SmtpConnection {
         }
     }
 
+    /** True for an AUTH command line, which RFC 4954 lets be longer than other commands. */
+    private static boolean isAuth(byte[] line) {
+        return line.length > 5 && (line[0] | 0x20) == 'a' && (line[1] | 0x20) == 'u' && (line[2] | 0x20) == 't'
+                && (line[3] | 0x20) == 'h' && line[4] == ' ';
+    }
+
     private void loop() throws IOException {
         while (true) {
             if (server.draining() && !session.inTransaction()) {
@@ -124,7 +130,10 @@ final class SmtpConnection {
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
-                raw = in.readLine();
+                raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
+                if (raw != null && raw.length + 2 > SmtpInput.MAX_COMMAND_LINE && !isAuth(raw)) {
+                    throw new SmtpInput.LineTooLongException();
+                }
             } catch (SmtpInput.LineTooLongException e) {
                 if (act(session.protocolError(Reply.of(500, "5.5.2", "Line too long (at most 512 octets)")))) {
                     return;
@@ -192,7 +201,7 @@ final class SmtpConnection {
                 sendAndFlush(ch.reply());
                 byte[] raw;
                 try {
-                    raw = in.readLine();
+                    raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 } catch (SmtpInput.LineTooLongException e) {
                     raw = "\u0000".getBytes(StandardCharsets.US_ASCII); // not base64: refused as malformed
                 }
