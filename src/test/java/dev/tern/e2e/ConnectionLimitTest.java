@@ -14,7 +14,37 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** limits.max_connections_per_ip = 3: the fourth connection from one address is told 421 at the greeting. */
 class ConnectionLimitTest {
     @RegisterExtension
-    final TernFixture tern = new TernFixture().limit("max_connections_per_ip", "3");
+    final TernFixture tern = new TernFixture().submission().limit("max_connections_per_ip", "3");
+
+    @Test
+    void onTheImplicitTlsPortARefusedConnectionIsClosedWithoutPlainText() throws Exception {
+        List<RawSmtp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawSmtp c = tern.connect();
+                open.add(c);
+                c.read().expect(220);
+            }
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(tern.submissionsAddress(), 5000);
+                s.setSoTimeout(5000);
+                assertThat(s.getInputStream().readAllBytes()).as("bytes before a TLS handshake").isEmpty();
+            }
+            // a TLS client sees a closed connection, not a protocol error
+            try (java.net.Socket s = tern.trustingContext().getSocketFactory().createSocket()) {
+                s.connect(tern.submissionsAddress(), 5000);
+                s.setSoTimeout(5000);
+                javax.net.ssl.SSLSocket ssl = (javax.net.ssl.SSLSocket) s;
+                org.assertj.core.api.Assertions.assertThatThrownBy(ssl::startHandshake)
+                        .isInstanceOf(IOException.class)
+                        .satisfies(e -> assertThat(String.valueOf(e.getMessage())).doesNotContain("plaintext"));
+            }
+        } finally {
+            for (RawSmtp c : open) {
+                c.close();
+            }
+        }
+    }
 
     @Test
     void fourthConnectionGets421AndAFreedPlaceIsTakenAgain() throws Exception {

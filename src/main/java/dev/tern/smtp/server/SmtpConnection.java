@@ -499,8 +499,16 @@ final class SmtpConnection {
         refuse(Reply.of(421, "4.3.2", server.settings.hostname() + " Service shutting down, try again later"));
     }
 
+    /**
+     * Refuses a connection before anything else happens. On the implicit-TLS port nothing is written: the
+     * client expects a TLS handshake, and plain text would only make it report a protocol error; a handshake
+     * would spend on the refused client the CPU the limit is there to save. It sees the connection closed.
+     */
     private void refuse(Reply reply) {
         try (socket) {
+            if (mode == Session.Mode.SUBMISSIONS) {
+                return;
+            }
             socket.getOutputStream().write(reply.toBytes());
             socket.getOutputStream().flush();
         } catch (IOException e) {
