@@ -12,6 +12,7 @@ import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
+import dev.tern.metrics.Metrics;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Listener;
 import dev.tern.policy.RecipientRules;
@@ -67,6 +68,8 @@ public final class Tern implements AutoCloseable {
     private final Pop3Server pop3;
     private final List<Listener> listeners = new ArrayList<>();
     private HttpServer http;
+    /** Behind GET /metrics; null without an HTTP listener. */
+    private Metrics metrics;
     private boolean closed;
 
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
@@ -152,6 +155,8 @@ public final class Tern implements AutoCloseable {
                     ex.close();
                 });
                 http.createContext("/queue", new QueueEndpoint(scheduler, config.http().adminNetworks()));
+                metrics = metrics(limiter, guard);
+                http.createContext("/metrics", metrics.handler());
                 http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
                 break; // one HTTP address for now
             }
@@ -160,6 +165,47 @@ public final class Tern implements AutoCloseable {
             lockChannel.close();
             throw e;
         }
+    }
+
+    /** The meters of /metrics: what SMTP, the queue and POP3 counted, and gauges of what is open now. */
+    private Metrics metrics(ConnectionLimiter limiter, LoginGuard guard) {
+        var smtpCounts = smtp.counts();
+        var queueCounts = scheduler.counts();
+        var pop3Counts = pop3.counts();
+        String messages = "SMTP messages: acknowledged with 250, or refused at the end of their data";
+        String deliveries = "Delivery attempts, one per recipient: delivered, failed for now, failed for good";
+        String logins = "POP3 logins";
+        return new Metrics()
+                .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
+                        c -> c.get(SmtpServer.Event.CONNECTION))
+                .counter("tern.smtp.connections.refused", "SMTP connections turned away at once", smtpCounts,
+                        c -> c.get(SmtpServer.Event.REFUSED))
+                .counter("tern.smtp.messages", messages, smtpCounts, c -> c.get(SmtpServer.Event.ACCEPTED),
+                        "result", "accepted")
+                .counter("tern.smtp.messages", messages, smtpCounts, c -> c.get(SmtpServer.Event.REJECTED),
+                        "result", "rejected")
+                .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.SENT),
+                        "status", "sent")
+                .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.DEFERRED),
+                        "status", "deferred")
+                .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.BOUNCED),
+                        "status", "bounced")
+                .counter("tern.notices", "Delivery status notifications queued (bounce, delay, success)",
+                        queueCounts, c -> c.get(Scheduler.Event.NOTICE))
+                .gauge("tern.queue.messages", "Messages in the queue", scheduler, Scheduler::size)
+                .counter("tern.pop3.connections", "POP3 connections accepted by a listener", pop3Counts,
+                        c -> c.get(Pop3Server.Event.CONNECTION))
+                .counter("tern.pop3.connections.refused", "POP3 connections turned away at once", pop3Counts,
+                        c -> c.get(Pop3Server.Event.REFUSED))
+                .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN),
+                        "result", "ok")
+                .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN_FAILED),
+                        "result", "failed")
+                .gauge("tern.connections.open", "SMTP and POP3 connections open now", limiter,
+                        ConnectionLimiter::open)
+                .counter("tern.auth.failures", "Failed logins (SMTP AUTH and POP3)", guard, LoginGuard::failures)
+                .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,
+                        LoginGuard::blocked);
     }
 
     /** Starts Tern on {@code config}. */
@@ -258,6 +304,9 @@ public final class Tern implements AutoCloseable {
         listeners.forEach(Listener::close);
         if (http != null) {
             http.stop(0);
+        }
+        if (metrics != null) {
+            metrics.close();
         }
     }
 

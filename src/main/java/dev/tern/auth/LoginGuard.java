@@ -37,6 +37,7 @@ public final class LoginGuard {
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<InetAddress, Entry> byIp = new HashMap<>();
+    private final java.util.concurrent.atomic.LongAdder failures = new java.util.concurrent.atomic.LongAdder();
 
     /** Failures counted since {@code since}; blocked until {@code blockedUntil} (null when not blocked). */
     private static final class Entry {
@@ -68,6 +69,7 @@ public final class LoginGuard {
 
     /** Records a failed login and logs it; blocks the address when this failure reached the limit. */
     public void failure(InetAddress ip, String user, String mechanism) {
+        failures.increment();
         Instant now = clock.instant();
         String ipText = ip.getHostAddress();
         log.warn("auth failed: user=<{}>, ip=[{}], mechanism={}", printable(user), ipText, mechanism);
@@ -116,6 +118,28 @@ public final class LoginGuard {
             return Duration.ZERO;
         }
         return baseDelay.multipliedBy(1L << Math.min(failuresInSession - 1, MAX_DOUBLINGS));
+    }
+
+    /** Failed logins since start, SMTP and POP3 together. */
+    public long failures() {
+        return failures.sum();
+    }
+
+    /** Addresses blocked now. */
+    public int blocked() {
+        lock.lock();
+        try {
+            Instant now = clock.instant();
+            int n = 0;
+            for (Entry e : byIp.values()) {
+                if (e.blockedUntil != null && now.isBefore(e.blockedUntil)) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Addresses tracked now (for tests). */

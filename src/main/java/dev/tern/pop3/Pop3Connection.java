@@ -57,8 +57,10 @@ final class Pop3Connection {
     }
 
     void run() {
+        server.counts.add(Pop3Server.Event.CONNECTION);
         if (!server.limiter.tryAcquire(ip)) {
             log.warn("connect from [{}]: refused, too many connections", ipText);
+            server.counts.add(Pop3Server.Event.REFUSED);
             refuse();
             return;
         }
@@ -186,6 +188,7 @@ final class Pop3Connection {
             if (server.guard.isBlocked(ip)) {
                 log.info("login refused: user={}, [{}]: address blocked after too many failures",
                         printable(a.user()), ipText);
+                server.counts.add(Pop3Server.Event.LOGIN_FAILED);
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP",
                         "Too many failed logins from your address; try again later"));
             }
@@ -193,6 +196,7 @@ final class Pop3Connection {
                 failures++;
                 server.guard.failure(ip, a.user(), a.mechanism());
                 log.info("login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());
+                server.counts.add(Pop3Server.Event.LOGIN_FAILED);
                 sleep(server.guard.delay(failures).toMillis());
                 if (failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
                     return new Pop3Session.Step.Respond(Pop3Reply.err("AUTH",
@@ -216,6 +220,7 @@ final class Pop3Connection {
                 log.error("cannot list the mailbox {} of {}: {}", box, user, e.toString());
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
             }
+            server.counts.add(Pop3Server.Event.LOGIN);
             log.info("login: user={}, [{}], method={}, tls={}, messages={}", user, ipText, a.mechanism(),
                     session.tls() ? "yes" : "no", drop.messages().size());
             return session.loggedIn(user, drop.messages());

@@ -1,6 +1,7 @@
 package dev.tern.pop3;
 
 import dev.tern.mailbox.MailboxLocks;
+import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
 import java.io.IOException;
@@ -99,10 +100,29 @@ public final class Pop3Server {
     final Mailboxes mailboxes;
     final MailboxLocks locks;
     final ConnectionLimiter limiter;
+
+    /** What the metrics count for POP3. */
+    public enum Event {
+        /** a connection accepted by a listener */
+        CONNECTION,
+        /** a connection turned away at once (connection limits) */
+        REFUSED,
+        /** a successful login */
+        LOGIN,
+        /** a failed login: wrong user or password, or an address blocked after failures */
+        LOGIN_FAILED
+    }
+
+    final Counts<Event> counts = new Counts<>(Event.class);
     /** Null when this server has no TLS: then STLS is not offered and pop3s is not served. */
     final Tls tls;
     final Guard guard;
     private final Connections<Pop3Connection> connections = new Connections<>("POP3");
+
+    /** How many times each {@link Event} has happened since start. */
+    public Counts<Event> counts() {
+        return counts;
+    }
 
     public Pop3Server(Settings settings, Passwords passwords, Mailboxes mailboxes, MailboxLocks locks,
                       ConnectionLimiter limiter, Tls tls, Guard guard) {

@@ -1,5 +1,6 @@
 package dev.tern.queue;
 
+import dev.tern.metrics.Counts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -61,6 +62,11 @@ public final class Scheduler implements AutoCloseable {
     private final Semaphore slots;
     /** Every message in the queue, by ID. */
     private final ConcurrentHashMap<String, QueuedMessage> queued = new ConcurrentHashMap<>();
+
+    /** What the metrics count for the queue: one per recipient and attempt, and one per notice queued. */
+    public enum Event { SENT, DEFERRED, BOUNCED, NOTICE }
+
+    private final Counts<Event> counts = new Counts<>(Event.class);
 
     public Scheduler(Spool spool, Transport transport, Clock clock, Settings settings) {
         this.spool = spool;
@@ -442,6 +448,7 @@ public final class Scheduler implements AutoCloseable {
         log.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", id, content.length,
                 kind.name().toLowerCase(Locale.ROOT), m.id());
         submit(q);
+        counts.add(Event.NOTICE);
         return id;
     }
 
@@ -509,6 +516,11 @@ public final class Scheduler implements AutoCloseable {
         Envelope.Recipient r = m.envelope().recipients().get(i);
         String delay = delay(m.envelope(), at);
         String orig = r.original().equalsIgnoreCase(r.address()) ? "" : ", orig_to=<" + r.original() + ">";
+        counts.add(switch (a) {
+            case Attempt.Delivered d -> Event.SENT;
+            case Attempt.Deferred d -> Event.DEFERRED;
+            case Attempt.Failed f -> Event.BOUNCED;
+        });
         switch (a) {
             case Attempt.Delivered d -> log.info("{}: to=<{}>{}, relay={}, delay={}, status=sent ({})",
                     m.id(), r.address(), orig, d.relay(), delay, d.detail());
@@ -517,6 +529,16 @@ public final class Scheduler implements AutoCloseable {
             case Attempt.Failed f -> log.warn("{}: to=<{}>{}, relay={}, delay={}, status=bounced ({})",
                     m.id(), r.address(), orig, f.relay(), delay, f.reason());
         }
+    }
+
+    /** How many times each {@link Event} has happened since start. */
+    public Counts<Event> counts() {
+        return counts;
+    }
+
+    /** Messages in the queue now. */
+    public int size() {
+        return queued.size();
     }
 
     /** Stops taking work and waits up to {@code grace} for attempts under way; what is left stays in the spool. */

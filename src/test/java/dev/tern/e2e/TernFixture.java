@@ -49,6 +49,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     private final StringBuilder extraToml = new StringBuilder();
     /** Null: no pop3 listener; else the value of pop3.auth_requires_tls with pop3 on an ephemeral port. */
     private Boolean pop3AuthRequiresTls;
+    private boolean http;
 
     private Path dataDir;
     private Tern tern;
@@ -91,6 +92,12 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** Opens the HTTP listener (health, metrics, queue) on an ephemeral port. */
+    public TernFixture http() {
+        http = true;
+        return this;
+    }
+
     public String toml() {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname = \"mx.test\"\n")
@@ -101,7 +108,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
                         : "submission = []\nsubmissions = []\n")
                 .append(pop3AuthRequiresTls == null ? "pop3 = []\npop3s = []\n"
                         : "pop3 = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\n")
-                .append("http = []\n")
+                .append(http ? "http = [\"127.0.0.1:0\"]\n" : "http = []\n")
                 .append("[limits]\n");
         limits.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
         if (pop3AuthRequiresTls != null) {

@@ -68,8 +68,10 @@ final class SmtpConnection {
     }
 
     void run() {
+        server.counts.add(SmtpServer.Event.CONNECTION);
         if (!server.limiter.tryAcquire(ip)) {
             log.warn("connect from [{}]: refused, too many connections", ipText);
+            server.counts.add(SmtpServer.Event.REFUSED);
             refuse(Reply.of(421, "4.7.0", server.settings.hostname() + " Too many connections, try again later"));
             return;
         }
@@ -87,6 +89,7 @@ final class SmtpConnection {
             out = new BufferedOutputStream(io.getOutputStream(), 8 * 1024);
             if (mode != Session.Mode.MX && server.guard != null && server.guard.isBlocked(ip)) {
                 log.info("connect from [{}] on {}: refused, blocked after failed logins", ipText, mode.name().toLowerCase(Locale.ROOT));
+                server.counts.add(SmtpServer.Event.REFUSED);
                 sendAndFlush(Reply.of(421, "4.7.0", settings.hostname()
                         + " Too many failed logins from your address, try again later"));
                 return;
@@ -375,6 +378,7 @@ final class SmtpConnection {
                             + "> is not owned by user " + session.user() + "; nothing was queued");
                     log.info("{}: reject: from=<{}> [{}] user=<{}>: {}", incoming.id(), sender(t), ipText,
                             session.user(), reply);
+                    server.counts.add(SmtpServer.Event.REJECTED);
                     return reply;
                 }
             }
@@ -386,6 +390,7 @@ final class SmtpConnection {
             Reply reply = refusal(r);
             log.info("{}: reject: from=<{}> [{}]: {}", incoming == null ? "NOQUEUE" : incoming.id(),
                     sender(t), ipText, reply);
+            server.counts.add(SmtpServer.Event.REJECTED);
             return reply;
         }
         try {
@@ -393,9 +398,11 @@ final class SmtpConnection {
             log.info("{}: client=[{}], helo={}, from=<{}>, size={}, nrcpt={}", q.id(), ipText, session.helo(),
                     sender(t), r.size(), q.envelope().recipients().size());
             server.scheduler.submit(q);
+            server.counts.add(SmtpServer.Event.ACCEPTED);
             return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
         } catch (IOException e) {
             log.error("{}: cannot commit to the spool: {}", incoming.id(), e.toString());
+            server.counts.add(SmtpServer.Event.REJECTED);
             return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
         }
     }

@@ -1,6 +1,7 @@
 package dev.tern.smtp.server;
 
 import dev.tern.auth.LoginGuard;
+import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
 import dev.tern.queue.Scheduler;
@@ -36,6 +37,20 @@ public final class SmtpServer {
     final Verifier verifier;
     final boolean exposeUser;
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
+
+    /** What the metrics count for SMTP. */
+    public enum Event {
+        /** a connection accepted by a listener */
+        CONNECTION,
+        /** a connection turned away at once (connection limits, or an address blocked after failed logins) */
+        REFUSED,
+        /** a message acknowledged with 250 */
+        ACCEPTED,
+        /** a message refused at the end of its data (too big, bad line ends, full disk, From: rules) */
+        REJECTED
+    }
+
+    final Counts<Event> counts = new Counts<>(Event.class);
 
     /** Checks a user's password (UserStore::verify); no I/O beyond what the user store does. */
     @FunctionalInterface
@@ -97,6 +112,11 @@ public final class SmtpServer {
     public void serve(Socket socket, Session.Mode mode) {
         connections.serve(new SmtpConnection(this, socket, mode), SmtpConnection::run,
                 SmtpConnection::refuseShuttingDown);
+    }
+
+    /** How many times each {@link Event} has happened since start. */
+    public Counts<Event> counts() {
+        return counts;
     }
 
     boolean draining() {
