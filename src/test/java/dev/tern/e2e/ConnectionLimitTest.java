@@ -18,13 +18,8 @@ class ConnectionLimitTest {
 
     @Test
     void onTheImplicitTlsPortARefusedConnectionIsClosedWithoutPlainText() throws Exception {
-        List<RawSmtp> open = new ArrayList<>();
+        List<RawSmtp> open = takeAllPlaces();
         try {
-            for (int i = 0; i < 3; i++) {
-                RawSmtp c = tern.connect();
-                open.add(c);
-                c.read().expect(220);
-            }
             try (java.net.Socket s = new java.net.Socket()) {
                 s.connect(tern.submissionsAddress(), 5000);
                 s.setSoTimeout(5000);
@@ -48,13 +43,8 @@ class ConnectionLimitTest {
 
     @Test
     void fourthConnectionGets421AndAFreedPlaceIsTakenAgain() throws Exception {
-        List<RawSmtp> open = new ArrayList<>();
+        List<RawSmtp> open = takeAllPlaces();
         try {
-            for (int i = 0; i < 3; i++) {
-                RawSmtp c = tern.connect();
-                open.add(c);
-                c.read().expect(220);
-            }
             try (RawSmtp fourth = tern.connect()) {
                 Reply r = fourth.read().expect(421, "4.7.0");
                 assertThat(r.text(0)).contains("mx.test");
@@ -81,13 +71,8 @@ class ConnectionLimitTest {
 
     @Test
     void refusedAndAbruptlyClosedConnectionsDoNotLeakPlaces() throws Exception {
-        List<RawSmtp> open = new ArrayList<>();
+        List<RawSmtp> open = takeAllPlaces();
         try {
-            for (int i = 0; i < 3; i++) {
-                RawSmtp c = tern.connect();
-                open.add(c);
-                c.read().expect(220);
-            }
             for (int i = 0; i < 10; i++) {
                 try (RawSmtp refused = tern.connect()) {
                     refused.read().expect(421, "4.7.0");
@@ -108,6 +93,24 @@ class ConnectionLimitTest {
                 c.close();
             }
         }
+    }
+
+    /** Opens (and keeps open) the three connections the limit allows, each greeted with 220. */
+    private List<RawSmtp> takeAllPlaces() throws IOException {
+        List<RawSmtp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                RawSmtp c = tern.connect();
+                open.add(c);
+                c.read().expect(220);
+            }
+        } catch (IOException | RuntimeException | AssertionError e) {
+            for (RawSmtp c : open) {
+                c.close();
+            }
+            throw e;
+        }
+        return open;
     }
 
     /** Connects until a connection is greeted with 220 (a place is released shortly after a close); returns it open. */

@@ -90,22 +90,11 @@ class CrashTest {
             sendOne(server.smtpPort(), "first");
             await().atMost(Duration.ofSeconds(30)).until(() -> markers(newDir).containsKey("first") && spoolEmpty(data));
             // half a message, ending in a trailer of the spool's format that the client made up, then SIGKILL
-            try (Socket s = new Socket("127.0.0.1", server.smtpPort())) {
-                s.setSoTimeout(10_000);
-                BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
-                OutputStream out = s.getOutputStream();
-                expect(in, "220");
-                out.write("EHLO crash.test\r\n".getBytes(StandardCharsets.US_ASCII));
-                expect(in, "250");
-                out.write(("MAIL FROM:<sender@example.org>\r\nRCPT TO:<" + RCPT + ">\r\nDATA\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                expect(in, "250");
-                expect(in, "250");
-                expect(in, "354");
+            try (Data d = startData(server.smtpPort())) {
                 byte[] whole = message("cut", 300);
-                out.write(whole, 0, whole.length - 200); // not the end: no "." line
-                out.write("TERN2 END 0123456789abcdef 0000000000000010 01234567\r\n".getBytes(StandardCharsets.US_ASCII));
-                out.flush();
+                d.out().write(whole, 0, whole.length - 200); // not the end: no "." line
+                d.out().write("TERN2 END 0123456789abcdef 0000000000000010 01234567\r\n".getBytes(StandardCharsets.US_ASCII));
+                d.out().flush();
                 await().atMost(Duration.ofSeconds(30)).until(() -> largestSlot(slots) > 250_000);
                 server.kill();
             }
@@ -132,9 +121,17 @@ class CrashTest {
         }
     }
 
-    /** Sends one complete message and checks it is acknowledged. */
-    private static void sendOne(int port, String marker) throws IOException {
-        try (Socket s = new Socket("127.0.0.1", port)) {
+    /** A connection that said EHLO, MAIL, RCPT and DATA and was told 354: the content goes to {@code out}. */
+    private record Data(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private static Data startData(int port) throws IOException {
+        Socket s = new Socket("127.0.0.1", port);
+        try {
             s.setSoTimeout(10_000);
             BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII));
             OutputStream out = s.getOutputStream();
@@ -146,10 +143,20 @@ class CrashTest {
             expect(in, "250");
             expect(in, "250");
             expect(in, "354");
-            out.write(message(marker, 2));
-            expect(in, "250");
-            out.write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-            expect(in, "221");
+            return new Data(s, in, out);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** Sends one complete message and checks it is acknowledged. */
+    private static void sendOne(int port, String marker) throws IOException {
+        try (Data d = startData(port)) {
+            d.out().write(message(marker, 2));
+            expect(d.in(), "250");
+            d.out().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+            expect(d.in(), "221");
         }
     }
 
