@@ -51,10 +51,8 @@ public final class Tern implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Tern.class);
     /** How long transactions under way may take to finish at shutdown. */
     public static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(30);
-    /** How many messages are delivered at once. */
-    static final int DELIVERY_CONCURRENCY = 64;
-    /** How many connections at once to one destination domain. */
-    static final int PER_DESTINATION_CONCURRENCY = 10;
+    /** Idle outbound sessions kept per domain for reuse. */
+    static final int IDLE_SESSIONS_PER_DOMAIN = 3;
     /** How long one DNS query may take (each server is asked up to three times). */
     static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
 
@@ -90,14 +88,15 @@ public final class Tern implements AutoCloseable {
             var d = config.delivery();
             remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
                     d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
-                    PER_DESTINATION_CONCURRENCY, RemoteDelivery.Reuse.DEFAULT), dns, this::smtpAddresses);
+                    d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
+                            d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses);
             Router router = new Router(config.localDomains(), maildir, config.hostname(), remote);
             var q = config.queue();
             String postmaster = "postmaster@" + (config.localDomains().isEmpty()
                     ? config.hostname() : config.localDomains().get(0));
             scheduler = new Scheduler(spool, router, clock, new Scheduler.Settings(
                     new RetrySchedule(q.retryMin(), q.retryMax()), q.delayWarning(), q.maxLifetime(),
-                    DELIVERY_CONCURRENCY, config.hostname(), postmaster));
+                    d.maxConcurrency(), config.hostname(), postmaster));
             RecipientRules rules = new RecipientRules(config.localDomains(), config.aliases(), users::exists,
                     config.relay().trustedNetworks());
             var limits = config.limits();

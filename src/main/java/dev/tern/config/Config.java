@@ -102,8 +102,13 @@ public record Config(
      * @param mxPort         TCP port used for every MX host (25; tests use others)
      * @param smarthost      relay all remote mail through this host instead of the MX, or null
      * @param connectTimeout how long to wait for a TCP connection to one address
+     * @param maxConcurrency deliveries under way at once, local and remote together
+     * @param maxPerDomain   outbound connections at once to one recipient domain (or the smarthost)
+     * @param reuseTime      how long a clean outbound session waits for the next message to its domain; zero: no reuse
+     * @param reuseMessages  messages sent on one outbound session before it is closed
      */
-    public record Delivery(int mxPort, HostPort smarthost, Duration connectTimeout) {
+    public record Delivery(int mxPort, HostPort smarthost, Duration connectTimeout, int maxConcurrency,
+                           int maxPerDomain, Duration reuseTime, int reuseMessages) {
     }
 
     /** @param servers DNS servers to ask (IP address and port); empty = the system's resolvers */

@@ -64,7 +64,8 @@ public final class ConfigLoader {
             "max_connections", "max_connections_per_ip", "command_timeout", "max_errors");
     private static final List<String> RELAY_KEYS = List.of("trusted_networks");
     private static final List<String> QUEUE_KEYS = List.of("retry_min", "retry_max", "delay_warning", "max_lifetime");
-    private static final List<String> DELIVERY_KEYS = List.of("mx_port", "smarthost", "connect_timeout");
+    private static final List<String> DELIVERY_KEYS = List.of("mx_port", "smarthost", "connect_timeout",
+            "max_concurrency", "max_per_domain", "reuse_time", "reuse_messages");
     private static final List<String> DNS_KEYS = List.of("servers");
     private static final List<String> TLS_KEYS = List.of("certificate", "private_key");
     private static final List<String> SMTP_KEYS = List.of("auth");
@@ -92,6 +93,10 @@ public final class ConfigLoader {
     static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(5);
     static final int DEFAULT_MX_PORT = 25;
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
+    static final int DEFAULT_DELIVERY_CONCURRENCY = 64;
+    static final int DEFAULT_MAX_PER_DOMAIN = 10;
+    static final Duration DEFAULT_REUSE_TIME = Duration.ofSeconds(5);
+    static final int DEFAULT_REUSE_MESSAGES = 100;
     static final int DEFAULT_MAX_FAILURES_PER_IP = 10;
     static final Duration DEFAULT_BLOCK_TIME = Duration.ofMinutes(15);
     static final Duration DEFAULT_FAILURE_DELAY = Duration.ofSeconds(1);
@@ -499,7 +504,16 @@ public final class ConfigLoader {
             }
             Duration connect = t.has("connect_timeout") ? duration(t.get("connect_timeout"), "delivery.connect_timeout",
                     Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m") : DEFAULT_CONNECT_TIMEOUT;
-            return new Config.Delivery(port, smarthost, connect);
+            int concurrency = t.has("max_concurrency")
+                    ? whole(t.get("max_concurrency"), "delivery.max_concurrency", 1, 1000) : DEFAULT_DELIVERY_CONCURRENCY;
+            int perDomain = t.has("max_per_domain")
+                    ? whole(t.get("max_per_domain"), "delivery.max_per_domain", 1, 1000) : DEFAULT_MAX_PER_DOMAIN;
+            Duration reuseTime = t.has("reuse_time") ? durationOrZero(t.get("reuse_time"), "delivery.reuse_time",
+                    Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m, or \"0\" for no reuse")
+                    : DEFAULT_REUSE_TIME;
+            int reuseMessages = t.has("reuse_messages")
+                    ? whole(t.get("reuse_messages"), "delivery.reuse_messages", 1, 100_000) : DEFAULT_REUSE_MESSAGES;
+            return new Config.Delivery(port, smarthost, connect, concurrency, perDomain, reuseTime, reuseMessages);
         }
 
         Config.Http http(JsonNode n) throws ConfigException {

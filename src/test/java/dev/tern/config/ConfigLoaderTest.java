@@ -255,7 +255,8 @@ class ConfigLoaderTest {
         Config d = parse("");
         assertThat(d.queue()).isEqualTo(new Config.Queue(java.time.Duration.ofMinutes(1),
                 java.time.Duration.ofMinutes(15), java.time.Duration.ofHours(4), java.time.Duration.ofDays(5)));
-        assertThat(d.delivery()).isEqualTo(new Config.Delivery(25, null, java.time.Duration.ofSeconds(30)));
+        assertThat(d.delivery()).isEqualTo(new Config.Delivery(25, null, java.time.Duration.ofSeconds(30), 64, 10,
+                java.time.Duration.ofSeconds(5), 100));
         assertThat(d.dns().servers()).isEmpty();
         Config c = parse("[queue]\ndelay_warning = \"0\"\nretry_min = \"500ms\"\n"
                 + "[delivery]\nmx_port = 2525\nsmarthost = \"relay.example.net:587\"\n"
@@ -267,6 +268,12 @@ class ConfigLoaderTest {
         assertThat(c.dns().servers()).containsExactly(hp("127.0.0.1", 53), hp("127.0.0.1", 5353), hp("::1", 53),
                 hp("::1", 5353));
         assertThat(parse("[delivery]\nsmarthost = \"\"").delivery().smarthost()).isNull();
+        Config.Delivery tuned = parse("[delivery]\nmax_concurrency = 200\nmax_per_domain = 20\n"
+                + "reuse_time = \"0\"\nreuse_messages = 5\n").delivery();
+        assertThat(tuned.maxConcurrency()).isEqualTo(200);
+        assertThat(tuned.maxPerDomain()).isEqualTo(20);
+        assertThat(tuned.reuseTime()).isZero();
+        assertThat(tuned.reuseMessages()).isEqualTo(5);
     }
 
     @Test
@@ -617,6 +624,14 @@ class ConfigLoaderTest {
                         "must be a whole number from 1 to 100000, not a list"),
                 Arguments.of("[limits]\nmax_recipients = nan", "limits.max_recipients",
                         "must be a whole number from 1 to 100000, not nan"),
+                Arguments.of("[delivery]\nmax_concurrency = 0", "delivery.max_concurrency",
+                        "must be a whole number from 1 to 1000, not 0"),
+                Arguments.of("[delivery]\nmax_per_domain = 1001", "delivery.max_per_domain",
+                        "must be a whole number from 1 to 1000, not 1001"),
+                Arguments.of("[delivery]\nreuse_time = \"50ms\"", "delivery.reuse_time",
+                        "must be a duration from 100ms to 10m, or \"0\" for no reuse, not \"50ms\""),
+                Arguments.of("[delivery]\nreuse_messages = 0", "delivery.reuse_messages",
+                        "must be a whole number from 1 to 100000, not 0"),
                 Arguments.of("[limits]\nmax_connections = 0", "limits.max_connections",
                         "must be a whole number of at least 1, not 0"),
                 Arguments.of("[limits]\nmax_connections = 99999999999", "limits.max_connections",

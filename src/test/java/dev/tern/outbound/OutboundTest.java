@@ -70,6 +70,9 @@ class OutboundTest {
         }
     }
 
+    /** More keys of [delivery], each line ending in a newline. */
+    String deliveryToml = "";
+
     String toml(int mxPort) {
         return "hostname = \"a.test\"\n"
                 + "data_dir = '" + dataDir.toAbsolutePath() + "'\n"
@@ -78,7 +81,7 @@ class OutboundTest {
                 + "[relay]\ntrusted_networks = [\"127.0.0.0/8\"]\n"
                 + "[aliases]\n\"team@a.test\" = [\"carol@a.test\"]\n"
                 + "[queue]\n" + queueToml
-                + "[delivery]\nmx_port = " + mxPort + "\nconnect_timeout = \"2s\"\n"
+                + "[delivery]\nmx_port = " + mxPort + "\nconnect_timeout = \"2s\"\n" + deliveryToml
                 + "[dns]\nservers = [\"127.0.0.1:" + dns.port() + "\"]\n";
     }
 
@@ -409,6 +412,25 @@ class OutboundTest {
             assertThat(sink.commands).filteredOn(c -> c.equals("RSET")).hasSize(2);
             assertThat(sink.commands).filteredOn(c -> c.startsWith("EHLO")).hasSize(1);
             assertThat(sink.commands).doesNotContain("QUIT");
+        }
+    }
+
+    @Test
+    void reuseTimeZeroGivesEveryMessageItsOwnConnection() throws Exception {
+        deliveryToml = "reuse_time = \"0\"\n";
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            for (int n = 1; n <= 2; n++) {
+                send("<" + CAROL + ">", "Subject: own " + n + "\r\n\r\nx\r\n", "<u" + n + "@sink.test>");
+                final int k = n;
+                await().atMost(WAIT).until(() -> sink.received.size() == k);
+                awaitQueueEmpty();
+            }
+            assertThat(sink.connections.get()).isEqualTo(2);
+            await().atMost(WAIT).untilAsserted(() -> // each session said QUIT at once rather than waiting
+                    assertThat(sink.commands).filteredOn(c -> c.equals("QUIT")).hasSize(2));
+            assertThat(sink.commands).doesNotContain("RSET");
         }
     }
 
