@@ -22,13 +22,26 @@ public final class SmtpInput {
     }
 
     private final InputStream in;
-    private final byte[] buf;
+    private byte[] buf;
+    private final int bulkSize;
+    /** Set once message content has been read: from then on the buffer is {@link #bulkSize}. */
+    private boolean bulk;
     private int pos;
     private int lim;
 
     public SmtpInput(InputStream in, int bufferSize) {
+        this(in, bufferSize, bufferSize);
+    }
+
+    /**
+     * @param lineSize the buffer while only commands have been read: small, since most connections of a busy
+     *                 server sit idle between commands and each holds its buffer
+     * @param bulkSize the buffer from the first DATA or BDAT content on, for fewer and larger reads
+     */
+    public SmtpInput(InputStream in, int lineSize, int bulkSize) {
         this.in = in;
-        this.buf = new byte[bufferSize];
+        this.buf = new byte[lineSize];
+        this.bulkSize = Math.max(lineSize, bulkSize);
     }
 
     /** True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). */
@@ -103,6 +116,7 @@ public final class SmtpInput {
 
     /** Feeds the DATA content to {@code reader} until its end-of-data; throws EOFException if the stream ends first. */
     public void readData(MessageReader reader) throws IOException {
+        bulk = true;
         while (true) {
             if (pos < lim) {
                 pos += reader.feed(buf, pos, lim - pos);
@@ -118,6 +132,7 @@ public final class SmtpInput {
 
     /** Feeds exactly {@code size} octets (one BDAT chunk) to {@code reader}; EOFException if the stream ends first. */
     public void readChunk(long size, MessageReader reader) throws IOException {
+        bulk = true;
         long left = size;
         while (left > 0) {
             if (pos == lim && !fill()) {
@@ -149,6 +164,9 @@ public final class SmtpInput {
     }
 
     private boolean fill() throws IOException {
+        if (bulk && buf.length < bulkSize && pos >= lim) {
+            buf = new byte[bulkSize]; // nothing buffered is lost: fill() runs only once all was consumed
+        }
         int n = in.read(buf, 0, buf.length);
         if (n < 0) {
             return false;

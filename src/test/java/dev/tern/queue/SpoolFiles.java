@@ -25,13 +25,36 @@ public final class SpoolFiles {
         return out;
     }
 
-    /** Slots holding something that is not a complete message: a message being received, or left half-written. */
+    /**
+     * Slots holding something that is not a complete message: a message being received, or left half-written.
+     * A slot read while the server empties it (a delivered message) can look cut off for an instant, so a
+     * slot counts only when it still does after half a second.
+     */
     public static List<Path> unfinished(Path spoolDir) {
         List<Path> out = new ArrayList<>();
         for (Spool.Found f : judged(spoolDir)) {
             if (f.verdict() == Spool.Verdict.CUT_OFF || f.verdict() == Spool.Verdict.DAMAGED) {
                 out.add(f.file());
             }
+        }
+        long deadline = System.nanoTime() + 500_000_000L;
+        while (!out.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            out.removeIf(p -> {
+                try {
+                    Spool.Verdict v = Spool.judge(p, true).verdict();
+                    return v == Spool.Verdict.FREE || v == Spool.Verdict.MESSAGE;
+                } catch (java.nio.file.NoSuchFileException e) {
+                    return true;
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
         }
         return out;
     }

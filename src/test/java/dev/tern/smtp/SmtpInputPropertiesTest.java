@@ -93,13 +93,15 @@ class SmtpInputPropertiesTest {
     @Property(tries = 300)
     void chunksBetweenLines(@ForAll("stream") byte[] chunk,
                             @ForAll @IntRange(min = 1, max = 1000) int bufferSize,
+                            @ForAll @IntRange(min = 1, max = 3000) int bulkSize,
                             @ForAll @IntRange(min = 1, max = 700) int segment) throws IOException {
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         wire.write(("BDAT " + chunk.length + " LAST\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         wire.write(chunk);
         wire.write(chunk);
         wire.write("QUIT\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        SmtpInput in = new SmtpInput(new SmtpInputTest.Trickle(wire.toByteArray(), segment), bufferSize);
+        // commands in a small buffer, content in a larger one (or not: bulkSize may be the smaller)
+        SmtpInput in = new SmtpInput(new SmtpInputTest.Trickle(wire.toByteArray(), segment), bufferSize, bulkSize);
         assertThat(new String(in.readLine(), java.nio.charset.StandardCharsets.US_ASCII))
                 .isEqualTo("BDAT " + chunk.length + " LAST");
         ByteArrayOutputStream sink = new ByteArrayOutputStream();

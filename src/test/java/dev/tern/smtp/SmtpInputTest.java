@@ -128,19 +128,21 @@ class SmtpInputTest {
         String stream = "EHLO c\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\nDATA\r\n"
                 + "Subject: hi\r\n\r\n..dots\r\nbody\r\n.\r\nQUIT\r\n";
         for (int segment : new int[] {1, 4, 100000}) {
-            SmtpInput in = input(stream, bufferSize, segment);
-            assertThat(line(in)).isEqualTo("EHLO c");
-            assertThat(line(in)).isEqualTo("MAIL FROM:<a@b>");
-            assertThat(line(in)).isEqualTo("RCPT TO:<c@d>");
-            assertThat(line(in)).isEqualTo("DATA");
-            ByteArrayOutputStream sink = new ByteArrayOutputStream();
-            MessageReader r = new MessageReader(sink, 1 << 20, true);
-            in.readData(r);
-            assertThat(r.ended()).isTrue();
-            assertThat(r.result().ok()).isTrue();
-            assertThat(sink.toString(ISO_8859_1)).isEqualTo("Subject: hi\r\n\r\n.dots\r\nbody\r\n");
-            assertThat(line(in)).isEqualTo("QUIT");
-            assertThat(line(in)).isNull();
+            for (int bulkSize : new int[] {bufferSize, bufferSize * 4 + 1}) {
+                SmtpInput in = new SmtpInput(new Trickle(stream.getBytes(ISO_8859_1), segment), bufferSize, bulkSize);
+                assertThat(line(in)).isEqualTo("EHLO c");
+                assertThat(line(in)).isEqualTo("MAIL FROM:<a@b>");
+                assertThat(line(in)).isEqualTo("RCPT TO:<c@d>");
+                assertThat(line(in)).isEqualTo("DATA");
+                ByteArrayOutputStream sink = new ByteArrayOutputStream();
+                MessageReader r = new MessageReader(sink, 1 << 20, true);
+                in.readData(r);
+                assertThat(r.ended()).isTrue();
+                assertThat(r.result().ok()).isTrue();
+                assertThat(sink.toString(ISO_8859_1)).isEqualTo("Subject: hi\r\n\r\n.dots\r\nbody\r\n");
+                assertThat(line(in)).isEqualTo("QUIT");
+                assertThat(line(in)).isNull();
+            }
         }
     }
 

@@ -38,6 +38,14 @@ import org.slf4j.LoggerFactory;
  */
 final class SmtpConnection {
     private static final Logger log = LoggerFactory.getLogger("dev.tern.smtp");
+    /**
+     * Per-connection buffers. Most connections of a busy server wait between commands, and each holds its
+     * buffers all that time, so commands get small ones (a line is at most 512 octets; a pipelined batch
+     * takes a few reads), replies too, and content a large one, taken at the first DATA or BDAT.
+     */
+    private static final int LINE_BUFFER = 2 * 1024;
+    private static final int BULK_BUFFER = 16 * 1024;
+    private static final int REPLY_BUFFER = 2 * 1024;
     private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
 
     private final SmtpServer server;
@@ -85,8 +93,8 @@ final class SmtpConnection {
                 }
                 io = ssl;
             }
-            in = new SmtpInput(io.getInputStream(), 16 * 1024);
-            out = new BufferedOutputStream(io.getOutputStream(), 8 * 1024);
+            in = new SmtpInput(io.getInputStream(), LINE_BUFFER, BULK_BUFFER);
+            out = new BufferedOutputStream(io.getOutputStream(), REPLY_BUFFER);
             if (mode != Session.Mode.MX && server.guard != null && server.guard.isBlocked(ip)) {
                 log.info("connect from [{}] on {}: refused, blocked after failed logins", ipText, mode.name().toLowerCase(Locale.ROOT));
                 server.counts.add(SmtpServer.Event.REFUSED);
@@ -195,8 +203,8 @@ final class SmtpConnection {
                 if (!handshake()) {
                     return true;
                 }
-                in = new SmtpInput(ssl.getInputStream(), 16 * 1024);
-                out = new BufferedOutputStream(ssl.getOutputStream(), 8 * 1024);
+                in = new SmtpInput(ssl.getInputStream(), LINE_BUFFER, BULK_BUFFER);
+                out = new BufferedOutputStream(ssl.getOutputStream(), REPLY_BUFFER);
                 session.tlsStarted();
                 return false;
             }
