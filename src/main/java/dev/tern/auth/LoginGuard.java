@@ -1,5 +1,6 @@
 package dev.tern.auth;
 
+import dev.tern.text.ClientText;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -188,14 +189,6 @@ public final class LoginGuard {
 
     /** Client-given text made safe for one log line. */
     static String printable(String s) {
-        if (s == null) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < 128; i++) {
-            char c = s.charAt(i);
-            sb.append(c < 32 || c == 127 || c == '>' ? '?' : c);
-        }
-        return sb.toString();
+        return ClientText.printable(s, 128, false, ">");
     }
 }

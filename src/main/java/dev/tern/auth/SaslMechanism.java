@@ -1,5 +1,6 @@
 package dev.tern.auth;
 
+import dev.tern.text.ClientText;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -71,18 +72,6 @@ public abstract sealed class SaslMechanism {
         return Base64.getEncoder().encodeToString(data);
     }
 
-    /** Strict UTF-8, or null. */
-    static String utf8(byte[] b, int from, int to) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(b, from, to - from)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
-    }
-
     /** Strict UTF-8 into a char array (a password never becomes a String), or null. */
     static char[] utf8Chars(byte[] b, int from, int to) {
         try {
@@ -134,8 +123,8 @@ public abstract sealed class SaslMechanism {
             if (second < 0) {
                 return new Outcome.Malformed("expected authzid NUL authcid NUL password");
             }
-            String authzid = utf8(m, 0, first);
-            String user = utf8(m, first + 1, second);
+            String authzid = ClientText.utf8(m, 0, first);
+            String user = ClientText.utf8(m, first + 1, second);
             char[] password = utf8Chars(m, second + 1, m.length);
             if (authzid == null || user == null || password == null) {
                 return new Outcome.Malformed("not valid UTF-8");
@@ -168,7 +157,7 @@ public abstract sealed class SaslMechanism {
                 throw new IllegalStateException("start first");
             }
             if (user == null) {
-                user = utf8(response, 0, response.length);
+                user = ClientText.utf8(response, 0, response.length);
                 if (user == null) {
                     return new Outcome.Malformed("user name is not valid UTF-8");
                 }

@@ -3,6 +3,7 @@ package dev.tern.pop3;
 import dev.tern.auth.LoginGuard;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildrop;
+import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -305,13 +306,9 @@ final class Pop3Connection {
         return session == null || session.user() == null ? "-" : session.user();
     }
 
+    /** Client-given text made safe for one log line. */
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 100; i++) {
-            char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7F ? '?' : c);
-        }
-        return sb.toString();
+        return ClientText.printable(s, 100, false, "");
     }
 
     private static void sleep(long ms) {

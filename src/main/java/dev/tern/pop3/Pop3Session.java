@@ -1,10 +1,7 @@
 package dev.tern.pop3;
 
 import dev.tern.mailbox.Maildrop;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.tern.text.ClientText;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -434,12 +431,7 @@ public final class Pop3Session {
 
     /** At most 40 characters of client text, safe to echo on one line. */
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < 40; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 0x20 && c < 0x7F && c != '"' ? c : '?');
-        }
-        return sb.toString();
+        return ClientText.printable(s, 40, true, "\"");
     }
 
     /** Strict UTF-8 without control characters (TAB allowed), or null. */
@@ -449,13 +441,6 @@ public final class Pop3Session {
                 return null;
             }
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+        return ClientText.utf8(raw, 0, raw.length);
     }
 }

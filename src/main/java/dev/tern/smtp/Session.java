@@ -1,6 +1,7 @@
 package dev.tern.smtp;
 
 import dev.tern.auth.SaslMechanism;
+import dev.tern.text.ClientText;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -573,11 +574,6 @@ public final class Session {
 
     /** Makes client-given text safe to echo in a reply: printable ASCII, at most 64 characters. */
     static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < 64; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 32 && c < 127 ? c : '?');
-        }
-        return sb.toString();
+        return ClientText.printable(s, 64, true, "");
     }
 }

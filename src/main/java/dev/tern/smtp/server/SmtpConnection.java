@@ -11,15 +11,13 @@ import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.SmtpInput;
 import dev.tern.smtp.Transaction;
+import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -568,12 +566,7 @@ final class SmtpConnection {
 
     /** Client-given text made safe for a reply: printable ASCII, at most 100 characters. */
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && sb.length() < 100; i++) {
-            char c = s.charAt(i);
-            sb.append(c >= 32 && c < 127 && c != '>' ? c : '?');
-        }
-        return sb.toString();
+        return ClientText.printable(s, 100, true, ">");
     }
 
     /** Strict UTF-8 without NUL, or null. */
@@ -583,14 +576,7 @@ final class SmtpConnection {
                 return null;
             }
         }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(raw)).toString();
-        } catch (CharacterCodingException e) {
-            return null;
-        }
+        return ClientText.utf8(raw, 0, raw.length);
     }
 
     /**
