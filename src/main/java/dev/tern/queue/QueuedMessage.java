@@ -32,15 +32,6 @@ public final class QueuedMessage {
         this.state = state;
     }
 
-    static QueuedMessage open(Path file, RecipientState state) throws IOException {
-        Spool.Header h;
-        try (InputStream in = Files.newInputStream(file)) {
-            h = Spool.readHeader(in);
-        }
-        long size = Files.size(file) - h.contentOffset() - (h.seal() == null ? 0 : Spool.TRAILER_LENGTH);
-        return new QueuedMessage(file, h.envelope(), h.contentOffset(), size, state);
-    }
-
     public Envelope envelope() {
         return envelope;
     }

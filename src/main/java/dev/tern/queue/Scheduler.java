@@ -17,7 +17,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -59,7 +58,6 @@ public final class Scheduler implements AutoCloseable {
     private final ExecutorService workers;
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-timer").factory());
-    private final Semaphore slots;
     /** Every message in the queue, by ID. */
     private final ConcurrentHashMap<String, QueuedMessage> queued = new ConcurrentHashMap<>();
 
@@ -74,7 +72,6 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.settings = settings;
         this.schedule = settings.schedule();
-        this.slots = new Semaphore(settings.concurrency());
         this.workers = Executors.newFixedThreadPool(settings.concurrency(),
                 Thread.ofPlatform().daemon().name("delivery-", 0).factory());
     }
@@ -183,12 +180,8 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** Runs on one of the {@code concurrency} delivery threads, which is what bounds deliveries at once. */
     private void attempt(QueuedMessage m, boolean recovering) {
-        try {
-            slots.acquire();
-        } catch (InterruptedException e) {
-            return; // shutting down; the message stays in the spool
-        }
         try {
             m.lock.lock(); // a pass under way (it may be the one that scheduled this) finishes first
             try {
@@ -199,8 +192,6 @@ public final class Scheduler implements AutoCloseable {
         } catch (RuntimeException e) {
             log.error("{}: delivery attempt failed unexpectedly; will retry", m.id(), e);
             retryAt(m, clock.instant().plus(schedule.max()));
-        } finally {
-            slots.release();
         }
     }
 

@@ -560,13 +560,6 @@ public final class Spool {
         return (int) crc.getValue();
     }
 
-    /** The envelope of a spool file, for reading. */
-    static Envelope readEnvelope(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            return readHeader(in).envelope();
-        }
-    }
-
     /** A spool file's head: the envelope, where the content starts, and the seal (null in the TERN1 format). */
     record Header(Envelope envelope, long contentOffset, Long seal) {
     }

@@ -108,7 +108,7 @@ class SpoolTest {
         assertThat(m.contentOffset()).isEqualTo(nl + 1 + n + 1);
         Envelope parsed = Spool.JSON.readValue(Arrays.copyOfRange(file, nl + 1, nl + 1 + n), Envelope.class);
         assertThat(parsed).isEqualTo(env);
-        assertThat(Spool.readEnvelope(m.file())).isEqualTo(env);
+        assertThat(spool().find(env.id()).envelope()).isEqualTo(env);
 
         // the trailer: the same seal, the content length and the CRC-32C of everything before it
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
@@ -127,7 +127,7 @@ class SpoolTest {
             assertThat(read.read()).isEqualTo(-1);
         }
 
-        QueuedMessage reopened = QueuedMessage.open(m.file(), m.state());
+        QueuedMessage reopened = spool().find(m.id());
         assertThat(reopened.contentOffset()).isEqualTo(m.contentOffset());
         assertThat(reopened.contentSize()).isEqualTo(m.contentSize());
         assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(env.id());
