@@ -101,6 +101,12 @@ public final class DkimSigner {
             scanner.update(b, off, len);
         }
 
+        /** Feeds the last (or only) octets and finishes. */
+        public Outcome finishWith(byte[] b) {
+            update(b, 0, b.length);
+            return finish();
+        }
+
         /** Ends the message and signs it with each key of its From: domain. */
         public Outcome finish() {
             scanner.end();
