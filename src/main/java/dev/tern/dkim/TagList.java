@@ -35,7 +35,7 @@ record TagList(Map<String, Tag> tags) {
                 if (text.substring(at, specEnd).isBlank() && semi < 0) {
                     break; // a trailing semicolon
                 }
-                throw new Malformed("tag without '=': \"" + printable(text.substring(at, specEnd)) + "\"");
+                throw new Malformed("tag without '=': \"" + printable(text.substring(at, specEnd).strip()) + "\"");
             }
             String name = text.substring(at, eq).strip();
             if (!isName(name)) {
