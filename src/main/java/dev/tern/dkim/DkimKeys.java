@@ -6,7 +6,6 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
@@ -15,6 +14,7 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -124,7 +124,7 @@ public final class DkimKeys implements DkimSigner.KeySource {
     }
 
     private Entry read(String domain, Path dir, FileTime dirTime) {
-        Map<Path, FileTime> times = new java.util.HashMap<>();
+        Map<Path, FileTime> times = new HashMap<>();
         List<SigningKey> keys = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path file : ds) {
@@ -151,10 +151,8 @@ public final class DkimKeys implements DkimSigner.KeySource {
                 if (!Files.getLastModifiedTime(t.getKey()).equals(t.getValue())) {
                     return true;
                 }
-            } catch (NoSuchFileException e) {
-                return true;
             } catch (IOException e) {
-                return true;
+                return true; // gone or unreadable: read the directory again
             }
         }
         return false;

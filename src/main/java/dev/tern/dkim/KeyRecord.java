@@ -3,6 +3,7 @@ package dev.tern.dkim;
 import java.security.GeneralSecurityException;
 import java.security.PublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 
@@ -45,7 +46,7 @@ record KeyRecord(String keyType, String p, List<String> hashes, List<String> ser
         if (value == null) {
             return List.of();
         }
-        return java.util.Arrays.stream(value.split(":")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        return Arrays.stream(value.split(":")).map(String::strip).filter(s -> !s.isEmpty()).toList();
     }
 
     boolean revoked() {

@@ -51,10 +51,6 @@ abstract class MessageScanner {
         }
     }
 
-    public final void update(byte[] b) {
-        update(b, 0, b.length);
-    }
-
     /** Ends the message; a message that had no empty line is all header. */
     final void end() {
         if (!inBody) {

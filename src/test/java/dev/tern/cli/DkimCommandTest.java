@@ -80,6 +80,16 @@ class DkimCommandTest {
     }
 
     @Test
+    void configCheckSaysWhichDomainsSign() {
+        assertThat(tern("", "config", "check")).isZero();
+        assertThat(out()).contains("  dkim           example.org: no key, mail from it is sent unsigned "
+                + "(tern dkim keygen example.org)");
+        assertThat(tern("", "dkim", "keygen", "example.org")).isZero();
+        assertThat(tern("", "config", "check")).isZero();
+        assertThat(out()).contains("  dkim           example.org: selectors tern, tern-ed");
+    }
+
+    @Test
     void badNamesAndMissingKeys() {
         assertThat(tern("", "dkim", "keygen", "not a domain")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("not a domain: not a domain name");
