@@ -9,14 +9,13 @@ import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.DkimVerifier;
 import dev.tern.dkim.DnsTxtLookup;
 import dev.tern.dkim.SigningKey;
-import dev.tern.dns.MxResolver;
+import dev.tern.dns.Resolvers;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -222,11 +221,8 @@ public final class DkimCommand implements Callable<Integer> {
     static final class Verify extends Base {
         @Override
         int run(Config cfg, DkimKeys keys) throws IOException {
-            List<InetSocketAddress> servers = new ArrayList<>();
-            cfg.dns().servers().forEach(hp -> servers.add(new InetSocketAddress(MxResolver.literal(hp.host()), hp.port())));
-            DkimVerifier.Settings settings = DkimVerifier.Settings.defaults();
-            DkimVerifier verifier = new DkimVerifier(new DnsTxtLookup(servers, Duration.ofSeconds(2)),
-                    Clock.systemUTC(), settings);
+            DkimVerifier verifier = new DkimVerifier(new DnsTxtLookup(Resolvers.servers(cfg.dns()),
+                    Duration.ofSeconds(2)), Clock.systemUTC(), DkimVerifier.Settings.defaults());
             DkimVerifier.Session session = verifier.start();
             crlf(System.in, (b, n) -> session.update(b, 0, n));
             List<DkimResult> results = session.finish();

@@ -1,5 +1,6 @@
 package dev.tern.dkim;
 
+import dev.tern.dns.Resolvers;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -7,12 +8,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.xbill.DNS.Cache;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Lookup;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
@@ -28,19 +27,7 @@ public final class DnsTxtLookup implements TxtLookup {
 
     /** @param servers DNS servers to ask; empty = the system's */
     public DnsTxtLookup(List<InetSocketAddress> servers, Duration timeout) {
-        ExtendedResolver r;
-        if (servers.isEmpty()) {
-            r = new ExtendedResolver();
-        } else {
-            List<Resolver> list = new ArrayList<>();
-            for (InetSocketAddress a : servers) {
-                list.add(new SimpleResolver(a));
-            }
-            r = new ExtendedResolver(list);
-        }
-        r.setTimeout(timeout);
-        r.setRetries(1);
-        this.resolver = r;
+        this.resolver = Resolvers.create(servers, timeout, 1);
         cache.setMaxEntries(10_000);
     }
 
