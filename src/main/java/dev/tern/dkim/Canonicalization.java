@@ -7,11 +7,6 @@ public enum Canonicalization {
     SIMPLE,
     RELAXED;
 
-    /** The {@code c=} name. */
-    public String tag() {
-        return name().toLowerCase(Locale.ROOT);
-    }
-
     static Canonicalization of(String tag) {
         return switch (tag.toLowerCase(Locale.ROOT)) {
             case "simple" -> SIMPLE;

@@ -76,19 +76,6 @@ public final class DkimKeys implements DkimSigner.KeySource {
         return e.keys();
     }
 
-    /** The domains that have a key directory, sorted. */
-    public List<String> domains() throws IOException {
-        List<String> out = new ArrayList<>();
-        if (!Files.isDirectory(root)) {
-            return out;
-        }
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, Files::isDirectory)) {
-            ds.forEach(p -> out.add(p.getFileName().toString()));
-        }
-        out.sort(null);
-        return out;
-    }
-
     /**
      * Generates a new key for {@code domain} under {@code selector} and stores it (written to a temporary file
      * and renamed into place). Refuses to replace an existing file unless {@code force}.
