@@ -68,6 +68,10 @@ install_prereqs() {
     # scenarios run their own dnsmasq on a free loopback port)
     command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
     command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+    # 12-dkim: dkimpy (Ed25519 through nacl; Debian's python, not another python3 on the PATH) and Mail::DKIM
+    /usr/bin/python3 -c 'import dkim, nacl, dns.resolver' >/dev/null 2>&1 ||
+        missing+=(python3-dkim python3-nacl python3-dnspython)
+    perl -MMail::DKIM::Verifier -e 1 >/dev/null 2>&1 || missing+=(libmail-dkim-perl)
     if [ "${#missing[@]}" -eq 0 ]; then
         stop_postfix_daemon
         return 0

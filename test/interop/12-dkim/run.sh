@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# DKIM against dkimpy (python3-dkim) and Mail::DKIM (libmail-dkim-perl), with keys served by dnsmasq:
+#  1. `tern dkim keygen example.test` makes an RSA and an Ed25519 key; dnsmasq serves the two records exactly as
+#     Tern printed them (the RSA one in two character-strings).
+#  2. `tern dkim sign example.test` signs four messages (plain, 8-bit UTF-8 body, folded headers, 10 MB); dkimpy
+#     and Mail::DKIM verify the signatures of every one: dkimpy both, Mail::DKIM the RSA one (and the Ed25519
+#     one too where its version has ed25519-sha256; Debian 12's 1.20230212 does not).
+#  3. dkimpy signs with its own RSA and Ed25519 keys (relaxed/relaxed and relaxed/simple); `tern dkim verify`
+#     (dnsjava, asking dnsmasq through [dns] servers) passes both, and fails both when one body octet changes.
+# No server is started: the commands are the signer and verifier that delivery and intake use.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+PY=/usr/bin/python3
+"$PY" -c 'import dkim, nacl, dns.resolver' 2>/dev/null || die "dkimpy is not installed (python3-dkim python3-nacl)"
+perl -MMail::DKIM::Verifier -e 1 2>/dev/null || die "Mail::DKIM is not installed (libmail-dkim-perl)"
+PERL_PASSES=1 # the RSA signature; 2 where Mail::DKIM knows ed25519-sha256
+perl -MMail::DKIM::Algorithm::ed25519_sha256 -e 1 2>/dev/null && PERL_PASSES=2
+
+DNS_PORT="$(free_port)"
+[ -n "$DNS_PORT" ] || die "no free port found"
+export TERN_EXTRA_TOML="[dns]
+servers = [\"127.0.0.1:$DNS_PORT\"]"
+tern_config
+
+# --- keys: Tern's and dkimpy's ---------------------------------------------------------------------------
+tern dkim keygen example.test --config "$TERN_CONFIG" >tern-records.txt || die "tern dkim keygen failed"
+cat tern-records.txt
+grep -c '^tern._domainkey.example.test. IN TXT "v=DKIM1; k=rsa; p=[^"]*" "[^"]*"$' tern-records.txt >/dev/null ||
+    die "the RSA record is not two quoted strings"
+grep -q '^tern-ed._domainkey.example.test. IN TXT "v=DKIM1; k=ed25519; p=' tern-records.txt || die "no Ed25519 record"
+[ "$(stat -c %a "$TERN_DATA/dkim/example.test/tern.pem")" = 600 ] || die "key file mode is not 0600"
+[ "$(stat -c %a "$TERN_DATA/dkim")" = 700 ] || die "key directory mode is not 0700"
+tern dkim show example.test --config "$TERN_CONFIG" | cmp -s - tern-records.txt || die "tern dkim show differs from keygen"
+if tern dkim keygen example.test --config "$TERN_CONFIG" >/dev/null 2>&1; then die "keygen replaced keys without --force"; fi
+
+mkdir -p py-keys
+"$PY" "$HERE/dkim_tool.py" keygen py-keys py.test py >py-records.txt
+
+mapfile -t TXT_ARGS < <(cat tern-records.txt py-records.txt | "$PY" "$HERE/dkim_tool.py" dnsmasq-args)
+dnsmasq_start "$DNS_PORT" "${TXT_ARGS[@]}"
+
+# --- Tern signs, dkimpy and Mail::DKIM verify ------------------------------------------------------------
+for kind in plain 8bit folded big; do
+    "$PY" "$HERE/dkim_tool.py" message "$kind" "msg-$kind.eml"
+    tern dkim sign example.test --config "$TERN_CONFIG" <"msg-$kind.eml" >"signed-$kind.eml" ||
+        die "tern dkim sign failed on the $kind message"
+    tail -c +"$(($(wc -c <"signed-$kind.eml") - $(wc -c <"msg-$kind.eml") + 1))" "signed-$kind.eml" |
+        cmp -s - "msg-$kind.eml" || die "$kind: the signed message is not the signatures followed by the message"
+    "$PY" "$HERE/dkim_tool.py" verify "$DNS_PORT" "signed-$kind.eml" 2 || die "$kind: dkimpy does not pass Tern's signatures"
+    perl "$HERE/verify.pl" "$DNS_PORT" "signed-$kind.eml" "$PERL_PASSES" ||
+        die "$kind: Mail::DKIM does not pass Tern's signatures"
+    log "$kind: Tern's signatures pass in dkimpy and Mail::DKIM"
+done
+
+# --- dkimpy signs, Tern verifies ------------------------------------------------------------------------
+"$PY" "$HERE/dkim_tool.py" message plain py.eml
+sed -i 's/alice@example.test/alice@py.test/' py.eml
+"$PY" "$HERE/dkim_tool.py" sign py.eml py.test py py-keys/py.pem rsa-sha256 relaxed/relaxed >py-rsa.eml
+"$PY" "$HERE/dkim_tool.py" sign py-rsa.eml py.test py-ed py-keys/py-ed.key ed25519-sha256 relaxed/simple >py-both.eml
+tern dkim verify --config "$TERN_CONFIG" <py-both.eml >verify-pass.txt || {
+    cat verify-pass.txt
+    die "tern dkim verify does not pass dkimpy's signatures"
+}
+cat verify-pass.txt
+grep -q '^dkim=pass header.d=py.test header.s=py-ed header.a=ed25519-sha256 ' verify-pass.txt || die "no Ed25519 pass"
+grep -q '^dkim=pass header.d=py.test header.s=py header.a=rsa-sha256 ' verify-pass.txt || die "no RSA pass"
+
+sed 's/A plain message/A plain messagE/' py-both.eml >py-changed.eml
+if tern dkim verify --config "$TERN_CONFIG" <py-changed.eml >verify-fail.txt; then
+    die "tern dkim verify passed a changed body"
+fi
+cat verify-fail.txt
+[ "$(grep -c '^dkim=fail (body hash did not verify) header.d=py.test' verify-fail.txt)" = 2 ] ||
+    die "a changed body octet does not fail both signatures"
+log "dkimpy's RSA and Ed25519 signatures pass in Tern, and fail with one body octet changed"
