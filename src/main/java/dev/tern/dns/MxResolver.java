@@ -18,13 +18,11 @@ import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
 import org.xbill.DNS.DClass;
-import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Lookup;
 import org.xbill.DNS.MXRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
-import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
@@ -60,20 +58,7 @@ public final class MxResolver {
 
     /** @param servers DNS servers to ask; empty = the system's */
     public MxResolver(List<InetSocketAddress> servers, Duration timeout) {
-        ExtendedResolver r;
-        if (servers.isEmpty()) {
-            r = new ExtendedResolver();
-        } else {
-            List<Resolver> list = new ArrayList<>();
-            for (InetSocketAddress a : servers) {
-                SimpleResolver s = new SimpleResolver(a);
-                list.add(s);
-            }
-            r = new ExtendedResolver(list);
-        }
-        r.setTimeout(timeout);
-        r.setRetries(2);
-        this.resolver = r;
+        this.resolver = Resolvers.of(servers, timeout);
     }
 
     /** The MX hosts of {@code domain}, or the domain itself when it has none. */
