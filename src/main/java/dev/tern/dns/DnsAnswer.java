@@ -26,6 +26,15 @@ public sealed interface DnsAnswer<T> {
         return this instanceof TempError<T> || this instanceof Timeout<T>;
     }
 
+    /** Why a temporary answer is temporary; null for a final answer. */
+    default String problem() {
+        return switch (this) {
+            case TempError<T> t -> t.reason();
+            case Timeout<T> t -> t.reason();
+            default -> null;
+        };
+    }
+
     /** One or more records of the asked type. */
     record Found<T>(List<T> values) implements DnsAnswer<T> {
         public Found {

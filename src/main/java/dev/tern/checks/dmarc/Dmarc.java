@@ -147,9 +147,7 @@ public final class Dmarc {
     private Found find(String name) {
         DnsAnswer<String> txt = dns.txt(name);
         if (txt.isTemporary()) {
-            String why = txt instanceof DnsAnswer.TempError<String> t ? t.reason()
-                    : ((DnsAnswer.Timeout<String>) txt).reason();
-            return new Found(null, false, false, "DMARC lookup for " + name + ": " + why);
+            return new Found(null, false, false, "DMARC lookup for " + name + ": " + txt.problem());
         }
         List<String> records = new ArrayList<>();
         for (String t : txt.values()) {

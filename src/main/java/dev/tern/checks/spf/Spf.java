@@ -135,7 +135,7 @@ public final class Spf {
             }
             DnsAnswer<String> txt = dns.txt(domain);
             if (txt.isTemporary()) {
-                return Verdict.of(Result.TEMPERROR, "SPF lookup for " + domain + ": " + problem(txt));
+                return Verdict.of(Result.TEMPERROR, "SPF lookup for " + domain + ": " + txt.problem());
             }
             List<String> records = new ArrayList<>();
             for (String t : txt.values()) {
@@ -186,7 +186,7 @@ public final class Spf {
         /** Throws temperror for a failed lookup; counts a void one. True when the answer has records. */
         boolean usable(DnsAnswer<?> a, String what) throws Abort {
             if (a.isTemporary()) {
-                throw new Abort(Result.TEMPERROR, what + ": " + problem(a));
+                throw new Abort(Result.TEMPERROR, what + ": " + a.problem());
             }
             if (a.isVoid()) {
                 if (++voids > MAX_VOID_LOOKUPS) {
@@ -257,7 +257,7 @@ public final class Spf {
                 return false;
             }
             if (answer.isTemporary()) {
-                throw new Abort(Result.TEMPERROR, what + ": " + problem(answer));
+                throw new Abort(Result.TEMPERROR, what + ": " + answer.problem());
             }
             for (InetAddress a : answer.values()) {
                 if (sameNetwork(a, ip, v6 ? v6Prefix : v4Prefix)) {
@@ -370,14 +370,6 @@ public final class Spf {
         String readableIp() {
             return v6 ? compressed(ip) : ip.getHostAddress();
         }
-    }
-
-    private static String problem(DnsAnswer<?> a) {
-        return switch (a) {
-            case DnsAnswer.TempError<?> t -> t.reason();
-            case DnsAnswer.Timeout<?> t -> t.reason();
-            default -> a.toString();
-        };
     }
 
     static boolean sameNetwork(InetAddress a, InetAddress b, int prefix) {
