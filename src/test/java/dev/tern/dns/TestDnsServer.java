@@ -29,20 +29,60 @@ import org.xbill.DNS.TXTRecord;
 /**
  * A tiny authoritative DNS server on a loopback UDP port, built from dnsjava's message classes: answers from a
  * table (TXT, A, AAAA, MX), NXDOMAIN with an SOA for unknown names, NODATA for other types; {@link #silent} makes it
- * read queries and never answer. Counts the queries it receives.
+ * read queries and never answer. Answers too long for the client's UDP size are truncated (TC) and served again
+ * over TCP on the same port, as real servers do. Counts the queries it receives.
  */
 public final class TestDnsServer implements AutoCloseable {
     private static final Name ZONE = name("test.");
     private final DatagramSocket socket;
+    private final java.net.ServerSocket tcp;
+    private final Thread tcpThread;
     private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
     private final AtomicInteger queries = new AtomicInteger();
     private final Thread thread;
     private volatile boolean silent;
     private volatile long ttl = 300;
 
-    public TestDnsServer() throws SocketException {
-        socket = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+    public TestDnsServer() throws IOException {
+        java.net.ServerSocket t = null;
+        DatagramSocket u = null;
+        for (int attempt = 0; attempt < 20 && u == null; attempt++) {
+            t = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            try {
+                u = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), t.getLocalPort()));
+            } catch (SocketException busy) {
+                t.close(); // that UDP port is taken: try another pair
+            }
+        }
+        if (u == null) {
+            throw new SocketException("no free TCP and UDP port pair on loopback");
+        }
+        tcp = t;
+        socket = u;
         thread = Thread.ofPlatform().daemon().name("test-dns").start(this::serve);
+        tcpThread = Thread.ofPlatform().daemon().name("test-dns-tcp").start(this::serveTcp);
+    }
+
+    private void serveTcp() {
+        while (!tcp.isClosed()) {
+            try (java.net.Socket s = tcp.accept()) {
+                s.setSoTimeout(5000);
+                java.io.DataInputStream in = new java.io.DataInputStream(s.getInputStream());
+                byte[] q = new byte[in.readUnsignedShort()];
+                in.readFully(q);
+                queries.incrementAndGet();
+                if (silent) {
+                    continue;
+                }
+                byte[] a = answer(new Message(q)).toWire(65535);
+                java.io.DataOutputStream o = new java.io.DataOutputStream(s.getOutputStream());
+                o.writeShort(a.length);
+                o.write(a);
+                o.flush();
+            } catch (IOException | RuntimeException e) {
+                // closed, or a malformed query: ignore
+            }
+        }
     }
 
     public static Name name(String s) {
@@ -146,7 +186,13 @@ public final class TestDnsServer implements AutoCloseable {
     public void close() {
         socket.close();
         try {
+            tcp.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        try {
             thread.join(2000);
+            tcpThread.join(2000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
