@@ -73,42 +73,63 @@ final class DnsCommand implements Runnable {
     @Command(name = "spf", hidden = true, mixinStandardHelpOptions = true,
             description = {"Evaluate SPF (RFC 7208) for a client address, MAIL FROM address and HELO name, as the MX "
                     + "would. Prints the result on the first line, then the reason (and the explanation of a fail).",
-                    "SENDER '' or '<>' checks the HELO identity."})
+                    "SENDER '<>' checks the HELO identity. With --stdin: reads 'IP SENDER HELO' lines and prints one "
+                    + "result a line."})
     static final class SpfCheck implements Callable<Integer> {
         @Mixin
         ConfigOption config;
 
-        @Parameters(index = "0", paramLabel = "IP")
-        String ip;
+        @CommandLine.Option(names = "--stdin", description = "read 'IP SENDER HELO' lines from standard input")
+        boolean stdin;
 
-        @Parameters(index = "1", paramLabel = "SENDER")
-        String sender;
-
-        @Parameters(index = "2", paramLabel = "HELO")
-        String helo;
+        @Parameters(arity = "0..3", paramLabel = "IP SENDER HELO")
+        List<String> args = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
             Config c = config.load();
+            DnsjavaLookup dns = lookup(c);
+            if (!stdin) {
+                if (args.size() != 3) {
+                    System.err.println("tern dns spf: give IP SENDER HELO, or --stdin");
+                    return 2;
+                }
+                SpfResult r = check(dns, c, args.get(0), args.get(1), args.get(2));
+                if (r == null) {
+                    return 2;
+                }
+                System.out.println(r.result().token());
+                System.out.println("reason: " + r.reason());
+                if (r.explanation() != null) {
+                    System.out.println("explanation: " + r.explanation());
+                }
+                return 0;
+            }
+            java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(System.in, java.nio.charset.StandardCharsets.UTF_8));
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                String[] f = line.strip().split("\\s+");
+                SpfResult r = f.length == 3 ? check(dns, c, f[0], f[1], f[2]) : null;
+                System.out.println(r == null ? "usage" : r.result().token());
+            }
+            return 0;
+        }
+
+        /** One check, on a fresh time budget; null (after a message) when IP is not an address literal. */
+        private static SpfResult check(DnsjavaLookup dns, Config c, String ip, String sender, String helo) {
             if (!ip.matches("[0-9.]+|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*")) {
                 System.err.println("tern dns spf: " + ip + " is not an IP address");
-                return 2;
+                return null;
             }
             InetAddress addr;
             try {
                 addr = MxResolver.literal(ip); // a literal by the pattern: parsed, never looked up
             } catch (IllegalArgumentException e) {
                 System.err.println("tern dns spf: " + e.getMessage());
-                return 2;
+                return null;
             }
-            String s = sender.equals("<>") ? "" : sender;
-            SpfResult r = new Spf(lookup(c).withBudget(TIMEOUT), c.hostname(), Clock.systemUTC()).check(addr, s, helo);
-            System.out.println(r.result().token());
-            System.out.println("reason: " + r.reason());
-            if (r.explanation() != null) {
-                System.out.println("explanation: " + r.explanation());
-            }
-            return 0;
+            return new Spf(dns.withBudget(TIMEOUT), c.hostname(), Clock.systemUTC())
+                    .check(addr, sender.equals("<>") ? "" : sender, helo);
         }
     }
 }

@@ -128,5 +128,14 @@ class DnsCommandTest {
         assertThat(output()).isEqualTo(String.join(System.lineSeparator(), "fail",
                 "reason: domain of a@example.test does not designate ::1 as permitted sender", "explanation: no ::1", ""));
         assertThat(tern("dns", "spf", "not.an.ip", "a@example.test", "h", "--config", config.toString())).isEqualTo(2);
+        java.io.InputStream savedIn = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(
+                    "127.0.0.5 a@example.test h.test\n::1 <> example.test\nbad line\n".getBytes(StandardCharsets.UTF_8)));
+            assertThat(tern("dns", "spf", "--stdin", "--config", config.toString())).isZero();
+        } finally {
+            System.setIn(savedIn);
+        }
+        assertThat(output()).isEqualTo(String.join(System.lineSeparator(), "pass", "fail", "usage", ""));
     }
 }
