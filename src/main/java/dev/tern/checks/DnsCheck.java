@@ -1,5 +1,6 @@
 package dev.tern.checks;
 
+import dev.tern.checks.dmarc.DmarcRecord;
 import dev.tern.checks.dmarc.PublicSuffixList;
 import dev.tern.checks.spf.Spf;
 import dev.tern.checks.spf.SpfResult;
@@ -94,7 +95,7 @@ public final class DnsCheck {
         if (txt.isTemporary()) {
             return new Item("SPF", d, Status.UNKNOWN, publish, List.of(), "DNS: " + txt.problem());
         }
-        List<String> found = txt.values().stream().filter(t -> t.regionMatches(true, 0, "v=spf1", 0, 6)).toList();
+        List<String> found = txt.values().stream().filter(Spf::isSpfRecord).toList();
         if (found.isEmpty()) {
             return new Item("SPF", d, Status.MISSING, publish, found, null);
         }
@@ -142,10 +143,9 @@ public final class DnsCheck {
         if (txt.isTemporary()) {
             return new Item("DMARC", name, Status.UNKNOWN, publish, List.of(), "DNS: " + txt.problem());
         }
-        List<String> found = txt.values().stream().filter(t -> t.startsWith("v=DMARC1")).toList();
+        List<String> found = txt.values().stream().filter(DmarcRecord::isDmarc).toList();
         if (found.size() == 1) {
-            String p = tag(found.get(0), "p");
-            boolean valid = p != null && List.of("none", "quarantine", "reject").contains(p.toLowerCase(Locale.ROOT));
+            boolean valid = DmarcRecord.parse(found.get(0)) != null;
             return new Item("DMARC", name, valid ? Status.PRESENT : Status.DIFFERENT, publish, found,
                     valid ? null : "no valid p= policy");
         }
@@ -154,7 +154,7 @@ public final class DnsCheck {
         }
         String org = PublicSuffixList.bundled().organizationalDomain(d);
         if (org != null && !org.equals(d)) {
-            List<String> inherited = dns.txt("_dmarc." + org).values().stream().filter(t -> t.startsWith("v=DMARC1")).toList();
+            List<String> inherited = dns.txt("_dmarc." + org).values().stream().filter(DmarcRecord::isDmarc).toList();
             if (inherited.size() == 1) {
                 return new Item("DMARC", name, Status.PRESENT, publish, inherited, "inherited from _dmarc." + org);
             }

@@ -44,7 +44,7 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
     }
 
     /** True for a TXT record whose first tag is {@code v=DMARC1} (6.6.3 step 3 keeps only those). */
-    static boolean isDmarc(String txt) {
+    public static boolean isDmarc(String txt) {
         int semi = txt.indexOf(';');
         String first = (semi < 0 ? txt : txt.substring(0, semi)).strip();
         int eq = first.indexOf('=');
@@ -56,7 +56,7 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
      * Parses a record {@link #isDmarc} accepted. Null when it has no usable policy: no valid {@code p=} (or an
      * invalid {@code sp=}) and no {@code rua=}; with a {@code rua=} such a record counts as {@code p=none} (6.6.3).
      */
-    static DmarcRecord parse(String txt) {
+    public static DmarcRecord parse(String txt) {
         Policy p = null;
         Policy sp = null;
         boolean spInvalid = false;

@@ -45,6 +45,11 @@ public final class Spf {
         this.clock = clock;
     }
 
+    /** True when a TXT record is an SPF record: "v=spf1" alone or followed by a space (RFC 7208 4.5). */
+    public static boolean isSpfRecord(String txt) {
+        return SpfRecord.isSpf(txt);
+    }
+
     /**
      * Checks the MAIL FROM identity (RFC 7208 2.4), or the HELO identity when {@code reversePath} is empty (the
      * null reverse-path {@code <>}).
