@@ -67,6 +67,8 @@ install_prereqs() {
     # dnsmasq-base: the dnsmasq binary alone, without the service that would take port 53 (the outbound
     # scenarios run their own dnsmasq on a free loopback port)
     command -v dnsmasq >/dev/null 2>&1 || missing+=(dnsmasq-base)
+    # python3-spf: pyspf, the reference SPF implementation 13-spf compares Tern with (Debian's python3)
+    /usr/bin/python3 -c 'import spf' >/dev/null 2>&1 || missing+=(python3-spf)
     command -v script >/dev/null 2>&1 || missing+=(bsdutils)
     # 12-dkim: dkimpy (Ed25519 through nacl; Debian's python, not another python3 on the PATH) and Mail::DKIM
     /usr/bin/python3 -c 'import dkim, nacl, dns.resolver' >/dev/null 2>&1 ||

@@ -31,6 +31,11 @@ public final class Resolvers {
         return r;
     }
 
+    /** {@link #create} with two retries, as delivery and the message checks use it. */
+    public static Resolver of(List<InetSocketAddress> servers, Duration timeout) {
+        return create(servers, timeout, 2);
+    }
+
     /** The socket addresses of {@code [dns] servers}. */
     public static List<InetSocketAddress> servers(Config.Dns dns) {
         List<InetSocketAddress> out = new ArrayList<>();

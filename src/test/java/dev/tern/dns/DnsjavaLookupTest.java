@@ -1,0 +1,135 @@
+package dev.tern.dns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import dev.tern.checks.spf.Spf;
+import dev.tern.checks.spf.SpfResult;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The dnsjava lookup against a real DNS server on loopback: answers, caching by TTL, the cache bound, the budget. */
+class DnsjavaLookupTest {
+    private final TestDnsServer server;
+    private final MutableClock clock = new MutableClock();
+
+    DnsjavaLookupTest() throws Exception {
+        server = new TestDnsServer();
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private DnsjavaLookup lookup(int maxEntries) {
+        return new DnsjavaLookup(Resolvers.of(List.of(server.address()), Duration.ofSeconds(5)), clock,
+                Duration.ofSeconds(5), maxEntries);
+    }
+
+    @Test
+    void answersKeepTheirMeaning() {
+        server.txt("example.test", "v=spf1 -all").txt("long.example.test", "x".repeat(600))
+                .ip("example.test", "192.0.2.1").ip("example.test", "2001:db8::1").mx("example.test", 10, "MX.example.test");
+        DnsjavaLookup dns = lookup(100);
+        assertThat(dns.txt("example.test")).isEqualTo(new DnsAnswer.Found<>(List.of("v=spf1 -all")));
+        assertThat(dns.txt("long.example.test").values()).containsExactly("x".repeat(600)); // strings joined
+        assertThat(dns.a("example.test").values()).containsExactly(MemoryDns.addr("192.0.2.1"));
+        assertThat(dns.aaaa("example.test").values()).containsExactly(MemoryDns.addr("2001:db8::1"));
+        assertThat(dns.mx("example.test").values()).containsExactly(new DnsLookup.Mx(10, "mx.example.test"));
+        assertThat(dns.mx("mx.example.test")).isEqualTo(new DnsAnswer.NxDomain<>());
+        assertThat(dns.txt("nothing.example.test")).isEqualTo(new DnsAnswer.NxDomain<>());
+        assertThat(dns.ptr(MemoryDns.addr("192.0.2.1"))).isEqualTo(new DnsAnswer.NxDomain<>());
+        assertThat(lookup(100).mx("nowhere.test")).isInstanceOf(DnsAnswer.NxDomain.class);
+        server.ip("a-only.example.test", "192.0.2.2");
+        assertThat(dns.txt("a-only.example.test")).isEqualTo(new DnsAnswer.NoData<>());
+    }
+
+    @Test
+    void answersAreCachedForTheirTtlAndNegativeOnesForTheSoaMinimum() {
+        server.ttl(300).txt("example.test", "hello");
+        DnsjavaLookup dns = lookup(100);
+        dns.txt("example.test");
+        dns.txt("example.test");
+        dns.txt("Example.Test.");
+        dns.txt("missing.example.test");
+        dns.txt("missing.example.test");
+        assertThat(server.queries()).isEqualTo(2);
+        clock.advance(Duration.ofSeconds(31)); // past the negative TTL (SOA minimum 30)
+        dns.txt("missing.example.test");
+        assertThat(server.queries()).isEqualTo(3);
+        clock.advance(Duration.ofSeconds(300));
+        dns.txt("example.test");
+        assertThat(server.queries()).isEqualTo(4);
+    }
+
+    @Test
+    void theCacheIsBounded() {
+        DnsjavaLookup dns = lookup(3);
+        for (int i = 0; i < 10; i++) {
+            server.txt("n" + i + ".example.test", "v" + i);
+            dns.txt("n" + i + ".example.test");
+        }
+        assertThat(dns.cached()).isEqualTo(3);
+    }
+
+    @Test
+    void aServerThatNeverAnswersGivesTimeoutWithinTheBudget() throws Exception {
+        try (DatagramSocket mute = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            DnsjavaLookup dns = new DnsjavaLookup(Resolvers.of(List.of((InetSocketAddress) mute.getLocalSocketAddress()),
+                    Duration.ofSeconds(30)), Clock.systemUTC(), Duration.ofSeconds(30), 10);
+            DnsLookup budgeted = dns.withBudget(Duration.ofMillis(500));
+            Spf spf = new Spf(budgeted, "tern.test", Clock.systemUTC());
+            SpfResult r = assertTimeoutPreemptively(Duration.ofSeconds(20),
+                    () -> spf.check(MemoryDns.addr("192.0.2.1"), "a@example.test", "helo.test"));
+            assertThat(r.result()).isEqualTo(SpfResult.Result.TEMPERROR);
+            // once the budget is spent, every further question answers at once
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> budgeted.txt("other.test")))
+                    .isInstanceOf(DnsAnswer.Timeout.class);
+        }
+    }
+
+    @Test
+    void spfOverRealDns() {
+        server.txt("example.test", "v=spf1 mx:example.test -all").mx("example.test", 10, "mx.example.test")
+                .ip("mx.example.test", "127.0.0.25");
+        Spf spf = new Spf(lookup(100).withBudget(Duration.ofSeconds(10)), "tern.test", Clock.systemUTC());
+        assertThat(spf.check(MemoryDns.addr("127.0.0.25"), "a@example.test", "h.test").result())
+                .isEqualTo(SpfResult.Result.PASS);
+        assertThat(spf.check(MemoryDns.addr("127.0.0.26"), "a@example.test", "h.test").result())
+                .isEqualTo(SpfResult.Result.FAIL);
+    }
+
+    /** A clock the test moves. */
+    static final class MutableClock extends Clock {
+        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}
