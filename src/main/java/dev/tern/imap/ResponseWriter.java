@@ -36,6 +36,13 @@ public final class ResponseWriter {
         return new ResponseWriter("*", utf8);
     }
 
+    /** A part of a response with nothing before it (for tests and for values built on their own). */
+    public static ResponseWriter fragment(boolean utf8) {
+        ResponseWriter w = new ResponseWriter("", utf8);
+        w.needSpace = false;
+        return w;
+    }
+
     /** A whole status response: {@code tag OK [CODE] text} (tag {@code *} for an untagged one). */
     public static byte[] status(String tag, Status status, ResponseCode code, String text) {
         ResponseWriter w = new ResponseWriter(tag, true);
