@@ -13,7 +13,6 @@ import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.EnumSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -170,18 +169,8 @@ public final class CommandParser {
         private Command list(boolean lsub) throws Bad {
             in.sp();
             Set<ListSelect> selection = EnumSet.noneOf(ListSelect.class);
-            if (!lsub && in.accept('(')) {
-                while (!in.accept(')')) {
-                    if (!selection.isEmpty()) {
-                        in.sp();
-                    }
-                    String o = in.keyword();
-                    try {
-                        selection.add(ListSelect.valueOf(o.replace('-', '_')));
-                    } catch (IllegalArgumentException e) {
-                        throw new Bad("Unknown LIST selection option " + o);
-                    }
-                }
+            if (!lsub && in.peekIs('(')) {
+                selection = options(ListSelect.class, "LIST selection option", o -> { });
                 if (selection.equals(EnumSet.of(ListSelect.RECURSIVEMATCH))) {
                     throw new Bad("RECURSIVEMATCH needs another selection option");
                 }
@@ -199,30 +188,49 @@ public final class CommandParser {
                 patterns.add(decodeName(in.listMailbox()));
             }
             Set<ListReturn> returns = EnumSet.noneOf(ListReturn.class);
-            List<StatusItem> status = List.of();
+            List<StatusItem> status = new ArrayList<>();
             if (!lsub && in.accept(' ')) {
                 if (!in.keyword().equals("RETURN")) {
                     throw new Bad("Expected RETURN");
                 }
                 in.sp();
-                in.expect('(');
-                while (!in.accept(')')) {
-                    if (!returns.isEmpty()) {
+                returns = options(ListReturn.class, "LIST return option", o -> {
+                    if (o == ListReturn.STATUS) {
                         in.sp();
+                        status.addAll(statusItems());
                     }
-                    String o = in.keyword();
-                    try {
-                        returns.add(ListReturn.valueOf(o.replace('-', '_')));
-                    } catch (IllegalArgumentException e) {
-                        throw new Bad("Unknown LIST return option " + o);
-                    }
-                    if (o.equals("STATUS")) {
-                        in.sp();
-                        status = statusItems();
-                    }
-                }
+                });
             }
             return new Command.ListCommand(tag, reference, patterns, selection, returns, status, lsub);
+        }
+
+        /** What follows one option in a list of options (e.g. STATUS's items), read by the caller. */
+        private interface OptionArgument<E> {
+            void read(E option) throws Bad;
+        }
+
+        /** {@code ( [option *(SP option)] )}: option names as the enum's constants, {@code -} read as {@code _}. */
+        private <E extends Enum<E>> Set<E> options(Class<E> type, String what, OptionArgument<E> argument)
+                throws Bad {
+            in.expect('(');
+            Set<E> out = EnumSet.noneOf(type);
+            boolean first = true;
+            while (!in.accept(')')) {
+                if (!first) {
+                    in.sp();
+                }
+                first = false;
+                String name = in.keyword();
+                E option;
+                try {
+                    option = Enum.valueOf(type, name.replace('-', '_'));
+                } catch (IllegalArgumentException e) {
+                    throw new Bad("Unknown " + what + " " + name);
+                }
+                out.add(option);
+                argument.read(option);
+            }
+            return out;
         }
 
         private Command status() throws Bad {
@@ -304,19 +312,7 @@ public final class CommandParser {
             Optional<Set<SearchReturn>> returns = Optional.empty();
             if (in.acceptWord("RETURN")) {
                 in.sp();
-                in.expect('(');
-                Set<SearchReturn> r = new LinkedHashSet<>();
-                while (!in.accept(')')) {
-                    if (!r.isEmpty()) {
-                        in.sp();
-                    }
-                    String o = in.keyword();
-                    try {
-                        r.add(SearchReturn.valueOf(o));
-                    } catch (IllegalArgumentException e) {
-                        throw new Bad("Unknown SEARCH return option " + o);
-                    }
-                }
+                Set<SearchReturn> r = options(SearchReturn.class, "SEARCH return option", o -> { });
                 returns = Optional.of(r.isEmpty() ? Set.of(SearchReturn.ALL) : Set.copyOf(r));
                 in.sp();
             }

@@ -11,5 +11,5 @@ import java.util.Optional;
 public interface ImapAuthenticator {
 
     /** The user's canonical name when the password is right; empty otherwise (why is the edge's to log). */
-    Optional<String> login(String user, String password);
+    Optional<String> login(String user, char[] password);
 }

@@ -1,9 +1,9 @@
 package dev.tern.imap;
 
+import dev.tern.auth.SaslMechanism;
 import dev.tern.imap.ResponseWriter.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +68,8 @@ public final class ImapSession {
     private boolean readOnly;
     /** The tag of the AUTHENTICATE or IDLE waiting for its continuation. */
     private String pendingTag;
+    /** The SASL exchange of the AUTHENTICATE in progress, or null. */
+    private SaslMechanism sasl;
 
     public ImapSession(Settings settings, ImapAuthenticator authenticator, ImapStore store) {
         this.settings = settings;
@@ -103,9 +105,13 @@ public final class ImapSession {
             if (!tls && settings.startTls()) {
                 caps.add("STARTTLS");
             }
-            caps.add(authAllowed ? "AUTH=PLAIN" : "LOGINDISABLED");
             if (authAllowed) {
+                for (String m : SaslMechanism.OFFERED.split(" ")) {
+                    caps.add("AUTH=" + m);
+                }
                 caps.add("SASL-IR");
+            } else {
+                caps.add("LOGINDISABLED");
             }
         }
         caps.add(settings.literalPlus() ? "LITERAL+" : "LITERAL-");
@@ -139,7 +145,7 @@ public final class ImapSession {
                 yield reply(Action.CLOSE, untagged("BYE Logging out"), ok(c, null, "LOGOUT completed"));
             }
             case Command.StartTls x -> startTls(x);
-            case Command.Login x -> login(x.tag(), x.user(), x.password());
+            case Command.Login x -> login(x.tag(), x.user(), x.password().toCharArray());
             case Command.Authenticate x -> authenticate(x);
             case Command.Enable x -> enable(x);
             case Command.Select x -> select(x);
@@ -197,10 +203,14 @@ public final class ImapSession {
         tls = true;
     }
 
-    private Reply login(String tag, String name, String password) {
+    private static Reply privacyRequired(String tag) {
+        return reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.PRIVACYREQUIRED,
+                "Login needs TLS first (STARTTLS or port 993)"));
+    }
+
+    private Reply login(String tag, String name, char[] password) {
         if (settings.authRequiresTls() && !tls) {
-            return reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.PRIVACYREQUIRED,
-                    "Login needs TLS first (STARTTLS or port 993)"));
+            return privacyRequired(tag);
         }
         Optional<String> who = authenticator.login(name, password);
         if (who.isEmpty()) {
@@ -214,40 +224,55 @@ public final class ImapSession {
     }
 
     private Reply authenticate(Command.Authenticate c) {
-        if (!c.mechanism().equals("PLAIN")) {
-            return tagged(c, Status.NO, ResponseCode.CANNOT, "Unsupported mechanism " + c.mechanism()
-                    + " (PLAIN is offered)");
+        if (settings.authRequiresTls() && !tls) {
+            return privacyRequired(c.tag());
         }
-        if (c.initialResponse().isPresent()) {
-            return plain(c.tag(), c.initialResponse().get());
+        SaslMechanism mechanism = SaslMechanism.create(c.mechanism());
+        if (mechanism == null) {
+            return tagged(c, Status.NO, ResponseCode.CANNOT, "Unsupported mechanism " + c.mechanism()
+                    + " (offered: " + SaslMechanism.OFFERED + ")");
         }
         pendingTag = c.tag();
-        return reply(Action.AWAIT_SASL, ResponseWriter.continuation(""));
+        sasl = mechanism;
+        return sasl(mechanism.start(c.initialResponse().orElse(null)));
     }
 
     /** The client's line after {@code +} during AUTHENTICATE: base64, or {@code *} to cancel (RFC 9051 6.2.2). */
     public Reply saslResponse(byte[] line) {
-        String tag = pendingTag;
-        pendingTag = null;
         String text = new String(line, StandardCharsets.US_ASCII).strip();
         if (text.equals("*")) {
-            return reply(Action.NONE, ResponseWriter.status(tag, Status.BAD, null, "AUTHENTICATE cancelled"));
+            return saslEnd(Status.BAD, null, "AUTHENTICATE cancelled");
         }
-        try {
-            return plain(tag, Base64.getDecoder().decode(text));
-        } catch (IllegalArgumentException e) {
-            return reply(Action.NONE, ResponseWriter.status(tag, Status.BAD, null, "Invalid base64 response"));
+        byte[] response = SaslMechanism.decode(text);
+        if (response == null) {
+            return saslEnd(Status.BAD, null, "Invalid base64 response");
         }
+        return sasl(sasl.next(response));
     }
 
-    /** SASL PLAIN (RFC 4616): authzid NUL authcid NUL passwd; an authzid other than the user is refused. */
-    private Reply plain(String tag, byte[] response) {
-        String[] p = new String(response, StandardCharsets.UTF_8).split("\0", -1);
-        if (p.length != 3 || p[1].isEmpty() || (!p[0].isEmpty() && !p[0].equals(p[1]))) {
-            return reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.AUTHENTICATIONFAILED,
-                    "Authentication failed"));
-        }
-        return login(tag, p[1], p[2]);
+    private Reply sasl(SaslMechanism.Outcome outcome) {
+        return switch (outcome) {
+            case SaslMechanism.Outcome.Challenge ch ->
+                    reply(Action.AWAIT_SASL, ResponseWriter.continuation(SaslMechanism.encode(ch.data())));
+            case SaslMechanism.Outcome.Malformed m -> saslEnd(Status.BAD, null, "Malformed SASL response: " + m.why());
+            case SaslMechanism.Outcome.Credentials cr -> {
+                String tag = pendingTag;
+                pendingTag = null;
+                sasl = null;
+                if (!cr.authzid().isEmpty() && !cr.authzid().equals(cr.user())) {
+                    yield reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.AUTHENTICATIONFAILED,
+                            "Authentication failed"));
+                }
+                yield login(tag, cr.user(), cr.password());
+            }
+        };
+    }
+
+    private Reply saslEnd(Status status, ResponseCode code, String text) {
+        String tag = pendingTag;
+        pendingTag = null;
+        sasl = null;
+        return reply(Action.NONE, ResponseWriter.status(tag, status, code, text));
     }
 
     /** DONE ended IDLE. */

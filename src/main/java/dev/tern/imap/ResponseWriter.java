@@ -48,10 +48,10 @@ public final class ResponseWriter {
         ResponseWriter w = new ResponseWriter(tag, true);
         w.atom(status.name());
         if (code != null) {
-            w.raw("[" + code.text() + "]");
+            w.atom("[" + code.text() + "]");
         }
         if (!text.isEmpty()) {
-            w.raw(text.replace('\r', ' ').replace('\n', ' '));
+            w.atom(text.replace('\r', ' ').replace('\n', ' '));
         }
         return w.bytes();
     }
@@ -77,10 +77,6 @@ public final class ResponseWriter {
         space();
         ascii(atom);
         return this;
-    }
-
-    private ResponseWriter raw(String text) {
-        return atom(text);
     }
 
     public ResponseWriter number(long n) {
@@ -178,7 +174,7 @@ public final class ResponseWriter {
                 return false;
             }
         }
-        return !utf8 || Utf8.valid(b);
+        return !utf8 || validUtf8(b);
     }
 
     /** The response so far, ended with CRLF. */
@@ -196,17 +192,12 @@ public final class ResponseWriter {
     }
 
     /** Strict UTF-8 validity (quoted strings of a UTF-8 client must hold valid UTF-8). */
-    static final class Utf8 {
-        private Utf8() {
-        }
-
-        static boolean valid(byte[] b) {
-            try {
-                Args.utf8(b);
-                return true;
-            } catch (Args.Bad e) {
-                return false;
-            }
+    private static boolean validUtf8(byte[] b) {
+        try {
+            Args.utf8(b);
+            return true;
+        } catch (Args.Bad e) {
+            return false;
         }
     }
 }

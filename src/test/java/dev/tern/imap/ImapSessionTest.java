@@ -22,7 +22,7 @@ class ImapSessionTest {
             : Optional.empty();
 
     private static final ImapAuthenticator AUTH =
-            (user, password) -> user.equals("fred") && password.equals("secret") ? Optional.of("fred") : Optional.empty();
+            (user, password) -> user.equals("fred") && String.valueOf(password).equals("secret") ? Optional.of("fred") : Optional.empty();
 
     private final CommandAssembler assembler = new CommandAssembler(CommandAssembler.Limits.defaults(1_000_000));
     private ImapSession session = new ImapSession(new ImapSession.Settings(true, false, true, true), AUTH, STORE);
@@ -41,7 +41,7 @@ class ImapSessionTest {
 
     @Test
     void greetingAndCapabilityBeforeLogin() {
-        assertThat(session.greeting().text()).startsWith("* OK [CAPABILITY IMAP4rev2 IMAP4rev1 AUTH=PLAIN SASL-IR")
+        assertThat(session.greeting().text()).startsWith("* OK [CAPABILITY IMAP4rev2 IMAP4rev1 AUTH=PLAIN AUTH=LOGIN SASL-IR LITERAL+ ")
                 .endsWith("] Tern IMAP ready\r\n");
         assertThat(send("abcd CAPABILITY").text()).matches("(?s)\\* CAPABILITY IMAP4rev2 .*\r\nabcd OK CAPABILITY completed\r\n");
     }
@@ -65,7 +65,8 @@ class ImapSessionTest {
     void loginFailuresAndAuthenticatePlain() {
         assertThat(send("a LOGIN fred wrong").text()).isEqualTo("a NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
         assertThat(session.state()).isEqualTo(State.NOT_AUTHENTICATED);
-        assertThat(send("b AUTHENTICATE CRAM-MD5").text()).startsWith("b NO [CANNOT] Unsupported mechanism");
+        assertThat(send("b AUTHENTICATE CRAM-MD5").text())
+                .isEqualTo("b NO [CANNOT] Unsupported mechanism CRAM-MD5 (offered: PLAIN LOGIN)\r\n");
         Reply r = send("c AUTHENTICATE PLAIN");
         assertThat(r.action()).isEqualTo(Action.AWAIT_SASL);
         assertThat(r.text()).isEqualTo("+ \r\n");
@@ -76,6 +77,18 @@ class ImapSessionTest {
                 .startsWith("d OK [CAPABILITY ");
         assertThat(session.state()).isEqualTo(State.AUTHENTICATED);
         assertThat(send("e AUTHENTICATE PLAIN AGZyZWQAc2VjcmV0").text()).isEqualTo("e BAD Already logged in\r\n");
+    }
+
+    @Test
+    void authenticateMalformedAndProxyRefused() {
+        send("a AUTHENTICATE PLAIN");
+        assertThat(session.saslResponse("!!!".getBytes(StandardCharsets.US_ASCII)).text())
+                .isEqualTo("a BAD Invalid base64 response\r\n");
+        assertThat(send("b AUTHENTICATE PLAIN Zm9v").text())
+                .isEqualTo("b BAD Malformed SASL response: expected authzid NUL authcid NUL password\r\n");
+        assertThat(send("c AUTHENTICATE PLAIN YWRtaW4AZnJlZABzZWNyZXQ=").text())
+                .isEqualTo("c NO [AUTHENTICATIONFAILED] Authentication failed\r\n");
+        assertThat(session.state()).isEqualTo(State.NOT_AUTHENTICATED);
     }
 
     @Test

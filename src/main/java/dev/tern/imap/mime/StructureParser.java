@@ -216,7 +216,7 @@ public final class StructureParser {
         }
 
         boolean blank() {
-            return length == eol && eol > 0 || (eol == 2 && length == 2);
+            return eol > 0 && length == eol;
         }
 
         int keptLength() {
