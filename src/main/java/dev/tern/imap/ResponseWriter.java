@@ -87,6 +87,12 @@ public final class ResponseWriter {
         return atom("NIL");
     }
 
+    /** The next item follows the last one with no space (lists of bodies and of addresses, RFC 9051 9). */
+    public ResponseWriter joined() {
+        needSpace = false;
+        return this;
+    }
+
     /** {@code (} — the items that follow go inside until {@link #close()}. */
     public ResponseWriter open() {
         space();

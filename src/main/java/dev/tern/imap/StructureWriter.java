@@ -30,7 +30,7 @@ public final class StructureWriter {
         }
         w.open();
         for (Address a : list) {
-            w.open().nstring(a.name()).nstring(a.adl()).nstring(a.mailbox()).nstring(a.host()).close();
+            w.joined().open().nstring(a.name()).nstring(a.adl()).nstring(a.mailbox()).nstring(a.host()).close();
         }
         w.close();
     }
@@ -43,9 +43,9 @@ public final class StructureWriter {
         w.open();
         if (part.multipart()) {
             for (BodyPart child : part.parts()) {
-                body(w, child, extended);
+                body(w.joined(), child, extended);
             }
-            w.string(part.subtype());
+            w.string(part.subtype()); // "1*body SP media-subtype"
             if (extended) {
                 params(w, part.params());
                 extension(w, part);

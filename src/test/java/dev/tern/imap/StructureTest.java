@@ -19,8 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * ENVELOPE, BODY and BODYSTRUCTURE over the corpus, as RFC 9051 section 7.5.2 writes them (sizes and line counts
- * checked by hand against the octets), section extraction, and the cached form.
+ * ENVELOPE, BODY and BODYSTRUCTURE over the corpus, as RFC 9051 section 7.5.2 writes them, section extraction, and
+ * the cached form. The expected strings were compared by hand with Dovecot 2.3.19's answers over the same messages
+ * (differences, all in letter case: docs/imap.md).
  */
 class StructureTest {
 
@@ -59,7 +60,7 @@ class StructureTest {
                 + "\"IMAP4rev2 WG mtg summary and minutes\" ((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
                 + "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) "
                 + "((\"Terry Gray\" NIL \"gray\" \"cac.washington.edu\")) ((NIL NIL \"imap\" \"cac.washington.edu\")) "
-                + "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\") (\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL "
+                + "((NIL NIL \"minutes\" \"CNRI.Reston.VA.US\")(\"John Klensin\" NIL \"KLENSIN\" \"MIT.EDU\")) NIL NIL "
                 + "\"<B27397-0100000@cac.washington.edu>\")");
         assertThat(bodystructure(MimeCorpus.PLAIN, false))
                 .isEqualTo("(\"text\" \"plain\" (\"charset\" \"US-ASCII\") NIL NIL \"7bit\" 64 2)");
@@ -70,12 +71,12 @@ class StructureTest {
     @Test
     void multipartAlternative() throws IOException {
         assertThat(bodystructure(MimeCorpus.ALTERNATIVE, true)).isEqualTo(
-                "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1 NIL NIL NIL NIL) "
-                + "(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 11 1 NIL NIL NIL NIL) "
+                "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 0 NIL NIL NIL NIL)"
+                + "(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 11 0 NIL NIL NIL NIL) "
                 + "\"alternative\" (\"boundary\" \"xyz\") NIL NIL NIL)");
         assertThat(bodystructure(MimeCorpus.ALTERNATIVE, false)).isEqualTo(
-                "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 1) "
-                + "(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 11 1) \"alternative\")");
+                "((\"text\" \"plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 5 0)"
+                + "(\"text\" \"html\" (\"charset\" \"utf-8\") NIL NIL \"quoted-printable\" 11 0) \"alternative\")");
         assertThat(section(MimeCorpus.ALTERNATIVE, "1")).isEqualTo("plain");
         assertThat(section(MimeCorpus.ALTERNATIVE, "2")).isEqualTo("<p>html</p>");
         assertThat(section(MimeCorpus.ALTERNATIVE, "2.MIME")).isEqualTo(
@@ -94,17 +95,17 @@ class StructureTest {
     @Test
     void nestedMixedWithAttachmentAndGroupAddresses() throws IOException {
         assertThat(bodystructure(MimeCorpus.MIXED, true)).isEqualTo(
-                "(((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 12 1 NIL NIL NIL NIL) "
-                + "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 19 1 NIL NIL NIL NIL) "
-                + "\"alternative\" (\"boundary\" \"inner\") NIL NIL NIL) "
+                "(((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 12 0 NIL NIL NIL NIL)"
+                + "(\"text\" \"html\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 19 0 NIL NIL NIL NIL) "
+                + "\"alternative\" (\"boundary\" \"inner\") NIL NIL NIL)"
                 + "(\"application\" \"pdf\" (\"name\" \"r.pdf\") \"<pdf1@example.com>\" NIL \"base64\" 12 NIL "
                 + "(\"attachment\" (\"filename\" \"r.pdf\")) (\"en\" \"de\") NIL) "
                 + "\"mixed\" (\"boundary\" \"outer\") NIL NIL NIL)");
         assertThat(envelope(MimeCorpus.MIXED, false)).isEqualTo("(NIL \"report\" "
                 + "((\"Doe, Jane\" NIL \"jane\" \"example.com\")) ((\"Doe, Jane\" NIL \"jane\" \"example.com\")) "
                 + "((\"Doe, Jane\" NIL \"jane\" \"example.com\")) "
-                + "((NIL NIL \"team\" NIL) (NIL NIL \"x\" \"example.com\") (\"Y Z\" NIL \"y\" \"example.com\") "
-                + "(NIL NIL NIL NIL) (NIL \"@r1.example,@r2.example\" \"route\" \"example.net\")) NIL NIL NIL NIL)");
+                + "((NIL NIL \"team\" NIL)(NIL NIL \"x\" \"example.com\")(\"Y Z\" NIL \"y\" \"example.com\")"
+                + "(NIL NIL NIL NIL)(NIL \"@r1.example,@r2.example\" \"route\" \"example.net\")) NIL NIL NIL NIL)");
         assertThat(section(MimeCorpus.MIXED, "1.2")).isEqualTo("<b>see attached</b>");
         assertThat(section(MimeCorpus.MIXED, "2")).isEqualTo("JVBERi0xLjQK");
         assertThat(section(MimeCorpus.MIXED, "1.1.MIME")).isEqualTo("Content-Type: text/plain\r\n\r\n");
@@ -114,11 +115,11 @@ class StructureTest {
     @Test
     void messageRfc822NestsItsEnvelopeAndParts() throws IOException {
         assertThat(bodystructure(MimeCorpus.RFC822, false)).isEqualTo(
-                "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 1) "
+                "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 5 0)"
                 + "(\"message\" \"rfc822\" NIL NIL \"forwarded\" \"7bit\" 112 "
                 + "(NIL \"hi\" ((NIL NIL \"orig\" \"example.com\")) ((NIL NIL \"orig\" \"example.com\")) "
                 + "((NIL NIL \"orig\" \"example.com\")) ((NIL NIL \"fwd\" \"example.com\")) NIL NIL NIL "
-                + "\"<1@example.com>\") (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 23 2) 7) "
+                + "\"<1@example.com>\") (\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 23 1) 6) "
                 + "\"mixed\")");
         assertThat(section(MimeCorpus.RFC822, "2.HEADER.FIELDS (SUBJECT)")).isEqualTo("Subject: hi\r\n\r\n");
         assertThat(section(MimeCorpus.RFC822, "2.TEXT")).isEqualTo("original text\r\nline two");
@@ -132,9 +133,9 @@ class StructureTest {
     @Test
     void encodedWordsStayEncodedAndEightBitGoesAsLiteralOrUtf8() throws IOException {
         assertThat(envelope(MimeCorpus.ENCODED, false)).isEqualTo("(NIL {38}\r\n"
-                + "=?ISO-8859-1?Q?Gr=FC=DFe?= und Grüße ((\"=?UTF-8?Q?J=C3=BCrgen?=\" NIL \"j\" \"example.de\") "
-                + "({13}\r\nZoë Ünicode NIL \"z\" \"example.de\")) ((\"=?UTF-8?Q?J=C3=BCrgen?=\" NIL \"j\" \"example.de\") "
-                + "({13}\r\nZoë Ünicode NIL \"z\" \"example.de\")) ((\"=?UTF-8?Q?J=C3=BCrgen?=\" NIL \"j\" \"example.de\") "
+                + "=?ISO-8859-1?Q?Gr=FC=DFe?= und Grüße ((\"=?UTF-8?Q?J=C3=BCrgen?=\" NIL \"j\" \"example.de\")"
+                + "({13}\r\nZoë Ünicode NIL \"z\" \"example.de\")) ((\"=?UTF-8?Q?J=C3=BCrgen?=\" NIL \"j\" \"example.de\")"
+                + "({13}\r\nZoë Ünicode NIL \"z\" \"example.de\")) ((\"=?UTF-8?Q?J=C3=BCrgen?=\" NIL \"j\" \"example.de\")"
                 + "({13}\r\nZoë Ünicode NIL \"z\" \"example.de\")) NIL NIL NIL NIL NIL)");
         assertThat(envelope(MimeCorpus.ENCODED, true)).contains("\"=?ISO-8859-1?Q?Gr=FC=DFe?= und Grüße\"")
                 .contains("(\"Zoë Ünicode\" NIL \"z\" \"example.de\")");
@@ -159,12 +160,14 @@ class StructureTest {
     }
 
     @Test
-    void brokenBoundaryGivesOnePlainPart() throws IOException {
-        assertThat(bodystructure(MimeCorpus.BROKEN_BOUNDARY, false)).isEqualTo(
-                "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 54 5) \"mixed\")");
-        assertThat(section(MimeCorpus.BROKEN_BOUNDARY, "1")).startsWith("--wrong\r\n").endsWith("--wrong--\r\n");
-        assertThat(bodystructure(MimeCorpus.MULTIPART_NO_BOUNDARY, false))
-                .isEqualTo("(\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 6 1)");
+    void brokenBoundaryGivesOneEmptyPartAsDovecotDoes() throws IOException {
+        assertThat(bodystructure(MimeCorpus.BROKEN_BOUNDARY, true)).isEqualTo(
+                "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) \"mixed\" "
+                + "(\"boundary\" \"never-appears\") NIL NIL NIL)");
+        assertThat(section(MimeCorpus.BROKEN_BOUNDARY, "1")).isEmpty();
+        assertThat(section(MimeCorpus.BROKEN_BOUNDARY, "TEXT")).startsWith("--wrong\r\n").endsWith("--wrong--\r\n");
+        assertThat(bodystructure(MimeCorpus.MULTIPART_NO_BOUNDARY, true)).isEqualTo(
+                "((\"text\" \"plain\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 0 0 NIL NIL NIL NIL) \"mixed\" NIL NIL NIL NIL)");
     }
 
     @ParameterizedTest
@@ -240,7 +243,7 @@ class StructureTest {
         BodyPart p = StructureParser.parse(big);
         assertThat(p.parts()).hasSize(1);
         assertThat(p.parts().get(0).size()).isEqualTo(lines * line.length - 2);
-        assertThat(p.parts().get(0).lines()).isEqualTo(lines);
+        assertThat(p.parts().get(0).lines()).isEqualTo(lines - 1); // the CRLF before the delimiter is not the part's
     }
 
     @Test

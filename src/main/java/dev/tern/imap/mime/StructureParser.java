@@ -73,32 +73,28 @@ public final class StructureParser {
             boundaries.add(boundary);
             int level = boundaries.size() - 1;
             skipTo(boundaries); // the preamble
-            while (!in.eof && enclosing(boundaries) == level && !in.closeDelimiter(boundary) && parts.size() < MAX_PARTS) {
+            while (!in.eof && enclosing(boundaries) == level && !in.closeDelimiter(boundary)
+                    && parts.size() < MAX_PARTS) {
                 in.next();
                 parts.add(entity(depth + 1, boundaries, false, subtype.equals("digest")));
             }
-            boolean closed = !in.eof && enclosing(boundaries) == level && in.closeDelimiter(boundary);
-            if (closed) {
-                in.next();
-                skipTo(boundaries.subList(0, level)); // the epilogue
+            if (!in.eof && enclosing(boundaries) == level) {
+                in.next(); // the close delimiter; what follows is the epilogue
             }
             boundaries.remove(level);
-            if (parts.isEmpty()) { // the boundary never came: the body is one plain part
-                parts.add(plain(bodyStart, endBefore(boundaries, bodyStart), in.lf - bodyLf));
-            }
-        } else if (type.equals("multipart")) {
-            type = "text";
-            subtype = "plain";
-            ct = new RawFieldParser().parseRawBody(new RawField("Content-Type", "text/plain; charset=us-ascii"));
-        } else if ((type.equals("message") && (subtype.equals("rfc822") || subtype.equals("global")))
+        } else if (type.equals("message") && (subtype.equals("rfc822") || subtype.equals("global"))
                 && depth < MAX_DEPTH) {
             parts.add(entity(depth + 1, boundaries, true, false));
         }
-        if (parts.isEmpty() || !type.equals("message")) {
-            skipTo(boundaries);
-        }
+        skipTo(boundaries);
         long end = endBefore(boundaries, bodyStart);
-        return Fields.part(headerStart, bodyStart, end, in.lf - bodyLf, type, subtype, ct.getParams(), fields,
+        long lines = in.lf - bodyLf - (end < in.start ? 1 : 0);
+        if (type.equals("multipart") && parts.isEmpty()) {
+            // no boundary parameter, a boundary that never appears, or nested too deep: one empty part, as
+            // Dovecot does, so that the structure stays valid (BODY[TEXT] still has the whole body)
+            parts.add(plain(end, end, 0));
+        }
+        return Fields.part(headerStart, bodyStart, end, lines, type, subtype, ct.getParams(), fields,
                 message, parts);
     }
 
