@@ -20,7 +20,7 @@ import org.apache.james.mime4j.stream.RawFieldParser;
  * as a single part. Field values (Content-Type, Content-Disposition and their parameters) are parsed by Mime4j's
  * {@link RawFieldParser}. Boundaries are found here, line by line, because IMAP needs exact octet offsets, which
  * Mime4j's token stream does not report. Malformed input never throws: a missing Content-Type is text/plain, a
- * multipart whose boundary never appears has its whole body as one text/plain part.
+ * multipart with no boundary, or whose boundary never appears, has one empty text/plain part (as Dovecot does).
  */
 public final class StructureParser {
 
