@@ -1,0 +1,209 @@
+package dev.tern.imap;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Writes one response (RFC 9051 section 7): untagged ({@code *}), tagged, or a continuation ({@code +}), item by
+ * item, with the spaces between items put in by itself. Strings go out as an atom, a quoted string or a literal as
+ * their content needs: a literal for CR, LF, NUL, for 8-bit octets unless the client enabled UTF-8, and for long
+ * strings; {@code literal8} ({@code ~{n}}) for BINARY content with NUL (RFC 3516). One writer per response.
+ */
+public final class ResponseWriter {
+
+    /** The status of a tagged response or an untagged status response. */
+    public enum Status { OK, NO, BAD, PREAUTH, BYE }
+
+    /** Strings longer than this are sent as literals (quoted strings are for short text). */
+    static final int MAX_QUOTED = 1024;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    private final boolean utf8;
+    private boolean needSpace;
+
+    private ResponseWriter(String start, boolean utf8) {
+        this.utf8 = utf8;
+        ascii(start);
+        needSpace = true;
+    }
+
+    /**
+     * An untagged response, {@code * …}.
+     *
+     * @param utf8 the client enabled IMAP4rev2 or UTF8=ACCEPT: UTF-8 text may be quoted
+     */
+    public static ResponseWriter untagged(boolean utf8) {
+        return new ResponseWriter("*", utf8);
+    }
+
+    /** A part of a response with nothing before it (for tests and for values built on their own). */
+    public static ResponseWriter fragment(boolean utf8) {
+        ResponseWriter w = new ResponseWriter("", utf8);
+        w.needSpace = false;
+        return w;
+    }
+
+    /** A whole status response: {@code tag OK [CODE] text} (tag {@code *} for an untagged one). */
+    public static byte[] status(String tag, Status status, ResponseCode code, String text) {
+        ResponseWriter w = new ResponseWriter(tag, true);
+        w.atom(status.name());
+        if (code != null) {
+            w.atom("[" + code.text() + "]");
+        }
+        if (!text.isEmpty()) {
+            w.atom(text.replace('\r', ' ').replace('\n', ' '));
+        }
+        return w.bytes();
+    }
+
+    /** A continuation request: {@code + text}. */
+    public static byte[] continuation(String text) {
+        return ("+ " + text + "\r\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private void space() {
+        if (needSpace) {
+            out.write(' ');
+        }
+        needSpace = true;
+    }
+
+    private void ascii(String s) {
+        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** An atom or other text written as it is (a number, a flag, {@code FETCH}). */
+    public ResponseWriter atom(String atom) {
+        space();
+        ascii(atom);
+        return this;
+    }
+
+    public ResponseWriter number(long n) {
+        return atom(Long.toString(n));
+    }
+
+    public ResponseWriter nil() {
+        return atom("NIL");
+    }
+
+    /** The next item follows the last one with no space (lists of bodies and of addresses, RFC 9051 9). */
+    public ResponseWriter joined() {
+        needSpace = false;
+        return this;
+    }
+
+    /** {@code (} — the items that follow go inside until {@link #close()}. */
+    public ResponseWriter open() {
+        space();
+        out.write('(');
+        needSpace = false;
+        return this;
+    }
+
+    public ResponseWriter close() {
+        out.write(')');
+        needSpace = true;
+        return this;
+    }
+
+    /** A string (quoted or literal), or NIL for null. */
+    public ResponseWriter nstring(String s) {
+        return s == null ? nil() : string(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public ResponseWriter string(String s) {
+        return string(s.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A string: quoted when it can be, else a literal. */
+    public ResponseWriter string(byte[] b) {
+        space();
+        if (quotable(b)) {
+            out.write('"');
+            for (byte x : b) {
+                if (x == '"' || x == '\\') {
+                    out.write('\\');
+                }
+                out.write(x);
+            }
+            out.write('"');
+        } else {
+            literalBytes(b, false);
+        }
+        return this;
+    }
+
+    /** An astring: an atom when every octet may be in one, else a string (mailbox names, flags in LIST). */
+    public ResponseWriter astring(String s) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        boolean atom = b.length > 0 && b.length <= MAX_QUOTED;
+        for (byte x : b) {
+            atom &= Args.atomChar(x & 0xff) || x == ']';
+        }
+        return atom ? atom(s) : string(b);
+    }
+
+    /** BINARY content: a literal, {@code literal8} when it holds NUL. */
+    public ResponseWriter binary(byte[] b) {
+        space();
+        boolean nul = false;
+        for (byte x : b) {
+            nul |= x == 0;
+        }
+        literalBytes(b, nul);
+        return this;
+    }
+
+    /**
+     * Only the head of a literal, {@code {n}CRLF} (or {@code ~{n}CRLF}), for content the connection then streams
+     * itself; the writer goes on after it.
+     */
+    public ResponseWriter literalHead(long size, boolean literal8) {
+        space();
+        ascii((literal8 ? "~{" : "{") + size + "}\r\n");
+        return this;
+    }
+
+    private void literalBytes(byte[] b, boolean literal8) {
+        ascii((literal8 ? "~{" : "{") + b.length + "}\r\n");
+        out.writeBytes(b);
+    }
+
+    private boolean quotable(byte[] b) {
+        if (b.length > MAX_QUOTED) {
+            return false;
+        }
+        for (byte x : b) {
+            int c = x & 0xff;
+            if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && !utf8)) {
+                return false;
+            }
+        }
+        return !utf8 || validUtf8(b);
+    }
+
+    /** The response so far, ended with CRLF. */
+    public byte[] bytes() {
+        ByteArrayOutputStream copy = new ByteArrayOutputStream(out.size() + 2);
+        copy.writeBytes(out.toByteArray());
+        copy.write('\r');
+        copy.write('\n');
+        return copy.toByteArray();
+    }
+
+    /** The response so far without its CRLF, for what comes before a streamed literal. */
+    public byte[] bytesSoFar() {
+        return out.toByteArray();
+    }
+
+    /** Strict UTF-8 validity (quoted strings of a UTF-8 client must hold valid UTF-8). */
+    private static boolean validUtf8(byte[] b) {
+        try {
+            Args.utf8(b);
+            return true;
+        } catch (Args.Bad e) {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.tern.imap;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.time.ZonedDateTime;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What SEARCH looks at in one message. The store supplies it (from its index and cached fields, opening the
+ * message only for BODY and TEXT); {@link SearchEvaluator} never touches files.
+ */
+public interface SearchMessage {
+
+    long sequence();
+
+    long uid();
+
+    /** System flags with their backslash ({@code \Seen}) and keywords, as stored. */
+    Set<String> flags();
+
+    ZonedDateTime internalDate();
+
+    /** RFC822.SIZE. */
+    long size();
+
+    /** The values of every header field of that name (any case), unfolded, encoded words not yet decoded. */
+    List<String> header(String name) throws IOException;
+
+    /** The whole header as text, for TEXT. */
+    String headerText() throws IOException;
+
+    /** The body as text (transfer encodings and charsets decoded as far as the store can), read once per key. */
+    Reader bodyText() throws IOException;
+}

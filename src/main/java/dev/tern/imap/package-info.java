@@ -1,0 +1,14 @@
+/**
+ * The IMAP protocol core (RFC 9051 IMAP4rev2, answering IMAP4rev1 clients of RFC 3501 too), as pure code:
+ * {@link dev.tern.imap.CommandAssembler} gathers a command's lines and literals and tells the connection what to
+ * read next; {@link dev.tern.imap.CommandParser} turns them into a {@link dev.tern.imap.Command} or a
+ * {@link dev.tern.imap.ParseResult.Error} answered with a tagged BAD; {@link dev.tern.imap.ResponseWriter} and
+ * {@link dev.tern.imap.StructureWriter} write responses; {@link dev.tern.imap.SearchEvaluator} decides SEARCH over a
+ * {@link dev.tern.imap.SearchMessage}; {@link dev.tern.imap.ImapSession} is the state machine, with the store and
+ * the password check behind {@link dev.tern.imap.ImapStore} and {@link dev.tern.imap.ImapAuthenticator}.
+ *
+ * <p>Never: sockets, TLS, threads, clocks, files (the Maildir is reached only through {@link dev.tern.imap.ImapStore}),
+ * or log lines. Every input is bounded (line length, command size, literal size, nesting) and every error is a value.
+ * The listeners and the Maildir-backed store are not written yet: nothing here is served.
+ */
+package dev.tern.imap;
