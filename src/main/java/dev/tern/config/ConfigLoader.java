@@ -4,14 +4,10 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -20,11 +16,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,6 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Reads Tern's TOML configuration into an immutable {@link Config}.
@@ -219,6 +216,31 @@ public final class ConfigLoader {
     }
 
     // ------------------------------------------------------------------------------------------------ building
+
+    /**
+     * A configuration with each key's value by name (null for none) and the names the file sets, in the order
+     * of {@link Keys#ALL}: what {@code tern config check} prints.
+     */
+    public record Checked(Config config, Map<String, Object> values, Set<String> given) {
+    }
+
+    /** Loads {@code file} (the embedded default when null) and keeps each key's value. */
+    public static Checked check(Path file) throws ConfigException {
+        Config config = file == null ? embedded() : load(file);
+        ObjectNode root = file == null ? tree(embeddedText(), EMBEDDED_SOURCE) : tree(read(file, file.toString()), "");
+        Path dir = file == null ? null : file.toAbsolutePath().getParent();
+        Values v = new Values(file == null ? EMBEDDED_SOURCE : file.toString(),
+                dir == null ? workingDirectory() : dir, root);
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> given = new LinkedHashSet<>();
+        for (Key<?> k : Keys.ALL) {
+            values.put(k.name(), v.get(k));
+            if (v.given(k)) {
+                given.add(k.name());
+            }
+        }
+        return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
+    }
 
     /** Reads every key of {@link Keys} from {@code root}, in the table's order, then checks keys against each other. */
     private static Config build(ObjectNode root, String name, Path source, Path baseDir) throws ConfigException {
