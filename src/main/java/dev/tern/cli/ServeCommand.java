@@ -1,6 +1,5 @@
 package dev.tern.cli;
 
-import dev.tern.StartChecks;
 import dev.tern.StartFailure;
 import dev.tern.Tern;
 import dev.tern.config.Config;
@@ -27,7 +26,6 @@ final class ServeCommand implements Callable<Integer> {
         Config cfg = config.load();
         Tern tern;
         try {
-            StartChecks.files(cfg);
             tern = Tern.start(cfg);
         } catch (StartFailure e) {
             throw config.failure(e);

@@ -60,11 +60,7 @@ public final class ConfigLoader {
      * against the file's directory. {@link Config#source()} is {@code file}; errors name {@code file} as given.
      */
     public static Config load(Path file) throws ConfigException {
-        Objects.requireNonNull(file, "file");
-        String name = file.toString();
-        ObjectNode root = tree(read(file, name), name);
-        Path dir = file.toAbsolutePath().getParent();
-        return build(root, name, file, dir == null ? workingDirectory() : dir);
+        return check(Objects.requireNonNull(file, "file")).config();
     }
 
     /**
@@ -73,7 +69,7 @@ public final class ConfigLoader {
      * relaying allowed from loopback. {@link Config#source()} is null.
      */
     public static Config embedded() throws ConfigException {
-        return build(tree(embeddedText(), EMBEDDED_SOURCE), EMBEDDED_SOURCE, null, workingDirectory());
+        return check(null).config();
     }
 
     /**
@@ -89,7 +85,7 @@ public final class ConfigLoader {
         if (embeddedDefaults) {
             root = overlay(tree(embeddedText(), EMBEDDED_SOURCE), root);
         }
-        return build(root, sourceName, null, workingDirectory());
+        return build(root, sourceName, null, workingDirectory()).config();
     }
 
     /**
@@ -224,26 +220,18 @@ public final class ConfigLoader {
     public record Checked(Config config, Map<String, Object> values, Set<String> given) {
     }
 
-    /** Loads {@code file} (the embedded default when null) and keeps each key's value. */
+    /** As {@link #load} ({@link #embedded} when {@code file} is null), keeping each key's value. */
     public static Checked check(Path file) throws ConfigException {
-        Config config = file == null ? embedded() : load(file);
-        ObjectNode root = file == null ? tree(embeddedText(), EMBEDDED_SOURCE) : tree(read(file, file.toString()), "");
-        Path dir = file == null ? null : file.toAbsolutePath().getParent();
-        Values v = new Values(file == null ? EMBEDDED_SOURCE : file.toString(),
-                dir == null ? workingDirectory() : dir, root);
-        Map<String, Object> values = new LinkedHashMap<>();
-        Set<String> given = new LinkedHashSet<>();
-        for (Key<?> k : Keys.ALL) {
-            values.put(k.name(), v.get(k));
-            if (v.given(k)) {
-                given.add(k.name());
-            }
+        if (file == null) {
+            return build(tree(embeddedText(), EMBEDDED_SOURCE), EMBEDDED_SOURCE, null, workingDirectory());
         }
-        return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
+        Path dir = file.toAbsolutePath().getParent();
+        return build(tree(read(file, file.toString()), file.toString()), file.toString(), file,
+                dir == null ? workingDirectory() : dir);
     }
 
     /** Reads every key of {@link Keys} from {@code root}, in the table's order, then checks keys against each other. */
-    private static Config build(ObjectNode root, String name, Path source, Path baseDir) throws ConfigException {
+    private static Checked build(ObjectNode root, String name, Path source, Path baseDir) throws ConfigException {
         Values v = new Values(name, baseDir, root);
         knownKeys(v, root, "");
         String table = null;
@@ -262,7 +250,15 @@ public final class ConfigLoader {
         }
         checkListen(v);
         checkPairs(v);
-        return new Config(source, v.get(Keys.HOSTNAME), v.get(Keys.DATA_DIR), v.get(Keys.LOCAL_DOMAINS),
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> given = new LinkedHashSet<>();
+        for (Key<?> k : Keys.ALL) {
+            values.put(k.name(), v.get(k));
+            if (v.given(k)) {
+                given.add(k.name());
+            }
+        }
+        Config config = new Config(source, v.get(Keys.HOSTNAME), v.get(Keys.DATA_DIR), v.get(Keys.LOCAL_DOMAINS),
                 new Config.Listen(v.get(Keys.LISTEN_SMTP), v.get(Keys.LISTEN_SUBMISSION),
                         v.get(Keys.LISTEN_SUBMISSIONS), v.get(Keys.LISTEN_POP3), v.get(Keys.LISTEN_POP3S),
                         v.get(Keys.LISTEN_HTTP)),
@@ -284,6 +280,7 @@ public final class ConfigLoader {
                 new Config.Auth(v.get(Keys.MAX_FAILURES_PER_IP), v.get(Keys.BLOCK_TIME), v.get(Keys.FAILURE_DELAY)),
                 new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT)),
                 new Config.Http(v.get(Keys.ADMIN_NETWORKS)));
+        return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
     }
 
     private static void knownKeys(Values v, JsonNode table, String path) throws ConfigException {
