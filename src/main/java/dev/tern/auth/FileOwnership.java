@@ -2,21 +2,16 @@ package dev.tern.auth;
 
 import dev.tern.io.Durable;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
-import java.util.UUID;
 
 /**
- * Replaces the users file atomically and durably with the owner, group and mode of the file it replaces, so
+ * Replaces the users file through {@link Durable} with the owner, group and mode of the file it replaces, so
  * that {@code tern user add} run as root never leaves a root-owned 0600 copy the server's own user cannot read.
  * A new file takes the owner and group of its directory when this process may give them (root), else its own,
  * and mode 0600. When the old owner or group cannot be kept (a user who is not root editing another's file),
@@ -29,29 +24,11 @@ final class FileOwnership {
     }
 
     static void replace(Path file, byte[] content) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + file.getFileName() + ".tmp-" + UUID.randomUUID());
-        FileAttribute<?>[] attrs = UNIX
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                : new FileAttribute<?>[0];
-        try {
-            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                    attrs)) {
-                var buf = java.nio.ByteBuffer.wrap(content);
-                while (buf.hasRemaining()) {
-                    ch.write(buf);
-                }
-                ch.force(true);
-            }
+        Durable.writeAtomically(file, content, true, tmp -> {
             if (UNIX) {
-                keepOwnership(file, dir, tmp);
+                keepOwnership(file, file.toAbsolutePath().getParent(), tmp);
             }
-            Durable.moveAtomically(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        Durable.syncDirectory(dir);
+        });
     }
 
     /** Gives {@code tmp} the owner, group and mode of {@code file}, or of {@code dir} for a new file (best effort). */

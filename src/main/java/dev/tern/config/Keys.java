@@ -18,7 +18,7 @@ import java.util.Map;
  * docs/configuration.md lists every key with the same default. The order is the order of the docs.
  *
  * <p>To add a key: one entry here (a literal default is written as TOML and read by the key's own type, so it
- * cannot be out of range), its use in {@link ConfigLoader#build} (or in a record of {@link Config}), and its
+ * cannot be out of range), its use in {@code ConfigLoader.build} (or in a record of {@link Config}), and its
  * row in docs/configuration.md.
  */
 public final class Keys {
