@@ -16,9 +16,10 @@ import picocli.CommandLine.Option;
 /**
  * {@code tern config check}: loads the configuration and checks what can be checked before a start (files
  * readable, addresses free); exit 0 and every key's value, or exit 2 and one line naming the problem.
+ * {@code tern config keys}: every key Tern knows, from the table {@link Keys}.
  */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with the configuration.",
-        subcommands = ConfigCommand.Check.class)
+        subcommands = {ConfigCommand.Check.class, ConfigCommand.ListKeys.class})
 final class ConfigCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -59,6 +60,25 @@ final class ConfigCommand implements Runnable {
                 Object value = checked.values().get(k.name());
                 out.printf("  %-" + width + "s = %s%s%n", k.name(), Keys.format(value),
                         checked.given().contains(k.name()) ? "" : "   (default)");
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "keys", mixinStandardHelpOptions = true,
+            description = "List every configuration key: its type and range, its default, what it means.")
+    static final class ListKeys implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            for (Key<?> k : Keys.ALL) {
+                String range = k.type().range().isEmpty() ? "" : ", " + k.type().range();
+                out.println(k.name() + " (" + k.type().kind() + range + "; default " + k.defaultText() + ")");
+                out.println("    " + k.meaning());
             }
             out.flush();
             return 0;

@@ -142,11 +142,6 @@ public final class Keys {
     private Keys() {
     }
 
-    /** The key called {@code name}, or null. */
-    public static Key<?> named(String name) {
-        return ALL.stream().filter(k -> k.name().equals(name)).findFirst().orElse(null);
-    }
-
     private static <T> Key<T> key(String name, Type<T> type, String defaultToml, String meaning) {
         T value = literal(name, type, defaultToml);
         return computed(name, type, defaultToml, meaning, v -> value);

@@ -167,4 +167,13 @@ class StartErrorsTest {
             assertThat(text).contains("  " + k.name() + " ");
         }
     }
+
+    @Test
+    void keysListsTheTable() {
+        assertThat(tern("config", "keys")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8))
+                .contains("limits.max_recipients (whole number, 1 to 100000; default 100)\n"
+                        + "    recipients accepted for one message\n")
+                .contains("queue.delay_warning (duration, \"0\" or \"100ms\" to \"365d\"; default \"4h\")");
+    }
 }
