@@ -73,7 +73,11 @@ public final class Tern implements AutoCloseable {
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
         this.config = config;
         Path data = config.dataDir();
-        Files.createDirectories(data);
+        try {
+            Files.createDirectories(data);
+        } catch (IOException e) {
+            throw new StartFailure("data_dir", "cannot create \"" + data + "\": " + e, e);
+        }
         lockChannel = lockDataDir(data);
         try {
             DirectorySync dirSync = new DirectorySync();
@@ -101,8 +105,7 @@ public final class Tern implements AutoCloseable {
                     config.relay().trustedNetworks());
             var limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
-            tls = TlsContext.create(config.tls().certificate(), config.tls().privateKey(), config.hostname(),
-                    data.resolve("tls"), TlsContext.DEFAULT_CHECK_INTERVAL, clock);
+            tls = tls(config, clock);
             var sub = config.submission();
             var auth = config.auth();
             Map<Session.Mode, Session.Settings> modes = Map.of(
@@ -130,22 +133,26 @@ public final class Tern implements AutoCloseable {
             scheduler.recover(recovered);
 
             for (HostPort hp : config.listen().smtp()) {
-                listeners.add(new Listener("smtp", hp, smtp.handler(Session.Mode.MX)));
+                listeners.add(listen("smtp", hp, smtp.handler(Session.Mode.MX)));
             }
             for (HostPort hp : config.listen().submission()) {
-                listeners.add(new Listener("submission", hp, smtp.handler(Session.Mode.SUBMISSION)));
+                listeners.add(listen("submission", hp, smtp.handler(Session.Mode.SUBMISSION)));
             }
             for (HostPort hp : config.listen().submissions()) {
-                listeners.add(new Listener("submissions", hp, smtp.handler(Session.Mode.SUBMISSIONS)));
+                listeners.add(listen("submissions", hp, smtp.handler(Session.Mode.SUBMISSIONS)));
             }
             for (HostPort hp : config.listen().pop3()) {
-                listeners.add(new Listener("pop3", hp, pop3::serve));
+                listeners.add(listen("pop3", hp, pop3::serve));
             }
             for (HostPort hp : config.listen().pop3s()) {
-                listeners.add(new Listener("pop3s", hp, pop3::serveTls));
+                listeners.add(listen("pop3s", hp, pop3::serveTls));
             }
             for (HostPort hp : config.listen().http()) {
-                http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
+                try {
+                    http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
+                } catch (IOException e) {
+                    throw StartChecks.cannotListen("listen.http", hp, e);
+                }
                 http.createContext("/health", ex -> {
                     byte[] body = "ok\n".getBytes(StandardCharsets.US_ASCII);
                     ex.getResponseHeaders().set("Content-Type", "text/plain");
@@ -157,12 +164,36 @@ public final class Tern implements AutoCloseable {
                 metrics = metrics(limiter, guard);
                 http.createContext("/metrics", metrics.handler());
                 http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-                break; // one HTTP address for now
+                break; // one HTTP address: the configuration refuses more
             }
         } catch (IOException | RuntimeException e) {
             closeListeners();
             lockChannel.close();
             throw e;
+        }
+    }
+
+    /** A listener bound at once; failing, a {@link StartFailure} at {@code listen.NAME}. */
+    private static Listener listen(String name, HostPort hp, java.util.function.Consumer<java.net.Socket> handler)
+            throws StartFailure {
+        try {
+            return new Listener(name, hp, handler);
+        } catch (IOException e) {
+            throw StartChecks.cannotListen("listen." + name, hp, e);
+        }
+    }
+
+    /** The configured certificate (checked for what can be checked first), or a self-signed one. */
+    private static TlsContext tls(Config config, Clock clock) throws IOException {
+        StartChecks.files(config);
+        try {
+            return TlsContext.create(config.tls().certificate(), config.tls().privateKey(), config.hostname(),
+                    config.dataDir().resolve("tls"), TlsContext.DEFAULT_CHECK_INTERVAL, clock);
+        } catch (IOException e) {
+            Path key = config.tls().privateKey();
+            boolean aboutKey = key != null && String.valueOf(e.getMessage()).startsWith(key.toString());
+            throw new StartFailure(aboutKey ? "tls.private_key" : "tls.certificate",
+                    String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " "), e);
         }
     }
 
@@ -346,7 +377,8 @@ public final class Tern implements AutoCloseable {
         }
         if (lock == null) {
             ch.close();
-            throw new IOException("another Tern is already running with data_dir " + data.toAbsolutePath());
+            throw new StartFailure("data_dir", "another Tern is already running with data_dir " + data.toAbsolutePath(),
+                    null);
         }
         return ch;
     }

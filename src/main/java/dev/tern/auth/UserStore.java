@@ -1,18 +1,19 @@
 package dev.tern.auth;
 
-import dev.tern.io.Durable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -33,8 +34,14 @@ import org.slf4j.LoggerFactory;
  * <p>Reads are served from memory; the file is re-read only when its size, modification time or identity
  * changed, so {@link #exists} is cheap enough for every RCPT while {@code tern user} edits the file from
  * another process. Writes are read-modify-write under an exclusive lock on {@code <data_dir>/users.lock}
- * and replace the file atomically through {@link Durable}. Lines this class does not understand are logged,
- * ignored for lookups, and kept as they are when the file is rewritten.
+ * and replace the file atomically, keeping its owner, group and mode. Lines this class does not understand
+ * are logged, ignored for lookups, and kept as they are when the file is rewritten.
+ *
+ * <p>A file that exists but cannot be read (permissions, an I/O error, a directory in its place, text that is
+ * not UTF-8) is never taken for "no users": {@link #exists}, {@link #verify} and {@link #list} throw
+ * {@link UncheckedIOException} until it can be read again, so callers answer "try again later" (451 4.3.0 to
+ * RCPT, a temporary failure to a login) instead of "no such user". It is tried again at every call meanwhile
+ * (a failed open costs little), so it is used again as soon as it is readable, without a restart.
  */
 public final class UserStore {
     private static final Logger log = LoggerFactory.getLogger(UserStore.class);
@@ -53,17 +60,31 @@ public final class UserStore {
 
     private final Path file;
     private final Path lockFile;
+    private final Reader reader;
 
     /** Guards the fields below; never held while hashing or while waiting for the file lock. */
     private final ReentrantLock lock = new ReentrantLock();
     /** address → hash of the well-formed lines as last read. */
     private Map<String, String> users = Map.of();
-    /** What the file looked like when {@link #users} was read; null before the first read. */
+    /** What the file looked like when {@link #users} was read; null before the first read and after a failed one. */
     private Stamp stamp;
+    /** Why the file could not be read at the last try, or null when it could: each new reason is logged once. */
+    private String problem;
 
     public UserStore(Path file) {
+        this(file, Files::readAllBytes);
+    }
+
+    /** With {@code reader} in place of {@link Files#readAllBytes} (tests inject read failures root would not see). */
+    UserStore(Path file, Reader reader) {
         this.file = file.toAbsolutePath().normalize();
         this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
+        this.reader = reader;
+    }
+
+    /** Reads the whole users file. */
+    interface Reader {
+        byte[] read(Path file) throws IOException;
     }
 
     /** The users file. */
@@ -71,7 +92,11 @@ public final class UserStore {
         return file;
     }
 
-    /** True when {@code address} (any case) is a user here. */
+    /**
+     * True when {@code address} (any case) is a user here.
+     *
+     * @throws UncheckedIOException while the users file exists but cannot be read
+     */
     public boolean exists(String address) {
         return current().containsKey(normalize(address));
     }
@@ -79,6 +104,8 @@ public final class UserStore {
     /**
      * True when {@code address} is a user and {@code password} is theirs. For an unknown user the same
      * hashing work is done against a dummy hash, so the time taken does not tell whether the user exists.
+     *
+     * @throws UncheckedIOException while the users file exists but cannot be read
      */
     public boolean verify(String address, char[] password) {
         String hash = address == null ? null : current().get(normalize(address));
@@ -153,23 +180,30 @@ public final class UserStore {
             Stamp now;
             try {
                 now = Stamp.of(file);
-            } catch (IOException e) {
-                log.warn("{}: cannot check for changes, using the users read before: {}", file, e.toString());
-                return users;
-            }
-            if (!now.equals(stamp)) {
-                try {
-                    List<String> lines = now.absent() ? List.of() : readLines();
-                    // Stamp taken before reading: if the file was replaced in between, the next call sees a
-                    // different stamp and reads again, never the other way round.
-                    users = index(lines, true);
-                    stamp = now;
-                } catch (NoSuchFileException e) {
-                    users = Map.of();
-                    stamp = Stamp.ABSENT;
-                } catch (IOException e) {
-                    log.warn("{}: cannot read, using the users read before: {}", file, e.toString());
+                if (now.equals(stamp)) {
+                    return users;
                 }
+                users = index(now.absent() ? List.of() : readLines(), true);
+                // Stamp taken before reading: if the file was replaced in between, the next call sees a
+                // different stamp and reads again, never the other way round.
+                stamp = now;
+            } catch (NoSuchFileException e) {
+                users = Map.of();
+                stamp = Stamp.ABSENT;
+            } catch (IOException e) {
+                stamp = null;   // read again at the next call
+                users = Map.of();
+                String why = why(e);
+                if (!why.equals(problem)) {
+                    log.error("{}: cannot read the users ({}); recipients get 451 4.3.0 and logins a temporary"
+                            + " failure until it can be read", file, why);
+                    problem = why;
+                }
+                throw new UncheckedIOException(file + ": cannot read the users: " + why, e);
+            }
+            if (problem != null) {
+                log.warn("{}: the users can be read again", file);
+                problem = null;
             }
             return users;
         } finally {
@@ -177,9 +211,25 @@ public final class UserStore {
         }
     }
 
+    /** The file's lines; fails when it is not UTF-8 text (a half-copied or binary file is not "no users"). */
     private List<String> readLines() throws IOException {
-        String text = new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-        return text.lines().toList();
+        byte[] bytes = reader.read(file);
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString().lines().toList();
+        } catch (CharacterCodingException e) {
+            throw new IOException("not UTF-8 text (fix or remove it)", e);
+        }
+    }
+
+    /** One line for a read failure: "permission denied", "it is a directory"… */
+    private String why(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (Files.isDirectory(file)) {
+            return "it is a directory";
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     private record Entry(String address, String hash) {
@@ -271,7 +321,7 @@ public final class UserStore {
         for (String line : changed) {
             sb.append(line).append('\n');
         }
-        Durable.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8), true);
+        FileOwnership.replace(file, sb.toString().getBytes(StandardCharsets.UTF_8));
         Stamp written = Stamp.of(file);
         Map<String, String> index = index(changed, false);
         lock.lock();

@@ -1,22 +1,32 @@
 package dev.tern.cli;
 
-import dev.tern.config.Config;
+import dev.tern.StartChecks;
+import dev.tern.StartFailure;
+import dev.tern.config.ConfigException;
+import dev.tern.config.ConfigLoader;
+import dev.tern.config.Key;
+import dev.tern.config.Keys;
+import java.io.PrintWriter;
 import dev.tern.dkim.DkimKeys;
 import dev.tern.dkim.SigningKey;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /**
- * {@code tern config check}: loads the configuration and says whether it is usable (exit 0) or not (exit 2),
- * and which local domains have DKIM keys.
+ * {@code tern config check}: loads the configuration and checks what can be checked before a start (files
+ * readable, addresses free); exit 0 and every key's value, or exit 2 and one line naming the problem.
+ * Also says which local domains have DKIM keys.
+ * {@code tern config keys}: every key Tern knows, from the table {@link Keys}.
  */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with the configuration.",
-        subcommands = ConfigCommand.Check.class)
+        subcommands = {ConfigCommand.Check.class, ConfigCommand.ListKeys.class})
 final class ConfigCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Override
     public void run() {
@@ -24,26 +34,64 @@ final class ConfigCommand implements Runnable {
     }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Check the configuration file; print one line naming the problem, or what it says.")
+            description = {"Check the configuration file, the files it names and its listen addresses;",
+                    "print every key and its value, or one line naming the problem (exit 2)."})
     static final class Check implements Callable<Integer> {
         @Mixin
         ConfigOption config;
 
+        @Option(names = "--no-bind", description = "Do not try the listen addresses (for a check while Tern runs).")
+        boolean noBind;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
         @Override
-        public Integer call() throws Exception {
-            Config c = config.load();
-            System.out.println((config.file == null ? "embedded default" : config.file.toString()) + ": ok");
-            System.out.println("  hostname       " + c.hostname());
-            System.out.println("  data_dir       " + c.dataDir());
-            System.out.println("  local_domains  " + String.join(", ", c.localDomains()));
-            System.out.println("  listen.smtp    " + c.listen().smtp());
-            DkimKeys keys = new DkimKeys(c.dataDir().resolve("dkim"));
-            for (String domain : c.localDomains()) {
+        public Integer call() throws ConfigException {
+            ConfigLoader.Checked checked = config.check();
+            try {
+                StartChecks.files(checked.config());
+                if (!noBind) {
+                    StartChecks.addresses(checked.config());
+                }
+            } catch (StartFailure e) {
+                throw config.failure(e);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println((config.file == null ? ConfigLoader.EMBEDDED_SOURCE : config.file.toString()) + ": ok");
+            int width = Keys.ALL.stream().mapToInt(k -> k.name().length()).max().orElse(0);
+            for (Key<?> k : Keys.ALL) {
+                Object value = checked.values().get(k.name());
+                out.printf("  %-" + width + "s = %s%s%n", k.name(), Keys.format(value),
+                        checked.given().contains(k.name()) ? "" : "   (default)");
+            }
+            DkimKeys keys = new DkimKeys(checked.config().dataDir().resolve("dkim"));
+            for (String domain : checked.config().localDomains()) {
                 List<String> selectors = keys.keysFor(domain).stream().map(SigningKey::selector).toList();
-                System.out.println("  dkim           " + domain + ": " + (selectors.isEmpty()
+                out.println("  dkim: " + domain + ": " + (selectors.isEmpty()
                         ? "no key, mail from it is sent unsigned (tern dkim keygen " + domain + ")"
                         : "selectors " + String.join(", ", selectors)));
             }
+            out.flush();
+            return 0;
+        }
+    }
+
+    @Command(name = "keys", mixinStandardHelpOptions = true,
+            description = "List every configuration key: its type and range, its default, what it means.")
+    static final class ListKeys implements Callable<Integer> {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            for (Key<?> k : Keys.ALL) {
+                String range = k.type().range().isEmpty() ? "" : ", " + k.type().range();
+                out.println(k.name() + " (" + k.type().kind() + range + "; default " + k.defaultText() + ")");
+                out.println("    " + k.meaning());
+            }
+            out.flush();
             return 0;
         }
     }

@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.StartFailure;
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.config.ConfigLoader;
@@ -15,5 +16,15 @@ final class ConfigOption {
     /** Loads the configuration; throws {@link ConfigException} with the one-line message to print. */
     Config load() throws ConfigException {
         return file == null ? ConfigLoader.embedded() : ConfigLoader.load(file);
+    }
+
+    /** Loads the configuration keeping each key's value, for {@code tern config check}. */
+    ConfigLoader.Checked check() throws ConfigException {
+        return ConfigLoader.check(file);
+    }
+
+    /** A start failure as a configuration error: {@code FILE: KEY: REASON}, exit 2. */
+    ConfigException failure(StartFailure e) {
+        return new ConfigException(file == null ? ConfigLoader.EMBEDDED_SOURCE : file.toString(), e.key(), e.reason());
     }
 }

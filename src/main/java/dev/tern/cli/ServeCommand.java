@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import dev.tern.StartFailure;
 import dev.tern.Tern;
 import dev.tern.config.Config;
 import java.io.IOException;
@@ -9,7 +10,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
-/** {@code tern serve}: runs the mail server until SIGTERM or SIGINT, then stops in order and exits 0. */
+/**
+ * {@code tern serve}: runs the mail server until SIGTERM or SIGINT, then stops in order and exits 0. A key
+ * that stops it from starting (a certificate that cannot be read, a port in use) is one line
+ * {@code FILE: KEY: REASON} and exit status 2, like an error in the file.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Run the mail server (the embedded development configuration without --config).")
 final class ServeCommand implements Callable<Integer> {
@@ -22,6 +27,8 @@ final class ServeCommand implements Callable<Integer> {
         Tern tern;
         try {
             tern = Tern.start(cfg);
+        } catch (StartFailure e) {
+            throw config.failure(e);
         } catch (IOException e) {
             System.err.println("tern: " + e.getMessage());
             return 1;

@@ -76,6 +76,9 @@ public final class UserCommand implements Callable<Integer> {
             } catch (IOException e) {
                 err().println("tern: " + describe(e, store));
                 return FAILED;
+            } catch (java.io.UncheckedIOException e) { // the users file cannot be read: its reason, not a trace
+                err().println("tern: " + e.getMessage());
+                return FAILED;
             }
         }
 

@@ -4,14 +4,10 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import com.fasterxml.jackson.dataformat.toml.TomlReadFeature;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigDecimal;
-import java.math.BigInteger;
-import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -20,11 +16,11 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -32,12 +28,14 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Reads Tern's TOML configuration into an immutable {@link Config}.
  *
- * <p>The file is read as UTF-8 into a Jackson tree and walked by hand, so that every error names the file, the
- * exact dotted key and what is wrong, on one line:
+ * <p>The file is read as UTF-8 into a Jackson tree, then read key by key through the table {@link Keys} (each
+ * key's type, default and range are declared there, once), so that every error names the file, the exact dotted
+ * key and what is wrong, on one line:
  * {@code /etc/tern.toml: limits.max_recipients: must be a whole number from 1 to 100000, not "many"}.
  * Every key is optional; a missing key takes its production default (docs/configuration.md lists them all).
  * Unknown keys are errors, because a misspelt key silently ignored is a setting silently not applied.
@@ -52,64 +50,7 @@ public final class ConfigLoader {
     private static final String EMBEDDED_RESOURCE = "embedded.toml";
 
     /** Dates and times become POJO nodes instead of strings, so "hostname = 1979-05-27" is a type error. */
-    private static final TomlMapper TOML = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
-
-    // Known keys of each table, in the order docs/configuration.md lists them.
-    private static final List<String> TOP_KEYS =
-            List.of("hostname", "data_dir", "local_domains", "listen", "limits", "relay", "aliases", "queue",
-                    "delivery", "dns", "tls", "smtp", "submission", "auth", "pop3", "http");
-    private static final List<String> LISTEN_KEYS =
-            List.of("smtp", "submission", "submissions", "pop3", "pop3s", "http");
-    private static final List<String> LIMITS_KEYS = List.of("max_message_size", "max_recipients",
-            "max_connections", "max_connections_per_ip", "command_timeout", "max_errors");
-    private static final List<String> RELAY_KEYS = List.of("trusted_networks");
-    private static final List<String> QUEUE_KEYS = List.of("retry_min", "retry_max", "delay_warning", "max_lifetime");
-    private static final List<String> DELIVERY_KEYS = List.of("mx_port", "smarthost", "connect_timeout",
-            "max_concurrency", "max_per_domain", "reuse_time", "reuse_messages");
-    private static final List<String> DNS_KEYS = List.of("servers");
-    private static final List<String> TLS_KEYS = List.of("certificate", "private_key");
-    private static final List<String> SMTP_KEYS = List.of("auth");
-    private static final List<String> SUBMISSION_KEYS = List.of("auth_requires_tls", "enforce_sender", "expose_user");
-    private static final List<String> AUTH_KEYS = List.of("max_failures_per_ip", "block_time", "failure_delay");
-    private static final List<String> POP3_KEYS = List.of("auth_requires_tls", "idle_timeout");
-    private static final List<String> HTTP_KEYS = List.of("admin_networks");
-    private static final Map<String, List<String>> TABLES = tables();
-
-    // Production defaults (docs/configuration.md).
-    static final String DEFAULT_DATA_DIR = "/var/lib/tern";
-    static final Map<String, List<Config.HostPort>> DEFAULT_LISTEN = defaultListen();
-    static final long DEFAULT_MAX_MESSAGE_SIZE = 35L << 20;
-    static final int DEFAULT_MAX_RECIPIENTS = 100;
-    /** Who may change the queue over HTTP: loopback only. */
-    static final List<Cidr> DEFAULT_ADMIN_NETWORKS =
-            List.of(Syntax.parseCidr("127.0.0.0/8"), Syntax.parseCidr("::1/128"));
-    static final int DEFAULT_MAX_CONNECTIONS = 10_000;
-    static final int DEFAULT_MAX_CONNECTIONS_PER_IP = 50;
-    static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofMinutes(5);
-    static final int DEFAULT_MAX_ERRORS = 10;
-    static final Duration DEFAULT_RETRY_MIN = Duration.ofMinutes(1);
-    static final Duration DEFAULT_RETRY_MAX = Duration.ofMinutes(15);
-    static final Duration DEFAULT_DELAY_WARNING = Duration.ofHours(4);
-    static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(5);
-    static final int DEFAULT_MX_PORT = 25;
-    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(30);
-    static final int DEFAULT_DELIVERY_CONCURRENCY = 64;
-    static final int DEFAULT_MAX_PER_DOMAIN = 10;
-    static final Duration DEFAULT_REUSE_TIME = Duration.ofSeconds(5);
-    static final int DEFAULT_REUSE_MESSAGES = 100;
-    static final int DEFAULT_MAX_FAILURES_PER_IP = 10;
-    static final Duration DEFAULT_BLOCK_TIME = Duration.ofMinutes(15);
-    static final Duration DEFAULT_FAILURE_DELAY = Duration.ofSeconds(1);
-    static final boolean DEFAULT_POP3_AUTH_REQUIRES_TLS = true;
-    /** RFC 1939 section 3: the autologout timer is at least 10 minutes. */
-    static final Duration DEFAULT_POP3_IDLE_TIMEOUT = Duration.ofMinutes(10);
-    static final Duration MIN_POP3_IDLE_TIMEOUT = Duration.ofMinutes(10);
-
-    static final long MIN_MESSAGE_SIZE = 1024;
-    static final int MAX_RECIPIENTS_LIMIT = 100_000;
-    static final Duration MIN_COMMAND_TIMEOUT = Duration.ofSeconds(1);
-    /** Socket timeouts are int milliseconds (at most ~24.8 days); a day is far beyond any useful value. */
-    static final Duration MAX_COMMAND_TIMEOUT = Duration.ofHours(24);
+    static final TomlMapper TOML = TomlMapper.builder().enable(TomlReadFeature.PARSE_JAVA_TIME).build();
 
     private ConfigLoader() {
     }
@@ -119,11 +60,7 @@ public final class ConfigLoader {
      * against the file's directory. {@link Config#source()} is {@code file}; errors name {@code file} as given.
      */
     public static Config load(Path file) throws ConfigException {
-        Objects.requireNonNull(file, "file");
-        String name = file.toString();
-        ObjectNode root = tree(read(file, name), name);
-        Path dir = file.toAbsolutePath().getParent();
-        return build(root, name, file, dir == null ? workingDirectory() : dir);
+        return check(Objects.requireNonNull(file, "file")).config();
     }
 
     /**
@@ -132,7 +69,7 @@ public final class ConfigLoader {
      * relaying allowed from loopback. {@link Config#source()} is null.
      */
     public static Config embedded() throws ConfigException {
-        return build(tree(embeddedText(), EMBEDDED_SOURCE), EMBEDDED_SOURCE, null, workingDirectory());
+        return check(null).config();
     }
 
     /**
@@ -148,7 +85,7 @@ public final class ConfigLoader {
         if (embeddedDefaults) {
             root = overlay(tree(embeddedText(), EMBEDDED_SOURCE), root);
         }
-        return build(root, sourceName, null, workingDirectory());
+        return build(root, sourceName, null, workingDirectory()).config();
     }
 
     /**
@@ -197,7 +134,7 @@ public final class ConfigLoader {
             throw new ConfigException(name, "", "cannot read the file: permission denied");
         } catch (IOException e) {
             String why = Files.isDirectory(file) ? "it is a directory"
-                    : e.getMessage() == null ? e.getClass().getSimpleName() : oneLine(e.getMessage());
+                    : e.getMessage() == null ? e.getClass().getSimpleName() : Types.oneLine(e.getMessage());
             throw new ConfigException(name, "", "cannot read the file: " + why);
         }
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
@@ -231,9 +168,9 @@ public final class ConfigLoader {
             JsonLocation at = e.getLocation();
             String where = at != null && at.getLineNr() > 0
                     ? "line " + at.getLineNr() + ", column " + at.getColumnNr() + ": " : "";
-            throw new ConfigException(name, "", "not valid TOML: " + where + oneLine(e.getOriginalMessage()));
+            throw new ConfigException(name, "", "not valid TOML: " + where + Types.oneLine(e.getOriginalMessage()));
         } catch (RuntimeException e) {
-            throw new ConfigException(name, "", "not valid TOML: " + oneLine(String.valueOf(e.getMessage())));
+            throw new ConfigException(name, "", "not valid TOML: " + Types.oneLine(String.valueOf(e.getMessage())));
         }
         if (node == null || node.isMissingNode()) {
             return TOML.createObjectNode();
@@ -252,7 +189,7 @@ public final class ConfigLoader {
             }
             return stripBom(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new ConfigException(EMBEDDED_SOURCE, "", "cannot read the resource: " + oneLine(e.toString()));
+            throw new ConfigException(EMBEDDED_SOURCE, "", "cannot read the resource: " + Types.oneLine(e.toString()));
         }
     }
 
@@ -276,507 +213,142 @@ public final class ConfigLoader {
 
     // ------------------------------------------------------------------------------------------------ building
 
-    private static Config build(ObjectNode root, String name, Path source, Path baseDir) throws ConfigException {
-        Walk w = new Walk(name);
-        w.knownKeys(root, "", TOP_KEYS);
-        String hostname = root.has("hostname") ? w.hostname(root.get("hostname")) : MachineName.VALUE;
-        Path dataDir = w.dataDir(root.get("data_dir"), baseDir);
-        List<String> localDomains = root.has("local_domains")
-                ? w.localDomains(root.get("local_domains"))
-                : List.of(hostname.toLowerCase(Locale.ROOT));
-        Config.Listen listen = w.listen(root.get("listen"));
-        Config.Limits limits = w.limits(root.get("limits"));
-        Config.Relay relay = w.relay(root.get("relay"));
-        Map<String, List<String>> aliases = w.aliases(root.get("aliases"), localDomains);
-        Config.Queue queue = w.queue(root.get("queue"));
-        Config.Delivery delivery = w.delivery(root.get("delivery"));
-        Config.Dns dns = w.dns(root.get("dns"));
-        Config.Tls tls = w.tls(root.get("tls"), baseDir);
-        Config.Smtp smtp = w.smtp(root.get("smtp"));
-        Config.Submission submission = w.submission(root.get("submission"));
-        Config.Auth auth = w.auth(root.get("auth"));
-        Config.Pop3 pop3 = w.pop3(root.get("pop3"));
-        Config.Http http = w.http(root.get("http"));
-        return new Config(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns,
-                tls, smtp, submission, auth, pop3, http);
+    /**
+     * A configuration with each key's value by name (null for none) and the names the file sets, in the order
+     * of {@link Keys#ALL}: what {@code tern config check} prints.
+     */
+    public record Checked(Config config, Map<String, Object> values, Set<String> given) {
     }
 
-    /** Walks one tree; knows the file name for its errors. */
-    private record Walk(String file) {
-
-        ConfigException fail(String key, String reason) {
-            return new ConfigException(file, key, reason);
+    /** As {@link #load} ({@link #embedded} when {@code file} is null), keeping each key's value. */
+    public static Checked check(Path file) throws ConfigException {
+        if (file == null) {
+            return build(tree(embeddedText(), EMBEDDED_SOURCE), EMBEDDED_SOURCE, null, workingDirectory());
         }
+        Path dir = file.toAbsolutePath().getParent();
+        return build(tree(read(file, file.toString()), file.toString()), file.toString(), file,
+                dir == null ? workingDirectory() : dir);
+    }
 
-        void knownKeys(ObjectNode table, String path, List<String> known) throws ConfigException {
-            for (String key : (Iterable<String>) table::fieldNames) {
-                if (!known.contains(key)) {
-                    throw fail(dotted(path, key), unknownKeyReason(path, key, known));
-                }
-            }
-        }
-
-        ObjectNode table(JsonNode n, String key) throws ConfigException {
-            if (n == null) {
-                return TOML.createObjectNode();
-            }
-            if (!(n instanceof ObjectNode t)) {
-                throw fail(key, "must be a table (a [" + key + "] section), not " + render(n));
-            }
-            return t;
-        }
-
-        String hostname(JsonNode n) throws ConfigException {
-            if (!n.isTextual()) {
-                throw fail("hostname", "must be a host name such as \"mx.example.org\", not " + render(n));
-            }
-            String h = n.textValue();
-            String problem = Syntax.domainProblem(h);
-            if (problem != null) {
-                throw fail("hostname", Syntax.quote(h) + " is not a host name: " + problem);
-            }
-            return h;
-        }
-
-        Path dataDir(JsonNode n, Path baseDir) throws ConfigException {
-            if (n == null) {
-                return Path.of(DEFAULT_DATA_DIR);
-            }
-            if (!n.isTextual()) {
-                throw fail("data_dir", "must be a directory path such as \"/var/lib/tern\", not " + render(n));
-            }
-            String s = n.textValue();
-            if (s.isBlank()) {
-                throw fail("data_dir", "must not be empty");
-            }
-            if (s.startsWith("~")) {
-                throw fail("data_dir", "\"~\" is not expanded here; write the full path, not " + Syntax.quote(s));
-            }
-            Path p;
-            try {
-                p = Path.of(s);
-            } catch (InvalidPathException e) {
-                throw fail("data_dir", Syntax.quote(s) + " is not a valid path: " + oneLine(e.getReason()));
-            }
-            return (p.isAbsolute() ? p : baseDir.resolve(p)).normalize();
-        }
-
-        List<String> localDomains(JsonNode n) throws ConfigException {
-            LinkedHashSet<String> out = new LinkedHashSet<>();
-            for (String d : strings(n, "local_domains", "domain names", "a domain name", "[\"example.org\"]")) {
-                String problem = Syntax.domainProblem(d);
-                if (problem != null) {
-                    throw fail("local_domains", Syntax.quote(d) + " is not a domain name: " + problem);
-                }
-                out.add(d.toLowerCase(Locale.ROOT));
-            }
-            return List.copyOf(out);
-        }
-
-        Config.Listen listen(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "listen");
-            knownKeys(t, "listen", LISTEN_KEYS);
-            Map<String, List<Config.HostPort>> lists = new LinkedHashMap<>();
-            Map<String, String> usedBy = new HashMap<>();   // "host:port" (host lower-cased) -> listener
-            // Given values first, so a clash with a default is reported at the key the user wrote.
-            for (String key : LISTEN_KEYS) {
-                if (t.has(key)) {
-                    String dotted = "listen." + key;
-                    List<Config.HostPort> list = new ArrayList<>();
-                    for (String s : strings(t.get(key), dotted, "\"host:port\" strings", "a \"host:port\" string",
-                            "[\"0.0.0.0:25\"]")) {
-                        Config.HostPort hp;
-                        try {
-                            hp = Syntax.parseHostPort(s);
-                        } catch (IllegalArgumentException e) {
-                            throw fail(dotted, e.getMessage());
-                        }
-                        String id = hp.toString().toLowerCase(Locale.ROOT);
-                        String other = hp.port() == 0 ? null : usedBy.putIfAbsent(id, key);
-                        if (other != null) {
-                            throw fail(dotted, Syntax.quote(hp.toString()) + (other.equals(key)
-                                    ? " is listed twice" : " is already in listen." + other));
-                        }
-                        list.add(hp);
+    /** Reads every key of {@link Keys} from {@code root}, in the table's order, then checks keys against each other. */
+    private static Checked build(ObjectNode root, String name, Path source, Path baseDir) throws ConfigException {
+        Values v = new Values(name, baseDir, root);
+        knownKeys(v, root, "");
+        String table = null;
+        for (Key<?> k : Keys.ALL) {
+            if (!k.table().equals(table)) {
+                table = k.table();
+                if (!table.isEmpty()) {
+                    JsonNode t = root.get(table);
+                    if (t != null && !(t instanceof ObjectNode)) {
+                        throw v.fail(table, "must be a table (a [" + table + "] section), not " + Types.render(t));
                     }
-                    lists.put(key, list);
+                    knownKeys(v, t, table);
                 }
             }
-            for (String key : LISTEN_KEYS) {
-                if (!t.has(key)) {
-                    for (Config.HostPort hp : DEFAULT_LISTEN.get(key)) {
-                        String other = usedBy.get(hp.toString().toLowerCase(Locale.ROOT));
-                        if (other != null) {
-                            throw fail("listen." + other, Syntax.quote(hp.toString()) + " is also the default of listen."
-                                    + key + "; set listen." + key + " to another address, or to [] to turn it off");
-                        }
-                    }
-                    lists.put(key, DEFAULT_LISTEN.get(key));
-                }
+            v.get(k);
+        }
+        checkListen(v);
+        checkPairs(v);
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> given = new LinkedHashSet<>();
+        for (Key<?> k : Keys.ALL) {
+            values.put(k.name(), v.get(k));
+            if (v.given(k)) {
+                given.add(k.name());
             }
-            return new Config.Listen(lists.get("smtp"), lists.get("submission"), lists.get("submissions"),
-                    lists.get("pop3"), lists.get("pop3s"), lists.get("http"));
         }
+        Config config = new Config(source, v.get(Keys.HOSTNAME), v.get(Keys.DATA_DIR), v.get(Keys.LOCAL_DOMAINS),
+                new Config.Listen(v.get(Keys.LISTEN_SMTP), v.get(Keys.LISTEN_SUBMISSION),
+                        v.get(Keys.LISTEN_SUBMISSIONS), v.get(Keys.LISTEN_POP3), v.get(Keys.LISTEN_POP3S),
+                        v.get(Keys.LISTEN_HTTP)),
+                new Config.Limits(v.get(Keys.MAX_MESSAGE_SIZE), v.get(Keys.MAX_RECIPIENTS),
+                        v.get(Keys.MAX_CONNECTIONS), v.get(Keys.MAX_CONNECTIONS_PER_IP),
+                        v.get(Keys.COMMAND_TIMEOUT), v.get(Keys.MAX_ERRORS)),
+                new Config.Relay(v.get(Keys.TRUSTED_NETWORKS)),
+                v.get(Keys.ALIASES),
+                new Config.Queue(v.get(Keys.RETRY_MIN), v.get(Keys.RETRY_MAX), v.get(Keys.DELAY_WARNING),
+                        v.get(Keys.MAX_LIFETIME)),
+                new Config.Delivery(v.get(Keys.MX_PORT), v.get(Keys.SMARTHOST), v.get(Keys.CONNECT_TIMEOUT),
+                        v.get(Keys.MAX_CONCURRENCY), v.get(Keys.MAX_PER_DOMAIN), v.get(Keys.REUSE_TIME),
+                        v.get(Keys.REUSE_MESSAGES)),
+                new Config.Dns(v.get(Keys.DNS_SERVERS)),
+                new Config.Tls(v.get(Keys.TLS_CERTIFICATE), v.get(Keys.TLS_PRIVATE_KEY)),
+                new Config.Smtp(v.get(Keys.SMTP_AUTH)),
+                new Config.Submission(v.get(Keys.SUBMISSION_AUTH_REQUIRES_TLS), v.get(Keys.ENFORCE_SENDER),
+                        v.get(Keys.EXPOSE_USER)),
+                new Config.Auth(v.get(Keys.MAX_FAILURES_PER_IP), v.get(Keys.BLOCK_TIME), v.get(Keys.FAILURE_DELAY)),
+                new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT)),
+                new Config.Http(v.get(Keys.ADMIN_NETWORKS)));
+        return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
+    }
 
-        Config.Limits limits(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "limits");
-            knownKeys(t, "limits", LIMITS_KEYS);
-            long maxMessageSize = t.has("max_message_size")
-                    ? size(t.get("max_message_size"), "limits.max_message_size") : DEFAULT_MAX_MESSAGE_SIZE;
-            int maxRecipients = t.has("max_recipients")
-                    ? whole(t.get("max_recipients"), "limits.max_recipients", 1, MAX_RECIPIENTS_LIMIT)
-                    : DEFAULT_MAX_RECIPIENTS;
-            int maxConnections = t.has("max_connections")
-                    ? whole(t.get("max_connections"), "limits.max_connections", 1, Integer.MAX_VALUE)
-                    : DEFAULT_MAX_CONNECTIONS;
-            int maxPerIp = t.has("max_connections_per_ip")
-                    ? whole(t.get("max_connections_per_ip"), "limits.max_connections_per_ip", 1, Integer.MAX_VALUE)
-                    : DEFAULT_MAX_CONNECTIONS_PER_IP;
-            Duration commandTimeout = t.has("command_timeout")
-                    ? duration(t.get("command_timeout"), "limits.command_timeout",
-                            MIN_COMMAND_TIMEOUT, MAX_COMMAND_TIMEOUT, "1s to 24h")
-                    : DEFAULT_COMMAND_TIMEOUT;
-            int maxErrors = t.has("max_errors")
-                    ? whole(t.get("max_errors"), "limits.max_errors", 1, Integer.MAX_VALUE)
-                    : DEFAULT_MAX_ERRORS;
-            return new Config.Limits(maxMessageSize, maxRecipients, maxConnections, maxPerIp, commandTimeout,
-                    maxErrors);
+    private static void knownKeys(Values v, JsonNode table, String path) throws ConfigException {
+        if (table == null) {
+            return;
         }
+        List<String> known = Keys.TABLES.get(path);
+        for (String key : (Iterable<String>) table::fieldNames) {
+            if (!known.contains(key)) {
+                throw v.fail(Types.dotted(path, key), unknownKeyReason(path, key, known));
+            }
+        }
+    }
 
-        Config.Relay relay(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "relay");
-            knownKeys(t, "relay", RELAY_KEYS);
-            List<Cidr> networks = new ArrayList<>();
-            if (t.has("trusted_networks")) {
-                for (String s : strings(t.get("trusted_networks"), "relay.trusted_networks", "networks",
-                        "a network", "[\"192.0.2.0/24\"]")) {
-                    try {
-                        networks.add(Syntax.parseCidr(s));
-                    } catch (IllegalArgumentException e) {
-                        throw fail("relay.trusted_networks", e.getMessage());
+    /** The listeners: no address twice (port 0 excepted), and one address at most for the HTTP listener. */
+    private static void checkListen(Values v) throws ConfigException {
+        List<Key<List<Config.HostPort>>> listeners = List.of(Keys.LISTEN_SMTP, Keys.LISTEN_SUBMISSION,
+                Keys.LISTEN_SUBMISSIONS, Keys.LISTEN_POP3, Keys.LISTEN_POP3S, Keys.LISTEN_HTTP);
+        Map<String, Key<?>> usedBy = new HashMap<>();   // "host:port" (host lower-cased) -> listener
+        // Given values first, so a clash with a default is reported at the key the user wrote.
+        for (Key<List<Config.HostPort>> k : listeners) {
+            if (v.given(k)) {
+                for (Config.HostPort hp : v.get(k)) {
+                    Key<?> other = hp.port() == 0 ? null : usedBy.putIfAbsent(id(hp), k);
+                    if (other != null) {
+                        throw v.fail(k.name(), Syntax.quote(hp.toString()) + (other == k
+                                ? " is listed twice" : " is already in " + other.name()));
                     }
                 }
             }
-            return new Config.Relay(networks);
         }
-
-        Config.Queue queue(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "queue");
-            knownKeys(t, "queue", QUEUE_KEYS);
-            Duration min = t.has("retry_min") ? duration(t.get("retry_min"), "queue.retry_min",
-                    Duration.ofMillis(100), Duration.ofHours(24), "100ms to 24h") : DEFAULT_RETRY_MIN;
-            Duration max = t.has("retry_max") ? duration(t.get("retry_max"), "queue.retry_max",
-                    Duration.ofMillis(100), Duration.ofHours(24), "100ms to 24h") : DEFAULT_RETRY_MAX;
-            if (max.compareTo(min) < 0) {
-                throw fail(t.has("retry_max") ? "queue.retry_max" : "queue.retry_min",
-                        "queue.retry_max (" + Syntax.formatDuration(max) + ") must not be shorter than queue.retry_min ("
-                                + Syntax.formatDuration(min) + ")");
-            }
-            Duration warn = t.has("delay_warning") ? durationOrZero(t.get("delay_warning"), "queue.delay_warning",
-                    Duration.ofMillis(100), Duration.ofDays(365), "100ms to 365d, or \"0\" for none")
-                    : DEFAULT_DELAY_WARNING;
-            Duration life = t.has("max_lifetime") ? duration(t.get("max_lifetime"), "queue.max_lifetime",
-                    Duration.ofMillis(100), Duration.ofDays(365), "100ms to 365d") : DEFAULT_MAX_LIFETIME;
-            return new Config.Queue(min, max, warn, life);
-        }
-
-        Config.Delivery delivery(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "delivery");
-            knownKeys(t, "delivery", DELIVERY_KEYS);
-            int port = t.has("mx_port") ? whole(t.get("mx_port"), "delivery.mx_port", 1, 65535) : DEFAULT_MX_PORT;
-            Config.HostPort smarthost = null;
-            if (t.has("smarthost")) {
-                JsonNode v = t.get("smarthost");
-                if (!v.isTextual()) {
-                    throw fail("delivery.smarthost", "must be a \"host:port\" string such as \"relay.example.net:25\", or \"\""
-                            + " for none, not " + render(v));
-                }
-                if (!v.textValue().isBlank()) {
-                    try {
-                        smarthost = Syntax.parseHostPort(v.textValue());
-                    } catch (IllegalArgumentException e) {
-                        throw fail("delivery.smarthost", e.getMessage());
-                    }
-                    if (smarthost.port() == 0) {
-                        throw fail("delivery.smarthost", "the port must be from 1 to 65535, not 0");
+        for (Key<List<Config.HostPort>> k : listeners) {
+            if (!v.given(k)) {
+                for (Config.HostPort hp : v.get(k)) {
+                    Key<?> other = usedBy.get(id(hp));
+                    if (other != null) {
+                        throw v.fail(other.name(), Syntax.quote(hp.toString()) + " is also the default of "
+                                + k.name() + "; set " + k.name() + " to another address, or to [] to turn it off");
                     }
                 }
             }
-            Duration connect = t.has("connect_timeout") ? duration(t.get("connect_timeout"), "delivery.connect_timeout",
-                    Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m") : DEFAULT_CONNECT_TIMEOUT;
-            int concurrency = t.has("max_concurrency")
-                    ? whole(t.get("max_concurrency"), "delivery.max_concurrency", 1, 1000) : DEFAULT_DELIVERY_CONCURRENCY;
-            int perDomain = t.has("max_per_domain")
-                    ? whole(t.get("max_per_domain"), "delivery.max_per_domain", 1, 1000) : DEFAULT_MAX_PER_DOMAIN;
-            Duration reuseTime = t.has("reuse_time") ? durationOrZero(t.get("reuse_time"), "delivery.reuse_time",
-                    Duration.ofMillis(100), Duration.ofMinutes(10), "100ms to 10m, or \"0\" for no reuse")
-                    : DEFAULT_REUSE_TIME;
-            int reuseMessages = t.has("reuse_messages")
-                    ? whole(t.get("reuse_messages"), "delivery.reuse_messages", 1, 100_000) : DEFAULT_REUSE_MESSAGES;
-            return new Config.Delivery(port, smarthost, connect, concurrency, perDomain, reuseTime, reuseMessages);
         }
-
-        Config.Http http(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "http");
-            knownKeys(t, "http", HTTP_KEYS);
-            if (!t.has("admin_networks")) {
-                return new Config.Http(DEFAULT_ADMIN_NETWORKS);
-            }
-            List<Cidr> networks = new ArrayList<>();
-            for (String s : strings(t.get("admin_networks"), "http.admin_networks", "networks", "a network",
-                    "[\"127.0.0.0/8\", \"::1/128\"]")) {
-                try {
-                    networks.add(Syntax.parseCidr(s));
-                } catch (IllegalArgumentException e) {
-                    throw fail("http.admin_networks", e.getMessage());
-                }
-            }
-            return new Config.Http(networks);
+        if (v.get(Keys.LISTEN_HTTP).size() > 1) {
+            throw v.fail(Keys.LISTEN_HTTP.name(), "the HTTP listener takes one address, not "
+                    + v.get(Keys.LISTEN_HTTP).size() + "; list only one");
         }
+    }
 
-        Config.Dns dns(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "dns");
-            knownKeys(t, "dns", DNS_KEYS);
-            List<Config.HostPort> servers = new ArrayList<>();
-            if (t.has("servers")) {
-                for (String s : strings(t.get("servers"), "dns.servers", "IP addresses", "an IP address",
-                        "[\"127.0.0.1\", \"[::1]:53\"]")) {
-                    Config.HostPort hp;
-                    try {
-                        hp = s.indexOf(':') >= 0 && !s.startsWith("[") && s.indexOf(':') != s.lastIndexOf(':')
-                                ? new Config.HostPort(s, 53)          // a bare IPv6 address
-                                : s.contains(":") ? Syntax.parseHostPort(s) : new Config.HostPort(s, 53);
-                    } catch (IllegalArgumentException e) {
-                        throw fail("dns.servers", e.getMessage());
-                    }
-                    if (!Syntax.isIpLiteral(hp.host())) {
-                        throw fail("dns.servers", Syntax.quote(s) + " is not an IP address (a DNS server cannot be"
-                                + " given by name)");
-                    }
-                    if (hp.port() == 0) {
-                        throw fail("dns.servers", Syntax.quote(s) + ": the port must be from 1 to 65535, not 0");
-                    }
-                    servers.add(hp);
-                }
-            }
-            return new Config.Dns(servers);
+    private static String id(Config.HostPort hp) {
+        return hp.toString().toLowerCase(Locale.ROOT);
+    }
+
+    /** Keys that make sense only together: the retry bounds, the certificate and its key. */
+    private static void checkPairs(Values v) throws ConfigException {
+        Duration min = v.get(Keys.RETRY_MIN);
+        Duration max = v.get(Keys.RETRY_MAX);
+        if (max.compareTo(min) < 0) {
+            throw v.fail(v.given(Keys.RETRY_MAX) ? Keys.RETRY_MAX.name() : Keys.RETRY_MIN.name(),
+                    "queue.retry_max (" + Syntax.formatDuration(max) + ") must not be shorter than queue.retry_min ("
+                            + Syntax.formatDuration(min) + ")");
         }
-
-        Config.Tls tls(JsonNode n, Path baseDir) throws ConfigException {
-            ObjectNode t = table(n, "tls");
-            knownKeys(t, "tls", TLS_KEYS);
-            Path cert = t.has("certificate") ? file(t.get("certificate"), "tls.certificate", baseDir) : null;
-            Path key = t.has("private_key") ? file(t.get("private_key"), "tls.private_key", baseDir) : null;
-            if (cert != null && key == null) {
-                throw fail("tls.certificate", "needs tls.private_key too (the key of that certificate)");
-            }
-            if (key != null && cert == null) {
-                throw fail("tls.private_key", "needs tls.certificate too (the certificate chain of that key)");
-            }
-            return new Config.Tls(cert, key);
+        boolean cert = v.get(Keys.TLS_CERTIFICATE) != null;
+        boolean key = v.get(Keys.TLS_PRIVATE_KEY) != null;
+        if (cert && !key) {
+            throw v.fail(Keys.TLS_CERTIFICATE.name(), "needs tls.private_key too (the key of that certificate)");
         }
-
-        Config.Smtp smtp(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "smtp");
-            knownKeys(t, "smtp", SMTP_KEYS);
-            return new Config.Smtp(t.has("auth") && bool(t.get("auth"), "smtp.auth"));
-        }
-
-        Config.Submission submission(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "submission");
-            knownKeys(t, "submission", SUBMISSION_KEYS);
-            return new Config.Submission(
-                    !t.has("auth_requires_tls") || bool(t.get("auth_requires_tls"), "submission.auth_requires_tls"),
-                    !t.has("enforce_sender") || bool(t.get("enforce_sender"), "submission.enforce_sender"),
-                    t.has("expose_user") && bool(t.get("expose_user"), "submission.expose_user"));
-        }
-
-        Config.Auth auth(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "auth");
-            knownKeys(t, "auth", AUTH_KEYS);
-            int max = t.has("max_failures_per_ip")
-                    ? whole(t.get("max_failures_per_ip"), "auth.max_failures_per_ip", 1, Integer.MAX_VALUE)
-                    : DEFAULT_MAX_FAILURES_PER_IP;
-            Duration block = t.has("block_time")
-                    ? duration(t.get("block_time"), "auth.block_time", Duration.ofSeconds(1), Duration.ofDays(30),
-                            "1s to 30d")
-                    : DEFAULT_BLOCK_TIME;
-            Duration delay = t.has("failure_delay")
-                    ? duration(t.get("failure_delay"), "auth.failure_delay", Duration.ZERO, Duration.ofSeconds(30),
-                            "0 to 30s")
-                    : DEFAULT_FAILURE_DELAY;
-            return new Config.Auth(max, block, delay);
-        }
-
-        boolean bool(JsonNode n, String key) throws ConfigException {
-            if (n.isBoolean()) {
-                return n.booleanValue();
-            }
-            String hint = n.isTextual() && (n.textValue().equalsIgnoreCase("true") || n.textValue().equalsIgnoreCase("false"))
-                    ? "; write it without quotes" : "";
-            throw fail(key, "must be true or false, not " + render(n) + hint);
-        }
-
-        /** A file path; a relative one is resolved against {@code baseDir} (the configuration file's directory). */
-        Path file(JsonNode n, String key, Path baseDir) throws ConfigException {
-            if (!n.isTextual() || n.textValue().isBlank()) {
-                throw fail(key, "must be a file path in quotes such as \"/etc/letsencrypt/live/mx.example.org/fullchain.pem\", not "
-                        + render(n));
-            }
-            try {
-                return baseDir.resolve(n.textValue()).normalize();
-            } catch (InvalidPathException e) {
-                throw fail(key, "not a usable path: " + oneLine(e.getMessage()));
-            }
-        }
-
-        Config.Pop3 pop3(JsonNode n) throws ConfigException {
-            ObjectNode t = table(n, "pop3");
-            knownKeys(t, "pop3", POP3_KEYS);
-            boolean authRequiresTls = DEFAULT_POP3_AUTH_REQUIRES_TLS;
-            if (t.has("auth_requires_tls")) {
-                JsonNode v = t.get("auth_requires_tls");
-                if (!v.isBoolean()) {
-                    throw fail("pop3.auth_requires_tls", "must be true or false (without quotes), not " + render(v));
-                }
-                authRequiresTls = v.booleanValue();
-            }
-            Duration idleTimeout = t.has("idle_timeout")
-                    ? duration(t.get("idle_timeout"), "pop3.idle_timeout", MIN_POP3_IDLE_TIMEOUT, MAX_COMMAND_TIMEOUT,
-                            "10m (RFC 1939) to 24h")
-                    : DEFAULT_POP3_IDLE_TIMEOUT;
-            return new Config.Pop3(authRequiresTls, idleTimeout);
-        }
-
-        Map<String, List<String>> aliases(JsonNode n, List<String> localDomains) throws ConfigException {
-            ObjectNode t = table(n, "aliases");
-            Map<String, List<String>> out = new LinkedHashMap<>();
-            Map<String, String> writtenAs = new HashMap<>();
-            for (Map.Entry<String, JsonNode> e : t.properties()) {
-                String written = e.getKey();
-                String key = dotted("aliases", written);
-                String problem = Syntax.addressProblem(written);
-                if (problem != null) {
-                    String example = written.indexOf('@') < 0 && !localDomains.isEmpty()
-                            && Syntax.addressProblem(written + "@" + localDomains.get(0)) == null
-                            ? " (such as \"" + written + "@" + localDomains.get(0) + "\")" : "";
-                    throw fail(key, Syntax.quote(written) + " is not an address: " + problem + example);
-                }
-                String address = written.toLowerCase(Locale.ROOT);
-                String domain = address.substring(address.lastIndexOf('@') + 1);
-                if (!localDomains.contains(domain)) {
-                    throw fail(key, "the domain " + Syntax.quote(domain)
-                            + " is not in local_domains; aliases are for local addresses only");
-                }
-                String earlier = writtenAs.putIfAbsent(address, written);
-                if (earlier != null) {
-                    throw fail(key, "the same address as " + Syntax.quote(earlier)
-                            + " (alias addresses are compared in lower case)");
-                }
-                JsonNode v = e.getValue();
-                List<String> targets = new ArrayList<>();
-                if (v.isTextual()) {
-                    targets.add(v.textValue());
-                } else if (v.isArray()) {
-                    if (v.isEmpty()) {
-                        throw fail(key, "must list at least one target address");
-                    }
-                    for (JsonNode el : v) {
-                        if (!el.isTextual()) {
-                            throw fail(key, "each target must be an address such as \"alice@example.org\", not "
-                                    + render(el));
-                        }
-                        targets.add(el.textValue());
-                    }
-                } else {
-                    throw fail(key, "must be an address or a list of addresses, not " + render(v));
-                }
-                for (String target : targets) {
-                    String p = Syntax.addressProblem(target);
-                    if (p != null) {
-                        throw fail(key, "the target " + Syntax.quote(target) + " is not an address: " + p);
-                    }
-                }
-                out.put(address, List.copyOf(targets));
-            }
-            return out;
-        }
-
-        /** A list of strings; a lone string gets a hint to add brackets. */
-        List<String> strings(JsonNode n, String key, String plural, String singular, String example)
-                throws ConfigException {
-            if (!n.isArray()) {
-                String hint = n.isTextual() ? "; write [" + Syntax.quote(n.textValue()) + "]" : "";
-                throw fail(key, "must be a list of " + plural + " such as " + example + ", not " + render(n) + hint);
-            }
-            List<String> out = new ArrayList<>();
-            for (JsonNode el : n) {
-                if (!el.isTextual()) {
-                    throw fail(key, "each entry must be " + singular + " in quotes, not " + render(el));
-                }
-                out.add(el.textValue());
-            }
-            return out;
-        }
-
-        int whole(JsonNode n, String key, int min, int max) throws ConfigException {
-            if (n.isIntegralNumber()) {
-                BigInteger v = n.bigIntegerValue();
-                if (v.compareTo(BigInteger.valueOf(min)) >= 0 && v.compareTo(BigInteger.valueOf(max)) <= 0) {
-                    return v.intValue();
-                }
-            }
-            boolean tooBig = n.isIntegralNumber() && n.bigIntegerValue().compareTo(BigInteger.valueOf(max)) > 0;
-            String range = max == Integer.MAX_VALUE && !tooBig ? "of at least " + min : "from " + min + " to " + max;
-            String hint = n.isTextual() && n.textValue().trim().matches("-?[0-9]+") ? "; write it without quotes" : "";
-            throw fail(key, "must be a whole number " + range + ", not " + render(n) + hint);
-        }
-
-        long size(JsonNode n, String key) throws ConfigException {
-            long v;
-            if (n.isIntegralNumber()) {
-                BigInteger b = n.bigIntegerValue();
-                v = b.bitLength() > 63 ? Long.MAX_VALUE : b.longValue();
-            } else if (n.isTextual()) {
-                try {
-                    v = Syntax.parseSize(n.textValue());
-                } catch (IllegalArgumentException e) {
-                    throw fail(key, e.getMessage());
-                }
-            } else {
-                throw fail(key, "must be a size such as \"35MB\" or a whole number of bytes, not " + render(n));
-            }
-            if (v < MIN_MESSAGE_SIZE) {
-                throw fail(key, "must be at least 1KB (1024 bytes), not " + render(n));
-            }
-            return v;
-        }
-
-        /** {@code range} is how the bounds are written in the message, such as "1s to 24h". */
-        Duration duration(JsonNode n, String key, Duration min, Duration max, String range) throws ConfigException {
-            if (!n.isTextual()) {
-                throw fail(key, "must be a duration in quotes such as \"5m\", not " + render(n)
-                        + (n.isNumber() ? " (a duration needs a unit: ms, s, m, h or d)" : ""));
-            }
-            Duration d;
-            try {
-                d = Syntax.parseDuration(n.textValue());
-            } catch (IllegalArgumentException e) {
-                throw fail(key, e.getMessage());
-            }
-            if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
-                throw fail(key, "must be a duration from " + range + ", not " + render(n));
-            }
-            return d;
-        }
-
-        /** Like {@link #duration} but "0" (zero) is also allowed, meaning "off". */
-        Duration durationOrZero(JsonNode n, String key, Duration min, Duration max, String range)
-                throws ConfigException {
-            if (n.isTextual() && n.textValue().trim().equals("0")) {
-                return Duration.ZERO;
-            }
-            return duration(n, key, min, max, range);
+        if (key && !cert) {
+            throw v.fail(Keys.TLS_PRIVATE_KEY.name(), "needs tls.certificate too (the certificate chain of that key)");
         }
     }
 
@@ -784,7 +356,7 @@ public final class ConfigLoader {
 
     private static String unknownKeyReason(String table, String key, List<String> known) {
         List<String> homes = new ArrayList<>();
-        for (Map.Entry<String, List<String>> e : TABLES.entrySet()) {
+        for (Map.Entry<String, List<String>> e : Keys.TABLES.entrySet()) {
             if (!e.getKey().equals(table) && e.getValue().contains(key)) {
                 if (e.getKey().isEmpty()) {
                     return "unknown key; \"" + key + "\" is a top-level key: move it above the first [table] header";
@@ -807,102 +379,5 @@ public final class ConfigLoader {
             }
         }
         return best == null ? "unknown key" : "unknown key; did you mean \"" + best + "\"?";
-    }
-
-    /** {@code table.key}, with the key in quotes unless it is a TOML bare key. */
-    static String dotted(String table, String key) {
-        String k = !key.isEmpty() && key.chars().allMatch(c -> c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-                || c >= '0' && c <= '9' || c == '_' || c == '-') ? key : Syntax.quote(key);
-        return table.isEmpty() ? k : table + "." + k;
-    }
-
-    /** A value as it would appear in the file: strings quoted, numbers plain, lists and tables by kind. */
-    static String render(JsonNode n) {
-        if (n == null || n.isNull() || n.isMissingNode()) {
-            return "nothing";
-        }
-        if (n.isTextual()) {
-            return Syntax.quote(n.textValue());
-        }
-        if (n.isIntegralNumber()) {
-            return n.bigIntegerValue().toString();
-        }
-        if (n.isBigDecimal()) {
-            BigDecimal d = n.decimalValue();
-            String plain = d.scale() <= 0 ? d.setScale(1).toPlainString() : d.toPlainString();
-            return plain.length() > 30 ? d.toString() : plain;
-        }
-        if (n.isNumber()) {
-            double d = n.doubleValue();
-            return Double.isNaN(d) ? "nan" : d == Double.POSITIVE_INFINITY ? "inf"
-                    : d == Double.NEGATIVE_INFINITY ? "-inf" : n.asText();
-        }
-        if (n.isBoolean()) {
-            return n.asText();
-        }
-        if (n.isArray()) {
-            return "a list";
-        }
-        if (n.isObject()) {
-            return "a table";
-        }
-        if (n instanceof POJONode p) {
-            return String.valueOf(p.getPojo());
-        }
-        return n.getNodeType().toString().toLowerCase(Locale.ROOT);
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").strip();
-    }
-
-    // ------------------------------------------------------------------------------------------------ defaults
-
-    private static Map<String, List<String>> tables() {
-        Map<String, List<String>> m = new LinkedHashMap<>();
-        m.put("", TOP_KEYS);
-        m.put("listen", LISTEN_KEYS);
-        m.put("limits", LIMITS_KEYS);
-        m.put("relay", RELAY_KEYS);
-        m.put("queue", QUEUE_KEYS);
-        m.put("delivery", DELIVERY_KEYS);
-        m.put("dns", DNS_KEYS);
-        m.put("tls", TLS_KEYS);
-        m.put("smtp", SMTP_KEYS);
-        m.put("submission", SUBMISSION_KEYS);
-        m.put("auth", AUTH_KEYS);
-        m.put("pop3", POP3_KEYS);
-        m.put("http", HTTP_KEYS);
-        return Map.copyOf(m);
-    }
-
-    private static Map<String, List<Config.HostPort>> defaultListen() {
-        return Map.of(
-                "smtp", List.of(new Config.HostPort("0.0.0.0", 25)),
-                "submission", List.of(new Config.HostPort("0.0.0.0", 587)),
-                "submissions", List.of(new Config.HostPort("0.0.0.0", 465)),
-                "pop3", List.of(new Config.HostPort("0.0.0.0", 110)),
-                "pop3s", List.of(new Config.HostPort("0.0.0.0", 995)),
-                "http", List.of(new Config.HostPort("127.0.0.1", 8025)));
-    }
-
-    /** The machine's name, asked once and only when a configuration leaves {@code hostname} out. */
-    private static final class MachineName {
-        static final String VALUE = lookUp();
-
-        private static String lookUp() {
-            try {
-                String name = InetAddress.getLocalHost().getCanonicalHostName();
-                if (name != null && name.endsWith(".")) {
-                    name = name.substring(0, name.length() - 1);
-                }
-                if (name != null && Syntax.domainProblem(name) == null) {
-                    return name;
-                }
-            } catch (IOException | SecurityException e) {
-                // fall through: no usable name
-            }
-            return "localhost";
-        }
     }
 }

@@ -1,17 +1,13 @@
 package dev.tern.config;
 
 import java.net.IDN;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 
 /**
  * The value syntaxes of the configuration file: sizes, durations, networks, listen addresses, domain names
- * and mail addresses. Pure functions, no DNS: IP literals are parsed here byte by byte so that nothing ever
+ * and mail addresses. Pure functions, no DNS: IP literals are parsed byte by byte ({@link IpLiteral}) so that nothing ever
  * asks a resolver. {@link ConfigLoader} exposes the public ones; errors are one-line
  * {@link IllegalArgumentException}s that quote the value and say what is wrong with it.
  */
@@ -127,16 +123,16 @@ final class Syntax {
         String prefix = quote(s) + " is not a network: ";
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
-        byte[] bytes = parseIpv4(addr);
+        byte[] bytes = IpLiteral.parseIpv4(addr);
         if (bytes == null) {
-            bytes = parseIpv6(addr);
+            bytes = IpLiteral.parseIpv6(addr);
         }
         if (bytes == null) {
             throw new IllegalArgumentException(prefix + (addr.isEmpty()
                     ? "write an IPv4 or IPv6 address with an optional /prefix, such as \"192.0.2.0/24\""
                     : quote(addr) + " is not an IPv4 or IPv6 address"));
         }
-        if (isIpv4Mapped(bytes)) {
+        if (IpLiteral.isIpv4Mapped(bytes)) {
             throw new IllegalArgumentException(prefix + "write IPv4 networks in dotted form, such as \"192.0.2.0/24\"");
         }
         int max = bytes.length * 8;
@@ -154,10 +150,10 @@ final class Syntax {
             int bits = Math.max(0, Math.min(8, length - i * 8));
             masked[i] &= (byte) (0xff << (8 - bits));
         }
-        Cidr cidr = new Cidr(address(masked), length);
+        Cidr cidr = new Cidr(IpLiteral.address(masked), length);
         if (!java.util.Arrays.equals(bytes, masked)) {
             throw new IllegalArgumentException(prefix + "bits are set after the prefix; did you mean \""
-                    + formatAddress(masked) + "/" + length + "\"?");
+                    + IpLiteral.formatAddress(masked) + "/" + length + "\"?");
         }
         return cidr;
     }
@@ -174,7 +170,7 @@ final class Syntax {
                 throw new IllegalArgumentException(prefix + "the \"]\" after the IPv6 address is missing");
             }
             host = t.substring(1, close);
-            if (parseIpv6(host) == null) {
+            if (IpLiteral.parseIpv6(host) == null) {
                 throw new IllegalArgumentException(prefix + quote(host) + " is not an IPv6 address");
             }
             String rest = t.substring(close + 1);
@@ -196,7 +192,7 @@ final class Syntax {
                 throw new IllegalArgumentException(prefix + "the host is missing (write \"0.0.0.0:" + port
                         + "\" for all IPv4 addresses or \"[::]:" + port + "\" for all IPv6 addresses)");
             }
-            if (parseIpv4(host) == null && domainProblem(host) != null) {
+            if (IpLiteral.parseIpv4(host) == null && domainProblem(host) != null) {
                 throw new IllegalArgumentException(prefix + quote(host) + " is not an IP address or host name");
             }
         }
@@ -205,147 +201,6 @@ final class Syntax {
             throw new IllegalArgumentException(prefix + "the port must be a number from 0 to 65535");
         }
         return new Config.HostPort(host, Integer.parseInt(port));
-    }
-
-    /** Dotted quad, four decimal numbers 0..255 without leading zeros; null when {@code s} is not one. */
-    static byte[] parseIpv4(String s) {
-        String[] parts = s.split("\\.", -1);
-        if (parts.length != 4) {
-            return null;
-        }
-        byte[] b = new byte[4];
-        for (int i = 0; i < 4; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.length() > 3 || digitsEnd(p, 0) != p.length()
-                    || (p.length() > 1 && p.charAt(0) == '0')) {
-                return null;
-            }
-            int v = Integer.parseInt(p);
-            if (v > 255) {
-                return null;
-            }
-            b[i] = (byte) v;
-        }
-        return b;
-    }
-
-    /** RFC 4291 text form ("::" once at most, dotted quad allowed at the end); no zone; null when not one. */
-    static byte[] parseIpv6(String s) {
-        if (s.isEmpty() || s.indexOf(':') < 0) {
-            return null;
-        }
-        int dc = s.indexOf("::");
-        if (dc >= 0 && s.indexOf("::", dc + 1) >= 0) {
-            return null;
-        }
-        List<Integer> head = groups(dc < 0 ? s : s.substring(0, dc), dc < 0);
-        List<Integer> tail = dc < 0 ? List.of() : groups(s.substring(dc + 2), true);
-        if (head == null || tail == null) {
-            return null;
-        }
-        int n = head.size() + tail.size();
-        if (dc < 0 ? n != 8 : n > 7) {
-            return null;
-        }
-        byte[] b = new byte[16];
-        for (int i = 0; i < head.size(); i++) {
-            b[2 * i] = (byte) (head.get(i) >> 8);
-            b[2 * i + 1] = (byte) (int) head.get(i);
-        }
-        for (int i = 0; i < tail.size(); i++) {
-            int g = 8 - tail.size() + i;
-            b[2 * g] = (byte) (tail.get(i) >> 8);
-            b[2 * g + 1] = (byte) (int) tail.get(i);
-        }
-        return b;
-    }
-
-    private static List<Integer> groups(String part, boolean mayEndInIpv4) {
-        List<Integer> out = new ArrayList<>();
-        if (part.isEmpty()) {
-            return out;
-        }
-        String[] pieces = part.split(":", -1);
-        for (int i = 0; i < pieces.length; i++) {
-            String p = pieces[i];
-            if (i == pieces.length - 1 && mayEndInIpv4 && p.indexOf('.') >= 0) {
-                byte[] v4 = parseIpv4(p);
-                if (v4 == null) {
-                    return null;
-                }
-                out.add((v4[0] & 0xff) << 8 | (v4[1] & 0xff));
-                out.add((v4[2] & 0xff) << 8 | (v4[3] & 0xff));
-                continue;
-            }
-            if (p.isEmpty() || p.length() > 4) {
-                return null;
-            }
-            for (int k = 0; k < p.length(); k++) {
-                char c = p.charAt(k);
-                if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F')) {
-                    return null;
-                }
-            }
-            out.add(Integer.parseInt(p, 16));
-        }
-        return out;
-    }
-
-    /** Dotted quad, or the RFC 5952 form of an IPv6 address ("2001:db8::1"): for messages. */
-    static String formatAddress(byte[] b) {
-        if (b.length == 4) {
-            return (b[0] & 0xff) + "." + (b[1] & 0xff) + "." + (b[2] & 0xff) + "." + (b[3] & 0xff);
-        }
-        int[] g = new int[8];
-        for (int i = 0; i < 8; i++) {
-            g[i] = (b[2 * i] & 0xff) << 8 | (b[2 * i + 1] & 0xff);
-        }
-        int bestStart = -1;
-        int bestLength = 1;  // a single zero group is not shortened
-        for (int i = 0; i < 8; ) {
-            int j = i;
-            while (j < 8 && g[j] == 0) {
-                j++;
-            }
-            if (j - i > bestLength) {
-                bestStart = i;
-                bestLength = j - i;
-            }
-            i = j == i ? i + 1 : j;
-        }
-        StringBuilder out = new StringBuilder();
-        for (int i = 0; i < 8; i++) {
-            if (i == bestStart) {
-                out.append("::");
-                i += bestLength - 1;
-                continue;
-            }
-            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':') {
-                out.append(':');
-            }
-            out.append(Integer.toHexString(g[i]));
-        }
-        return out.toString();
-    }
-
-    private static boolean isIpv4Mapped(byte[] b) {
-        if (b.length != 16) {
-            return false;
-        }
-        for (int i = 0; i < 10; i++) {
-            if (b[i] != 0) {
-                return false;
-            }
-        }
-        return b[10] == (byte) 0xff && b[11] == (byte) 0xff;
-    }
-
-    private static InetAddress address(byte[] bytes) {
-        try {
-            return InetAddress.getByAddress(bytes); // no lookup: the bytes are the address
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException("4 or 16 bytes expected", e);
-        }
     }
 
     // ---------------------------------------------------------------- domains and addresses
@@ -407,7 +262,7 @@ final class Syntax {
         }
         String last = labels[labels.length - 1];
         if (digitsEnd(last, 0) == last.length()) {
-            return parseIpv4(s) != null ? "it is an IP address" : "the last label must not be all digits";
+            return IpLiteral.parseIpv4(s) != null ? "it is an IP address" : "the last label must not be all digits";
         }
         return null;
     }
@@ -478,7 +333,7 @@ final class Syntax {
 
     /** True for an IPv4 dotted quad or an IPv6 address (no brackets). */
     static boolean isIpLiteral(String s) {
-        return parseIpv4(s) != null || parseIpv6(s) != null;
+        return IpLiteral.parseIpv4(s) != null || IpLiteral.parseIpv6(s) != null;
     }
 
     /** A duration as it would be written in the file: "15m", "1h30m", "500ms". */
@@ -527,7 +382,7 @@ final class Syntax {
         return b.append('"').toString();
     }
 
-    private static int digitsEnd(String s, int from) {
+    static int digitsEnd(String s, int from) {
         int i = from;
         while (i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
             i++;

@@ -31,6 +31,16 @@ public final class Durable {
      * only (0600), from its first byte, so there is no moment when others could read it.
      */
     public static void writeAtomically(Path target, byte[] content, boolean secret) throws IOException {
+        writeAtomically(target, content, secret, tmp -> { });
+    }
+
+    /**
+     * As {@link #writeAtomically(Path, byte[], boolean)}, calling {@code prepare} on the temporary file (whole and
+     * fsynced) before it replaces {@code target}: to give it the owner or mode the target had. When
+     * {@code prepare} throws, {@code target} is left as it was.
+     */
+    public static void writeAtomically(Path target, byte[] content, boolean secret, Prepare prepare)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
@@ -45,11 +55,18 @@ public final class Durable {
                 }
                 ch.force(true);
             }
+            prepare.accept(tmp);
             moveAtomically(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
         }
         syncDirectory(dir);
+    }
+
+    /** A step on the temporary file before it replaces the target. */
+    @FunctionalInterface
+    public interface Prepare {
+        void accept(Path tmp) throws IOException;
     }
 
     /** Renames {@code from} to {@code to} atomically (same file system), replacing {@code to}. Does not fsync. */

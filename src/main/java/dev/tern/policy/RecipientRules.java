@@ -5,6 +5,7 @@ import dev.tern.smtp.Mailbox;
 import dev.tern.smtp.RecipientPolicy;
 import dev.tern.smtp.SenderPolicy;
 import dev.tern.smtp.Reply;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -32,7 +33,8 @@ public final class RecipientRules implements RecipientPolicy, SenderPolicy {
 
     /**
      * @param aliases    lower-case address to its targets
-     * @param userExists whether a lower-case local address is a user
+     * @param userExists whether a lower-case local address is a user; an {@link UncheckedIOException} from it
+     *                   (the users cannot be read now) makes the recipient a temporary failure, 451 4.3.0
      */
     public RecipientRules(List<String> localDomains, Map<String, List<String>> aliases, Predicate<String> userExists,
                           List<Cidr> trustedNetworks) {
@@ -49,7 +51,16 @@ public final class RecipientRules implements RecipientPolicy, SenderPolicy {
         }
         if (isLocal(to.domain())) {
             String key = to.key();
-            List<String> targets = resolveLocal(key);
+            List<String> targets;
+            try {
+                targets = resolveLocal(key);
+            } catch (UncheckedIOException e) { // the users cannot be read now: never "no such user"
+                if (key.startsWith("postmaster@")) {
+                    return new Decision.Accept(List.of(key)); // a user or not, it delivers to its own mailbox
+                }
+                return new Decision.Reject(Reply.of(451, "4.3.0",
+                        "<" + to + ">: Temporary local problem looking up the recipient; try again later"));
+            }
             if (targets == null) {
                 return new Decision.Reject(Reply.of(550, "5.1.1",
                         "<" + to + ">: Recipient address rejected: no such user here"));

@@ -193,7 +193,14 @@ final class Pop3Connection {
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP",
                         "Too many failed logins from your address; try again later"));
             }
-            if (!server.passwords.verify(a.user(), password)) {
+            boolean ok;
+            try {
+                ok = server.passwords.verify(a.user(), password);
+            } catch (java.io.UncheckedIOException e) { // the users cannot be read now: not the client's failure
+                log.warn("login not checked, [{}]: {}", ipText, e.getMessage());
+                return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot check passwords now; try again later"));
+            }
+            if (!ok) {
                 failures++;
                 server.guard.failure(ip, a.user(), a.mechanism());
                 log.info("login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());

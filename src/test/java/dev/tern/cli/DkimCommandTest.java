@@ -82,11 +82,11 @@ class DkimCommandTest {
     @Test
     void configCheckSaysWhichDomainsSign() {
         assertThat(tern("", "config", "check")).isZero();
-        assertThat(out()).contains("  dkim           example.org: no key, mail from it is sent unsigned "
+        assertThat(out()).contains("  dkim: example.org: no key, mail from it is sent unsigned "
                 + "(tern dkim keygen example.org)");
         assertThat(tern("", "dkim", "keygen", "example.org")).isZero();
         assertThat(tern("", "config", "check")).isZero();
-        assertThat(out()).contains("  dkim           example.org: selectors tern, tern-ed");
+        assertThat(out()).contains("  dkim: example.org: selectors tern, tern-ed");
     }
 
     @Test

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tern.auth.UserStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -217,5 +220,35 @@ class UserCommandTest {
         Files.writeString(data, "not a directory");
         assertThat(tern("pw\n", "user", "add", "alice@example.org", "--password-stdin")).isEqualTo(1);
         assertThat(err()).startsWith("tern: ");
+    }
+
+    @Test
+    void addKeepsTheOwnerGroupAndModeOfTheUsersFile() throws Exception {
+        assertThat(tern("pw\n", "user", "add", "alice@example.org", "--password-stdin")).isZero();
+        Path users = data.resolve("users");
+        try {
+            Files.setAttribute(users, "unix:uid", 4242);
+            Files.setAttribute(users, "unix:gid", 4343);
+        } catch (IOException e) {
+            Assumptions.abort("only root can give a file to another user");
+        }
+        Files.setPosixFilePermissions(users,
+                PosixFilePermissions.fromString("rw-r-----"));
+        assertThat(tern("pw\n", "user", "add", "bob@example.org", "--password-stdin")).isZero();
+        assertThat(Files.getAttribute(users, "unix:uid")).isEqualTo(4242);
+        assertThat(Files.getAttribute(users, "unix:gid")).isEqualTo(4343);
+        assertThat(PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(users))).isEqualTo("rw-r-----");
+        assertThat(store().list()).containsExactly("alice@example.org", "bob@example.org");
+    }
+
+    @Test
+    void anUnreadableUsersFileIsExit1WithItsReason() throws Exception {
+        Files.createDirectories(data.resolve("users"));
+        assertThat(tern("", "user", "list")).isEqualTo(1);
+        assertThat(err()).isEqualTo("tern: " + data.resolve("users") + ": cannot read the users: it is a directory"
+                + System.lineSeparator());
+        assertThat(tern("pw\n", "user", "add", "alice@example.org", "--password-stdin")).isEqualTo(1);
+        assertThat(err()).startsWith("tern: " + data.resolve("users") + ": cannot read the users: it is a directory");
     }
 }

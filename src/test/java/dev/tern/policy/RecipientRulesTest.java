@@ -87,6 +87,21 @@ class RecipientRulesTest {
     }
 
     @Test
+    void whileTheUsersCannotBeReadALocalRecipientIsATemporaryFailure() {
+        RecipientRules r = new RecipientRules(DOMAINS, Map.of("team@example.test", List.of("bob@example.test")), a -> {
+            throw new java.io.UncheckedIOException(new java.io.IOException("users: permission denied"));
+        }, List.of());
+        Decision d = r.recipient(mbox("alice@example.test"), OUTSIDE, false);
+        rejected(d, 451, "4.3.0");
+        assertThat(((Decision.Reject) d).reply().toString())
+                .contains("<alice@example.test>: Temporary local problem looking up the recipient; try again later");
+        rejected(r.recipient(mbox("alice+tag@example.test"), OUTSIDE, false), 451, "4.3.0");
+        assertThat(accepted(r.recipient(mbox("team@example.test"), OUTSIDE, false))).containsExactly("bob@example.test");
+        assertThat(accepted(r.recipient(mbox("postmaster@example.test"), OUTSIDE, false)))
+                .containsExactly("postmaster@example.test");
+    }
+
+    @Test
     void postmasterAliasIsFollowedWhenThereIsOne() {
         RecipientRules r = rules(Map.of("postmaster@example.test", List.of("alice@example.test")));
         assertThat(accepted(r.recipient(mbox("POSTMASTER@example.test"), OUTSIDE, false)))

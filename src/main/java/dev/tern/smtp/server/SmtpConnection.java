@@ -253,6 +253,9 @@ final class SmtpConnection {
         boolean ok;
         try {
             ok = !blocked && a.password() != null && !user.isEmpty() && server.verifier.verify(user, a.password());
+        } catch (java.io.UncheckedIOException e) { // the users cannot be read now: not the client's failure
+            log.warn("login not checked, [{}]: {}", ipText, e.getMessage());
+            return session.authUnavailable();
         } finally {
             if (a.password() != null) {
                 java.util.Arrays.fill(a.password(), '\0');
