@@ -270,6 +270,6 @@ class RouterMaildirTest {
 
     /** Delivers one recipient through the router and returns its outcome. */
     private static Attempt one(Router router, QueuedMessage m, int index, boolean recovering) {
-        return router.deliver(m, List.of(index), recovering).get(index);
+        return router.deliver(m, List.of(index), recovering).getFirst();
     }
 }
