@@ -10,6 +10,7 @@ import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
+import dev.tern.io.FileModes;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
 import dev.tern.metrics.Metrics;
@@ -73,8 +74,13 @@ public final class Tern implements AutoCloseable {
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
         this.config = config;
         Path data = config.dataDir();
-        Files.createDirectories(data);
+        FileModes.createDirectories(data);
         lockChannel = lockDataDir(data);
+        int tightened = FileModes.tighten(data);
+        if (tightened > 0) {
+            log.warn("data_dir {}: {} directories could be read by other users; made them 0700 (owner only)",
+                    data.toAbsolutePath(), tightened);
+        }
         try {
             DirectorySync dirSync = new DirectorySync();
             Spool spool = new Spool(data.resolve("spool"), clock, dirSync);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
+import dev.tern.io.FileModes;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -97,8 +98,8 @@ public final class Spool {
         this.queue = spoolDir.resolve("queue");
         this.ids = new QueueIds(clock);
         this.dirSync = dirSync;
-        Files.createDirectories(slots);
-        Files.createDirectories(queue);
+        FileModes.createDirectories(slots);
+        FileModes.createDirectories(queue);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
             for (Path p : ds) {
                 nextSlot = Math.max(nextSlot, slotNumber(p) + 1);
@@ -164,7 +165,7 @@ public final class Spool {
             }
             Path p = slots.resolve(slotName(n));
             try {
-                Files.createFile(p);
+                Files.createFile(p, FileModes.ownerOnly());
             } catch (FileAlreadyExistsException e) {
                 continue; // a stray file by that name: leave it and take the next number
             }
@@ -408,7 +409,7 @@ public final class Spool {
 
     /** Records the recipients' state after an attempt, atomically. */
     public void saveState(RecipientState state) throws IOException {
-        Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()));
+        Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()), true);
     }
 
     /** True when the operator has put the message on hold (a marker file {@code ID.hold}). */
@@ -419,7 +420,7 @@ public final class Spool {
     public void setHeld(String id, boolean held) throws IOException {
         Path marker = queue.resolve(id + ".hold");
         if (held) {
-            Durable.writeAtomically(marker, new byte[0]);
+            Durable.writeAtomically(marker, new byte[0], true);
         } else {
             Files.deleteIfExists(marker);
         }
