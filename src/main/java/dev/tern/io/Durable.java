@@ -12,8 +12,13 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * The durability contract in one place: write to a temp file, fsync it, rename it over the target,
- * fsync the directory. Every file Tern promises to keep goes through here.
+ * Replacing a small file so that a crash leaves the old content or the new, never a mix: write a temp file,
+ * fsync it, rename it over the target, fsync the directory. The users file, the spool's delivery state and
+ * hold markers, and generated keys go through {@link #writeAtomically}. The files that hold mail follow the
+ * same rule (data fsynced before anything points to it) in their own classes, with the helpers below:
+ * a spool slot is sealed by a checksummed trailer and fsynced in place ({@code queue.Spool}); a Maildir
+ * message is written in {@code tmp/}, fsynced, renamed into {@code new/} and the directory fsynced
+ * ({@code mailbox.Maildir}).
  */
 public final class Durable {
     private Durable() {

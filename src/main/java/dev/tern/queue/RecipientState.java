@@ -101,7 +101,7 @@ public final class RecipientState {
 
     static RecipientState read(Path file, Envelope env) throws IOException {
         try {
-            List<Entry> list = Spool.JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
+            List<Entry> list = SlotFormat.JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
             if (list.size() != env.recipients().size()) {
                 throw new IOException(file + ": " + list.size() + " entries for " + env.recipients().size() + " recipients");
             }

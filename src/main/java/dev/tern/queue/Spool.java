@@ -1,34 +1,29 @@
 package dev.tern.queue;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import static dev.tern.queue.SlotFormat.JSON;
+import static dev.tern.queue.SlotFormat.judge;
+import static dev.tern.queue.SlotFormat.judgeV1;
+import static dev.tern.queue.SlotFormat.slotNumber;
+import static dev.tern.queue.SlotFormat.trailer;
+
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
 import dev.tern.io.FileModes;
-import java.io.BufferedInputStream;
+import dev.tern.queue.SlotFormat.Found;
+import dev.tern.queue.SlotFormat.Verdict;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -67,20 +62,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
-    private static final String MAGIC_V1 = "TERN1 ";
-    private static final String MAGIC_V2 = "TERN2 ";
-    private static final String TRAILER_MAGIC = "TERN2 END ";
-    /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
-    static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
-    /** Free slots kept for reuse; beyond this, a finished message's slot is deleted. */
-    static final int MAX_SPARE_SLOTS = 512;
-    private static final HexFormat HEX = HexFormat.of();
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .findAndAddModules()
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
     private final Path spoolDir;
     private final Path slots;
     private final Path queue;
@@ -89,8 +70,8 @@ public final class Spool {
     private final SecureRandom random = new SecureRandom();
     /** IDs of the messages being received or queued: a new ID must not name one of them. */
     private final Set<String> live = ConcurrentHashMap.newKeySet();
-    private final Deque<Path> free = new ArrayDeque<>(); // guarded by this
-    private long nextSlot; // guarded by this
+    /** Empty slots for the next messages. */
+    private final SlotPool pool;
 
     public Spool(Path spoolDir, Clock clock, DirectorySync dirSync) throws IOException {
         this.spoolDir = spoolDir;
@@ -100,11 +81,7 @@ public final class Spool {
         this.dirSync = dirSync;
         FileModes.createDirectories(slots);
         FileModes.createDirectories(queue);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
-            for (Path p : ds) {
-                nextSlot = Math.max(nextSlot, slotNumber(p) + 1);
-            }
-        }
+        this.pool = new SlotPool(slots, dirSync);
     }
 
     /** Allocates a queue ID for a message about to be received. */
@@ -126,7 +103,7 @@ public final class Spool {
         Path slot;
         FileChannel ch;
         try {
-            slot = takeSlot();
+            slot = pool.take();
             ch = FileChannel.open(slot, StandardOpenOption.WRITE);
         } catch (IOException | RuntimeException e) {
             live.remove(envelope.id());
@@ -139,8 +116,7 @@ public final class Spool {
                 ch.truncate(0); // an abort could not empty it; the fsync at commit makes this durable too
             }
             byte[] json = JSON.writeValueAsBytes(envelope);
-            byte[] head = (MAGIC_V2 + HEX.toHexDigits(seal) + " " + json.length + "\n")
-                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] head = SlotFormat.header(seal, json);
             in.out.write(head);
             in.out.write(json);
             in.out.write('\n');
@@ -150,43 +126,6 @@ public final class Spool {
             throw e;
         }
         return in;
-    }
-
-    /** A free slot, or a new one whose directory entry is durable. */
-    private Path takeSlot() throws IOException {
-        while (true) {
-            long n;
-            synchronized (this) {
-                Path p = free.pollFirst();
-                if (p != null) {
-                    return p;
-                }
-                n = nextSlot++;
-            }
-            Path p = slots.resolve(slotName(n));
-            try {
-                Files.createFile(p, FileModes.ownerOnly());
-            } catch (FileAlreadyExistsException e) {
-                continue; // a stray file by that name: leave it and take the next number
-            }
-            dirSync.sync(slots);
-            return p;
-        }
-    }
-
-    /** Gives an empty slot back for reuse (or deletes it when enough are spare). */
-    private void recycle(Path slot) {
-        synchronized (this) {
-            if (free.size() < MAX_SPARE_SLOTS) {
-                free.addFirst(slot); // the most recently used first: its blocks and inode are likely cached
-                return;
-            }
-        }
-        try {
-            Files.deleteIfExists(slot);
-        } catch (IOException e) {
-            log.warn("cannot delete spare slot {}: {}", slot, e.toString());
-        }
     }
 
     /** A message being received. Either {@link #commit()} or {@link #abort()} it. */
@@ -260,7 +199,7 @@ public final class Spool {
                 live.remove(envelope.id());
             }
             if (emptied) {
-                recycle(slot);
+                pool.giveBack(slot);
             }
         }
     }
@@ -291,11 +230,6 @@ public final class Spool {
         }
     }
 
-    private static byte[] trailer(long seal, long size, long crc) {
-        return (TRAILER_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " "
-                + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
     /**
      * Recovery at start: empties the slots of messages a crash cut off (never acknowledged), moves damaged
      * files aside, and returns every message that was acknowledged and not yet finished, oldest first.
@@ -319,12 +253,12 @@ public final class Spool {
         List<QueuedMessage> out = new ArrayList<>();
         for (Found f : scan(true)) {
             switch (f.verdict()) {
-                case FREE -> recycle(f.file());
+                case FREE -> pool.giveBack(f.file());
                 case CUT_OFF -> {
                     log.info("{}: a message cut off by a stop before it was acknowledged ({}); discarded",
                             f.file().getFileName(), f.why());
                     empty(f.file());
-                    recycle(f.file());
+                    pool.giveBack(f.file());
                 }
                 case DAMAGED -> moveAside(f.file(), f.why());
                 case MESSAGE -> {
@@ -403,7 +337,7 @@ public final class Spool {
         Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
         live.remove(m.id());
         if (slot) {
-            recycle(file);
+            pool.giveBack(file);
         }
     }
 
@@ -446,14 +380,6 @@ public final class Spool {
         Files.move(file, bad);
     }
 
-    // ------------------------------------------------------------------------------------------------ reading
-
-    enum Verdict { FREE, CUT_OFF, DAMAGED, MESSAGE }
-
-    /** What a spool file holds; header and size only for {@link Verdict#MESSAGE}. */
-    record Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
-    }
-
     /** Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. */
     private List<Found> scan(boolean checksums) throws IOException {
         List<Found> out = new ArrayList<>();
@@ -475,143 +401,4 @@ public final class Spool {
         return out;
     }
 
-    private static Found judgeV1(Path p) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
-            Header h = readHeader(in);
-            if (h.seal() != null) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "a slot's message in the queue directory");
-            }
-            return new Found(p, Verdict.MESSAGE, h, Files.size(p) - h.contentOffset(), null);
-        } catch (IOException | RuntimeException e) {
-            return new Found(p, Verdict.DAMAGED, null, 0, e.getMessage());
-        }
-    }
-
-    /** Judges a slot by its trailer (and its checksum when asked). */
-    static Found judge(Path p, boolean checksums) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
-            if (fileSize == 0) {
-                return new Found(p, Verdict.FREE, null, 0, null);
-            }
-            Header h;
-            try {
-                h = readHeader(new BufferedInputStream(Channels.newInputStream(ch.position(0)), 8192));
-            } catch (IOException | RuntimeException e) {
-                h = null;
-            }
-            byte[] t = new byte[TRAILER_LENGTH];
-            ByteBuffer tb = ByteBuffer.wrap(t);
-            if (fileSize >= TRAILER_LENGTH) {
-                ch.position(fileSize - TRAILER_LENGTH);
-                while (tb.hasRemaining() && ch.read(tb) > 0) {
-                    // read the whole trailer
-                }
-            }
-            String trailer = new String(t, StandardCharsets.US_ASCII);
-            if (!trailer.startsWith(TRAILER_MAGIC) || trailer.charAt(TRAILER_LENGTH - 1) != '\n') {
-                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
-            }
-            if (h == null || h.seal() == null) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header");
-            }
-            long seal;
-            long size;
-            int crc;
-            try {
-                seal = HexFormat.fromHexDigitsToLong(trailer, TRAILER_MAGIC.length(), TRAILER_MAGIC.length() + 16);
-                int at = TRAILER_MAGIC.length() + 17;
-                size = HexFormat.fromHexDigitsToLong(trailer, at, at + 16);
-                crc = HexFormat.fromHexDigits(trailer, at + 17, at + 25);
-            } catch (IllegalArgumentException e) {
-                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
-            }
-            if (seal != h.seal()) {
-                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer of its own");
-            }
-            long contentSize = fileSize - TRAILER_LENGTH - h.contentOffset();
-            if (size != contentSize) {
-                return new Found(p, Verdict.DAMAGED, null, 0,
-                        "content is " + contentSize + " octets, the trailer says " + size);
-            }
-            if (checksums && crc != checksum(ch, fileSize - TRAILER_LENGTH)) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
-            }
-            return new Found(p, Verdict.MESSAGE, h, contentSize, null);
-        }
-    }
-
-    private static int checksum(FileChannel ch, long length) throws IOException {
-        CRC32C crc = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        long pos = 0;
-        while (pos < length) {
-            buf.clear();
-            if (length - pos < buf.capacity()) {
-                buf.limit((int) (length - pos));
-            }
-            int n = ch.read(buf, pos);
-            if (n <= 0) {
-                throw new IOException("file ended early");
-            }
-            buf.flip();
-            crc.update(buf);
-            pos += n;
-        }
-        return (int) crc.getValue();
-    }
-
-    /** A spool file's head: the envelope, where the content starts, and the seal (null in the TERN1 format). */
-    record Header(Envelope envelope, long contentOffset, Long seal) {
-    }
-
-    static Header readHeader(InputStream in) throws IOException {
-        String magic = new String(in.readNBytes(MAGIC_V1.length()), StandardCharsets.US_ASCII);
-        Long seal = null;
-        long offset = magic.length();
-        if (magic.equals(MAGIC_V2)) {
-            byte[] hex = in.readNBytes(17);
-            if (hex.length != 17 || hex[16] != ' ') {
-                throw new IOException("bad queue file header");
-            }
-            try {
-                seal = HexFormat.fromHexDigitsToLong(new String(hex, 0, 16, StandardCharsets.US_ASCII));
-            } catch (IllegalArgumentException e) {
-                throw new IOException("bad queue file header");
-            }
-            offset += 17;
-        } else if (!magic.equals(MAGIC_V1)) {
-            throw new IOException("not a Tern queue file");
-        }
-        int n = 0;
-        int digits = 0;
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c < '0' || c > '9' || ++digits > 9) {
-                throw new IOException("bad queue file header");
-            }
-            n = n * 10 + (c - '0');
-        }
-        byte[] json = in.readNBytes(n);
-        if (json.length != n || in.read() != '\n') {
-            throw new NoSuchFileException("truncated queue file header");
-        }
-        Envelope env = JSON.readValue(json, Envelope.class);
-        return new Header(env, offset + digits + 1L + n + 1, seal);
-    }
-
-    private static String slotName(long n) {
-        return String.format("%08d", n);
-    }
-
-    /** The number in a slot's name ({@code 00000042} or {@code 00000042.corrupt}), or -1. */
-    private static long slotNumber(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.indexOf('.');
-        String digits = dot < 0 ? name : name.substring(0, dot);
-        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        return Long.parseLong(digits);
-    }
 }

@@ -96,7 +96,7 @@ class SpoolTest {
         assertThat(m.state().entries()).allMatch(e -> e.status() == RecipientState.Status.PENDING && e.attempts() == 0);
 
         byte[] file = Files.readAllBytes(m.file());
-        assertThat(m.contentOffset() + m.contentSize() + Spool.TRAILER_LENGTH).isEqualTo(file.length);
+        assertThat(m.contentOffset() + m.contentSize() + SlotFormat.TRAILER_LENGTH).isEqualTo(file.length);
         assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), (int) (m.contentOffset() + m.contentSize())))
                 .isEqualTo(content);
 
@@ -106,14 +106,14 @@ class SpoolTest {
         int nl = head.indexOf('\n');
         int n = Integer.parseInt(head.substring(23, nl));
         assertThat(m.contentOffset()).isEqualTo(nl + 1 + n + 1);
-        Envelope parsed = Spool.JSON.readValue(Arrays.copyOfRange(file, nl + 1, nl + 1 + n), Envelope.class);
+        Envelope parsed = SlotFormat.JSON.readValue(Arrays.copyOfRange(file, nl + 1, nl + 1 + n), Envelope.class);
         assertThat(parsed).isEqualTo(env);
         assertThat(spool().find(env.id()).envelope()).isEqualTo(env);
 
         // the trailer: the same seal, the content length and the CRC-32C of everything before it
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(file, 0, file.length - Spool.TRAILER_LENGTH);
-        String trailer = new String(file, file.length - Spool.TRAILER_LENGTH, Spool.TRAILER_LENGTH,
+        crc.update(file, 0, file.length - SlotFormat.TRAILER_LENGTH);
+        String trailer = new String(file, file.length - SlotFormat.TRAILER_LENGTH, SlotFormat.TRAILER_LENGTH,
                 StandardCharsets.US_ASCII);
         assertThat(trailer).isEqualTo("TERN2 END " + seal(file) + " " + hex16(content.length) + " "
                 + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n");
@@ -158,7 +158,7 @@ class SpoolTest {
         Spool spool = spool();
         QueuedMessage m = spool.begin(envelope(spool.newId(), "a@example.test")).commit();
         assertThat(m.contentSize()).isZero();
-        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + Spool.TRAILER_LENGTH);
+        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + SlotFormat.TRAILER_LENGTH);
         assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize).isEqualTo(0L);
     }
 
@@ -335,7 +335,7 @@ class SpoolTest {
     @Test
     void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
         Path flipped = damaged("precious\r\n", b -> {
-            b[b.length - Spool.TRAILER_LENGTH - 3] ^= 0x20; // one bit of the content
+            b[b.length - SlotFormat.TRAILER_LENGTH - 3] ^= 0x20; // one bit of the content
             return b;
         });
         List<QueuedMessage> recovered = spool().recover();
@@ -354,7 +354,7 @@ class SpoolTest {
     void aSealedMessageWithMissingBytesIsMovedAside() throws Exception {
         Path shortened = damaged("precious content\r\n", b -> {
             byte[] out = new byte[b.length - 4];
-            int cut = b.length - Spool.TRAILER_LENGTH - 8;
+            int cut = b.length - SlotFormat.TRAILER_LENGTH - 8;
             System.arraycopy(b, 0, out, 0, cut);
             System.arraycopy(b, cut + 4, out, cut, b.length - cut - 4);
             return out;
@@ -366,7 +366,7 @@ class SpoolTest {
     @Test
     void recoverStillReadsMessagesInTheEarlierOneFilePerMessageFormat() throws Exception {
         Envelope env = envelope("18F0000000ABC", "a@example.test");
-        byte[] json = Spool.JSON.writeValueAsBytes(env);
+        byte[] json = SlotFormat.JSON.writeValueAsBytes(env);
         Path queue = dir.resolve("queue");
         Files.createDirectories(queue);
         try (var out = Files.newOutputStream(queue.resolve(env.id()))) {
