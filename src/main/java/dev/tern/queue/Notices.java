@@ -152,16 +152,18 @@ final class Notices {
         boolean full = m.contentSize() <= limit;
         byte[] original = full ? readContent(m, m.contentSize()) : readHeader(m);
         Instant now = clock.instant();
-        String id = spool.newId();
-        byte[] content = Dsn.build(hostname, kind, env, reports, to, original, full, now, clock.getZone(),
-                id + "." + now.toEpochMilli() + "@" + hostname);
-        Envelope.Recipient rcpt = new Envelope.Recipient(to, to, null, null);
-        Envelope notice = new Envelope(id, "", now, "127.0.0.1", hostname, "LOCAL", false,
-                Dsn.hasEightBit(content) ? "8BITMIME" : null, null, null, List.of(rcpt), level);
-        Spool.Incoming in = spool.begin(notice);
-        in.content().write(content);
+        byte[][] content = new byte[1][];
+        Spool.Incoming in = spool.begin(id -> {
+            content[0] = Dsn.build(hostname, kind, env, reports, to, original, full, now, clock.getZone(),
+                    id + "." + now.toEpochMilli() + "@" + hostname);
+            return new Envelope(id, "", now, "127.0.0.1", hostname, "LOCAL", false,
+                    Dsn.hasEightBit(content[0]) ? "8BITMIME" : null, null, null,
+                    List.of(new Envelope.Recipient(to, to, null, null)), level);
+        });
+        String id = in.id();
+        in.content().write(content[0]);
         QueuedMessage q = in.commit();
-        log.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", id, content.length,
+        log.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", id, content[0].length,
                 kind.name().toLowerCase(Locale.ROOT), m.id());
         submit.accept(q);
         return id;

@@ -25,6 +25,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
@@ -84,21 +85,32 @@ public final class Spool {
         this.pool = new SlotPool(slots, dirSync);
     }
 
-    /** Allocates a queue ID for a message about to be received. */
-    public String newId() {
+    /** A queue ID that names no message being received or queued, reserved for the caller. */
+    private String reserveId() {
         while (true) {
             String id = ids.next();
             // after a restart with a clock that stepped back, an ID may name a message still queued
-            if (!live.contains(id)) {
+            if (live.add(id)) {
                 return id;
             }
         }
     }
 
-    /** Starts writing a message: the envelope goes first, then the caller streams the content. */
-    public Incoming begin(Envelope envelope) throws IOException {
-        if (!live.add(envelope.id())) {
-            throw new IOException("queue ID " + envelope.id() + " is in use");
+    /**
+     * Starts writing a message under a new queue ID: {@code envelope} is given the ID and returns the envelope,
+     * which goes first; then the caller streams the content. The ID is {@link Incoming#id()}.
+     */
+    public Incoming begin(Function<String, Envelope> envelopeFor) throws IOException {
+        String id = reserveId();
+        Envelope envelope;
+        try {
+            envelope = envelopeFor.apply(id);
+            if (!envelope.id().equals(id)) {
+                throw new IllegalArgumentException("the envelope names queue ID " + envelope.id() + ", not " + id);
+            }
+        } catch (RuntimeException e) {
+            live.remove(id);
+            throw e;
         }
         Path slot;
         FileChannel ch;

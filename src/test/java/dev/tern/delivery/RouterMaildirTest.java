@@ -56,9 +56,8 @@ class RouterMaildirTest {
         for (String r : recipients) {
             rcpts.add(new Envelope.Recipient(r, r, null, null));
         }
-        Envelope env = new Envelope(spool.newId(), sender, ARRIVAL, "192.0.2.1", "client.example.org", "ESMTP",
-                false, null, null, null, rcpts);
-        Spool.Incoming in = spool.begin(env);
+        Spool.Incoming in = spool.begin(id -> new Envelope(id, sender, ARRIVAL, "192.0.2.1", "client.example.org",
+                "ESMTP", false, null, null, null, rcpts));
         in.content().write(CONTENT.getBytes(StandardCharsets.UTF_8));
         return in.commit();
     }

@@ -104,10 +104,9 @@ class SchedulerTest {
     QueuedMessage queue(String sender, String notify, int noticeLevel, String... rcpts) throws IOException {
         List<Envelope.Recipient> list = java.util.Arrays.stream(rcpts)
                 .map(r -> new Envelope.Recipient(r, r, notify, null)).toList();
-        Envelope env = new Envelope(spool.newId(), sender, clock.instant(), "192.0.2.9", "c.test", "ESMTP", false,
-                null, null, null, list, noticeLevel);
-        transport.ours.add(env.id());
-        Spool.Incoming in = spool.begin(env);
+        Spool.Incoming in = spool.begin(id -> new Envelope(id, sender, clock.instant(), "192.0.2.9", "c.test",
+                "ESMTP", false, null, null, null, list, noticeLevel));
+        transport.ours.add(in.id());
         in.content().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
         return in.commit();
     }

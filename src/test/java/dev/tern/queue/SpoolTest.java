@@ -44,7 +44,7 @@ class SpoolTest {
     }
 
     static QueuedMessage queue(Spool spool, String content, String... recipients) throws IOException {
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), recipients));
+        Spool.Incoming in = spool.begin(id -> envelope(id, recipients));
         in.content().write(content.getBytes(StandardCharsets.UTF_8));
         return in.commit();
     }
@@ -74,13 +74,14 @@ class SpoolTest {
     @Test
     void commitWritesHeaderEnvelopeContentAndASealedTrailer() throws Exception {
         Spool spool = spool();
-        Envelope env = new Envelope(spool.newId(), "", ARRIVAL, "2001:db8::1", "héllo", "UTF8SMTP", true,
-                null, "HDRS", "env id", List.of(
+        Envelope[] made = new Envelope[1];
+        Spool.Incoming in = spool.begin(id -> made[0] = new Envelope(id, "", ARRIVAL, "2001:db8::1", "héllo",
+                "UTF8SMTP", true, null, "HDRS", "env id", List.of(
                         new Envelope.Recipient("bob@example.test", "Bob@Example.Test", "SUCCESS,DELAY", "rfc822;Bob@Example.Test"),
-                        new Envelope.Recipient("carol@example.test", "team@example.test", null, null)));
+                        new Envelope.Recipient("carol@example.test", "team@example.test", null, null))));
+        Envelope env = made[0];
         byte[] content = "Received: from x\r\nSubject: caf\u00e9\r\n\r\nbody\r\n.\r\n".getBytes(StandardCharsets.UTF_8);
 
-        Spool.Incoming in = spool.begin(env);
         assertThat(in.id()).isEqualTo(env.id());
         in.content().write(content, 0, 10);
         in.content().write(content, 10, content.length - 10);
@@ -138,7 +139,7 @@ class SpoolTest {
         Spool spool = spool();
         byte[] content = new byte[1_000_003];
         new java.util.Random(7).nextBytes(content);
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
         for (int off = 0; off < content.length; off += 4096) {
             in.content().write(content, off, Math.min(4096, content.length - off));
         }
@@ -156,7 +157,7 @@ class SpoolTest {
     @Test
     void emptyContentGivesSizeZero() throws Exception {
         Spool spool = spool();
-        QueuedMessage m = spool.begin(envelope(spool.newId(), "a@example.test")).commit();
+        QueuedMessage m = spool.begin(id -> envelope(id, "a@example.test")).commit();
         assertThat(m.contentSize()).isZero();
         assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + SlotFormat.TRAILER_LENGTH);
         assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize).isEqualTo(0L);
@@ -165,7 +166,7 @@ class SpoolTest {
     @Test
     void abortEmptiesTheSlotForTheNextMessage() throws Exception {
         Spool spool = spool();
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
         in.content().write("half a message".getBytes(StandardCharsets.US_ASCII));
         in.abort();
         in.abort(); // twice is harmless
@@ -197,13 +198,16 @@ class SpoolTest {
     }
 
     @Test
-    void anIdInUseIsRefused() throws Exception {
+    void eachMessageBeingReceivedHasItsOwnIdAndAnEnvelopeMustCarryIt() throws Exception {
         Spool spool = spool();
-        Envelope env = envelope(spool.newId(), "a@example.test");
-        Spool.Incoming first = spool.begin(env);
-        assertThatThrownBy(() -> spool.begin(env)).isInstanceOf(IOException.class).hasMessageContaining("in use");
+        Spool.Incoming first = spool.begin(id -> envelope(id, "a@example.test"));
+        Spool.Incoming second = spool.begin(id -> envelope(id, "b@example.test"));
+        assertThat(first.id()).isNotEqualTo(second.id());
+        String taken = first.id();
+        assertThatThrownBy(() -> spool.begin(id -> envelope(taken, "c@example.test")))
+                .isInstanceOf(IllegalArgumentException.class);
         first.abort();
-        spool.begin(env).abort(); // free again once aborted
+        second.abort();
     }
 
     @Test
@@ -213,26 +217,23 @@ class SpoolTest {
         // the first one used, one of which is still queued (e.g. a deferred remote recipient).
         Clock fixed = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
         Spool first = new Spool(dir, fixed, dirSync);
-        String id = null;
         for (int i = 0; i < 1500; i++) {
-            id = first.newId();
+            first.begin(id -> envelope(id, "x@example.test")).abort();
         }
-        Spool.Incoming a = first.begin(envelope(id, "a@example.test"));
+        Spool.Incoming a = first.begin(id -> envelope(id, "a@example.test"));
+        String id = a.id();
         a.content().write("message A\r\n".getBytes(StandardCharsets.US_ASCII));
         a.commit();
 
         Spool second = new Spool(dir, fixed, dirSync); // after the restart
         assertThat(second.recover()).hasSize(1);
         long target = Long.parseLong(id, 16);
-        String next = second.newId();
-        while (Long.parseLong(next, 16) < target) {
-            next = second.newId();
-        }
-        assertThat(next).as("newId skips the ID of a message still queued").isNotEqualTo(id);
-
-        // and an envelope that names a queued ID anyway is refused
-        String queuedId = id;
-        assertThatThrownBy(() -> second.begin(envelope(queuedId, "b@example.test"))).isInstanceOf(IOException.class);
+        Spool.Incoming b;
+        do {
+            b = second.begin(n -> envelope(n, "b@example.test"));
+            assertThat(b.id()).as("begin skips the ID of a message still queued").isNotEqualTo(id);
+            b.abort();
+        } while (Long.parseLong(b.id(), 16) < target);
         assertThat(second.find(id).envelope().recipients().get(0).address())
                 .as("acknowledged message A must not be overwritten by a new message with the same ID")
                 .isEqualTo("a@example.test");
@@ -244,7 +245,7 @@ class SpoolTest {
         QueuedMessage m1 = queue(spool, "one\r\n", "a@example.test", "b@example.test");
         QueuedMessage m2 = queue(spool, "two\r\n", "c@example.test");
         QueuedMessage m3 = queue(spool, "three\r\n", "d@example.test");
-        Spool.Incoming half = spool.begin(envelope(spool.newId(), "e@example.test"));
+        Spool.Incoming half = spool.begin(id -> envelope(id, "e@example.test"));
         half.content().write("never finished".getBytes(StandardCharsets.US_ASCII));
         half.content().flush(); // on disk, but no trailer: the process "dies" here
         Files.createDirectories(dir.resolve("incoming")); // the earlier format's folder, with a leftover
@@ -315,7 +316,7 @@ class SpoolTest {
     void contentEndingInAForgedTrailerDoesNotPassForAMessage() throws Exception {
         // the client cannot know the seal: a trailer inside the content, then a crash, is still "cut off"
         Spool spool = spool();
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
         byte[] body = "hello\r\n".getBytes(StandardCharsets.US_ASCII);
         in.content().write(body);
         in.content().flush();
@@ -463,7 +464,7 @@ class SpoolTest {
         Spool spool = spool();
         QueuedMessage a = queue(spool, "a\r\n", "a@example.test");
         QueuedMessage b = queue(spool, "b\r\n", "b@example.test");
-        Spool.Incoming half = spool.begin(envelope(spool.newId(), "c@example.test"));
+        Spool.Incoming half = spool.begin(id -> envelope(id, "c@example.test"));
         half.content().write("half".getBytes(StandardCharsets.US_ASCII));
         half.content().flush();
         long halfSize = Files.size(dir.resolve("slots").resolve("00000002"));
@@ -477,10 +478,10 @@ class SpoolTest {
 
     @Test
     void idsAreUniqueAndIncreasing() throws Exception {
-        Spool spool = spool();
-        String prev = spool.newId();
+        QueueIds spool = new QueueIds(Clock.systemUTC());
+        String prev = spool.next();
         for (int i = 0; i < 20_000; i++) {
-            String id = spool.newId();
+            String id = spool.next();
             if (!id.matches("[0-9A-F]+") || Long.parseLong(id, 16) <= Long.parseLong(prev, 16)
                     || id.compareTo(prev) <= 0) { // IDs also sort by name, as recover() sorts them
                 throw new AssertionError("ID " + id + " after " + prev);
@@ -491,7 +492,7 @@ class SpoolTest {
 
     @Test
     void idsAreUniqueAndIncreasingAcrossThreads() throws Exception {
-        Spool spool = spool();
+        QueueIds spool = new QueueIds(Clock.systemUTC());
         int threads = 8;
         int each = 5_000;
         List<Future<List<String>>> futures = new ArrayList<>();
@@ -500,7 +501,7 @@ class SpoolTest {
                 futures.add(pool.submit(() -> {
                     List<String> mine = new ArrayList<>(each);
                     for (int i = 0; i < each; i++) {
-                        mine.add(spool.newId());
+                        mine.add(spool.next());
                     }
                     return mine;
                 }));
@@ -521,7 +522,9 @@ class SpoolTest {
     void idsFollowTheClock() throws Exception {
         Instant t = Instant.parse("2025-06-01T12:00:00Z");
         Spool spool = new Spool(dir, Clock.fixed(t, ZoneOffset.UTC), dirSync);
-        long id = Long.parseLong(spool.newId(), 16);
+        Spool.Incoming in = spool.begin(n -> envelope(n, "a@example.test"));
+        in.abort();
+        long id = Long.parseLong(in.id(), 16);
         long micros = t.toEpochMilli() * 1000;
         assertThat(id).isBetween(micros, micros + 999);
     }
