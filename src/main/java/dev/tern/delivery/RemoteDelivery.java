@@ -3,6 +3,7 @@ package dev.tern.delivery;
 import dev.tern.config.Config.HostPort;
 import dev.tern.dns.MxResolver;
 import dev.tern.queue.Attempt;
+import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.smtp.Reply;
@@ -458,11 +459,18 @@ public final class RemoteDelivery {
         return new BufferedInputStream(m.openContent(), 64 * 1024);
     }
 
-    /** What the content needs: 8BITMIME, and whether a line is too long for SMTP. */
+    /**
+     * What the content needs: 8BITMIME, and whether a line is too long for SMTP. From the facts the spool noted,
+     * or for a message queued by an earlier Tern by reading it.
+     */
     private record Scan(boolean eightBit, boolean longLine) {
     }
 
     private static Scan scan(QueuedMessage m) throws IOException {
+        ContentFacts f = m.facts();
+        if (f != null) {
+            return new Scan(f.eightBit(), f.longestLine() > MAX_LINE); // noted by the spool: no reading
+        }
         boolean eight = false;
         int line = 0;
         try (InputStream in = content(m)) {

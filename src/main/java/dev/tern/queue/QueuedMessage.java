@@ -14,6 +14,8 @@ public final class QueuedMessage {
     private final Envelope envelope;
     private final long contentOffset;
     private final long contentSize;
+    /** What the spool noted about the content as it was written; null for a message of an earlier format. */
+    private final ContentFacts facts;
     private final RecipientState state;
     /** Held by one pass of the scheduler at a time; nothing else waits for it (see {@link Scheduler}). */
     final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
@@ -32,8 +34,10 @@ public final class QueuedMessage {
     /** The pass the scheduler's timer will run next, if any. */
     volatile java.util.concurrent.ScheduledFuture<?> nextPass;
 
-    QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, RecipientState state) {
+    QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, ContentFacts facts,
+                  RecipientState state) {
         this.file = file;
+        this.facts = facts;
         this.envelope = envelope;
         this.contentOffset = contentOffset;
         this.contentSize = contentSize;
@@ -117,6 +121,11 @@ public final class QueuedMessage {
 
     public long contentSize() {
         return contentSize;
+    }
+
+    /** What the spool noted about the content as it was written; null for a message queued by an earlier Tern. */
+    public ContentFacts facts() {
+        return facts;
     }
 
     public RecipientState state() {

@@ -26,9 +26,13 @@ import java.util.zip.CRC32C;
 final class SlotFormat {
     static final String MAGIC_V1 = "TERN1 ";
     static final String MAGIC_V2 = "TERN2 ";
+    static final String MAGIC_V3 = "TERN3 ";
     static final String TRAILER_MAGIC = "TERN2 END ";
+    static final String TRAILER3_MAGIC = "TERN3 END ";
     /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
     static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
+    /** {@code TERN3 END <16 hex> <16 hex> <content facts> <8 hex>\n} */
+    static final int TRAILER3_LENGTH = TRAILER_LENGTH + ContentFacts.TEXT_LENGTH + 1;
     static final HexFormat HEX = HexFormat.of();
     /** The envelope and the delivery state are JSON. */
     static final ObjectMapper JSON = JsonMapper.builder()
@@ -42,11 +46,12 @@ final class SlotFormat {
 
     /** The head of a new slot: magic, seal and the envelope's length, then the envelope JSON and a newline. */
     static byte[] header(long seal, byte[] json) {
-        return (MAGIC_V2 + HEX.toHexDigits(seal) + " " + json.length + "\n").getBytes(StandardCharsets.US_ASCII);
+        return (MAGIC_V3 + HEX.toHexDigits(seal) + " " + json.length + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    static byte[] trailer(long seal, long size, long crc) {
-        return (TRAILER_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " "
+    /** The trailer of a new slot; {@code crc} covers the file before it and then the facts' text. */
+    static byte[] trailer(long seal, long size, ContentFacts facts, long crc) {
+        return (TRAILER3_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " " + facts.text() + " "
                 + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -54,7 +59,10 @@ final class SlotFormat {
     enum Verdict { FREE, CUT_OFF, DAMAGED, MESSAGE }
 
     /** What a spool file holds; header and size only for {@link Verdict#MESSAGE}. */
-    record Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
+    record Found(Path file, Verdict verdict, Header header, long contentSize, String why, ContentFacts facts) {
+        Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
+            this(file, verdict, header, contentSize, why, null);
+        }
     }
 
     static Found judgeV1(Path p) {
@@ -82,48 +90,73 @@ final class SlotFormat {
             } catch (IOException | RuntimeException e) {
                 h = null;
             }
-            byte[] t = new byte[TRAILER_LENGTH];
-            ByteBuffer tb = ByteBuffer.wrap(t);
-            if (fileSize >= TRAILER_LENGTH) {
-                ch.position(fileSize - TRAILER_LENGTH);
-                while (tb.hasRemaining() && ch.read(tb) > 0) {
-                    // read the whole trailer
-                }
+            if (h == null) {
+                boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH), TRAILER_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH), TRAILER3_MAGIC);
+                return sealed ? new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header")
+                        : new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
-            String trailer = new String(t, StandardCharsets.US_ASCII);
-            if (!trailer.startsWith(TRAILER_MAGIC) || trailer.charAt(TRAILER_LENGTH - 1) != '\n') {
+            boolean v3 = h.version() == 3;
+            String magic = v3 ? TRAILER3_MAGIC : TRAILER_MAGIC;
+            int length = v3 ? TRAILER3_LENGTH : TRAILER_LENGTH;
+            String trailer = tail(ch, fileSize, length);
+            if (!isTrailer(trailer, magic)) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
-            if (h == null || h.seal() == null) {
+            if (h.seal() == null) {
                 return new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header");
             }
             long seal;
             long size;
+            ContentFacts facts = null;
             int crc;
             try {
-                seal = HexFormat.fromHexDigitsToLong(trailer, TRAILER_MAGIC.length(), TRAILER_MAGIC.length() + 16);
-                int at = TRAILER_MAGIC.length() + 17;
+                seal = HexFormat.fromHexDigitsToLong(trailer, magic.length(), magic.length() + 16);
+                int at = magic.length() + 17;
                 size = HexFormat.fromHexDigitsToLong(trailer, at, at + 16);
-                crc = HexFormat.fromHexDigits(trailer, at + 17, at + 25);
-            } catch (IllegalArgumentException e) {
+                at += 17;
+                if (v3) {
+                    facts = ContentFacts.parse(trailer.substring(at, at + ContentFacts.TEXT_LENGTH));
+                    at += ContentFacts.TEXT_LENGTH + 1;
+                }
+                crc = HexFormat.fromHexDigits(trailer, at, at + 8);
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
             if (seal != h.seal()) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer of its own");
             }
-            long contentSize = fileSize - TRAILER_LENGTH - h.contentOffset();
+            long contentSize = fileSize - length - h.contentOffset();
             if (size != contentSize) {
                 return new Found(p, Verdict.DAMAGED, null, 0,
                         "content is " + contentSize + " octets, the trailer says " + size);
             }
-            if (checksums && crc != checksum(ch, fileSize - TRAILER_LENGTH)) {
+            if (checksums && crc != checksum(ch, fileSize - length, facts)) {
                 return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
             }
-            return new Found(p, Verdict.MESSAGE, h, contentSize, null);
+            return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts);
         }
     }
 
-    private static int checksum(FileChannel ch, long length) throws IOException {
+    private static boolean isTrailer(String tail, String magic) {
+        return tail.startsWith(magic) && tail.charAt(tail.length() - 1) == '\n';
+    }
+
+    /** The last {@code length} octets of the file as text (shorter files: NULs). */
+    private static String tail(FileChannel ch, long fileSize, int length) throws IOException {
+        byte[] t = new byte[length];
+        ByteBuffer tb = ByteBuffer.wrap(t);
+        if (fileSize >= length) {
+            ch.position(fileSize - length);
+            while (tb.hasRemaining() && ch.read(tb) > 0) {
+                // read the whole trailer
+            }
+        }
+        return new String(t, StandardCharsets.US_ASCII);
+    }
+
+    /** The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts. */
+    private static int checksum(FileChannel ch, long length, ContentFacts facts) throws IOException {
         CRC32C crc = new CRC32C();
         ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
         long pos = 0;
@@ -140,18 +173,23 @@ final class SlotFormat {
             crc.update(buf);
             pos += n;
         }
+        if (facts != null) {
+            crc.update(facts.bytes());
+        }
         return (int) crc.getValue();
     }
 
     /** A spool file's head: the envelope, where the content starts, and the seal (null in the TERN1 format). */
-    record Header(Envelope envelope, long contentOffset, Long seal) {
+    /** @param version 1, 2 or 3: the format of the file (3: the trailer carries {@link ContentFacts}) */
+    record Header(Envelope envelope, long contentOffset, Long seal, int version) {
     }
 
     static Header readHeader(InputStream in) throws IOException {
         String magic = new String(in.readNBytes(MAGIC_V1.length()), StandardCharsets.US_ASCII);
         Long seal = null;
         long offset = magic.length();
-        if (magic.equals(MAGIC_V2)) {
+        int version = magic.equals(MAGIC_V3) ? 3 : magic.equals(MAGIC_V2) ? 2 : 1;
+        if (version > 1) {
             byte[] hex = in.readNBytes(17);
             if (hex.length != 17 || hex[16] != ' ') {
                 throw new IOException("bad queue file header");
@@ -179,7 +217,7 @@ final class SlotFormat {
             throw new NoSuchFileException("truncated queue file header");
         }
         Envelope env = JSON.readValue(json, Envelope.class);
-        return new Header(env, offset + digits + 1L + n + 1, seal);
+        return new Header(env, offset + digits + 1L + n + 1, seal, version);
     }
 
 

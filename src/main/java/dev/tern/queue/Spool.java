@@ -42,13 +42,17 @@ import org.slf4j.LoggerFactory;
  * a crash is its trailer, written last, before that fsync:
  *
  * <pre>
- * TERN2 &lt;seal&gt; &lt;n&gt;\n      seal: 16 hex digits, random per message; n: length of the envelope JSON
+ * TERN3 &lt;seal&gt; &lt;n&gt;\n      seal: 16 hex digits, random per message; n: length of the envelope JSON
  * &lt;envelope JSON, n octets&gt;\n
  * &lt;content, exactly as it will be delivered (CRLF line ends)&gt;
- * TERN2 END &lt;seal&gt; &lt;content length, 16 hex&gt; &lt;CRC-32C of all above, 8 hex&gt;\n
+ * TERN3 END &lt;seal&gt; &lt;content length, 16 hex&gt; &lt;facts&gt; &lt;CRC-32C of all above, then of the facts, 8 hex&gt;\n
  * </pre>
  *
- * The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
+ * The facts ({@link ContentFacts}: 8-bit content, the longest line, the header section's length; 25
+ * characters) are noted as the content streams in, so remote delivery never reads a message to learn them.
+ * Slots of the earlier format (TERN2: the same without the facts) are still recovered, without facts.
+ *
+ * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
  * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
  * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length or
  * checksum is wrong is damaged and moved aside ({@code slots/NAME.corrupt}). Finishing a message truncates its
@@ -63,10 +67,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
+    /** The spool directory, {@code <data_dir>/spool}. */
     private final Path spoolDir;
+    /** Where messages are: {@code spool/slots}. */
     private final Path slots;
+    /** Where delivery state and hold markers are: {@code spool/queue}. */
     private final Path queue;
+    /** Hands out queue IDs in time order. */
     private final QueueIds ids;
+    /** Shares directory fsyncs between sessions. */
     private final DirectorySync dirSync;
     private final SecureRandom random = new SecureRandom();
     /** IDs of the messages being received or queued: a new ID must not name one of them. */
@@ -148,6 +157,8 @@ public final class Spool {
         private final long seal;
         private final ChecksummedOutput sink;
         private final OutputStream out;
+        /** The content's way in: notes the facts, then the buffer ({@link #out} takes the header directly). */
+        private final ContentFacts.Counter content;
         private long headerLength;
         private boolean closed;
 
@@ -160,6 +171,7 @@ public final class Spool {
             // 8 KB: a small message is one write; the DATA reader hands over 8 KB blocks, which then pass
             // straight through. A larger buffer cost more to allocate and zero per message than it saved.
             this.out = new BufferedOutputStream(sink, 8 * 1024);
+            this.content = new ContentFacts.Counter(out);
         }
 
         public String id() {
@@ -168,7 +180,7 @@ public final class Spool {
 
         /** Where the message content goes. Do not close it. */
         public OutputStream content() {
-            return out;
+            return content;
         }
 
         /** Makes the message durable in the queue. When this returns, the 250 reply may be sent. */
@@ -176,14 +188,17 @@ public final class Spool {
             try {
                 out.flush();
                 long size = sink.written - headerLength;
-                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, sink.crc.getValue()));
+                ContentFacts facts = content.facts();
+                sink.crc.update(facts.bytes());
+                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, sink.crc.getValue()));
                 while (trailer.hasRemaining()) {
                     channel.write(trailer);
                 }
                 channel.force(true);
                 channel.close();
                 closed = true;
-                return new QueuedMessage(slot, envelope, headerLength, size, RecipientState.initial(envelope));
+                return new QueuedMessage(slot, envelope, headerLength, size, facts,
+                        RecipientState.initial(envelope));
             } catch (IOException | RuntimeException e) {
                 abort();
                 throw e;
@@ -281,7 +296,8 @@ public final class Spool {
                     }
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
-                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), state));
+                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
+                                state));
                     } catch (IOException | RuntimeException e) {
                         live.remove(env.id());
                         moveAside(f.file(), "unreadable state: " + e.getMessage());
@@ -307,7 +323,7 @@ public final class Spool {
         for (Found f : scan(false)) {
             if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
                 Envelope env = f.header().envelope();
-                return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
                         RecipientState.read(stateFile(id), env));
             }
         }
@@ -321,7 +337,7 @@ public final class Spool {
             if (f.verdict() == Verdict.MESSAGE) {
                 Envelope env = f.header().envelope();
                 try {
-                    out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                    out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
                             RecipientState.read(stateFile(env.id()), env)));
                 } catch (IOException | RuntimeException e) {
                     // unreadable state: the server moves the message aside at its next start

@@ -97,13 +97,13 @@ class SpoolTest {
         assertThat(m.state().entries()).allMatch(e -> e.status() == RecipientState.Status.PENDING && e.attempts() == 0);
 
         byte[] file = Files.readAllBytes(m.file());
-        assertThat(m.contentOffset() + m.contentSize() + SlotFormat.TRAILER_LENGTH).isEqualTo(file.length);
+        assertThat(m.contentOffset() + m.contentSize() + SlotFormat.TRAILER3_LENGTH).isEqualTo(file.length);
         assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), (int) (m.contentOffset() + m.contentSize())))
                 .isEqualTo(content);
 
-        // the header: "TERN2 <seal> <n>\n", n octets of JSON, "\n"
+        // the header: "TERN3 <seal> <n>\n", n octets of JSON, "\n"
         String head = new String(file, 0, (int) m.contentOffset(), StandardCharsets.UTF_8);
-        assertThat(head).matches("(?s)TERN2 [0-9a-f]{16} [0-9]+\n.*\n");
+        assertThat(head).matches("(?s)TERN3 [0-9a-f]{16} [0-9]+\n.*\n");
         int nl = head.indexOf('\n');
         int n = Integer.parseInt(head.substring(23, nl));
         assertThat(m.contentOffset()).isEqualTo(nl + 1 + n + 1);
@@ -111,13 +111,18 @@ class SpoolTest {
         assertThat(parsed).isEqualTo(env);
         assertThat(spool().find(env.id()).envelope()).isEqualTo(env);
 
-        // the trailer: the same seal, the content length and the CRC-32C of everything before it
+        // the trailer: the same seal, the content length, what the spool noted about the content (8-bit, the
+        // longest line, the header section's length) and the CRC-32C of everything before it and of those facts
+        assertThat(m.facts()).isEqualTo(new ContentFacts(true, 16, 36));
+        String facts = "1" + "00000010" + hex16(36);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(file, 0, file.length - SlotFormat.TRAILER_LENGTH);
-        String trailer = new String(file, file.length - SlotFormat.TRAILER_LENGTH, SlotFormat.TRAILER_LENGTH,
+        crc.update(file, 0, file.length - SlotFormat.TRAILER3_LENGTH);
+        crc.update(facts.getBytes(StandardCharsets.US_ASCII));
+        String trailer = new String(file, file.length - SlotFormat.TRAILER3_LENGTH, SlotFormat.TRAILER3_LENGTH,
                 StandardCharsets.US_ASCII);
-        assertThat(trailer).isEqualTo("TERN2 END " + seal(file) + " " + hex16(content.length) + " "
+        assertThat(trailer).isEqualTo("TERN3 END " + seal(file) + " " + hex16(content.length) + " " + facts + " "
                 + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n");
+        assertThat(spool().recover()).singleElement().satisfies(r -> assertThat(r.facts()).isEqualTo(m.facts()));
 
         try (var read = m.openContent()) { // exactly the content: no envelope before it, no trailer after it
             assertThat(read.readAllBytes()).isEqualTo(content);
@@ -159,7 +164,7 @@ class SpoolTest {
         Spool spool = spool();
         QueuedMessage m = spool.begin(id -> envelope(id, "a@example.test")).commit();
         assertThat(m.contentSize()).isZero();
-        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + SlotFormat.TRAILER_LENGTH);
+        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + SlotFormat.TRAILER3_LENGTH);
         assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize).isEqualTo(0L);
     }
 
@@ -336,7 +341,7 @@ class SpoolTest {
     @Test
     void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
         Path flipped = damaged("precious\r\n", b -> {
-            b[b.length - SlotFormat.TRAILER_LENGTH - 3] ^= 0x20; // one bit of the content
+            b[b.length - SlotFormat.TRAILER3_LENGTH - 3] ^= 0x20; // one bit of the content
             return b;
         });
         List<QueuedMessage> recovered = spool().recover();
@@ -355,7 +360,7 @@ class SpoolTest {
     void aSealedMessageWithMissingBytesIsMovedAside() throws Exception {
         Path shortened = damaged("precious content\r\n", b -> {
             byte[] out = new byte[b.length - 4];
-            int cut = b.length - SlotFormat.TRAILER_LENGTH - 8;
+            int cut = b.length - SlotFormat.TRAILER3_LENGTH - 8;
             System.arraycopy(b, 0, out, 0, cut);
             System.arraycopy(b, cut + 4, out, cut, b.length - cut - 4);
             return out;
@@ -474,6 +479,32 @@ class SpoolTest {
         assertThat(reader.find(b.id()).contentSize()).isEqualTo(3);
         assertThat(reader.find("18F0000000FFF")).isNull();
         assertThat(Files.size(dir.resolve("slots").resolve("00000002"))).isEqualTo(halfSize); // left as it was
+    }
+
+    @Test
+    void aSlotOfTheEarlierFormatWithoutFactsIsStillRecovered() throws Exception {
+        Spool spool = spool();
+        Envelope env = envelope("6617EB23E43F8", "a@example.test");
+        byte[] json = SlotFormat.JSON.writeValueAsBytes(env);
+        byte[] body = "Subject: old\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+        f.write(("TERN2 0123456789abcdef " + json.length + "\n").getBytes(StandardCharsets.US_ASCII));
+        f.write(json);
+        f.write('\n');
+        f.write(body);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(f.toByteArray());
+        f.write(("TERN2 END 0123456789abcdef " + hex16(body.length) + " "
+                + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII));
+        Files.write(dir.resolve("slots").resolve("00000007"), f.toByteArray());
+
+        QueuedMessage m = spool().recover().getFirst();
+        assertThat(m.envelope()).isEqualTo(env);
+        assertThat(m.facts()).isNull(); // remote delivery reads the content to learn them
+        try (var in = m.openContent()) {
+            assertThat(in.readAllBytes()).isEqualTo(body);
+        }
+        assertThat(spool).isNotNull();
     }
 
     @Test
