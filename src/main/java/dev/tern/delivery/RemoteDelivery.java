@@ -60,8 +60,11 @@ public final class RemoteDelivery {
         public static final Reuse DEFAULT = new Reuse(Duration.ofSeconds(5), 100, 3);
     }
 
+    /** Our name, the MX port, the smarthost, time-outs and limits, as configured. */
     private final Settings settings;
+    /** Finds the MX hosts of a domain and their addresses. */
     private final MxResolver dns;
+    /** Where this server listens, to tell an MX that is ourselves (a loop). */
     private final Supplier<List<InetSocketAddress>> ourListeners;
     /** Sessions parked after a clean transaction, for the next message to the same domain. */
     private final SessionCache sessions;

@@ -1,7 +1,3 @@
-/**
- * Outbound SMTP sessions to one host: connect, greeting, EHLO (HELO when refused), opportunistic STARTTLS,
- * and one mail transaction with a reply per step. DNS and retry decisions belong to the caller.
- */
 package dev.tern.smtp.client;
 
 import dev.tern.smtp.Reply;
