@@ -87,10 +87,7 @@ public final class RemoteDelivery {
         return settings.perDestination();
     }
 
-    /**
-     * Delivers {@code m} to the recipients at {@code indices}, all in {@code domain}; one outcome per index, in
-     * order. The caller keeps to {@link #perDestination()} deliveries at once per domain.
-     */
+    /** One outcome per index, in order, for recipients all in {@code domain}; the caller keeps to perDestination. */
     public List<Attempt> deliver(QueuedMessage m, String domain, List<Integer> indices) {
         Envelope env = m.envelope();
         Scan scan;
@@ -462,10 +459,7 @@ public final class RemoteDelivery {
         return new BufferedInputStream(m.openContent(), 64 * 1024);
     }
 
-    /**
-     * What the content needs: 8BITMIME, and whether a line is too long for SMTP. From the facts the spool noted,
-     * or for a message queued by an earlier Tern by reading it.
-     */
+    /** What the content needs: 8BITMIME, and whether a line is too long for SMTP. */
     private record Scan(boolean eightBit, boolean longLine) {
     }
 
