@@ -10,6 +10,7 @@ import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
+import dev.tern.io.FileModes;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
 import dev.tern.metrics.Metrics;
@@ -31,7 +32,6 @@ import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -74,11 +74,16 @@ public final class Tern implements AutoCloseable {
         this.config = config;
         Path data = config.dataDir();
         try {
-            Files.createDirectories(data);
+            FileModes.createDirectories(data);
         } catch (IOException e) {
             throw new StartFailure("data_dir", "cannot create \"" + data + "\": " + e, e);
         }
         lockChannel = lockDataDir(data);
+        int tightened = FileModes.tighten(data);
+        if (tightened > 0) {
+            log.warn("data_dir {}: {} directories could be read by other users; made them 0700 (owner only)",
+                    data.toAbsolutePath(), tightened);
+        }
         try {
             DirectorySync dirSync = new DirectorySync();
             Spool spool = new Spool(data.resolve("spool"), clock, dirSync);

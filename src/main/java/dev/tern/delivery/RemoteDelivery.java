@@ -3,6 +3,7 @@ package dev.tern.delivery;
 import dev.tern.config.Config.HostPort;
 import dev.tern.dns.MxResolver;
 import dev.tern.queue.Attempt;
+import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.smtp.Reply;
@@ -18,13 +19,8 @@ import java.net.SocketException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -64,10 +60,12 @@ public final class RemoteDelivery {
         public static final Reuse DEFAULT = new Reuse(Duration.ofSeconds(5), 100, 3);
     }
 
+    /** Our name, the MX port, the smarthost, time-outs and limits, as configured. */
     private final Settings settings;
+    /** Finds the MX hosts of a domain and their addresses. */
     private final MxResolver dns;
+    /** Where this server listens, to tell an MX that is ourselves (a loop). */
     private final Supplier<List<InetSocketAddress>> ourListeners;
-    private final ConcurrentHashMap<String, Semaphore> destinations = new ConcurrentHashMap<>();
     /** Sessions parked after a clean transaction, for the next message to the same domain. */
     private final SessionCache sessions;
 
@@ -84,7 +82,13 @@ public final class RemoteDelivery {
     private record Target(String name, List<InetAddress> addresses, int port) {
     }
 
-    public Map<Integer, Attempt> deliver(QueuedMessage m, String domain, List<Integer> indices) {
+    /** Connections at once to one domain; the scheduler keeps to it. */
+    public int perDestination() {
+        return settings.perDestination();
+    }
+
+    /** One outcome per index, in order, for recipients all in {@code domain}; the caller keeps to perDestination. */
+    public List<Attempt> deliver(QueuedMessage m, String domain, List<Integer> indices) {
         Envelope env = m.envelope();
         Scan scan;
         try {
@@ -177,44 +181,33 @@ public final class RemoteDelivery {
             return all(indices, loop(domain, "every MX address is one where this server listens"));
         }
 
-        Semaphore slot = destinations.computeIfAbsent(domain, d -> new Semaphore(settings.perDestination()));
-        try {
-            slot.acquire();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return all(indices, new Attempt.Deferred("none", "shutting down", "4.3.2", null, null));
-        }
-        try {
-            // a session parked by an earlier message to this domain, if one is still alive
-            Attempt last = null;
-            SessionCache.Session reused;
-            while ((reused = sessions.take(domain)) != null) {
-                if (alive(reused, env)) {
-                    Outcome o = transact(reused, m, scan, indices, domain);
-                    if (o.results() != null) {
-                        return o.results();
-                    }
-                    last = o.next(); // a 4xx to MAIL: like any host that says so, try the MX hosts afresh
-                    break;
+        // a session parked by an earlier message to this domain, if one is still alive
+        Attempt last = null;
+        SessionCache.Session reused;
+        while ((reused = sessions.take(domain)) != null) {
+            if (alive(reused, env)) {
+                Outcome o = transact(reused, m, scan, indices, domain);
+                if (o.results() != null) {
+                    return o.results();
                 }
+                last = o.next(); // a 4xx to MAIL: like any host that says so, try the MX hosts afresh
+                break;
             }
-            for (Target tg : targets) {
-                for (InetAddress a : tg.addresses()) {
-                    Outcome o = attemptAt(m, scan, tg, a, indices, true, domain);
-                    if (o.tlsFailed()) {
-                        o = attemptAt(m, scan, tg, a, indices, false, domain); // like Postfix "may": plaintext then
-                    }
-                    if (o.results() != null) {
-                        return o.results();
-                    }
-                    last = o.next();
-                }
-            }
-            return all(indices, last != null ? last
-                    : new Attempt.Deferred("none", "no MX host of " + domain + " could be tried", "4.4.1", null, null));
-        } finally {
-            slot.release();
         }
+        for (Target tg : targets) {
+            for (InetAddress a : tg.addresses()) {
+                Outcome o = attemptAt(m, scan, tg, a, indices, true, domain);
+                if (o.tlsFailed()) {
+                    o = attemptAt(m, scan, tg, a, indices, false, domain); // like Postfix "may": plaintext then
+                }
+                if (o.results() != null) {
+                    return o.results();
+                }
+                last = o.next();
+            }
+        }
+        return all(indices, last != null ? last
+                : new Attempt.Deferred("none", "no MX host of " + domain + " could be tried", "4.4.1", null, null));
     }
 
     /**
@@ -248,12 +241,12 @@ public final class RemoteDelivery {
     }
 
     /** Either final results for this attempt, or the reason to try the next address. */
-    private record Outcome(Map<Integer, Attempt> results, Attempt next, boolean tlsFailed) {
+    private record Outcome(List<Attempt> results, Attempt next, boolean tlsFailed) {
         static Outcome next(Attempt a) {
             return new Outcome(null, a, false);
         }
 
-        static Outcome done(Map<Integer, Attempt> results) {
+        static Outcome done(List<Attempt> results) {
             return new Outcome(results, null, false);
         }
     }
@@ -379,38 +372,38 @@ public final class RemoteDelivery {
                 Attempt a = refused(relay, host, tr.mail(), "MAIL FROM", true);
                 return a instanceof Attempt.Failed ? Outcome.done(all(indices, a)) : Outcome.next(a);
             }
-            Map<Integer, Attempt> results = new LinkedHashMap<>();
-            List<Integer> accepted = new ArrayList<>();
+            Attempt[] results = new Attempt[indices.size()];
+            List<Integer> accepted = new ArrayList<>(); // positions in indices
             for (int k = 0; k < indices.size(); k++) {
                 Reply r = tr.rcpt().get(k);
                 if (r.isPositive()) {
-                    accepted.add(indices.get(k));
+                    accepted.add(k);
                 } else {
-                    results.put(indices.get(k), refused(relay, host, r, "RCPT TO", true));
+                    results[k] = refused(relay, host, r, "RCPT TO", true);
                 }
             }
             boolean clean = false;
             if (!accepted.isEmpty()) {
+                Attempt a;
                 if (tr.data() == null || tr.data().code() != 354) {
-                    Attempt a = tr.data() == null
+                    a = tr.data() == null
                             ? new Attempt.Deferred(relay, "no reply to DATA from " + relay, "4.4.2", host, null)
                             : refused(relay, host, tr.data(), "DATA", true);
-                    accepted.forEach(i -> results.put(i, a));
                 } else {
                     Reply end = tr.end();
-                    Attempt a = end.isPositive()
+                    a = end.isPositive()
                             ? new Attempt.Delivered(relay, end.toString(), host, dsn)
                             : refused(relay, host, end, "end of data", true);
-                    accepted.forEach(i -> results.put(i, a));
                     clean = end.isPositive() && accepted.size() == indices.size();
                 }
+                accepted.forEach(k -> results[k] = a);
             }
             if (clean) {
                 sessions.park(domain, new SessionCache.Session(c, host, relay, s.messages() + 1));
             } else {
                 c.quit();
             }
-            return Outcome.done(results);
+            return Outcome.done(List.of(results));
         } catch (IOException e) {
             c.close();
             return Outcome.done(all(indices, new Attempt.Deferred(relay, "lost connection with " + relay
@@ -431,10 +424,8 @@ public final class RemoteDelivery {
         return new Attempt.Deferred(relay, reason, status, host, r.toString());
     }
 
-    private static Map<Integer, Attempt> all(List<Integer> indices, Attempt a) {
-        Map<Integer, Attempt> out = new HashMap<>();
-        indices.forEach(i -> out.put(i, a));
-        return out;
+    private static List<Attempt> all(List<Integer> indices, Attempt a) {
+        return Collections.nCopies(indices.size(), a);
     }
 
     private boolean isUs(InetAddress a, int port) {
@@ -473,6 +464,10 @@ public final class RemoteDelivery {
     }
 
     private static Scan scan(QueuedMessage m) throws IOException {
+        ContentFacts f = m.facts();
+        if (f != null) {
+            return new Scan(f.eightBit(), f.longestLine() > MAX_LINE); // noted by the spool: no reading
+        }
         boolean eight = false;
         int line = 0;
         try (InputStream in = content(m)) {
@@ -498,9 +493,5 @@ public final class RemoteDelivery {
     private static String message(Exception e) {
         String s = e.getMessage();
         return s == null ? e.getClass().getSimpleName() : s;
-    }
-
-    static List<Integer> unmodifiable(List<Integer> l) {
-        return Collections.unmodifiableList(l);
     }
 }

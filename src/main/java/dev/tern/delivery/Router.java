@@ -10,9 +10,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
@@ -45,36 +44,31 @@ public final class Router implements Transport {
     /** "local" for every local recipient; the domain for remote ones, so that a domain gets one transaction. */
     @Override
     public String route(String address) {
-        return isLocal(address) ? "local" : "smtp:" + domain(address);
+        return isLocal(address) ? LOCAL : "smtp:" + domain(address);
     }
 
+    /** Remote domains take {@code delivery.max_per_domain} deliveries at once; local delivery has no such limit. */
     @Override
-    public Map<Integer, Attempt> deliver(QueuedMessage message, List<Integer> indices, boolean recovering) {
-        Map<Integer, Attempt> out = new HashMap<>();
-        List<Integer> far = new ArrayList<>();
-        for (int i : indices) {
-            Envelope.Recipient r = message.envelope().recipients().get(i);
-            if (isLocal(r.address())) {
-                out.put(i, deliverLocal(message, i, r, recovering));
-            } else {
-                far.add(i);
+    public int limit(String route) {
+        return route.equals(LOCAL) || remote == null ? Integer.MAX_VALUE : remote.perDestination();
+    }
+
+    /** Delivers one route's recipients: each local one into its Maildir, or all remote ones in one transaction. */
+    @Override
+    public List<Attempt> deliver(QueuedMessage message, List<Integer> indices, boolean recovering) {
+        List<Envelope.Recipient> rcpts = message.envelope().recipients();
+        if (isLocal(rcpts.get(indices.getFirst()).address())) {
+            List<Attempt> out = new ArrayList<>(indices.size());
+            for (int i : indices) {
+                out.add(deliverLocal(message, i, rcpts.get(i), recovering));
             }
+            return out;
         }
-        if (!far.isEmpty()) {
-            if (remote == null) {
-                far.forEach(i -> out.put(i, new Attempt.Deferred("none",
-                        "remote delivery is not set up; the message stays queued")));
-            } else {
-                // one domain per call (see route); split anyway in case the caller grouped differently
-                Map<String, List<Integer>> byDomain = new java.util.LinkedHashMap<>();
-                for (int i : far) {
-                    byDomain.computeIfAbsent(domain(message.envelope().recipients().get(i).address()),
-                            k -> new ArrayList<>()).add(i);
-                }
-                byDomain.forEach((d, list) -> out.putAll(remote.deliver(message, d, list)));
-            }
+        if (remote == null) {
+            return Collections.nCopies(indices.size(), new Attempt.Deferred("none",
+                    "remote delivery is not set up; the message stays queued"));
         }
-        return out;
+        return remote.deliver(message, domain(rcpts.get(indices.getFirst()).address()), indices);
     }
 
     private Attempt deliverLocal(QueuedMessage m, int index, Envelope.Recipient r, boolean recovering) {

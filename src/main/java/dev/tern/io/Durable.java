@@ -7,15 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.FileSystems;
 import java.nio.file.attribute.FileAttribute;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.UUID;
 
 /**
- * The durability contract in one place: write to a temp file, fsync it, rename it over the target,
- * fsync the directory. Every file Tern promises to keep goes through here.
+ * Replacing a small file so that a crash leaves the old content or the new, never a mix: write a temp file,
+ * fsync it, rename it over the target, fsync the directory. The users file, the spool's delivery state and
+ * hold markers, and generated keys go through {@link #writeAtomically}. The files that hold mail follow the
+ * same rule (data fsynced before anything points to it) in their own classes, with the helpers below:
+ * a spool slot is sealed by a checksummed trailer and fsynced in place ({@code queue.Spool}); a Maildir
+ * message is written in {@code tmp/}, fsynced, renamed into {@code new/} and the directory fsynced
+ * ({@code mailbox.Maildir}).
  */
 public final class Durable {
     private Durable() {
@@ -42,11 +45,9 @@ public final class Durable {
     public static void writeAtomically(Path target, byte[] content, boolean secret, Prepare prepare)
             throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        FileModes.createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp-" + UUID.randomUUID());
-        FileAttribute<?>[] attrs = secret && FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
-                : new FileAttribute<?>[0];
+        FileAttribute<?>[] attrs = secret ? FileModes.ownerOnly() : new FileAttribute<?>[0];
         try {
             try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE), attrs)) {
                 var buf = java.nio.ByteBuffer.wrap(content);

@@ -2,6 +2,7 @@ package dev.tern.mailbox;
 
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
+import dev.tern.io.FileModes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * Maildir mailboxes under {@code <data_dir>/mail/<domain>/<localpart>/} with the usual {@code tmp/ new/ cur/}.
@@ -52,8 +54,8 @@ public final class Maildir {
             return fileName;
         }
         Path tmpFile = box.resolve("tmp").resolve(fileName);
-        try (FileChannel out = FileChannel.open(tmpFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel out = FileChannel.open(tmpFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING), FileModes.ownerOnly())) { // 0600: the owner's mail only
             ByteBuffer head = ByteBuffer.wrap(prefix);
             while (head.hasRemaining()) {
                 out.write(head);
@@ -96,7 +98,7 @@ public final class Maildir {
             p = p.getParent();
         }
         for (String sub : new String[] {"tmp", "new", "cur"}) {
-            Files.createDirectories(box.resolve(sub));
+            FileModes.createDirectories(box.resolve(sub)); // 0700, as every directory under data_dir
         }
         Durable.syncDirectory(box);
         if (top != null) {

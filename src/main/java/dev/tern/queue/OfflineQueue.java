@@ -1,6 +1,7 @@
 package dev.tern.queue;
 
 import dev.tern.io.DirectorySync;
+import dev.tern.io.FileModes;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -75,7 +76,7 @@ public final class OfflineQueue {
      * Returns null when it is taken: a server is running on this data directory.
      */
     public Lock tryLock() throws IOException {
-        Files.createDirectories(dataDir);
+        FileModes.createDirectories(dataDir);
         FileChannel ch = FileChannel.open(dataDir.resolve("tern.lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE);
         FileLock lock;

@@ -84,7 +84,7 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
     static String headers(QueuedMessage m) throws IOException {
         byte[] head;
         try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(m.file()))) {
-            if (!Spool.readHeader(in).envelope().id().equals(m.id())) {
+            if (!SlotFormat.readHeader(in).envelope().id().equals(m.id())) {
                 throw new java.nio.file.NoSuchFileException(m.id() + " (finished meanwhile)"); // its slot was reused
             }
             head = in.readNBytes((int) Math.min(m.contentSize(), MAX_HEADERS));

@@ -14,18 +14,30 @@ public final class QueuedMessage {
     private final Envelope envelope;
     private final long contentOffset;
     private final long contentSize;
+    /** What the spool noted about the content as it was written; null for a message of an earlier format. */
+    private final ContentFacts facts;
     private final RecipientState state;
-    /** Held by one pass of the scheduler at a time. */
+    /** Held by one pass of the scheduler at a time; nothing else waits for it (see {@link Scheduler}). */
     final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+    /** The lanes asked to run a pass on this message and not yet run ({@link Scheduler.Lane} bits). */
+    final java.util.concurrent.atomic.AtomicInteger pending = new java.util.concurrent.atomic.AtomicInteger();
     /** On hold by the operator: no attempts until released. */
     volatile boolean held;
-    /** Deleted by the operator: a pass under way must not write its state back. */
+    /** Deleted by the operator: no more attempts, and the pass under way, if any, removes it when it ends. */
     volatile boolean deleted;
+    /** Flushed by the operator: the next pass makes every deferred recipient due. */
+    volatile boolean flushed;
+    /** Found in the spool at start: a delivery may have happened without its success being recorded. */
+    volatile boolean recovered;
+    /** Gone from the spool (finished or deleted); written under {@link #lock}. */
+    volatile boolean removed;
     /** The pass the scheduler's timer will run next, if any. */
     volatile java.util.concurrent.ScheduledFuture<?> nextPass;
 
-    QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, RecipientState state) {
+    QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, ContentFacts facts,
+                  RecipientState state) {
         this.file = file;
+        this.facts = facts;
         this.envelope = envelope;
         this.contentOffset = contentOffset;
         this.contentSize = contentSize;
@@ -109,6 +121,11 @@ public final class QueuedMessage {
 
     public long contentSize() {
         return contentSize;
+    }
+
+    /** What the spool noted about the content as it was written; null for a message queued by an earlier Tern. */
+    public ContentFacts facts() {
+        return facts;
     }
 
     public RecipientState state() {

@@ -43,6 +43,39 @@ public final class RecipientState {
             return status == Status.DELIVERED || status == Status.FAILED;
         }
 
+        /**
+         * The state after an attempt at {@code at} with outcome {@code a}; {@code retry} is when a deferred
+         * recipient is tried again (ignored for the other outcomes).
+         */
+        Entry after(Attempt a, Instant at, Instant retry) {
+            int n = attempts + 1;
+            return switch (a) {
+                case Attempt.Delivered d -> new Entry(Status.DELIVERED, n, null, at, null, "2.0.0", d.remoteMta(),
+                        d.detail(), d.relay(), d.dsnPassedOn(), false, delayNotified);
+                case Attempt.Deferred d -> new Entry(Status.DEFERRED, n, d.reason(), at, retry, d.status(),
+                        d.remoteMta(), d.diagnostic(), d.relay(), false, false, delayNotified);
+                case Attempt.Failed f -> new Entry(Status.FAILED, n, f.reason(), at, null, f.status(), f.remoteMta(),
+                        f.diagnostic(), f.relay(), false, false, delayNotified);
+            };
+        }
+
+        /** A deferred recipient past the message's lifetime: failed with {@code why}, its bounce not yet queued. */
+        Entry expired(String why) {
+            return new Entry(Status.FAILED, attempts, why, lastAttempt, null, dsnStatus == null ? "4.4.7" : dsnStatus,
+                    remoteMta, diagnostic, relay, false, false, delayNotified);
+        }
+
+        /** Due at once (the operator flushed the queue). */
+        Entry dueNow() {
+            return new Entry(status, attempts, lastError, lastAttempt, null, dsnStatus, remoteMta, diagnostic, relay,
+                    dsnPassedOn, notified, delayNotified);
+        }
+
+        /** Due at {@code now}: not finished, and not deferred to a later time. */
+        boolean dueAt(Instant now) {
+            return !done() && (nextAttempt == null || !nextAttempt.isAfter(now));
+        }
+
         Entry withNotified() {
             return new Entry(status, attempts, lastError, lastAttempt, nextAttempt, dsnStatus, remoteMta, diagnostic,
                     relay, dsnPassedOn, true, delayNotified);
@@ -68,7 +101,7 @@ public final class RecipientState {
 
     static RecipientState read(Path file, Envelope env) throws IOException {
         try {
-            List<Entry> list = Spool.JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
+            List<Entry> list = SlotFormat.JSON.readValue(Files.readAllBytes(file), new TypeReference<List<Entry>>() { });
             if (list.size() != env.recipients().size()) {
                 throw new IOException(file + ": " + list.size() + " entries for " + env.recipients().size() + " recipients");
             }

@@ -1,8 +1,8 @@
 package dev.tern.queue;
 
 import dev.tern.metrics.Counts;
+import dev.tern.queue.Lanes.Lane;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,10 +13,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -27,8 +27,16 @@ import org.slf4j.LoggerFactory;
  * group per remote domain) and handed to the {@link Transport}; recipients that fail temporarily are tried again
  * on the {@link RetrySchedule}. After {@code delayWarning} a still-deferred recipient earns one delay notice;
  * after {@code maxLifetime} it fails with its last error. Every permanent failure is reported to the sender at
- * once in a bounce naming only the failed recipients ({@link Dsn}). The state of each recipient is saved after
- * each attempt, and a message leaves the spool when every recipient is finished and every notice is queued.
+ * once in a bounce naming only the failed recipients ({@link Notices}). The state of each recipient is saved
+ * after each attempt, and a message leaves the spool when every recipient is finished and every notice is queued.
+ *
+ * <p>Passes run in two lanes, each its own pool of threads: the local lane delivers to local mailboxes and does
+ * the bookkeeping of every pass (expiry, notices); the remote lane talks to remote peers. So a peer that stalls
+ * can hold remote threads only, never local delivery. A remote route (a domain) takes at most
+ * {@link Transport#limit} deliveries at once; a message that finds it full waits on a list, not on a thread.
+ * Nothing waits for a message's lock: a pass that finds it taken leaves its lane's bit in
+ * {@link QueuedMessage#pending}, and the pass that holds it runs or hands on that work when it ends. The
+ * operator's delete, hold, release and flush mark the message and answer at once.
  */
 public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("dev.tern.queue");
@@ -36,7 +44,7 @@ public final class Scheduler implements AutoCloseable {
     /**
      * @param delayWarning when a still-deferred recipient earns a delay notice; zero = never
      * @param maxLifetime  when a still-deferred recipient fails with its last error
-     * @param concurrency  how many messages are worked on at once
+     * @param concurrency  how many deliveries run at once in each lane (local, remote)
      * @param hostname     our name in notices (Reporting-MTA, MAILER-DAEMON@hostname)
      * @param postmaster   where a notice that cannot be delivered goes, once
      */
@@ -44,26 +52,34 @@ public final class Scheduler implements AutoCloseable {
                            String hostname, String postmaster) {
     }
 
+    /** The queue on disk: state saved after attempts, finished messages removed. */
     private final Spool spool;
+    /** Where recipients are delivered; also says how recipients group and how many may go at once. */
     private final Transport transport;
+    /** Every time the scheduler reads: attempts, retries, expiry (tests move it by hand). */
     private final Clock clock;
+    /** Retry, lifetime and notice settings, as configured. */
     private final Settings settings;
+    /** When a deferred recipient is tried again. */
     private final RetrySchedule schedule;
+    /** The jitter of the retry schedule. */
     private final RandomGenerator random = RandomGenerator.getDefault();
-    /**
-     * Platform threads, not virtual ones: a delivery is file work (open, write, fsync, rename), and every such
-     * call on a virtual thread pins its carrier and makes the scheduler wake or start a compensating carrier,
-     * which cost more CPU than the delivery itself on a small machine.
-     */
-    private final ExecutorService workers;
+    /** The local and the remote lane of delivery threads. */
+    private final Lanes lanes;
+    /** Runs each message's next pass at its time. */
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("queue-timer").factory());
     /** Every message in the queue, by ID. */
     private final ConcurrentHashMap<String, QueuedMessage> queued = new ConcurrentHashMap<>();
+    /** Places per remote route, and the messages waiting for one. */
+    private final RouteSlots slots = new RouteSlots();
+    /** Bounces, success and delay notices. */
+    private final Notices notices;
 
     /** What the metrics count for the queue: one per recipient and attempt, and one per notice queued. */
     public enum Event { SENT, DEFERRED, BOUNCED, NOTICE }
 
+    /** How many times each event happened since start. */
     private final Counts<Event> counts = new Counts<>(Event.class);
 
     public Scheduler(Spool spool, Transport transport, Clock clock, Settings settings) {
@@ -72,22 +88,44 @@ public final class Scheduler implements AutoCloseable {
         this.clock = clock;
         this.settings = settings;
         this.schedule = settings.schedule();
-        this.workers = Executors.newFixedThreadPool(settings.concurrency(),
-                Thread.ofPlatform().daemon().name("delivery-", 0).factory());
+        this.lanes = new Lanes(settings.concurrency(), new Lanes.Work() {
+            @Override
+            public void pass(QueuedMessage m, Lane lane) {
+                Scheduler.this.pass(m, lane);
+            }
+
+            @Override
+            public void removeDeleted(QueuedMessage m) throws IOException {
+                Scheduler.this.removeDeleted(m);
+            }
+
+            @Override
+            public void failed(QueuedMessage m, Exception e) {
+                if (e instanceof IOException) {
+                    log.error("{}: cannot remove from the queue: {}", m.id(), e.toString());
+                } else {
+                    log.error("{}: delivery attempt failed unexpectedly; will retry", m.id(), e);
+                    retryAt(m, clock.instant().plus(schedule.max()));
+                }
+            }
+        });
+        this.notices = new Notices(spool, clock, settings.hostname(), settings.postmaster(), settings.delayWarning(),
+                this::submit);
     }
 
     /** A message was just accepted: deliver it now. */
     public void submit(QueuedMessage message) {
         queued.put(message.id(), message);
-        execute(message, false);
+        execute(message, Lane.LOCAL);
     }
 
     /** Messages found in the spool at start: resume each where its schedule stood. */
     public void recover(List<QueuedMessage> messages) {
         for (QueuedMessage m : messages) {
             m.held = spool.isHeld(m.id());
+            m.recovered = true;
             queued.put(m.id(), m);
-            execute(m, true);
+            execute(m, Lane.LOCAL);
         }
     }
 
@@ -104,22 +142,9 @@ public final class Scheduler implements AutoCloseable {
     public int flush(String id) {
         int n = 0;
         for (QueuedMessage m : id == null ? messages() : nullable(queued.get(id))) {
-            m.lock.lock();
-            try {
-                RecipientState st = m.state();
-                for (int i = 0; i < st.size(); i++) {
-                    RecipientState.Entry e = st.get(i);
-                    if (!e.done() && e.nextAttempt() != null) {
-                        st.set(i, new RecipientState.Entry(e.status(), e.attempts(), e.lastError(), e.lastAttempt(),
-                                null, e.dsnStatus(), e.remoteMta(), e.diagnostic(), e.relay(), e.dsnPassedOn(),
-                                e.notified(), e.delayNotified()));
-                    }
-                }
-            } finally {
-                m.lock.unlock();
-            }
+            m.flushed = true; // the next pass makes them due; one under way is not waited for
             if (!m.held) {
-                execute(m, false);
+                execute(m, Lane.LOCAL);
             }
             n++;
         }
@@ -146,79 +171,88 @@ public final class Scheduler implements AutoCloseable {
         spool.setHeld(id, false);
         m.held = false;
         log.info("{}: released", id);
-        execute(m, false);
+        execute(m, Lane.LOCAL);
         return true;
     }
 
-    /** Deletes a message from the queue without any notice. */
+    /**
+     * Deletes a message from the queue without any notice. Answers at once: when an attempt is under way (a
+     * slow peer may hold it for minutes), that attempt records nothing more and removes the message as it ends.
+     */
     public boolean delete(String id) throws IOException {
-        QueuedMessage m = queued.get(id);
+        QueuedMessage m = queued.remove(id);
         if (m == null) {
             return false;
         }
-        m.lock.lock();
-        try {
-            m.deleted = true;
-            spool.remove(m);
-            queued.remove(id);
-        } finally {
-            m.lock.unlock();
+        m.deleted = true;
+        if (m.lock.tryLock()) {
+            try {
+                removeDeleted(m);
+            } finally {
+                m.lock.unlock();
+            }
         }
         log.info("{}: deleted by the operator", id);
         return true;
+    }
+
+    private void removeDeleted(QueuedMessage m) throws IOException {
+        m.pending.set(0);
+        if (!m.removed) {
+            spool.remove(m);
+            m.removed = true;
+        }
     }
 
     private static List<QueuedMessage> nullable(QueuedMessage m) {
         return m == null ? List.of() : List.of(m);
     }
 
-    private void execute(QueuedMessage m, boolean recovering) {
-        try {
-            workers.execute(() -> attempt(m, recovering));
-        } catch (RejectedExecutionException e) {
-            // shutting down: the message stays in the spool
-        }
+    private void execute(QueuedMessage m, Lane lane) {
+        lanes.execute(m, lane);
     }
 
-    /** Runs on one of the {@code concurrency} delivery threads, which is what bounds deliveries at once. */
-    private void attempt(QueuedMessage m, boolean recovering) {
+    /** One pass over a message in every lane, on the caller's thread. Package-private for tests. */
+    void runDue(QueuedMessage m, boolean recovering) {
+        m.recovered |= recovering;
+        m.lock.lock();
         try {
-            m.lock.lock(); // a pass under way (it may be the one that scheduled this) finishes first
-            try {
-                runDue(m, recovering);
-            } finally {
-                m.lock.unlock();
-            }
-        } catch (RuntimeException e) {
-            log.error("{}: delivery attempt failed unexpectedly; will retry", m.id(), e);
-            retryAt(m, clock.instant().plus(schedule.max()));
+            pass(m, null);
+        } finally {
+            m.lock.unlock();
         }
     }
 
     /**
-     * One pass over a message: expire what is past its lifetime, attempt what is due, queue the notices that are
-     * due, save the state, and either remove the message or schedule its next pass. Package-private for tests,
-     * which call it with a fixed clock.
+     * One pass over a message: expire what is past its lifetime, attempt what is due on {@code lane}'s routes
+     * (every route when null), queue the notices that are due, save the state, and either remove the message or
+     * schedule its next pass. Due work for the other lane is left in {@link QueuedMessage#pending}.
      */
-    void runDue(QueuedMessage m, boolean recovering) {
-        if (m.held || m.deleted) {
+    private void pass(QueuedMessage m, Lane lane) {
+        if (m.held || m.deleted || m.removed) {
             return;
         }
         Envelope env = m.envelope();
         RecipientState state = m.state();
         Instant now = clock.instant();
         Instant expiry = env.arrival().plus(settings.maxLifetime());
+        boolean changed = false;
+        if (m.flushed) {
+            m.flushed = false;
+            for (int i = 0; i < state.size(); i++) {
+                if (!state.get(i).done()) {
+                    state.set(i, state.get(i).dueNow());
+                }
+            }
+        }
 
         // past the lifetime: the last error is final
-        boolean changed = false;
         for (int i = 0; i < state.size(); i++) {
             RecipientState.Entry e = state.get(i);
             if (e.status() == RecipientState.Status.DEFERRED && !now.isBefore(expiry)) {
                 String why = "message expired after " + human(settings.maxLifetime()) + " in the queue; last error: "
                         + e.lastError();
-                state.set(i, new RecipientState.Entry(RecipientState.Status.FAILED, e.attempts(), why,
-                        e.lastAttempt(), null, e.dsnStatus() == null ? "4.4.7" : e.dsnStatus(), e.remoteMta(),
-                        e.diagnostic(), e.relay(), false, false, e.delayNotified()));
+                state.set(i, e.expired(why));
                 Envelope.Recipient r = env.recipients().get(i);
                 log.warn("{}: to=<{}>, relay={}, delay={}, status=expired ({})", m.id(), r.address(), e.relay(),
                         delay(env, now), why);
@@ -226,46 +260,57 @@ public final class Scheduler implements AutoCloseable {
             }
         }
 
-        // due recipients, by route
+        // due recipients, by route, local ones first
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
         for (int i = 0; i < state.size(); i++) {
-            RecipientState.Entry e = state.get(i);
-            if (e.done() || e.nextAttempt() != null && e.nextAttempt().isAfter(now)) {
+            if (state.get(i).dueAt(now)) {
+                String route = transport.route(env.recipients().get(i).address());
+                groups.computeIfAbsent(route, k -> new ArrayList<>()).add(i);
+            }
+        }
+        List<String> routes = new ArrayList<>(groups.keySet());
+        if (routes.remove(Transport.LOCAL)) {
+            routes.addFirst(Transport.LOCAL);
+        }
+        for (int g = 0; g < routes.size(); g++) {
+            String route = routes.get(g);
+            Lane own = route.equals(Transport.LOCAL) ? Lane.LOCAL : Lane.REMOTE;
+            if (lane != null && lane != own) {
+                m.pending.getAndUpdate(p -> p | own.bit); // run there when this pass lets go of the message
                 continue;
             }
-            String route = transport.route(env.recipients().get(i).address());
-            groups.computeIfAbsent(route, k -> new ArrayList<>()).add(i);
-        }
-        int left = groups.size();
-        for (List<Integer> group : groups.values()) {
-            left--;
-            Map<Integer, Attempt> results = transport.deliver(m, group, recovering);
+            List<Integer> group = groups.get(route);
+            List<Attempt> results = deliver(m, route, group);
+            if (results == null) {
+                continue; // the route is full: this message is woken when a place frees
+            }
             Instant at = clock.instant();
-            for (int i : group) {
-                Attempt a = results.get(i);
-                if (a == null) {
-                    a = new Attempt.Deferred("none", "no outcome for this recipient (a bug)");
-                }
+            for (int k = 0; k < group.size(); k++) {
+                int i = group.get(k);
                 RecipientState.Entry e = state.get(i);
-                state.set(i, next(e, a, at, env));
-                logAttempt(m, i, a, at);
+                state.set(i, e.after(results.get(k), at, retryAt(e.attempts() + 1, at, expiry)));
+                logAttempt(m, i, results.get(k), at);
             }
             if (m.deleted) {
                 return;
             }
-            if (left > 0) {
+            if (g < routes.size() - 1) {
                 save(state); // before the next group, so a restart never repeats a recorded delivery
             } else {
                 changed = true; // saved below, or made moot by the durable removal
             }
         }
 
-        // notices
-        changed |= notices(m, clock.instant());
+        int queuedNotices = notices.queueDue(m, clock.instant());
+        for (int n = 0; n < queuedNotices; n++) {
+            counts.add(Event.NOTICE);
+        }
+        changed |= queuedNotices >= 0;
 
         if (allFinished(state)) {
             try {
                 spool.remove(m);
+                m.removed = true;
                 queued.remove(m.id());
                 log.info("{}: removed", m.id());
             } catch (IOException e) {
@@ -279,25 +324,42 @@ public final class Scheduler implements AutoCloseable {
         retryAt(m, nextPass(m));
     }
 
-    private RecipientState.Entry next(RecipientState.Entry e, Attempt a, Instant at, Envelope env) {
-        int n = e.attempts() + 1;
-        return switch (a) {
-            case Attempt.Delivered d -> new RecipientState.Entry(RecipientState.Status.DELIVERED, n, null, at, null,
-                    "2.0.0", d.remoteMta(), d.detail(), d.relay(), d.dsnPassedOn(), false, e.delayNotified());
-            case Attempt.Deferred d -> {
-                Instant retry = at.plus(schedule.delayAfter(n, random));
-                Instant expiry = env.arrival().plus(settings.maxLifetime());
-                yield new RecipientState.Entry(RecipientState.Status.DEFERRED, n, d.reason(), at,
-                        retry.isAfter(expiry) ? expiry : retry, d.status(), d.remoteMta(), d.diagnostic(), d.relay(),
-                        false, false, e.delayNotified());
+    /**
+     * Delivers one group, within its route's limit: null when the route has no place free (the message is put
+     * on the route's waiting list); a place given back wakes the message that waited longest.
+     */
+    private List<Attempt> deliver(QueuedMessage m, String route, List<Integer> group) {
+        int limit = transport.limit(route);
+        boolean limited = limit != Integer.MAX_VALUE;
+        if (limited && !slots.tryTake(route, limit, m)) {
+            return null;
+        }
+        List<Attempt> results;
+        try {
+            results = transport.deliver(m, List.copyOf(group), m.recovered);
+        } finally {
+            if (limited) {
+                QueuedMessage next = slots.giveBack(route);
+                if (next != null) {
+                    execute(next, Lane.REMOTE);
+                }
             }
-            case Attempt.Failed f -> new RecipientState.Entry(RecipientState.Status.FAILED, n, f.reason(), at, null,
-                    f.status(), f.remoteMta(), f.diagnostic(), f.relay(), false, false, e.delayNotified());
-        };
+        }
+        if (results.size() != group.size()) {
+            throw new IllegalStateException("the transport answered " + results.size() + " outcomes for "
+                    + group.size() + " recipients");
+        }
+        return results;
+    }
+
+    /** When a recipient deferred for the {@code n}th time at {@code at} is tried again: never after expiry. */
+    private Instant retryAt(int n, Instant at, Instant expiry) {
+        Instant retry = at.plus(schedule.delayAfter(n, random));
+        return retry.isAfter(expiry) ? expiry : retry;
     }
 
     /** True when every recipient is finished and its final notice (if any) is queued. */
-    private boolean allFinished(RecipientState state) {
+    private static boolean allFinished(RecipientState state) {
         for (RecipientState.Entry e : state.entries()) {
             if (!e.done() || !e.notified()) {
                 return false;
@@ -308,7 +370,6 @@ public final class Scheduler implements AutoCloseable {
 
     /** When the next pass is due: the earliest retry, or the delay-notice time, whichever comes first. */
     private Instant nextPass(QueuedMessage m) {
-        Envelope env = m.envelope();
         Instant next = null;
         boolean anyWaiting = false;
         for (RecipientState.Entry e : m.state().entries()) {
@@ -317,151 +378,12 @@ public final class Scheduler implements AutoCloseable {
             }
             anyWaiting |= e.status() == RecipientState.Status.DEFERRED && !e.delayNotified();
         }
-        if (anyWaiting && !settings.delayWarning().isZero()) {
-            Instant warn = env.arrival().plus(settings.delayWarning());
-            if (next == null || warn.isBefore(next)) {
-                next = warn.isBefore(clock.instant()) ? next : warn;
-            }
+        Instant warn = notices.delayWarningAt(m.envelope().arrival());
+        if (anyWaiting && warn != null && (next == null || warn.isBefore(next))) {
+            next = warn.isBefore(clock.instant()) ? next : warn;
         }
         return next == null ? clock.instant().plus(schedule.max()) : next;
     }
-
-    // ------------------------------------------------------------------------------------------------ notices
-
-    /** Queues the notices now due; returns true when the state changed. */
-    private boolean notices(QueuedMessage m, Instant now) {
-        Envelope env = m.envelope();
-        RecipientState state = m.state();
-        List<Integer> failed = new ArrayList<>();
-        List<Integer> succeeded = new ArrayList<>();
-        List<Integer> delayed = new ArrayList<>();
-        boolean warnNow = !settings.delayWarning().isZero()
-                && !now.isBefore(env.arrival().plus(settings.delayWarning()));
-        for (int i = 0; i < state.size(); i++) {
-            RecipientState.Entry e = state.get(i);
-            if (e.status() == RecipientState.Status.FAILED && !e.notified()) {
-                failed.add(i);
-            } else if (e.status() == RecipientState.Status.DELIVERED && !e.notified()) {
-                succeeded.add(i);
-            } else if (e.status() == RecipientState.Status.DEFERRED && !e.delayNotified() && warnNow) {
-                delayed.add(i);
-            }
-        }
-        boolean changed = false;
-        if (!failed.isEmpty()) {
-            changed |= notify(m, Dsn.Kind.FAILURE, failed);
-        }
-        if (!succeeded.isEmpty()) {
-            changed |= notify(m, Dsn.Kind.SUCCESS, succeeded);
-        }
-        if (!delayed.isEmpty()) {
-            changed |= notify(m, Dsn.Kind.DELAY, delayed);
-        }
-        return changed;
-    }
-
-    /** Sends one notice of {@code kind} about the recipients at {@code indices} (those who want one) and marks them. */
-    private boolean notify(QueuedMessage m, Dsn.Kind kind, List<Integer> indices) {
-        Envelope env = m.envelope();
-        RecipientState state = m.state();
-        List<Dsn.Report> reports = new ArrayList<>();
-        for (int i : indices) {
-            RecipientState.Entry e = state.get(i);
-            Envelope.Recipient r = env.recipients().get(i);
-            String action = kind.action;
-            boolean wanted = switch (kind) {
-                case FAILURE -> r.wants("FAILURE");
-                case DELAY -> r.wants("DELAY");
-                case SUCCESS -> r.wants("SUCCESS") && !e.dsnPassedOn();
-            };
-            if (kind == Dsn.Kind.SUCCESS && e.remoteMta() != null) {
-                action = "relayed"; // handed to a peer that takes no DSN parameters
-            }
-            if (wanted) {
-                reports.add(new Dsn.Report(r, action, e.dsnStatus() == null ? defaultStatus(kind) : e.dsnStatus(),
-                        e.remoteMta(), kind == Dsn.Kind.SUCCESS ? null : e.diagnostic(), e.lastError(),
-                        e.lastAttempt()));
-            }
-        }
-        String to = env.sender();
-        int level = Envelope.NOTICE;
-        if (!reports.isEmpty() && kind == Dsn.Kind.FAILURE && to.isEmpty()) {
-            if (env.notice() == Envelope.NOTICE) {
-                to = settings.postmaster(); // a notice we wrote could not be delivered: tell the postmaster, once
-                level = Envelope.NOTICE_TO_POSTMASTER;
-            } else if (env.notice() == Envelope.NOTICE_TO_POSTMASTER) {
-                log.warn("{}: notice to the postmaster could not be delivered; dropped", m.id());
-            }
-        }
-        if (!reports.isEmpty() && !to.isEmpty()) {
-            try {
-                String id = queueNotice(m, kind, reports, to, level);
-                log.info("{}: sender {} notification: {}", m.id(), kind.name().toLowerCase(Locale.ROOT), id);
-            } catch (IOException | RuntimeException ex) {
-                log.error("{}: cannot queue a {} notice; will try again: {}", m.id(),
-                        kind.name().toLowerCase(Locale.ROOT), ex.toString());
-                return false;
-            }
-        }
-        for (int i : indices) {
-            RecipientState.Entry e = state.get(i);
-            state.set(i, kind == Dsn.Kind.DELAY ? e.withDelayNotified() : e.withNotified());
-        }
-        return true;
-    }
-
-    private static String defaultStatus(Dsn.Kind kind) {
-        return switch (kind) {
-            case FAILURE -> "5.0.0";
-            case DELAY -> "4.0.0";
-            case SUCCESS -> "2.0.0";
-        };
-    }
-
-    private String queueNotice(QueuedMessage m, Dsn.Kind kind, List<Dsn.Report> reports, String to, int level)
-            throws IOException {
-        Envelope env = m.envelope();
-        String ret = env.ret() == null ? "" : env.ret().toUpperCase(Locale.ROOT);
-        long limit = kind != Dsn.Kind.FAILURE || ret.equals("HDRS") ? -1
-                : ret.equals("FULL") ? Dsn.FULL_LIMIT : Dsn.DEFAULT_FULL_LIMIT;
-        boolean full = m.contentSize() <= limit;
-        byte[] original = full ? readContent(m, m.contentSize()) : readHeader(m);
-        Instant now = clock.instant();
-        String id = spool.newId();
-        byte[] content = Dsn.build(settings.hostname(), kind, env, reports, to, original, full, now, clock.getZone(),
-                id + "." + now.toEpochMilli() + "@" + settings.hostname());
-        Envelope.Recipient rcpt = new Envelope.Recipient(to, to, null, null);
-        Envelope notice = new Envelope(id, "", now, "127.0.0.1", settings.hostname(), "LOCAL", false,
-                Dsn.hasEightBit(content) ? "8BITMIME" : null, null, null, List.of(rcpt), level);
-        Spool.Incoming in = spool.begin(notice);
-        in.content().write(content);
-        QueuedMessage q = in.commit();
-        log.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", id, content.length,
-                kind.name().toLowerCase(Locale.ROOT), m.id());
-        submit(q);
-        counts.add(Event.NOTICE);
-        return id;
-    }
-
-    private static byte[] readContent(QueuedMessage m, long n) throws IOException {
-        try (InputStream in = m.openContent()) {
-            return in.readNBytes((int) Math.min(n, Integer.MAX_VALUE - 16));
-        }
-    }
-
-    /** The original's header block: at most 64 KiB, cut at a line end. */
-    private static byte[] readHeader(QueuedMessage m) throws IOException {
-        byte[] head = readContent(m, Math.min(m.contentSize(), 64 * 1024));
-        int n = Dsn.headerLength(head);
-        if (n == head.length) {
-            while (n > 0 && head[n - 1] != '\n') {
-                n--;
-            }
-        }
-        return java.util.Arrays.copyOf(head, n);
-    }
-
-    // ------------------------------------------------------------------------------------------------ plumbing
 
     private void save(RecipientState state) {
         try {
@@ -475,8 +397,8 @@ public final class Scheduler implements AutoCloseable {
         long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
         try {
             // one pending pass per message: a flush or release replaces the one scheduled before
-            java.util.concurrent.ScheduledFuture<?> previous = m.nextPass;
-            m.nextPass = timer.schedule(() -> execute(m, false), delay, TimeUnit.MILLISECONDS);
+            ScheduledFuture<?> previous = m.nextPass;
+            m.nextPass = timer.schedule(() -> execute(m, Lane.LOCAL), delay, TimeUnit.MILLISECONDS);
             if (previous != null) {
                 previous.cancel(false);
             }
@@ -532,18 +454,15 @@ public final class Scheduler implements AutoCloseable {
         return queued.size();
     }
 
+    /** Messages waiting for a place on their remote route. */
+    public int waitingForRoute() {
+        return slots.waiting();
+    }
+
     /** Stops taking work and waits up to {@code grace} for attempts under way; what is left stays in the spool. */
     public void close(Duration grace) {
         timer.shutdownNow();
-        workers.shutdown();
-        try {
-            if (!workers.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS)) {
-                workers.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            workers.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        lanes.close(grace);
     }
 
     @Override

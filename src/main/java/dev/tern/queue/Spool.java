@@ -1,34 +1,31 @@
 package dev.tern.queue;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+import static dev.tern.queue.SlotFormat.JSON;
+import static dev.tern.queue.SlotFormat.judge;
+import static dev.tern.queue.SlotFormat.judgeV1;
+import static dev.tern.queue.SlotFormat.slotNumber;
+import static dev.tern.queue.SlotFormat.trailer;
+
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
-import java.io.BufferedInputStream;
+import dev.tern.io.FileModes;
+import dev.tern.queue.SlotFormat.Found;
+import dev.tern.queue.SlotFormat.Verdict;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
-import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
@@ -45,13 +42,17 @@ import org.slf4j.LoggerFactory;
  * a crash is its trailer, written last, before that fsync:
  *
  * <pre>
- * TERN2 &lt;seal&gt; &lt;n&gt;\n      seal: 16 hex digits, random per message; n: length of the envelope JSON
+ * TERN3 &lt;seal&gt; &lt;n&gt;\n      seal: 16 hex digits, random per message; n: length of the envelope JSON
  * &lt;envelope JSON, n octets&gt;\n
  * &lt;content, exactly as it will be delivered (CRLF line ends)&gt;
- * TERN2 END &lt;seal&gt; &lt;content length, 16 hex&gt; &lt;CRC-32C of all above, 8 hex&gt;\n
+ * TERN3 END &lt;seal&gt; &lt;content length, 16 hex&gt; &lt;facts&gt; &lt;CRC-32C of all above, then of the facts, 8 hex&gt;\n
  * </pre>
  *
- * The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
+ * The facts ({@link ContentFacts}: 8-bit content, the longest line, the header section's length; 25
+ * characters) are noted as the content streams in, so remote delivery never reads a message to learn them.
+ * Slots of the earlier format (TERN2: the same without the facts) are still recovered, without facts.
+ *
+ * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
  * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
  * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length or
  * checksum is wrong is damaged and moved aside ({@code slots/NAME.corrupt}). Finishing a message truncates its
@@ -66,30 +67,21 @@ import org.slf4j.LoggerFactory;
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
-    private static final String MAGIC_V1 = "TERN1 ";
-    private static final String MAGIC_V2 = "TERN2 ";
-    private static final String TRAILER_MAGIC = "TERN2 END ";
-    /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
-    static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
-    /** Free slots kept for reuse; beyond this, a finished message's slot is deleted. */
-    static final int MAX_SPARE_SLOTS = 512;
-    private static final HexFormat HEX = HexFormat.of();
-    static final ObjectMapper JSON = JsonMapper.builder()
-            .findAndAddModules()
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .build();
-
+    /** The spool directory, {@code <data_dir>/spool}. */
     private final Path spoolDir;
+    /** Where messages are: {@code spool/slots}. */
     private final Path slots;
+    /** Where delivery state and hold markers are: {@code spool/queue}. */
     private final Path queue;
+    /** Hands out queue IDs in time order. */
     private final QueueIds ids;
+    /** Shares directory fsyncs between sessions. */
     private final DirectorySync dirSync;
     private final SecureRandom random = new SecureRandom();
     /** IDs of the messages being received or queued: a new ID must not name one of them. */
     private final Set<String> live = ConcurrentHashMap.newKeySet();
-    private final Deque<Path> free = new ArrayDeque<>(); // guarded by this
-    private long nextSlot; // guarded by this
+    /** Empty slots for the next messages. */
+    private final SlotPool pool;
 
     public Spool(Path spoolDir, Clock clock, DirectorySync dirSync) throws IOException {
         this.spoolDir = spoolDir;
@@ -97,35 +89,42 @@ public final class Spool {
         this.queue = spoolDir.resolve("queue");
         this.ids = new QueueIds(clock);
         this.dirSync = dirSync;
-        Files.createDirectories(slots);
-        Files.createDirectories(queue);
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
-            for (Path p : ds) {
-                nextSlot = Math.max(nextSlot, slotNumber(p) + 1);
-            }
-        }
+        FileModes.createDirectories(slots);
+        FileModes.createDirectories(queue);
+        this.pool = new SlotPool(slots, dirSync);
     }
 
-    /** Allocates a queue ID for a message about to be received. */
-    public String newId() {
+    /** A queue ID that names no message being received or queued, reserved for the caller. */
+    private String reserveId() {
         while (true) {
             String id = ids.next();
             // after a restart with a clock that stepped back, an ID may name a message still queued
-            if (!live.contains(id)) {
+            if (live.add(id)) {
                 return id;
             }
         }
     }
 
-    /** Starts writing a message: the envelope goes first, then the caller streams the content. */
-    public Incoming begin(Envelope envelope) throws IOException {
-        if (!live.add(envelope.id())) {
-            throw new IOException("queue ID " + envelope.id() + " is in use");
+    /**
+     * Starts writing a message under a new queue ID: {@code envelope} is given the ID and returns the envelope,
+     * which goes first; then the caller streams the content. The ID is {@link Incoming#id()}.
+     */
+    public Incoming begin(Function<String, Envelope> envelopeFor) throws IOException {
+        String id = reserveId();
+        Envelope envelope;
+        try {
+            envelope = envelopeFor.apply(id);
+            if (!envelope.id().equals(id)) {
+                throw new IllegalArgumentException("the envelope names queue ID " + envelope.id() + ", not " + id);
+            }
+        } catch (RuntimeException e) {
+            live.remove(id);
+            throw e;
         }
         Path slot;
         FileChannel ch;
         try {
-            slot = takeSlot();
+            slot = pool.take();
             ch = FileChannel.open(slot, StandardOpenOption.WRITE);
         } catch (IOException | RuntimeException e) {
             live.remove(envelope.id());
@@ -138,8 +137,7 @@ public final class Spool {
                 ch.truncate(0); // an abort could not empty it; the fsync at commit makes this durable too
             }
             byte[] json = JSON.writeValueAsBytes(envelope);
-            byte[] head = (MAGIC_V2 + HEX.toHexDigits(seal) + " " + json.length + "\n")
-                    .getBytes(StandardCharsets.US_ASCII);
+            byte[] head = SlotFormat.header(seal, json);
             in.out.write(head);
             in.out.write(json);
             in.out.write('\n');
@@ -151,43 +149,6 @@ public final class Spool {
         return in;
     }
 
-    /** A free slot, or a new one whose directory entry is durable. */
-    private Path takeSlot() throws IOException {
-        while (true) {
-            long n;
-            synchronized (this) {
-                Path p = free.pollFirst();
-                if (p != null) {
-                    return p;
-                }
-                n = nextSlot++;
-            }
-            Path p = slots.resolve(slotName(n));
-            try {
-                Files.createFile(p);
-            } catch (FileAlreadyExistsException e) {
-                continue; // a stray file by that name: leave it and take the next number
-            }
-            dirSync.sync(slots);
-            return p;
-        }
-    }
-
-    /** Gives an empty slot back for reuse (or deletes it when enough are spare). */
-    private void recycle(Path slot) {
-        synchronized (this) {
-            if (free.size() < MAX_SPARE_SLOTS) {
-                free.addFirst(slot); // the most recently used first: its blocks and inode are likely cached
-                return;
-            }
-        }
-        try {
-            Files.deleteIfExists(slot);
-        } catch (IOException e) {
-            log.warn("cannot delete spare slot {}: {}", slot, e.toString());
-        }
-    }
-
     /** A message being received. Either {@link #commit()} or {@link #abort()} it. */
     public final class Incoming {
         private final Envelope envelope;
@@ -196,6 +157,8 @@ public final class Spool {
         private final long seal;
         private final ChecksummedOutput sink;
         private final OutputStream out;
+        /** The content's way in: notes the facts, then the buffer ({@link #out} takes the header directly). */
+        private final ContentFacts.Counter content;
         private long headerLength;
         private boolean closed;
 
@@ -208,6 +171,7 @@ public final class Spool {
             // 8 KB: a small message is one write; the DATA reader hands over 8 KB blocks, which then pass
             // straight through. A larger buffer cost more to allocate and zero per message than it saved.
             this.out = new BufferedOutputStream(sink, 8 * 1024);
+            this.content = new ContentFacts.Counter(out);
         }
 
         public String id() {
@@ -216,7 +180,7 @@ public final class Spool {
 
         /** Where the message content goes. Do not close it. */
         public OutputStream content() {
-            return out;
+            return content;
         }
 
         /** Makes the message durable in the queue. When this returns, the 250 reply may be sent. */
@@ -224,14 +188,17 @@ public final class Spool {
             try {
                 out.flush();
                 long size = sink.written - headerLength;
-                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, sink.crc.getValue()));
+                ContentFacts facts = content.facts();
+                sink.crc.update(facts.bytes());
+                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, sink.crc.getValue()));
                 while (trailer.hasRemaining()) {
                     channel.write(trailer);
                 }
                 channel.force(true);
                 channel.close();
                 closed = true;
-                return new QueuedMessage(slot, envelope, headerLength, size, RecipientState.initial(envelope));
+                return new QueuedMessage(slot, envelope, headerLength, size, facts,
+                        RecipientState.initial(envelope));
             } catch (IOException | RuntimeException e) {
                 abort();
                 throw e;
@@ -259,7 +226,7 @@ public final class Spool {
                 live.remove(envelope.id());
             }
             if (emptied) {
-                recycle(slot);
+                pool.giveBack(slot);
             }
         }
     }
@@ -290,11 +257,6 @@ public final class Spool {
         }
     }
 
-    private static byte[] trailer(long seal, long size, long crc) {
-        return (TRAILER_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " "
-                + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
-    }
-
     /**
      * Recovery at start: empties the slots of messages a crash cut off (never acknowledged), moves damaged
      * files aside, and returns every message that was acknowledged and not yet finished, oldest first.
@@ -318,12 +280,12 @@ public final class Spool {
         List<QueuedMessage> out = new ArrayList<>();
         for (Found f : scan(true)) {
             switch (f.verdict()) {
-                case FREE -> recycle(f.file());
+                case FREE -> pool.giveBack(f.file());
                 case CUT_OFF -> {
                     log.info("{}: a message cut off by a stop before it was acknowledged ({}); discarded",
                             f.file().getFileName(), f.why());
                     empty(f.file());
-                    recycle(f.file());
+                    pool.giveBack(f.file());
                 }
                 case DAMAGED -> moveAside(f.file(), f.why());
                 case MESSAGE -> {
@@ -334,7 +296,8 @@ public final class Spool {
                     }
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
-                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), state));
+                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
+                                state));
                     } catch (IOException | RuntimeException e) {
                         live.remove(env.id());
                         moveAside(f.file(), "unreadable state: " + e.getMessage());
@@ -360,7 +323,7 @@ public final class Spool {
         for (Found f : scan(false)) {
             if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
                 Envelope env = f.header().envelope();
-                return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
                         RecipientState.read(stateFile(id), env));
             }
         }
@@ -374,7 +337,7 @@ public final class Spool {
             if (f.verdict() == Verdict.MESSAGE) {
                 Envelope env = f.header().envelope();
                 try {
-                    out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                    out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
                             RecipientState.read(stateFile(env.id()), env)));
                 } catch (IOException | RuntimeException e) {
                     // unreadable state: the server moves the message aside at its next start
@@ -402,13 +365,13 @@ public final class Spool {
         Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
         live.remove(m.id());
         if (slot) {
-            recycle(file);
+            pool.giveBack(file);
         }
     }
 
     /** Records the recipients' state after an attempt, atomically. */
     public void saveState(RecipientState state) throws IOException {
-        Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()));
+        Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()), true);
     }
 
     /** True when the operator has put the message on hold (a marker file {@code ID.hold}). */
@@ -419,7 +382,7 @@ public final class Spool {
     public void setHeld(String id, boolean held) throws IOException {
         Path marker = queue.resolve(id + ".hold");
         if (held) {
-            Durable.writeAtomically(marker, new byte[0]);
+            Durable.writeAtomically(marker, new byte[0], true);
         } else {
             Files.deleteIfExists(marker);
         }
@@ -445,14 +408,6 @@ public final class Spool {
         Files.move(file, bad);
     }
 
-    // ------------------------------------------------------------------------------------------------ reading
-
-    enum Verdict { FREE, CUT_OFF, DAMAGED, MESSAGE }
-
-    /** What a spool file holds; header and size only for {@link Verdict#MESSAGE}. */
-    record Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
-    }
-
     /** Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. */
     private List<Found> scan(boolean checksums) throws IOException {
         List<Found> out = new ArrayList<>();
@@ -474,143 +429,4 @@ public final class Spool {
         return out;
     }
 
-    private static Found judgeV1(Path p) {
-        try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
-            Header h = readHeader(in);
-            if (h.seal() != null) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "a slot's message in the queue directory");
-            }
-            return new Found(p, Verdict.MESSAGE, h, Files.size(p) - h.contentOffset(), null);
-        } catch (IOException | RuntimeException e) {
-            return new Found(p, Verdict.DAMAGED, null, 0, e.getMessage());
-        }
-    }
-
-    /** Judges a slot by its trailer (and its checksum when asked). */
-    static Found judge(Path p, boolean checksums) throws IOException {
-        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
-            long fileSize = ch.size();
-            if (fileSize == 0) {
-                return new Found(p, Verdict.FREE, null, 0, null);
-            }
-            Header h;
-            try {
-                h = readHeader(new BufferedInputStream(Channels.newInputStream(ch.position(0)), 8192));
-            } catch (IOException | RuntimeException e) {
-                h = null;
-            }
-            byte[] t = new byte[TRAILER_LENGTH];
-            ByteBuffer tb = ByteBuffer.wrap(t);
-            if (fileSize >= TRAILER_LENGTH) {
-                ch.position(fileSize - TRAILER_LENGTH);
-                while (tb.hasRemaining() && ch.read(tb) > 0) {
-                    // read the whole trailer
-                }
-            }
-            String trailer = new String(t, StandardCharsets.US_ASCII);
-            if (!trailer.startsWith(TRAILER_MAGIC) || trailer.charAt(TRAILER_LENGTH - 1) != '\n') {
-                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
-            }
-            if (h == null || h.seal() == null) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header");
-            }
-            long seal;
-            long size;
-            int crc;
-            try {
-                seal = HexFormat.fromHexDigitsToLong(trailer, TRAILER_MAGIC.length(), TRAILER_MAGIC.length() + 16);
-                int at = TRAILER_MAGIC.length() + 17;
-                size = HexFormat.fromHexDigitsToLong(trailer, at, at + 16);
-                crc = HexFormat.fromHexDigits(trailer, at + 17, at + 25);
-            } catch (IllegalArgumentException e) {
-                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
-            }
-            if (seal != h.seal()) {
-                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer of its own");
-            }
-            long contentSize = fileSize - TRAILER_LENGTH - h.contentOffset();
-            if (size != contentSize) {
-                return new Found(p, Verdict.DAMAGED, null, 0,
-                        "content is " + contentSize + " octets, the trailer says " + size);
-            }
-            if (checksums && crc != checksum(ch, fileSize - TRAILER_LENGTH)) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
-            }
-            return new Found(p, Verdict.MESSAGE, h, contentSize, null);
-        }
-    }
-
-    private static int checksum(FileChannel ch, long length) throws IOException {
-        CRC32C crc = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        long pos = 0;
-        while (pos < length) {
-            buf.clear();
-            if (length - pos < buf.capacity()) {
-                buf.limit((int) (length - pos));
-            }
-            int n = ch.read(buf, pos);
-            if (n <= 0) {
-                throw new IOException("file ended early");
-            }
-            buf.flip();
-            crc.update(buf);
-            pos += n;
-        }
-        return (int) crc.getValue();
-    }
-
-    /** A spool file's head: the envelope, where the content starts, and the seal (null in the TERN1 format). */
-    record Header(Envelope envelope, long contentOffset, Long seal) {
-    }
-
-    static Header readHeader(InputStream in) throws IOException {
-        String magic = new String(in.readNBytes(MAGIC_V1.length()), StandardCharsets.US_ASCII);
-        Long seal = null;
-        long offset = magic.length();
-        if (magic.equals(MAGIC_V2)) {
-            byte[] hex = in.readNBytes(17);
-            if (hex.length != 17 || hex[16] != ' ') {
-                throw new IOException("bad queue file header");
-            }
-            try {
-                seal = HexFormat.fromHexDigitsToLong(new String(hex, 0, 16, StandardCharsets.US_ASCII));
-            } catch (IllegalArgumentException e) {
-                throw new IOException("bad queue file header");
-            }
-            offset += 17;
-        } else if (!magic.equals(MAGIC_V1)) {
-            throw new IOException("not a Tern queue file");
-        }
-        int n = 0;
-        int digits = 0;
-        int c;
-        while ((c = in.read()) != '\n') {
-            if (c < '0' || c > '9' || ++digits > 9) {
-                throw new IOException("bad queue file header");
-            }
-            n = n * 10 + (c - '0');
-        }
-        byte[] json = in.readNBytes(n);
-        if (json.length != n || in.read() != '\n') {
-            throw new NoSuchFileException("truncated queue file header");
-        }
-        Envelope env = JSON.readValue(json, Envelope.class);
-        return new Header(env, offset + digits + 1L + n + 1, seal);
-    }
-
-    private static String slotName(long n) {
-        return String.format("%08d", n);
-    }
-
-    /** The number in a slot's name ({@code 00000042} or {@code 00000042.corrupt}), or -1. */
-    private static long slotNumber(Path p) {
-        String name = p.getFileName().toString();
-        int dot = name.indexOf('.');
-        String digits = dot < 0 ? name : name.substring(0, dot);
-        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        return Long.parseLong(digits);
-    }
 }

@@ -56,9 +56,8 @@ class RouterMaildirTest {
         for (String r : recipients) {
             rcpts.add(new Envelope.Recipient(r, r, null, null));
         }
-        Envelope env = new Envelope(spool.newId(), sender, ARRIVAL, "192.0.2.1", "client.example.org", "ESMTP",
-                false, null, null, null, rcpts);
-        Spool.Incoming in = spool.begin(env);
+        Spool.Incoming in = spool.begin(id -> new Envelope(id, sender, ARRIVAL, "192.0.2.1", "client.example.org",
+                "ESMTP", false, null, null, null, rcpts));
         in.content().write(CONTENT.getBytes(StandardCharsets.UTF_8));
         return in.commit();
     }
@@ -270,6 +269,6 @@ class RouterMaildirTest {
 
     /** Delivers one recipient through the router and returns its outcome. */
     private static Attempt one(Router router, QueuedMessage m, int index, boolean recovering) {
-        return router.deliver(m, List.of(index), recovering).get(index);
+        return router.deliver(m, List.of(index), recovering).getFirst();
     }
 }

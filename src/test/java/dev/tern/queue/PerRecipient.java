@@ -1,8 +1,7 @@
 package dev.tern.queue;
 
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A {@link Transport} for tests that decides recipient by recipient: every recipient is on one route, and
@@ -21,10 +20,10 @@ public interface PerRecipient {
             }
 
             @Override
-            public Map<Integer, Attempt> deliver(QueuedMessage message, List<Integer> indices, boolean recovering) {
-                Map<Integer, Attempt> out = new LinkedHashMap<>();
+            public List<Attempt> deliver(QueuedMessage message, List<Integer> indices, boolean recovering) {
+                List<Attempt> out = new ArrayList<>();
                 for (int i : indices) {
-                    out.put(i, self.deliver(message, i, recovering));
+                    out.add(self.deliver(message, i, recovering));
                 }
                 return out;
             }

@@ -415,6 +415,81 @@ class SchedulerLifecycleTest {
     }
 
     @Test
+    void deleteDuringAStuckAttemptAnswersAtOnceAndTheAttemptRemovesTheMessageAsItEnds() throws Exception {
+        Spool spool = spool();
+        CountDownLatch entered = new CountDownLatch(1);
+        CountDownLatch letGo = new CountDownLatch(1);
+        PerRecipient stuck = (message, index, recovering) -> {
+            entered.countDown();
+            try {
+                letGo.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return deferred("slow peer");
+        };
+        Scheduler s = scheduler(spool, stuck, FAST, 4);
+        QueuedMessage m = queue(spool, "a@example.test");
+        s.submit(m);
+        assertThat(entered.await(5, SECONDS)).isTrue();
+
+        assertThat(s.delete(m.id())).isTrue(); // the attempt holds the message: delete does not wait for it
+        assertThat(s.messages()).isEmpty();
+        assertThat(spool.find(m.id())).isNotNull();
+
+        letGo.countDown();
+        awaitGone(spool, s, m.id());
+    }
+
+    @Test
+    void aFullRouteParksTheMessageWithoutAThreadAndAFreedPlaceWakesIt() throws Exception {
+        Spool spool = spool();
+        CountDownLatch letGo = new CountDownLatch(1);
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
+        Transport oneAtATime = new Transport() {
+            @Override
+            public String route(String address) {
+                return "smtp:example.test";
+            }
+
+            @Override
+            public int limit(String route) {
+                return 1;
+            }
+
+            @Override
+            public List<Attempt> deliver(QueuedMessage message, List<Integer> indices, boolean recovering) {
+                maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                try {
+                    letGo.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+                return List.of(delivered());
+            }
+        };
+        // two threads per lane: one stuck in the delivery, and one that takes every other message in turn, which
+        // it could not if a message waiting for the route held it
+        Scheduler s = new Scheduler(spool, oneAtATime, clock, PerRecipient.settings(FAST, 2));
+        schedulers.add(s);
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            QueuedMessage m = queue(spool, "a@example.test");
+            ids.add(m.id());
+            s.submit(m);
+        }
+        await().atMost(5, SECONDS).until(() -> s.waitingForRoute() == 4);
+        letGo.countDown();
+        for (String id : ids) {
+            awaitGone(spool, s, id);
+        }
+        assertThat(maxInFlight.get()).isEqualTo(1);
+    }
+
+    @Test
     void closeOfAnIdleSchedulerIsImmediate() {
         Scheduler s = new Scheduler(null, ((PerRecipient) (m, i, r) -> delivered()).transport(), clock, PerRecipient.settings(FAST, 1));
         long start = System.nanoTime();

@@ -15,7 +15,6 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -64,8 +63,7 @@ class SchedulerTest {
         }
 
         @Override
-        public synchronized Map<Integer, Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
-            Map<Integer, Attempt> out = new HashMap<>();
+        public synchronized List<Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
             if (!ours.contains(m.id())) {
                 try {
                     content.put(m.id(), new String(Files.readAllBytes(m.file()), StandardCharsets.UTF_8));
@@ -73,14 +71,12 @@ class SchedulerTest {
                     throw new java.io.UncheckedIOException(e);
                 }
                 notices.add(m);
-                indices.forEach(i -> out.put(i, new Attempt.Delivered("local", "ok")));
-                return out;
+                return java.util.Collections.nCopies(indices.size(), new Attempt.Delivered("local", "ok"));
             }
             calls++;
             Attempt a = script.isEmpty() ? new Attempt.Deferred("mx[192.0.2.1]:25", "still down", "4.4.1", "mx", null)
                     : script.poll();
-            indices.forEach(i -> out.put(i, a));
-            return out;
+            return java.util.Collections.nCopies(indices.size(), a);
         }
     }
 
@@ -107,10 +103,9 @@ class SchedulerTest {
     QueuedMessage queue(String sender, String notify, int noticeLevel, String... rcpts) throws IOException {
         List<Envelope.Recipient> list = java.util.Arrays.stream(rcpts)
                 .map(r -> new Envelope.Recipient(r, r, notify, null)).toList();
-        Envelope env = new Envelope(spool.newId(), sender, clock.instant(), "192.0.2.9", "c.test", "ESMTP", false,
-                null, null, null, list, noticeLevel);
-        transport.ours.add(env.id());
-        Spool.Incoming in = spool.begin(env);
+        Spool.Incoming in = spool.begin(id -> new Envelope(id, sender, clock.instant(), "192.0.2.9", "c.test",
+                "ESMTP", false, null, null, null, list, noticeLevel));
+        transport.ours.add(in.id());
         in.content().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
         return in.commit();
     }

@@ -17,8 +17,8 @@ public final class SpoolFiles {
     /** IDs of the complete (acknowledged) messages on disk. */
     public static List<String> queuedIds(Path spoolDir) {
         List<String> out = new ArrayList<>();
-        for (Spool.Found f : judged(spoolDir)) {
-            if (f.verdict() == Spool.Verdict.MESSAGE) {
+        for (SlotFormat.Found f : judged(spoolDir)) {
+            if (f.verdict() == SlotFormat.Verdict.MESSAGE) {
                 out.add(f.header().envelope().id());
             }
         }
@@ -32,8 +32,8 @@ public final class SpoolFiles {
      */
     public static List<Path> unfinished(Path spoolDir) {
         List<Path> out = new ArrayList<>();
-        for (Spool.Found f : judged(spoolDir)) {
-            if (f.verdict() == Spool.Verdict.CUT_OFF || f.verdict() == Spool.Verdict.DAMAGED) {
+        for (SlotFormat.Found f : judged(spoolDir)) {
+            if (f.verdict() == SlotFormat.Verdict.CUT_OFF || f.verdict() == SlotFormat.Verdict.DAMAGED) {
                 out.add(f.file());
             }
         }
@@ -47,8 +47,8 @@ public final class SpoolFiles {
             }
             out.removeIf(p -> {
                 try {
-                    Spool.Verdict v = Spool.judge(p, true).verdict();
-                    return v == Spool.Verdict.FREE || v == Spool.Verdict.MESSAGE;
+                    SlotFormat.Verdict v = SlotFormat.judge(p, true).verdict();
+                    return v == SlotFormat.Verdict.FREE || v == SlotFormat.Verdict.MESSAGE;
                 } catch (java.nio.file.NoSuchFileException e) {
                     return true;
                 } catch (IOException e) {
@@ -61,14 +61,14 @@ public final class SpoolFiles {
 
     /** True when no slot holds anything and {@code queue/} is empty (no state, no hold marker). */
     public static boolean isEmpty(Path spoolDir) {
-        return judged(spoolDir).stream().allMatch(f -> f.verdict() == Spool.Verdict.FREE)
+        return judged(spoolDir).stream().allMatch(f -> f.verdict() == SlotFormat.Verdict.FREE)
                 && list(spoolDir.resolve("queue")).isEmpty();
     }
 
     /** The content of the queued message {@code id} (without envelope or trailer), or null. */
     public static String content(Path spoolDir, String id) {
-        for (Spool.Found f : judged(spoolDir)) {
-            if (f.verdict() == Spool.Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
+        for (SlotFormat.Found f : judged(spoolDir)) {
+            if (f.verdict() == SlotFormat.Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
                 try {
                     byte[] all = Files.readAllBytes(f.file());
                     return new String(all, (int) f.header().contentOffset(), (int) f.contentSize(),
@@ -81,12 +81,12 @@ public final class SpoolFiles {
         return null;
     }
 
-    private static List<Spool.Found> judged(Path spoolDir) {
-        List<Spool.Found> out = new ArrayList<>();
+    private static List<SlotFormat.Found> judged(Path spoolDir) {
+        List<SlotFormat.Found> out = new ArrayList<>();
         for (Path p : list(spoolDir.resolve("slots"))) {
             if (!p.getFileName().toString().contains(".")) {
                 try {
-                    out.add(Spool.judge(p, true));
+                    out.add(SlotFormat.judge(p, true));
                 } catch (java.nio.file.NoSuchFileException e) {
                     // deleted meanwhile (a spare slot)
                 } catch (IOException e) {

@@ -44,7 +44,7 @@ class SpoolTest {
     }
 
     static QueuedMessage queue(Spool spool, String content, String... recipients) throws IOException {
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), recipients));
+        Spool.Incoming in = spool.begin(id -> envelope(id, recipients));
         in.content().write(content.getBytes(StandardCharsets.UTF_8));
         return in.commit();
     }
@@ -74,13 +74,14 @@ class SpoolTest {
     @Test
     void commitWritesHeaderEnvelopeContentAndASealedTrailer() throws Exception {
         Spool spool = spool();
-        Envelope env = new Envelope(spool.newId(), "", ARRIVAL, "2001:db8::1", "héllo", "UTF8SMTP", true,
-                null, "HDRS", "env id", List.of(
+        Envelope[] made = new Envelope[1];
+        Spool.Incoming in = spool.begin(id -> made[0] = new Envelope(id, "", ARRIVAL, "2001:db8::1", "héllo",
+                "UTF8SMTP", true, null, "HDRS", "env id", List.of(
                         new Envelope.Recipient("bob@example.test", "Bob@Example.Test", "SUCCESS,DELAY", "rfc822;Bob@Example.Test"),
-                        new Envelope.Recipient("carol@example.test", "team@example.test", null, null)));
+                        new Envelope.Recipient("carol@example.test", "team@example.test", null, null))));
+        Envelope env = made[0];
         byte[] content = "Received: from x\r\nSubject: caf\u00e9\r\n\r\nbody\r\n.\r\n".getBytes(StandardCharsets.UTF_8);
 
-        Spool.Incoming in = spool.begin(env);
         assertThat(in.id()).isEqualTo(env.id());
         in.content().write(content, 0, 10);
         in.content().write(content, 10, content.length - 10);
@@ -96,27 +97,32 @@ class SpoolTest {
         assertThat(m.state().entries()).allMatch(e -> e.status() == RecipientState.Status.PENDING && e.attempts() == 0);
 
         byte[] file = Files.readAllBytes(m.file());
-        assertThat(m.contentOffset() + m.contentSize() + Spool.TRAILER_LENGTH).isEqualTo(file.length);
+        assertThat(m.contentOffset() + m.contentSize() + SlotFormat.TRAILER3_LENGTH).isEqualTo(file.length);
         assertThat(Arrays.copyOfRange(file, (int) m.contentOffset(), (int) (m.contentOffset() + m.contentSize())))
                 .isEqualTo(content);
 
-        // the header: "TERN2 <seal> <n>\n", n octets of JSON, "\n"
+        // the header: "TERN3 <seal> <n>\n", n octets of JSON, "\n"
         String head = new String(file, 0, (int) m.contentOffset(), StandardCharsets.UTF_8);
-        assertThat(head).matches("(?s)TERN2 [0-9a-f]{16} [0-9]+\n.*\n");
+        assertThat(head).matches("(?s)TERN3 [0-9a-f]{16} [0-9]+\n.*\n");
         int nl = head.indexOf('\n');
         int n = Integer.parseInt(head.substring(23, nl));
         assertThat(m.contentOffset()).isEqualTo(nl + 1 + n + 1);
-        Envelope parsed = Spool.JSON.readValue(Arrays.copyOfRange(file, nl + 1, nl + 1 + n), Envelope.class);
+        Envelope parsed = SlotFormat.JSON.readValue(Arrays.copyOfRange(file, nl + 1, nl + 1 + n), Envelope.class);
         assertThat(parsed).isEqualTo(env);
         assertThat(spool().find(env.id()).envelope()).isEqualTo(env);
 
-        // the trailer: the same seal, the content length and the CRC-32C of everything before it
+        // the trailer: the same seal, the content length, what the spool noted about the content (8-bit, the
+        // longest line, the header section's length) and the CRC-32C of everything before it and of those facts
+        assertThat(m.facts()).isEqualTo(new ContentFacts(true, 16, 36));
+        String facts = "1" + "00000010" + hex16(36);
         java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(file, 0, file.length - Spool.TRAILER_LENGTH);
-        String trailer = new String(file, file.length - Spool.TRAILER_LENGTH, Spool.TRAILER_LENGTH,
+        crc.update(file, 0, file.length - SlotFormat.TRAILER3_LENGTH);
+        crc.update(facts.getBytes(StandardCharsets.US_ASCII));
+        String trailer = new String(file, file.length - SlotFormat.TRAILER3_LENGTH, SlotFormat.TRAILER3_LENGTH,
                 StandardCharsets.US_ASCII);
-        assertThat(trailer).isEqualTo("TERN2 END " + seal(file) + " " + hex16(content.length) + " "
+        assertThat(trailer).isEqualTo("TERN3 END " + seal(file) + " " + hex16(content.length) + " " + facts + " "
                 + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n");
+        assertThat(spool().recover()).singleElement().satisfies(r -> assertThat(r.facts()).isEqualTo(m.facts()));
 
         try (var read = m.openContent()) { // exactly the content: no envelope before it, no trailer after it
             assertThat(read.readAllBytes()).isEqualTo(content);
@@ -138,7 +144,7 @@ class SpoolTest {
         Spool spool = spool();
         byte[] content = new byte[1_000_003];
         new java.util.Random(7).nextBytes(content);
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
         for (int off = 0; off < content.length; off += 4096) {
             in.content().write(content, off, Math.min(4096, content.length - off));
         }
@@ -156,16 +162,16 @@ class SpoolTest {
     @Test
     void emptyContentGivesSizeZero() throws Exception {
         Spool spool = spool();
-        QueuedMessage m = spool.begin(envelope(spool.newId(), "a@example.test")).commit();
+        QueuedMessage m = spool.begin(id -> envelope(id, "a@example.test")).commit();
         assertThat(m.contentSize()).isZero();
-        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + Spool.TRAILER_LENGTH);
+        assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + SlotFormat.TRAILER3_LENGTH);
         assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize).isEqualTo(0L);
     }
 
     @Test
     void abortEmptiesTheSlotForTheNextMessage() throws Exception {
         Spool spool = spool();
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
         in.content().write("half a message".getBytes(StandardCharsets.US_ASCII));
         in.abort();
         in.abort(); // twice is harmless
@@ -197,13 +203,16 @@ class SpoolTest {
     }
 
     @Test
-    void anIdInUseIsRefused() throws Exception {
+    void eachMessageBeingReceivedHasItsOwnIdAndAnEnvelopeMustCarryIt() throws Exception {
         Spool spool = spool();
-        Envelope env = envelope(spool.newId(), "a@example.test");
-        Spool.Incoming first = spool.begin(env);
-        assertThatThrownBy(() -> spool.begin(env)).isInstanceOf(IOException.class).hasMessageContaining("in use");
+        Spool.Incoming first = spool.begin(id -> envelope(id, "a@example.test"));
+        Spool.Incoming second = spool.begin(id -> envelope(id, "b@example.test"));
+        assertThat(first.id()).isNotEqualTo(second.id());
+        String taken = first.id();
+        assertThatThrownBy(() -> spool.begin(id -> envelope(taken, "c@example.test")))
+                .isInstanceOf(IllegalArgumentException.class);
         first.abort();
-        spool.begin(env).abort(); // free again once aborted
+        second.abort();
     }
 
     @Test
@@ -213,26 +222,23 @@ class SpoolTest {
         // the first one used, one of which is still queued (e.g. a deferred remote recipient).
         Clock fixed = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
         Spool first = new Spool(dir, fixed, dirSync);
-        String id = null;
         for (int i = 0; i < 1500; i++) {
-            id = first.newId();
+            first.begin(id -> envelope(id, "x@example.test")).abort();
         }
-        Spool.Incoming a = first.begin(envelope(id, "a@example.test"));
+        Spool.Incoming a = first.begin(id -> envelope(id, "a@example.test"));
+        String id = a.id();
         a.content().write("message A\r\n".getBytes(StandardCharsets.US_ASCII));
         a.commit();
 
         Spool second = new Spool(dir, fixed, dirSync); // after the restart
         assertThat(second.recover()).hasSize(1);
         long target = Long.parseLong(id, 16);
-        String next = second.newId();
-        while (Long.parseLong(next, 16) < target) {
-            next = second.newId();
-        }
-        assertThat(next).as("newId skips the ID of a message still queued").isNotEqualTo(id);
-
-        // and an envelope that names a queued ID anyway is refused
-        String queuedId = id;
-        assertThatThrownBy(() -> second.begin(envelope(queuedId, "b@example.test"))).isInstanceOf(IOException.class);
+        Spool.Incoming b;
+        do {
+            b = second.begin(n -> envelope(n, "b@example.test"));
+            assertThat(b.id()).as("begin skips the ID of a message still queued").isNotEqualTo(id);
+            b.abort();
+        } while (Long.parseLong(b.id(), 16) < target);
         assertThat(second.find(id).envelope().recipients().get(0).address())
                 .as("acknowledged message A must not be overwritten by a new message with the same ID")
                 .isEqualTo("a@example.test");
@@ -244,7 +250,7 @@ class SpoolTest {
         QueuedMessage m1 = queue(spool, "one\r\n", "a@example.test", "b@example.test");
         QueuedMessage m2 = queue(spool, "two\r\n", "c@example.test");
         QueuedMessage m3 = queue(spool, "three\r\n", "d@example.test");
-        Spool.Incoming half = spool.begin(envelope(spool.newId(), "e@example.test"));
+        Spool.Incoming half = spool.begin(id -> envelope(id, "e@example.test"));
         half.content().write("never finished".getBytes(StandardCharsets.US_ASCII));
         half.content().flush(); // on disk, but no trailer: the process "dies" here
         Files.createDirectories(dir.resolve("incoming")); // the earlier format's folder, with a leftover
@@ -315,7 +321,7 @@ class SpoolTest {
     void contentEndingInAForgedTrailerDoesNotPassForAMessage() throws Exception {
         // the client cannot know the seal: a trailer inside the content, then a crash, is still "cut off"
         Spool spool = spool();
-        Spool.Incoming in = spool.begin(envelope(spool.newId(), "a@example.test"));
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
         byte[] body = "hello\r\n".getBytes(StandardCharsets.US_ASCII);
         in.content().write(body);
         in.content().flush();
@@ -335,7 +341,7 @@ class SpoolTest {
     @Test
     void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
         Path flipped = damaged("precious\r\n", b -> {
-            b[b.length - Spool.TRAILER_LENGTH - 3] ^= 0x20; // one bit of the content
+            b[b.length - SlotFormat.TRAILER3_LENGTH - 3] ^= 0x20; // one bit of the content
             return b;
         });
         List<QueuedMessage> recovered = spool().recover();
@@ -354,7 +360,7 @@ class SpoolTest {
     void aSealedMessageWithMissingBytesIsMovedAside() throws Exception {
         Path shortened = damaged("precious content\r\n", b -> {
             byte[] out = new byte[b.length - 4];
-            int cut = b.length - Spool.TRAILER_LENGTH - 8;
+            int cut = b.length - SlotFormat.TRAILER3_LENGTH - 8;
             System.arraycopy(b, 0, out, 0, cut);
             System.arraycopy(b, cut + 4, out, cut, b.length - cut - 4);
             return out;
@@ -366,7 +372,7 @@ class SpoolTest {
     @Test
     void recoverStillReadsMessagesInTheEarlierOneFilePerMessageFormat() throws Exception {
         Envelope env = envelope("18F0000000ABC", "a@example.test");
-        byte[] json = Spool.JSON.writeValueAsBytes(env);
+        byte[] json = SlotFormat.JSON.writeValueAsBytes(env);
         Path queue = dir.resolve("queue");
         Files.createDirectories(queue);
         try (var out = Files.newOutputStream(queue.resolve(env.id()))) {
@@ -463,7 +469,7 @@ class SpoolTest {
         Spool spool = spool();
         QueuedMessage a = queue(spool, "a\r\n", "a@example.test");
         QueuedMessage b = queue(spool, "b\r\n", "b@example.test");
-        Spool.Incoming half = spool.begin(envelope(spool.newId(), "c@example.test"));
+        Spool.Incoming half = spool.begin(id -> envelope(id, "c@example.test"));
         half.content().write("half".getBytes(StandardCharsets.US_ASCII));
         half.content().flush();
         long halfSize = Files.size(dir.resolve("slots").resolve("00000002"));
@@ -476,11 +482,37 @@ class SpoolTest {
     }
 
     @Test
-    void idsAreUniqueAndIncreasing() throws Exception {
+    void aSlotOfTheEarlierFormatWithoutFactsIsStillRecovered() throws Exception {
         Spool spool = spool();
-        String prev = spool.newId();
+        Envelope env = envelope("6617EB23E43F8", "a@example.test");
+        byte[] json = SlotFormat.JSON.writeValueAsBytes(env);
+        byte[] body = "Subject: old\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream f = new java.io.ByteArrayOutputStream();
+        f.write(("TERN2 0123456789abcdef " + json.length + "\n").getBytes(StandardCharsets.US_ASCII));
+        f.write(json);
+        f.write('\n');
+        f.write(body);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(f.toByteArray());
+        f.write(("TERN2 END 0123456789abcdef " + hex16(body.length) + " "
+                + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n").getBytes(StandardCharsets.US_ASCII));
+        Files.write(dir.resolve("slots").resolve("00000007"), f.toByteArray());
+
+        QueuedMessage m = spool().recover().getFirst();
+        assertThat(m.envelope()).isEqualTo(env);
+        assertThat(m.facts()).isNull(); // remote delivery reads the content to learn them
+        try (var in = m.openContent()) {
+            assertThat(in.readAllBytes()).isEqualTo(body);
+        }
+        assertThat(spool).isNotNull();
+    }
+
+    @Test
+    void idsAreUniqueAndIncreasing() throws Exception {
+        QueueIds spool = new QueueIds(Clock.systemUTC());
+        String prev = spool.next();
         for (int i = 0; i < 20_000; i++) {
-            String id = spool.newId();
+            String id = spool.next();
             if (!id.matches("[0-9A-F]+") || Long.parseLong(id, 16) <= Long.parseLong(prev, 16)
                     || id.compareTo(prev) <= 0) { // IDs also sort by name, as recover() sorts them
                 throw new AssertionError("ID " + id + " after " + prev);
@@ -491,7 +523,7 @@ class SpoolTest {
 
     @Test
     void idsAreUniqueAndIncreasingAcrossThreads() throws Exception {
-        Spool spool = spool();
+        QueueIds spool = new QueueIds(Clock.systemUTC());
         int threads = 8;
         int each = 5_000;
         List<Future<List<String>>> futures = new ArrayList<>();
@@ -500,7 +532,7 @@ class SpoolTest {
                 futures.add(pool.submit(() -> {
                     List<String> mine = new ArrayList<>(each);
                     for (int i = 0; i < each; i++) {
-                        mine.add(spool.newId());
+                        mine.add(spool.next());
                     }
                     return mine;
                 }));
@@ -521,7 +553,9 @@ class SpoolTest {
     void idsFollowTheClock() throws Exception {
         Instant t = Instant.parse("2025-06-01T12:00:00Z");
         Spool spool = new Spool(dir, Clock.fixed(t, ZoneOffset.UTC), dirSync);
-        long id = Long.parseLong(spool.newId(), 16);
+        Spool.Incoming in = spool.begin(n -> envelope(n, "a@example.test"));
+        in.abort();
+        long id = Long.parseLong(in.id(), 16);
         long micros = t.toEpochMilli() * 1000;
         assertThat(id).isBetween(micros, micros + 999);
     }

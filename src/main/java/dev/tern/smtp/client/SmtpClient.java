@@ -1,7 +1,3 @@
-/**
- * Outbound SMTP sessions to one host: connect, greeting, EHLO (HELO when refused), opportunistic STARTTLS,
- * and one mail transaction with a reply per step. DNS and retry decisions belong to the caller.
- */
 package dev.tern.smtp.client;
 
 import dev.tern.smtp.Reply;
@@ -14,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -63,6 +60,8 @@ public final class SmtpClient implements Closeable {
     private Socket socket;
     /** The TCP socket under any TLS layer: the one the write watchdog closes. */
     private final Socket plain;
+    /** Bounds the whole reply being read: every read from the socket gets only the time left. */
+    private DeadlineInput deadline;
     private InputStream in;
     private OutputStream out;
     /** Closes the socket when a write makes no progress (see {@link WriteWatchdog}). */
@@ -79,7 +78,8 @@ public final class SmtpClient implements Closeable {
     }
 
     private void streams() throws IOException {
-        in = new BufferedInputStream(socket.getInputStream(), 8192);
+        deadline = new DeadlineInput(socket);
+        in = new BufferedInputStream(deadline, 8192);
         watchdog = new WriteWatchdog(socket.getOutputStream(), plain, timeouts.mail());
         out = new BufferedOutputStream(watchdog, 64 * 1024);
     }
@@ -300,9 +300,20 @@ public final class SmtpClient implements Closeable {
         }
     }
 
-    /** Reads one reply, single or multi-line, within {@code timeout}. */
+    /**
+     * Reads one reply, single or multi-line, whole within {@code timeout} (RFC 5321 4.5.3.2: the time-outs bound
+     * the reply, not each read), so a peer that sends a byte now and then cannot keep the attempt going.
+     */
     public Reply read(Duration timeout) throws IOException {
-        socket.setSoTimeout((int) Math.max(1, timeout.toMillis()));
+        deadline.start(timeout);
+        try {
+            return readReply();
+        } finally {
+            deadline.stop();
+        }
+    }
+
+    private Reply readReply() throws IOException {
         List<String> lines = new ArrayList<>();
         int code = -1;
         String status = "";
@@ -357,6 +368,65 @@ public final class SmtpClient implements Closeable {
             b.write(c);
         }
         throw new java.io.EOFException("connection closed by " + host);
+    }
+
+    /**
+     * The socket's input with a deadline: before each read the socket's time-out is set to what is left of the
+     * time the current reply may take, and a read past the deadline fails as a time-out.
+     */
+    private static final class DeadlineInput extends InputStream {
+        private final Socket socket;
+        private final InputStream raw;
+        /** {@link System#nanoTime} by which the reply must be in; 0 while no reply is being read. */
+        private long until;
+        private Duration limit;
+
+        DeadlineInput(Socket socket) throws IOException {
+            this.socket = socket;
+            this.raw = socket.getInputStream();
+        }
+
+        void start(Duration timeout) {
+            limit = timeout;
+            until = System.nanoTime() + Math.max(1, timeout.toNanos());
+        }
+
+        void stop() {
+            until = 0;
+        }
+
+        private void arm() throws IOException {
+            if (until == 0) {
+                return; // the handshake or a stray read: the socket's own time-out applies
+            }
+            long left = until - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException("no complete reply within " + limit.toMillis() + " ms");
+            }
+            socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == 1 ? one[0] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            arm();
+            try {
+                return raw.read(b, off, len);
+            } catch (SocketTimeoutException e) {
+                throw until == 0 ? e : new SocketTimeoutException("no complete reply within " + limit.toMillis()
+                        + " ms");
+            }
+        }
+
+        @Override
+        public int available() throws IOException {
+            return raw.available();
+        }
     }
 
     /** TLS without a certificate check: the peer is not authenticated, only the wire is encrypted. */

@@ -364,11 +364,10 @@ final class SmtpConnection {
 
     /** Opens a spool file for the transaction; null when the spool cannot take it (the content is still read). */
     private Spool.Incoming begin(Transaction t) {
-        Envelope env = envelope(t);
         try {
-            return server.spool.begin(env);
+            return server.spool.begin(id -> envelope(t, id));
         } catch (IOException e) {
-            log.error("{}: cannot write to the spool: {}", env.id(), e.toString());
+            log.error("{}: cannot write to the spool: {}", "NOQUEUE", e.toString());
             return null;
         }
     }
@@ -432,7 +431,7 @@ final class SmtpConnection {
         return Reply.of(452, "4.3.1", "Insufficient system storage; nothing was queued, try again later");
     }
 
-    private Envelope envelope(Transaction t) {
+    private Envelope envelope(Transaction t, String id) {
         List<Envelope.Recipient> rcpts = new ArrayList<>();
         java.util.Set<String> seen = new java.util.HashSet<>();
         for (Transaction.Recipient r : t.recipients()) {
@@ -443,7 +442,7 @@ final class SmtpConnection {
             }
         }
         Transaction.MailParams p = t.params();
-        return new Envelope(server.spool.newId(), sender(t), server.clock.instant(), ipText, session.helo(),
+        return new Envelope(id, sender(t), server.clock.instant(), ipText, session.helo(),
                 protocol(t), p.smtpUtf8(), p.body(), p.ret(), p.envid(), rcpts);
     }
 

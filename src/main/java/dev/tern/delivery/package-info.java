@@ -1,0 +1,10 @@
+/**
+ * Delivery of queued messages: {@link dev.tern.delivery.Router} sends local recipients into their Maildir and
+ * remote ones through {@link dev.tern.delivery.RemoteDelivery} (MX lookup, up to five hosts, one SMTP transaction
+ * per domain, sessions reused through {@link dev.tern.delivery.SessionCache}); each recipient gets one
+ * {@link dev.tern.queue.Attempt}.
+ *
+ * <p>Never does: retry or notice decisions (the scheduler's), limits on deliveries at once (the scheduler keeps
+ * to the per-domain limit), or the SMTP wire protocol itself ({@code smtp.client}).
+ */
+package dev.tern.delivery;

@@ -1,0 +1,238 @@
+package dev.tern.queue;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HexFormat;
+import java.util.zip.CRC32C;
+
+/**
+ * The spool's file format: the header written before a message's content, the trailer that seals it, and how
+ * a file found on disk is judged (free, cut off before its 250, damaged, or a complete message). See
+ * {@link Spool} for the layout. Pure file reading; never writes.
+ */
+final class SlotFormat {
+    static final String MAGIC_V1 = "TERN1 ";
+    static final String MAGIC_V2 = "TERN2 ";
+    static final String MAGIC_V3 = "TERN3 ";
+    static final String TRAILER_MAGIC = "TERN2 END ";
+    static final String TRAILER3_MAGIC = "TERN3 END ";
+    /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
+    static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
+    /** {@code TERN3 END <16 hex> <16 hex> <content facts> <8 hex>\n} */
+    static final int TRAILER3_LENGTH = TRAILER_LENGTH + ContentFacts.TEXT_LENGTH + 1;
+    static final HexFormat HEX = HexFormat.of();
+    /** The envelope and the delivery state are JSON. */
+    static final ObjectMapper JSON = JsonMapper.builder()
+            .findAndAddModules()
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+
+    private SlotFormat() {
+    }
+
+    /** The head of a new slot: magic, seal and the envelope's length, then the envelope JSON and a newline. */
+    static byte[] header(long seal, byte[] json) {
+        return (MAGIC_V3 + HEX.toHexDigits(seal) + " " + json.length + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The trailer of a new slot; {@code crc} covers the file before it and then the facts' text. */
+    static byte[] trailer(long seal, long size, ContentFacts facts, long crc) {
+        return (TRAILER3_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " " + facts.text() + " "
+                + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+
+    enum Verdict { FREE, CUT_OFF, DAMAGED, MESSAGE }
+
+    /** What a spool file holds; header and size only for {@link Verdict#MESSAGE}. */
+    record Found(Path file, Verdict verdict, Header header, long contentSize, String why, ContentFacts facts) {
+        Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
+            this(file, verdict, header, contentSize, why, null);
+        }
+    }
+
+    static Found judgeV1(Path p) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
+            Header h = readHeader(in);
+            if (h.seal() != null) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "a slot's message in the queue directory");
+            }
+            return new Found(p, Verdict.MESSAGE, h, Files.size(p) - h.contentOffset(), null);
+        } catch (IOException | RuntimeException e) {
+            return new Found(p, Verdict.DAMAGED, null, 0, e.getMessage());
+        }
+    }
+
+    /** Judges a slot by its trailer (and its checksum when asked). */
+    static Found judge(Path p, boolean checksums) throws IOException {
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+            long fileSize = ch.size();
+            if (fileSize == 0) {
+                return new Found(p, Verdict.FREE, null, 0, null);
+            }
+            Header h;
+            try {
+                h = readHeader(new BufferedInputStream(Channels.newInputStream(ch.position(0)), 8192));
+            } catch (IOException | RuntimeException e) {
+                h = null;
+            }
+            if (h == null) {
+                boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH), TRAILER_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH), TRAILER3_MAGIC);
+                return sealed ? new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header")
+                        : new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
+            }
+            boolean v3 = h.version() == 3;
+            String magic = v3 ? TRAILER3_MAGIC : TRAILER_MAGIC;
+            int length = v3 ? TRAILER3_LENGTH : TRAILER_LENGTH;
+            String trailer = tail(ch, fileSize, length);
+            if (!isTrailer(trailer, magic)) {
+                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
+            }
+            if (h.seal() == null) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header");
+            }
+            long seal;
+            long size;
+            ContentFacts facts = null;
+            int crc;
+            try {
+                seal = HexFormat.fromHexDigitsToLong(trailer, magic.length(), magic.length() + 16);
+                int at = magic.length() + 17;
+                size = HexFormat.fromHexDigitsToLong(trailer, at, at + 16);
+                at += 17;
+                if (v3) {
+                    facts = ContentFacts.parse(trailer.substring(at, at + ContentFacts.TEXT_LENGTH));
+                    at += ContentFacts.TEXT_LENGTH + 1;
+                }
+                crc = HexFormat.fromHexDigits(trailer, at, at + 8);
+            } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
+            }
+            if (seal != h.seal()) {
+                return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer of its own");
+            }
+            long contentSize = fileSize - length - h.contentOffset();
+            if (size != contentSize) {
+                return new Found(p, Verdict.DAMAGED, null, 0,
+                        "content is " + contentSize + " octets, the trailer says " + size);
+            }
+            if (checksums && crc != checksum(ch, fileSize - length, facts)) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
+            }
+            return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts);
+        }
+    }
+
+    private static boolean isTrailer(String tail, String magic) {
+        return tail.startsWith(magic) && tail.charAt(tail.length() - 1) == '\n';
+    }
+
+    /** The last {@code length} octets of the file as text (shorter files: NULs). */
+    private static String tail(FileChannel ch, long fileSize, int length) throws IOException {
+        byte[] t = new byte[length];
+        ByteBuffer tb = ByteBuffer.wrap(t);
+        if (fileSize >= length) {
+            ch.position(fileSize - length);
+            while (tb.hasRemaining() && ch.read(tb) > 0) {
+                // read the whole trailer
+            }
+        }
+        return new String(t, StandardCharsets.US_ASCII);
+    }
+
+    /** The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts. */
+    private static int checksum(FileChannel ch, long length, ContentFacts facts) throws IOException {
+        CRC32C crc = new CRC32C();
+        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+        long pos = 0;
+        while (pos < length) {
+            buf.clear();
+            if (length - pos < buf.capacity()) {
+                buf.limit((int) (length - pos));
+            }
+            int n = ch.read(buf, pos);
+            if (n <= 0) {
+                throw new IOException("file ended early");
+            }
+            buf.flip();
+            crc.update(buf);
+            pos += n;
+        }
+        if (facts != null) {
+            crc.update(facts.bytes());
+        }
+        return (int) crc.getValue();
+    }
+
+    /** A spool file's head: the envelope, where the content starts, and the seal (null in the TERN1 format). */
+    /** @param version 1, 2 or 3: the format of the file (3: the trailer carries {@link ContentFacts}) */
+    record Header(Envelope envelope, long contentOffset, Long seal, int version) {
+    }
+
+    static Header readHeader(InputStream in) throws IOException {
+        String magic = new String(in.readNBytes(MAGIC_V1.length()), StandardCharsets.US_ASCII);
+        Long seal = null;
+        long offset = magic.length();
+        int version = magic.equals(MAGIC_V3) ? 3 : magic.equals(MAGIC_V2) ? 2 : 1;
+        if (version > 1) {
+            byte[] hex = in.readNBytes(17);
+            if (hex.length != 17 || hex[16] != ' ') {
+                throw new IOException("bad queue file header");
+            }
+            try {
+                seal = HexFormat.fromHexDigitsToLong(new String(hex, 0, 16, StandardCharsets.US_ASCII));
+            } catch (IllegalArgumentException e) {
+                throw new IOException("bad queue file header");
+            }
+            offset += 17;
+        } else if (!magic.equals(MAGIC_V1)) {
+            throw new IOException("not a Tern queue file");
+        }
+        int n = 0;
+        int digits = 0;
+        int c;
+        while ((c = in.read()) != '\n') {
+            if (c < '0' || c > '9' || ++digits > 9) {
+                throw new IOException("bad queue file header");
+            }
+            n = n * 10 + (c - '0');
+        }
+        byte[] json = in.readNBytes(n);
+        if (json.length != n || in.read() != '\n') {
+            throw new NoSuchFileException("truncated queue file header");
+        }
+        Envelope env = JSON.readValue(json, Envelope.class);
+        return new Header(env, offset + digits + 1L + n + 1, seal, version);
+    }
+
+
+    static String slotName(long n) {
+        return String.format("%08d", n);
+    }
+
+    /** The number in a slot's name ({@code 00000042} or {@code 00000042.corrupt}), or -1. */
+    static long slotNumber(Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.indexOf('.');
+        String digits = dot < 0 ? name : name.substring(0, dot);
+        if (digits.isEmpty() || digits.length() > 18 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+            return -1;
+        }
+        return Long.parseLong(digits);
+    }
+}
