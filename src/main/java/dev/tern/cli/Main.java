@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tern", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Tern, an Internet mail server.",
         subcommands = {ServeCommand.class, UserCommand.class, QueueCommand.class, ConfigCommand.class,
-                CommandLine.HelpCommand.class})
+                SendmailCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
