@@ -2,6 +2,7 @@ package dev.tern.cli;
 
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
+import dev.tern.smtp.AddressList;
 import dev.tern.smtp.Mailbox;
 import dev.tern.smtp.PathParser;
 import dev.tern.smtp.Reply;
@@ -132,7 +133,7 @@ final class SendmailCommand implements Callable<Integer> {
         String domain = cfg.localDomains().isEmpty() ? cfg.hostname() : cfg.localDomains().get(0);
         Set<String> rcpts = new LinkedHashSet<>();
         for (String arg : recipients) {
-            for (String a : SendmailMessage.addresses(arg)) {
+            for (String a : AddressList.addrSpecs(arg)) {
                 rcpts.add(checked(qualify(a, domain), EX_USAGE, "recipient"));
             }
         }
@@ -149,7 +150,7 @@ final class SendmailCommand implements Callable<Integer> {
             SendmailMessage msg = SendmailMessage.read(new BufferedInputStream(stdin), ignoreDots);
             if (fromHeaders) {
                 for (String list : msg.values("To", "Cc", "Bcc")) {
-                    for (String a : SendmailMessage.addresses(list)) {
+                    for (String a : AddressList.addrSpecs(list)) {
                         rcpts.add(checked(qualify(a, domain), EX_DATAERR, "recipient in the header"));
                     }
                 }

@@ -1,5 +1,6 @@
 package dev.tern.cli;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
@@ -133,7 +135,7 @@ final class SendmailMessage {
             head.writeBytes(firstBodyLine);
             head.writeBytes(CRLF);
         }
-        return new SequenceInputStream(new java.io.ByteArrayInputStream(head.toByteArray()), new Body(in));
+        return new SequenceInputStream(new ByteArrayInputStream(head.toByteArray()), new Body(in));
     }
 
     /** RFC 5322 3.3 date-time, e.g. {@code Mon, 30 Nov 2026 13:45:00 +0100}. */
@@ -153,88 +155,9 @@ final class SendmailMessage {
         boolean ascii = name.chars().allMatch(c -> c >= 0x20 && c < 0x7f);
         String phrase = ascii
                 ? "\"" + name.replace("\\", "\\\\").replace("\"", "\\\"") + "\""
-                : "=?UTF-8?B?" + java.util.Base64.getEncoder().encodeToString(name.getBytes(StandardCharsets.UTF_8))
+                : "=?UTF-8?B?" + Base64.getEncoder().encodeToString(name.getBytes(StandardCharsets.UTF_8))
                         + "?=";
         return "From: " + phrase + " <" + address + ">";
-    }
-
-    /**
-     * The addr-specs of an RFC 5322 address list ({@code To}, {@code Cc}, {@code Bcc}, or a command-line
-     * argument): display names, comments and group names are dropped, {@code <...>} gives the address, an empty
-     * group yields nothing. Quoted local parts are kept as written.
-     */
-    static List<String> addresses(String list) {
-        List<String> out = new ArrayList<>();
-        StringBuilder element = new StringBuilder();
-        String angle = null;
-        StringBuilder inAngle = null;
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = 0; i < list.length(); i++) {
-            char c = list.charAt(i);
-            if (quoted) {
-                if (c == '\\' && i + 1 < list.length()) {
-                    (inAngle != null ? inAngle : element).append(c).append(list.charAt(++i));
-                    continue;
-                }
-                quoted = c != '"';
-                (inAngle != null ? inAngle : element).append(c);
-            } else if (depth > 0) { // a comment, possibly nested
-                if (c == '\\') {
-                    i++;
-                } else if (c == '(') {
-                    depth++;
-                } else if (c == ')') {
-                    depth--;
-                }
-            } else if (c == '(') {
-                depth = 1;
-            } else if (c == '"') {
-                quoted = true;
-                (inAngle != null ? inAngle : element).append(c);
-            } else if (inAngle != null) {
-                if (c == '>') {
-                    angle = inAngle.toString();
-                    inAngle = null;
-                } else {
-                    inAngle.append(c);
-                }
-            } else if (c == '<') {
-                inAngle = new StringBuilder();
-            } else if (c == ':') {
-                element.setLength(0); // a group's display name
-            } else if (c == ',' || c == ';') {
-                add(out, angle != null ? angle : element.toString());
-                element.setLength(0);
-                angle = null;
-            } else {
-                element.append(c);
-            }
-        }
-        add(out, angle != null ? angle : element.toString());
-        return out;
-    }
-
-    private static void add(List<String> out, String addr) {
-        String a = addr.strip();
-        int route = a.startsWith("@") ? a.indexOf(':') : -1; // an obsolete source route: @a,@b:user@c
-        if (route > 0) {
-            a = a.substring(route + 1);
-        }
-        StringBuilder sb = new StringBuilder(); // drop folding white space, except inside a quoted local part
-        boolean quoted = false;
-        for (int i = 0; i < a.length(); i++) {
-            char c = a.charAt(i);
-            if (c == '"' && (i == 0 || a.charAt(i - 1) != '\\')) {
-                quoted = !quoted;
-            }
-            if (quoted || !Character.isWhitespace(c)) {
-                sb.append(c);
-            }
-        }
-        if (!sb.isEmpty()) {
-            out.add(sb.toString());
-        }
     }
 
     private static String fieldName(byte[] line) {

@@ -10,7 +10,7 @@ import java.time.ZonedDateTime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The message {@code tern sendmail} reads: address lists, the header section, line ends, dots. */
+/** The message {@code tern sendmail} reads: the header section, line ends, dots, the fields it adds. */
 class SendmailMessageTest {
 
     private static SendmailMessage read(String s, boolean ignoreDots) throws IOException {
@@ -19,19 +19,6 @@ class SendmailMessageTest {
 
     private static String content(SendmailMessage m, String... added) throws IOException {
         return new String(m.content(List.of(added)).readAllBytes(), StandardCharsets.UTF_8);
-    }
-
-    @Test
-    void addressLists() {
-        assertThat(SendmailMessage.addresses("a@b.example")).containsExactly("a@b.example");
-        assertThat(SendmailMessage.addresses("\"Doe, John\" <j@x.example>, k@y.example (Kay), <l@z.example>"))
-                .containsExactly("j@x.example", "k@y.example", "l@z.example");
-        assertThat(SendmailMessage.addresses("friends: m@x.example, \"n o\"@x.example; undisclosed-recipients:;"))
-                .containsExactly("m@x.example", "\"n o\"@x.example");
-        assertThat(SendmailMessage.addresses("<@relay.example:p@x.example>")).containsExactly("p@x.example");
-        assertThat(SendmailMessage.addresses("root")).containsExactly("root");
-        assertThat(SendmailMessage.addresses("Jösé <jösé@example.test>")).containsExactly("jösé@example.test");
-        assertThat(SendmailMessage.addresses("  ")).isEmpty();
     }
 
     @Test
