@@ -175,8 +175,9 @@ final class SendmailCommand implements Callable<Integer> {
         } catch (SendmailMessage.BadInput e) {
             throw new Exit(EX_DATAERR, e.getMessage() + "; nothing was sent");
         } catch (IOException e) {
+            // cut off after the final dot, the server may have queued it: a retry then sends it twice, never zero
             throw new Exit(EX_TEMPFAIL, "cannot hand the message to the server at " + hostPort(server) + ": "
-                    + e.getMessage() + "; nothing was sent, try again later");
+                    + e.getMessage() + "; try again later");
         }
     }
 
