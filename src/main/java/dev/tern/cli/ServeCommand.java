@@ -36,6 +36,8 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
+        // systemctl reload sends SIGHUP, on which the JVM would exit (status 129): ignore it until reload exists
+        Signal.handle(new Signal("HUP"), s -> System.out.println("tern: SIGHUP ignored: reload is not built yet"));
         for (Tern.Bound b : tern.bound()) {
             System.out.println("tern: " + b.name() + " listening on " + hostPort(b));
         }

@@ -59,72 +59,8 @@ public final class HeaderSniffer extends OutputStream {
         return out;
     }
 
-    /**
-     * The addr-specs of an RFC 5322 address list: {@code <...>} where there are angle brackets, the bare
-     * addr-spec otherwise; quoted strings and comments are skipped, groups are flattened.
-     */
+    /** The addr-specs of an address list, lower-cased (see {@link AddressList#addrSpecs}). */
     static List<String> addresses(String value) {
-        List<String> out = new ArrayList<>();
-        StringBuilder bare = new StringBuilder();
-        String angle = null;
-        int depth = 0;
-        boolean quoted = false;
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (quoted) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '"') {
-                    quoted = false;
-                }
-                continue;
-            }
-            if (depth > 0) {
-                if (c == '\\') {
-                    i++;
-                } else if (c == '(') {
-                    depth++;
-                } else if (c == ')') {
-                    depth--;
-                }
-                continue;
-            }
-            switch (c) {
-                case '"' -> {
-                    quoted = true;
-                    bare.append('"'); // a quoted local part of a bare addr-spec is kept as a marker
-                }
-                case '(' -> depth = 1;
-                case '<' -> {
-                    int close = value.indexOf('>', i);
-                    angle = close < 0 ? value.substring(i + 1) : value.substring(i + 1, close);
-                    i = close < 0 ? value.length() : close;
-                }
-                case ',', ';' -> {
-                    add(out, angle, bare);
-                    angle = null;
-                    bare.setLength(0);
-                }
-                case ':' -> bare.setLength(0); // a group's display name
-                default -> bare.append(c);
-            }
-        }
-        add(out, angle, bare);
-        return out;
-    }
-
-    private static void add(List<String> out, String angle, StringBuilder bare) {
-        String a = angle != null ? angle.strip() : bare.toString().strip();
-        if (angle == null && (a.isEmpty() || a.contains("\""))) {
-            if (!a.isEmpty()) {
-                out.add(a.toLowerCase(Locale.ROOT)); // a quoted local part: kept, will not match a plain address
-            }
-            return;
-        }
-        int colon = a.lastIndexOf(':'); // obsolete source route <@a,@b:user@c>
-        if (a.startsWith("@") && colon > 0) {
-            a = a.substring(colon + 1);
-        }
-        out.add(a.toLowerCase(Locale.ROOT));
+        return AddressList.addrSpecs(value).stream().map(a -> a.toLowerCase(Locale.ROOT)).toList();
     }
 }
