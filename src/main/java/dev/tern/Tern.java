@@ -319,7 +319,7 @@ public final class Tern implements AutoCloseable {
 
             @Override
             public void failure(InetAddress ip, String user, String mechanism) {
-                guard.failure(ip, user, mechanism);
+                guard.failure(ip);
             }
 
             @Override

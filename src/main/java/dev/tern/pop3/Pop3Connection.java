@@ -1,9 +1,11 @@
 package dev.tern.pop3;
 
+import static dev.tern.log.MailLog.Service.POP3;
+
 import dev.tern.auth.LoginGuard;
+import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildrop;
-import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,8 +20,6 @@ import java.util.Arrays;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One POP3 connection on its own virtual thread: reads lines, lets the {@link Pop3Session} decide, and carries
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  * other way than QUIT (dropped, timed out, shut down) deletes nothing.
  */
 final class Pop3Connection {
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.pop3");
     private static final byte[] CHALLENGE = "+ \r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Pop3Server server;
@@ -60,7 +59,7 @@ final class Pop3Connection {
     void run() {
         server.counts.add(Pop3Server.Event.CONNECTION);
         if (!server.limiter.tryAcquire(ip)) {
-            log.warn("connect from [{}]: refused, too many connections", ipText);
+            MailLog.refusedBusy(POP3, ipText);
             server.counts.add(Pop3Server.Event.REFUSED);
             refuse();
             return;
@@ -76,23 +75,27 @@ final class Pop3Connection {
             var s = server.settings;
             session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
                     s.maxErrors()), implicitTls);
-            log.debug("connect from [{}]{}", ipText, implicitTls ? " (TLS)" : "");
+            MailLog.connected(POP3, ipText, implicitTls);
             out.write(session.greeting().toBytes());
             out.flush();
             loop();
         } catch (SocketTimeoutException e) {
             // RFC 1939 section 3: close without a response and without entering UPDATE
-            log.info("idle timeout: user={}, [{}]; nothing deleted", who(), ipText);
+            if (session != null && session.user() != null) {
+                MailLog.pop3Ended(ipText, session.user(), "idle timeout");
+            } else {
+                MailLog.timeout(POP3, ipText, "command");
+            }
         } catch (SSLException e) {
-            log.info("TLS handshake with [{}] failed: {}", ipText, e.getMessage());
+            MailLog.tlsFailed(POP3, ipText, e.getMessage());
         } catch (IOException e) {
             if (session != null && session.user() != null) {
-                log.info("connection lost: user={}, [{}]; nothing deleted", who(), ipText);
+                MailLog.pop3Ended(ipText, session.user(), "connection lost");
             } else {
-                log.debug("connection from [{}] lost: {}", ipText, e.toString());
+                MailLog.lost(POP3, ipText, e.toString());
             }
         } catch (RuntimeException e) {
-            log.error("bug while serving [{}]; closing the connection, nothing deleted", ipText, e);
+            MailLog.bug(POP3, ipText, e);
             trySend(Pop3Reply.err("SYS/TEMP", "Internal error; closing the connection"));
         } finally {
             if (lock != null) {
@@ -100,7 +103,7 @@ final class Pop3Connection {
             }
             server.limiter.release(ip);
             forceClose();
-            log.debug("disconnect from [{}]", ipText);
+            MailLog.disconnected(POP3, ipText);
         }
     }
 
@@ -127,7 +130,7 @@ final class Pop3Connection {
             }
             if (raw == null) {
                 if (session.user() != null) {
-                    log.info("connection closed without QUIT: user={}, [{}]; nothing deleted", who(), ipText);
+                    MailLog.pop3Ended(ipText, session.user(), "closed without QUIT");
                 }
                 return;
             }
@@ -155,7 +158,7 @@ final class Pop3Connection {
                 in = new Pop3Input(socket.getInputStream());
                 out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
                 session.tlsStarted();
-                log.debug("STLS with [{}]", ipText);
+                MailLog.tlsStarted(POP3, ipText, "STLS", "");
                 return false;
             }
             case Pop3Session.Step.Challenge c -> {
@@ -187,16 +190,15 @@ final class Pop3Connection {
         char[] password = a.password();
         try {
             if (server.guard.isBlocked(ip)) {
-                log.info("login refused: user={}, [{}]: address blocked after too many failures",
-                        printable(a.user()), ipText);
+                MailLog.authRefusedBlocked(POP3, ipText, a.user());
                 server.counts.add(Pop3Server.Event.LOGIN_FAILED);
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP",
                         "Too many failed logins from your address; try again later"));
             }
             if (!server.passwords.verify(a.user(), password)) {
                 failures++;
+                MailLog.authFailed(POP3, ipText, a.mechanism(), a.user());
                 server.guard.failure(ip, a.user(), a.mechanism());
-                log.info("login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());
                 server.counts.add(Pop3Server.Event.LOGIN_FAILED);
                 sleep(server.guard.delay(failures).toMillis());
                 if (failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
@@ -207,10 +209,11 @@ final class Pop3Connection {
             }
             server.guard.success(ip);
             String user = a.user().strip().toLowerCase(Locale.ROOT);
+            MailLog.authOk(POP3, ipText, a.mechanism(), user);
             Path box = server.mailboxes.of(user);
             lock = server.locks.tryLock(box);
             if (lock == null) {
-                log.info("login refused: user={}, [{}]: mailbox in use by another session", user, ipText);
+                MailLog.pop3InUse(ipText, user);
                 return session.loginFailed(Pop3Reply.err("IN-USE", "Mailbox in use by another session; try again later"));
             }
             try {
@@ -218,12 +221,11 @@ final class Pop3Connection {
             } catch (IOException e) {
                 lock.close();
                 lock = null;
-                log.error("cannot list the mailbox {} of {}: {}", box, user, e.toString());
+                MailLog.mailboxFailed(POP3, user, "list", e.toString());
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
             }
             server.counts.add(Pop3Server.Event.LOGIN);
-            log.info("login: user={}, [{}], method={}, tls={}, messages={}", user, ipText, a.mechanism(),
-                    session.tls() ? "yes" : "no", drop.messages().size());
+            MailLog.pop3Login(ipText, user, a.mechanism(), session.tls(), drop.messages().size());
             return session.loggedIn(user, drop.messages());
         } finally {
             Arrays.fill(password, '\0');
@@ -249,11 +251,10 @@ final class Pop3Connection {
         try {
             o = drop.commit(u.delete(), u.seen());
         } catch (IOException e) {
-            log.error("user={}: cannot finish the changes in {}: {}", who(), drop.box(), e.toString());
+            MailLog.mailboxFailed(POP3, who(), "finish the changes in", e.toString());
             o = new Maildrop.Outcome(0, u.delete().size(), 0);
         }
-        log.info("logout: user={}, [{}], deleted={}, seen={}{}", who(), ipText, o.deleted(), o.markedSeen(),
-                o.failed() > 0 ? ", not deleted=" + o.failed() : "");
+        MailLog.pop3Logout(ipText, who(), o.deleted(), o.markedSeen(), o.failed());
         return session.updated(o.deleted(), o.failed());
     }
 
@@ -266,7 +267,7 @@ final class Pop3Connection {
                 plain.getOutputStream().flush();
             }
         } catch (IOException e) {
-            log.debug("refusing [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(POP3, ipText, "refusing", e.toString());
         }
     }
 
@@ -278,7 +279,7 @@ final class Pop3Connection {
             out.write(reply.toBytes());
             out.flush();
         } catch (IOException e) {
-            log.debug("cannot send to [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(POP3, ipText, "cannot send to", e.toString());
         }
     }
 
@@ -293,22 +294,17 @@ final class Pop3Connection {
         try {
             socket.close();
         } catch (IOException e) {
-            log.debug("close [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(POP3, ipText, "close", e.toString());
         }
         try {
             plain.close();
         } catch (IOException e) {
-            log.debug("close [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(POP3, ipText, "close", e.toString());
         }
     }
 
     private String who() {
         return session == null || session.user() == null ? "-" : session.user();
-    }
-
-    /** Client-given text made safe for one log line. */
-    private static String printable(String s) {
-        return ClientText.printable(s, 100, false, "");
     }
 
     private static void sleep(long ms) {

@@ -1,5 +1,8 @@
 package dev.tern.smtp.server;
 
+import static dev.tern.log.MailLog.Service.SMTP;
+
+import dev.tern.log.MailLog;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
@@ -26,8 +29,6 @@ import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP connection: reads commands, lets the {@link Session} decide, writes replies, and streams message
@@ -35,7 +36,6 @@ import org.slf4j.LoggerFactory;
  * {@link #run} method is one try/finally that always releases the connection's place and closes the socket.
  */
 final class SmtpConnection {
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.smtp");
     /**
      * Per-connection buffers. Most connections of a busy server wait between commands, and each holds its
      * buffers all that time, so commands get small ones (a line is at most 512 octets; a pipelined batch
@@ -76,7 +76,7 @@ final class SmtpConnection {
     void run() {
         server.counts.add(SmtpServer.Event.CONNECTION);
         if (!server.limiter.tryAcquire(ip)) {
-            log.warn("connect from [{}]: refused, too many connections", ipText);
+            MailLog.refusedBusy(SMTP, ipText);
             server.counts.add(SmtpServer.Event.REFUSED);
             refuse(Reply.of(421, "4.7.0", server.settings.hostname() + " Too many connections, try again later"));
             return;
@@ -94,30 +94,30 @@ final class SmtpConnection {
             in = new SmtpInput(io.getInputStream(), LINE_BUFFER, BULK_BUFFER);
             out = new BufferedOutputStream(io.getOutputStream(), REPLY_BUFFER);
             if (mode != Session.Mode.MX && server.guard != null && server.guard.isBlocked(ip)) {
-                log.info("connect from [{}] on {}: refused, blocked after failed logins", ipText, mode.name().toLowerCase(Locale.ROOT));
+                MailLog.refusedBlocked(SMTP, ipText, mode.name().toLowerCase(Locale.ROOT));
                 server.counts.add(SmtpServer.Event.REFUSED);
                 sendAndFlush(Reply.of(421, "4.7.0", settings.hostname()
                         + " Too many failed logins from your address, try again later"));
                 return;
             }
             session = new Session(settings, server.policy, server.senders, ip, ssl != null);
-            log.debug("connect from [{}]", ipText);
+            MailLog.connected(SMTP, ipText, ssl != null);
             send(session.greeting());
             out.flush();
             loop();
         } catch (SocketTimeoutException e) {
-            log.info("timeout after {} from [{}]", session == null ? "connect" : "command", ipText);
+            MailLog.timeout(SMTP, ipText, session == null ? "connect" : "command");
             trySend(Reply.of(421, "4.4.2", server.settings.hostname() + " Timeout, closing connection"));
         } catch (IOException e) {
-            log.debug("connection from [{}] lost: {}", ipText, e.toString());
+            MailLog.lost(SMTP, ipText, e.toString());
         } catch (RuntimeException e) {
-            log.error("bug while serving [{}]; closing the connection", ipText, e);
+            MailLog.bug(SMTP, ipText, e);
             trySend(Reply.of(421, "4.3.0", server.settings.hostname() + " Internal error, closing connection"));
         } finally {
             abortChunked();
             server.limiter.release(ip);
             closeQuietly();
-            log.debug("disconnect from [{}]", ipText);
+            MailLog.disconnected(SMTP, ipText);
         }
     }
 
@@ -181,7 +181,7 @@ final class SmtpConnection {
                 }
             }
             case Session.Step.Close c -> {
-                log.info("HTTP request from [{}] on the SMTP port; closed", ipText);
+                MailLog.httpOnSmtpPort(ipText);
                 return true;
             }
             case Session.Step.ReceiveData d -> {
@@ -238,11 +238,11 @@ final class SmtpConnection {
         try {
             ssl.startHandshake();
         } catch (IOException e) {
-            log.info("TLS handshake with [{}] failed: {}", ipText, e.getMessage());
+            MailLog.tlsFailed(SMTP, ipText, e.getMessage());
             return false;
         }
         SSLSession s = ssl.getSession();
-        log.debug("TLS with [{}]: {} {}", ipText, s.getProtocol(), s.getCipherSuite());
+        MailLog.tlsStarted(SMTP, ipText, s.getProtocol(), s.getCipherSuite());
         return true;
     }
 
@@ -262,11 +262,12 @@ final class SmtpConnection {
             if (server.guard != null) {
                 server.guard.success(ip);
             }
-            log.info("auth: user=<{}>, ip=[{}], mechanism={}", user, ipText, a.mechanism());
+            MailLog.authOk(SMTP, ipText, a.mechanism(), user);
             return session.authResult(user, true);
         }
         if (server.guard != null) {
-            server.guard.failure(ip, a.user(), a.mechanism());
+            MailLog.authFailed(SMTP, ipText, a.mechanism(), a.user());
+            server.guard.failure(ip);
             sleep(server.guard.delay(session.authFailures() + 1));
         }
         return session.authResult(null, false);
@@ -365,7 +366,7 @@ final class SmtpConnection {
         try {
             return server.spool.begin(env);
         } catch (IOException e) {
-            log.error("{}: cannot write to the spool: {}", env.id(), e.toString());
+            MailLog.spoolFailed(env.id(), "write to the spool", e.toString());
             return null;
         }
     }
@@ -382,8 +383,7 @@ final class SmtpConnection {
                     incoming.abort();
                     Reply reply = Reply.of(553, "5.7.1", "From: header address <" + printable(from)
                             + "> is not owned by user " + session.user() + "; nothing was queued");
-                    log.info("{}: reject: from=<{}> [{}] user=<{}>: {}", incoming.id(), sender(t), ipText,
-                            session.user(), reply);
+                    MailLog.rejected(incoming.id(), ipText, sender(t), session.user(), reply.toString());
                     server.counts.add(SmtpServer.Event.REJECTED);
                     return reply;
                 }
@@ -394,20 +394,18 @@ final class SmtpConnection {
                 incoming.abort();
             }
             Reply reply = refusal(r);
-            log.info("{}: reject: from=<{}> [{}]: {}", incoming == null ? "NOQUEUE" : incoming.id(),
-                    sender(t), ipText, reply);
+            MailLog.rejected(incoming == null ? null : incoming.id(), ipText, sender(t), null, reply.toString());
             server.counts.add(SmtpServer.Event.REJECTED);
             return reply;
         }
         try {
             QueuedMessage q = incoming.commit();
-            log.info("{}: client=[{}], helo={}, from=<{}>, size={}, nrcpt={}", q.id(), ipText, session.helo(),
-                    sender(t), r.size(), q.envelope().recipients().size());
+            MailLog.accepted(q.id(), ipText, session.helo(), sender(t), r.size(), q.envelope().recipients().size());
             server.scheduler.submit(q);
             server.counts.add(SmtpServer.Event.ACCEPTED);
             return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
         } catch (IOException e) {
-            log.error("{}: cannot commit to the spool: {}", incoming.id(), e.toString());
+            MailLog.spoolFailed(incoming.id(), "commit to the spool", e.toString());
             server.counts.add(SmtpServer.Event.REJECTED);
             return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
         }
@@ -499,7 +497,7 @@ final class SmtpConnection {
             try {
                 socket.shutdownInput(); // the blocked read returns end-of-stream; run() then answers 421
             } catch (IOException e) {
-                log.debug("waking [{}]: {}", ipText, e.toString());
+                MailLog.ioFailed(SMTP, ipText, "waking", e.toString());
             }
         }
     }
@@ -525,7 +523,7 @@ final class SmtpConnection {
             socket.getOutputStream().write(reply.toBytes());
             socket.getOutputStream().flush();
         } catch (IOException e) {
-            log.debug("refusing [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(SMTP, ipText, "refusing", e.toString());
         }
     }
 
@@ -545,7 +543,7 @@ final class SmtpConnection {
         try {
             sendAndFlush(reply);
         } catch (IOException e) {
-            log.debug("cannot send to [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(SMTP, ipText, "cannot send to", e.toString());
         }
     }
 
@@ -560,7 +558,7 @@ final class SmtpConnection {
         try {
             socket.close();
         } catch (IOException e) {
-            log.debug("close [{}]: {}", ipText, e.toString());
+            MailLog.ioFailed(SMTP, ipText, "close", e.toString());
         }
     }
 
