@@ -19,7 +19,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>A block is logged ({@link MailLog#blocked}); each failure is logged once by the login path that saw it.
  * Time comes from the injected clock.
  */
-public final class LoginGuard {
+public final class LoginGuard implements Authenticator.Guard {
     /** Failed logins in one session (SMTP AUTH, POP3) after which the connection is closed. */
     public static final int MAX_SESSION_FAILURES = 3;
 
@@ -54,6 +54,7 @@ public final class LoginGuard {
     }
 
     /** True while {@code ip} is blocked: refuse it at connect (421 4.7.0) or at AUTH (535). */
+    @Override
     public boolean isBlocked(InetAddress ip) {
         lock.lock();
         try {
@@ -65,6 +66,7 @@ public final class LoginGuard {
     }
 
     /** Records a failed login (the caller logs it); blocks the address, and logs that, at the limit. */
+    @Override
     public void failure(InetAddress ip) {
         failures.increment();
         Instant now = clock.instant();
@@ -90,24 +92,8 @@ public final class LoginGuard {
         }
     }
 
-    /** A successful login forgets the address's failures (a block in force stays). */
-    public void success(InetAddress ip) {
-        lock.lock();
-        try {
-            Entry e = byIp.get(ip);
-            if (e != null) {
-                e.failures = 0;
-                e.since = null;
-                if (e.blockedUntil == null) {
-                    byIp.remove(ip);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
     /** How long to wait before answering the {@code failuresInSession}-th failure (1-based) of one session. */
+    @Override
     public Duration delay(int failuresInSession) {
         if (failuresInSession < 1) {
             return Duration.ZERO;

@@ -2,6 +2,7 @@ package dev.tern.pop3;
 
 import static dev.tern.log.MailLog.Service.POP3;
 
+import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
@@ -187,49 +188,44 @@ final class Pop3Connection {
     }
 
     private Pop3Session.Step authenticate(Pop3Session.Step.Authenticate a) {
-        char[] password = a.password();
-        try {
-            if (server.guard.isBlocked(ip)) {
-                MailLog.authRefusedBlocked(POP3, ipText, a.user());
+        String user;
+        switch (server.logins.login(POP3, ip, a.mechanism(), a.user(), a.password(), failures)) {
+            case Authenticator.Outcome.Ok ok -> user = ok.user();
+            case Authenticator.Outcome.Blocked b -> {
                 server.counts.add(Pop3Server.Event.LOGIN_FAILED);
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP",
                         "Too many failed logins from your address; try again later"));
             }
-            if (!server.passwords.verify(a.user(), password)) {
-                failures++;
-                MailLog.authFailed(POP3, ipText, a.mechanism(), a.user());
-                server.guard.failure(ip, a.user(), a.mechanism());
+            case Authenticator.Outcome.Busy b -> {
+                return session.loginFailed(Pop3Reply.err("SYS/TEMP",
+                        "Too many logins being checked; try again later"));
+            }
+            case Authenticator.Outcome.Failed f -> {
                 server.counts.add(Pop3Server.Event.LOGIN_FAILED);
-                sleep(server.guard.delay(failures).toMillis());
-                if (failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
+                if (++failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
                     return new Pop3Session.Step.Respond(Pop3Reply.err("AUTH",
                             "Invalid user name or password; too many failures, closing connection"), true);
                 }
                 return session.loginFailed(Pop3Reply.err("AUTH", "Invalid user name or password"));
             }
-            server.guard.success(ip);
-            String user = a.user().strip().toLowerCase(Locale.ROOT);
-            MailLog.authOk(POP3, ipText, a.mechanism(), user);
-            Path box = server.mailboxes.of(user);
-            lock = server.locks.tryLock(box);
-            if (lock == null) {
-                MailLog.pop3InUse(ipText, user);
-                return session.loginFailed(Pop3Reply.err("IN-USE", "Mailbox in use by another session; try again later"));
-            }
-            try {
-                drop = Maildrop.open(box);
-            } catch (IOException e) {
-                lock.close();
-                lock = null;
-                MailLog.mailboxFailed(POP3, user, "list", e.toString());
-                return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
-            }
-            server.counts.add(Pop3Server.Event.LOGIN);
-            MailLog.pop3Login(ipText, user, a.mechanism(), session.tls(), drop.messages().size());
-            return session.loggedIn(user, drop.messages());
-        } finally {
-            Arrays.fill(password, '\0');
         }
+        Path box = server.mailboxes.of(user);
+        lock = server.locks.tryLock(box);
+        if (lock == null) {
+            MailLog.pop3InUse(ipText, user);
+            return session.loginFailed(Pop3Reply.err("IN-USE", "Mailbox in use by another session; try again later"));
+        }
+        try {
+            drop = Maildrop.open(box);
+        } catch (IOException e) {
+            lock.close();
+            lock = null;
+            MailLog.mailboxFailed(POP3, user, "list", e.toString());
+            return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
+        }
+        server.counts.add(Pop3Server.Event.LOGIN);
+        MailLog.pop3Login(ipText, user, a.mechanism(), session.tls(), drop.messages().size());
+        return session.loggedIn(user, drop.messages());
     }
 
     private void retrieve(Pop3Session.Step.Retrieve r) throws IOException {

@@ -236,6 +236,15 @@ public final class Session {
         return error(535, "5.7.8", "Authentication credentials invalid");
     }
 
+    /**
+     * The answer to an {@link Step.Authenticate} that could not be checked because too many password checks
+     * are waiting: 454 4.7.0 (RFC 4954 section 6), not counted as a failure.
+     */
+    public Step authBusy() {
+        sasl = null;
+        return respond(454, "4.7.0", "Temporary authentication failure: too many logins being checked, try again later");
+    }
+
     /** Failed AUTH attempts so far in this session. */
     public int authFailures() {
         return authFailures;

@@ -72,21 +72,6 @@ class LoginGuardTest {
     }
 
     @Test
-    void successForgetsFailuresButNotABlock() {
-        guard.failure(a);
-        guard.failure(a);
-        guard.success(a);
-        guard.failure(a);
-        assertThat(guard.isBlocked(a)).isFalse();
-        assertThat(guard.tracked()).isEqualTo(1);
-        guard.failure(a);
-        guard.failure(a);
-        assertThat(guard.isBlocked(a)).isTrue();
-        guard.success(a);
-        assertThat(guard.isBlocked(a)).isTrue();
-    }
-
-    @Test
     void delayDoublesPerFailureInASessionUpToEightTimes() {
         assertThat(guard.delay(0)).isEqualTo(Duration.ZERO);
         assertThat(guard.delay(1)).isEqualTo(Duration.ofSeconds(1));

@@ -2,6 +2,7 @@ package dev.tern.smtp.server;
 
 import static dev.tern.log.MailLog.Service.SMTP;
 
+import dev.tern.auth.Authenticator;
 import dev.tern.log.MailLog;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
@@ -93,7 +94,7 @@ final class SmtpConnection {
             }
             in = new SmtpInput(io.getInputStream(), LINE_BUFFER, BULK_BUFFER);
             out = new BufferedOutputStream(io.getOutputStream(), REPLY_BUFFER);
-            if (mode != Session.Mode.MX && server.guard != null && server.guard.isBlocked(ip)) {
+            if (mode != Session.Mode.MX && server.logins != null && server.logins.isBlocked(ip)) {
                 MailLog.refusedBlocked(SMTP, ipText, mode.name().toLowerCase(Locale.ROOT));
                 server.counts.add(SmtpServer.Event.REFUSED);
                 sendAndFlush(Reply.of(421, "4.7.0", settings.hostname()
@@ -246,42 +247,20 @@ final class SmtpConnection {
         return true;
     }
 
-    /** Checks credentials against the user store and the login guard; slows down failures. */
+    /** Checks credentials on the shared login path and tells the session what came of it. */
     private Session.Step authenticate(Session.Step.Authenticate a) {
-        String user = a.user() == null ? "" : a.user().strip().toLowerCase(Locale.ROOT);
-        boolean blocked = server.guard != null && server.guard.isBlocked(ip);
-        boolean ok;
-        try {
-            ok = !blocked && a.password() != null && !user.isEmpty() && server.verifier.verify(user, a.password());
-        } finally {
+        if (server.logins == null) {
             if (a.password() != null) {
                 java.util.Arrays.fill(a.password(), '\0');
             }
+            return session.authResult(null, false);
         }
-        if (ok) {
-            if (server.guard != null) {
-                server.guard.success(ip);
-            }
-            MailLog.authOk(SMTP, ipText, a.mechanism(), user);
-            return session.authResult(user, true);
-        }
-        if (server.guard != null) {
-            MailLog.authFailed(SMTP, ipText, a.mechanism(), a.user());
-            server.guard.failure(ip);
-            sleep(server.guard.delay(session.authFailures() + 1));
-        }
-        return session.authResult(null, false);
-    }
-
-    private static void sleep(java.time.Duration d) {
-        if (d.isZero() || d.isNegative()) {
-            return;
-        }
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return switch (server.logins.login(SMTP, ip, a.mechanism(), a.user(), a.password(), session.authFailures())) {
+            case Authenticator.Outcome.Ok ok -> session.authResult(ok.user(), true);
+            case Authenticator.Outcome.Failed f -> session.authResult(null, false);
+            case Authenticator.Outcome.Blocked b -> session.authResult(null, false);
+            case Authenticator.Outcome.Busy b -> session.authBusy();
+        };
     }
 
     private Session.Step receiveData() throws IOException {

@@ -1,6 +1,6 @@
 package dev.tern.smtp.server;
 
-import dev.tern.auth.LoginGuard;
+import dev.tern.auth.Authenticator;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
@@ -33,8 +33,7 @@ public final class SmtpServer {
     final Map<Session.Mode, Session.Settings> modes;
     final SenderPolicy senders;
     final TlsContext tls;
-    final LoginGuard guard;
-    final Verifier verifier;
+    final Authenticator logins;
     final boolean exposeUser;
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
@@ -52,28 +51,22 @@ public final class SmtpServer {
 
     final Counts<Event> counts = new Counts<>(Event.class);
 
-    /** Checks a user's password (UserStore::verify); no I/O beyond what the user store does. */
-    @FunctionalInterface
-    public interface Verifier {
-        boolean verify(String user, char[] password);
-    }
-
     /** Plain SMTP on every listener: no TLS, no AUTH. */
     public SmtpServer(Session.Settings settings, RecipientPolicy policy, Spool spool, Scheduler scheduler,
                       ConnectionLimiter limiter, Duration commandTimeout, Clock clock) {
         this(Map.of(Session.Mode.MX, settings), policy, SenderPolicy.NOBODY, spool, scheduler, limiter,
-                commandTimeout, clock, null, null, (u, p) -> false, false);
+                commandTimeout, clock, null, null, false);
     }
 
     /**
      * @param modes      the session settings of each listener mode in use (MX must be there: its host name is used)
      * @param tls        the TLS context for STARTTLS and implicit TLS; null for none
-     * @param guard      the brute-force defence; null only when no mode offers AUTH
+     * @param logins     the login path shared with POP3; null only when no mode offers AUTH
      * @param exposeUser name the authenticated user in Received headers
      */
     public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
                       Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
-                      Clock clock, TlsContext tls, LoginGuard guard, Verifier verifier, boolean exposeUser) {
+                      Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser) {
         this.modes = Map.copyOf(modes);
         this.settings = modes.get(Session.Mode.MX);
         if (settings == null) {
@@ -81,8 +74,7 @@ public final class SmtpServer {
         }
         this.senders = senders;
         this.tls = tls;
-        this.guard = guard;
-        this.verifier = verifier;
+        this.logins = logins;
         this.exposeUser = exposeUser;
         this.policy = policy;
         this.spool = spool;
