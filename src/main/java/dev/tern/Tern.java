@@ -279,6 +279,11 @@ public final class Tern implements AutoCloseable {
         return tls;
     }
 
+    /** SMTP and POP3 connections open now. */
+    public int openConnections() {
+        return smtp.openConnections() + pop3.openConnections();
+    }
+
     /** The login path of SMTP AUTH and POP3. */
     public Authenticator logins() {
         return logins;

@@ -6,6 +6,8 @@ import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
+import dev.tern.net.CommandDeadline;
+import dev.tern.net.WriteWatchdog;
 import dev.tern.mailbox.Maildrop;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -17,6 +19,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import javax.net.ssl.SSLException;
@@ -47,6 +50,10 @@ final class Pop3Connection {
     private int failures;
     /** True while blocked waiting for a command: shutdown may close the connection then. */
     private volatile boolean idle;
+    /** Bounds each command (a client dripping bytes) to the idle time-out. */
+    private CommandDeadline deadline;
+    /** Closes the connection when a write makes no progress (a client that never reads). */
+    private WriteWatchdog watchdog;
 
     Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls) {
         this.server = server;
@@ -71,8 +78,7 @@ final class Pop3Connection {
             if (implicitTls) {
                 socket = handshake(plain);
             }
-            in = new Pop3Input(socket.getInputStream());
-            out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            streams();
             var s = server.settings;
             session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
                     s.maxErrors()), implicitTls);
@@ -82,10 +88,11 @@ final class Pop3Connection {
             loop();
         } catch (SocketTimeoutException e) {
             // RFC 1939 section 3: close without a response and without entering UPDATE
+            boolean notReading = watchdog != null && watchdog.fired();
             if (session != null && session.user() != null) {
-                MailLog.pop3Ended(ipText, session.user(), "idle timeout");
+                MailLog.pop3Ended(ipText, session.user(), notReading ? "client not reading" : "idle timeout");
             } else {
-                MailLog.timeout(POP3, ipText, "command");
+                MailLog.timeout(POP3, ipText, notReading ? "reply" : "command");
             }
         } catch (SSLException e) {
             MailLog.tlsFailed(POP3, ipText, e.getMessage());
@@ -120,6 +127,7 @@ final class Pop3Connection {
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
+                deadline.start(server.settings.idleTimeout());
                 raw = in.readLine();
             } catch (Pop3Input.LineTooLongException e) {
                 if (act(session.lineTooLong())) {
@@ -128,6 +136,7 @@ final class Pop3Connection {
                 continue;
             } finally {
                 idle = false;
+                deadline.clear();
             }
             if (raw == null) {
                 if (session.user() != null) {
@@ -156,8 +165,7 @@ final class Pop3Connection {
                 out.flush();
                 in.discardBuffered(); // nothing sent in plain text before the handshake counts (RFC 2595 4)
                 socket = handshake(socket);
-                in = new Pop3Input(socket.getInputStream());
-                out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+                streams();
                 session.tlsStarted();
                 MailLog.tlsStarted(POP3, ipText, "STLS", "");
                 return false;
@@ -179,6 +187,18 @@ final class Pop3Connection {
             out.flush();
         }
         return false;
+    }
+
+    /**
+     * Reads and writes through {@link #socket}: each command must be complete within the idle time-out, and a
+     * write that makes no progress for as long closes the connection (a client that never reads).
+     */
+    private void streams() throws IOException {
+        Duration limit = server.settings.idleTimeout();
+        deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
+        in = new Pop3Input(deadline);
+        watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
+        out = new BufferedOutputStream(watchdog, 16 * 1024);
     }
 
     private SSLSocket handshake(Socket s) throws IOException {
@@ -279,9 +299,12 @@ final class Pop3Connection {
         }
     }
 
-    /** Called by the server at shutdown: a connection waiting for a command is closed now. */
+    /**
+     * Called by the server at shutdown: a connection waiting for a command is closed now, and so is one whose
+     * client has stopped reading (a session that has not reached QUIT deletes nothing).
+     */
     void closeIfIdle() {
-        if (idle) {
+        if (idle || watchdog != null && watchdog.stalled()) {
             forceClose();
         }
     }

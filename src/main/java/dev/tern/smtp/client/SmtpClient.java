@@ -4,6 +4,7 @@
  */
 package dev.tern.smtp.client;
 
+import dev.tern.net.WriteWatchdog;
 import dev.tern.smtp.Reply;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -4,6 +4,8 @@ import static dev.tern.log.MailLog.Service.SMTP;
 
 import dev.tern.auth.Authenticator;
 import dev.tern.log.MailLog;
+import dev.tern.net.CommandDeadline;
+import dev.tern.net.WriteWatchdog;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
@@ -61,6 +63,12 @@ final class SmtpConnection {
     private Session session;
     /** True while blocked waiting for a command outside a transaction: shutdown may interrupt it. */
     private volatile boolean idle;
+    /** True while a mail transaction is open: shutdown lets it finish for the grace period. */
+    private volatile boolean busy;
+    /** Bounds each command (a client dripping bytes) to the command time-out. */
+    private CommandDeadline deadline;
+    /** Closes the socket when a reply makes no progress (a client that never reads). */
+    private WriteWatchdog watchdog;
 
     /** The message being received by BDAT, across chunks; null between messages. */
     private Receiving chunked;
@@ -92,8 +100,7 @@ final class SmtpConnection {
                 }
                 io = ssl;
             }
-            in = new SmtpInput(io.getInputStream(), LINE_BUFFER, BULK_BUFFER);
-            out = new BufferedOutputStream(io.getOutputStream(), REPLY_BUFFER);
+            streams(io);
             if (mode != Session.Mode.MX && server.logins != null && server.logins.isBlocked(ip)) {
                 MailLog.refusedBlocked(SMTP, ipText, mode.name().toLowerCase(Locale.ROOT));
                 server.counts.add(SmtpServer.Event.REFUSED);
@@ -107,7 +114,8 @@ final class SmtpConnection {
             out.flush();
             loop();
         } catch (SocketTimeoutException e) {
-            MailLog.timeout(SMTP, ipText, session == null ? "connect" : "command");
+            MailLog.timeout(SMTP, ipText, watchdog != null && watchdog.fired() ? "reply"
+                    : session == null ? "connect" : "command");
             trySend(Reply.of(421, "4.4.2", server.settings.hostname() + " Timeout, closing connection"));
         } catch (IOException e) {
             MailLog.lost(SMTP, ipText, e.toString());
@@ -135,11 +143,13 @@ final class SmtpConnection {
                 return;
             }
             byte[] raw;
+            busy = session.inTransaction();
             try {
-                idle = !session.inTransaction() && !in.hasBufferedInput();
+                idle = !busy && !in.hasBufferedInput();
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
+                deadline.start(server.commandTimeout);
                 raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 if (raw != null && raw.length + 2 > SmtpInput.MAX_COMMAND_LINE && !isAuth(raw)) {
                     throw new SmtpInput.LineTooLongException();
@@ -151,6 +161,7 @@ final class SmtpConnection {
                 continue;
             } finally {
                 idle = false;
+                deadline.clear();
             }
             if (raw == null) {
                 if (server.draining()) {
@@ -202,8 +213,7 @@ final class SmtpConnection {
                 if (!handshake()) {
                     return true;
                 }
-                in = new SmtpInput(ssl.getInputStream(), LINE_BUFFER, BULK_BUFFER);
-                out = new BufferedOutputStream(ssl.getOutputStream(), REPLY_BUFFER);
+                streams(ssl);
                 session.tlsStarted();
                 return false;
             }
@@ -211,9 +221,12 @@ final class SmtpConnection {
                 sendAndFlush(ch.reply());
                 byte[] raw;
                 try {
+                    deadline.start(server.commandTimeout);
                     raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 } catch (SmtpInput.LineTooLongException e) {
                     raw = "\u0000".getBytes(StandardCharsets.US_ASCII); // not base64: refused as malformed
+                } finally {
+                    deadline.clear();
                 }
                 if (raw == null) {
                     return true;
@@ -228,6 +241,17 @@ final class SmtpConnection {
             out.flush();
         }
         return false;
+    }
+
+    /**
+     * Reads and writes through {@code io} (the socket, or the TLS socket over it): each command must be
+     * complete within the command time-out, and a write that makes no progress for as long closes the socket.
+     */
+    private void streams(Socket io) throws IOException {
+        deadline = new CommandDeadline(io.getInputStream(), io, server.commandTimeout);
+        in = new SmtpInput(deadline, LINE_BUFFER, BULK_BUFFER);
+        watchdog = new WriteWatchdog(io.getOutputStream(), socket, server.commandTimeout);
+        out = new BufferedOutputStream(watchdog, REPLY_BUFFER);
     }
 
     /** Wraps the socket in TLS and does the handshake; false (logged) when it fails. */
@@ -470,8 +494,15 @@ final class SmtpConnection {
         return Reply.of(421, "4.3.2", server.settings.hostname() + " Service shutting down, try again later");
     }
 
-    /** Called by the server at shutdown: a connection waiting idly for a command is ended now. */
+    /**
+     * Called by the server at shutdown: a connection waiting idly for a command is ended now, and so is one
+     * outside a transaction whose client has stopped reading our replies.
+     */
     void wakeIfIdle() {
+        if (!busy && watchdog != null && watchdog.stalled()) {
+            forceClose();
+            return;
+        }
         if (idle && !socket.isInputShutdown()) {
             try {
                 socket.shutdownInput(); // the blocked read returns end-of-stream; run() then answers 421
