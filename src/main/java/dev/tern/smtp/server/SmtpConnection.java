@@ -6,17 +6,11 @@ import dev.tern.auth.Authenticator;
 import dev.tern.log.MailLog;
 import dev.tern.net.CommandDeadline;
 import dev.tern.net.WriteWatchdog;
-import dev.tern.queue.Envelope;
-import dev.tern.queue.QueuedMessage;
-import dev.tern.queue.Spool;
 import dev.tern.smtp.Command;
 import dev.tern.smtp.CommandParser;
-import dev.tern.smtp.HeaderSniffer;
-import dev.tern.smtp.MessageReader;
 import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.SmtpInput;
-import dev.tern.smtp.Transaction;
 import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -25,10 +19,6 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -47,7 +37,6 @@ final class SmtpConnection {
     private static final int LINE_BUFFER = 2 * 1024;
     private static final int BULK_BUFFER = 16 * 1024;
     private static final int REPLY_BUFFER = 2 * 1024;
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
 
     private final SmtpServer server;
     /** The accepted TCP socket; closing it ends the connection, TLS or not. */
@@ -71,7 +60,7 @@ final class SmtpConnection {
     private WriteWatchdog watchdog;
 
     /** The message being received by BDAT, across chunks; null between messages. */
-    private Receiving chunked;
+    private Intake.Message chunked;
 
     SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode) {
         this.server = server;
@@ -288,15 +277,14 @@ final class SmtpConnection {
     }
 
     private Session.Step receiveData() throws IOException {
-        Transaction t = session.transaction();
-        Receiving m = receiving(t, true);
+        Intake.Message m = server.intake.receive(session.transaction(), client(), session.maxMessageSize(), true);
         try {
             in.readData(m.reader());
         } catch (IOException e) {
             m.abort();
             throw e;
         }
-        return session.messageDone(finish(t, m));
+        return session.messageDone(m.finish());
     }
 
     private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
@@ -304,190 +292,37 @@ final class SmtpConnection {
             in.skip(c.size());
             return new Session.Step.Respond(c.refusal(), c.close());
         }
-        Transaction t = session.transaction();
         if (chunked == null) {
-            chunked = receiving(t, false);
+            chunked = server.intake.receive(session.transaction(), client(), session.maxMessageSize(), false);
         }
-        Receiving m = chunked;
+        Intake.Message m = chunked;
         in.readChunk(c.size(), m.reader());
-        if (!c.last() && m.reader().result().ok() && m.sink().failure == null && m.incoming() != null) {
+        if (!c.last() && m.healthy()) {
             return new Session.Step.Respond(Reply.of(250, "2.0.0", c.size() + " octets received"), false);
         }
         m.reader().finishChunks();
         chunked = null; // finish commits or aborts it
-        return session.messageDone(finish(t, m));
+        return session.messageDone(m.finish());
     }
 
-    /**
-     * A message being received: its spool file (null when the spool cannot take it; the content is still read
-     * to stay in step with the client), the sink in front of it, the From: sniffer (submission only) and the
-     * reader that feeds them.
-     */
-    private record Receiving(Spool.Incoming incoming, SafeSink sink, HeaderSniffer sniffer, MessageReader reader) {
-        void abort() {
-            if (incoming != null) {
-                incoming.abort();
-            }
+    /** Who is sending, for the intake. */
+    private Intake.Client client() {
+        String tls = null;
+        if (ssl != null) {
+            SSLSession s = ssl.getSession();
+            tls = s.getProtocol() + " with cipher " + s.getCipherSuite();
         }
-    }
-
-    /** Opens the spool file, writes the Received header and sets up the reader, for DATA or for BDAT. */
-    private Receiving receiving(Transaction t, boolean dotStuffed) {
-        Spool.Incoming incoming = begin(t);
-        SafeSink sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
-        if (incoming != null) {
-            byte[] received = receivedHeader(t, incoming.id());
-            sink.write(received, 0, received.length);
-        }
-        HeaderSniffer sniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
-        return new Receiving(incoming, sink, sniffer,
-                new MessageReader(tee(sniffer, sink), session.maxMessageSize(), dotStuffed));
-    }
-
-    /** The sink the message reader writes to: the spool, and the header sniffer too when there is one. */
-    private static OutputStream tee(HeaderSniffer sniffer, SafeSink sink) {
-        if (sniffer == null) {
-            return sink;
-        }
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                sniffer.write(b, off, len);
-                sink.write(b, off, len);
-            }
-        };
-    }
-
-    /** Opens a spool file for the transaction; null when the spool cannot take it (the content is still read). */
-    private Spool.Incoming begin(Transaction t) {
-        Envelope env = envelope(t);
-        try {
-            return server.spool.begin(env);
-        } catch (IOException e) {
-            MailLog.spoolFailed(env.id(), "write to the spool", e.toString());
-            return null;
-        }
-    }
-
-    /** Commits or refuses the received message and says so in a reply. */
-    private Reply finish(Transaction t, Receiving m) {
-        Spool.Incoming incoming = m.incoming();
-        SafeSink sink = m.sink();
-        HeaderSniffer sniffer = m.sniffer();
-        MessageReader.Result r = m.reader().result();
-        if (incoming != null && sink.failure == null && r.ok() && sniffer != null) {
-            for (String from : sniffer.fromAddresses()) {
-                if (!session.mayUseInFrom(from)) {
-                    incoming.abort();
-                    Reply reply = Reply.of(553, "5.7.1", "From: header address <" + printable(from)
-                            + "> is not owned by user " + session.user() + "; nothing was queued");
-                    MailLog.rejected(incoming.id(), ipText, sender(t), session.user(), reply.toString());
-                    server.counts.add(SmtpServer.Event.REJECTED);
-                    return reply;
-                }
-            }
-        }
-        if (incoming == null || sink.failure != null || !r.ok()) {
-            if (incoming != null) {
-                incoming.abort();
-            }
-            Reply reply = refusal(r);
-            MailLog.rejected(incoming == null ? null : incoming.id(), ipText, sender(t), null, reply.toString());
-            server.counts.add(SmtpServer.Event.REJECTED);
-            return reply;
-        }
-        try {
-            QueuedMessage q = incoming.commit();
-            MailLog.accepted(q.id(), ipText, session.helo(), sender(t), r.size(), q.envelope().recipients().size());
-            server.scheduler.submit(q);
-            server.counts.add(SmtpServer.Event.ACCEPTED);
-            return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
-        } catch (IOException e) {
-            MailLog.spoolFailed(incoming.id(), "commit to the spool", e.toString());
-            server.counts.add(SmtpServer.Event.REJECTED);
-            return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
-        }
-    }
-
-    private Reply refusal(MessageReader.Result r) {
-        if (r.tooBig()) {
-            return Reply.of(552, "5.3.4", "Message size exceeds fixed maximum message size of "
-                    + session.maxMessageSize() + " octets");
-        }
-        if (r.bareCrOrLf()) {
-            return Reply.of(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"
-                    + " (RFC 5321 section 2.3.8); nothing was queued");
-        }
-        if (r.lineTooLong()) {
-            return Reply.of(550, "5.6.0", "Message has a line longer than 1000 octets"
-                    + " (RFC 5321 section 4.5.3.1.6); nothing was queued");
-        }
-        return Reply.of(452, "4.3.1", "Insufficient system storage; nothing was queued, try again later");
-    }
-
-    private Envelope envelope(Transaction t) {
-        List<Envelope.Recipient> rcpts = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Transaction.Recipient r : t.recipients()) {
-            for (String to : r.deliverTo()) {
-                if (seen.add(to.toLowerCase(Locale.ROOT))) { // one copy per mailbox, however many RCPTs lead there
-                    rcpts.add(new Envelope.Recipient(to, r.forwardPath().toString(), r.dsnNotify(), r.orcpt()));
-                }
-            }
-        }
-        Transaction.MailParams p = t.params();
-        return new Envelope(server.spool.newId(), sender(t), server.clock.instant(), ipText, session.helo(),
-                protocol(t), p.smtpUtf8(), p.body(), p.ret(), p.envid(), rcpts);
+        return new Intake.Client(ipText, session.helo(), protocol(), tls, session.user(),
+                session.checksFromHeader() ? session::mayUseInFrom : null);
     }
 
     /** RFC 3848 and RFC 6531: ESMTP, plus S for TLS and A for AUTH; UTF8SMTP likewise. */
-    private String protocol(Transaction t) {
+    private String protocol() {
         if (!session.extended()) {
             return "SMTP";
         }
-        return (t.params().smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (ssl != null ? "S" : "")
+        return (session.transaction().params().smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (ssl != null ? "S" : "")
                 + (session.user() != null ? "A" : "");
-    }
-
-    /** The trace header of RFC 5321 4.4, with {@code with} per RFC 3848 and the client's name made safe. */
-    private byte[] receivedHeader(Transaction t, String id) {
-        StringBuilder sb = new StringBuilder(200);
-        sb.append("Received: from ").append(safeHelo(session.helo())).append(" ([").append(ipText).append("])\r\n");
-        if (ssl != null) {
-            SSLSession s = ssl.getSession();
-            sb.append("\t(using ").append(s.getProtocol()).append(" with cipher ").append(s.getCipherSuite())
-                    .append(")\r\n");
-        }
-        if (server.exposeUser && session.user() != null) {
-            sb.append("\t(authenticated as ").append(session.user()).append(")\r\n");
-        }
-        sb.append("\tby ").append(server.settings.hostname()).append(" (Tern) with ").append(protocol(t))
-                .append(" id ").append(id);
-        if (t.recipients().size() == 1) {
-            sb.append("\r\n\tfor <").append(t.recipients().get(0).forwardPath()).append('>');
-        }
-        sb.append("; ").append(DATE.format(ZonedDateTime.now(server.clock))).append("\r\n");
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Keeps a HELO name to characters that cannot break the header: letters, digits, {@code . - _ : [ ]}. */
-    static String safeHelo(String helo) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < helo.length() && i < 255; i++) {
-            char c = helo.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ".-_:[]".indexOf(c) >= 0;
-            sb.append(ok ? c : '_');
-        }
-        return sb.toString();
-    }
-
-    private static String sender(Transaction t) {
-        return t.reversePath() == null ? "" : t.reversePath().toString();
     }
 
     private Reply shuttingDown() {
@@ -572,11 +407,6 @@ final class SmtpConnection {
         }
     }
 
-    /** Client-given text made safe for a reply: printable ASCII, at most 100 characters. */
-    private static String printable(String s) {
-        return ClientText.printable(s, 100, true, ">");
-    }
-
     /** Strict UTF-8 without NUL, or null. */
     private static String decode(byte[] raw) {
         for (byte b : raw) {
@@ -585,35 +415,5 @@ final class SmtpConnection {
             }
         }
         return ClientText.utf8(raw, 0, raw.length);
-    }
-
-    /**
-     * Passes writes to the spool file and remembers the first failure (a full disk) instead of throwing it:
-     * the rest of the message must still be read off the connection to stay in step with the client.
-     */
-    static final class SafeSink extends OutputStream {
-        private final OutputStream target;
-        IOException failure;
-
-        SafeSink(OutputStream target) {
-            this.target = target;
-        }
-
-        @Override
-        public void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            if (failure != null) {
-                return;
-            }
-            try {
-                target.write(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
     }
 }

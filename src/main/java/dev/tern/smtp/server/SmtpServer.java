@@ -50,6 +50,8 @@ public final class SmtpServer {
     }
 
     final Counts<Event> counts = new Counts<>(Event.class);
+    /** Turns received content into queued messages (or refusals). */
+    final Intake intake;
 
     /** Plain SMTP on every listener: no TLS, no AUTH. */
     public SmtpServer(Session.Settings settings, RecipientPolicy policy, Spool spool, Scheduler scheduler,
@@ -82,6 +84,7 @@ public final class SmtpServer {
         this.limiter = limiter;
         this.commandTimeout = commandTimeout;
         this.clock = clock;
+        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
     }
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
