@@ -109,16 +109,13 @@ public final class Tern implements AutoCloseable {
                     data.resolve("tls"), TlsContext.DEFAULT_CHECK_INTERVAL, clock);
             var sub = config.submission();
             var auth = config.auth();
+            Session.Settings plain = new Session.Settings(config.hostname(), limits.maxMessageSize(),
+                    limits.maxRecipients(), limits.maxErrors()).enforceSender(sub.enforceSender());
             Map<Session.Mode, Session.Settings> modes = Map.of(
-                    Session.Mode.MX, new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                            limits.maxRecipients(), limits.maxErrors(), true, config.smtp().auth(),
-                            true, false, sub.enforceSender()),
-                    Session.Mode.SUBMISSION, new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                            limits.maxRecipients(), limits.maxErrors(), true, true, sub.authRequiresTls(), true,
-                            sub.enforceSender()),
-                    Session.Mode.SUBMISSIONS, new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                            limits.maxRecipients(), limits.maxErrors(), false, true, true, true,
-                            sub.enforceSender()));
+                    Session.Mode.MX, plain.startTls(true).auth(config.smtp().auth()),
+                    Session.Mode.SUBMISSION, plain.startTls(true).auth(true).authRequiresTls(sub.authRequiresTls())
+                            .authRequired(true),
+                    Session.Mode.SUBMISSIONS, plain.auth(true).authRequired(true)); // TLS from the first byte
             LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
             logins = new Authenticator(passwords == null ? users::verify : passwords, guard,
                     Authenticator.Pool.standard());

@@ -7,6 +7,7 @@ import dev.tern.auth.LoginGuard;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.net.CommandDeadline;
+import dev.tern.net.Edge;
 import dev.tern.net.WriteWatchdog;
 import dev.tern.mailbox.Maildrop;
 import java.io.BufferedOutputStream;
@@ -274,26 +275,17 @@ final class Pop3Connection {
 
     /** Too many connections: a plain client is told so; on pop3s there is no one to tell before TLS. */
     private void refuse() {
-        try (plain) {
-            if (!implicitTls) {
-                plain.getOutputStream().write(
-                        Pop3Reply.err("SYS/TEMP", "Too many connections, try again later").toBytes());
-                plain.getOutputStream().flush();
-            }
-        } catch (IOException e) {
-            MailLog.ioFailed(POP3, ipText, "refusing", e.toString());
-        }
+        logged("refusing", Edge.refuse(plain, implicitTls ? null
+                : Pop3Reply.err("SYS/TEMP", "Too many connections, try again later").toBytes()));
     }
 
     private void trySend(Pop3Reply reply) {
-        if (out == null) {
-            return;
-        }
-        try {
-            out.write(reply.toBytes());
-            out.flush();
-        } catch (IOException e) {
-            MailLog.ioFailed(POP3, ipText, "cannot send to", e.toString());
+        logged("cannot send to", Edge.trySend(out, reply.toBytes()));
+    }
+
+    private void logged(String what, IOException e) {
+        if (e != null) {
+            MailLog.ioFailed(POP3, ipText, what, e.toString());
         }
     }
 
@@ -308,16 +300,8 @@ final class Pop3Connection {
     }
 
     void forceClose() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            MailLog.ioFailed(POP3, ipText, "close", e.toString());
-        }
-        try {
-            plain.close();
-        } catch (IOException e) {
-            MailLog.ioFailed(POP3, ipText, "close", e.toString());
-        }
+        logged("close", Edge.close(socket));
+        logged("close", Edge.close(plain));
     }
 
     private String who() {

@@ -5,6 +5,7 @@ import static dev.tern.log.MailLog.Service.SMTP;
 import dev.tern.auth.Authenticator;
 import dev.tern.log.MailLog;
 import dev.tern.net.CommandDeadline;
+import dev.tern.net.Edge;
 import dev.tern.net.WriteWatchdog;
 import dev.tern.smtp.Command;
 import dev.tern.smtp.CommandParser;
@@ -361,14 +362,12 @@ final class SmtpConnection {
      * would spend on the refused client the CPU the limit is there to save. It sees the connection closed.
      */
     private void refuse(Reply reply) {
-        try (socket) {
-            if (mode == Session.Mode.SUBMISSIONS) {
-                return;
-            }
-            socket.getOutputStream().write(reply.toBytes());
-            socket.getOutputStream().flush();
-        } catch (IOException e) {
-            MailLog.ioFailed(SMTP, ipText, "refusing", e.toString());
+        logged("refusing", Edge.refuse(socket, mode == Session.Mode.SUBMISSIONS ? null : reply.toBytes()));
+    }
+
+    private void logged(String what, IOException e) {
+        if (e != null) {
+            MailLog.ioFailed(SMTP, ipText, what, e.toString());
         }
     }
 
@@ -382,14 +381,7 @@ final class SmtpConnection {
     }
 
     private void trySend(Reply reply) {
-        if (out == null) {
-            return;
-        }
-        try {
-            sendAndFlush(reply);
-        } catch (IOException e) {
-            MailLog.ioFailed(SMTP, ipText, "cannot send to", e.toString());
-        }
+        logged("cannot send to", Edge.trySend(out, reply.toBytes()));
     }
 
     private void abortChunked() {
@@ -400,11 +392,7 @@ final class SmtpConnection {
     }
 
     private void closeQuietly() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            MailLog.ioFailed(SMTP, ipText, "close", e.toString());
-        }
+        logged("close", Edge.close(socket));
     }
 
     /** Strict UTF-8 without NUL, or null. */

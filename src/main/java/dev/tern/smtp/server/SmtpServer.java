@@ -22,19 +22,23 @@ import java.util.function.Consumer;
  */
 public final class SmtpServer {
 
+    /** The MX settings: their host name is ours in greetings and replies before a session exists. */
     final Session.Settings settings;
+    /** Which recipients we take (local users, aliases, relaying); shared by every session. */
     final RecipientPolicy policy;
-    final Spool spool;
-    final Scheduler scheduler;
+    /** Caps connections in all and per address, shared with POP3; released when a connection ends. */
     final ConnectionLimiter limiter;
+    /** The longest a client may take over one command, and over one write of ours it does not read. */
     final Duration commandTimeout;
-    final Clock clock;
     /** Settings per listener mode; {@link #settings} is the MX one. */
     final Map<Session.Mode, Session.Settings> modes;
+    /** Which envelope senders an authenticated user may use (submission.enforce_sender). */
     final SenderPolicy senders;
+    /** STARTTLS and implicit TLS; null when no listener offers TLS. */
     final TlsContext tls;
+    /** The login path shared with POP3; null when no listener offers AUTH. */
     final Authenticator logins;
-    final boolean exposeUser;
+    /** The open connections, for the orderly shutdown. */
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
     /** What the metrics count for SMTP. */
@@ -49,6 +53,7 @@ public final class SmtpServer {
         REJECTED
     }
 
+    /** What happened since start, for /metrics. */
     final Counts<Event> counts = new Counts<>(Event.class);
     /** Turns received content into queued messages (or refusals). */
     final Intake intake;
@@ -77,13 +82,9 @@ public final class SmtpServer {
         this.senders = senders;
         this.tls = tls;
         this.logins = logins;
-        this.exposeUser = exposeUser;
         this.policy = policy;
-        this.spool = spool;
-        this.scheduler = scheduler;
         this.limiter = limiter;
         this.commandTimeout = commandTimeout;
-        this.clock = clock;
         this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
     }
 
