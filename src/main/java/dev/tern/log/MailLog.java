@@ -185,6 +185,71 @@ public final class MailLog {
                 quote(method, '>'), quote(path, '>'));
     }
 
+    // ---- the queue and delivery ----------------------------------------------------------------------------
+
+    private static final Logger DELIVERY = LoggerFactory.getLogger("dev.tern.delivery.RemoteDelivery");
+
+    /**
+     * {@code ID: to=<..>[, orig_to=<..>], relay=R, delay=D, status=S (DETAIL)}: INFO for {@code sent}, WARN for
+     * {@code deferred}, {@code bounced} and {@code expired}. {@code origTo} null when it is the same address.
+     */
+    public static void delivery(String id, String to, String origTo, String relay, String delay, String status,
+                                String detail) {
+        String orig = origTo == null ? "" : ", orig_to=<" + quote(origTo, '>') + ">";
+        if (status.equals("sent")) {
+            QUEUE.info("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, quote(to, '>'), orig,
+                    quote(relay, ','), delay, status, quote(detail, '\n'));
+        } else {
+            QUEUE.warn("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, quote(to, '>'), orig,
+                    quote(relay, ','), delay, status, quote(detail, '\n'));
+        }
+    }
+
+    /** INFO {@code ID: WHAT}: held, released, deleted by the operator, removed. */
+    public static void queued(String id, String what) {
+        QUEUE.info("{}: {}", id, what);
+    }
+
+    /** WARN {@code ID: notice to the postmaster could not be delivered; dropped}. */
+    public static void noticeDropped(String id) {
+        QUEUE.warn("{}: notice to the postmaster could not be delivered; dropped", id);
+    }
+
+    /** INFO {@code ID: sender KIND notification: NOTICE-ID}. */
+    public static void noticeFor(String id, String kind, String noticeId) {
+        QUEUE.info("{}: sender {} notification: {}", id, kind, noticeId);
+    }
+
+    /** INFO {@code NOTICE-ID: from=<>, size=N, nrcpt=1 (KIND notice for ID)}. */
+    public static void noticeQueued(String noticeId, int size, String kind, String forId) {
+        QUEUE.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", noticeId, size, kind, forId);
+    }
+
+    /** ERROR {@code ID: cannot WHAT: REASON}: a queue file operation failed. */
+    public static void queueFailed(String id, String what, String reason) {
+        QUEUE.error("{}: cannot {}: {}", id, what, quote(reason, '\n'));
+    }
+
+    /** ERROR: a bug during a delivery attempt; the stack trace follows. */
+    public static void attemptBug(String id, RuntimeException e) {
+        QUEUE.error("{}: delivery attempt failed unexpectedly; will retry", id, e);
+    }
+
+    /** INFO {@code ID: TLS with RELAY failed (REASON); trying without TLS}. */
+    public static void tlsFallback(String id, String relay, String reason) {
+        DELIVERY.info("{}: TLS with {} failed ({}); trying without TLS", id, quote(relay, ','), quote(reason, ')'));
+    }
+
+    /** DEBUG {@code ID: reusing the connection to RELAY (message N on it)}. */
+    public static void connectionReused(String id, String relay, int message) {
+        DELIVERY.debug("{}: reusing the connection to {} (message {} on it)", id, quote(relay, ','), message);
+    }
+
+    /** DEBUG {@code ID: the cached connection to RELAY is gone; connecting anew}. */
+    public static void connectionGone(String id, String relay) {
+        DELIVERY.debug("{}: the cached connection to {} is gone; connecting anew", id, quote(relay, ','));
+    }
+
     // ---- escaping --------------------------------------------------------------------------------------------
 
     /**

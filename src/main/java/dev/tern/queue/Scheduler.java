@@ -1,5 +1,6 @@
 package dev.tern.queue;
 
+import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,8 +20,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Works the queue: each accepted message is attempted at once; its due recipients are grouped by route (one
@@ -31,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * each attempt, and a message leaves the spool when every recipient is finished and every notice is queued.
  */
 public final class Scheduler implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.queue");
 
     /**
      * @param delayWarning when a still-deferred recipient earns a delay notice; zero = never
@@ -134,7 +132,7 @@ public final class Scheduler implements AutoCloseable {
         }
         spool.setHeld(id, true);
         m.held = true;
-        log.info("{}: held", id);
+        MailLog.queued(id, "held");
         return true;
     }
 
@@ -145,7 +143,7 @@ public final class Scheduler implements AutoCloseable {
         }
         spool.setHeld(id, false);
         m.held = false;
-        log.info("{}: released", id);
+        MailLog.queued(id, "released");
         execute(m, false);
         return true;
     }
@@ -164,7 +162,7 @@ public final class Scheduler implements AutoCloseable {
         } finally {
             m.lock.unlock();
         }
-        log.info("{}: deleted by the operator", id);
+        MailLog.queued(id, "deleted by the operator");
         return true;
     }
 
@@ -190,7 +188,7 @@ public final class Scheduler implements AutoCloseable {
                 m.lock.unlock();
             }
         } catch (RuntimeException e) {
-            log.error("{}: delivery attempt failed unexpectedly; will retry", m.id(), e);
+            MailLog.attemptBug(m.id(), e);
             retryAt(m, clock.instant().plus(schedule.max()));
         }
     }
@@ -220,8 +218,7 @@ public final class Scheduler implements AutoCloseable {
                         e.lastAttempt(), null, e.dsnStatus() == null ? "4.4.7" : e.dsnStatus(), e.remoteMta(),
                         e.diagnostic(), e.relay(), false, false, e.delayNotified()));
                 Envelope.Recipient r = env.recipients().get(i);
-                log.warn("{}: to=<{}>, relay={}, delay={}, status=expired ({})", m.id(), r.address(), e.relay(),
-                        delay(env, now), why);
+                MailLog.delivery(m.id(), r.address(), null, e.relay(), delay(env, now), "expired", why);
                 changed = true;
             }
         }
@@ -267,9 +264,9 @@ public final class Scheduler implements AutoCloseable {
             try {
                 spool.remove(m);
                 queued.remove(m.id());
-                log.info("{}: removed", m.id());
+                MailLog.queued(m.id(), "removed");
             } catch (IOException e) {
-                log.error("{}: cannot remove from the queue: {}", m.id(), e.toString());
+                MailLog.queueFailed(m.id(), "remove from the queue", e.toString());
             }
             return;
         }
@@ -390,16 +387,16 @@ public final class Scheduler implements AutoCloseable {
                 to = settings.postmaster(); // a notice we wrote could not be delivered: tell the postmaster, once
                 level = Envelope.NOTICE_TO_POSTMASTER;
             } else if (env.notice() == Envelope.NOTICE_TO_POSTMASTER) {
-                log.warn("{}: notice to the postmaster could not be delivered; dropped", m.id());
+                MailLog.noticeDropped(m.id());
             }
         }
         if (!reports.isEmpty() && !to.isEmpty()) {
             try {
                 String id = queueNotice(m, kind, reports, to, level);
-                log.info("{}: sender {} notification: {}", m.id(), kind.name().toLowerCase(Locale.ROOT), id);
+                MailLog.noticeFor(m.id(), kind.name().toLowerCase(Locale.ROOT), id);
             } catch (IOException | RuntimeException ex) {
-                log.error("{}: cannot queue a {} notice; will try again: {}", m.id(),
-                        kind.name().toLowerCase(Locale.ROOT), ex.toString());
+                MailLog.queueFailed(m.id(), "queue a " + kind.name().toLowerCase(Locale.ROOT)
+                        + " notice; will try again", ex.toString());
                 return false;
             }
         }
@@ -436,8 +433,7 @@ public final class Scheduler implements AutoCloseable {
         Spool.Incoming in = spool.begin(notice);
         in.content().write(content);
         QueuedMessage q = in.commit();
-        log.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", id, content.length,
-                kind.name().toLowerCase(Locale.ROOT), m.id());
+        MailLog.noticeQueued(id, content.length, kind.name().toLowerCase(Locale.ROOT), m.id());
         submit(q);
         counts.add(Event.NOTICE);
         return id;
@@ -467,7 +463,7 @@ public final class Scheduler implements AutoCloseable {
         try {
             spool.saveState(state);
         } catch (IOException e) {
-            log.error("{}: cannot save delivery state: {}", state.id(), e.toString());
+            MailLog.queueFailed(state.id(), "save delivery state", e.toString());
         }
     }
 
@@ -506,19 +502,19 @@ public final class Scheduler implements AutoCloseable {
     private void logAttempt(QueuedMessage m, int i, Attempt a, Instant at) {
         Envelope.Recipient r = m.envelope().recipients().get(i);
         String delay = delay(m.envelope(), at);
-        String orig = r.original().equalsIgnoreCase(r.address()) ? "" : ", orig_to=<" + r.original() + ">";
+        String orig = r.original().equalsIgnoreCase(r.address()) ? null : r.original();
         counts.add(switch (a) {
             case Attempt.Delivered d -> Event.SENT;
             case Attempt.Deferred d -> Event.DEFERRED;
             case Attempt.Failed f -> Event.BOUNCED;
         });
         switch (a) {
-            case Attempt.Delivered d -> log.info("{}: to=<{}>{}, relay={}, delay={}, status=sent ({})",
-                    m.id(), r.address(), orig, d.relay(), delay, d.detail());
-            case Attempt.Deferred d -> log.warn("{}: to=<{}>{}, relay={}, delay={}, status=deferred ({})",
-                    m.id(), r.address(), orig, d.relay(), delay, d.reason());
-            case Attempt.Failed f -> log.warn("{}: to=<{}>{}, relay={}, delay={}, status=bounced ({})",
-                    m.id(), r.address(), orig, f.relay(), delay, f.reason());
+            case Attempt.Delivered d -> MailLog.delivery(m.id(), r.address(), orig, d.relay(), delay, "sent",
+                    d.detail());
+            case Attempt.Deferred d -> MailLog.delivery(m.id(), r.address(), orig, d.relay(), delay, "deferred",
+                    d.reason());
+            case Attempt.Failed f -> MailLog.delivery(m.id(), r.address(), orig, f.relay(), delay, "bounced",
+                    f.reason());
         }
     }
 

@@ -104,4 +104,20 @@ class MailLogTest {
                 "a@b", 1, 1);
         assertThat(lines()).hasSize(1);
     }
+
+    @Test
+    void queueLines() {
+        MailLog.delivery("1A", "alice@example.org", null, "local", "0.08", "sent", "delivered to maildir as x");
+        assertThat(last()).isEqualTo("INFO  queue: 1A: to=<alice@example.org>, relay=local, delay=0.08, status=sent (delivered to maildir as x)");
+        MailLog.delivery("1A", "c@d", "postmaster@d", "mx.d[192.0.2.1]:25", "4.2", "deferred", "451 4.3.0 try\r\nlater (x)");
+        assertThat(last()).isEqualTo("WARN  queue: 1A: to=<c@d>, orig_to=<postmaster@d>, relay=mx.d[192.0.2.1]:25, delay=4.2, status=deferred (451 4.3.0 try\\x0d\\x0alater (x))");
+        MailLog.queued("1A", "removed");
+        assertThat(last()).isEqualTo("INFO  queue: 1A: removed");
+        MailLog.noticeQueued("2B", 1234, "failure", "1A");
+        assertThat(last()).isEqualTo("INFO  queue: 2B: from=<>, size=1234, nrcpt=1 (failure notice for 1A)");
+        MailLog.noticeFor("1A", "failure", "2B");
+        assertThat(last()).isEqualTo("INFO  queue: 1A: sender failure notification: 2B");
+        MailLog.tlsFallback("1A", "mx.d[192.0.2.1]:25", "bad cert");
+        assertThat(last()).isEqualTo("INFO  RemoteDelivery: 1A: TLS with mx.d[192.0.2.1]:25 failed (bad cert); trying without TLS");
+    }
 }
