@@ -80,8 +80,8 @@ log "sender rules: ok"
 swaks_run wrongpw --port "$SUB" --tls --auth PLAIN --auth-user "$ALICE" --auth-password wrong \
     --from "$ALICE" --to "$ALICE" --body "x"
 expect_line wrongpw '^<[-~*]{1,2} +535 5\.7\.8 ' "a wrong password was not answered 535 5.7.8"
-grep -Eq 'auth failed: user=<alice@example\.test>, ip=\[127\.0\.0\.1\], mechanism=PLAIN' "$TERN_OUT" ||
-    die "no 'auth failed: user=<...>, ip=[...], mechanism=PLAIN' line in $TERN_OUT"
+grep -Eq 'auth failed: ip=\[127\.0\.0\.1\], service=smtp, mechanism=PLAIN, user=<alice@example\.test>' "$TERN_OUT" ||
+    die "no 'auth failed: ip=[...], service=smtp, mechanism=PLAIN, user=<...>' line in $TERN_OUT"
 log "wrong password: ok"
 
 tern_stop

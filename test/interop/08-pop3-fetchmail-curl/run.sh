@@ -98,7 +98,7 @@ log "curl STLS RETR: ok ($size1 octets)"
 curl_pop --ssl-reqd -k -X 'TOP 2 0' "$STLS_URL/" >top2.out || die "curl TOP over STLS failed"
 grep -q "^Subject: $t2" top2.out || die "TOP 2 0: subject $t2 missing"
 grep -q "$t2" <(grep -v '^Subject' top2.out) && die "TOP 2 0: body lines were sent"
-grep -q "pop3: login: user=$ALICE, \[127.0.0.1\], method=[A-Z]*, tls=yes" "$TERN_OUT" ||
+grep -q "pop3: login: ip=\[127.0.0.1\], user=<$ALICE>, method=[A-Z]*, tls=yes" "$TERN_OUT" ||
     die "no 'pop3: login: ... tls=yes' log line"
 
 # --- 4. curl over pop3s: UIDL, RETR, a wrong password -------------------------------------------------------
@@ -160,7 +160,7 @@ log "fetchmail pop3s: both fetched and deleted"
 
 curl_pop -k "$POP3S_URL/" >list2.out || die "curl LIST after fetchmail failed"
 [ "$(grep -cE '^[0-9]+ ' list2.out)" -eq 0 ] || die "LIST after fetchmail is not empty: $(cat list2.out)"
-grep -q 'pop3: logout: user=alice@example.test, \[127.0.0.1\], deleted=2' "$TERN_OUT" ||
+grep -q 'pop3: logout: ip=\[127.0.0.1\], user=<alice@example.test>, deleted=2' "$TERN_OUT" ||
     die "no 'pop3: logout ... deleted=2' log line"
 
 tern_stop

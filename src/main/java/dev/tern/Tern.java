@@ -1,6 +1,7 @@
 package dev.tern;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config;
@@ -64,13 +65,16 @@ public final class Tern implements AutoCloseable {
     private final SmtpServer smtp;
     private final TlsContext tls;
     private final Pop3Server pop3;
+    /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
+    private final Authenticator logins;
     private final List<Listener> listeners = new ArrayList<>();
     private HttpServer http;
     /** Behind GET /metrics; null without an HTTP listener. */
     private Metrics metrics;
     private boolean closed;
 
-    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
+    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords)
+            throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -113,23 +117,22 @@ public final class Tern implements AutoCloseable {
             tls = tls(config, clock);
             var sub = config.submission();
             var auth = config.auth();
+            Session.Settings plain = new Session.Settings(config.hostname(), limits.maxMessageSize(),
+                    limits.maxRecipients(), limits.maxErrors()).enforceSender(sub.enforceSender());
             Map<Session.Mode, Session.Settings> modes = Map.of(
-                    Session.Mode.MX, new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                            limits.maxRecipients(), limits.maxErrors(), true, config.smtp().auth(),
-                            true, false, sub.enforceSender()),
-                    Session.Mode.SUBMISSION, new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                            limits.maxRecipients(), limits.maxErrors(), true, true, sub.authRequiresTls(), true,
-                            sub.enforceSender()),
-                    Session.Mode.SUBMISSIONS, new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                            limits.maxRecipients(), limits.maxErrors(), false, true, true, true,
-                            sub.enforceSender()));
+                    Session.Mode.MX, plain.startTls(true).auth(config.smtp().auth()),
+                    Session.Mode.SUBMISSION, plain.startTls(true).auth(true).authRequiresTls(sub.authRequiresTls())
+                            .authRequired(true),
+                    Session.Mode.SUBMISSIONS, plain.auth(true).authRequired(true)); // TLS from the first byte
             LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
+            logins = new Authenticator(passwords == null ? users::verify : passwords, guard,
+                    Authenticator.Pool.standard());
             smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
-                    tls, guard, users::verify, sub.exposeUser());
+                    tls, logins, sub.exposeUser());
 
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
-                    config.pop3().idleTimeout(), limits.maxErrors()), users::verify, maildir::mailbox,
-                    new MailboxLocks(), limiter, tls::wrap, pop3Guard(guard));
+                    config.pop3().idleTimeout(), limits.maxErrors()), logins, maildir::mailbox,
+                    new MailboxLocks(), limiter, tls::wrap);
 
             List<QueuedMessage> recovered = spool.recover();
             if (!recovered.isEmpty()) {
@@ -254,7 +257,13 @@ public final class Tern implements AutoCloseable {
 
     /** @param timeouts outbound SMTP timeouts (tests shorten them); null for RFC 5321's */
     public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts) throws IOException {
-        Tern t = new Tern(config, clock, timeouts);
+        return start(config, clock, timeouts, null);
+    }
+
+    /** @param passwords checks passwords (tests slow it down); null for the users file */
+    public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts,
+                             Authenticator.Passwords passwords) throws IOException {
+        Tern t = new Tern(config, clock, timeouts, passwords);
         t.listeners.forEach(Listener::start);
         if (t.http != null) {
             t.http.start();
@@ -303,6 +312,16 @@ public final class Tern implements AutoCloseable {
         return tls;
     }
 
+    /** SMTP and POP3 connections open now. */
+    public int openConnections() {
+        return smtp.openConnections() + pop3.openConnections();
+    }
+
+    /** The login path of SMTP AUTH and POP3. */
+    public Authenticator logins() {
+        return logins;
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -322,6 +341,7 @@ public final class Tern implements AutoCloseable {
         smtp.drain(grace);
         scheduler.close(grace);
         remote.close();
+        logins.close();
         try {
             lockChannel.close();
         } catch (IOException e) {
@@ -346,30 +366,6 @@ public final class Tern implements AutoCloseable {
     }
 
     /** The SMTP login guard seen through POP3's interface: one count of failures per IP for both services. */
-    private static Pop3Server.Guard pop3Guard(LoginGuard guard) {
-        return new Pop3Server.Guard() {
-            @Override
-            public boolean isBlocked(InetAddress ip) {
-                return guard.isBlocked(ip);
-            }
-
-            @Override
-            public void failure(InetAddress ip, String user, String mechanism) {
-                guard.failure(ip, user, mechanism);
-            }
-
-            @Override
-            public void success(InetAddress ip) {
-                guard.success(ip);
-            }
-
-            @Override
-            public Duration delay(int failuresInSession) {
-                return guard.delay(failuresInSession);
-            }
-        };
-    }
-
     /** One Tern per data directory: two would deliver the same queue twice. */
     private static FileChannel lockDataDir(Path data) throws IOException {
         FileChannel ch = FileChannel.open(data.resolve("tern.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);

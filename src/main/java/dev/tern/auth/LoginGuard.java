@@ -1,6 +1,6 @@
 package dev.tern.auth;
 
-import dev.tern.text.ClientText;
+import dev.tern.log.MailLog;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,8 +9,6 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.locks.ReentrantLock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The brute-force defence shared by SMTP submission and POP3: counts failed logins per client IP address,
@@ -18,15 +16,13 @@ import org.slf4j.LoggerFactory;
  * {@code blockTime} window), and says how long to hold back the reply to the n-th failure of one session
  * (1x, 2x, 4x ... the base delay, capped at 8x).
  *
- * <p>Every failure and every block is one log line that fail2ban-style tools can match:
- * {@code auth failed: user=<alice@example.org>, ip=[192.0.2.1], mechanism=PLAIN} and
- * {@code ip [192.0.2.1] blocked for 15m after 10 failed logins}. Time comes from the injected clock.
+ * <p>A block is logged ({@link MailLog#blocked}); each failure is logged once by the login path that saw it.
+ * Time comes from the injected clock.
  */
-public final class LoginGuard {
+public final class LoginGuard implements Authenticator.Guard {
     /** Failed logins in one session (SMTP AUTH, POP3) after which the connection is closed. */
     public static final int MAX_SESSION_FAILURES = 3;
 
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.auth");
     /** Beyond this many tracked addresses, stale entries are swept on every failure. */
     private static final int SWEEP_ABOVE = 10_000;
     /** The per-session delay stops doubling here (8x the base). */
@@ -58,6 +54,7 @@ public final class LoginGuard {
     }
 
     /** True while {@code ip} is blocked: refuse it at connect (421 4.7.0) or at AUTH (535). */
+    @Override
     public boolean isBlocked(InetAddress ip) {
         lock.lock();
         try {
@@ -68,12 +65,11 @@ public final class LoginGuard {
         }
     }
 
-    /** Records a failed login and logs it; blocks the address when this failure reached the limit. */
-    public void failure(InetAddress ip, String user, String mechanism) {
+    /** Records a failed login (the caller logs it); blocks the address, and logs that, at the limit. */
+    @Override
+    public void failure(InetAddress ip) {
         failures.increment();
         Instant now = clock.instant();
-        String ipText = ip.getHostAddress();
-        log.warn("auth failed: user=<{}>, ip=[{}], mechanism={}", printable(user), ipText, mechanism);
         lock.lock();
         try {
             if (byIp.size() > SWEEP_ABOVE) {
@@ -87,26 +83,9 @@ public final class LoginGuard {
             e.failures++;
             if (e.failures >= maxFailuresPerIp && (e.blockedUntil == null || !now.isBefore(e.blockedUntil))) {
                 e.blockedUntil = now.plus(blockTime);
-                log.warn("ip [{}] blocked for {} after {} failed logins", ipText, format(blockTime), e.failures);
+                MailLog.blocked(ip.getHostAddress(), blockTime, e.failures);
                 e.failures = 0;
                 e.since = null;
-            }
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** A successful login forgets the address's failures (a block in force stays). */
-    public void success(InetAddress ip) {
-        lock.lock();
-        try {
-            Entry e = byIp.get(ip);
-            if (e != null) {
-                e.failures = 0;
-                e.since = null;
-                if (e.blockedUntil == null) {
-                    byIp.remove(ip);
-                }
             }
         } finally {
             lock.unlock();
@@ -114,6 +93,7 @@ public final class LoginGuard {
     }
 
     /** How long to wait before answering the {@code failuresInSession}-th failure (1-based) of one session. */
+    @Override
     public Duration delay(int failuresInSession) {
         if (failuresInSession < 1) {
             return Duration.ZERO;
@@ -162,33 +142,5 @@ public final class LoginGuard {
                 it.remove();
             }
         }
-    }
-
-    /** "15m", "1h30m", "45s": the way durations are written in the configuration. */
-    static String format(Duration d) {
-        long s = d.toSeconds();
-        if (s == 0) {
-            return d.toMillis() + "ms";
-        }
-        StringBuilder sb = new StringBuilder();
-        long days = s / 86400, h = s % 86400 / 3600, m = s % 3600 / 60, sec = s % 60;
-        if (days > 0) {
-            sb.append(days).append('d');
-        }
-        if (h > 0) {
-            sb.append(h).append('h');
-        }
-        if (m > 0) {
-            sb.append(m).append('m');
-        }
-        if (sec > 0) {
-            sb.append(sec).append('s');
-        }
-        return sb.toString();
-    }
-
-    /** Client-given text made safe for one log line. */
-    static String printable(String s) {
-        return ClientText.printable(s, 128, false, ">");
     }
 }

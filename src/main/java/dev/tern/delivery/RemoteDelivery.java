@@ -2,6 +2,7 @@ package dev.tern.delivery;
 
 import dev.tern.config.Config.HostPort;
 import dev.tern.dns.MxResolver;
+import dev.tern.log.MailLog;
 import dev.tern.queue.Attempt;
 import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
@@ -23,8 +24,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLException;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Delivers one message to the recipients of one remote domain in one SMTP transaction: finds the MX hosts (or
@@ -34,7 +33,6 @@ import org.slf4j.LoggerFactory;
  * every step is parked in a {@link SessionCache} and taken, after an RSET, by the next message to the same domain.
  */
 public final class RemoteDelivery {
-    private static final Logger log = LoggerFactory.getLogger(RemoteDelivery.class);
     /** MX hosts tried per attempt. */
     static final int MAX_HOSTS = 5;
     /** Longest line RFC 5321 4.5.3.1.6 allows, without its CRLF. */
@@ -218,15 +216,14 @@ public final class RemoteDelivery {
         try {
             Reply r = s.client().reset();
             if (r.code() == 250) {
-                log.debug("{}: reusing the connection to {} (message {} on it)", env.id(), s.relay(),
-                        s.messages() + 1);
+                MailLog.connectionReused(env.id(), s.relay(), s.messages() + 1);
                 return true;
             }
             s.client().quit();
         } catch (IOException e) {
             s.client().close();
         }
-        log.debug("{}: the cached connection to {} is gone; connecting anew", env.id(), s.relay());
+        MailLog.connectionGone(env.id(), s.relay());
         return false;
     }
 
@@ -284,7 +281,7 @@ public final class RemoteDelivery {
                     t = c.startTls();
                 } catch (SSLException e) {
                     c.close();
-                    log.info("{}: TLS with {} failed ({}); trying without TLS", env.id(), relay, message(e));
+                    MailLog.tlsFallback(env.id(), relay, message(e));
                     return new Outcome(null, new Attempt.Deferred(relay, "TLS handshake with " + relay
                             + " failed: " + message(e), "4.7.5", tg.name(), null), true);
                 }

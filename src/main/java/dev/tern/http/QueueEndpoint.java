@@ -3,6 +3,7 @@ package dev.tern.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.tern.config.Cidr;
+import dev.tern.log.MailLog;
 import dev.tern.queue.QueueReport;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Scheduler;
@@ -68,8 +69,7 @@ public final class QueueEndpoint implements HttpHandler {
             }
             boolean changing = !method.equals("GET") && !method.equals("HEAD");
             if (changing && !mayChange(ex.getRemoteAddress().getAddress())) {
-                log.warn("queue: {} {} refused to {} (not in http.admin_networks)", method, path,
-                        ex.getRemoteAddress().getAddress().getHostAddress());
+                MailLog.httpRefused(ex.getRemoteAddress().getAddress().getHostAddress(), method, path);
                 send(ex, 403, error("changing the queue is allowed only from http.admin_networks"));
                 return;
             }
@@ -145,7 +145,8 @@ public final class QueueEndpoint implements HttpHandler {
             send(ex, done ? 200 : 404, done ? result(id, action.equals("flush") ? "flushed"
                     : action.equals("hold") ? "held" : "released") : error("no message " + id + " in the queue"));
         } catch (IOException | RuntimeException e) {
-            log.warn("queue endpoint: {} {}: {}", ex.getRequestMethod(), ex.getRequestURI(), e.toString());
+            log.warn("queue endpoint: {} <{}>: {}", ex.getRequestMethod(), MailLog.quote(ex.getRequestURI().toString(), '>'),
+                    e.toString());
             if (ex.getResponseCode() == -1) {
                 try {
                     send(ex, 500, error(e.toString()));

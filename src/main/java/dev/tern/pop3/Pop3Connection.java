@@ -1,9 +1,15 @@
 package dev.tern.pop3;
 
+import static dev.tern.log.MailLog.Service.POP3;
+
+import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
+import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
+import dev.tern.net.CommandDeadline;
+import dev.tern.net.Edge;
+import dev.tern.net.WriteWatchdog;
 import dev.tern.mailbox.Maildrop;
-import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,12 +20,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
+import java.time.Duration;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One POP3 connection on its own virtual thread: reads lines, lets the {@link Pop3Session} decide, and carries
@@ -28,7 +31,6 @@ import org.slf4j.LoggerFactory;
  * other way than QUIT (dropped, timed out, shut down) deletes nothing.
  */
 final class Pop3Connection {
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.pop3");
     private static final byte[] CHALLENGE = "+ \r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Pop3Server server;
@@ -47,6 +49,10 @@ final class Pop3Connection {
     private int failures;
     /** True while blocked waiting for a command: shutdown may close the connection then. */
     private volatile boolean idle;
+    /** Bounds each command (a client dripping bytes) to the idle time-out. */
+    private CommandDeadline deadline;
+    /** Closes the connection when a write makes no progress (a client that never reads). */
+    private WriteWatchdog watchdog;
 
     Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls) {
         this.server = server;
@@ -60,7 +66,7 @@ final class Pop3Connection {
     void run() {
         server.counts.add(Pop3Server.Event.CONNECTION);
         if (!server.limiter.tryAcquire(ip)) {
-            log.warn("connect from [{}]: refused, too many connections", ipText);
+            MailLog.refusedBusy(POP3, ipText);
             server.counts.add(Pop3Server.Event.REFUSED);
             refuse();
             return;
@@ -71,28 +77,32 @@ final class Pop3Connection {
             if (implicitTls) {
                 socket = handshake(plain);
             }
-            in = new Pop3Input(socket.getInputStream());
-            out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            streams();
             var s = server.settings;
             session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
                     s.maxErrors()), implicitTls);
-            log.debug("connect from [{}]{}", ipText, implicitTls ? " (TLS)" : "");
+            MailLog.connected(POP3, ipText, implicitTls);
             out.write(session.greeting().toBytes());
             out.flush();
             loop();
         } catch (SocketTimeoutException e) {
             // RFC 1939 section 3: close without a response and without entering UPDATE
-            log.info("idle timeout: user={}, [{}]; nothing deleted", who(), ipText);
+            boolean notReading = watchdog != null && watchdog.fired();
+            if (session != null && session.user() != null) {
+                MailLog.pop3Ended(ipText, session.user(), notReading ? "client not reading" : "idle timeout");
+            } else {
+                MailLog.timeout(POP3, ipText, notReading ? "reply" : "command");
+            }
         } catch (SSLException e) {
-            log.info("TLS handshake with [{}] failed: {}", ipText, e.getMessage());
+            MailLog.tlsFailed(POP3, ipText, e.getMessage());
         } catch (IOException e) {
             if (session != null && session.user() != null) {
-                log.info("connection lost: user={}, [{}]; nothing deleted", who(), ipText);
+                MailLog.pop3Ended(ipText, session.user(), "connection lost");
             } else {
-                log.debug("connection from [{}] lost: {}", ipText, e.toString());
+                MailLog.lost(POP3, ipText, e.toString());
             }
         } catch (RuntimeException e) {
-            log.error("bug while serving [{}]; closing the connection, nothing deleted", ipText, e);
+            MailLog.bug(POP3, ipText, e);
             trySend(Pop3Reply.err("SYS/TEMP", "Internal error; closing the connection"));
         } finally {
             if (lock != null) {
@@ -100,7 +110,7 @@ final class Pop3Connection {
             }
             server.limiter.release(ip);
             forceClose();
-            log.debug("disconnect from [{}]", ipText);
+            MailLog.disconnected(POP3, ipText);
         }
     }
 
@@ -116,6 +126,7 @@ final class Pop3Connection {
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
+                deadline.start(server.settings.idleTimeout());
                 raw = in.readLine();
             } catch (Pop3Input.LineTooLongException e) {
                 if (act(session.lineTooLong())) {
@@ -124,10 +135,11 @@ final class Pop3Connection {
                 continue;
             } finally {
                 idle = false;
+                deadline.clear();
             }
             if (raw == null) {
                 if (session.user() != null) {
-                    log.info("connection closed without QUIT: user={}, [{}]; nothing deleted", who(), ipText);
+                    MailLog.pop3Ended(ipText, session.user(), "closed without QUIT");
                 }
                 return;
             }
@@ -152,10 +164,9 @@ final class Pop3Connection {
                 out.flush();
                 in.discardBuffered(); // nothing sent in plain text before the handshake counts (RFC 2595 4)
                 socket = handshake(socket);
-                in = new Pop3Input(socket.getInputStream());
-                out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+                streams();
                 session.tlsStarted();
-                log.debug("STLS with [{}]", ipText);
+                MailLog.tlsStarted(POP3, ipText, "STLS", "");
                 return false;
             }
             case Pop3Session.Step.Challenge c -> {
@@ -177,6 +188,18 @@ final class Pop3Connection {
         return false;
     }
 
+    /**
+     * Reads and writes through {@link #socket}: each command must be complete within the idle time-out, and a
+     * write that makes no progress for as long closes the connection (a client that never reads).
+     */
+    private void streams() throws IOException {
+        Duration limit = server.settings.idleTimeout();
+        deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
+        in = new Pop3Input(deadline);
+        watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
+        out = new BufferedOutputStream(watchdog, 16 * 1024);
+    }
+
     private SSLSocket handshake(Socket s) throws IOException {
         SSLSocket ssl = server.tls.wrap(s);
         ssl.startHandshake();
@@ -184,57 +207,47 @@ final class Pop3Connection {
     }
 
     private Pop3Session.Step authenticate(Pop3Session.Step.Authenticate a) {
-        char[] password = a.password();
-        try {
-            if (server.guard.isBlocked(ip)) {
-                log.info("login refused: user={}, [{}]: address blocked after too many failures",
-                        printable(a.user()), ipText);
+        String user;
+        switch (server.logins.login(POP3, ip, a.mechanism(), a.user(), a.password(), failures)) {
+            case Authenticator.Outcome.Ok ok -> user = ok.user();
+            case Authenticator.Outcome.Blocked b -> {
                 server.counts.add(Pop3Server.Event.LOGIN_FAILED);
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP",
                         "Too many failed logins from your address; try again later"));
             }
-            boolean ok;
-            try {
-                ok = server.passwords.verify(a.user(), password);
-            } catch (java.io.UncheckedIOException e) { // the users cannot be read now: not the client's failure
-                log.warn("login not checked, [{}]: {}", ipText, e.getMessage());
+            case Authenticator.Outcome.Busy b -> {
+                return session.loginFailed(Pop3Reply.err("SYS/TEMP",
+                        "Too many logins being checked; try again later"));
+            }
+            case Authenticator.Outcome.Unavailable u -> {
                 return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot check passwords now; try again later"));
             }
-            if (!ok) {
-                failures++;
-                server.guard.failure(ip, a.user(), a.mechanism());
-                log.info("login failed: user={}, [{}], method={}", printable(a.user()), ipText, a.mechanism());
+            case Authenticator.Outcome.Failed f -> {
                 server.counts.add(Pop3Server.Event.LOGIN_FAILED);
-                sleep(server.guard.delay(failures).toMillis());
-                if (failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
+                if (++failures >= LoginGuard.MAX_SESSION_FAILURES) { // as SMTP AUTH: the third failure ends the session
                     return new Pop3Session.Step.Respond(Pop3Reply.err("AUTH",
                             "Invalid user name or password; too many failures, closing connection"), true);
                 }
                 return session.loginFailed(Pop3Reply.err("AUTH", "Invalid user name or password"));
             }
-            server.guard.success(ip);
-            String user = a.user().strip().toLowerCase(Locale.ROOT);
-            Path box = server.mailboxes.of(user);
-            lock = server.locks.tryLock(box);
-            if (lock == null) {
-                log.info("login refused: user={}, [{}]: mailbox in use by another session", user, ipText);
-                return session.loginFailed(Pop3Reply.err("IN-USE", "Mailbox in use by another session; try again later"));
-            }
-            try {
-                drop = Maildrop.open(box);
-            } catch (IOException e) {
-                lock.close();
-                lock = null;
-                log.error("cannot list the mailbox {} of {}: {}", box, user, e.toString());
-                return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
-            }
-            server.counts.add(Pop3Server.Event.LOGIN);
-            log.info("login: user={}, [{}], method={}, tls={}, messages={}", user, ipText, a.mechanism(),
-                    session.tls() ? "yes" : "no", drop.messages().size());
-            return session.loggedIn(user, drop.messages());
-        } finally {
-            Arrays.fill(password, '\0');
         }
+        Path box = server.mailboxes.of(user);
+        lock = server.locks.tryLock(box);
+        if (lock == null) {
+            MailLog.pop3InUse(ipText, user);
+            return session.loginFailed(Pop3Reply.err("IN-USE", "Mailbox in use by another session; try again later"));
+        }
+        try {
+            drop = Maildrop.open(box);
+        } catch (IOException e) {
+            lock.close();
+            lock = null;
+            MailLog.mailboxFailed(POP3, user, "list", e.toString());
+            return session.loginFailed(Pop3Reply.err("SYS/TEMP", "Cannot open the mailbox; try again later"));
+        }
+        server.counts.add(Pop3Server.Event.LOGIN);
+        MailLog.pop3Login(ipText, user, a.mechanism(), session.tls(), drop.messages().size());
+        return session.loggedIn(user, drop.messages());
     }
 
     private void retrieve(Pop3Session.Step.Retrieve r) throws IOException {
@@ -256,66 +269,46 @@ final class Pop3Connection {
         try {
             o = drop.commit(u.delete(), u.seen());
         } catch (IOException e) {
-            log.error("user={}: cannot finish the changes in {}: {}", who(), drop.box(), e.toString());
+            MailLog.mailboxFailed(POP3, who(), "finish the changes in", e.toString());
             o = new Maildrop.Outcome(0, u.delete().size(), 0);
         }
-        log.info("logout: user={}, [{}], deleted={}, seen={}{}", who(), ipText, o.deleted(), o.markedSeen(),
-                o.failed() > 0 ? ", not deleted=" + o.failed() : "");
+        MailLog.pop3Logout(ipText, who(), o.deleted(), o.markedSeen(), o.failed());
         return session.updated(o.deleted(), o.failed());
     }
 
     /** Too many connections: a plain client is told so; on pop3s there is no one to tell before TLS. */
     private void refuse() {
-        try (plain) {
-            if (!implicitTls) {
-                plain.getOutputStream().write(
-                        Pop3Reply.err("SYS/TEMP", "Too many connections, try again later").toBytes());
-                plain.getOutputStream().flush();
-            }
-        } catch (IOException e) {
-            log.debug("refusing [{}]: {}", ipText, e.toString());
-        }
+        logged("refusing", Edge.refuse(plain, implicitTls ? null
+                : Pop3Reply.err("SYS/TEMP", "Too many connections, try again later").toBytes()));
     }
 
     private void trySend(Pop3Reply reply) {
-        if (out == null) {
-            return;
-        }
-        try {
-            out.write(reply.toBytes());
-            out.flush();
-        } catch (IOException e) {
-            log.debug("cannot send to [{}]: {}", ipText, e.toString());
+        logged("cannot send to", Edge.trySend(out, reply.toBytes()));
+    }
+
+    private void logged(String what, IOException e) {
+        if (e != null) {
+            MailLog.ioFailed(POP3, ipText, what, e.toString());
         }
     }
 
-    /** Called by the server at shutdown: a connection waiting for a command is closed now. */
+    /**
+     * Called by the server at shutdown: a connection waiting for a command is closed now, and so is one whose
+     * client has stopped reading (a session that has not reached QUIT deletes nothing).
+     */
     void closeIfIdle() {
-        if (idle) {
+        if (idle || watchdog != null && watchdog.stalled()) {
             forceClose();
         }
     }
 
     void forceClose() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            log.debug("close [{}]: {}", ipText, e.toString());
-        }
-        try {
-            plain.close();
-        } catch (IOException e) {
-            log.debug("close [{}]: {}", ipText, e.toString());
-        }
+        logged("close", Edge.close(socket));
+        logged("close", Edge.close(plain));
     }
 
     private String who() {
         return session == null || session.user() == null ? "-" : session.user();
-    }
-
-    /** Client-given text made safe for one log line. */
-    private static String printable(String s) {
-        return ClientText.printable(s, 100, false, "");
     }
 
     private static void sleep(long ms) {

@@ -1,11 +1,11 @@
 package dev.tern.pop3;
 
+import dev.tern.auth.Authenticator;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import javax.net.ssl.SSLSocket;
 /**
  * The POP3 service shared by the pop3 and pop3s listeners: what every connection needs, the open connections,
  * and the shutdown. TLS and the login guard come in through the constructor, so that the server does not know
- * where certificates come from or how failures are counted.
+ * where certificates come from or how logins are checked.
  */
 public final class Pop3Server {
 
@@ -47,48 +47,6 @@ public final class Pop3Server {
         }
     }
 
-    /** Slows and blocks password guessing; shared with the other login services. */
-    public interface Guard {
-        /** True when {@code ip} has failed too often lately and is refused without checking. */
-        boolean isBlocked(InetAddress ip);
-
-        void failure(InetAddress ip, String user, String mechanism);
-
-        void success(InetAddress ip);
-
-        /** How long to wait before answering the {@code failuresInSession}-th failed login of a session. */
-        Duration delay(int failuresInSession);
-
-        /** No blocking; each failure of a session waits {@code base} times 2^(n-1), at most 8 times {@code base}. */
-        static Guard sessionDelay(Duration base) {
-            return new Guard() {
-                @Override
-                public boolean isBlocked(InetAddress ip) {
-                    return false;
-                }
-
-                @Override
-                public void failure(InetAddress ip, String user, String mechanism) {
-                }
-
-                @Override
-                public void success(InetAddress ip) {
-                }
-
-                @Override
-                public Duration delay(int failuresInSession) {
-                    return base.multipliedBy(1L << Math.min(3, Math.max(0, failuresInSession - 1)));
-                }
-            };
-        }
-    }
-
-    /** Checks a password: true when {@code user} exists and the password is theirs. */
-    @FunctionalInterface
-    public interface Passwords {
-        boolean verify(String user, char[] password);
-    }
-
     /** Where a (verified) user's Maildir folder is. */
     @FunctionalInterface
     public interface Mailboxes {
@@ -96,7 +54,8 @@ public final class Pop3Server {
     }
 
     final Settings settings;
-    final Passwords passwords;
+    /** The login path shared with SMTP AUTH: guard, password pool, log lines. */
+    final Authenticator logins;
     final Mailboxes mailboxes;
     final MailboxLocks locks;
     final ConnectionLimiter limiter;
@@ -116,7 +75,6 @@ public final class Pop3Server {
     final Counts<Event> counts = new Counts<>(Event.class);
     /** Null when this server has no TLS: then STLS is not offered and pop3s is not served. */
     final Tls tls;
-    final Guard guard;
     private final Connections<Pop3Connection> connections = new Connections<>("POP3");
 
     /** How many times each {@link Event} has happened since start. */
@@ -124,15 +82,14 @@ public final class Pop3Server {
         return counts;
     }
 
-    public Pop3Server(Settings settings, Passwords passwords, Mailboxes mailboxes, MailboxLocks locks,
-                      ConnectionLimiter limiter, Tls tls, Guard guard) {
+    public Pop3Server(Settings settings, Authenticator logins, Mailboxes mailboxes, MailboxLocks locks,
+                      ConnectionLimiter limiter, Tls tls) {
         this.settings = settings;
-        this.passwords = passwords;
+        this.logins = logins;
         this.mailboxes = mailboxes;
         this.locks = locks;
         this.limiter = limiter;
         this.tls = tls;
-        this.guard = guard;
     }
 
     public boolean hasTls() {

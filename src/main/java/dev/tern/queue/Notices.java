@@ -1,5 +1,6 @@
 package dev.tern.queue;
 
+import dev.tern.log.MailLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -10,8 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The notices the queue owes a sender (RFC 3464): a bounce naming the failed recipients, a success notice to
@@ -21,7 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Notices {
     /** Same logger as the scheduler: operators match these lines together. */
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.queue");
 
     /** Where notices are written. */
     private final Spool spool;
@@ -113,18 +111,18 @@ final class Notices {
                 to = postmaster; // a notice we wrote could not be delivered: tell the postmaster, once
                 level = Envelope.NOTICE_TO_POSTMASTER;
             } else if (env.notice() == Envelope.NOTICE_TO_POSTMASTER) {
-                log.warn("{}: notice to the postmaster could not be delivered; dropped", m.id());
+                MailLog.noticeDropped(m.id());
             }
         }
         int queued = 0;
         if (!reports.isEmpty() && !to.isEmpty()) {
             try {
                 String id = queueNotice(m, kind, reports, to, level);
-                log.info("{}: sender {} notification: {}", m.id(), kind.name().toLowerCase(Locale.ROOT), id);
+                MailLog.noticeFor(m.id(), kind.name().toLowerCase(Locale.ROOT), id);
                 queued = 1;
             } catch (IOException | RuntimeException ex) {
-                log.error("{}: cannot queue a {} notice; will try again: {}", m.id(),
-                        kind.name().toLowerCase(Locale.ROOT), ex.toString());
+                MailLog.queueFailed(m.id(), "queue a " + kind.name().toLowerCase(Locale.ROOT)
+                        + " notice; will try again", ex.toString());
                 return -1;
             }
         }
@@ -163,8 +161,7 @@ final class Notices {
         String id = in.id();
         in.content().write(content[0]);
         QueuedMessage q = in.commit();
-        log.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", id, content[0].length,
-                kind.name().toLowerCase(Locale.ROOT), m.id());
+        MailLog.noticeQueued(id, content[0].length, kind.name().toLowerCase(Locale.ROOT), m.id());
         submit.accept(q);
         return id;
     }

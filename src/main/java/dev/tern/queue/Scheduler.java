@@ -1,5 +1,6 @@
 package dev.tern.queue;
 
+import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
 import dev.tern.queue.Lanes.Lane;
 import java.io.IOException;
@@ -19,8 +20,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Works the queue: each accepted message is attempted at once; its due recipients are grouped by route (one
@@ -39,7 +38,6 @@ import org.slf4j.LoggerFactory;
  * operator's delete, hold, release and flush mark the message and answer at once.
  */
 public final class Scheduler implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.queue");
 
     /**
      * @param delayWarning when a still-deferred recipient earns a delay notice; zero = never
@@ -102,9 +100,9 @@ public final class Scheduler implements AutoCloseable {
             @Override
             public void failed(QueuedMessage m, Exception e) {
                 if (e instanceof IOException) {
-                    log.error("{}: cannot remove from the queue: {}", m.id(), e.toString());
+                    MailLog.queueFailed(m.id(), "remove from the queue", e.toString());
                 } else {
-                    log.error("{}: delivery attempt failed unexpectedly; will retry", m.id(), e);
+                    MailLog.attemptBug(m.id(), e);
                     retryAt(m, clock.instant().plus(schedule.max()));
                 }
             }
@@ -159,7 +157,7 @@ public final class Scheduler implements AutoCloseable {
         }
         spool.setHeld(id, true);
         m.held = true;
-        log.info("{}: held", id);
+        MailLog.queued(id, "held");
         return true;
     }
 
@@ -170,7 +168,7 @@ public final class Scheduler implements AutoCloseable {
         }
         spool.setHeld(id, false);
         m.held = false;
-        log.info("{}: released", id);
+        MailLog.queued(id, "released");
         execute(m, Lane.LOCAL);
         return true;
     }
@@ -192,7 +190,7 @@ public final class Scheduler implements AutoCloseable {
                 m.lock.unlock();
             }
         }
-        log.info("{}: deleted by the operator", id);
+        MailLog.queued(id, "deleted by the operator");
         return true;
     }
 
@@ -254,8 +252,7 @@ public final class Scheduler implements AutoCloseable {
                         + e.lastError();
                 state.set(i, e.expired(why));
                 Envelope.Recipient r = env.recipients().get(i);
-                log.warn("{}: to=<{}>, relay={}, delay={}, status=expired ({})", m.id(), r.address(), e.relay(),
-                        delay(env, now), why);
+                MailLog.delivery(m.id(), r.address(), null, e.relay(), delay(env, now), "expired", why);
                 changed = true;
             }
         }
@@ -312,9 +309,9 @@ public final class Scheduler implements AutoCloseable {
                 spool.remove(m);
                 m.removed = true;
                 queued.remove(m.id());
-                log.info("{}: removed", m.id());
+                MailLog.queued(m.id(), "removed");
             } catch (IOException e) {
-                log.error("{}: cannot remove from the queue: {}", m.id(), e.toString());
+                MailLog.queueFailed(m.id(), "remove from the queue", e.toString());
             }
             return;
         }
@@ -389,7 +386,7 @@ public final class Scheduler implements AutoCloseable {
         try {
             spool.saveState(state);
         } catch (IOException e) {
-            log.error("{}: cannot save delivery state: {}", state.id(), e.toString());
+            MailLog.queueFailed(state.id(), "save delivery state", e.toString());
         }
     }
 
@@ -428,19 +425,19 @@ public final class Scheduler implements AutoCloseable {
     private void logAttempt(QueuedMessage m, int i, Attempt a, Instant at) {
         Envelope.Recipient r = m.envelope().recipients().get(i);
         String delay = delay(m.envelope(), at);
-        String orig = r.original().equalsIgnoreCase(r.address()) ? "" : ", orig_to=<" + r.original() + ">";
+        String orig = r.original().equalsIgnoreCase(r.address()) ? null : r.original();
         counts.add(switch (a) {
             case Attempt.Delivered d -> Event.SENT;
             case Attempt.Deferred d -> Event.DEFERRED;
             case Attempt.Failed f -> Event.BOUNCED;
         });
         switch (a) {
-            case Attempt.Delivered d -> log.info("{}: to=<{}>{}, relay={}, delay={}, status=sent ({})",
-                    m.id(), r.address(), orig, d.relay(), delay, d.detail());
-            case Attempt.Deferred d -> log.warn("{}: to=<{}>{}, relay={}, delay={}, status=deferred ({})",
-                    m.id(), r.address(), orig, d.relay(), delay, d.reason());
-            case Attempt.Failed f -> log.warn("{}: to=<{}>{}, relay={}, delay={}, status=bounced ({})",
-                    m.id(), r.address(), orig, f.relay(), delay, f.reason());
+            case Attempt.Delivered d -> MailLog.delivery(m.id(), r.address(), orig, d.relay(), delay, "sent",
+                    d.detail());
+            case Attempt.Deferred d -> MailLog.delivery(m.id(), r.address(), orig, d.relay(), delay, "deferred",
+                    d.reason());
+            case Attempt.Failed f -> MailLog.delivery(m.id(), r.address(), orig, f.relay(), delay, "bounced",
+                    f.reason());
         }
     }
 

@@ -8,18 +8,37 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Keeps the header section of a message as it streams past (at most {@link #LIMIT} octets, so memory stays
- * bounded) and finds the addresses in its From: field (RFC 5322 3.6.2), for the submission sender rule.
- * Pure: bytes in, addresses out.
+ * Watches the header section of a message as it streams past: counts its Received: fields (RFC 5321 6.3, mail
+ * loops) all the way down, and, when asked to, keeps it (at most {@link #LIMIT} octets, so memory stays
+ * bounded) to find the addresses in its From: field (RFC 5322 3.6.2) for the submission sender rule.
+ * Pure: bytes in, counts and addresses out.
  */
 public final class HeaderSniffer extends OutputStream {
-    /** Header octets kept; a From: field further down than this is not seen. */
+    /** Header octets kept; a header section longer than this is {@link #truncated}. */
     public static final int LIMIT = 64 * 1024;
+    private static final byte[] RECEIVED = "received".getBytes(StandardCharsets.US_ASCII);
 
-    private final ByteArrayOutputStream head = new ByteArrayOutputStream(1024);
-    private boolean done;
+    /** Null when the header is only counted, not kept. */
+    private final ByteArrayOutputStream head;
+    /** The empty line that ends the header section has been seen (or the section is empty). */
+    private boolean ended;
+    /** Octets of the header section seen so far. */
+    private long size;
     /** The last bytes seen, to find CRLF CRLF across writes. */
     private int last4;
+    /** Where the current line is in matching "received" *WSP ":": 0..8 the name, 8 the blanks; -1 no match. */
+    private int match;
+    private int received;
+
+    /** Counts Received: fields and keeps the header section for {@link #fromAddresses}. */
+    public HeaderSniffer() {
+        this(true);
+    }
+
+    /** @param keep keep the header section for {@link #fromAddresses}; otherwise only count Received: fields */
+    public HeaderSniffer(boolean keep) {
+        this.head = keep ? new ByteArrayOutputStream(1024) : null;
+    }
 
     @Override
     public void write(int b) {
@@ -28,13 +47,46 @@ public final class HeaderSniffer extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) {
-        for (int i = off; i < off + len && !done; i++) {
-            head.write(b[i]);
-            last4 = last4 << 8 | b[i] & 0xff;
-            if (last4 == 0x0d0a0d0a || head.size() == 2 && last4 == 0x0d0a || head.size() >= LIMIT) {
-                done = true; // end of the header section (or an empty one), or the limit
+        for (int i = off; i < off + len && !ended; i++) {
+            int c = b[i] & 0xff;
+            if (head != null && size < LIMIT) {
+                head.write(c);
             }
+            size++;
+            last4 = last4 << 8 | c;
+            if (last4 == 0x0d0a0d0a || size == 2 && last4 == 0x0d0a) {
+                ended = true; // the end of the header section, or an empty one
+            }
+            countReceived(c);
         }
+    }
+
+    private void countReceived(int c) {
+        if ((last4 & 0xffff) == 0x0d0a) {
+            match = 0; // a new line starts after this LF
+            return;
+        }
+        if (match < 0) {
+            return;
+        }
+        if (match < RECEIVED.length) {
+            match = (c | 0x20) == RECEIVED[match] ? match + 1 : -1;
+        } else if (c == ':') {
+            received++;
+            match = -1;
+        } else if (c != ' ' && c != '\t') {
+            match = -1;
+        }
+    }
+
+    /** Received: fields in the header section so far (one per hop the message has passed through). */
+    public int received() {
+        return received;
+    }
+
+    /** True when the header section went on past {@link #LIMIT}: {@link #fromAddresses} did not see all of it. */
+    public boolean truncated() {
+        return size > LIMIT || size == LIMIT && !ended;
     }
 
     /**
@@ -43,6 +95,9 @@ public final class HeaderSniffer extends OutputStream {
      * fails a comparison.
      */
     public List<String> fromAddresses() {
+        if (head == null) {
+            throw new IllegalStateException("the header section was only counted");
+        }
         String text = head.toString(StandardCharsets.UTF_8);
         int end = text.indexOf("\r\n\r\n");
         if (end >= 0) {

@@ -77,21 +77,57 @@ public final class Session {
     public record Settings(String hostname, long maxMessageSize, int maxRecipients, int maxErrors,
                            boolean startTls, boolean auth, boolean authRequiresTls, boolean authRequired,
                            boolean enforceSender) {
-        /** Plain SMTP: neither STARTTLS nor AUTH. */
+        /** Plain SMTP: neither STARTTLS nor AUTH (start here, then name what differs with the methods below). */
         public Settings(String hostname, long maxMessageSize, int maxRecipients, int maxErrors) {
             this(hostname, maxMessageSize, maxRecipients, maxErrors, false, false, true, false, true);
+        }
+
+        /** These settings with STARTTLS offered or not. */
+        public Settings startTls(boolean on) {
+            return new Settings(hostname, maxMessageSize, maxRecipients, maxErrors, on, auth, authRequiresTls,
+                    authRequired, enforceSender);
+        }
+
+        /** These settings with AUTH offered or not. */
+        public Settings auth(boolean on) {
+            return new Settings(hostname, maxMessageSize, maxRecipients, maxErrors, startTls, on, authRequiresTls,
+                    authRequired, enforceSender);
+        }
+
+        /** These settings with AUTH allowed only over TLS, or not. */
+        public Settings authRequiresTls(boolean on) {
+            return new Settings(hostname, maxMessageSize, maxRecipients, maxErrors, startTls, auth, on,
+                    authRequired, enforceSender);
+        }
+
+        /** These settings with MAIL refused before AUTH (530 5.7.0), or not. */
+        public Settings authRequired(boolean on) {
+            return new Settings(hostname, maxMessageSize, maxRecipients, maxErrors, startTls, auth, authRequiresTls,
+                    on, enforceSender);
+        }
+
+        /** These settings with the sender rules of submission.enforce_sender, or not. */
+        public Settings enforceSender(boolean on) {
+            return new Settings(hostname, maxMessageSize, maxRecipients, maxErrors, startTls, auth, authRequiresTls,
+                    authRequired, on);
         }
     }
 
     /** Failed AUTH attempts in one session before the connection is closed with 421. */
     public static final int MAX_AUTH_FAILURES = dev.tern.auth.LoginGuard.MAX_SESSION_FAILURES;
 
+    /** What this listener offers and allows (TLS, AUTH, limits); fixed for the session. */
     private final Settings settings;
+    /** Decides at RCPT which recipients we take. */
     private final RecipientPolicy policy;
+    /** The client's address: the recipient policy's relay rule depends on it. */
     private final InetAddress client;
+    /** Decides at MAIL which senders an authenticated user may use. */
     private final SenderPolicy senders;
 
+    /** The name given in HELO/EHLO (null before): it goes into the Received header and the log. */
     private String helo;
+    /** EHLO rather than HELO: extensions (ESMTP parameters, BDAT, AUTH) are allowed only then. */
     private boolean extended;
     /** The connection is TLS (STARTTLS done, or implicit TLS). */
     private boolean tls;
@@ -99,12 +135,19 @@ public final class Session {
     private String user;
     /** The SASL exchange under way, or null. */
     private SaslMechanism sasl;
+    /** Failed AUTH attempts: the third closes the connection, and each one's delay grows. */
     private int authFailures;
+    /** MAIL FROM of the transaction under way. */
     private Mailbox reversePath;
+    /** The ESMTP parameters given with MAIL FROM (SIZE, BODY, SMTPUTF8, RET, ENVID). */
     private Transaction.MailParams params;
+    /** Between a successful MAIL and the end of its message (or RSET): shutdown waits for it. */
     private boolean inTransaction;
+    /** A BDAT message is under way: DATA is refused until its LAST chunk (RFC 3030). */
     private boolean chunking;
+    /** The accepted RCPTs of the transaction under way, in order. */
     private final List<Transaction.Recipient> recipients = new ArrayList<>();
+    /** Error replies so far: at limits.max_errors the connection is closed (a client gone astray). */
     private int errors;
     /** A BDAT message just failed: chunks the client had already pipelined are discarded without counting as errors (RFC 3030 3). */
     private boolean discardingChunks;
@@ -237,12 +280,12 @@ public final class Session {
     }
 
     /**
-     * The outcome of an {@link Step.Authenticate} that could not be checked now (the users cannot be read):
-     * 454 4.7.0 (RFC 4954 section 6), not counted as a failure.
+     * The answer to an {@link Step.Authenticate} that could not be checked now ({@code why}: too many password
+     * checks waiting, or the users cannot be read): 454 4.7.0 (RFC 4954 section 6), not counted as a failure.
      */
-    public Step authUnavailable() {
+    public Step authTemporaryFailure(String why) {
         sasl = null;
-        return respond(454, "4.7.0", "Temporary authentication failure; try again later");
+        return respond(454, "4.7.0", "Temporary authentication failure: " + why + ", try again later");
     }
 
     /** Failed AUTH attempts so far in this session. */

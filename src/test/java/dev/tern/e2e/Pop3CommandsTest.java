@@ -81,7 +81,7 @@ class Pop3CommandsTest {
         }
         // 2 is gone; 1 was read and moved to cur/ with the S flag
         assertThat(pop.files(ALICE)).containsExactly("cur/" + n1 + ":2,S");
-        assertThat(pop.guardEvents).containsExactly("ok 127.0.0.1");
+        assertThat(pop.guardEvents).isEmpty(); // a success is not reported to the guard (issue 10 #8)
     }
 
     @Test
@@ -125,8 +125,7 @@ class Pop3CommandsTest {
             assertThat(c.cmd("PASS pw")).isEqualTo("-ERR [AUTH] Invalid user name or password");
             assertThat(c.login(ALICE, "pw")).isNotNull();
         }
-        assertThat(pop.guardEvents).containsExactly("fail 127.0.0.1 " + ALICE + " USER",
-                "fail 127.0.0.1 nobody@example.test USER", "ok 127.0.0.1");
+        assertThat(pop.guardEvents).containsExactly("fail 127.0.0.1", "fail 127.0.0.1");
     }
 
     @Test
@@ -178,7 +177,7 @@ class Pop3CommandsTest {
         try (RawPop3 c = RawPop3.open(pop.pop3()).startTls()) {
             assertThat(c.cmd("AUTH PLAIN " + plain(ALICE, ALICE, "pw"))).startsWith("+OK");
         }
-        assertThat(pop.guardEvents).contains("fail 127.0.0.1 " + ALICE + " PLAIN");
+        assertThat(pop.guardEvents).contains("fail 127.0.0.1");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.tern.e2e;
 
+import dev.tern.auth.Authenticator;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config.HostPort;
 import dev.tern.io.DirectorySync;
@@ -44,6 +45,7 @@ public final class Pop3Fixture implements BeforeEachCallback, AfterEachCallback 
     private int maxErrors = 10;
     private boolean tls = true;
     /** Logins the guard saw, as "ok ip" or "fail ip user mechanism". */
+    private Authenticator logins;
     public final List<String> guardEvents = new CopyOnWriteArrayList<>();
     /** Addresses the test guard treats as blocked. */
     public final List<InetAddress> blocked = new CopyOnWriteArrayList<>();
@@ -98,20 +100,15 @@ public final class Pop3Fixture implements BeforeEachCallback, AfterEachCallback 
     private void start() throws IOException {
         UserStore users = new UserStore(dataDir.resolve("users"));
         locks = new MailboxLocks();
-        Pop3Server.Guard guard = new Pop3Server.Guard() {
+        Authenticator.Guard guard = new Authenticator.Guard() {
             @Override
             public boolean isBlocked(InetAddress ip) {
                 return blocked.contains(ip);
             }
 
             @Override
-            public void failure(InetAddress ip, String user, String mechanism) {
-                guardEvents.add("fail " + ip.getHostAddress() + " " + user + " " + mechanism);
-            }
-
-            @Override
-            public void success(InetAddress ip) {
-                guardEvents.add("ok " + ip.getHostAddress());
+            public void failure(InetAddress ip) {
+                guardEvents.add("fail " + ip.getHostAddress());
             }
 
             @Override
@@ -119,9 +116,10 @@ public final class Pop3Fixture implements BeforeEachCallback, AfterEachCallback 
                 return Duration.ofMillis(10L * failuresInSession);
             }
         };
+        logins = new Authenticator(users::verify, guard, new Authenticator.Pool(1, 8));
         server = new Pop3Server(new Pop3Server.Settings("mx.test", authRequiresTls, idleTimeout, maxErrors),
-                users::verify, maildir::mailbox, locks, new ConnectionLimiter(100, 50),
-                tls ? Pop3Server.Tls.of(TestTls.server()) : null, guard);
+                logins, maildir::mailbox, locks, new ConnectionLimiter(100, 50),
+                tls ? Pop3Server.Tls.of(TestTls.server()) : null);
         listeners.add(new Listener("pop3", new HostPort("127.0.0.1", 0), server::serve));
         if (tls) {
             listeners.add(new Listener("pop3s", new HostPort("127.0.0.1", 0), server::serveTls));
@@ -134,6 +132,9 @@ public final class Pop3Fixture implements BeforeEachCallback, AfterEachCallback 
         listeners.clear();
         if (server != null) {
             server.drain(Duration.ofSeconds(2));
+        }
+        if (logins != null) {
+            logins.close();
         }
     }
 

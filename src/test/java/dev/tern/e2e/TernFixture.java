@@ -54,6 +54,8 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     private Path dataDir;
     private Tern tern;
 
+    private dev.tern.auth.Authenticator.Passwords passwords;
+
     public TernFixture() {
         limits.put("max_message_size", "\"1MB\"");
         limits.put("max_recipients", "100");
@@ -75,6 +77,12 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     }
 
     /** Also listens on ephemeral submission (STARTTLS) and submissions (implicit TLS) ports. */
+    /** Checks passwords with {@code p} instead of the users file. */
+    public TernFixture passwords(dev.tern.auth.Authenticator.Passwords p) {
+        passwords = p;
+        return this;
+    }
+
     public TernFixture submission() {
         submission = true;
         return this;
@@ -132,7 +140,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         dataDir = Files.createTempDirectory("tern-e2e-");
         Files.copy(usersTemplate(), dataDir.resolve("users"));
         Config cfg = ConfigLoader.parse(toml(), "test.toml", false);
-        tern = Tern.start(cfg);
+        tern = Tern.start(cfg, java.time.Clock.systemDefaultZone(), null, passwords);
     }
 
     @Override

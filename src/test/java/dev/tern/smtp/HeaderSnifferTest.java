@@ -46,4 +46,26 @@ class HeaderSnifferTest {
         String big = "X-Pad: " + "a".repeat(70_000) + "\r\nFrom: late@example.org\r\n\r\n";
         assertThat(sniff(big).fromAddresses()).isEmpty();
     }
+
+    @Test
+    void countsReceivedFieldsInTheHeaderSectionOnly() {
+        HeaderSniffer h = new HeaderSniffer(false);
+        byte[] b = ("Received: a\r\nRECEIVED : b\r\n\tReceived: folded, not a field\r\nX-Received: c\r\n"
+                + "Receivedx: d\r\nreceived:e\r\n\r\nReceived: body\r\n").getBytes(StandardCharsets.US_ASCII);
+        for (byte x : b) {
+            h.write(x);
+        }
+        assertThat(h.received()).isEqualTo(3);
+        assertThat(h.truncated()).isFalse();
+    }
+
+    @Test
+    void aHeaderSectionPastTheLimitIsTruncated() {
+        String pad = "X: " + "y".repeat(HeaderSniffer.LIMIT) + "\r\n";
+        assertThat(sniff(pad + "From: a@b\r\n\r\nx").truncated()).isTrue();
+        assertThat(sniff("From: a@b\r\n\r\n" + pad).truncated()).isFalse();
+        String exact = "X: " + "y".repeat(HeaderSniffer.LIMIT - 7) + "\r\n\r\n";
+        assertThat(exact).hasSize(HeaderSniffer.LIMIT);
+        assertThat(sniff(exact).truncated()).isFalse();
+    }
 }

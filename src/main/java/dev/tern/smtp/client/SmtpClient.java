@@ -1,5 +1,6 @@
 package dev.tern.smtp.client;
 
+import dev.tern.net.WriteWatchdog;
 import dev.tern.smtp.Reply;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;

@@ -1,16 +1,17 @@
 package dev.tern.smtp.server;
 
-import dev.tern.queue.Envelope;
-import dev.tern.queue.QueuedMessage;
-import dev.tern.queue.Spool;
+import static dev.tern.log.MailLog.Service.SMTP;
+
+import dev.tern.auth.Authenticator;
+import dev.tern.log.MailLog;
+import dev.tern.net.CommandDeadline;
+import dev.tern.net.Edge;
+import dev.tern.net.WriteWatchdog;
 import dev.tern.smtp.Command;
 import dev.tern.smtp.CommandParser;
-import dev.tern.smtp.HeaderSniffer;
-import dev.tern.smtp.MessageReader;
 import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.SmtpInput;
-import dev.tern.smtp.Transaction;
 import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -19,15 +20,9 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One SMTP connection: reads commands, lets the {@link Session} decide, writes replies, and streams message
@@ -35,7 +30,6 @@ import org.slf4j.LoggerFactory;
  * {@link #run} method is one try/finally that always releases the connection's place and closes the socket.
  */
 final class SmtpConnection {
-    private static final Logger log = LoggerFactory.getLogger("dev.tern.smtp");
     /**
      * Per-connection buffers. Most connections of a busy server wait between commands, and each holds its
      * buffers all that time, so commands get small ones (a line is at most 512 octets; a pipelined batch
@@ -44,7 +38,6 @@ final class SmtpConnection {
     private static final int LINE_BUFFER = 2 * 1024;
     private static final int BULK_BUFFER = 16 * 1024;
     private static final int REPLY_BUFFER = 2 * 1024;
-    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
 
     private final SmtpServer server;
     /** The accepted TCP socket; closing it ends the connection, TLS or not. */
@@ -60,9 +53,15 @@ final class SmtpConnection {
     private Session session;
     /** True while blocked waiting for a command outside a transaction: shutdown may interrupt it. */
     private volatile boolean idle;
+    /** True while a mail transaction is open: shutdown lets it finish for the grace period. */
+    private volatile boolean busy;
+    /** Bounds each command (a client dripping bytes) to the command time-out. */
+    private CommandDeadline deadline;
+    /** Closes the socket when a reply makes no progress (a client that never reads). */
+    private WriteWatchdog watchdog;
 
     /** The message being received by BDAT, across chunks; null between messages. */
-    private Receiving chunked;
+    private Intake.Message chunked;
 
     SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode) {
         this.server = server;
@@ -76,7 +75,7 @@ final class SmtpConnection {
     void run() {
         server.counts.add(SmtpServer.Event.CONNECTION);
         if (!server.limiter.tryAcquire(ip)) {
-            log.warn("connect from [{}]: refused, too many connections", ipText);
+            MailLog.refusedBusy(SMTP, ipText);
             server.counts.add(SmtpServer.Event.REFUSED);
             refuse(Reply.of(421, "4.7.0", server.settings.hostname() + " Too many connections, try again later"));
             return;
@@ -91,33 +90,33 @@ final class SmtpConnection {
                 }
                 io = ssl;
             }
-            in = new SmtpInput(io.getInputStream(), LINE_BUFFER, BULK_BUFFER);
-            out = new BufferedOutputStream(io.getOutputStream(), REPLY_BUFFER);
-            if (mode != Session.Mode.MX && server.guard != null && server.guard.isBlocked(ip)) {
-                log.info("connect from [{}] on {}: refused, blocked after failed logins", ipText, mode.name().toLowerCase(Locale.ROOT));
+            streams(io);
+            if (mode != Session.Mode.MX && server.logins != null && server.logins.isBlocked(ip)) {
+                MailLog.refusedBlocked(SMTP, ipText, mode.name().toLowerCase(Locale.ROOT));
                 server.counts.add(SmtpServer.Event.REFUSED);
                 sendAndFlush(Reply.of(421, "4.7.0", settings.hostname()
                         + " Too many failed logins from your address, try again later"));
                 return;
             }
             session = new Session(settings, server.policy, server.senders, ip, ssl != null);
-            log.debug("connect from [{}]", ipText);
+            MailLog.connected(SMTP, ipText, ssl != null);
             send(session.greeting());
             out.flush();
             loop();
         } catch (SocketTimeoutException e) {
-            log.info("timeout after {} from [{}]", session == null ? "connect" : "command", ipText);
+            MailLog.timeout(SMTP, ipText, watchdog != null && watchdog.fired() ? "reply"
+                    : session == null ? "connect" : "command");
             trySend(Reply.of(421, "4.4.2", server.settings.hostname() + " Timeout, closing connection"));
         } catch (IOException e) {
-            log.debug("connection from [{}] lost: {}", ipText, e.toString());
+            MailLog.lost(SMTP, ipText, e.toString());
         } catch (RuntimeException e) {
-            log.error("bug while serving [{}]; closing the connection", ipText, e);
+            MailLog.bug(SMTP, ipText, e);
             trySend(Reply.of(421, "4.3.0", server.settings.hostname() + " Internal error, closing connection"));
         } finally {
             abortChunked();
             server.limiter.release(ip);
             closeQuietly();
-            log.debug("disconnect from [{}]", ipText);
+            MailLog.disconnected(SMTP, ipText);
         }
     }
 
@@ -134,11 +133,13 @@ final class SmtpConnection {
                 return;
             }
             byte[] raw;
+            busy = session.inTransaction();
             try {
-                idle = !session.inTransaction() && !in.hasBufferedInput();
+                idle = !busy && !in.hasBufferedInput();
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
+                deadline.start(server.commandTimeout);
                 raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 if (raw != null && raw.length + 2 > SmtpInput.MAX_COMMAND_LINE && !isAuth(raw)) {
                     throw new SmtpInput.LineTooLongException();
@@ -150,6 +151,7 @@ final class SmtpConnection {
                 continue;
             } finally {
                 idle = false;
+                deadline.clear();
             }
             if (raw == null) {
                 if (server.draining()) {
@@ -181,7 +183,7 @@ final class SmtpConnection {
                 }
             }
             case Session.Step.Close c -> {
-                log.info("HTTP request from [{}] on the SMTP port; closed", ipText);
+                MailLog.httpOnSmtpPort(ipText);
                 return true;
             }
             case Session.Step.ReceiveData d -> {
@@ -201,8 +203,7 @@ final class SmtpConnection {
                 if (!handshake()) {
                     return true;
                 }
-                in = new SmtpInput(ssl.getInputStream(), LINE_BUFFER, BULK_BUFFER);
-                out = new BufferedOutputStream(ssl.getOutputStream(), REPLY_BUFFER);
+                streams(ssl);
                 session.tlsStarted();
                 return false;
             }
@@ -210,9 +211,12 @@ final class SmtpConnection {
                 sendAndFlush(ch.reply());
                 byte[] raw;
                 try {
+                    deadline.start(server.commandTimeout);
                     raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 } catch (SmtpInput.LineTooLongException e) {
                     raw = "\u0000".getBytes(StandardCharsets.US_ASCII); // not base64: refused as malformed
+                } finally {
+                    deadline.clear();
                 }
                 if (raw == null) {
                     return true;
@@ -229,6 +233,17 @@ final class SmtpConnection {
         return false;
     }
 
+    /**
+     * Reads and writes through {@code io} (the socket, or the TLS socket over it): each command must be
+     * complete within the command time-out, and a write that makes no progress for as long closes the socket.
+     */
+    private void streams(Socket io) throws IOException {
+        deadline = new CommandDeadline(io.getInputStream(), io, server.commandTimeout);
+        in = new SmtpInput(deadline, LINE_BUFFER, BULK_BUFFER);
+        watchdog = new WriteWatchdog(io.getOutputStream(), socket, server.commandTimeout);
+        out = new BufferedOutputStream(watchdog, REPLY_BUFFER);
+    }
+
     /** Wraps the socket in TLS and does the handshake; false (logged) when it fails. */
     private boolean handshake() throws IOException {
         if (server.tls == null) {
@@ -238,64 +253,40 @@ final class SmtpConnection {
         try {
             ssl.startHandshake();
         } catch (IOException e) {
-            log.info("TLS handshake with [{}] failed: {}", ipText, e.getMessage());
+            MailLog.tlsFailed(SMTP, ipText, e.getMessage());
             return false;
         }
         SSLSession s = ssl.getSession();
-        log.debug("TLS with [{}]: {} {}", ipText, s.getProtocol(), s.getCipherSuite());
+        MailLog.tlsStarted(SMTP, ipText, s.getProtocol(), s.getCipherSuite());
         return true;
     }
 
-    /** Checks credentials against the user store and the login guard; slows down failures. */
+    /** Checks credentials on the shared login path and tells the session what came of it. */
     private Session.Step authenticate(Session.Step.Authenticate a) {
-        String user = a.user() == null ? "" : a.user().strip().toLowerCase(Locale.ROOT);
-        boolean blocked = server.guard != null && server.guard.isBlocked(ip);
-        boolean ok;
-        try {
-            ok = !blocked && a.password() != null && !user.isEmpty() && server.verifier.verify(user, a.password());
-        } catch (java.io.UncheckedIOException e) { // the users cannot be read now: not the client's failure
-            log.warn("login not checked, [{}]: {}", ipText, e.getMessage());
-            return session.authUnavailable();
-        } finally {
+        if (server.logins == null) {
             if (a.password() != null) {
                 java.util.Arrays.fill(a.password(), '\0');
             }
+            return session.authResult(null, false);
         }
-        if (ok) {
-            if (server.guard != null) {
-                server.guard.success(ip);
-            }
-            log.info("auth: user=<{}>, ip=[{}], mechanism={}", user, ipText, a.mechanism());
-            return session.authResult(user, true);
-        }
-        if (server.guard != null) {
-            server.guard.failure(ip, a.user(), a.mechanism());
-            sleep(server.guard.delay(session.authFailures() + 1));
-        }
-        return session.authResult(null, false);
-    }
-
-    private static void sleep(java.time.Duration d) {
-        if (d.isZero() || d.isNegative()) {
-            return;
-        }
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return switch (server.logins.login(SMTP, ip, a.mechanism(), a.user(), a.password(), session.authFailures())) {
+            case Authenticator.Outcome.Ok ok -> session.authResult(ok.user(), true);
+            case Authenticator.Outcome.Failed f -> session.authResult(null, false);
+            case Authenticator.Outcome.Blocked b -> session.authResult(null, false);
+            case Authenticator.Outcome.Busy b -> session.authTemporaryFailure("too many logins being checked");
+            case Authenticator.Outcome.Unavailable u -> session.authTemporaryFailure("cannot check passwords now");
+        };
     }
 
     private Session.Step receiveData() throws IOException {
-        Transaction t = session.transaction();
-        Receiving m = receiving(t, true);
+        Intake.Message m = server.intake.receive(session.transaction(), client(), session.maxMessageSize(), true);
         try {
             in.readData(m.reader());
         } catch (IOException e) {
             m.abort();
             throw e;
         }
-        return session.messageDone(finish(t, m));
+        return session.messageDone(m.finish());
     }
 
     private Session.Step receiveChunk(Session.Step.ReceiveChunk c) throws IOException {
@@ -303,205 +294,57 @@ final class SmtpConnection {
             in.skip(c.size());
             return new Session.Step.Respond(c.refusal(), c.close());
         }
-        Transaction t = session.transaction();
         if (chunked == null) {
-            chunked = receiving(t, false);
+            chunked = server.intake.receive(session.transaction(), client(), session.maxMessageSize(), false);
         }
-        Receiving m = chunked;
+        Intake.Message m = chunked;
         in.readChunk(c.size(), m.reader());
-        if (!c.last() && m.reader().result().ok() && m.sink().failure == null && m.incoming() != null) {
+        if (!c.last() && m.healthy()) {
             return new Session.Step.Respond(Reply.of(250, "2.0.0", c.size() + " octets received"), false);
         }
         m.reader().finishChunks();
         chunked = null; // finish commits or aborts it
-        return session.messageDone(finish(t, m));
+        return session.messageDone(m.finish());
     }
 
-    /**
-     * A message being received: its spool file (null when the spool cannot take it; the content is still read
-     * to stay in step with the client), the sink in front of it, the From: sniffer (submission only) and the
-     * reader that feeds them.
-     */
-    private record Receiving(Spool.Incoming incoming, SafeSink sink, HeaderSniffer sniffer, MessageReader reader) {
-        void abort() {
-            if (incoming != null) {
-                incoming.abort();
-            }
+    /** Who is sending, for the intake. */
+    private Intake.Client client() {
+        String tls = null;
+        if (ssl != null) {
+            SSLSession s = ssl.getSession();
+            tls = s.getProtocol() + " with cipher " + s.getCipherSuite();
         }
-    }
-
-    /** Opens the spool file, writes the Received header and sets up the reader, for DATA or for BDAT. */
-    private Receiving receiving(Transaction t, boolean dotStuffed) {
-        Spool.Incoming incoming = begin(t);
-        SafeSink sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
-        if (incoming != null) {
-            byte[] received = receivedHeader(t, incoming.id());
-            sink.write(received, 0, received.length);
-        }
-        HeaderSniffer sniffer = session.checksFromHeader() ? new HeaderSniffer() : null;
-        return new Receiving(incoming, sink, sniffer,
-                new MessageReader(tee(sniffer, sink), session.maxMessageSize(), dotStuffed));
-    }
-
-    /** The sink the message reader writes to: the spool, and the header sniffer too when there is one. */
-    private static OutputStream tee(HeaderSniffer sniffer, SafeSink sink) {
-        if (sniffer == null) {
-            return sink;
-        }
-        return new OutputStream() {
-            @Override
-            public void write(int b) {
-                write(new byte[] {(byte) b}, 0, 1);
-            }
-
-            @Override
-            public void write(byte[] b, int off, int len) {
-                sniffer.write(b, off, len);
-                sink.write(b, off, len);
-            }
-        };
-    }
-
-    /** Opens a spool file for the transaction; null when the spool cannot take it (the content is still read). */
-    private Spool.Incoming begin(Transaction t) {
-        try {
-            return server.spool.begin(id -> envelope(t, id));
-        } catch (IOException e) {
-            log.error("{}: cannot write to the spool: {}", "NOQUEUE", e.toString());
-            return null;
-        }
-    }
-
-    /** Commits or refuses the received message and says so in a reply. */
-    private Reply finish(Transaction t, Receiving m) {
-        Spool.Incoming incoming = m.incoming();
-        SafeSink sink = m.sink();
-        HeaderSniffer sniffer = m.sniffer();
-        MessageReader.Result r = m.reader().result();
-        if (incoming != null && sink.failure == null && r.ok() && sniffer != null) {
-            for (String from : sniffer.fromAddresses()) {
-                if (!session.mayUseInFrom(from)) {
-                    incoming.abort();
-                    Reply reply = Reply.of(553, "5.7.1", "From: header address <" + printable(from)
-                            + "> is not owned by user " + session.user() + "; nothing was queued");
-                    log.info("{}: reject: from=<{}> [{}] user=<{}>: {}", incoming.id(), sender(t), ipText,
-                            session.user(), reply);
-                    server.counts.add(SmtpServer.Event.REJECTED);
-                    return reply;
-                }
-            }
-        }
-        if (incoming == null || sink.failure != null || !r.ok()) {
-            if (incoming != null) {
-                incoming.abort();
-            }
-            Reply reply = refusal(r);
-            log.info("{}: reject: from=<{}> [{}]: {}", incoming == null ? "NOQUEUE" : incoming.id(),
-                    sender(t), ipText, reply);
-            server.counts.add(SmtpServer.Event.REJECTED);
-            return reply;
-        }
-        try {
-            QueuedMessage q = incoming.commit();
-            log.info("{}: client=[{}], helo={}, from=<{}>, size={}, nrcpt={}", q.id(), ipText, session.helo(),
-                    sender(t), r.size(), q.envelope().recipients().size());
-            server.scheduler.submit(q);
-            server.counts.add(SmtpServer.Event.ACCEPTED);
-            return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
-        } catch (IOException e) {
-            log.error("{}: cannot commit to the spool: {}", incoming.id(), e.toString());
-            server.counts.add(SmtpServer.Event.REJECTED);
-            return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
-        }
-    }
-
-    private Reply refusal(MessageReader.Result r) {
-        if (r.tooBig()) {
-            return Reply.of(552, "5.3.4", "Message size exceeds fixed maximum message size of "
-                    + session.maxMessageSize() + " octets");
-        }
-        if (r.bareCrOrLf()) {
-            return Reply.of(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"
-                    + " (RFC 5321 section 2.3.8); nothing was queued");
-        }
-        if (r.lineTooLong()) {
-            return Reply.of(550, "5.6.0", "Message has a line longer than 1000 octets"
-                    + " (RFC 5321 section 4.5.3.1.6); nothing was queued");
-        }
-        return Reply.of(452, "4.3.1", "Insufficient system storage; nothing was queued, try again later");
-    }
-
-    private Envelope envelope(Transaction t, String id) {
-        List<Envelope.Recipient> rcpts = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        for (Transaction.Recipient r : t.recipients()) {
-            for (String to : r.deliverTo()) {
-                if (seen.add(to.toLowerCase(Locale.ROOT))) { // one copy per mailbox, however many RCPTs lead there
-                    rcpts.add(new Envelope.Recipient(to, r.forwardPath().toString(), r.dsnNotify(), r.orcpt()));
-                }
-            }
-        }
-        Transaction.MailParams p = t.params();
-        return new Envelope(id, sender(t), server.clock.instant(), ipText, session.helo(),
-                protocol(t), p.smtpUtf8(), p.body(), p.ret(), p.envid(), rcpts);
+        return new Intake.Client(ipText, session.helo(), protocol(), tls, session.user(),
+                session.checksFromHeader() ? session::mayUseInFrom : null);
     }
 
     /** RFC 3848 and RFC 6531: ESMTP, plus S for TLS and A for AUTH; UTF8SMTP likewise. */
-    private String protocol(Transaction t) {
+    private String protocol() {
         if (!session.extended()) {
             return "SMTP";
         }
-        return (t.params().smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (ssl != null ? "S" : "")
+        return (session.transaction().params().smtpUtf8() ? "UTF8SMTP" : "ESMTP") + (ssl != null ? "S" : "")
                 + (session.user() != null ? "A" : "");
-    }
-
-    /** The trace header of RFC 5321 4.4, with {@code with} per RFC 3848 and the client's name made safe. */
-    private byte[] receivedHeader(Transaction t, String id) {
-        StringBuilder sb = new StringBuilder(200);
-        sb.append("Received: from ").append(safeHelo(session.helo())).append(" ([").append(ipText).append("])\r\n");
-        if (ssl != null) {
-            SSLSession s = ssl.getSession();
-            sb.append("\t(using ").append(s.getProtocol()).append(" with cipher ").append(s.getCipherSuite())
-                    .append(")\r\n");
-        }
-        if (server.exposeUser && session.user() != null) {
-            sb.append("\t(authenticated as ").append(session.user()).append(")\r\n");
-        }
-        sb.append("\tby ").append(server.settings.hostname()).append(" (Tern) with ").append(protocol(t))
-                .append(" id ").append(id);
-        if (t.recipients().size() == 1) {
-            sb.append("\r\n\tfor <").append(t.recipients().get(0).forwardPath()).append('>');
-        }
-        sb.append("; ").append(DATE.format(ZonedDateTime.now(server.clock))).append("\r\n");
-        return sb.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** Keeps a HELO name to characters that cannot break the header: letters, digits, {@code . - _ : [ ]}. */
-    static String safeHelo(String helo) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < helo.length() && i < 255; i++) {
-            char c = helo.charAt(i);
-            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ".-_:[]".indexOf(c) >= 0;
-            sb.append(ok ? c : '_');
-        }
-        return sb.toString();
-    }
-
-    private static String sender(Transaction t) {
-        return t.reversePath() == null ? "" : t.reversePath().toString();
     }
 
     private Reply shuttingDown() {
         return Reply.of(421, "4.3.2", server.settings.hostname() + " Service shutting down, try again later");
     }
 
-    /** Called by the server at shutdown: a connection waiting idly for a command is ended now. */
+    /**
+     * Called by the server at shutdown: a connection waiting idly for a command is ended now, and so is one
+     * outside a transaction whose client has stopped reading our replies.
+     */
     void wakeIfIdle() {
+        if (!busy && watchdog != null && watchdog.stalled()) {
+            forceClose();
+            return;
+        }
         if (idle && !socket.isInputShutdown()) {
             try {
                 socket.shutdownInput(); // the blocked read returns end-of-stream; run() then answers 421
             } catch (IOException e) {
-                log.debug("waking [{}]: {}", ipText, e.toString());
+                MailLog.ioFailed(SMTP, ipText, "waking", e.toString());
             }
         }
     }
@@ -520,14 +363,12 @@ final class SmtpConnection {
      * would spend on the refused client the CPU the limit is there to save. It sees the connection closed.
      */
     private void refuse(Reply reply) {
-        try (socket) {
-            if (mode == Session.Mode.SUBMISSIONS) {
-                return;
-            }
-            socket.getOutputStream().write(reply.toBytes());
-            socket.getOutputStream().flush();
-        } catch (IOException e) {
-            log.debug("refusing [{}]: {}", ipText, e.toString());
+        logged("refusing", Edge.refuse(socket, mode == Session.Mode.SUBMISSIONS ? null : reply.toBytes()));
+    }
+
+    private void logged(String what, IOException e) {
+        if (e != null) {
+            MailLog.ioFailed(SMTP, ipText, what, e.toString());
         }
     }
 
@@ -541,14 +382,7 @@ final class SmtpConnection {
     }
 
     private void trySend(Reply reply) {
-        if (out == null) {
-            return;
-        }
-        try {
-            sendAndFlush(reply);
-        } catch (IOException e) {
-            log.debug("cannot send to [{}]: {}", ipText, e.toString());
-        }
+        logged("cannot send to", Edge.trySend(out, reply.toBytes()));
     }
 
     private void abortChunked() {
@@ -559,16 +393,7 @@ final class SmtpConnection {
     }
 
     private void closeQuietly() {
-        try {
-            socket.close();
-        } catch (IOException e) {
-            log.debug("close [{}]: {}", ipText, e.toString());
-        }
-    }
-
-    /** Client-given text made safe for a reply: printable ASCII, at most 100 characters. */
-    private static String printable(String s) {
-        return ClientText.printable(s, 100, true, ">");
+        logged("close", Edge.close(socket));
     }
 
     /** Strict UTF-8 without NUL, or null. */
@@ -579,35 +404,5 @@ final class SmtpConnection {
             }
         }
         return ClientText.utf8(raw, 0, raw.length);
-    }
-
-    /**
-     * Passes writes to the spool file and remembers the first failure (a full disk) instead of throwing it:
-     * the rest of the message must still be read off the connection to stay in step with the client.
-     */
-    static final class SafeSink extends OutputStream {
-        private final OutputStream target;
-        IOException failure;
-
-        SafeSink(OutputStream target) {
-            this.target = target;
-        }
-
-        @Override
-        public void write(int b) {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) {
-            if (failure != null) {
-                return;
-            }
-            try {
-                target.write(b, off, len);
-            } catch (IOException e) {
-                failure = e;
-            }
-        }
     }
 }

@@ -1,6 +1,6 @@
 package dev.tern.smtp.server;
 
-import dev.tern.auth.LoginGuard;
+import dev.tern.auth.Authenticator;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
@@ -22,20 +22,23 @@ import java.util.function.Consumer;
  */
 public final class SmtpServer {
 
+    /** The MX settings: their host name is ours in greetings and replies before a session exists. */
     final Session.Settings settings;
+    /** Which recipients we take (local users, aliases, relaying); shared by every session. */
     final RecipientPolicy policy;
-    final Spool spool;
-    final Scheduler scheduler;
+    /** Caps connections in all and per address, shared with POP3; released when a connection ends. */
     final ConnectionLimiter limiter;
+    /** The longest a client may take over one command, and over one write of ours it does not read. */
     final Duration commandTimeout;
-    final Clock clock;
     /** Settings per listener mode; {@link #settings} is the MX one. */
     final Map<Session.Mode, Session.Settings> modes;
+    /** Which envelope senders an authenticated user may use (submission.enforce_sender). */
     final SenderPolicy senders;
+    /** STARTTLS and implicit TLS; null when no listener offers TLS. */
     final TlsContext tls;
-    final LoginGuard guard;
-    final Verifier verifier;
-    final boolean exposeUser;
+    /** The login path shared with POP3; null when no listener offers AUTH. */
+    final Authenticator logins;
+    /** The open connections, for the orderly shutdown. */
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
     /** What the metrics count for SMTP. */
@@ -50,30 +53,27 @@ public final class SmtpServer {
         REJECTED
     }
 
+    /** What happened since start, for /metrics. */
     final Counts<Event> counts = new Counts<>(Event.class);
-
-    /** Checks a user's password (UserStore::verify); no I/O beyond what the user store does. */
-    @FunctionalInterface
-    public interface Verifier {
-        boolean verify(String user, char[] password);
-    }
+    /** Turns received content into queued messages (or refusals). */
+    final Intake intake;
 
     /** Plain SMTP on every listener: no TLS, no AUTH. */
     public SmtpServer(Session.Settings settings, RecipientPolicy policy, Spool spool, Scheduler scheduler,
                       ConnectionLimiter limiter, Duration commandTimeout, Clock clock) {
         this(Map.of(Session.Mode.MX, settings), policy, SenderPolicy.NOBODY, spool, scheduler, limiter,
-                commandTimeout, clock, null, null, (u, p) -> false, false);
+                commandTimeout, clock, null, null, false);
     }
 
     /**
      * @param modes      the session settings of each listener mode in use (MX must be there: its host name is used)
      * @param tls        the TLS context for STARTTLS and implicit TLS; null for none
-     * @param guard      the brute-force defence; null only when no mode offers AUTH
+     * @param logins     the login path shared with POP3; null only when no mode offers AUTH
      * @param exposeUser name the authenticated user in Received headers
      */
     public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
                       Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
-                      Clock clock, TlsContext tls, LoginGuard guard, Verifier verifier, boolean exposeUser) {
+                      Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser) {
         this.modes = Map.copyOf(modes);
         this.settings = modes.get(Session.Mode.MX);
         if (settings == null) {
@@ -81,15 +81,11 @@ public final class SmtpServer {
         }
         this.senders = senders;
         this.tls = tls;
-        this.guard = guard;
-        this.verifier = verifier;
-        this.exposeUser = exposeUser;
+        this.logins = logins;
         this.policy = policy;
-        this.spool = spool;
-        this.scheduler = scheduler;
         this.limiter = limiter;
         this.commandTimeout = commandTimeout;
-        this.clock = clock;
+        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
     }
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */

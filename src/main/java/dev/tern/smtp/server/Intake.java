@@ -1,0 +1,298 @@
+package dev.tern.smtp.server;
+
+import dev.tern.log.MailLog;
+import dev.tern.metrics.Counts;
+import dev.tern.queue.Envelope;
+import dev.tern.queue.QueuedMessage;
+import dev.tern.queue.Spool;
+import dev.tern.smtp.HeaderSniffer;
+import dev.tern.smtp.MessageReader;
+import dev.tern.smtp.Reply;
+import dev.tern.smtp.Transaction;
+import dev.tern.text.ClientText;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Message intake, without sockets: turns a finished transaction into an envelope, opens its spool file with
+ * our Received header on top, watches the content as it streams in (Received: fields, the From: field of a
+ * submission), and at the end commits it and hands it to the queue, or refuses it, saying which in the reply.
+ * The connection only moves the bytes.
+ */
+final class Intake {
+    /**
+     * A message arriving with this many Received: fields or more has passed through too many hops: a mail
+     * loop (RFC 5321 6.3). Refused at the end of its data with 554 5.4.6, so nothing is bounced. Postfix's
+     * {@code hopcount_limit} is the same 50.
+     */
+    static final int MAX_RECEIVED = 50;
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss xx", Locale.ROOT);
+
+    /** Where messages go. */
+    private final Spool spool;
+    /** Takes each committed message (the scheduler). */
+    private final Consumer<QueuedMessage> queue;
+    /** Arrival times and the Received date. */
+    private final Clock clock;
+    /** Our name in Received headers. */
+    private final String hostname;
+    /** Name the authenticated user in Received headers. */
+    private final boolean exposeUser;
+    private final Counts<SmtpServer.Event> counts;
+
+    Intake(Spool spool, Consumer<QueuedMessage> queue, Clock clock, String hostname, boolean exposeUser,
+           Counts<SmtpServer.Event> counts) {
+        this.spool = spool;
+        this.queue = queue;
+        this.clock = clock;
+        this.hostname = hostname;
+        this.exposeUser = exposeUser;
+        this.counts = counts;
+    }
+
+    /**
+     * Who sends the message.
+     *
+     * @param ip        the client's address, as text
+     * @param helo      the name it gave in HELO or EHLO
+     * @param protocol  RFC 3848 {@code with}: SMTP, ESMTP, ESMTPSA, UTF8SMTPS...
+     * @param tls       "TLSv1.3 with cipher X" on a TLS connection, else null
+     * @param user      the authenticated user, or null
+     * @param fromRule  for a submission whose From: must belong to {@code user}: the rule; null for none
+     */
+    record Client(String ip, String helo, String protocol, String tls, String user, Predicate<String> fromRule) {
+    }
+
+    /**
+     * A message being received: its spool file (null when the spool cannot take it; the content is still read
+     * to stay in step with the client), the sink in front of it, the header sniffer and the reader that feeds
+     * them. Feed {@link #reader}, then {@link #finish}.
+     */
+    final class Message {
+        private final Transaction transaction;
+        private final Client client;
+        private final Spool.Incoming incoming;
+        private final SafeSink sink;
+        private final HeaderSniffer sniffer;
+        private final MessageReader reader;
+        private final long maxSize;
+
+        private Message(Transaction t, Client c, long maxSize, boolean dotStuffed) {
+            this.maxSize = maxSize;
+            this.transaction = t;
+            this.client = c;
+            this.incoming = begin(t, c);
+            this.sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
+            if (incoming != null) {
+                byte[] received = receivedHeader(t, c, incoming.id());
+                sink.write(received, 0, received.length);
+            }
+            this.sniffer = new HeaderSniffer(c.fromRule() != null);
+            this.reader = new MessageReader(tee(sniffer, sink), maxSize, dotStuffed);
+        }
+
+        MessageReader reader() {
+            return reader;
+        }
+
+        /** True while more BDAT chunks are worth reading into the spool. */
+        boolean healthy() {
+            return incoming != null && sink.failure == null && reader.result().ok();
+        }
+
+        void abort() {
+            if (incoming != null) {
+                incoming.abort();
+            }
+        }
+
+        /** Commits or refuses the received message and says so in a reply. */
+        Reply finish() {
+            MessageReader.Result r = reader.result();
+            Reply refusal = healthy() ? contentRefusal() : null;
+            if (refusal != null || !healthy()) {
+                abort();
+                Reply reply = refusal != null ? refusal : refusal(r, maxSize);
+                MailLog.rejected(incoming == null ? null : incoming.id(), client.ip(), sender(transaction),
+                        refusal != null ? client.user() : null, reply.toString());
+                counts.add(SmtpServer.Event.REJECTED);
+                return reply;
+            }
+            try {
+                QueuedMessage q = incoming.commit();
+                MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
+                        q.envelope().recipients().size());
+                queue.accept(q);
+                counts.add(SmtpServer.Event.ACCEPTED);
+                return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
+            } catch (IOException e) {
+                MailLog.spoolFailed(incoming.id(), "commit to the spool", e.toString());
+                counts.add(SmtpServer.Event.REJECTED);
+                return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
+            }
+        }
+
+        /** A refusal for what the content says (a loop, a From: the user does not own), or null. */
+        private Reply contentRefusal() {
+            if (sniffer.received() >= MAX_RECEIVED) {
+                return Reply.of(554, "5.4.6", "Too many Received header fields (" + sniffer.received()
+                        + "): a mail loop; nothing was queued");
+            }
+            if (client.fromRule() == null) {
+                return null;
+            }
+            if (sniffer.truncated()) {
+                return Reply.of(552, "5.3.4", "Header section longer than " + HeaderSniffer.LIMIT
+                        + " octets: too long to check the From: field; nothing was queued");
+            }
+            for (String from : sniffer.fromAddresses()) {
+                if (!client.fromRule().test(from)) {
+                    return Reply.of(553, "5.7.1", "From: header address <" + printable(from)
+                            + "> is not owned by user " + client.user() + "; nothing was queued");
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Opens the spool file, writes the Received header and sets up the reader, for DATA or for BDAT. */
+    Message receive(Transaction t, Client c, long maxSize, boolean dotStuffed) {
+        return new Message(t, c, maxSize, dotStuffed);
+    }
+
+    /** Opens a spool file for the transaction; null when the spool cannot take it (the content is still read). */
+    private Spool.Incoming begin(Transaction t, Client c) {
+        try {
+            return spool.begin(id -> envelope(t, c, id));
+        } catch (IOException e) {
+            MailLog.spoolFailed("NOQUEUE", "write to the spool", e.toString());
+            return null;
+        }
+    }
+
+    private static Reply refusal(MessageReader.Result r, long maxSize) {
+        if (r.tooBig()) {
+            return Reply.of(552, "5.3.4", "Message size exceeds fixed maximum message size of "
+                    + maxSize + " octets");
+        }
+        if (r.bareCrOrLf()) {
+            return Reply.of(550, "5.6.0", "Message contains a bare CR or LF; lines must end with CRLF"
+                    + " (RFC 5321 section 2.3.8); nothing was queued");
+        }
+        if (r.lineTooLong()) {
+            return Reply.of(550, "5.6.0", "Message has a line longer than 1000 octets"
+                    + " (RFC 5321 section 4.5.3.1.6); nothing was queued");
+        }
+        return Reply.of(452, "4.3.1", "Insufficient system storage; nothing was queued, try again later");
+    }
+
+    private Envelope envelope(Transaction t, Client c, String id) {
+        List<Envelope.Recipient> rcpts = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (Transaction.Recipient r : t.recipients()) {
+            for (String to : r.deliverTo()) {
+                if (seen.add(to.toLowerCase(Locale.ROOT))) { // one copy per mailbox, however many RCPTs lead there
+                    rcpts.add(new Envelope.Recipient(to, r.forwardPath().toString(), r.dsnNotify(), r.orcpt()));
+                }
+            }
+        }
+        Transaction.MailParams p = t.params();
+        return new Envelope(id, sender(t), clock.instant(), c.ip(), c.helo(), c.protocol(),
+                p.smtpUtf8(), p.body(), p.ret(), p.envid(), rcpts);
+    }
+
+    /** The trace header of RFC 5321 4.4, with {@code with} per RFC 3848 and the client's name made safe. */
+    byte[] receivedHeader(Transaction t, Client c, String id) {
+        StringBuilder sb = new StringBuilder(200);
+        sb.append("Received: from ").append(safeHelo(c.helo())).append(" ([").append(c.ip()).append("])\r\n");
+        if (c.tls() != null) {
+            sb.append("\t(using ").append(c.tls()).append(")\r\n");
+        }
+        if (exposeUser && c.user() != null) {
+            sb.append("\t(authenticated as ").append(c.user()).append(")\r\n");
+        }
+        sb.append("\tby ").append(hostname).append(" (Tern) with ").append(c.protocol()).append(" id ").append(id);
+        if (t.recipients().size() == 1) {
+            sb.append("\r\n\tfor <").append(t.recipients().get(0).forwardPath()).append('>');
+        }
+        sb.append("; ").append(DATE.format(ZonedDateTime.now(clock))).append("\r\n");
+        return sb.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Keeps a HELO name to characters that cannot break the header: letters, digits, {@code . - _ : [ ]}. */
+    static String safeHelo(String helo) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < helo.length() && i < 255; i++) {
+            char c = helo.charAt(i);
+            boolean ok = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ".-_:[]".indexOf(c) >= 0;
+            sb.append(ok ? c : '_');
+        }
+        return sb.toString();
+    }
+
+    private static String sender(Transaction t) {
+        return t.reversePath() == null ? "" : t.reversePath().toString();
+    }
+
+    /** Client-given text made safe for a reply: printable ASCII, at most 100 characters. */
+    private static String printable(String s) {
+        return ClientText.printable(s, 100, true, ">");
+    }
+
+    /** The sink the message reader writes to: the spool, and the header sniffer too. */
+    private static OutputStream tee(HeaderSniffer sniffer, SafeSink sink) {
+        return new OutputStream() {
+            @Override
+            public void write(int b) {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                sniffer.write(b, off, len);
+                sink.write(b, off, len);
+            }
+        };
+    }
+
+    /**
+     * Passes writes to the spool file and remembers the first failure (a full disk) instead of throwing it:
+     * the rest of the message must still be read off the connection to stay in step with the client.
+     */
+    static final class SafeSink extends OutputStream {
+        private final OutputStream target;
+        IOException failure;
+
+        SafeSink(OutputStream target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            if (failure != null) {
+                return;
+            }
+            try {
+                target.write(b, off, len);
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+    }
+}

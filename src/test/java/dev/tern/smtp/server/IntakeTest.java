@@ -1,0 +1,89 @@
+package dev.tern.smtp.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.tern.io.DirectorySync;
+import dev.tern.metrics.Counts;
+import dev.tern.queue.QueuedMessage;
+import dev.tern.queue.Spool;
+import dev.tern.smtp.PathParser;
+import dev.tern.smtp.Reply;
+import dev.tern.smtp.Transaction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Message intake without a socket: content in, a queued message or a refusal out. */
+class IntakeTest {
+    @TempDir
+    Path dir;
+    final Clock clock = Clock.fixed(Instant.parse("2026-11-30T12:00:00Z"), ZoneOffset.UTC);
+    final List<QueuedMessage> queued = new ArrayList<>();
+    final Counts<SmtpServer.Event> counts = new Counts<>(SmtpServer.Event.class);
+
+    private Intake intake() throws Exception {
+        return new Intake(new Spool(dir.resolve("spool"), clock, new DirectorySync()), queued::add, clock, "mx.test",
+                true, counts);
+    }
+
+    private static Transaction transaction() throws Exception {
+        return new Transaction(PathParser.reversePath("<bob@example.org>"), Transaction.MailParams.NONE,
+                List.of(new Transaction.Recipient(PathParser.forwardPath("<alice@example.test>"), null, null,
+                        List.of("alice@example.test"))));
+    }
+
+    private static final Intake.Client MX = new Intake.Client("192.0.2.7", "mail.example.org", "ESMTP", null, null, null);
+
+    private Reply receive(Intake intake, Intake.Client client, String content) throws Exception {
+        Intake.Message m = intake.receive(transaction(), client, 1_000_000, true);
+        byte[] b = (content + ".\r\n").getBytes(StandardCharsets.UTF_8);
+        m.reader().feed(b, 0, b.length);
+        return m.finish();
+    }
+
+    @Test
+    void acceptsQueuesAndWritesTheReceivedHeader() throws Exception {
+        Intake intake = intake();
+        Reply r = receive(intake, MX, "Subject: hi\r\n\r\nHello\r\n");
+        assertThat(r.toString()).startsWith("250 2.0.0 Ok: queued as ");
+        assertThat(queued).hasSize(1);
+        assertThat(queued.get(0).envelope().recipients()).hasSize(1);
+        assertThat(counts.get(SmtpServer.Event.ACCEPTED)).isEqualTo(1);
+        String received = new String(intake.receivedHeader(transaction(),
+                new Intake.Client("192.0.2.7", "bad\u001bname", "ESMTPSA", "TLSv1.3 with cipher X", "carol@example.test", null),
+                "ID1"), StandardCharsets.UTF_8);
+        assertThat(received).isEqualTo("Received: from bad_name ([192.0.2.7])\r\n"
+                + "\t(using TLSv1.3 with cipher X)\r\n\t(authenticated as carol@example.test)\r\n"
+                + "\tby mx.test (Tern) with ESMTPSA id ID1\r\n\tfor <alice@example.test>; Mon, 30 Nov 2026 12:00:00 +0000\r\n");
+    }
+
+    @Test
+    void refusesALoopWithoutQueueing() throws Exception {
+        Reply r = receive(intake(), MX, "Received: x\r\n".repeat(Intake.MAX_RECEIVED) + "\r\nbody\r\n");
+        assertThat(r.toString()).startsWith("554 5.4.6 Too many Received header fields (50)");
+        assertThat(queued).isEmpty();
+        assertThat(counts.get(SmtpServer.Event.REJECTED)).isEqualTo(1);
+        assertThat(receive(intake(), MX, "Received: x\r\n".repeat(Intake.MAX_RECEIVED - 1) + "\r\nbody\r\n").code())
+                .isEqualTo(250);
+    }
+
+    @Test
+    void checksTheWholeFromFieldOfASubmission() throws Exception {
+        Intake.Client alice = new Intake.Client("192.0.2.7", "client", "ESMTPSA", null, "alice@example.test",
+                a -> a.equals("alice@example.test"));
+        assertThat(receive(intake(), alice, "From: alice@example.test\r\n\r\nx\r\n").code()).isEqualTo(250);
+        assertThat(receive(intake(), alice, "From: ceo@example.test\r\n\r\nx\r\n").toString())
+                .startsWith("553 5.7.1 From: header address <ceo@example.test> is not owned by user alice@example.test");
+        String pad = ("X-Pad: " + "x".repeat(70) + "\r\n").repeat(1000);
+        assertThat(receive(intake(), alice, "From: alice@example.test\r\n" + pad + "\r\nx\r\n").toString())
+                .startsWith("552 5.3.4 Header section longer than 65536 octets");
+        assertThat(receive(intake(), MX, pad + "\r\nx\r\n").code()).isEqualTo(250); // no sender rule on the MX
+        assertThat(queued).hasSize(2);
+    }
+}
