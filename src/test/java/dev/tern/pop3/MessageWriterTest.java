@@ -8,10 +8,12 @@ import java.io.IOException;
 import dev.tern.testing.Gen;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
+@ExtendWith(Gen.Seed.class)
 class MessageWriterTest {
 
     static String write(String message, int lines) throws IOException {

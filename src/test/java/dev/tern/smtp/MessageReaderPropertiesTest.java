@@ -9,10 +9,12 @@ import java.util.Arrays;
 import dev.tern.testing.Gen;
 import java.util.List;
 import java.util.stream.LongStream;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Properties of the DATA and BDAT readers: transparency, a single end of data, strict CRLF. */
+@ExtendWith(Gen.Seed.class)
 class MessageReaderPropertiesTest {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] TERMINATOR = {'\r', '\n', '.', '\r', '\n'};

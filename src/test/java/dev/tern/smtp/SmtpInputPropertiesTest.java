@@ -10,10 +10,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.LongStream;
 import dev.tern.testing.Gen;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** (3) SmtpInput never returns a line over 510 octets and never loses or changes one. */
+@ExtendWith(Gen.Seed.class)
 class SmtpInputPropertiesTest {
 
     static LongStream seeds200() {

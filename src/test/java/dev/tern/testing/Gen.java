@@ -1,6 +1,8 @@
 package dev.tern.testing;
 
 import java.util.ArrayList;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -10,7 +12,8 @@ import java.util.stream.LongStream;
 /**
  * Random cases for property tests on plain JUnit 5: a test takes a {@code long seed} from
  * {@code @MethodSource("dev.tern.testing.Gen#seeds")} (or its own count through {@link #seeds(int)}) under
- * {@code @ParameterizedTest(name = "seed={0}")}, so a failing case is reported with the seed that made it.
+ * {@code @ParameterizedTest(name = "seed={0}")}; with {@code @ExtendWith(Gen.Seed.class)} on the class a failure's
+ * message begins with the seed that made it (the console names a case by its index, not its name).
  * The seeds differ from run to run; {@code -Dtern.seed=N} runs that one seed again, alone.
  */
 public final class Gen {
@@ -21,6 +24,21 @@ public final class Gen {
     public Gen(long seed) {
         this.seed = seed;
         this.random = new Random(seed);
+    }
+
+    /** Puts the case's name ("seed=N") and how to rerun it in front of a failure's message. */
+    public static final class Seed implements TestExecutionExceptionHandler {
+        @Override
+        public void handleTestExecutionException(ExtensionContext context, Throwable t) throws Throwable {
+            String name = context.getDisplayName();
+            if (!name.startsWith("seed=")) {
+                throw t;
+            }
+            AssertionError e = new AssertionError(name + " (rerun it alone with -D" + "tern." + name + "): "
+                    + t.getMessage(), t);
+            e.setStackTrace(t.getStackTrace());
+            throw e;
+        }
     }
 
     /** {@code n} seeds for one property: new ones every run, or only {@code -Dtern.seed}. */
