@@ -1,6 +1,5 @@
 package dev.tern;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config;
@@ -8,6 +7,7 @@ import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
+import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.MailboxLocks;
@@ -30,7 +30,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -39,7 +38,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,7 +63,7 @@ public final class Tern implements AutoCloseable {
     private final TlsContext tls;
     private final Pop3Server pop3;
     private final List<Listener> listeners = new ArrayList<>();
-    private HttpServer http;
+    private HttpListener http;
     /** Behind GET /metrics; null without an HTTP listener. */
     private Metrics metrics;
     private boolean closed;
@@ -145,18 +143,9 @@ public final class Tern implements AutoCloseable {
                 listeners.add(new Listener("pop3s", hp, pop3::serveTls));
             }
             for (HostPort hp : config.listen().http()) {
-                http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
-                http.createContext("/health", ex -> {
-                    byte[] body = "ok\n".getBytes(StandardCharsets.US_ASCII);
-                    ex.getResponseHeaders().set("Content-Type", "text/plain");
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body);
-                    ex.close();
-                });
-                http.createContext("/queue", new QueueEndpoint(scheduler, config.http().adminNetworks()));
                 metrics = metrics(limiter, guard);
-                http.createContext("/metrics", metrics.handler());
-                http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+                http = new HttpListener(hp, config.hostname(),
+                        new QueueEndpoint(scheduler, config.http().adminNetworks()), metrics.handler());
                 break; // one HTTP address for now
             }
         } catch (IOException | RuntimeException e) {
@@ -233,7 +222,7 @@ public final class Tern implements AutoCloseable {
             out.add(new Bound(l.name(), l.localAddress()));
         }
         if (http != null) {
-            out.add(new Bound("http", http.getAddress()));
+            out.add(new Bound("http", http.address()));
         }
         return out;
     }
@@ -302,7 +291,7 @@ public final class Tern implements AutoCloseable {
     private void closeListeners() {
         listeners.forEach(Listener::close);
         if (http != null) {
-            http.stop(0);
+            http.close();
         }
         if (metrics != null) {
             metrics.close();

@@ -156,7 +156,7 @@ public final class QueueEndpoint implements HttpHandler {
         }
     }
 
-    private static Map<String, Object> error(String message) {
+    static Map<String, Object> error(String message) {
         return Map.of("error", message);
     }
 
@@ -167,7 +167,7 @@ public final class QueueEndpoint implements HttpHandler {
         return m;
     }
 
-    private static void send(HttpExchange ex, int status, Object body) throws IOException {
+    static void send(HttpExchange ex, int status, Object body) throws IOException {
         byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (ex.getRequestMethod().equals("HEAD")) {
