@@ -237,6 +237,11 @@ final class Pop3Connection {
         } catch (NoSuchFileException e) {
             out.write(Pop3Reply.err("Message is no longer in the mailbox (removed by another program)").toBytes());
             return;
+        } catch (IOException e) {
+            log.warn("user={}: cannot read {}: {}", who(), printable(r.message().fileName()), e.getMessage());
+            out.write(Pop3Reply.err("SYS/PERM", "Cannot read this message; the postmaster can see why in the log")
+                    .toBytes());
+            return;
         }
         try (body) {
             out.write(r.header().toBytes());
