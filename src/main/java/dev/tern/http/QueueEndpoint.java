@@ -1,5 +1,6 @@
 package dev.tern.http;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.tern.config.Cidr;
@@ -168,7 +169,9 @@ public final class QueueEndpoint implements HttpHandler {
     }
 
     static void send(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+        // everything beyond ASCII as \\uXXXX: a sender's C1 controls never act on the terminal of a curl user
+        byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII)
+                .writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);

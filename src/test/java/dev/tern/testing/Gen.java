@@ -10,19 +10,17 @@ import java.util.function.Supplier;
 import java.util.stream.LongStream;
 
 /**
- * Random cases for property tests on plain JUnit 5: a test takes a {@code long seed} from
- * {@code @MethodSource("dev.tern.testing.Gen#seeds")} (or its own count through {@link #seeds(int)}) under
- * {@code @ParameterizedTest(name = "seed={0}")}; with {@code @ExtendWith(Gen.Seed.class)} on the class a failure's
+ * Random cases for property tests on plain JUnit 5: a test takes a {@code long seed} from a
+ * {@code @MethodSource} that returns {@link #seeds(int) seeds(n)}, under
+ * {@code @ParameterizedTest(name = "seed={0}")}, and draws its case from {@code new Gen(seed)}; with {@code @ExtendWith(Gen.Seed.class)} on the class a failure's
  * message begins with the seed that made it (the console names a case by its index, not its name).
  * The seeds differ from run to run; {@code -Dtern.seed=N} runs that one seed again, alone.
  */
 public final class Gen {
-    /** The seed of this case, printed with a failure. */
-    public final long seed;
     private final Random random;
 
+    /** The generator of the case {@code seed}. */
     public Gen(long seed) {
-        this.seed = seed;
         this.random = new Random(seed);
     }
 
@@ -144,10 +142,5 @@ public final class Gen {
             b[i] = list.get(i);
         }
         return b;
-    }
-
-    @Override
-    public String toString() {
-        return "seed=" + seed;
     }
 }
