@@ -1,6 +1,5 @@
 package dev.tern;
 
-import com.sun.net.httpserver.HttpServer;
 import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
@@ -9,6 +8,7 @@ import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
+import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
@@ -33,6 +33,7 @@ import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -40,7 +41,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,7 +68,7 @@ public final class Tern implements AutoCloseable {
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
     private final List<Listener> listeners = new ArrayList<>();
-    private HttpServer http;
+    private HttpListener http;
     /** Behind GET /metrics; null without an HTTP listener. */
     private Metrics metrics;
     private boolean closed;
@@ -156,22 +156,13 @@ public final class Tern implements AutoCloseable {
                 listeners.add(listen("pop3s", hp, pop3::serveTls));
             }
             for (HostPort hp : config.listen().http()) {
+                metrics = metrics(limiter, guard);
                 try {
-                    http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(hp.host()), hp.port()), 64);
+                    http = new HttpListener(hp, config.hostname(),
+                            new QueueEndpoint(scheduler, config.http().adminNetworks()), metrics.handler());
                 } catch (IOException e) {
                     throw StartChecks.cannotListen("listen.http", hp, e);
                 }
-                http.createContext("/health", ex -> {
-                    byte[] body = "ok\n".getBytes(StandardCharsets.US_ASCII);
-                    ex.getResponseHeaders().set("Content-Type", "text/plain");
-                    ex.sendResponseHeaders(200, body.length);
-                    ex.getResponseBody().write(body);
-                    ex.close();
-                });
-                http.createContext("/queue", new QueueEndpoint(scheduler, config.http().adminNetworks()));
-                metrics = metrics(limiter, guard);
-                http.createContext("/metrics", metrics.handler());
-                http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
                 break; // one HTTP address: the configuration refuses more
             }
         } catch (IOException | RuntimeException e) {
@@ -278,7 +269,7 @@ public final class Tern implements AutoCloseable {
             out.add(new Bound(l.name(), l.localAddress()));
         }
         if (http != null) {
-            out.add(new Bound("http", http.getAddress()));
+            out.add(new Bound("http", http.address()));
         }
         return out;
     }
@@ -358,7 +349,7 @@ public final class Tern implements AutoCloseable {
     private void closeListeners() {
         listeners.forEach(Listener::close);
         if (http != null) {
-            http.stop(0);
+            http.close();
         }
         if (metrics != null) {
             metrics.close();

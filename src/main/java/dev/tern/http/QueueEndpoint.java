@@ -1,5 +1,6 @@
 package dev.tern.http;
 
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.tern.config.Cidr;
@@ -157,7 +158,7 @@ public final class QueueEndpoint implements HttpHandler {
         }
     }
 
-    private static Map<String, Object> error(String message) {
+    static Map<String, Object> error(String message) {
         return Map.of("error", message);
     }
 
@@ -168,8 +169,10 @@ public final class QueueEndpoint implements HttpHandler {
         return m;
     }
 
-    private static void send(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(body);
+    static void send(HttpExchange ex, int status, Object body) throws IOException {
+        // everything beyond ASCII as \\uXXXX: a sender's C1 controls never act on the terminal of a curl user
+        byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII)
+                .writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);

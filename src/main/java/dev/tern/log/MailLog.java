@@ -190,6 +190,12 @@ public final class MailLog {
                 quote(method, '>'), quote(path, '>'));
     }
 
+    /** WARN {@code http refused: ip=[..], method=<..>, path=<..> (reason)}: a request with a foreign Host or Origin. */
+    public static void httpGuardRefused(String ip, String method, String path, String reason) {
+        QUEUE.warn("http refused: ip=[{}], method=<{}>, path=<{}> ({})", ip, quote(method, '>'), quote(path, '>'),
+                quote(reason, ')'));
+    }
+
     // ---- the queue and delivery ----------------------------------------------------------------------------
 
     private static final Logger DELIVERY = LoggerFactory.getLogger("dev.tern.delivery.RemoteDelivery");

@@ -6,9 +6,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -55,7 +57,9 @@ public final class Maildrop {
 
     /**
      * Lists the mailbox folder {@code box} (cur/ and new/; a mailbox that does not exist yet is empty), in the
-     * order of the base names, which begin with the delivery time.
+     * order of the base names, which begin with the delivery time. Only regular files are messages: a
+     * directory, a FIFO, a socket, a device or a symbolic link is skipped whatever its name, so that no session
+     * ever opens one (a FIFO would block its reader until someone writes to it).
      */
     public static Maildrop open(Path box) throws IOException {
         List<Message> list = new ArrayList<>();
@@ -67,16 +71,18 @@ public final class Maildrop {
                     if (name.startsWith(".")) {
                         continue; // not a message (editor or tool leftovers)
                     }
+                    BasicFileAttributes attrs;
+                    try {
+                        attrs = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    } catch (NoSuchFileException e) {
+                        continue; // moved or removed since the listing
+                    }
+                    if (!attrs.isRegularFile()) {
+                        continue;
+                    }
                     long size = sizeFromName(name);
                     if (size < 0) {
-                        try {
-                            if (!Files.isRegularFile(p)) {
-                                continue;
-                            }
-                            size = Files.size(p);
-                        } catch (NoSuchFileException e) {
-                            continue; // moved or removed since the listing
-                        }
+                        size = attrs.size();
                     }
                     list.add(new Message(folder, name, size, uid(name)));
                 }
@@ -96,9 +102,17 @@ public final class Maildrop {
         return messages;
     }
 
-    /** Opens a message's content; NoSuchFileException when it has gone since the snapshot. */
+    /**
+     * Opens a message's content; NoSuchFileException when it has gone since the snapshot, another IOException
+     * when it cannot be read or what has its name now is not a regular file (checked before opening, without
+     * following a link, so that a FIFO put there since the snapshot is never opened).
+     */
     public InputStream read(Message m) throws IOException {
-        return Files.newInputStream(box.resolve(m.folder()).resolve(m.fileName()));
+        Path p = box.resolve(m.folder()).resolve(m.fileName());
+        if (!Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+            throw new IOException(p + " is not a regular file");
+        }
+        return Files.newInputStream(p, LinkOption.NOFOLLOW_LINKS);
     }
 
     /**

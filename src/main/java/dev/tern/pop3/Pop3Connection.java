@@ -257,6 +257,11 @@ final class Pop3Connection {
         } catch (NoSuchFileException e) {
             out.write(Pop3Reply.err("Message is no longer in the mailbox (removed by another program)").toBytes());
             return;
+        } catch (IOException e) {
+            MailLog.mailboxFailed(POP3, who(), "read " + r.message().fileName() + " in", e.toString());
+            out.write(Pop3Reply.err("SYS/PERM", "Cannot read this message; the postmaster can see why in the log")
+                    .toBytes());
+            return;
         }
         try (body) {
             out.write(r.header().toBytes());

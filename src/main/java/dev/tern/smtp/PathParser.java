@@ -40,7 +40,7 @@ public final class PathParser {
      * and comes back as a mailbox with an empty domain.
      */
     public static Mailbox forwardPath(String path) throws PathException {
-        if (path.equalsIgnoreCase("<postmaster>")) {
+        if (Mailbox.isAscii(path) && path.equalsIgnoreCase("<postmaster>")) { // no "<po\u017Ftmaster>"
             return new Mailbox(path.substring(1, path.length() - 1), "");
         }
         if (path.equals("<>")) {

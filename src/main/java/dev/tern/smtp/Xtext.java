@@ -13,7 +13,10 @@ public final class Xtext {
     private Xtext() {
     }
 
-    /** Decodes xtext; null when it is malformed or its octets are not UTF-8. */
+    /**
+     * Decodes xtext; null when it is malformed, its octets are not UTF-8, or it holds a control character
+     * (C0, DEL or C1: no address or envelope ID has one, and a CR LF would add lines to a delivery report).
+     */
     public static String decode(String s) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {
@@ -39,11 +42,18 @@ public final class Xtext {
                 bytes.write(b, 0, b.length);
             }
         }
+        String text;
         try {
-            return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+            text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
         } catch (CharacterCodingException e) {
             return null;
         }
+        for (int i = 0; i < text.length(); i++) {
+            if (Character.isISOControl(text.charAt(i))) {
+                return null;
+            }
+        }
+        return text;
     }
 
     /** Encodes text as xtext of its UTF-8 octets (for passing DSN parameters on). */

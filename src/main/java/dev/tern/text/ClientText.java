@@ -38,4 +38,36 @@ public final class ClientText {
         }
         return sb.toString();
     }
+
+    /**
+     * {@code s} safe to print on a terminal, nothing lost: every control character (C0 but TAB, DEL, C1: ESC
+     * that starts CSI and OSC sequences, CR, backspace, the 8-bit CSI U+009B), every invisible format character
+     * (bidirectional overrides, U+2028/U+2029) and every lone surrogate is written as a backslash and {@code x}
+     * with two hex digits ({@code ESC} as {@code \x1b}), or {@code u} with four, and a backslash as two, so
+     * that what is shown can be told apart from an escape; "" for null.
+     */
+    public static String forTerminal(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                sb.append(c).append(s.charAt(++i));
+                continue;
+            }
+            int type = Character.getType(c);
+            if (c == '\\') {
+                sb.append("\\\\");
+            } else if ((c != '\t' && Character.isISOControl(c)) || type == Character.FORMAT
+                    || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+                    || Character.isSurrogate(c)) {
+                sb.append(String.format(c < 0x100 ? "\\x%02x" : "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
 }

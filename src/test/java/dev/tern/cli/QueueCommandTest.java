@@ -237,6 +237,37 @@ class QueueCommandTest {
         assertThat(out).endsWith("The queue is empty.\n");
     }
 
+    /** Issue 10 #12: a sender's terminal escapes are shown escaped by list and show, and JSON-escaped by --json. */
+    @Test
+    void untrustedTextNeverReachesTheTerminalRaw() throws Exception {
+        Path cli = startServer("");
+        String osc52 = "\u001b]52;c;ZXZpbA==\u0007";
+        String id;
+        try (RawSmtp c = RawSmtp.open(tern.address("smtp"))) {
+            c.cmd("HELO evil\u001b[2J\u0008.example").expect(250);
+            id = c.deliver("<bob@a.test>", "Subject: " + osc52 + "hi\u009b31m\r\nX-Rtl: a\u202Eb\r\nFrom: bob@a.test"
+                    + "\r\n\r\nbody\r\n", "<carol@remote.test>");
+        }
+        awaitAttempts(id, 1);
+        assertThat(tern(cli, "queue", "show", id)).isZero();
+        assertThat(out).contains("helo=evil\\x1b[2J\\x08.example")
+                .contains("  Subject: \\x1b]52;c;ZXZpbA==\\x07hi\\x9b31m\n").contains("  X-Rtl: a\\u202eb\n");
+        assertNoTerminalControls(out);
+        assertThat(tern(cli, "queue", "list")).isZero();
+        assertNoTerminalControls(out);
+        for (String[] args : new String[][] {{"queue", "show", id, "--json"}, {"queue", "list", "--json"}}) {
+            assertThat(tern(cli, args)).isZero();
+            assertNoTerminalControls(out);
+        }
+        assertThat(QueueReport.JSON.readTree(out).path("messages").get(0).path("helo").asText())
+                .isEqualTo("evil\u001b[2J\u0008.example");
+    }
+
+    private static void assertNoTerminalControls(String s) {
+        assertThat(s.chars().filter(c -> c != '\n' && c != '\t' && Character.isISOControl(c)
+                || Character.getType(c) == Character.FORMAT)).as(s).isEmpty();
+    }
+
     @Test
     void changesAreRefusedOutsideTheAdminNetworks() throws Exception {
         Path cli = startServer("[http]\nadmin_networks = [\"192.0.2.0/24\"]\n");
@@ -274,9 +305,9 @@ class QueueCommandTest {
     @Test
     void textFormsOfAges() {
         var t0 = java.time.Instant.parse("2026-01-01T00:00:00Z");
-        assertThat(QueueCommand.Text.age(t0, t0.plusSeconds(45))).isEqualTo("45s");
-        assertThat(QueueCommand.Text.age(t0, t0.plusSeconds(200))).isEqualTo("3m 20s");
-        assertThat(QueueCommand.Text.age(t0, t0.plusSeconds(2 * 3600 + 300))).isEqualTo("2h 5m");
-        assertThat(QueueCommand.Text.age(t0, t0.plusSeconds(3 * 86400 + 4 * 3600))).isEqualTo("3d 4h");
+        assertThat(QueueText.age(t0, t0.plusSeconds(45))).isEqualTo("45s");
+        assertThat(QueueText.age(t0, t0.plusSeconds(200))).isEqualTo("3m 20s");
+        assertThat(QueueText.age(t0, t0.plusSeconds(2 * 3600 + 300))).isEqualTo("2h 5m");
+        assertThat(QueueText.age(t0, t0.plusSeconds(3 * 86400 + 4 * 3600))).isEqualTo("3d 4h");
     }
 }

@@ -93,6 +93,14 @@ class MailLogTest {
     }
 
     @Test
+    void hostOrOriginRefusalEscapesThePathAndReason() {
+        MailLog.httpGuardRefused("192.0.2.1", "POST", "/queue/x\r\nWARN", "Host \"evil\u001b\" is not this server");
+        assertThat(lines()).hasSize(1);
+        assertThat(last()).isEqualTo("WARN  queue: http refused: ip=[192.0.2.1], method=<POST>, "
+                + "path=</queue/x\\x0d\\x0aWARN> (Host \"evil\\x1b\" is not this server)");
+    }
+
+    @Test
     void clientTextCanNeitherBreakTheLineNorLeaveItsField() {
         assertThat(MailLog.quote("a\r\nb\u001b[2J\bc\u007f\u0085\u2028\u202e", '>'))
                 .isEqualTo("a\\x0d\\x0ab\\x1b[2J\\x08c\\x7f\\x85\\x{2028}\\x{202e}");

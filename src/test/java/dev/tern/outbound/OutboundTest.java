@@ -373,6 +373,30 @@ class OutboundTest {
         }
     }
 
+    /** Issue 10 #9: CR LF in ORCPT or ENVID xtext is refused, so forged fields never reach the notice. */
+    @Test
+    void forgedDsnFieldsNeverReachTheNotice() throws Exception {
+        try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {
+            sink.extensions = List.of("PIPELINING", "8BITMIME");
+            dns.mx("sink.test", 10, "mx.sink.test").a("mx.sink.test", "127.0.0.1");
+            start(sink.port());
+            String forged = "+0D+0AAction:+20failed+0D+0AStatus:+205.1.1";
+            try (RawSmtp c = RawSmtp.open(sender.address("smtp"))) {
+                c.cmd("MAIL FROM:<" + CAROL + "> ENVID=e" + forged).expect(501, "5.5.4");
+                c.cmd("MAIL FROM:<" + CAROL + "> ENVID=e").expectOk();
+                c.cmd("RCPT TO:<u@sink.test> NOTIFY=SUCCESS ORCPT=rfc822;u@sink.test" + forged).expect(501, "5.5.4");
+                c.cmd("RCPT TO:<u@sink.test> NOTIFY=SUCCESS ORCPT=rfc822;u@sink.test").expectOk();
+                RawSmtp.queueId(c.data("Subject: tell me\r\n\r\nx\r\n"));
+            }
+            Path file = awaitMail(CAROL, 1).get(0);
+            assertThat(Files.readString(file, StandardCharsets.ISO_8859_1)).doesNotContain("Action: failed").doesNotContain("Status: 5.1.1");
+            List<InternetHeaders> fields = deliveryStatus(parse(file));
+            assertThat(fields).hasSize(2);
+            assertThat(fields.get(1).getHeader("Action")).containsExactly("relayed");
+            assertThat(fields.get(1).getHeader("Original-Recipient")).containsExactly("rfc822; u@sink.test");
+        }
+    }
+
     @Test
     void dsnParametersArePassedOnWhenOffered() throws Exception {
         try (ScriptedSink sink = new ScriptedSink("127.0.0.1")) {

@@ -5,14 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import dev.tern.testing.Gen;
 import java.nio.charset.StandardCharsets;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.CharRange;
-import net.jqwik.api.constraints.StringLength;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
+@ExtendWith(Gen.Seed.class)
 class MessageWriterTest {
 
     static String write(String message, int lines) throws IOException {
@@ -44,8 +45,14 @@ class MessageWriterTest {
     }
 
     /** For CRLF messages: un-stuffing the output gives back the message, and only the end is a lone dot. */
-    @Property(tries = 300)
-    void roundTrip(@ForAll @StringLength(max = 60) @CharRange(from = '-', to = '/') String chars) throws IOException {
+    static LongStream seeds() {
+        return Gen.seeds(300);
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds")
+    void roundTrip(long seed) throws IOException {
+        String chars = new Gen(seed).string("-./", 60);
         String message = chars.replace("/", "\r\n"); // '-', '.', and line ends
         if (!message.isEmpty() && !message.endsWith("\r\n")) {
             message += "\r\n";

@@ -6,72 +6,73 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import dev.tern.testing.Gen;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.statistics.Statistics;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** Properties of the DATA and BDAT readers: transparency, a single end of data, strict CRLF. */
+@ExtendWith(Gen.Seed.class)
 class MessageReaderPropertiesTest {
     private static final byte[] CRLF = {'\r', '\n'};
     private static final byte[] TERMINATOR = {'\r', '\n', '.', '\r', '\n'};
 
-    static byte[] bytes(List<Byte> list) {
-        byte[] b = new byte[list.size()];
-        for (int i = 0; i < b.length; i++) {
-            b[i] = list.get(i);
-        }
-        return b;
+    static LongStream seeds300() {
+        return Gen.seeds(300);
+    }
+
+    static LongStream seeds400() {
+        return Gen.seeds(400);
+    }
+
+    static LongStream seeds500() {
+        return Gen.seeds(500);
+    }
+
+    static LongStream seeds1000() {
+        return Gen.seeds(1000);
     }
 
     /** Any octet but CR and LF, with many dots so that lines often start with one. */
-    static Arbitrary<Byte> textByte() {
-        return Arbitraries.frequencyOf(
-                Tuple.of(3, Arbitraries.just((byte) '.')),
-                Tuple.of(10, Arbitraries.bytes().filter(b -> b != '\r' && b != '\n')));
+    static byte textByte(Gen g) {
+        if (g.weighted(3, 10) == 0) {
+            return '.';
+        }
+        byte b;
+        do {
+            b = g.anyByte();
+        } while (b == '\r' || b == '\n');
+        return b;
     }
 
-    @Provide
-    Arbitrary<List<byte[]>> textLines() {
-        return textByte().list().ofMaxSize(30).map(MessageReaderPropertiesTest::bytes).list().ofMaxSize(15);
+    static List<byte[]> textLines(Gen g) {
+        return g.list(0, 15, () -> Gen.bytes(g.list(0, 30, () -> textByte(g))));
     }
 
     /** Byte streams made of the pieces that matter to the end of data, so that real and fake terminators are common. */
-    @Provide
-    Arbitrary<byte[]> smuggling() {
-        Arbitrary<String> token = Arbitraries.frequencyOf(
-                Tuple.of(5, Arbitraries.just("\r")),
-                Tuple.of(5, Arbitraries.just("\n")),
-                Tuple.of(5, Arbitraries.just(".")),
-                Tuple.of(5, Arbitraries.just("\r\n")),
-                Tuple.of(3, Arbitraries.just("a")),
-                Tuple.of(2, Arbitraries.just("\r\n.")),
-                Tuple.of(1, Arbitraries.just(".\r\n")),
-                Tuple.of(1, Arbitraries.just("\r\n.\r\n")),
-                Tuple.of(2, Arbitraries.bytes().map(b -> String.valueOf((char) (b & 0xff)))));
-        return token.list().ofMaxSize(16).map(l -> String.join("", l).getBytes(StandardCharsets.ISO_8859_1));
+    static byte[] smuggling(Gen g) {
+        String[] tokens = {"\r", "\n", ".", "\r\n", "a", "\r\n.", ".\r\n", "\r\n.\r\n", null};
+        List<String> l = g.list(0, 16, () -> {
+            String t = tokens[g.weighted(5, 5, 5, 5, 3, 2, 1, 1, 2)];
+            return t != null ? t : String.valueOf((char) (g.anyByte() & 0xff));
+        });
+        return String.join("", l).getBytes(StandardCharsets.ISO_8859_1);
     }
 
     /** Arbitrary bytes with a real terminator somewhere in them (perhaps not the first one). */
-    @Provide
-    Arbitrary<byte[]> anyBytesWithATerminator() {
-        Arbitrary<byte[]> any = Arbitraries.bytes().list().ofMaxSize(60).map(MessageReaderPropertiesTest::bytes);
-        return Combinators.combine(any, any).as((a, b) -> {
-            byte[] out = Arrays.copyOf(a, a.length + TERMINATOR.length + b.length);
-            System.arraycopy(TERMINATOR, 0, out, a.length, TERMINATOR.length);
-            System.arraycopy(b, 0, out, a.length + TERMINATOR.length, b.length);
-            return out;
-        });
+    static byte[] anyBytesWithATerminator(Gen g) {
+        byte[] a = Gen.bytes(g.list(0, 60, g::anyByte));
+        byte[] b = Gen.bytes(g.list(0, 60, g::anyByte));
+        byte[] out = Arrays.copyOf(a, a.length + TERMINATOR.length + b.length);
+        System.arraycopy(TERMINATOR, 0, out, a.length, TERMINATOR.length);
+        System.arraycopy(b, 0, out, a.length + TERMINATOR.length, b.length);
+        return out;
     }
 
-    @Provide
-    Arbitrary<List<Integer>> splits() {
-        return Arbitraries.integers().between(1, 17).list().ofMinSize(1).ofMaxSize(6);
+    static List<Integer> splits(Gen g) {
+        return g.list(1, 6, () -> g.between(1, 17));
     }
 
     /** Feeds {@code in} in pieces whose sizes cycle through {@code splits}; stops at the end of data. */
@@ -126,9 +127,12 @@ class MessageReaderPropertiesTest {
     }
 
     /** (1) Stuffing CRLF lines, adding the terminator and reading it back gives the original text. */
-    @Property(tries = 400)
-    void dotStuffingRoundTrip(@ForAll("textLines") List<byte[]> lines, @ForAll("splits") List<Integer> splits)
-            throws IOException {
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds400")
+    void dotStuffingRoundTrip(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        List<byte[]> lines = textLines(g);
+        List<Integer> splits = splits(g);
         ByteArrayOutputStream original = new ByteArrayOutputStream();
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         for (byte[] line : lines) {
@@ -156,16 +160,18 @@ class MessageReaderPropertiesTest {
     }
 
     /** (2) No byte stream yields two messages: the reader ends exactly at the first CRLF.CRLF (or a leading .CRLF). */
-    @Property(tries = 1000)
-    void endsOnceAtTheFirstTerminator(@ForAll("smuggling") byte[] in, @ForAll("splits") List<Integer> splits)
-            throws IOException {
-        checkEnd(in, splits);
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds1000")
+    void endsOnceAtTheFirstTerminator(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        checkEnd(smuggling(g), splits(g));
     }
 
-    @Property(tries = 300)
-    void endsOnceAtTheFirstTerminatorForAnyBytes(@ForAll("anyBytesWithATerminator") byte[] in, @ForAll("splits") List<Integer> splits)
-            throws IOException {
-        checkEnd(in, splits);
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds300")
+    void endsOnceAtTheFirstTerminatorForAnyBytes(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        checkEnd(anyBytesWithATerminator(g), splits(g));
     }
 
     private static void checkEnd(byte[] in, List<Integer> splits) throws IOException {
@@ -173,7 +179,6 @@ class MessageReaderPropertiesTest {
         MessageReader r = new MessageReader(sink, Long.MAX_VALUE, true);
         int consumed = feed(r, in, splits);
         int end = expectedEnd(in);
-        Statistics.label("terminator").collect(end < 0 ? "none" : end == 3 ? "leading" : "CRLF.CRLF");
         if (end < 0) {
             assertThat(r.ended()).isFalse();
             assertThat(consumed).isEqualTo(in.length);
@@ -197,9 +202,12 @@ class MessageReaderPropertiesTest {
     }
 
     /** BDAT: the bytes pass unchanged however they are cut into chunks; bare CR/LF exactly as in the whole. */
-    @Property(tries = 500)
-    void bdatPassesBytesUnchanged(@ForAll("smuggling") byte[] in, @ForAll("splits") List<Integer> splits)
-            throws IOException {
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds500")
+    void bdatPassesBytesUnchanged(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        byte[] in = smuggling(g);
+        List<Integer> splits = splits(g);
         ByteArrayOutputStream sink = new ByteArrayOutputStream();
         MessageReader r = new MessageReader(sink, Long.MAX_VALUE, false);
         int pos = 0;

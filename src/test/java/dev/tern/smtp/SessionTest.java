@@ -482,6 +482,55 @@ class SessionTest {
         assertThat(asked).isEmpty();
     }
 
+    /** Issue 10 #9: decoded xtext with control characters would forge lines in a delivery report. */
+    @ParameterizedTest
+    @ValueSource(strings = {"rfc822;alice@example.org+0D+0AAction:+20failed+0D+0AStatus:+205.1.1", "rfc822;a+0Ab",
+            "rfc822;a+1B]52;c;eA==+07", "rfc822;a+C2+9Bb"})
+    void orcptWithControlCharactersIsRefused(String orcpt) {
+        reply("EHLO c");
+        ok("MAIL FROM:<a@b>");
+        expect("RCPT TO:<c@d> ORCPT=" + orcpt, 501, "5.5.4");
+        assertThat(s.transaction().recipients()).isEmpty();
+    }
+
+    @Test
+    void envidWithControlCharactersIsRefused() {
+        reply("EHLO c");
+        expect("MAIL FROM:<a@b> ENVID=x+0D+0AAction:+20failed", 501, "5.5.4");
+    }
+
+    /**
+     * Issue 10 #13: a non-ASCII character whose lower case is ASCII (the Kelvin sign U+212A, the long s U+017F)
+     * still needs SMTPUTF8 (docs/smtp.md): the check sees the address as sent, not folded.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"a@\u212Aern.example", "a@sub.\u212AERN.example", "\u212Aelvin@example.org",
+            "a@po\u017Ft.example"})
+    void nonAsciiThatFoldsToAsciiNeedsSmtpUtf8(String address) {
+        reply("EHLO c");
+        expect("MAIL FROM:<" + address + ">", 553, "5.6.7");
+        ok("MAIL FROM:<a@b>");
+        expect("RCPT TO:<" + address + ">", 553, "5.6.7");
+        assertThat(asked).isEmpty();
+    }
+
+    @Test
+    void kelvinSignIsKeptUnderSmtpUtf8() {
+        reply("EHLO c");
+        ok("MAIL FROM:<a@\u212Aern.example> SMTPUTF8");
+        ok("RCPT TO:<b@\u212Aern.example>");
+        assertThat(s.transaction().reversePath().domain()).isEqualTo("\u212Aern.example");
+        assertThat(s.transaction().recipients().get(0).forwardPath().key()).isEqualTo("b@\u212Aern.example");
+    }
+
+    @Test
+    void postmasterWithALongSIsNotPostmaster() {
+        reply("EHLO c");
+        ok("MAIL FROM:<a@b>");
+        assertThat(reply("RCPT TO:<po\u017Ftmaster>").code()).isEqualTo(501);
+        assertThat(asked).isEmpty();
+    }
+
     @Test
     void orcptIsDecodedAndNotifyKept() {
         reply("EHLO c");

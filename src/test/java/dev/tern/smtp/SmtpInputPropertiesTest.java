@@ -8,41 +8,61 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.constraints.IntRange;
+import java.util.stream.LongStream;
+import dev.tern.testing.Gen;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** (3) SmtpInput never returns a line over 510 octets and never loses or changes one. */
+@ExtendWith(Gen.Seed.class)
 class SmtpInputPropertiesTest {
 
-    @Provide
-    Arbitrary<List<byte[]>> commandLines() {
-        Arbitrary<Integer> length = Arbitraries.frequencyOf(
-                Tuple.of(5, Arbitraries.integers().between(0, 40)),
-                Tuple.of(4, Arbitraries.integers().between(505, 515)),
-                Tuple.of(1, Arbitraries.integers().between(0, 1500)));
-        Arbitrary<Byte> octet = Arbitraries.bytes().filter(b -> b != '\r' && b != '\n');
-        return length.flatMap(n -> octet.list().ofSize(n).map(MessageReaderPropertiesTest::bytes)).list().ofMaxSize(10);
+    static LongStream seeds200() {
+        return Gen.seeds(200);
     }
 
-    @Provide
-    Arbitrary<byte[]> stream() {
-        return Arbitraries.frequencyOf(
-                        Tuple.of(1, Arbitraries.just((byte) '\n')),
-                        Tuple.of(1, Arbitraries.just((byte) '\r')),
-                        Tuple.of(150, Arbitraries.bytes()))
-                .list().ofMaxSize(3000).map(MessageReaderPropertiesTest::bytes);
+    static LongStream seeds300() {
+        return Gen.seeds(300);
     }
 
-    @Property(tries = 200)
-    void linesWrittenAreLinesRead(@ForAll("commandLines") List<byte[]> lines,
-                                  @ForAll @IntRange(min = 1, max = 2000) int bufferSize,
-                                  @ForAll @IntRange(min = 1, max = 700) int segment,
-                                  @ForAll boolean lfOnly) throws IOException {
+    /** Up to ten lines without CR or LF, many of them near the 510-octet limit. */
+    static List<byte[]> commandLines(Gen g) {
+        return g.list(0, 10, () -> {
+            int n = switch (g.weighted(5, 4, 1)) {
+                case 0 -> g.between(0, 40);
+                case 1 -> g.between(505, 515);
+                default -> g.between(0, 1500);
+            };
+            byte[] line = new byte[n];
+            for (int i = 0; i < n; i++) {
+                byte b;
+                do {
+                    b = g.anyByte();
+                } while (b == '\r' || b == '\n');
+                line[i] = b;
+            }
+            return line;
+        });
+    }
+
+    /** Up to 3000 octets with about one CR and one LF in 150. */
+    static byte[] stream(Gen g) {
+        return Gen.bytes(g.list(0, 3000, () -> switch (g.weighted(1, 1, 150)) {
+            case 0 -> (byte) '\n';
+            case 1 -> (byte) '\r';
+            default -> g.anyByte();
+        }));
+    }
+
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds200")
+    void linesWrittenAreLinesRead(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        List<byte[]> lines = commandLines(g);
+        int bufferSize = g.between(1, 2000);
+        int segment = g.between(1, 700);
+        boolean lfOnly = g.bool();
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         for (byte[] l : lines) {
             wire.write(l);
@@ -63,10 +83,13 @@ class SmtpInputPropertiesTest {
     }
 
     /** For any byte stream: each LF-terminated segment comes back (less one trailing CR) or is too long. */
-    @Property(tries = 200)
-    void anyStream(@ForAll("stream") byte[] data,
-                   @ForAll @IntRange(min = 1, max = 1000) int bufferSize,
-                   @ForAll @IntRange(min = 1, max = 700) int segment) throws IOException {
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds200")
+    void anyStream(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        byte[] data = stream(g);
+        int bufferSize = g.between(1, 1000);
+        int segment = g.between(1, 700);
         List<byte[]> expected = new ArrayList<>();
         int start = 0;
         for (int i = 0; i < data.length; i++) {
@@ -90,11 +113,14 @@ class SmtpInputPropertiesTest {
     }
 
     /** A BDAT chunk between command lines takes exactly its octets, whatever they are. */
-    @Property(tries = 300)
-    void chunksBetweenLines(@ForAll("stream") byte[] chunk,
-                            @ForAll @IntRange(min = 1, max = 1000) int bufferSize,
-                            @ForAll @IntRange(min = 1, max = 3000) int bulkSize,
-                            @ForAll @IntRange(min = 1, max = 700) int segment) throws IOException {
+    @ParameterizedTest(name = "seed={0}")
+    @MethodSource("seeds300")
+    void chunksBetweenLines(long seed) throws IOException {
+        Gen g = new Gen(seed);
+        byte[] chunk = stream(g);
+        int bufferSize = g.between(1, 1000);
+        int bulkSize = g.between(1, 3000);
+        int segment = g.between(1, 700);
         ByteArrayOutputStream wire = new ByteArrayOutputStream();
         wire.write(("BDAT " + chunk.length + " LAST\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
         wire.write(chunk);

@@ -36,6 +36,13 @@ class XtextTest {
         assertThat(Xtext.decode(xtext)).as(xtext).isNull();
     }
 
+    /** Decoded control characters are refused: a CR LF in ORCPT or ENVID would add lines to a delivery report. */
+    @ParameterizedTest
+    @ValueSource(strings = {"a+0D+0AAction:+20failed", "a+0Ab", "a+0Db", "+00", "a+1Bb", "a+7Fb", "a+C2+85b", "+09"})
+    void controlCharactersDecodeToNull(String xtext) {
+        assertThat(Xtext.decode(xtext)).as(xtext).isNull();
+    }
+
     /** "+" must be followed by two hex digits, which are ASCII (%x30-39 / %x41-46), not other Unicode digits. */
     @ParameterizedTest
     @ValueSource(strings = {"+\u0664\u0660", "+\uff14\uff10"})

@@ -24,6 +24,24 @@ class ClientTextTest {
         assertThat(ClientText.printable(null, 64, true, "")).isEmpty();
     }
 
+    /** Issue 10 #12: terminal escapes from a sender are shown, never acted on; nothing is lost. */
+    @Test
+    void forTerminalEscapesWhatATerminalWouldActOn() {
+        assertThat(ClientText.forTerminal("a\u001b]52;c;ZXZpbA==\u0007b")).isEqualTo("a\\x1b]52;c;ZXZpbA==\\x07b");
+        assertThat(ClientText.forTerminal("\u001b[2Jx\rY\bZ\n")).isEqualTo("\\x1b[2Jx\\x0dY\\x08Z\\x0a");
+        assertThat(ClientText.forTerminal("\u009b2J\u0085\u007f")).isEqualTo("\\x9b2J\\x85\\x7f");
+        assertThat(ClientText.forTerminal("abc\u202Egpj.exe\u2028")).isEqualTo("abc\\u202egpj.exe\\u2028");
+        assertThat(ClientText.forTerminal("\ud800x")).isEqualTo("\\ud800x");
+        assertThat(ClientText.forTerminal("back\\slash")).isEqualTo("back\\\\slash");
+    }
+
+    @Test
+    void forTerminalKeepsTextTabsAndNonAscii() {
+        assertThat(ClientText.forTerminal("Received: from x\tby y; jös\u00e9 \ud83d\ude00 <a@b>"))
+                .isEqualTo("Received: from x\tby y; jös\u00e9 \ud83d\ude00 <a@b>");
+        assertThat(ClientText.forTerminal(null)).isEmpty();
+    }
+
     @Test
     void utf8IsStrict() {
         byte[] good = "café".getBytes(StandardCharsets.UTF_8);

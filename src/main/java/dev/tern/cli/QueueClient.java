@@ -1,0 +1,90 @@
+package dev.tern.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tern.cli.QueueCommand.Exit;
+import dev.tern.config.Config;
+import dev.tern.queue.QueueReport;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+
+/** The running server's queue, asked over its HTTP listener ({@code /queue}) as {@code tern queue} does. */
+final class QueueClient {
+    /** How long to wait for the server's answer. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /** The server's answer: status and JSON body. */
+    record Answer(int status, JsonNode body) {
+        /** The server's error text, or the status. */
+        String error() {
+            return body != null && body.has("error") ? body.get("error").asText() : "HTTP status " + status;
+        }
+    }
+
+    /** Where the server's HTTP listener is, e.g. {@code http://127.0.0.1:8025}; null when it has none. */
+    private final String base;
+
+    QueueClient(Config cfg) {
+        base = baseUrl(cfg);
+    }
+
+    /**
+     * Sends a request to the server; returns null when nothing listens on its HTTP address (the server is not
+     * running, or has no HTTP listener).
+     */
+    Answer ask(String method, String path) throws Exit {
+        if (base == null) {
+            return null;
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT)
+                .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        try {
+            HttpResponse<byte[]> res = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            JsonNode body;
+            try {
+                body = QueueReport.JSON.readTree(res.body());
+            } catch (IOException e) {
+                throw new Exit(QueueCommand.FAILED, base + path + " answered " + res.statusCode()
+                        + " with something not JSON; is listen.http another program?");
+            }
+            return new Answer(res.statusCode(), body);
+        } catch (ConnectException e) {
+            return null;
+        } catch (HttpTimeoutException e) {
+            throw new Exit(QueueCommand.FAILED, "the server did not answer on " + base + " within "
+                    + REQUEST_TIMEOUT.toSeconds() + "s");
+        } catch (IOException e) {
+            throw new Exit(QueueCommand.FAILED, "cannot ask the server on " + base + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Exit(QueueCommand.FAILED, "interrupted");
+        } finally {
+            client.close();
+        }
+    }
+
+    /** Why no server answered, for messages. */
+    String where() {
+        return base == null ? "no listen.http is configured" : "nothing listens on " + base;
+    }
+
+    /** {@code http://HOST:PORT} of the first listen.http address; a wildcard address is asked on loopback. */
+    static String baseUrl(Config cfg) {
+        if (cfg.listen().http().isEmpty()) {
+            return null;
+        }
+        Config.HostPort hp = cfg.listen().http().get(0);
+        String host = switch (hp.host()) {
+            case "0.0.0.0", "" -> "127.0.0.1";
+            case "::", "0:0:0:0:0:0:0:0" -> "::1";
+            default -> hp.host();
+        };
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + hp.port();
+    }
+}

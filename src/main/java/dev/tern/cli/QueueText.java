@@ -1,0 +1,132 @@
+package dev.tern.cli;
+
+import dev.tern.queue.QueueReport;
+import dev.tern.text.ClientText;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+
+/**
+ * The human-readable forms of {@code tern queue list} and {@code show}, one block per message like
+ * {@code postqueue -p}. Every text that came from outside (addresses, the HELO name, header fields, a peer's
+ * last error, relay names) goes through {@link ClientText#forTerminal}, so that no sender's escape sequence
+ * ever reaches the operator's terminal.
+ */
+final class QueueText {
+    private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+
+    private QueueText() {
+    }
+
+    /** Untrusted text made safe to print. */
+    private static String t(String s) {
+        return ClientText.forTerminal(s);
+    }
+
+    static String list(List<QueueReport> messages, Clock clock) {
+        if (messages.isEmpty()) {
+            return "The queue is empty.\n";
+        }
+        StringBuilder sb = new StringBuilder();
+        Instant now = clock.instant();
+        long bytes = 0;
+        int rcpts = 0;
+        for (QueueReport m : messages) {
+            sb.append(t(m.id())).append("  ").append(m.size()).append(" bytes  ").append(age(m.arrival(), now))
+                    .append(" old (").append(time(m.arrival(), clock.getZone())).append(')');
+            if (m.held()) {
+                sb.append("  HELD");
+            }
+            sb.append('\n');
+            sb.append("    from <").append(t(m.sender())).append(">\n");
+            for (QueueReport.Rcpt r : m.recipients()) {
+                recipient(sb, r, m.held(), now, clock.getZone(), "    ");
+            }
+            sb.append('\n');
+            bytes += m.size();
+            rcpts += m.recipients().size();
+        }
+        sb.append("-- ").append(messages.size()).append(messages.size() == 1 ? " message, " : " messages, ")
+                .append(rcpts).append(rcpts == 1 ? " recipient, " : " recipients, ").append(bytes)
+                .append(" bytes\n");
+        return sb.toString();
+    }
+
+    static String show(QueueReport m, Clock clock) {
+        Instant now = clock.instant();
+        StringBuilder sb = new StringBuilder();
+        sb.append("id:        ").append(t(m.id())).append(m.held() ? "  (HELD: no attempts until released)" : "")
+                .append('\n');
+        sb.append("arrived:   ").append(time(m.arrival(), clock.getZone())).append(" (")
+                .append(age(m.arrival(), now)).append(" ago)\n");
+        sb.append("size:      ").append(m.size()).append(" bytes\n");
+        sb.append("from:      <").append(t(m.sender())).append(">\n");
+        sb.append("client:    [").append(t(m.client())).append("] helo=").append(t(m.helo())).append(", ")
+                .append(t(m.protocol())).append('\n');
+        sb.append("recipients:\n");
+        for (QueueReport.Rcpt r : m.recipients()) {
+            recipient(sb, r, m.held(), now, clock.getZone(), "  ");
+            if (r.lastAttempt() != null) {
+                sb.append("  ").append("      last attempt: ").append(time(r.lastAttempt(), clock.getZone()))
+                        .append(r.relay() == null ? "" : " via " + t(r.relay())).append('\n');
+            }
+        }
+        sb.append("headers:\n");
+        if (m.headers() != null) {
+            for (String line : m.headers().split("\n")) {
+                sb.append("  ").append(t(line)).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    private static void recipient(StringBuilder sb, QueueReport.Rcpt r, boolean held, Instant now, ZoneId zone,
+                                  String indent) {
+        sb.append(indent).append("to <").append(t(r.address())).append('>');
+        if (r.original() != null) {
+            sb.append(" (for <").append(t(r.original())).append(">)");
+        }
+        sb.append("  ").append(t(r.status()));
+        if (r.attempts() > 0) {
+            sb.append(", ").append(r.attempts()).append(r.attempts() == 1 ? " attempt" : " attempts");
+        }
+        boolean waiting = r.status().equals("deferred") || r.status().equals("pending");
+        if (waiting) {
+            if (held) {
+                sb.append(", on hold");
+            } else if (r.nextAttempt() == null || !r.nextAttempt().isAfter(now)) {
+                sb.append(", next attempt now");
+            } else {
+                sb.append(", next attempt in ").append(age(now, r.nextAttempt())).append(" (")
+                        .append(time(r.nextAttempt(), zone)).append(')');
+            }
+        }
+        sb.append('\n');
+        if (r.lastError() != null && !r.status().equals("delivered")) {
+            sb.append(indent).append("    last error: ").append(t(r.lastError())).append('\n');
+        }
+    }
+
+    static String time(Instant t, ZoneId zone) {
+        return WHEN.format(t.atZone(zone).truncatedTo(ChronoUnit.SECONDS));
+    }
+
+    /** "45s", "3m 20s", "2h 5m", "3d 4h". */
+    static String age(Instant from, Instant to) {
+        long s = Math.max(0, Duration.between(from, to).toSeconds());
+        if (s < 60) {
+            return s + "s";
+        }
+        if (s < 3600) {
+            return s / 60 + "m " + s % 60 + "s";
+        }
+        if (s < 86400) {
+            return s / 3600 + "h " + s % 3600 / 60 + "m";
+        }
+        return s / 86400 + "d " + s % 86400 / 3600 + "h";
+    }
+}
