@@ -19,10 +19,11 @@ ALICE=alice@example.test
 
 # What one message of smtp-source looks like (its payload layout is its own business): one into a sink.
 coproc CAPTURE { exec python3 "$(dirname "$0")/capture.py" reference.eml; }
+capture_pid=$CAPTURE_PID # bash unsets CAPTURE_PID as soon as the coprocess ends, which may be before the wait
 read -r -t 30 capture_port <&"${CAPTURE[0]}" || die "capture.py did not start"
 timeout 30 "$SMTP_SOURCE" -m 1 -l "$LENGTH" -M client.example.org -S "smtp-source interop" \
     -f sender@example.org -t "$ALICE" "127.0.0.1:$capture_port" || die "smtp-source into the capture sink failed"
-wait "$CAPTURE_PID" || die "capture.py failed"
+wait "$capture_pid" || die "capture.py failed"
 [ -s reference.eml ] || die "capture.py got no message from smtp-source"
 message_body reference.eml >reference.body
 log "smtp-source's body: $(wc -l <reference.body) lines, $(wc -c <reference.body) bytes without CR"
