@@ -315,15 +315,4 @@ final class Pop3Connection {
     private String who() {
         return session == null || session.user() == null ? "-" : session.user();
     }
-
-    private static void sleep(long ms) {
-        if (ms <= 0) {
-            return;
-        }
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -6,7 +6,6 @@ import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * The SMTP server's state machine for one connection (RFC 5321 section 4.1.4 and the extensions we offer),
@@ -131,12 +130,8 @@ public final class Session {
     private boolean extended;
     /** The connection is TLS (STARTTLS done, or implicit TLS). */
     private boolean tls;
-    /** The authenticated user, or null. */
-    private String user;
-    /** The SASL exchange under way, or null. */
-    private SaslMechanism sasl;
-    /** Failed AUTH attempts: the third closes the connection, and each one's delay grows. */
-    private int authFailures;
+    /** The AUTH exchange, and who authenticated (null: nobody). */
+    private final AuthExchange auth;
     /** MAIL FROM of the transaction under way. */
     private Mailbox reversePath;
     /** The ESMTP parameters given with MAIL FROM (SIZE, BODY, SMTPUTF8, RET, ENVID). */
@@ -163,6 +158,7 @@ public final class Session {
         this.senders = senders;
         this.client = client;
         this.tls = tls;
+        this.auth = new AuthExchange(settings.hostname(), this::error);
     }
 
     public Reply greeting() {
@@ -190,7 +186,7 @@ public final class Session {
             case Command.Vrfy v -> respond(252, "2.5.0", "Cannot VRFY user, but will accept mail and attempt delivery");
             case Command.Expn e -> respond(502, "5.5.1", "EXPN is not available");
             case Command.StartTls s -> startTls();
-            case Command.Auth a -> auth(a);
+            case Command.Auth a -> startAuth(a);
             case Command.Http h -> new Step.Close();
             case Command.Unknown u -> error(500, "5.5.2", "Command not recognized: " + printable(u.verb()));
             case Command.Invalid i -> error(i.reply());
@@ -221,7 +217,7 @@ public final class Session {
 
     /** The authenticated user, or null. */
     public String user() {
-        return user;
+        return auth.user();
     }
 
     public boolean tls() {
@@ -236,8 +232,7 @@ public final class Session {
         reset();
         helo = null;
         extended = false;
-        user = null;
-        sasl = null;
+        auth.forget();
         tls = true;
     }
 
@@ -246,20 +241,7 @@ public final class Session {
      * must be base64.
      */
     public Step authResponse(String line) {
-        SaslMechanism m = sasl;
-        if (m == null) {
-            throw new IllegalStateException("no AUTH exchange under way");
-        }
-        if (line.strip().equals("*")) {
-            sasl = null;
-            return error(501, "5.0.0", "Authentication cancelled");
-        }
-        byte[] decoded = SaslMechanism.decode(line);
-        if (decoded == null) {
-            sasl = null;
-            return error(501, "5.5.2", "Invalid base64 data in the AUTH response");
-        }
-        return saslStep(m, m.next(decoded));
+        return auth.response(line);
     }
 
     /**
@@ -267,16 +249,7 @@ public final class Session {
      * {@link #MAX_AUTH_FAILURES}th failure 421 and close.
      */
     public Step authResult(String authenticatedUser, boolean ok) {
-        sasl = null;
-        if (ok) {
-            user = authenticatedUser;
-            return respond(235, "2.7.0", "Authentication successful");
-        }
-        if (++authFailures >= MAX_AUTH_FAILURES) {
-            return new Step.Respond(Reply.of(421, "4.7.0", settings.hostname()
-                    + " Too many failed authentication attempts, closing connection"), true);
-        }
-        return error(535, "5.7.8", "Authentication credentials invalid");
+        return auth.result(authenticatedUser, ok);
     }
 
     /**
@@ -284,23 +257,22 @@ public final class Session {
      * checks waiting, or the users cannot be read): 454 4.7.0 (RFC 4954 section 6), not counted as a failure.
      */
     public Step authTemporaryFailure(String why) {
-        sasl = null;
-        return respond(454, "4.7.0", "Temporary authentication failure: " + why + ", try again later");
+        return auth.temporaryFailure(why);
     }
 
     /** Failed AUTH attempts so far in this session. */
     public int authFailures() {
-        return authFailures;
+        return auth.failures();
     }
 
     /** Whether the authenticated user may use {@code address} in the From: header (always true without one). */
     public boolean mayUseInFrom(String address) {
-        return user == null || !settings.enforceSender() || senders.mayUse(user, address.toLowerCase(Locale.ROOT));
+        return user() == null || !settings.enforceSender() || senders.mayUse(user(), address.toLowerCase(Locale.ROOT));
     }
 
     /** True when a From: header must be checked against the authenticated user. */
     public boolean checksFromHeader() {
-        return user != null && settings.enforceSender();
+        return user() != null && settings.enforceSender();
     }
 
     public boolean extended() {
@@ -357,72 +329,29 @@ public final class Session {
         if (inTransaction) {
             return error(503, "5.5.1", "Nested MAIL command: a transaction is already open (RSET first)");
         }
-        if (settings.authRequired() && user == null) {
+        if (settings.authRequired() && user() == null) {
             return error(530, "5.7.0", "Authentication required");
         }
-        long size = -1;
-        String body = null;
-        boolean utf8 = false;
-        String ret = null;
-        String envid = null;
         if (!m.params().isEmpty() && !extended) {
             return error(555, "5.5.4", "MAIL parameters need EHLO");
         }
-        for (Map.Entry<String, String> p : m.params().entrySet()) {
-            String v = p.getValue();
-            switch (p.getKey()) {
-                case "SIZE" -> {
-                    if (v == null || !v.matches("[0-9]{1,20}")) { // RFC 1870: 1*20DIGIT
-                        return error(501, "5.5.4", "SIZE needs a number of octets");
-                    }
-                    size = v.length() > 18 ? Long.MAX_VALUE : Long.parseLong(v);
-                    if (size > settings.maxMessageSize()) {
-                        return error(552, "5.3.4", "Message size exceeds fixed maximum message size of "
-                                + settings.maxMessageSize() + " octets");
-                    }
-                }
-                case "BODY" -> {
-                    if (v == null || !(v.equalsIgnoreCase("7BIT") || v.equalsIgnoreCase("8BITMIME"))) {
-                        return error(501, "5.5.4", "BODY must be 7BIT or 8BITMIME");
-                    }
-                    body = v.toUpperCase(Locale.ROOT);
-                }
-                case "SMTPUTF8" -> {
-                    if (v != null) {
-                        return error(501, "5.5.4", "SMTPUTF8 takes no value");
-                    }
-                    utf8 = true;
-                }
-                case "RET" -> {
-                    if (v == null || !(v.equalsIgnoreCase("FULL") || v.equalsIgnoreCase("HDRS"))) {
-                        return error(501, "5.5.4", "RET must be FULL or HDRS");
-                    }
-                    ret = v.toUpperCase(Locale.ROOT);
-                }
-                case "ENVID" -> {
-                    envid = v == null ? null : Xtext.decode(v);
-                    if (envid == null || envid.length() > 100) {
-                        return error(501, "5.5.4", "ENVID must be xtext of at most 100 characters");
-                    }
-                }
-                case "AUTH" -> {
-                    // RFC 4954 5: accepted; the submission issue decides whether to trust it
-                }
-                default -> {
-                    return error(555, "5.5.4", "Unsupported MAIL parameter " + printable(p.getKey()));
-                }
+        Transaction.MailParams given;
+        switch (EsmtpParams.mail(m.params(), settings.maxMessageSize())) {
+            case EsmtpParams.Refused<Transaction.MailParams>(Reply why) -> {
+                return error(why);
             }
+            case EsmtpParams.Taken<Transaction.MailParams>(Transaction.MailParams p) -> given = p;
         }
-        if (m.reversePath() != null && m.reversePath().needsSmtpUtf8() && !utf8) {
+        if (m.reversePath() != null && m.reversePath().needsSmtpUtf8() && !given.smtpUtf8()) {
             return error(553, "5.6.7", "A non-ASCII sender address needs the SMTPUTF8 parameter");
         }
-        if (user != null && settings.enforceSender() && m.reversePath() != null
-                && !senders.mayUse(user, m.reversePath().key())) {
+        if (user() != null && settings.enforceSender() && m.reversePath() != null
+                && !senders.mayUse(user(), m.reversePath().key())) {
             return error(553, "5.7.1", "<" + printable(m.reversePath().toString())
-                    + ">: Sender address rejected: not owned by user " + printable(user));
+                    + ">: Sender address rejected: not owned by user " + printable(user()));
         }
         reversePath = m.reversePath();
-        params = new Transaction.MailParams(size, body, utf8, ret, envid);
+        params = given;
         inTransaction = true;
         return respond(250, "2.1.0", "Ok");
     }
@@ -437,29 +366,12 @@ public final class Session {
         if (!r.params().isEmpty() && !extended) {
             return error(555, "5.5.4", "RCPT parameters need EHLO");
         }
-        String notify = null;
-        String orcpt = null;
-        for (Map.Entry<String, String> p : r.params().entrySet()) {
-            String v = p.getValue();
-            switch (p.getKey()) {
-                case "NOTIFY" -> {
-                    if (v == null || !validNotify(v.toUpperCase(Locale.ROOT))) {
-                        return error(501, "5.5.4", "NOTIFY must be NEVER, or a list of SUCCESS, FAILURE and DELAY");
-                    }
-                    notify = v.toUpperCase(Locale.ROOT);
-                }
-                case "ORCPT" -> {
-                    int semi = v == null ? -1 : v.indexOf(';');
-                    String decoded = semi <= 0 ? null : Xtext.decode(v.substring(semi + 1));
-                    if (decoded == null || decoded.isEmpty()) {
-                        return error(501, "5.5.4", "ORCPT must be addr-type;xtext, e.g. rfc822;alice@example.org");
-                    }
-                    orcpt = v.substring(0, semi) + ";" + decoded;
-                }
-                default -> {
-                    return error(555, "5.5.4", "Unsupported RCPT parameter " + printable(p.getKey()));
-                }
+        EsmtpParams.RcptParams given;
+        switch (EsmtpParams.rcpt(r.params())) {
+            case EsmtpParams.Refused<EsmtpParams.RcptParams>(Reply why) -> {
+                return error(why);
             }
+            case EsmtpParams.Taken<EsmtpParams.RcptParams>(EsmtpParams.RcptParams p) -> given = p;
         }
         Mailbox to = r.forwardPath();
         if (to.needsSmtpUtf8() && !params.smtpUtf8()) {
@@ -469,9 +381,9 @@ public final class Session {
             // not counted as an error: RFC 5321 4.5.3.1.10 expects clients to send the rest in another transaction
             return respond(452, "4.5.3", "Too many recipients (at most " + settings.maxRecipients() + " per message)");
         }
-        return switch (policy.recipient(to, client, user != null)) {
+        return switch (policy.recipient(to, client, user() != null)) {
             case RecipientPolicy.Decision.Accept a -> {
-                recipients.add(new Transaction.Recipient(to, notify, orcpt, a.deliverTo()));
+                recipients.add(new Transaction.Recipient(to, given.dsnNotify(), given.orcpt(), a.deliverTo()));
                 yield respond(250, "2.1.5", "Ok");
             }
             case RecipientPolicy.Decision.Reject rej -> error(rej.reply());
@@ -524,14 +436,14 @@ public final class Session {
         return new Step.StartTls(Reply.of(220, "2.0.0", "Ready to start TLS"));
     }
 
-    private Step auth(Command.Auth a) {
+    private Step startAuth(Command.Auth a) {
         if (!settings.auth()) {
             return error(502, "5.5.1", "AUTH is not available on this port");
         }
         if (helo == null || !extended) {
             return error(503, "5.5.1", "Send EHLO first");
         }
-        if (user != null) {
+        if (user() != null) {
             return error(503, "5.5.1", "Already authenticated");
         }
         if (inTransaction) {
@@ -540,40 +452,7 @@ public final class Session {
         if (!tls && settings.authRequiresTls()) {
             return error(538, "5.7.11", "Encryption required for requested authentication mechanism (STARTTLS first)");
         }
-        SaslMechanism m = SaslMechanism.create(a.mechanism());
-        if (m == null) {
-            return error(504, "5.5.4", "Unrecognized authentication type; use one of: " + SaslMechanism.OFFERED);
-        }
-        byte[] initial = null;
-        if (a.initialResponse() != null) {
-            if (a.initialResponse().equals("*")) {
-                return error(501, "5.0.0", "Authentication cancelled");
-            }
-            initial = a.initialResponse().equals("=") ? new byte[0] : SaslMechanism.decode(a.initialResponse());
-            if (initial == null) {
-                return error(501, "5.5.2", "Invalid base64 data in the initial response");
-            }
-        }
-        sasl = m;
-        return saslStep(m, m.start(initial));
-    }
-
-    private Step saslStep(SaslMechanism m, SaslMechanism.Outcome o) {
-        return switch (o) {
-            case SaslMechanism.Outcome.Challenge c -> new Step.Challenge(
-                    Reply.of(334, "", SaslMechanism.encode(c.data())));
-            case SaslMechanism.Outcome.Malformed bad -> {
-                sasl = null;
-                yield error(501, "5.5.2", "Malformed " + m.name() + " response: " + bad.why());
-            }
-            case SaslMechanism.Outcome.Credentials cr -> {
-                if (!cr.authzid().isEmpty() && !cr.authzid().equalsIgnoreCase(cr.user())) {
-                    // we do not act on behalf of others: treated as bad credentials
-                    yield new Step.Authenticate(m.name(), cr.user(), null);
-                }
-                yield new Step.Authenticate(m.name(), cr.user(), cr.password());
-            }
-        };
+        return auth.start(a);
     }
 
     private void reset() {
@@ -582,18 +461,6 @@ public final class Session {
         inTransaction = false;
         chunking = false;
         recipients.clear();
-    }
-
-    private static boolean validNotify(String v) {
-        if (v.equals("NEVER")) {
-            return true;
-        }
-        for (String s : v.split(",", -1)) {
-            if (!(s.equals("SUCCESS") || s.equals("FAILURE") || s.equals("DELAY"))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private Step ok(String text) {
