@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The format of every log line ({@code [log] format}): the shipped {@code logback.xml} writes text; {@link #json}
  * switches the appenders of the root logger to Logback's own JSON encoder, one object a line with
- * {@code timestamp}, {@code level}, {@code loggerName}, {@code threadName}, {@code kvpList} (the facts
+ * {@code timestamp}, {@code level}, {@code loggerName}, {@code kvpList} (the facts
  * {@link MailLog} attaches to each line), {@code formattedMessage} (the text line's message) and, for a bug,
  * {@code throwable}.
  */
@@ -41,6 +41,7 @@ public final class LogFormat {
         e.setWithNanoseconds(false);
         e.setWithContext(false);
         e.setWithMDC(false);
+        e.setWithThreadName(false);
         e.setWithMessage(false);
         e.setWithArguments(false);
         e.setWithFormattedMessage(true);
