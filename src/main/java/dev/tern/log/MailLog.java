@@ -163,7 +163,8 @@ public final class MailLog {
     public static void blocked(String ip, Duration time, int failures) {
         String t = format(time);
         at(AUTH, WARN, "ip_blocked", null).addKeyValue("ip", ip).addKeyValue("block_time", t)
-                .addKeyValue("failures", failures).log("ip [{}] blocked for {} after {} failed logins", ip, t, failures);
+                .addKeyValue("failures", failures)
+                .log("ip [{}] blocked for {} after {} failed logins", ip, t, failures);
     }
 
     // ---- SMTP messages -------------------------------------------------------------------------------------
@@ -260,12 +261,11 @@ public final class MailLog {
         String t = quote(to, '>'), o = origTo == null ? null : quote(origTo, '>'), r = quote(relay, ','),
                 d = quote(detail, '\n');
         LoggingEventBuilder b = at(QUEUE, status.equals("sent") ? INFO : WARN, "delivery", null)
-                .addKeyValue("queue_id", id)
-                .addKeyValue("to", t);
+                .addKeyValue("queue_id", id).addKeyValue("to", t);
         optional(b, "orig_to", o).addKeyValue("relay", r).addKeyValue("delay", delay)
                 .addKeyValue("status", status).addKeyValue("detail", d)
-                .log("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, t, o == null ? "" : ", orig_to=<" + o + ">",
-                        r, delay, status, d);
+                .log("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, t,
+                        o == null ? "" : ", orig_to=<" + o + ">", r, delay, status, d);
     }
 
     /** INFO {@code ID: WHAT}: held, released, deleted by the operator, removed. */
