@@ -333,14 +333,14 @@ public final class MailLog {
      * {@code s} is given): the JSON encoder writes them as fields; the text pattern ({@code %msg}) ignores them.
      * A level that is off costs nothing further (SLF4J returns a builder that does nothing).
      */
-    /** {@code b} with {@code key} unless {@code value} is null (JSON then has no such field). */
-    private static LoggingEventBuilder optional(LoggingEventBuilder b, String key, Object value) {
-        return value == null ? b : b.addKeyValue(key, value);
-    }
-
     private static LoggingEventBuilder at(Logger log, Level level, String event, Service s) {
         LoggingEventBuilder b = log.atLevel(level).addKeyValue("event", event);
         return s == null ? b : b.addKeyValue("service", s.label());
+    }
+
+    /** {@code b} with {@code key} unless {@code value} is null (JSON then has no such field). */
+    private static LoggingEventBuilder optional(LoggingEventBuilder b, String key, Object value) {
+        return value == null ? b : b.addKeyValue(key, value);
     }
 
     // ---- escaping --------------------------------------------------------------------------------------------
