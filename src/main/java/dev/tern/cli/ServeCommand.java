@@ -3,6 +3,7 @@ package dev.tern.cli;
 import dev.tern.StartFailure;
 import dev.tern.Tern;
 import dev.tern.config.Config;
+import dev.tern.log.LogFormat;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,6 +25,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Config cfg = config.load();
+        if (cfg.log().json()) {
+            LogFormat.json();
+        }
         Tern tern;
         try {
             tern = Tern.start(cfg);

@@ -19,6 +19,7 @@ import java.util.Map;
  * @param submission    settings of the submission listeners ({@code listen.submission}, {@code listen.submissions})
  * @param auth          the brute-force defence shared by every login
  * @param pop3          settings of the POP3 listeners ({@code listen.pop3}, {@code listen.pop3s})
+ * @param log           how log lines are written
  */
 public record Config(
         Path source,
@@ -37,7 +38,8 @@ public record Config(
         Submission submission,
         Auth auth,
         Pop3 pop3,
-        Http http) {
+        Http http,
+        Log log) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
@@ -164,5 +166,9 @@ public record Config(
         public Http {
             adminNetworks = List.copyOf(adminNetworks);
         }
+    }
+
+    /** @param json one JSON object a line (Logback's JSON encoder) instead of the text lines */
+    public record Log(boolean json) {
     }
 }

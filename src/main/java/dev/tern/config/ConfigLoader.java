@@ -279,7 +279,8 @@ public final class ConfigLoader {
                         v.get(Keys.EXPOSE_USER)),
                 new Config.Auth(v.get(Keys.MAX_FAILURES_PER_IP), v.get(Keys.BLOCK_TIME), v.get(Keys.FAILURE_DELAY)),
                 new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT)),
-                new Config.Http(v.get(Keys.ADMIN_NETWORKS)));
+                new Config.Http(v.get(Keys.ADMIN_NETWORKS)),
+                new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")));
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
     }
 

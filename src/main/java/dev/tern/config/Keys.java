@@ -133,6 +133,10 @@ public final class Keys {
             Types.networks("[\"127.0.0.0/8\", \"::1/128\"]"), "[\"127.0.0.0/8\", \"::1/128\"]",
             "HTTP clients that may change the queue");
 
+    // ---------------------------------------------------------------- [log]
+    public static final Key<String> LOG_FORMAT = key("log.format", Types.oneOf("text", "json"), "\"text\"",
+            "log lines as text, or one JSON object a line");
+
     /** Every key, in the order of the docs. */
     public static final List<Key<?>> ALL = List.copyOf(TABLE);
 

@@ -117,6 +117,18 @@ final class Types {
         });
     }
 
+    /** One of the given words, exactly as written. */
+    static Type<String> oneOf(String... words) {
+        List<String> allowed = List.of(words);
+        String listed = "\"" + String.join("\" or \"", allowed) + "\"";
+        return new Type<>("word", listed, (n, key, v) -> {
+            if (n.isTextual() && allowed.contains(n.textValue())) {
+                return n.textValue();
+            }
+            throw v.fail(key, "must be " + listed + ", not " + render(n));
+        });
+    }
+
     // ---------------------------------------------------------------- names and paths
 
     static Type<String> hostname() {

@@ -1,8 +1,15 @@
 package dev.tern.log;
 
+import static org.slf4j.event.Level.DEBUG;
+import static org.slf4j.event.Level.ERROR;
+import static org.slf4j.event.Level.INFO;
+import static org.slf4j.event.Level.WARN;
+
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
+import org.slf4j.spi.LoggingEventBuilder;
 
 /**
  * Every mail-log line, one method per event (DESIGN.md principle 6). Lines that concern a client start with the
@@ -42,105 +49,133 @@ public final class MailLog {
 
     /** DEBUG {@code connect from [ip]}. */
     public static void connected(Service s, String ip, boolean tls) {
-        s.log.debug("connect from [{}]{}", ip, tls ? " (TLS)" : "");
+        at(s.log, DEBUG, "connect", s).addKeyValue("ip", ip).addKeyValue("tls", tls)
+                .log("connect from [{}]{}", ip, tls ? " (TLS)" : "");
     }
 
     /** DEBUG {@code disconnect from [ip]}. */
     public static void disconnected(Service s, String ip) {
-        s.log.debug("disconnect from [{}]", ip);
+        at(s.log, DEBUG, "disconnect", s).addKeyValue("ip", ip).log("disconnect from [{}]", ip);
     }
 
     /** WARN {@code connect from [ip]: refused, too many connections}. */
     public static void refusedBusy(Service s, String ip) {
-        s.log.warn("connect from [{}]: refused, too many connections", ip);
+        at(s.log, WARN, "connect_refused_busy", s).addKeyValue("ip", ip)
+                .log("connect from [{}]: refused, too many connections", ip);
     }
 
     /** INFO {@code connect from [ip] on submission: refused, blocked after failed logins}. */
     public static void refusedBlocked(Service s, String ip, String listener) {
-        s.log.info("connect from [{}] on {}: refused, blocked after failed logins", ip, listener);
+        at(s.log, INFO, "connect_refused_blocked", s).addKeyValue("ip", ip).addKeyValue("listener", listener)
+                .log("connect from [{}] on {}: refused, blocked after failed logins", ip, listener);
     }
 
     /** INFO {@code timeout after command from [ip]} ({@code what}: connect, command, reply). */
     public static void timeout(Service s, String ip, String what) {
-        s.log.info("timeout after {} from [{}]", what, ip);
+        at(s.log, INFO, "timeout", s).addKeyValue("ip", ip).addKeyValue("after", what)
+                .log("timeout after {} from [{}]", what, ip);
     }
 
     /** INFO {@code TLS handshake with [ip] failed: (reason)}. */
     public static void tlsFailed(Service s, String ip, String reason) {
-        s.log.info("TLS handshake with [{}] failed: ({})", ip, quote(reason, ')'));
+        String r = quote(reason, ')');
+        at(s.log, INFO, "tls_failed", s).addKeyValue("ip", ip).addKeyValue("reason", r)
+                .log("TLS handshake with [{}] failed: ({})", ip, r);
     }
 
     /** INFO {@code HTTP request from [ip] on the SMTP port; closed}. */
     public static void httpOnSmtpPort(String ip) {
-        Service.SMTP.log.info("HTTP request from [{}] on the SMTP port; closed", ip);
+        at(Service.SMTP.log, INFO, "http_on_smtp_port", Service.SMTP).addKeyValue("ip", ip)
+                .log("HTTP request from [{}] on the SMTP port; closed", ip);
     }
 
     /** DEBUG: a connection ended by an I/O error. */
     public static void lost(Service s, String ip, String reason) {
-        s.log.debug("connection from [{}] lost: ({})", ip, quote(reason, ')'));
+        String r = quote(reason, ')');
+        at(s.log, DEBUG, "connection_lost", s).addKeyValue("ip", ip).addKeyValue("reason", r)
+                .log("connection from [{}] lost: ({})", ip, r);
     }
 
     /** DEBUG {@code TLS with [ip]: TLSv1.3 TLS_AES_128_GCM_SHA256}. */
     public static void tlsStarted(Service s, String ip, String protocol, String cipher) {
-        s.log.debug("TLS with [{}]: {} {}", ip, protocol, cipher);
+        at(s.log, DEBUG, "tls", s).addKeyValue("ip", ip).addKeyValue("protocol", protocol)
+                .addKeyValue("cipher", cipher).log("TLS with [{}]: {} {}", ip, protocol, cipher);
     }
 
     /** DEBUG: an I/O failure of little interest ({@code what} says where: refusing, waking, closing...). */
     public static void ioFailed(Service s, String ip, String what, String reason) {
-        s.log.debug("{} [{}]: ({})", what, ip, quote(reason, ')'));
+        String r = quote(reason, ')');
+        at(s.log, DEBUG, "io_failed", s).addKeyValue("ip", ip).addKeyValue("what", what).addKeyValue("reason", r)
+                .log("{} [{}]: ({})", what, ip, r);
     }
 
     /** ERROR {@code ID: cannot write to the spool: (reason)}: the client is told to try again later. */
     public static void spoolFailed(String id, String what, String reason) {
-        Service.SMTP.log.error("{}: cannot {}: ({})", id, what, quote(reason, ')'));
+        String r = quote(reason, ')');
+        at(Service.SMTP.log, ERROR, "spool_failed", Service.SMTP).addKeyValue("queue_id", id)
+                .addKeyValue("what", what).addKeyValue("reason", r).log("{}: cannot {}: ({})", id, what, r);
     }
 
     /** ERROR: a bug while serving a client; the stack trace follows. */
     public static void bug(Service s, String ip, RuntimeException e) {
-        s.log.error("bug while serving [{}]; closing the connection", ip, e);
+        at(s.log, ERROR, "bug", s).addKeyValue("ip", ip).setCause(e)
+                .log("bug while serving [{}]; closing the connection", ip);
     }
 
     // ---- logins ----------------------------------------------------------------------------------------------
 
     /** INFO {@code auth ok: ip=[..], service=smtp, mechanism=PLAIN, user=<..>}. */
     public static void authOk(Service s, String ip, String mechanism, String user) {
-        AUTH.info("auth ok: ip=[{}], service={}, mechanism={}, user=<{}>", ip, s.label(), quote(mechanism, ','),
-                quote(user, '>'));
+        String m = quote(mechanism, ','), u = quote(user, '>');
+        at(AUTH, INFO, "auth_ok", s).addKeyValue("ip", ip).addKeyValue("mechanism", m).addKeyValue("user", u)
+                .log("auth ok: ip=[{}], service={}, mechanism={}, user=<{}>", ip, s.label(), m, u);
     }
 
     /** WARN {@code auth failed: ip=[..], service=pop3, mechanism=USER, user=<..>}: the line fail2ban matches. */
     public static void authFailed(Service s, String ip, String mechanism, String user) {
-        AUTH.warn("auth failed: ip=[{}], service={}, mechanism={}, user=<{}>", ip, s.label(),
-                quote(mechanism, ','), quote(user, '>'));
+        String m = quote(mechanism, ','), u = quote(user, '>');
+        at(AUTH, WARN, "auth_failed", s).addKeyValue("ip", ip).addKeyValue("mechanism", m).addKeyValue("user", u)
+                .log("auth failed: ip=[{}], service={}, mechanism={}, user=<{}>", ip, s.label(), m, u);
     }
 
     /** INFO {@code auth refused: ip=[..], service=..}: a login from an address blocked now, not checked. */
     public static void authRefusedBlocked(Service s, String ip, String user) {
-        AUTH.info("auth refused: ip=[{}], service={}, user=<{}>: address blocked after failed logins", ip,
-                s.label(), quote(user, '>'));
+        String u = quote(user, '>');
+        at(AUTH, INFO, "auth_refused_blocked", s).addKeyValue("ip", ip).addKeyValue("user", u)
+                .log("auth refused: ip=[{}], service={}, user=<{}>: address blocked after failed logins", ip,
+                        s.label(), u);
     }
 
     /** INFO {@code auth busy: ip=[..], service=..}: too many password checks waiting; told to retry. */
     public static void authBusy(Service s, String ip) {
-        AUTH.info("auth busy: ip=[{}], service={}: too many password checks waiting", ip, s.label());
+        at(AUTH, INFO, "auth_busy", s).addKeyValue("ip", ip)
+                .log("auth busy: ip=[{}], service={}: too many password checks waiting", ip, s.label());
     }
 
     /** WARN {@code login not checked: ip=[..], service=..: (reason)}: the users cannot be read now; told to retry. */
     public static void authUnavailable(Service s, String ip, String reason) {
-        AUTH.warn("login not checked: ip=[{}], service={}: ({})", ip, s.label(), quote(reason, ')'));
+        String r = quote(reason, ')');
+        at(AUTH, WARN, "auth_unavailable", s).addKeyValue("ip", ip).addKeyValue("reason", r)
+                .log("login not checked: ip=[{}], service={}: ({})", ip, s.label(), r);
     }
 
     /** WARN {@code ip [..] blocked for 15m after 10 failed logins}. */
     public static void blocked(String ip, Duration time, int failures) {
-        AUTH.warn("ip [{}] blocked for {} after {} failed logins", ip, format(time), failures);
+        String t = format(time);
+        at(AUTH, WARN, "ip_blocked", null).addKeyValue("ip", ip).addKeyValue("block_time", t)
+                .addKeyValue("failures", failures)
+                .log("ip [{}] blocked for {} after {} failed logins", ip, t, failures);
     }
 
     // ---- SMTP messages -------------------------------------------------------------------------------------
 
     /** INFO {@code ID: client=[ip], helo=<..>, from=<..>, size=N, nrcpt=N}. */
     public static void accepted(String id, String ip, String helo, String from, long size, int recipients) {
-        Service.SMTP.log.info("{}: client=[{}], helo=<{}>, from=<{}>, size={}, nrcpt={}", id, ip,
-                quote(helo, '>'), quote(from, '>'), size, recipients);
+        String h = quote(helo, '>'), f = quote(from, '>');
+        at(Service.SMTP.log, INFO, "accepted", Service.SMTP).addKeyValue("queue_id", id).addKeyValue("ip", ip)
+                .addKeyValue("helo", h).addKeyValue("from", f).addKeyValue("size", size)
+                .addKeyValue("nrcpt", recipients)
+                .log("{}: client=[{}], helo=<{}>, from=<{}>, size={}, nrcpt={}", id, ip, h, f, size, recipients);
     }
 
     /**
@@ -148,52 +183,69 @@ public final class MailLog {
      * spooled); {@code user} null when the client did not log in.
      */
     public static void rejected(String id, String ip, String from, String user, String reply) {
-        Service.SMTP.log.info("{}: reject: client=[{}], from=<{}>{}: {}", id == null ? "NOQUEUE" : id, ip,
-                quote(from, '>'), user == null ? "" : ", user=<" + quote(user, '>') + ">", quote(reply, '\n'));
+        String f = quote(from, '>'), u = user == null ? null : quote(user, '>'), r = quote(reply, '\n');
+        LoggingEventBuilder b = at(Service.SMTP.log, INFO, "rejected", Service.SMTP);
+        optional(optional(b, "queue_id", id).addKeyValue("ip", ip).addKeyValue("from", f), "user", u)
+                .addKeyValue("reply", r)
+                .log("{}: reject: client=[{}], from=<{}>{}: {}", id == null ? "NOQUEUE" : id, ip, f,
+                        u == null ? "" : ", user=<" + u + ">", r);
     }
 
     // ---- POP3 sessions -------------------------------------------------------------------------------------
 
     /** INFO {@code login: ip=[..], user=<..>, method=PLAIN, tls=yes, messages=N}: a maildrop opened. */
     public static void pop3Login(String ip, String user, String mechanism, boolean tls, int messages) {
-        Service.POP3.log.info("login: ip=[{}], user=<{}>, method={}, tls={}, messages={}", ip, quote(user, '>'),
-                quote(mechanism, ','), tls ? "yes" : "no", messages);
+        String u = quote(user, '>'), m = quote(mechanism, ',');
+        at(Service.POP3.log, INFO, "login", Service.POP3).addKeyValue("ip", ip).addKeyValue("user", u)
+                .addKeyValue("mechanism", m).addKeyValue("tls", tls).addKeyValue("messages", messages)
+                .log("login: ip=[{}], user=<{}>, method={}, tls={}, messages={}", ip, u, m, tls ? "yes" : "no",
+                        messages);
     }
 
     /** INFO {@code login refused: ip=[..], user=<..>: mailbox in use by another session}. */
     public static void pop3InUse(String ip, String user) {
-        Service.POP3.log.info("login refused: ip=[{}], user=<{}>: mailbox in use by another session", ip,
-                quote(user, '>'));
+        String u = quote(user, '>');
+        at(Service.POP3.log, INFO, "login_refused_in_use", Service.POP3).addKeyValue("ip", ip).addKeyValue("user", u)
+                .log("login refused: ip=[{}], user=<{}>: mailbox in use by another session", ip, u);
     }
 
     /** INFO {@code logout: ip=[..], user=<..>, deleted=N, seen=N[, not deleted=N]}. */
     public static void pop3Logout(String ip, String user, int deleted, int seen, int notDeleted) {
-        Service.POP3.log.info("logout: ip=[{}], user=<{}>, deleted={}, seen={}{}", ip, quote(user, '>'), deleted,
-                seen, notDeleted > 0 ? ", not deleted=" + notDeleted : "");
+        String u = quote(user, '>');
+        at(Service.POP3.log, INFO, "logout", Service.POP3).addKeyValue("ip", ip).addKeyValue("user", u)
+                .addKeyValue("deleted", deleted).addKeyValue("seen", seen).addKeyValue("not_deleted", notDeleted)
+                .log("logout: ip=[{}], user=<{}>, deleted={}, seen={}{}", ip, u, deleted, seen,
+                        notDeleted > 0 ? ", not deleted=" + notDeleted : "");
     }
 
     /** INFO {@code ended: ip=[..], user=<..>: WHY; nothing deleted}: a logged-in session ended without QUIT. */
     public static void pop3Ended(String ip, String user, String why) {
-        Service.POP3.log.info("ended: ip=[{}], user=<{}>: {}; nothing deleted", ip, quote(user, '>'), why);
+        String u = quote(user, '>');
+        at(Service.POP3.log, INFO, "ended", Service.POP3).addKeyValue("ip", ip).addKeyValue("user", u)
+                .addKeyValue("reason", why).log("ended: ip=[{}], user=<{}>: {}; nothing deleted", ip, u, why);
     }
 
     /** ERROR {@code user=<..>: cannot WHAT the mailbox: (reason)}. */
     public static void mailboxFailed(Service s, String user, String what, String reason) {
-        s.log.error("user=<{}>: cannot {} the mailbox: ({})", quote(user, '>'), what, quote(reason, ')'));
+        String u = quote(user, '>'), r = quote(reason, ')');
+        at(s.log, ERROR, "mailbox_failed", s).addKeyValue("user", u).addKeyValue("what", what)
+                .addKeyValue("reason", r).log("user=<{}>: cannot {} the mailbox: ({})", u, what, r);
     }
 
     // ---- HTTP ------------------------------------------------------------------------------------------------
 
     /** WARN {@code refused: ip=[..], method=<..>, path=<..> (not in http.admin_networks)}. */
     public static void httpRefused(String ip, String method, String path) {
-        QUEUE.warn("refused: ip=[{}], method=<{}>, path=<{}> (not in http.admin_networks)", ip,
-                quote(method, '>'), quote(path, '>'));
+        String m = quote(method, '>'), p = quote(path, '>');
+        at(QUEUE, WARN, "http_refused", null).addKeyValue("ip", ip).addKeyValue("method", m).addKeyValue("path", p)
+                .log("refused: ip=[{}], method=<{}>, path=<{}> (not in http.admin_networks)", ip, m, p);
     }
 
     /** WARN {@code http refused: ip=[..], method=<..>, path=<..> (reason)}: a request with a foreign Host or Origin. */
     public static void httpGuardRefused(String ip, String method, String path, String reason) {
-        QUEUE.warn("http refused: ip=[{}], method=<{}>, path=<{}> ({})", ip, quote(method, '>'), quote(path, '>'),
-                quote(reason, ')'));
+        String m = quote(method, '>'), p = quote(path, '>'), r = quote(reason, ')');
+        at(QUEUE, WARN, "http_refused", null).addKeyValue("ip", ip).addKeyValue("method", m).addKeyValue("path", p)
+                .addKeyValue("reason", r).log("http refused: ip=[{}], method=<{}>, path=<{}> ({})", ip, m, p, r);
     }
 
     // ---- the queue and delivery ----------------------------------------------------------------------------
@@ -206,59 +258,89 @@ public final class MailLog {
      */
     public static void delivery(String id, String to, String origTo, String relay, String delay, String status,
                                 String detail) {
-        String orig = origTo == null ? "" : ", orig_to=<" + quote(origTo, '>') + ">";
-        if (status.equals("sent")) {
-            QUEUE.info("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, quote(to, '>'), orig,
-                    quote(relay, ','), delay, status, quote(detail, '\n'));
-        } else {
-            QUEUE.warn("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, quote(to, '>'), orig,
-                    quote(relay, ','), delay, status, quote(detail, '\n'));
-        }
+        String t = quote(to, '>'), o = origTo == null ? null : quote(origTo, '>'), r = quote(relay, ','),
+                d = quote(detail, '\n');
+        LoggingEventBuilder b = at(QUEUE, status.equals("sent") ? INFO : WARN, "delivery", null)
+                .addKeyValue("queue_id", id).addKeyValue("to", t);
+        optional(b, "orig_to", o).addKeyValue("relay", r).addKeyValue("delay", delay)
+                .addKeyValue("status", status).addKeyValue("detail", d)
+                .log("{}: to=<{}>{}, relay={}, delay={}, status={} ({})", id, t,
+                        o == null ? "" : ", orig_to=<" + o + ">", r, delay, status, d);
     }
 
     /** INFO {@code ID: WHAT}: held, released, deleted by the operator, removed. */
     public static void queued(String id, String what) {
-        QUEUE.info("{}: {}", id, what);
+        at(QUEUE, INFO, "queue", null).addKeyValue("queue_id", id).addKeyValue("what", what).log("{}: {}", id, what);
     }
 
     /** WARN {@code ID: notice to the postmaster could not be delivered; dropped}. */
     public static void noticeDropped(String id) {
-        QUEUE.warn("{}: notice to the postmaster could not be delivered; dropped", id);
+        at(QUEUE, WARN, "notice_dropped", null).addKeyValue("queue_id", id)
+                .log("{}: notice to the postmaster could not be delivered; dropped", id);
     }
 
     /** INFO {@code ID: sender KIND notification: NOTICE-ID}. */
     public static void noticeFor(String id, String kind, String noticeId) {
-        QUEUE.info("{}: sender {} notification: {}", id, kind, noticeId);
+        at(QUEUE, INFO, "notice_for", null).addKeyValue("queue_id", id).addKeyValue("kind", kind)
+                .addKeyValue("notice_id", noticeId).log("{}: sender {} notification: {}", id, kind, noticeId);
     }
 
     /** INFO {@code NOTICE-ID: from=<>, size=N, nrcpt=1 (KIND notice for ID)}. */
     public static void noticeQueued(String noticeId, int size, String kind, String forId) {
-        QUEUE.info("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", noticeId, size, kind, forId);
+        at(QUEUE, INFO, "notice_queued", null).addKeyValue("queue_id", noticeId).addKeyValue("from", "")
+                .addKeyValue("size", size).addKeyValue("nrcpt", 1).addKeyValue("kind", kind)
+                .addKeyValue("for_id", forId)
+                .log("{}: from=<>, size={}, nrcpt=1 ({} notice for {})", noticeId, size, kind, forId);
     }
 
     /** ERROR {@code ID: cannot WHAT: REASON}: a queue file operation failed. */
     public static void queueFailed(String id, String what, String reason) {
-        QUEUE.error("{}: cannot {}: {}", id, what, quote(reason, '\n'));
+        String r = quote(reason, '\n');
+        at(QUEUE, ERROR, "queue_failed", null).addKeyValue("queue_id", id).addKeyValue("what", what)
+                .addKeyValue("reason", r).log("{}: cannot {}: {}", id, what, r);
     }
 
     /** ERROR: a bug during a delivery attempt; the stack trace follows. */
     public static void attemptBug(String id, Exception e) {
-        QUEUE.error("{}: delivery attempt failed unexpectedly; will retry", id, e);
+        at(QUEUE, ERROR, "bug", null).addKeyValue("queue_id", id).setCause(e)
+                .log("{}: delivery attempt failed unexpectedly; will retry", id);
     }
 
     /** INFO {@code ID: TLS with RELAY failed (REASON); trying without TLS}. */
     public static void tlsFallback(String id, String relay, String reason) {
-        DELIVERY.info("{}: TLS with {} failed ({}); trying without TLS", id, quote(relay, ','), quote(reason, ')'));
+        String r = quote(relay, ','), why = quote(reason, ')');
+        at(DELIVERY, INFO, "tls_fallback", null).addKeyValue("queue_id", id).addKeyValue("relay", r)
+                .addKeyValue("reason", why).log("{}: TLS with {} failed ({}); trying without TLS", id, r, why);
     }
 
     /** DEBUG {@code ID: reusing the connection to RELAY (message N on it)}. */
     public static void connectionReused(String id, String relay, int message) {
-        DELIVERY.debug("{}: reusing the connection to {} (message {} on it)", id, quote(relay, ','), message);
+        String r = quote(relay, ',');
+        at(DELIVERY, DEBUG, "connection_reused", null).addKeyValue("queue_id", id).addKeyValue("relay", r)
+                .addKeyValue("message_number", message)
+                .log("{}: reusing the connection to {} (message {} on it)", id, r, message);
     }
 
     /** DEBUG {@code ID: the cached connection to RELAY is gone; connecting anew}. */
     public static void connectionGone(String id, String relay) {
-        DELIVERY.debug("{}: the cached connection to {} is gone; connecting anew", id, quote(relay, ','));
+        String r = quote(relay, ',');
+        at(DELIVERY, DEBUG, "connection_gone", null).addKeyValue("queue_id", id).addKeyValue("relay", r)
+                .log("{}: the cached connection to {} is gone; connecting anew", id, r);
+    }
+
+    /**
+     * A line's builder carrying its facts as SLF4J key-value pairs ({@code event}, {@code service} when
+     * {@code s} is given): the JSON encoder writes them as fields; the text pattern ({@code %msg}) ignores them.
+     * A level that is off costs nothing further (SLF4J returns a builder that does nothing).
+     */
+    private static LoggingEventBuilder at(Logger log, Level level, String event, Service s) {
+        LoggingEventBuilder b = log.atLevel(level).addKeyValue("event", event);
+        return s == null ? b : b.addKeyValue("service", s.label());
+    }
+
+    /** {@code b} with {@code key} unless {@code value} is null (JSON then has no such field). */
+    private static LoggingEventBuilder optional(LoggingEventBuilder b, String key, Object value) {
+        return value == null ? b : b.addKeyValue(key, value);
     }
 
     // ---- escaping --------------------------------------------------------------------------------------------

@@ -535,6 +535,8 @@ class ConfigLoaderTest {
                 Arguments.of("[tls]\ncertificate = 5\nprivate_key = \"k.pem\"", "tls.certificate",
                         "must be a file path in quotes such as \"/etc/letsencrypt/live/mx.example.org/fullchain.pem\", not 5"),
                 Arguments.of("[smtp]\nauth = \"yes\"", "smtp.auth", "must be true or false, not \"yes\""),
+                Arguments.of("[log]\nformat = \"JSON\"", "log.format", "must be \"text\" or \"json\", not \"JSON\""),
+                Arguments.of("[log]\nformat = 1", "log.format", "must be \"text\" or \"json\", not 1"),
                 Arguments.of("[submission]\nenforce_sender = \"false\"", "submission.enforce_sender",
                         "must be true or false, not \"false\"; write it without quotes"),
                 Arguments.of("[submission]\nmax_failures_per_ip = 3", "submission.max_failures_per_ip",
