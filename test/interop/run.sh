@@ -60,6 +60,7 @@ install_prereqs() {
     command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     command -v fetchmail >/dev/null 2>&1 || missing+=(fetchmail)
     command -v curl >/dev/null 2>&1 || missing+=(curl)
+    command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
     find_smtp_source >/dev/null || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)

@@ -86,24 +86,22 @@ public final class ProxyHeader {
         if (f.length != 6) {
             return new Result.Malformed("v1 line does not have 6 fields");
         }
-        byte[] src = switch (f[1]) {
-            case "TCP4" -> IpLiteral.parseIpv4(f[2]);
-            case "TCP6" -> f[2].contains(":") ? IpLiteral.parseIpv6(f[2]) : null;
-            default -> null;
-        };
-        byte[] dst = switch (f[1]) {
-            case "TCP4" -> IpLiteral.parseIpv4(f[3]);
-            case "TCP6" -> f[3].contains(":") ? IpLiteral.parseIpv6(f[3]) : null;
-            default -> null;
-        };
-        if (!f[1].equals("TCP4") && !f[1].equals("TCP6")) {
+        boolean v4 = f[1].equals("TCP4");
+        if (!v4 && !f[1].equals("TCP6")) {
             return new Result.Malformed("v1 protocol is not TCP4, TCP6 or UNKNOWN");
         }
+        byte[] src = v4 ? IpLiteral.parseIpv4(f[2]) : ipv6(f[2]);
+        byte[] dst = v4 ? IpLiteral.parseIpv4(f[3]) : ipv6(f[3]);
         int sport = port(f[4]);
         if (src == null || dst == null || sport < 0 || port(f[5]) < 0) {
             return new Result.Malformed("v1 addresses or ports are not valid for " + f[1]);
         }
         return new Result.Proxied(new InetSocketAddress(address(src), sport), length);
+    }
+
+    /** An IPv6 literal (not a dotted quad alone), or null. */
+    private static byte[] ipv6(String s) {
+        return s.contains(":") ? IpLiteral.parseIpv6(s) : null;
     }
 
     /** A decimal port without leading zeros, or -1. */
