@@ -91,7 +91,7 @@ public final class SmtpServer {
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
     public void serve(Socket socket) {
-        serve(socket, Session.Mode.MX);
+        serve(socket, Session.Mode.MX, socket.getInetAddress());
     }
 
     /** A connection handler for a listener of {@code mode}, its client address given (net.ProxyProtocol). */
@@ -103,11 +103,6 @@ public final class SmtpServer {
             throw new IllegalArgumentException("implicit TLS needs a TLS context");
         }
         return (s, client) -> serve(s, mode, client);
-    }
-
-    /** Serves one accepted connection of a listener in {@code mode} until it ends; the client is the peer. */
-    public void serve(Socket socket, Session.Mode mode) {
-        serve(socket, mode, socket.getInetAddress());
     }
 
     /** Serves one accepted connection from {@code client} of a listener in {@code mode} until it ends. */
