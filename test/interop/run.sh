@@ -62,6 +62,7 @@ install_prereqs() {
     command -v curl >/dev/null 2>&1 || missing+=(curl)
     # 16-fail2ban: fail2ban-regex only (the policy-rc.d below keeps its service from starting)
     command -v fail2ban-regex >/dev/null 2>&1 || missing+=(fail2ban)
+    command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
     find_smtp_source >/dev/null || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)

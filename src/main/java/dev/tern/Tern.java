@@ -12,11 +12,13 @@ import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
+import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
 import dev.tern.metrics.Metrics;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Listener;
+import dev.tern.net.ProxyProtocol;
 import dev.tern.policy.RecipientRules;
 import dev.tern.pop3.Pop3Server;
 import dev.tern.queue.QueuedMessage;
@@ -140,20 +142,26 @@ public final class Tern implements AutoCloseable {
             }
             scheduler.recover(recovered);
 
+            var proxies = new ProxyProtocol(config.listen().trustedProxies(), ProxyProtocol.TIMEOUT);
+            ProxyProtocol mxProxy = config.smtp().proxyProtocol() ? proxies : null;
+            ProxyProtocol subProxy = sub.proxyProtocol() ? proxies : null;
+            ProxyProtocol pop3Proxy = config.pop3().proxyProtocol() ? proxies : null;
             for (HostPort hp : config.listen().smtp()) {
-                listeners.add(listen("smtp", hp, smtp.handler(Session.Mode.MX)));
+                listeners.add(listen("smtp", hp, mxProxy, MailLog.Service.SMTP, smtp.handler(Session.Mode.MX)));
             }
             for (HostPort hp : config.listen().submission()) {
-                listeners.add(listen("submission", hp, smtp.handler(Session.Mode.SUBMISSION)));
+                listeners.add(listen("submission", hp, subProxy, MailLog.Service.SMTP,
+                        smtp.handler(Session.Mode.SUBMISSION)));
             }
             for (HostPort hp : config.listen().submissions()) {
-                listeners.add(listen("submissions", hp, smtp.handler(Session.Mode.SUBMISSIONS)));
+                listeners.add(listen("submissions", hp, subProxy, MailLog.Service.SMTP,
+                        smtp.handler(Session.Mode.SUBMISSIONS)));
             }
             for (HostPort hp : config.listen().pop3()) {
-                listeners.add(listen("pop3", hp, pop3::serve));
+                listeners.add(listen("pop3", hp, pop3Proxy, MailLog.Service.POP3, pop3::serve));
             }
             for (HostPort hp : config.listen().pop3s()) {
-                listeners.add(listen("pop3s", hp, pop3::serveTls));
+                listeners.add(listen("pop3s", hp, pop3Proxy, MailLog.Service.POP3, pop3::serveTls));
             }
             for (HostPort hp : config.listen().http()) {
                 metrics = metrics(limiter, guard);
@@ -172,11 +180,14 @@ public final class Tern implements AutoCloseable {
         }
     }
 
-    /** A listener bound at once; failing, a {@link StartFailure} at {@code listen.NAME}. */
-    private static Listener listen(String name, HostPort hp, java.util.function.Consumer<java.net.Socket> handler)
-            throws StartFailure {
+    /**
+     * A listener bound at once, reading a PROXY header first when {@code proxy} is not null; failing, a
+     * {@link StartFailure} at {@code listen.NAME}.
+     */
+    private static Listener listen(String name, HostPort hp, ProxyProtocol proxy, MailLog.Service service,
+                                   ProxyProtocol.Handler handler) throws StartFailure {
         try {
-            return new Listener(name, hp, handler);
+            return new Listener(name, hp, ProxyProtocol.handler(proxy, service, name, handler));
         } catch (IOException e) {
             throw StartChecks.cannotListen("listen." + name, hp, e);
         }

@@ -46,15 +46,21 @@ public record Config(
         aliases = Map.copyOf(aliases);
     }
 
-    /** Listener addresses; an empty list turns that listener off. */
+    /**
+     * Listener addresses; an empty list turns that listener off.
+     *
+     * @param trustedProxies peers that may send a PROXY header to a listener with {@code proxy_protocol}
+     */
     public record Listen(
             List<HostPort> smtp,
             List<HostPort> submission,
             List<HostPort> submissions,
             List<HostPort> pop3,
             List<HostPort> pop3s,
-            List<HostPort> http) {
+            List<HostPort> http,
+            List<Cidr> trustedProxies) {
         public Listen {
+            trustedProxies = List.copyOf(trustedProxies);
             smtp = List.copyOf(smtp);
             submission = List.copyOf(submission);
             submissions = List.copyOf(submissions);
@@ -129,8 +135,11 @@ public record Config(
     public record Tls(Path certificate, Path privateKey) {
     }
 
-    /** @param auth offer AUTH on the MX port too (after STARTTLS, like submission) */
-    public record Smtp(boolean auth) {
+    /**
+     * @param auth          offer AUTH on the MX port too (after STARTTLS, like submission)
+     * @param proxyProtocol the MX listener reads a PROXY header from a trusted proxy first
+     */
+    public record Smtp(boolean auth, boolean proxyProtocol) {
     }
 
     /**
@@ -138,8 +147,10 @@ public record Config(
      * @param enforceSender   the envelope sender and the From: header must be the user's own address or an alias
      *                        that delivers to them
      * @param exposeUser      name the authenticated user in the Received header
+     * @param proxyProtocol   the submission listeners read a PROXY header from a trusted proxy first
      */
-    public record Submission(boolean authRequiresTls, boolean enforceSender, boolean exposeUser) {
+    public record Submission(boolean authRequiresTls, boolean enforceSender, boolean exposeUser,
+                             boolean proxyProtocol) {
     }
 
     /**
@@ -153,8 +164,9 @@ public record Config(
     /**
      * @param authRequiresTls no login (USER/PASS, AUTH) on a connection without TLS; STLS or pop3s first
      * @param idleTimeout     an idle session is closed after this long, deleting nothing (RFC 1939: at least 10m)
+     * @param proxyProtocol   the POP3 listeners read a PROXY header from a trusted proxy first
      */
-    public record Pop3(boolean authRequiresTls, Duration idleTimeout) {
+    public record Pop3(boolean authRequiresTls, Duration idleTimeout, boolean proxyProtocol) {
     }
 
     /**

@@ -261,7 +261,7 @@ public final class ConfigLoader {
         Config config = new Config(source, v.get(Keys.HOSTNAME), v.get(Keys.DATA_DIR), v.get(Keys.LOCAL_DOMAINS),
                 new Config.Listen(v.get(Keys.LISTEN_SMTP), v.get(Keys.LISTEN_SUBMISSION),
                         v.get(Keys.LISTEN_SUBMISSIONS), v.get(Keys.LISTEN_POP3), v.get(Keys.LISTEN_POP3S),
-                        v.get(Keys.LISTEN_HTTP)),
+                        v.get(Keys.LISTEN_HTTP), v.get(Keys.TRUSTED_PROXIES)),
                 new Config.Limits(v.get(Keys.MAX_MESSAGE_SIZE), v.get(Keys.MAX_RECIPIENTS),
                         v.get(Keys.MAX_CONNECTIONS), v.get(Keys.MAX_CONNECTIONS_PER_IP),
                         v.get(Keys.COMMAND_TIMEOUT), v.get(Keys.MAX_ERRORS)),
@@ -274,11 +274,12 @@ public final class ConfigLoader {
                         v.get(Keys.REUSE_MESSAGES)),
                 new Config.Dns(v.get(Keys.DNS_SERVERS)),
                 new Config.Tls(v.get(Keys.TLS_CERTIFICATE), v.get(Keys.TLS_PRIVATE_KEY)),
-                new Config.Smtp(v.get(Keys.SMTP_AUTH)),
+                new Config.Smtp(v.get(Keys.SMTP_AUTH), v.get(Keys.SMTP_PROXY_PROTOCOL)),
                 new Config.Submission(v.get(Keys.SUBMISSION_AUTH_REQUIRES_TLS), v.get(Keys.ENFORCE_SENDER),
-                        v.get(Keys.EXPOSE_USER)),
+                        v.get(Keys.EXPOSE_USER), v.get(Keys.SUBMISSION_PROXY_PROTOCOL)),
                 new Config.Auth(v.get(Keys.MAX_FAILURES_PER_IP), v.get(Keys.BLOCK_TIME), v.get(Keys.FAILURE_DELAY)),
-                new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT)),
+                new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT),
+                        v.get(Keys.POP3_PROXY_PROTOCOL)),
                 new Config.Http(v.get(Keys.ADMIN_NETWORKS)),
                 new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")));
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
@@ -327,6 +328,13 @@ public final class ConfigLoader {
         if (v.get(Keys.LISTEN_HTTP).size() > 1) {
             throw v.fail(Keys.LISTEN_HTTP.name(), "the HTTP listener takes one address, not "
                     + v.get(Keys.LISTEN_HTTP).size() + "; list only one");
+        }
+        for (Key<Boolean> k : List.of(Keys.SMTP_PROXY_PROTOCOL, Keys.SUBMISSION_PROXY_PROTOCOL,
+                Keys.POP3_PROXY_PROTOCOL)) {
+            if (v.get(k) && v.get(Keys.TRUSTED_PROXIES).isEmpty()) {
+                throw v.fail(k.name(), "is true but listen.trusted_proxies is empty, so every connection would be "
+                        + "closed; list the load balancers' addresses there");
+            }
         }
     }
 

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** IPv4 and IPv6 address literals, parsed and printed byte by byte so that nothing ever asks a resolver. */
-final class IpLiteral {
+public final class IpLiteral {
     private IpLiteral() {
     }
 
     /** Dotted quad, four decimal numbers 0..255 without leading zeros; null when {@code s} is not one. */
-    static byte[] parseIpv4(String s) {
+    public static byte[] parseIpv4(String s) {
         String[] parts = s.split("\\.", -1);
         if (parts.length != 4) {
             return null;
@@ -33,7 +33,7 @@ final class IpLiteral {
     }
 
     /** RFC 4291 text form ("::" once at most, dotted quad allowed at the end); no zone; null when not one. */
-    static byte[] parseIpv6(String s) {
+    public static byte[] parseIpv6(String s) {
         if (s.isEmpty() || s.indexOf(':') < 0) {
             return null;
         }

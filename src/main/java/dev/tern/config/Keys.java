@@ -49,6 +49,9 @@ public final class Keys {
     /** One address at most (the HTTP server binds one socket). */
     public static final Key<List<Config.HostPort>> LISTEN_HTTP = key("listen.http", Types.listenAddresses(),
             "[\"127.0.0.1:8025\"]", "health, metrics and the queue endpoint, for the operator (one address)");
+    public static final Key<List<Cidr>> TRUSTED_PROXIES = key("listen.trusted_proxies",
+            Types.networks("[\"10.0.0.5/32\"]"), "[]",
+            "load balancers that may send a PROXY header to a listener with proxy_protocol");
 
     // ---------------------------------------------------------------- [limits]
     public static final Key<Long> MAX_MESSAGE_SIZE = key("limits.max_message_size", Types.size(), "\"35MB\"",
@@ -77,12 +80,16 @@ public final class Keys {
     // ---------------------------------------------------------------- [smtp], [submission]
     public static final Key<Boolean> SMTP_AUTH = key("smtp.auth", Types.bool(false), "false",
             "also offer AUTH on the MX listener");
+    public static final Key<Boolean> SMTP_PROXY_PROTOCOL = key("smtp.proxy_protocol", Types.bool(false), "false",
+            "the MX listener expects a PROXY header from a trusted proxy first");
     public static final Key<Boolean> SUBMISSION_AUTH_REQUIRES_TLS = key("submission.auth_requires_tls",
             Types.bool(false), "true", "AUTH only over TLS");
     public static final Key<Boolean> ENFORCE_SENDER = key("submission.enforce_sender", Types.bool(false), "true",
             "envelope sender and From: must be the authenticated user's");
     public static final Key<Boolean> EXPOSE_USER = key("submission.expose_user", Types.bool(false), "false",
             "name the authenticated user in the Received: header");
+    public static final Key<Boolean> SUBMISSION_PROXY_PROTOCOL = key("submission.proxy_protocol", Types.bool(false),
+            "false", "the submission listeners (587, 465) expect a PROXY header from a trusted proxy first");
 
     // ---------------------------------------------------------------- [auth]
     public static final Key<Integer> MAX_FAILURES_PER_IP = key("auth.max_failures_per_ip",
@@ -97,6 +104,8 @@ public final class Keys {
             "no POP3 login without TLS");
     public static final Key<Duration> POP3_IDLE_TIMEOUT = key("pop3.idle_timeout",
             Types.duration("10m", "24h", " (RFC 1939)"), "\"10m\"", "an idle POP3 session is closed after this long");
+    public static final Key<Boolean> POP3_PROXY_PROTOCOL = key("pop3.proxy_protocol", Types.bool(false), "false",
+            "the POP3 listeners (110, 995) expect a PROXY header from a trusted proxy first");
 
     // ---------------------------------------------------------------- [queue]
     public static final Key<Duration> RETRY_MIN = key("queue.retry_min", Types.duration("100ms", "24h", ""), "\"1m\"",

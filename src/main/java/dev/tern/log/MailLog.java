@@ -70,6 +70,14 @@ public final class MailLog {
                 .log("connect from [{}] on {}: refused, blocked after failed logins", ip, listener);
     }
 
+    /**
+     * INFO {@code connect from [ip] on smtp: closed, PROXY protocol: (reason)}: a peer that is not a trusted
+     * proxy, or whose PROXY header was missing or malformed; closed without a reply.
+     */
+    public static void proxyRefused(Service s, String ip, String listener, String reason) {
+        s.log.info("connect from [{}] on {}: closed, PROXY protocol: ({})", ip, listener, quote(reason, ')'));
+    }
+
     /** INFO {@code timeout after command from [ip]} ({@code what}: connect, command, reply). */
     public static void timeout(Service s, String ip, String what) {
         at(s.log, INFO, "timeout", s).addKeyValue("ip", ip).addKeyValue("after", what)

@@ -54,12 +54,13 @@ final class Pop3Connection {
     /** Closes the connection when a write makes no progress (a client that never reads). */
     private WriteWatchdog watchdog;
 
-    Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls) {
+    /** @param client the client's address: the peer's, or the one its trusted proxy named ({@code net.ProxyProtocol}) */
+    Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls, InetAddress client) {
         this.server = server;
         this.plain = socket;
         this.socket = socket;
         this.implicitTls = implicitTls;
-        this.ip = socket.getInetAddress();
+        this.ip = client;
         this.ipText = ip.getHostAddress();
     }
 

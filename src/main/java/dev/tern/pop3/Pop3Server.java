@@ -6,6 +6,7 @@ import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,19 +99,29 @@ public final class Pop3Server {
 
     /** Serves one connection of the pop3 port (plain, STLS offered when TLS is configured). */
     public void serve(Socket socket) {
-        serve(socket, false);
+        serve(socket, socket.getInetAddress());
+    }
+
+    /** Serves one connection of the pop3 port from {@code client} (net.ProxyProtocol). */
+    public void serve(Socket socket, InetAddress client) {
+        serve(socket, false, client);
     }
 
     /** Serves one connection of the pop3s port (TLS from the first byte). */
     public void serveTls(Socket socket) {
+        serveTls(socket, socket.getInetAddress());
+    }
+
+    /** Serves one connection of the pop3s port from {@code client} (net.ProxyProtocol). */
+    public void serveTls(Socket socket, InetAddress client) {
         if (tls == null) {
             throw new IllegalStateException("pop3s without a TLS context");
         }
-        serve(socket, true);
+        serve(socket, true, client);
     }
 
-    private void serve(Socket socket, boolean implicitTls) {
-        connections.serve(new Pop3Connection(this, socket, implicitTls), Pop3Connection::run,
+    private void serve(Socket socket, boolean implicitTls, InetAddress client) {
+        connections.serve(new Pop3Connection(this, socket, implicitTls, client), Pop3Connection::run,
                 Pop3Connection::forceClose);
     }
 

@@ -286,7 +286,7 @@ class ConfigLoaderTest {
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/tern"));
         assertThat(c.listen()).isEqualTo(new Config.Listen(
                 List.of(hp("0.0.0.0", 25)), List.of(hp("0.0.0.0", 587)), List.of(hp("0.0.0.0", 465)),
-                List.of(hp("0.0.0.0", 110)), List.of(hp("0.0.0.0", 995)), List.of(hp("127.0.0.1", 8025))));
+                List.of(hp("0.0.0.0", 110)), List.of(hp("0.0.0.0", 995)), List.of(hp("127.0.0.1", 8025)), List.of()));
         assertThat(c.limits()).isEqualTo(new Config.Limits(35L * 1024 * 1024, 100, 10_000, 50,
                 Duration.ofMinutes(5), 10));
         assertThat(c.relay().trustedNetworks()).isEmpty();
@@ -300,9 +300,9 @@ class ConfigLoaderTest {
 
     @Test
     void pop3Settings() throws Exception {
-        assertThat(parse("").pop3()).isEqualTo(new Config.Pop3(true, Duration.ofMinutes(10)));
+        assertThat(parse("").pop3()).isEqualTo(new Config.Pop3(true, Duration.ofMinutes(10), false));
         assertThat(parse("[pop3]\nauth_requires_tls = false\nidle_timeout = \"30m\"").pop3())
-                .isEqualTo(new Config.Pop3(false, Duration.ofMinutes(30)));
+                .isEqualTo(new Config.Pop3(false, Duration.ofMinutes(30), false));
         assertThat(ConfigLoader.embedded().pop3()).isEqualTo(parse("").pop3());
         assertThatThrownBy(() -> parse("[pop3]\nauth_requires_tls = \"no\""))
                 .hasMessage("test.toml: pop3.auth_requires_tls: must be true or false (without quotes), not \"no\"");
@@ -330,7 +330,7 @@ class ConfigLoaderTest {
         assertThat(c.localDomains()).containsExactly("localhost");
         assertThat(c.listen()).isEqualTo(new Config.Listen(
                 List.of(hp("127.0.0.1", 2525)), List.of(hp("127.0.0.1", 2587)), List.of(hp("127.0.0.1", 2465)),
-                List.of(hp("127.0.0.1", 2110)), List.of(hp("127.0.0.1", 2995)), List.of(hp("127.0.0.1", 8025))));
+                List.of(hp("127.0.0.1", 2110)), List.of(hp("127.0.0.1", 2995)), List.of(hp("127.0.0.1", 8025)), List.of()));
         assertThat(c.limits()).isEqualTo(parse("").limits());
         assertThat(c.relay().trustedNetworks())
                 .containsExactly(ConfigLoader.parseCidr("127.0.0.0/8"), ConfigLoader.parseCidr("::1/128"));
@@ -415,7 +415,7 @@ class ConfigLoaderTest {
         assertThat(c.localDomains()).containsExactly("example.net", "example.org", "bücher.example");
         assertThat(c.listen()).isEqualTo(new Config.Listen(
                 List.of(hp("192.0.2.1", 25), hp("2001:db8::1", 25)), List.of(hp("localhost", 0)), List.of(),
-                List.of(), List.of(hp("0.0.0.0", 995)), List.of(hp("::1", 8025))));
+                List.of(), List.of(hp("0.0.0.0", 995)), List.of(hp("::1", 8025)), List.of()));
         assertThat(c.limits()).isEqualTo(new Config.Limits(1048576, 50, 200, 5, Duration.ofSeconds(90), 3));
         assertThat(c.relay().trustedNetworks()).extracting(Cidr::toString)
                 .containsExactly("192.0.2.0/24", "2001:db8:0:0:0:0:0:0/32", "198.51.100.7/32");
@@ -471,7 +471,7 @@ class ConfigLoaderTest {
         Config c = ConfigLoader.parse("", "test.toml", false);
         assertThat(c.tls()).isEqualTo(new Config.Tls(null, null));
         assertThat(c.smtp().auth()).isFalse();
-        assertThat(c.submission()).isEqualTo(new Config.Submission(true, true, false));
+        assertThat(c.submission()).isEqualTo(new Config.Submission(true, true, false, false));
         assertThat(c.auth()).isEqualTo(new Config.Auth(10, java.time.Duration.ofMinutes(15),
                 java.time.Duration.ofSeconds(1)));
     }
@@ -496,7 +496,7 @@ class ConfigLoaderTest {
         assertThat(c.tls().certificate()).isEqualTo(java.nio.file.Path.of("/etc/letsencrypt/live/mx.example.org/fullchain.pem"));
         assertThat(c.tls().privateKey()).isEqualTo(java.nio.file.Path.of("privkey.pem").toAbsolutePath());
         assertThat(c.smtp().auth()).isTrue();
-        assertThat(c.submission()).isEqualTo(new Config.Submission(false, false, true));
+        assertThat(c.submission()).isEqualTo(new Config.Submission(false, false, true, false));
         assertThat(c.auth()).isEqualTo(new Config.Auth(5, java.time.Duration.ofHours(1), java.time.Duration.ofMillis(250)));
     }
 
@@ -801,6 +801,22 @@ class ConfigLoaderTest {
                 .listen();
         assertThat(List.of(l.smtp(), l.submission(), l.submissions(), l.pop3(), l.pop3s(), l.http()))
                 .allSatisfy(list -> assertThat(list).isEmpty());
+    }
+
+    @Test
+    void proxyProtocolPerListenerTableWithTrustedProxies() throws Exception {
+        Config c = parse("[listen]\ntrusted_proxies = [\"10.0.0.5/32\", \"::1/128\"]\n[smtp]\nproxy_protocol = true\n"
+                + "[submission]\nproxy_protocol = true\n[pop3]\nproxy_protocol = true\n");
+        assertThat(c.listen().trustedProxies())
+                .containsExactly(ConfigLoader.parseCidr("10.0.0.5/32"), ConfigLoader.parseCidr("::1/128"));
+        assertThat(List.of(c.smtp().proxyProtocol(), c.submission().proxyProtocol(), c.pop3().proxyProtocol()))
+                .containsOnly(true);
+        Config d = parse("");
+        assertThat(List.of(d.smtp().proxyProtocol(), d.submission().proxyProtocol(), d.pop3().proxyProtocol()))
+                .containsOnly(false);
+        assertThatThrownBy(() -> parse("[pop3]\nproxy_protocol = true"))
+                .hasMessage("test.toml: pop3.proxy_protocol: is true but listen.trusted_proxies is empty, so every "
+                        + "connection would be closed; list the load balancers' addresses there");
     }
 
     @Test

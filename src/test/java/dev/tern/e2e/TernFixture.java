@@ -56,6 +56,8 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
 
     private dev.tern.auth.Authenticator.Passwords passwords;
 
+    private String trustedProxies = "[]";
+
     public TernFixture() {
         limits.put("max_message_size", "\"1MB\"");
         limits.put("max_recipients", "100");
@@ -73,6 +75,12 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     /** Sets relay.trusted_networks, e.g. {@code "127.0.0.0/8"}. */
     public TernFixture trustedNetworks(String... cidrs) {
         trustedNetworks = Stream.of(cidrs).map(c -> "\"" + c + "\"").toList().toString();
+        return this;
+    }
+
+    /** Sets listen.trusted_proxies, e.g. {@code "127.0.0.1/32"} (a listener's proxy_protocol goes in {@link #toml}). */
+    public TernFixture trustedProxies(String... cidrs) {
+        trustedProxies = Stream.of(cidrs).map(c -> "\"" + c + "\"").toList().toString();
         return this;
     }
 
@@ -117,6 +125,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
                 .append(pop3AuthRequiresTls == null ? "pop3 = []\npop3s = []\n"
                         : "pop3 = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\n")
                 .append(http ? "http = [\"127.0.0.1:0\"]\n" : "http = []\n")
+                .append("trusted_proxies = ").append(trustedProxies).append('\n')
                 .append("[limits]\n");
         limits.forEach((k, v) -> sb.append(k).append(" = ").append(v).append('\n'));
         if (pop3AuthRequiresTls != null) {

@@ -63,12 +63,13 @@ final class SmtpConnection {
     /** The message being received by BDAT, across chunks; null between messages. */
     private Intake.Message chunked;
 
-    SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode) {
+    /** @param client the client's address: the peer's, or the one its trusted proxy named ({@code net.ProxyProtocol}) */
+    SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode, InetAddress client) {
         this.server = server;
         this.socket = socket;
         this.mode = mode;
         this.settings = server.modes.get(mode);
-        this.ip = socket.getInetAddress();
+        this.ip = client;
         this.ipText = ip.getHostAddress();
     }
 

@@ -4,17 +4,18 @@ import dev.tern.auth.Authenticator;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
+import dev.tern.net.ProxyProtocol;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.RecipientPolicy;
 import dev.tern.smtp.SenderPolicy;
 import dev.tern.smtp.Session;
 import dev.tern.tls.TlsContext;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * The SMTP service shared by all SMTP listeners: what every connection needs, the set of open connections,
@@ -90,23 +91,23 @@ public final class SmtpServer {
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
     public void serve(Socket socket) {
-        serve(socket, Session.Mode.MX);
+        serve(socket, Session.Mode.MX, socket.getInetAddress());
     }
 
-    /** A connection handler for a listener of {@code mode}. */
-    public Consumer<Socket> handler(Session.Mode mode) {
+    /** A connection handler for a listener of {@code mode}, its client address given (net.ProxyProtocol). */
+    public ProxyProtocol.Handler handler(Session.Mode mode) {
         if (!modes.containsKey(mode)) {
             throw new IllegalArgumentException("no settings for " + mode);
         }
         if (mode == Session.Mode.SUBMISSIONS && tls == null) {
             throw new IllegalArgumentException("implicit TLS needs a TLS context");
         }
-        return s -> serve(s, mode);
+        return (s, client) -> serve(s, mode, client);
     }
 
-    /** Serves one accepted connection of a listener in {@code mode} until it ends. */
-    public void serve(Socket socket, Session.Mode mode) {
-        connections.serve(new SmtpConnection(this, socket, mode), SmtpConnection::run,
+    /** Serves one accepted connection from {@code client} of a listener in {@code mode} until it ends. */
+    public void serve(Socket socket, Session.Mode mode, InetAddress client) {
+        connections.serve(new SmtpConnection(this, socket, mode, client), SmtpConnection::run,
                 SmtpConnection::refuseShuttingDown);
     }
 
