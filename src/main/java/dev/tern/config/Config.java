@@ -19,6 +19,7 @@ import java.util.Map;
  * @param submission    settings of the submission listeners ({@code listen.submission}, {@code listen.submissions})
  * @param auth          the brute-force defence shared by every login
  * @param pop3          settings of the POP3 listeners ({@code listen.pop3}, {@code listen.pop3s})
+ * @param checks        the MX's message checks ({@code [checks]}: SPF, DKIM, DMARC and what a failure costs)
  */
 public record Config(
         Path source,
@@ -37,7 +38,8 @@ public record Config(
         Submission submission,
         Auth auth,
         Pop3 pop3,
-        Http http) {
+        Http http,
+        dev.tern.checks.ChecksSettings checks) {
 
     public Config {
         localDomains = List.copyOf(localDomains);

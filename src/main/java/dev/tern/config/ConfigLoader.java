@@ -1,5 +1,6 @@
 package dev.tern.config;
 
+import dev.tern.checks.ChecksSettings;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -279,7 +280,10 @@ public final class ConfigLoader {
                         v.get(Keys.EXPOSE_USER)),
                 new Config.Auth(v.get(Keys.MAX_FAILURES_PER_IP), v.get(Keys.BLOCK_TIME), v.get(Keys.FAILURE_DELAY)),
                 new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT)),
-                new Config.Http(v.get(Keys.ADMIN_NETWORKS)));
+                new Config.Http(v.get(Keys.ADMIN_NETWORKS)),
+                new ChecksSettings(v.get(Keys.CHECKS_SPF), v.get(Keys.CHECKS_DKIM), v.get(Keys.CHECKS_DMARC),
+                        v.get(Keys.CHECKS_DMARC_REJECT), v.get(Keys.CHECKS_SPF_REJECT),
+                        v.get(Keys.CHECKS_TIME_BUDGET)));
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
     }
 
