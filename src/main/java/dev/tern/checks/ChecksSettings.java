@@ -3,8 +3,8 @@ package dev.tern.checks;
 import java.time.Duration;
 
 /**
- * The {@code [checks]} table (docs/authentication.md): which checks the MX runs and what a failure costs. Not read
- * from the configuration file yet: the wiring step adds the keys to ConfigLoader.
+ * The {@code [checks]} table (docs/authentication.md): which checks the MX runs and what a failure costs, read by
+ * ConfigLoader from the keys {@code checks.*} of config.Keys.
  *
  * @param spf         check SPF (key {@code spf}, default true)
  * @param dkim        verify DKIM signatures (key {@code dkim}, default true)

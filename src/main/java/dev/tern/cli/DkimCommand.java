@@ -9,7 +9,6 @@ import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.DkimVerifier;
 import dev.tern.dkim.DnsTxtLookup;
 import dev.tern.dkim.SigningKey;
-import dev.tern.dns.Resolvers;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -21,7 +20,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -221,8 +219,8 @@ public final class DkimCommand implements Callable<Integer> {
     static final class Verify extends Base {
         @Override
         int run(Config cfg, DkimKeys keys) throws IOException {
-            DkimVerifier verifier = new DkimVerifier(new DnsTxtLookup(Resolvers.servers(cfg.dns()),
-                    Duration.ofSeconds(2)), Clock.systemUTC(), DkimVerifier.Settings.defaults());
+            DkimVerifier verifier = new DkimVerifier(new DnsTxtLookup(DnsCommand.lookup(cfg)),
+                    Clock.systemUTC(), DkimVerifier.Settings.defaults());
             DkimVerifier.Session session = verifier.start();
             crlf(System.in, (b, n) -> session.update(b, 0, n));
             List<DkimResult> results = session.finish();

@@ -20,6 +20,7 @@ import java.util.Map;
  * @param auth          the brute-force defence shared by every login
  * @param pop3          settings of the POP3 listeners ({@code listen.pop3}, {@code listen.pop3s})
  * @param log           how log lines are written
+ * @param checks        the MX's message checks ({@code [checks]}: SPF, DKIM, DMARC and what a failure costs)
  */
 public record Config(
         Path source,
@@ -39,7 +40,8 @@ public record Config(
         Auth auth,
         Pop3 pop3,
         Http http,
-        Log log) {
+        Log log,
+        dev.tern.checks.ChecksSettings checks) {
 
     public Config {
         localDomains = List.copyOf(localDomains);

@@ -1,5 +1,6 @@
 package dev.tern.config;
 
+import dev.tern.checks.ChecksSettings;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -281,7 +282,10 @@ public final class ConfigLoader {
                 new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT),
                         v.get(Keys.POP3_PROXY_PROTOCOL)),
                 new Config.Http(v.get(Keys.ADMIN_NETWORKS)),
-                new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")));
+                new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")),
+                new ChecksSettings(v.get(Keys.CHECKS_SPF), v.get(Keys.CHECKS_DKIM), v.get(Keys.CHECKS_DMARC),
+                        v.get(Keys.CHECKS_DMARC_REJECT), v.get(Keys.CHECKS_SPF_REJECT),
+                        v.get(Keys.CHECKS_TIME_BUDGET)));
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
     }
 

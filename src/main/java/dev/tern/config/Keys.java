@@ -145,6 +145,19 @@ public final class Keys {
     // ---------------------------------------------------------------- [log]
     public static final Key<String> LOG_FORMAT = key("log.format", Types.oneOf("text", "json"), "\"text\"",
             "log lines as text, or one JSON object a line");
+    // ---------------------------------------------------------------- [checks]
+    public static final Key<Boolean> CHECKS_SPF = key("checks.spf", Types.bool(false), "true",
+            "check SPF on the MX");
+    public static final Key<Boolean> CHECKS_DKIM = key("checks.dkim", Types.bool(false), "true",
+            "verify DKIM signatures on the MX");
+    public static final Key<Boolean> CHECKS_DMARC = key("checks.dmarc", Types.bool(false), "true",
+            "evaluate DMARC on the MX");
+    public static final Key<Boolean> CHECKS_DMARC_REJECT = key("checks.dmarc_reject", Types.bool(false), "true",
+            "refuse a DMARC fail under p=reject with 550 5.7.1");
+    public static final Key<Boolean> CHECKS_SPF_REJECT = key("checks.spf_reject", Types.bool(false), "false",
+            "refuse an SPF fail with 550 5.7.23");
+    public static final Key<Duration> CHECKS_TIME_BUDGET = key("checks.time_budget",
+            Types.duration("100ms", "60s", ""), "\"5s\"", "all DNS of one message's checks ends within this");
 
     /** Every key, in the order of the docs. */
     public static final List<Key<?>> ALL = List.copyOf(TABLE);

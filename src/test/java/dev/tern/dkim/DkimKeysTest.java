@@ -67,8 +67,9 @@ class DkimKeysTest {
     @Test
     void aDnsServerThatNeverAnswersIsATemporaryError() throws Exception {
         try (DatagramSocket silent = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            DnsTxtLookup lookup = new DnsTxtLookup(List.of((InetSocketAddress) silent.getLocalSocketAddress()),
-                    Duration.ofMillis(300));
+            DnsTxtLookup lookup = new DnsTxtLookup(new dev.tern.dns.DnsjavaLookup(
+                    dev.tern.dns.Resolvers.of(List.of((InetSocketAddress) silent.getLocalSocketAddress()),
+                            Duration.ofMillis(300)), java.time.Clock.systemUTC(), Duration.ofMillis(300), 10));
             assertThat(lookup.txt("tern._domainkey.example.org")).isInstanceOf(TxtLookup.TempError.class);
         }
     }
