@@ -21,15 +21,10 @@
 # changed, and the namespace ends with the daemon. The work dir is on the same file system as Tern's and
 # Postfix's (see machine.txt), so every server writes to the same disk.
 #
-# Durability, each with its defaults (what each fsyncs, from its source; bench/README.md has the details):
-# - Exim: before 250 the data file (-D) and the header file (-H) of the spool, each fsynced (receive.c,
-#   spool_out.c); delivery by appendfile in maildir format fsyncs the file in tmp/ before renaming it into
-#   new/; no directory is fsynced. After delivery the spool files are unlinked (no fsync).
-# - OpenSMTPD: before 250 the message file and the envelope file of queue_fs, each fsynced before its
-#   rename into the queue; delivery by mail.maildir fsyncs the file in tmp/ before renaming it into new/.
-# - chasquid 1.11 (Debian 12): before 250 the queue item (envelope and message in one file) written to a
-#   temp file and renamed, with no fsync at all (the fsync of queue items came in a later release); local
-#   delivery by its default MDA, maildrop, which fsyncs the file in tmp/ before linking it into new/.
+# Durability, each with its defaults, as read in its source and seen with strace on one message here
+# (bench/README.md has the table): Exim fsyncs its spool files before 250 and the Maildir file at delivery;
+# OpenSMTPD 6.8 and chasquid 1.11 fsync nothing before 250 (a message they acknowledged is lost if the
+# machine loses power before delivery) and fsync the Maildir file at delivery; none fsyncs a directory.
 
 peers_fetch() { # CACHE
     local cache="$1" p missing=()
