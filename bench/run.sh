@@ -2,7 +2,8 @@
 # Tern side by side with Postfix, Exim, OpenSMTPD and chasquid: throughput, latency and memory; the disk's
 # fsync rate. See bench/README.md.
 #
-#   bench/run.sh                 # everything; the full matrix takes about 40 minutes on 2 cores
+#   bench/run.sh                 # everything; with all five servers well over an hour on 2 cores (Exim's
+#                                # one-message-per-connection rows are slow: bench/README.md)
 #   bench/run.sh --quick         # fewer messages, one run per cell
 #   bench/run.sh --only throughput|latency|memory   (may be repeated)
 #   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
@@ -20,6 +21,7 @@ ROOT="$(cd "$HERE/.." && pwd)"
 source "$HERE/postfix.sh"
 source "$HERE/peers.sh"
 
+ARGS="$*"
 QUICK=""
 RUNS=3
 ONLY=()
@@ -258,7 +260,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     have chasquid && echo "chasquid: $(peer_version "$DEB_CACHE" chasquid) (delivering with maildrop $(peer_version "$DEB_CACHE" maildrop))"
     echo "jdk: $("$JAVA" -version 2>&1 | head -n 1)"
     echo "tern jvm options: ${TERN_JAVA_OPTS:-(none)}"
-    echo "command: bench/run.sh $([ -n "$QUICK" ] && echo --quick) --runs $RUNS --only ${ONLY[*]}"
+    echo "command: bench/run.sh $ARGS (warm-up ${BENCH_WARMUP:-5000})"
     echo "load at start: $(loadavg)"
 } | tee "$OUT/machine.txt"
 FSYNC="$(fsync_rate)"
