@@ -11,8 +11,8 @@
 # "Conflicts: mail-transport-agent", which Postfix provides, so apt-get would remove Postfix (and smtp-source)
 # to install either, and each other. `apt-get download` fetches the Debian packages, `dpkg-deb -x` unpacks
 # them into the work dir, and each daemon runs from there: no package is installed, no maintainer script
-# runs, no user is created, nothing is left running. Their libraries are already on a Debian 12 system with
-# Postfix, except maildrop's (unpacked next to it).
+# runs, no user is created, nothing is left running. The libraries they link were already on this machine,
+# except maildrop's (unpacked next to it).
 #
 # Exim and OpenSMTPD look up compiled-in users (Debian-exim; opensmtpd, opensmtpq) and compiled-in paths
 # (OpenSMTPD: /var/spool/smtpd, /usr/libexec/opensmtpd). They run inside a private mount namespace
