@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Turns bench/run.sh's results.jsonl into the Markdown tables of bench/RESULTS.md (medians over runs)."""
+"""Turns bench/run.sh's results.jsonl into the Markdown tables of bench/RESULTS.md (medians over runs).
+
+One column per server in the run; Tern's ratio in each row is to the best peer in that row."""
 import json, statistics, sys
 from collections import defaultdict
 
@@ -25,36 +27,58 @@ def main():
     print(open(machine).read().rstrip())
     print("```\n")
 
+    for r in rows:
+        if r["test"] == "fsync":
+            f = r["result"]
+            print(f"Disk, single-writer fsync rate at the {r['when']} (`fsync_rate.py`: append 1 KB + fsync, one process): "
+                  f"**{f['rate']} fsyncs/s** (median {f['median_ms']} ms, p99 {f['p99_ms']} ms; load {r['load']})\n")
+
     tp = defaultdict(lambda: defaultdict(list))
     loads = defaultdict(list)
+    servers = []
     bad = []
     for r in rows:
         if r["test"] != "throughput" or r["rep"] == 0:
             continue
         res = r["result"]
         key = (r["size"], r["mode"], r["sessions"], res["messages"])
+        if r["server"] not in servers:
+            servers.append(r["server"])
         if not res["ok"]:
             bad.append((r["server"], key, res))
         tp[key][r["server"] + "_acc"].append(res["accepted_rate"] if res["ok"] else None)
         tp[key][r["server"] + "_del"].append(res["delivered_rate"] if res["ok"] else None)
         loads[key].append(float(r["load"].split()[0]))
-    if tp:
-        print("### Throughput (msgs/s, median of runs; smtp-source, one recipient each)\n")
-        print("| size | msgs/conn | sessions | msgs/run | runs | accepted Tern | accepted Postfix | ratio | delivered Tern | delivered Postfix | ratio | load (1 min) |")
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    order = ["tern", "postfix", "exim", "opensmtpd", "chasquid"]
+    servers.sort(key=lambda x: order.index(x) if x in order else len(order))
+    peers = [x for x in servers if x != "tern"]
+    for what, suffix in (("delivered into the Maildir", "_del"), ("accepted (smtp-source's wall time)", "_acc")):
+        if not tp:
+            break
+        print(f"### Throughput, {what} (msgs/s, median of runs; smtp-source, one recipient each)\n")
+        head = ["size", "msgs/conn", "sessions", "msgs/run", "runs"] + servers
+        if "tern" in servers and peers:
+            head += ["best peer", "Tern / best peer"]
+        print("| " + " | ".join(head + ["load (1 min)"]) + " |")
+        print("|" + "---|" * (len(head) + 1))
         for key in sorted(tp):
             size, mode, s, n = key
             d = tp[key]
-            per = "1" if mode == "1" else f"{n // s}"
-            ta, pa, td, pd = (med(d["tern_acc"]), med(d["postfix_acc"]), med(d["tern_del"]), med(d["postfix_del"]))
+            per = "1" if str(mode) == "1" else f"{n // s}"
+            rates = {x: med(d[x + suffix]) for x in servers}
+            cells = [("1 KB" if size < 10000 else "100 KB"), per, str(s), str(n), str(len(d[servers[0] + suffix]))]
+            cells += [f0(rates[x]) for x in servers]
+            if "tern" in servers and peers:
+                known = [x for x in peers if rates[x]]
+                best = max(known, key=lambda x: rates[x]) if known else None
+                cells += [best or "—", ratio(rates["tern"], rates[best]) if best else "—"]
             ls = loads[key]
-            print(f"| {'1 KB' if size < 10000 else '100 KB'} | {per} | {s} | {n} | {len(d['tern_acc'])} | {f0(ta)} | {f0(pa)} | {ratio(ta, pa)} "
-                  f"| {f0(td)} | {f0(pd)} | {ratio(td, pd)} | {min(ls):.1f}–{max(ls):.1f} |")
+            print("| " + " | ".join(cells + [f"{min(ls):.1f}–{max(ls):.1f}"]) + " |")
         print()
-        for srv, key, res in bad:
-            print(f"- NOT OK: {srv} {key}: {res}")
-        if bad:
-            print()
+    for srv, key, res in bad:
+        print(f"- NOT OK: {srv} {key}: {res}")
+    if bad:
+        print()
 
     lat = defaultdict(lambda: defaultdict(list))
     for r in rows:
@@ -68,7 +92,7 @@ def main():
         print("### Latency, end of DATA to the 250 reply (ms, 1 KB messages, median of runs)\n")
         print("| sessions | server | p50 | p99 | samples per run | errors |")
         print("|---|---|---|---|---|---|")
-        for (s, srv) in sorted(lat, key=lambda k: (k[0], k[1] != "tern")):
+        for (s, srv) in sorted(lat, key=lambda k: (k[0], k[1] != "tern", k[1])):
             d = lat[(s, srv)]
             print(f"| {s} | {srv} | {med(d['p50']):.1f} | {med(d['p99']):.1f} | {int(med(d['n']))} | {sum(d['err'])} |")
         print()

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Tern side by side with Postfix: throughput, latency and memory. See bench/README.md.
+# Tern side by side with Postfix, Exim, OpenSMTPD and chasquid: throughput, latency and memory; the disk's
+# fsync rate. See bench/README.md.
 #
-#   bench/run.sh                 # everything; the full matrix takes about 15 minutes on 2 cores
-#   bench/run.sh --quick         # fewer messages, one run per cell (a few minutes)
+#   bench/run.sh                 # everything; with all five servers well over an hour on 2 cores (Exim's
+#                                # one-message-per-connection rows are slow: bench/README.md)
+#   bench/run.sh --quick         # fewer messages, one run per cell
 #   bench/run.sh --only throughput|latency|memory   (may be repeated)
 #   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
+#   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid)
+#   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
+#   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
 #
 # Environment: BENCH_SKIP_BUILD=1 uses target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
 # before measuring (default 5000); TERN_JAVA_OPTS: JVM options for Tern
@@ -14,21 +19,43 @@ set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
 source "$HERE/postfix.sh"
+source "$HERE/peers.sh"
 
+ARGS="$*"
 QUICK=""
 RUNS=3
 ONLY=()
+SERVERS=(tern postfix exim opensmtpd chasquid)
+SIZES=(1024 102400)
+SESSIONS=(1 10 50 200)
+MODES=(1 100)
+MESSAGES=""
+usage() {
+    echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory] [--servers a,b,..]" \
+        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N]" >&2
+    exit 2
+}
+list() { local IFS=','; read -r -a "$1" <<<"$2"; }
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --quick) QUICK=1; RUNS=1 ;;
         --runs) RUNS="$2"; shift ;;
         --only) ONLY+=("$2"); shift ;;
-        *) echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory]" >&2; exit 2 ;;
+        --servers) list SERVERS "$2"; shift ;;
+        --sizes) list SIZES "$2"; shift ;;
+        --sessions) list SESSIONS "$2"; shift ;;
+        --modes) list MODES "$2"; shift ;;
+        --messages) MESSAGES="$2"; shift ;;
+        *) usage ;;
     esac
     shift
 done
 [ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency memory)
 want() { local x; for x in "${ONLY[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
+for srv in "${SERVERS[@]}"; do
+    case "$srv" in tern | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
+done
+have() { local x; for x in "${SERVERS[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 
 say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { say "FAIL: $*"; exit 1; }
@@ -81,6 +108,9 @@ TERN_PID=""
 
 cleanup() {
     pf_stop
+    exim_stop
+    opensmtpd_stop
+    chasquid_stop
     if [ -n "$TERN_PID" ] && kill -0 "$TERN_PID" 2>/dev/null; then
         kill -TERM "$TERN_PID" 2>/dev/null
         for _ in $(seq 1 100); do kill -0 "$TERN_PID" 2>/dev/null || break; sleep 0.1; done
@@ -97,7 +127,7 @@ export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
 TERN_JAR="$ROOT/target/tern.jar"
-if [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; then
+if have tern && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
     say "building $TERN_JAR"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
 fi
@@ -131,8 +161,10 @@ max_connections = 20000
 max_connections_per_ip = 20000
 max_message_size = "60MB"
 TOML
-printf 'alice-secret\n' | "$JAVA" -jar "$TERN_JAR" user add alice@example.test --password-stdin --config "$TERN_CONFIG" \
-    >"$WORK/useradd.out" 2>&1 || { cat "$WORK/useradd.out"; die "tern user add failed"; }
+if have tern; then
+    printf 'alice-secret\n' | "$JAVA" -jar "$TERN_JAR" user add alice@example.test --password-stdin --config "$TERN_CONFIG" \
+        >"$WORK/useradd.out" 2>&1 || { cat "$WORK/useradd.out"; die "tern user add failed"; }
+fi
 TERN_MAILDIR="$TERN_DATA/mail/example.test/alice/new"
 TERN_RUN=0
 
@@ -168,6 +200,42 @@ PF_PORT="$(free_port)"
 pf_setup "$WORK/postfix" "$PF_PORT"
 PF_MAILDIR="$(pf_maildir)"
 
+# Exim, OpenSMTPD, chasquid: Debian's packages unpacked under $WORK (bench/peers.sh says why not installed).
+DEB_CACHE="${BENCH_DEB_CACHE:-/var/cache/tern-bench}"
+if have exim || have opensmtpd || have chasquid; then
+    peers_fetch "$DEB_CACHE" || die "apt-get download of the peers failed (see $DEB_CACHE/download.log)"
+fi
+for srv in exim opensmtpd chasquid; do
+    have "$srv" || continue
+    "${srv}_setup" "$WORK/$srv" "$(free_port)" "$DEB_CACHE" || die "$srv: setup failed"
+done
+
+srv_port() {
+    case "$1" in
+        tern) echo "$TERN_PORT" ;; postfix) echo "$PF_PORT" ;; exim) echo "$EXIM_PORT" ;;
+        opensmtpd) echo "$OSMTPD_PORT" ;; chasquid) echo "$CHQ_PORT" ;;
+    esac
+}
+srv_maildir() {
+    case "$1" in
+        tern) echo "$TERN_MAILDIR" ;; postfix) echo "$PF_MAILDIR" ;; *) "${1}_maildir" ;;
+    esac
+}
+srv_start() {
+    case "$1" in
+        tern) tern_start ;; postfix) pf_start || die "postfix did not start" ;;
+        *) "${1}_start" || die "$1 did not start" ;;
+    esac
+}
+srv_stop() {
+    case "$1" in tern) tern_stop ;; postfix) pf_stop ;; *) "${1}_stop" ;; esac
+}
+all_start() { local s; for s in "${SERVERS[@]}"; do srv_start "$s"; done; }
+all_stop() { local s; for s in "${SERVERS[@]}"; do empty_maildir "$(srv_maildir "$s")"; srv_stop "$s"; done; }
+
+# The disk's single-writer fsync rate, on the file system of the work dir (every server's data is there).
+fsync_rate() { python3 "$HERE/fsync_rate.py" "$WORK" --seconds 3; }
+
 empty_maildir() {
     [ -d "$1" ] && find "$1" -mindepth 1 -maxdepth 1 -type f -delete
     return 0
@@ -185,12 +253,19 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "disk: $(df -h "$WORK" | awk 'NR==2 { print $1 " " $2 }') $(findmnt -no FSTYPE,OPTIONS -T "$WORK" 2>/dev/null)"
     echo "kernel: $(uname -sr)"
     echo "tern: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml || echo '+dirty')"
-    echo "postfix: $(pf_version)"
+    echo "servers: ${SERVERS[*]}"
+    have postfix && echo "postfix: $(pf_version)"
+    have exim && echo "exim: $(peer_version "$DEB_CACHE" exim4-daemon-light)"
+    have opensmtpd && echo "opensmtpd: $(peer_version "$DEB_CACHE" opensmtpd)"
+    have chasquid && echo "chasquid: $(peer_version "$DEB_CACHE" chasquid) (delivering with maildrop $(peer_version "$DEB_CACHE" maildrop))"
     echo "jdk: $("$JAVA" -version 2>&1 | head -n 1)"
     echo "tern jvm options: ${TERN_JAVA_OPTS:-(none)}"
-    echo "command: bench/run.sh $([ -n "$QUICK" ] && echo --quick) --runs $RUNS --only ${ONLY[*]}"
+    echo "command: bench/run.sh $ARGS (warm-up ${BENCH_WARMUP:-5000})"
     echo "load at start: $(loadavg)"
 } | tee "$OUT/machine.txt"
+FSYNC="$(fsync_rate)"
+printf '{"test":"fsync","when":"start","load":"%s","result":%s}\n' "$(loadavg)" "$FSYNC" >>"$RESULTS"
+say "disk: single-writer fsync rate on $WORK at the start: $FSYNC"
 
 # ---------------------------------------------------------------------------------------------------
 # Throughput: smtp-source against both servers, alternating which goes first in each run.
@@ -206,13 +281,14 @@ messages() {
     fi
     [ "$size" -gt 10000 ] && n=$((n / 2))
     [ -n "$QUICK" ] && n=$((n / 2))
+    [ -n "$MESSAGES" ] && n="$MESSAGES"
     [ "$n" -lt "$s" ] && n="$s"
     echo "$n"
 }
 
 one_run() { # SERVER SIZE SESSIONS MODE N REP
     local server="$1" size="$2" s="$3" mode="$4" n="$5" rep="$6" port dir extra=()
-    if [ "$server" = tern ]; then port="$TERN_PORT"; dir="$TERN_MAILDIR"; else port="$PF_PORT"; dir="$PF_MAILDIR"; fi
+    port="$(srv_port "$server")"; dir="$(srv_maildir "$server")"
     [ "$mode" = 1 ] || extra=(--per-conn)
     empty_maildir "$dir"
     sync
@@ -225,14 +301,15 @@ one_run() { # SERVER SIZE SESSIONS MODE N REP
     say "$server size=$size sessions=$s per_conn=$mode n=$n run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("ok" if r["ok"] else "NOT OK " + str(r), "accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json") (load $load)"
 }
 
-# Warm-up, not recorded: Postfix's process pool, and the JVM's JIT, which goes on compiling for the first few
+# Warm-up, not recorded: the peers' process pools, and the JVM's JIT, which goes on compiling for the first few
 # thousand messages (a server runs for days; measuring its first seconds would measure the compiler).
 WARMUP="${BENCH_WARMUP:-5000}"
 warm_up() {
-    local srv port dir
-    for srv in tern postfix; do
-        if [ "$srv" = tern ]; then port="$TERN_PORT"; dir="$TERN_MAILDIR"; else port="$PF_PORT"; dir="$PF_MAILDIR"; fi
-        python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$dir" --port "$port" --sessions 10 \
+    local srv dir
+    [ "$WARMUP" -gt 0 ] || return 0
+    for srv in "${SERVERS[@]}"; do
+        dir="$(srv_maildir "$srv")"
+        python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$dir" --port "$(srv_port "$srv")" --sessions 10 \
             --size 1024 --messages "$WARMUP" --timeout 300 >/dev/null
         empty_maildir "$dir"
     done
@@ -240,53 +317,45 @@ warm_up() {
 }
 
 if want throughput; then
-    say "throughput: tern on $TERN_DATA, postfix $(pf_version) on 127.0.0.1:$PF_PORT"
-    tern_start
-    pf_start || die "postfix did not start"
+    say "throughput: ${SERVERS[*]}; sizes ${SIZES[*]}; sessions ${SESSIONS[*]}; msgs/conn ${MODES[*]}"
+    all_start
     warm_up
-    SIZES=(1024 102400)
-    SESSIONS=(1 10 50 200)
-    MODES=(1 100)
     for size in "${SIZES[@]}"; do
         for mode in "${MODES[@]}"; do
             for s in "${SESSIONS[@]}"; do
                 n="$(messages "$size" "$s" "$mode")"
                 for rep in $(seq 1 "$RUNS"); do
-                    if [ $((rep % 2)) -eq 1 ]; then order=(tern postfix); else order=(postfix tern); fi
+                    # a different server goes first in each run: rotate the list by one per run
+                    k=$(((rep - 1) % ${#SERVERS[@]}))
+                    order=("${SERVERS[@]:k}" "${SERVERS[@]:0:k}")
                     for srv in "${order[@]}"; do one_run "$srv" "$size" "$s" "$mode" "$n" "$rep"; done
                 done
             done
         done
     done
-    empty_maildir "$TERN_MAILDIR"
-    empty_maildir "$PF_MAILDIR"
-    tern_stop
-    pf_stop
+    all_stop
 fi
 
 # ---------------------------------------------------------------------------------------------------
 # Latency: end of DATA -> 250, per message, 10 and 50 sessions, both servers.
 
 if want latency; then
-    tern_start
-    pf_start || die "postfix did not start"
+    all_start
     per=40; [ -n "$QUICK" ] && per=15
     warm_up
     for rep in $(seq 1 "$RUNS"); do
         for s in 10 50; do
             m=$((per * 10 / s)); [ "$m" -lt 8 ] && m=8
-            for srv in tern postfix; do
-                if [ "$srv" = tern ]; then port="$TERN_PORT"; else port="$PF_PORT"; fi
+            for srv in "${SERVERS[@]}"; do
                 load="$(loadavg)"
-                json="$(python3 "$HERE/latency.py" --port "$port" --sessions "$s" --messages-per-session "$m")"
+                json="$(python3 "$HERE/latency.py" --port "$(srv_port "$srv")" --sessions "$s" --messages-per-session "$m")"
                 printf '{"test":"latency","server":"%s","sessions":%s,"rep":%s,"load":"%s","result":%s}\n' \
                     "$srv" "$s" "$rep" "$load" "$json" >>"$RESULTS"
                 say "latency $srv sessions=$s: $json"
             done
         done
     done
-    tern_stop
-    pf_stop
+    all_stop
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -294,7 +363,7 @@ fi
 
 rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
-if want memory; then
+if want memory && have tern; then
     IDLE=10000
     tern_start
     python3 "$HERE/latency.py" --port "$TERN_PORT" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
@@ -326,5 +395,8 @@ if want memory; then
 fi
 
 echo "load at end: $(loadavg)" >>"$OUT/machine.txt"
+FSYNC="$(fsync_rate)"
+printf '{"test":"fsync","when":"end","load":"%s","result":%s}\n' "$(loadavg)" "$FSYNC" >>"$RESULTS"
+say "disk: single-writer fsync rate on $WORK at the end: $FSYNC"
 python3 "$HERE/report.py" "$OUT/machine.txt" "$RESULTS" | tee "$OUT/table.md"
 say "results in $OUT"
