@@ -50,13 +50,27 @@ public final class DnsCheck {
     private final DnsLookup dns;
     private final Clock clock;
 
+    /**
+     * One DKIM key Tern signs with, as its TXT record needs it.
+     *
+     * @param selector  the {@code s=} it signs with
+     * @param algorithm "rsa" or "ed25519" (the record's {@code k=})
+     * @param publicKey the {@code p=} value, base64
+     */
+    public record DkimKey(String selector, String algorithm, String publicKey) {
+        /** The TXT record value: {@code v=DKIM1; k=rsa; p=…}. */
+        public String txt() {
+            return "v=DKIM1; k=" + algorithm + "; p=" + publicKey;
+        }
+    }
+
     public DnsCheck(DnsLookup dns, Clock clock) {
         this.dns = dns;
         this.clock = clock;
     }
 
     /** Checks {@code domain} for a Tern whose host name is {@code hostname}, with the DKIM keys {@code keys}. */
-    public List<Item> check(String domain, String hostname, List<DkimPublicKeys.Key> keys) {
+    public List<Item> check(String domain, String hostname, List<DkimKey> keys) {
         String d = strip(domain).toLowerCase(Locale.ROOT);
         String host = strip(hostname).toLowerCase(Locale.ROOT);
         List<Item> items = new ArrayList<>();
@@ -66,7 +80,7 @@ public final class DnsCheck {
             items.add(new Item("DKIM", d, Status.MISSING, null, List.of(),
                     "no DKIM key for " + d + ": run `tern dkim keygen " + d + "`"));
         }
-        for (DkimPublicKeys.Key k : keys) {
+        for (DkimKey k : keys) {
             items.add(dkim(d, k));
         }
         items.add(dmarc(d));
@@ -119,7 +133,7 @@ public final class DnsCheck {
         return new Item("SPF", d, Status.PRESENT, publish, found, null);
     }
 
-    private Item dkim(String d, DkimPublicKeys.Key k) {
+    private Item dkim(String d, DkimKey k) {
         String name = k.selector() + "._domainkey." + d;
         String publish = name + ". IN TXT " + zoneText(k.txt());
         DnsAnswer<String> txt = dns.txt(name);

@@ -1,6 +1,6 @@
 package dev.tern.cli;
 
-import dev.tern.checks.DkimPublicKeys;
+import dev.tern.dkim.DkimKeys;
 import dev.tern.checks.DnsCheck;
 import dev.tern.checks.spf.Spf;
 import dev.tern.checks.spf.SpfResult;
@@ -61,7 +61,10 @@ final class DnsCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             Config c = config.load();
-            List<DkimPublicKeys.Key> keys = DkimPublicKeys.of(c.dataDir(), domain);
+            List<DnsCheck.DkimKey> keys = new DkimKeys(c.dataDir().resolve("dkim")).keysFor(domain).stream()
+                    .map(k -> new DnsCheck.DkimKey(k.selector(), k.algorithm().keyType(),
+                            k.publicKeyText()))
+                    .toList();
             List<DnsCheck.Item> items = new DnsCheck(lookup(c), Clock.systemUTC()).check(domain, c.hostname(), keys);
             System.out.print(DnsCheck.format(items));
             long wrong = items.stream().filter(i -> i.status() != DnsCheck.Status.PRESENT).count();

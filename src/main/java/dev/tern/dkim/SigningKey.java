@@ -15,8 +15,12 @@ public record SigningKey(String domain, String selector, Algorithm algorithm, Pr
 
     /** The text of the key record: {@code v=DKIM1; k=rsa; p=...}. */
     public String recordText() {
-        return "v=DKIM1; k=" + algorithm.keyType() + "; p="
-                + Base64.getEncoder().encodeToString(Keys.publicKeyData(algorithm, publicKey));
+        return "v=DKIM1; k=" + algorithm.keyType() + "; p=" + publicKeyText();
+    }
+
+    /** The {@code p=} value of the key record: the public key data, base64. */
+    public String publicKeyText() {
+        return Base64.getEncoder().encodeToString(Keys.publicKeyData(algorithm, publicKey));
     }
 
     /**

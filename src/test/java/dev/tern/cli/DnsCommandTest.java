@@ -2,16 +2,14 @@ package dev.tern.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.dkim.Algorithm;
+import dev.tern.dkim.DkimKeys;
 import dev.tern.dns.TestDnsServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.util.Arrays;
-import java.util.Base64;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -55,9 +53,6 @@ class DnsCommandTest {
         return out.toString(StandardCharsets.UTF_8);
     }
 
-    private static String pem(byte[] pkcs8) {
-        return "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder().encodeToString(pkcs8) + "\n-----END PRIVATE KEY-----\n";
-    }
 
     @Test
     void anEmptyZoneNeedsEveryRecordAndAKey() {
@@ -77,14 +72,10 @@ class DnsCommandTest {
 
     @Test
     void aCompleteZoneIsAllPresentAndEachDifferenceIsShown() throws Exception {
-        Path keys = Files.createDirectories(dir.resolve("data/dkim/example.test"));
-        KeyPair rsa = KeyPairGenerator.getInstance("RSA").generateKeyPair();
-        KeyPair ed = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
-        Files.writeString(keys.resolve("tern.rsa.key"), pem(rsa.getPrivate().getEncoded()));
-        Files.writeString(keys.resolve("tern-ed.ed25519.key"), pem(ed.getPrivate().getEncoded()));
-        String rsaP = Base64.getEncoder().encodeToString(rsa.getPublic().getEncoded());
-        byte[] edSpki = ed.getPublic().getEncoded();
-        String edP = Base64.getEncoder().encodeToString(Arrays.copyOfRange(edSpki, edSpki.length - 32, edSpki.length));
+        // the keys as `tern dkim keygen example.test` makes them
+        DkimKeys store = new DkimKeys(dir.resolve("data/dkim"));
+        String rsaP = store.generate("example.test", "tern", Algorithm.RSA_SHA256, false).publicKeyText();
+        String edP = store.generate("example.test", "tern-ed", Algorithm.ED25519_SHA256, false).publicKeyText();
 
         dns.mx("example.test", 10, "mail.example.test").ip("mail.example.test", "127.0.0.25")
                 .txt("example.test", "v=spf1 a:other.example.test -all").ip("other.example.test", "127.0.0.99")
