@@ -11,7 +11,7 @@
 #   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
 #
-# Environment: BENCH_SKIP_BUILD=1 uses target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
+# Environment: BENCH_SKIP_BUILD=1 uses server/target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
 # before measuring (default 5000); TERN_JAVA_OPTS: JVM options for Tern
 # (default none); BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
 set -uo pipefail
@@ -126,7 +126,7 @@ JAVA_HOME="$(find_java)" || die "no JDK 21+"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
-TERN_JAR="$ROOT/target/tern.jar"
+TERN_JAR="$ROOT/server/target/tern.jar"
 if have tern && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
     say "building $TERN_JAR"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
@@ -252,7 +252,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "memory: $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo)"
     echo "disk: $(df -h "$WORK" | awk 'NR==2 { print $1 " " $2 }') $(findmnt -no FSTYPE,OPTIONS -T "$WORK" 2>/dev/null)"
     echo "kernel: $(uname -sr)"
-    echo "tern: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- src pom.xml || echo '+dirty')"
+    echo "tern: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- server pom.xml || echo '+dirty')"
     echo "servers: ${SERVERS[*]}"
     have postfix && echo "postfix: $(pf_version)"
     have exim && echo "exim: $(peer_version "$DEB_CACHE" exim4-daemon-light)"

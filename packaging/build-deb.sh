@@ -7,7 +7,7 @@
 # so its architecture is the build machine's (amd64 here): Debian 12 has no Java 21 runtime package to depend
 # on (its newest is openjdk-17). What it installs: docs/operations.md, "Installing the Debian package".
 #
-# Environment: TERN_SKIP_BUILD=1 packs target/tern.jar as it is (else `./mvnw package` builds it first, tests
+# Environment: TERN_SKIP_BUILD=1 packs server/target/tern.jar as it is (else `./mvnw package` builds it first, tests
 # skipped: run them with ./mvnw verify). Needs dpkg-deb (installed with apt-get when missing, as root).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,8 +26,8 @@ fi
 
 jdk="$(TERN_PRINT_JAVA_HOME=1 ./tern)" || die "no JDK 21+ found (see ./tern)"
 [ -x "$jdk/bin/jlink" ] || die "$jdk has no jlink: the package's runtime is made with it"
-if [ -z "${TERN_SKIP_BUILD:-}" ] || [ ! -f target/tern.jar ]; then
-    say "building target/tern.jar with $jdk"
+if [ -z "${TERN_SKIP_BUILD:-}" ] || [ ! -f server/target/tern.jar ]; then
+    say "building server/target/tern.jar with $jdk"
     ./mvnw -B -q -DskipTests package </dev/null || die "the build failed"
 fi
 
@@ -56,7 +56,7 @@ say "jlink: runtime from $jdk"
 # headless server never loads, would need X11 and ALSA
 rm -f "$stage"/usr/lib/tern/runtime/lib/{libawt_xawt,libjawt,libjsound,libsplashscreen}.so
 
-install -m 0644 target/tern.jar "$stage/usr/share/tern/tern.jar"
+install -m 0644 server/target/tern.jar "$stage/usr/share/tern/tern.jar"
 install -m 0755 packaging/tern "$stage/usr/bin/tern"
 install -m 0755 packaging/sendmail "$stage/usr/lib/tern/sendmail"
 install -m 0644 packaging/tern.service "$stage/lib/systemd/system/tern.service"

@@ -14,7 +14,7 @@
 
 INTEROP_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$INTEROP_DIR/../.." && pwd)"
-TERN_JAR="${TERN_JAR:-$REPO_ROOT/target/tern.jar}"
+TERN_JAR="${TERN_JAR:-$REPO_ROOT/server/target/tern.jar}"
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() {

@@ -5,7 +5,7 @@
 #   test/interop/run.sh                 # all scenarios
 #   test/interop/run.sh 01-swaks 03     # only those whose name starts with one of the arguments
 #
-# Environment: TERN_SKIP_BUILD=1 uses target/tern.jar as it is (.ci/run sets it after `mvnw verify`);
+# Environment: TERN_SKIP_BUILD=1 uses server/target/tern.jar as it is (.ci/run sets it after `mvnw verify`);
 # TERN_SCENARIO_TIMEOUT (seconds, default 180); TERN_INTEROP_BUDGET (seconds for all, default 1800); TERN_KEEP=1 keeps the temp dirs of passing scenarios too;
 # TERN_NO_INSTALL=1 never runs apt-get; TERN_JAVA, TERN_JAR: the java binary and the jar to run.
 set -uo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package, end to end, as root on the CI machine (no running systemd):
-#   - packaging/build-deb.sh builds target/tern_<version>_<arch>.deb from target/tern.jar;
+#   - packaging/build-deb.sh builds target/tern_<version>_<arch>.deb from server/target/tern.jar;
 #   - `apt-get install ./target/tern_*.deb` installs it: /usr/bin/tern on the bundled runtime, the conffile
 #     /etc/tern/tern.toml, /var/lib/tern (0700) owned by the system user tern, tern.service, and
 #     /usr/sbin/sendmail through update-alternatives only when no other MTA owns it (postfix, on CI: then it

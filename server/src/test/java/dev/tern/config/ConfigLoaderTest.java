@@ -362,7 +362,7 @@ class ConfigLoaderTest {
 
     @Test
     void theExampleFile() throws Exception {
-        Path file = Path.of("examples/tern.toml");
+        Path file = Path.of("../examples/tern.toml");
         Config c = ConfigLoader.load(file);
         assertThat(c.source()).isEqualTo(file);
         assertThat(c.hostname()).isEqualTo("mx.example.org");

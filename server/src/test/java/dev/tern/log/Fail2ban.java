@@ -30,7 +30,7 @@ final class Fail2ban {
     /** The {@code failregex = ...} line of docs/operations.md. */
     static Fail2ban documented() {
         try {
-            String doc = Files.readString(Path.of("docs/operations.md"));
+            String doc = Files.readString(Path.of("../docs/operations.md"));
             Matcher m = Pattern.compile("(?m)^failregex = (.+)$").matcher(doc);
             if (!m.find()) {
                 throw new IllegalStateException("no failregex in docs/operations.md");

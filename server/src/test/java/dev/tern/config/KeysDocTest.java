@@ -19,7 +19,7 @@ class KeysDocTest {
         Map<String, String> out = new LinkedHashMap<>();
         String table = null;
         int defaultColumn = -1;
-        for (String line : Files.readAllLines(Path.of("docs/configuration.md"))) {
+        for (String line : Files.readAllLines(Path.of("../docs/configuration.md"))) {
             if (line.startsWith("## ")) {
                 table = null;
             } else if (line.equals("### Top level")) {
