@@ -5,7 +5,10 @@ import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
+import dev.tern.delivery.OutboundSigner;
 import dev.tern.delivery.RemoteDelivery;
+import dev.tern.dkim.DkimKeys;
+import dev.tern.dkim.DkimSigner;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
 import dev.tern.http.HttpListener;
@@ -64,6 +67,8 @@ public final class Tern implements AutoCloseable {
     private final Scheduler scheduler;
     /** Outbound SMTP; its idle sessions are closed at shutdown. */
     private final RemoteDelivery remote;
+    /** DKIM signing on the way out; its counts go to /metrics. */
+    private final OutboundSigner signer;
     private final SmtpServer smtp;
     private final TlsContext tls;
     private final Pop3Server pop3;
@@ -101,10 +106,12 @@ public final class Tern implements AutoCloseable {
             }
             MxResolver dns = new MxResolver(dnsServers, DNS_TIMEOUT);
             var d = config.delivery();
+            signer = new OutboundSigner(new DkimSigner(clock), new DkimKeys(data.resolve("dkim")));
             remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
                     d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
                     d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
-                            d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses);
+                            d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses,
+                    signer);
             Router router = new Router(config.localDomains(), maildir, config.hostname(), remote);
             var q = config.queue();
             String postmaster = "postmaster@" + (config.localDomains().isEmpty()
@@ -215,6 +222,8 @@ public final class Tern implements AutoCloseable {
         String messages = "SMTP messages: acknowledged with 250, or refused at the end of their data";
         String deliveries = "Delivery attempts, one per recipient: delivered, failed for now, failed for good";
         String logins = "POP3 logins";
+        String signing = "Remote deliveries of submitted mail and notices: DKIM-signed, unsigned (no key), failed to"
+                + " sign (sent unsigned)";
         return new Metrics()
                 .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
                         c -> c.get(SmtpServer.Event.CONNECTION))
@@ -232,6 +241,12 @@ public final class Tern implements AutoCloseable {
                         "status", "bounced")
                 .counter("tern.notices", "Delivery status notifications queued (bounce, delay, success)",
                         queueCounts, c -> c.get(Scheduler.Event.NOTICE))
+                .counter("tern.dkim.signing", signing, signer.counts(),
+                        c -> c.get(OutboundSigner.Event.SIGNED), "result", "signed")
+                .counter("tern.dkim.signing", signing, signer.counts(),
+                        c -> c.get(OutboundSigner.Event.UNSIGNED), "result", "unsigned")
+                .counter("tern.dkim.signing", signing, signer.counts(),
+                        c -> c.get(OutboundSigner.Event.FAILED), "result", "failed")
                 .gauge("tern.queue.messages", "Messages in the queue", scheduler, Scheduler::size)
                 .counter("tern.pop3.connections", "POP3 connections accepted by a listener", pop3Counts,
                         c -> c.get(Pop3Server.Event.CONNECTION))

@@ -9,6 +9,7 @@ import dev.tern.config.Keys;
 import java.io.PrintWriter;
 import dev.tern.dkim.DkimKeys;
 import dev.tern.dkim.SigningKey;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -19,7 +20,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code tern config check}: loads the configuration and checks what can be checked before a start (files
  * readable, addresses free); exit 0 and every key's value, or exit 2 and one line naming the problem.
- * Also says which local domains have DKIM keys.
+ * Also says, for each local domain and the host name (the From: domain of notices), its DKIM selectors, or
+ * that it has no key and sends unsigned, and each key file that cannot be used.
  * {@code tern config keys}: every key Tern knows, from the table {@link Keys}.
  */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Work with the configuration.",
@@ -66,11 +68,20 @@ final class ConfigCommand implements Runnable {
                         checked.given().contains(k.name()) ? "" : "   (default)");
             }
             DkimKeys keys = new DkimKeys(checked.config().dataDir().resolve("dkim"));
-            for (String domain : checked.config().localDomains()) {
-                List<String> selectors = keys.keysFor(domain).stream().map(SigningKey::selector).toList();
+            List<String> domains = new ArrayList<>(checked.config().localDomains());
+            String hostname = checked.config().hostname();
+            if (!domains.contains(hostname)) {
+                domains.add(hostname); // the From: domain of bounces and delay notices
+            }
+            for (String domain : domains) {
+                DkimKeys.Loaded loaded = keys.load(domain);
+                List<String> selectors = loaded.keys().stream().map(SigningKey::selector).toList();
+                String what = domain.equals(hostname) && !checked.config().localDomains().contains(domain)
+                        ? "notices from it are" : "mail from it is";
                 out.println("  dkim: " + domain + ": " + (selectors.isEmpty()
-                        ? "no key, mail from it is sent unsigned (tern dkim keygen " + domain + ")"
+                        ? "no key, " + what + " sent unsigned (tern dkim keygen " + domain + ")"
                         : "selectors " + String.join(", ", selectors)));
+                loaded.problems().forEach(p -> out.println("  dkim: " + domain + ": cannot use " + p));
             }
             out.flush();
             return 0;

@@ -11,8 +11,10 @@ import dev.tern.smtp.Reply;
 import dev.tern.smtp.Xtext;
 import dev.tern.smtp.client.SmtpClient;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
@@ -31,6 +33,8 @@ import javax.net.ssl.SSLException;
  * {@link Attempt} per recipient. A failure to connect, or a 4xx at the greeting, EHLO or MAIL, moves on to the
  * next host; replies to RCPT and DATA are final for this attempt. A session whose transaction was accepted at
  * every step is parked in a {@link SessionCache} and taken, after an RSET, by the next message to the same domain.
+ * Once there is somewhere to send it, the message is DKIM-signed ({@link OutboundSigner}) when it is one to sign:
+ * the signature fields go to every peer of this attempt first, then the content as it is in the spool.
  */
 public final class RemoteDelivery {
     /** MX hosts tried per attempt. */
@@ -66,12 +70,19 @@ public final class RemoteDelivery {
     private final Supplier<List<InetSocketAddress>> ourListeners;
     /** Sessions parked after a clean transaction, for the next message to the same domain. */
     private final SessionCache sessions;
+    /** DKIM-signs submitted mail and notices; null: nothing is signed. */
+    private final OutboundSigner signer;
 
-    /** @param ourListeners the SMTP addresses we listen on, to tell a loop back to ourselves */
-    public RemoteDelivery(Settings settings, MxResolver dns, Supplier<List<InetSocketAddress>> ourListeners) {
+    /**
+     * @param ourListeners the SMTP addresses we listen on, to tell a loop back to ourselves
+     * @param signer       DKIM-signs what is to be signed, or null to sign nothing
+     */
+    public RemoteDelivery(Settings settings, MxResolver dns, Supplier<List<InetSocketAddress>> ourListeners,
+                          OutboundSigner signer) {
         this.settings = settings;
         this.dns = dns;
         this.ourListeners = ourListeners;
+        this.signer = signer;
         this.sessions = new SessionCache(settings.reuse().idleTime(), settings.reuse().maxMessages(),
                 settings.reuse().maxIdlePerDestination());
     }
@@ -177,6 +188,11 @@ public final class RemoteDelivery {
         }
         if (!anyForeign) {
             return all(indices, loop(domain, "every MX address is one where this server listens"));
+        }
+
+        // signed once for every peer of this attempt: each gets the same octets (nothing is converted)
+        if (signer != null) {
+            scan = scan.withHead(signer.signatures(m));
         }
 
         // a session parked by an earlier message to this domain, if one is still alive
@@ -320,17 +336,18 @@ public final class RemoteDelivery {
                 return Outcome.done(all(indices, new Attempt.Failed(relay, "host " + relay + " does not offer"
                         + " SMTPUTF8, which this message needs (RFC 6531)", "5.6.7", host, null)));
             }
+            long size = scan.head().length + m.contentSize();
             long limit = c.sizeLimit();
-            if (limit > 0 && m.contentSize() > limit) {
+            if (limit > 0 && size > limit) {
                 c.quit();
-                return Outcome.done(all(indices, new Attempt.Failed(relay, "the message (" + m.contentSize()
+                return Outcome.done(all(indices, new Attempt.Failed(relay, "the message (" + size
                         + " octets) is larger than host " + relay + " accepts (" + limit + " octets)", "5.3.4",
                         host, null)));
             }
             boolean dsn = c.offers("DSN");
             StringBuilder mail = new StringBuilder("MAIL FROM:<").append(env.sender()).append('>');
             if (c.offers("SIZE")) {
-                mail.append(" SIZE=").append(m.contentSize());
+                mail.append(" SIZE=").append(size);
             }
             if (scan.eightBit && c.offers("8BITMIME")) {
                 mail.append(" BODY=8BITMIME");
@@ -361,7 +378,8 @@ public final class RemoteDelivery {
                 rcpts.add(rc.toString());
             }
             SmtpClient.TransactionResult tr;
-            try (InputStream content = content(m)) {
+            try (InputStream content = scan.head().length == 0 ? content(m)
+                    : new SequenceInputStream(new ByteArrayInputStream(scan.head()), content(m))) {
                 tr = c.send(mail.toString(), rcpts, content);
             }
             if (!tr.mail().isPositive()) {
@@ -456,8 +474,18 @@ public final class RemoteDelivery {
         return new BufferedInputStream(m.openContent(), 64 * 1024);
     }
 
-    /** What the content needs: 8BITMIME, and whether a line is too long for SMTP. */
-    private record Scan(boolean eightBit, boolean longLine) {
+    /**
+     * What the content needs (8BITMIME; whether a line is too long for SMTP), and the octets sent before it: the
+     * DKIM-Signature fields, or none.
+     */
+    private record Scan(boolean eightBit, boolean longLine, byte[] head) {
+        Scan(boolean eightBit, boolean longLine) {
+            this(eightBit, longLine, new byte[0]);
+        }
+
+        Scan withHead(byte[] h) {
+            return new Scan(eightBit, longLine, h);
+        }
     }
 
     private static Scan scan(QueuedMessage m) throws IOException {

@@ -2,9 +2,11 @@ package dev.tern.dkim;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -19,22 +21,36 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The DKIM signing keys under {@code <data_dir>/dkim/}: one directory per domain, one PEM file per selector,
  * {@code <data_dir>/dkim/DOMAIN/SELECTOR.pem} (PKCS#8, or PKCS#1 for RSA), the algorithm told by the key.
  * Directories are created mode 0700 and files 0600. {@link #keysFor} looks at the domain directory's and the
  * files' modification times at each call and reads the keys again when any changed, so a running server signs
- * with keys added or replaced without a restart; a file that cannot be read is skipped with one log line.
+ * with keys added or replaced without a restart; a file that cannot be read is skipped, and {@link #load} says
+ * why (the caller logs it: the server once per message it signs, the commands on their output). A domain with
+ * such a file is read again at every call, since {@code chmod}, which may mend it, changes no modification time.
  */
 public final class DkimKeys implements DkimSigner.KeySource {
-    private static final Logger LOG = LoggerFactory.getLogger(DkimKeys.class);
     private static final String SUFFIX = ".pem";
 
+    /**
+     * The keys of a domain and the files that could not be used.
+     *
+     * @param keys     RSA first, then by selector
+     * @param problems one text per file (or directory) that could not be used: {@code FILE: REASON}
+     */
+    public record Loaded(List<SigningKey> keys, List<String> problems) {
+        static final Loaded NONE = new Loaded(List.of(), List.of());
+
+        public Loaded {
+            keys = List.copyOf(keys);
+            problems = List.copyOf(problems);
+        }
+    }
+
     /** What was read from one domain directory, and the times that tell whether it is still current. */
-    private record Entry(FileTime dirTime, Map<Path, FileTime> fileTimes, List<SigningKey> keys) {
+    private record Entry(FileTime dirTime, Map<Path, FileTime> fileTimes, Loaded loaded) {
     }
 
     private final Path root;
@@ -56,9 +72,17 @@ public final class DkimKeys implements DkimSigner.KeySource {
     /** The keys of {@code domain}, RSA first, then by selector; empty when it has none. */
     @Override
     public List<SigningKey> keysFor(String domain) {
+        return load(domain).keys();
+    }
+
+    /**
+     * The keys of {@code domain} and the files that could not be used, read again when the directory's or a
+     * file's modification time has changed since the last call, else from memory.
+     */
+    public Loaded load(String domain) {
         String d = normalize(domain);
         if (d.isEmpty() || d.startsWith(".") || d.contains("/") || d.contains("\\")) {
-            return List.of();
+            return Loaded.NONE;
         }
         Path dir = root.resolve(d);
         FileTime dirTime;
@@ -66,14 +90,15 @@ public final class DkimKeys implements DkimSigner.KeySource {
             dirTime = Files.getLastModifiedTime(dir);
         } catch (IOException e) {
             cache.remove(d);
-            return List.of();
+            return Loaded.NONE;
         }
         Entry e = cache.get(d);
-        if (e == null || !e.dirTime().equals(dirTime) || changed(e.fileTimes())) {
+        // a file that could not be used is tried again each time: chmod, which may mend it, leaves mtime alone
+        if (e == null || !e.loaded().problems().isEmpty() || !e.dirTime().equals(dirTime) || changed(e.fileTimes())) {
             e = read(d, dir, dirTime);
             cache.put(d, e);
         }
-        return e.keys();
+        return e.loaded();
     }
 
     /**
@@ -113,6 +138,7 @@ public final class DkimKeys implements DkimSigner.KeySource {
     private Entry read(String domain, Path dir, FileTime dirTime) {
         Map<Path, FileTime> times = new HashMap<>();
         List<SigningKey> keys = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*" + SUFFIX)) {
             for (Path file : ds) {
                 if (file.getFileName().toString().startsWith(".")) {
@@ -122,14 +148,24 @@ public final class DkimKeys implements DkimSigner.KeySource {
                     times.put(file, Files.getLastModifiedTime(file));
                     keys.add(read(domain, file));
                 } catch (IOException | IllegalArgumentException e) {
-                    LOG.warn("dkim: {}: cannot use the key: {}", file, e.getMessage());
+                    problems.add(file + ": " + reason(e));
                 }
             }
         } catch (IOException e) {
-            LOG.warn("dkim: {}: cannot list the keys: {}", dir, e.getMessage());
+            problems.add(dir + ": cannot list the keys: " + reason(e));
         }
         keys.sort(Comparator.comparing((SigningKey k) -> k.algorithm().ordinal()).thenComparing(SigningKey::selector));
-        return new Entry(dirTime, Map.copyOf(times), List.copyOf(keys));
+        return new Entry(dirTime, Map.copyOf(times), new Loaded(keys, problems));
+    }
+
+    private static String reason(Exception e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof FileSystemException f) {
+            return f.getReason() != null ? f.getReason() : e.getClass().getSimpleName();
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     private static boolean changed(Map<Path, FileTime> times) {

@@ -336,6 +336,34 @@ public final class MailLog {
                 .log("{}: the cached connection to {} is gone; connecting anew", id, r);
     }
 
+    /** INFO {@code ID: DKIM-signed d=DOMAIN s=SELECTOR,SELECTOR}. */
+    public static void dkimSigned(String id, String domain, String selectors) {
+        String d = quote(domain, ' '), s = quote(selectors, ' ');
+        at(DELIVERY, INFO, "dkim_signed", null).addKeyValue("queue_id", id).addKeyValue("domain", d)
+                .addKeyValue("selectors", s).log("{}: DKIM-signed d={} s={}", id, d, s);
+    }
+
+    /** INFO {@code ID: not DKIM-signed: REASON} (no key for the From: domain, no From: field, ...). */
+    public static void dkimUnsigned(String id, String reason) {
+        String r = quote(reason, '\n');
+        at(DELIVERY, INFO, "dkim_unsigned", null).addKeyValue("queue_id", id).addKeyValue("reason", r)
+                .log("{}: not DKIM-signed: {}", id, r);
+    }
+
+    /** WARN {@code ID: DKIM key unusable: FILE: REASON}; the message is signed with the other keys, if any. */
+    public static void dkimKeyUnusable(String id, String problem) {
+        String p = quote(problem, '\n');
+        at(DELIVERY, WARN, "dkim_key_unusable", null).addKeyValue("queue_id", id).addKeyValue("problem", p)
+                .log("{}: DKIM key unusable: {}", id, p);
+    }
+
+    /** WARN {@code ID: DKIM signing failed (REASON); sending unsigned}. */
+    public static void dkimFailed(String id, String reason) {
+        String r = quote(reason, ')');
+        at(DELIVERY, WARN, "dkim_failed", null).addKeyValue("queue_id", id).addKeyValue("reason", r)
+                .log("{}: DKIM signing failed ({}); sending unsigned", id, r);
+    }
+
     /**
      * A line's builder carrying its facts as SLF4J key-value pairs ({@code event}, {@code service} when
      * {@code s} is given): the JSON encoder writes them as fields; the text pattern ({@code %msg}) ignores them.

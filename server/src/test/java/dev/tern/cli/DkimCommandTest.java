@@ -90,6 +90,19 @@ class DkimCommandTest {
     }
 
     @Test
+    void configCheckNamesTheHostnameForNoticesAndKeysItCannotUse() throws Exception {
+        Files.writeString(config, "hostname = \"mx.example.org\"\n" + Files.readString(config));
+        assertThat(tern("", "dkim", "keygen", "example.org")).isZero();
+        Files.writeString(dir.resolve("data/dkim/example.org/old.pem"), "not a key\n");
+        assertThat(tern("", "config", "check")).isZero();
+        assertThat(out()).contains("  dkim: example.org: selectors tern, tern-ed\n")
+                .contains("  dkim: example.org: cannot use " + dir.resolve("data/dkim/example.org/old.pem")
+                        + ": no PEM block (-----BEGIN ...-----)\n")
+                .contains("  dkim: mx.example.org: no key, notices from it are sent unsigned"
+                        + " (tern dkim keygen mx.example.org)\n");
+    }
+
+    @Test
     void badNamesAndMissingKeys() {
         assertThat(tern("", "dkim", "keygen", "not a domain")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("not a domain: not a domain name");
