@@ -8,10 +8,20 @@
   dkim_tool.py sign FILE DOMAIN SELECTOR KEY ALGORITHM CANON > signed
   dkim_tool.py verify PORT FILE N            -> dkimpy verifies every signature with keys from the DNS server
                                                 on 127.0.0.1:PORT; exit 0 when there are N and all pass
+  dkim_tool.py submit PORT USER PASSWORD FILE RCPT
+                                             -> submits FILE to 127.0.0.1:PORT: STARTTLS, AUTH, BODY=8BITMIME
+  dkim_tool.py sink PORT DIR                 -> an SMTP sink on 127.0.0.1:PORT (offering 8BITMIME) and
+                                                127.0.0.2:PORT (not offering it); writes each message's octets,
+                                                dot-unstuffed, to DIR/N.eml and its MAIL command to DIR/N.mail
 """
 import base64
+import os
+import smtplib
+import socketserver
+import ssl
 import subprocess
 import sys
+import threading
 
 import dkim
 import dns.resolver
@@ -112,7 +122,81 @@ def verify(port, path, want):
     sys.exit(0 if ok else 1)
 
 
+def submit(port, user, password, path, rcpt):
+    with open(path, "rb") as f:
+        msg = f.read()
+    with smtplib.SMTP("127.0.0.1", int(port), timeout=60) as c:
+        c.ehlo("client.example.org")
+        c.starttls(context=ssl._create_unverified_context())
+        c.ehlo("client.example.org")
+        c.login(user, password)
+        c.sendmail(user, [rcpt], msg, mail_options=["BODY=8BITMIME"])
+
+
+def sink(port, directory):
+    count = [0]
+    lock = threading.Lock()
+
+    class Session(socketserver.StreamRequestHandler):
+        def reply(self, text):
+            self.wfile.write(text.encode() + b"\r\n")
+            self.wfile.flush()
+
+        def handle(self):
+            eight = self.server.server_address[0] == "127.0.0.1"
+            self.reply("220 sink.example.net ESMTP")
+            mail = b""
+            while True:
+                line = self.rfile.readline()
+                if not line:
+                    return
+                cmd = line.rstrip(b"\r\n").upper()
+                if cmd.startswith(b"EHLO"):
+                    self.reply("250-sink.example.net\r\n250-SIZE 104857600\r\n" + ("250-8BITMIME\r\n" if eight else "")
+                               + "250 PIPELINING")
+                elif cmd.startswith(b"MAIL FROM:"):
+                    mail = line.rstrip(b"\r\n")
+                    self.reply("250 2.1.0 ok")
+                elif cmd.startswith(b"RCPT TO:"):
+                    self.reply("250 2.1.5 ok")
+                elif cmd == b"DATA":
+                    self.reply("354 go ahead")
+                    data = []
+                    while True:
+                        l = self.rfile.readline()
+                        if not l:
+                            return
+                        if l == b".\r\n":
+                            break
+                        data.append(l[1:] if l.startswith(b".") else l)
+                    with lock:
+                        count[0] += 1
+                        n = count[0]
+                    base = os.path.join(directory, str(n))
+                    with open(base + ".mail", "wb") as f:
+                        f.write(mail + b"\n")
+                    with open(base + ".tmp", "wb") as f:
+                        f.write(b"".join(data))
+                    os.rename(base + ".tmp", base + ".eml")
+                    self.reply("250 2.0.0 kept as %d" % n)
+                elif cmd == b"QUIT":
+                    self.reply("221 2.0.0 bye")
+                    return
+                else:
+                    self.reply("250 2.0.0 ok" if cmd in (b"RSET", b"NOOP") else "502 5.5.2 not here")
+
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
+
+    servers = [Server((ip, int(port)), Session) for ip in ("127.0.0.1", "127.0.0.2")]
+    for srv in servers[1:]:
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    print("sink listening on port %s" % port, flush=True)
+    servers[0].serve_forever()
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
     {"dnsmasq-args": dnsmasq_args, "keygen": keygen, "message": message, "sign": sign,
-     "verify": verify}[cmd](*args)
+     "verify": verify, "submit": submit, "sink": sink}[cmd](*args)

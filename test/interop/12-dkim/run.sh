@@ -7,7 +7,10 @@
 #     one too where its version has ed25519-sha256; Debian 12's 1.20230212 does not).
 #  3. dkimpy signs with its own RSA and Ed25519 keys (relaxed/relaxed and relaxed/simple); `tern dkim verify`
 #     (dnsjava, asking dnsmasq through [dns] servers) passes both, and fails both when one body octet changes.
-# No server is started: the commands are the signer and verifier that delivery and intake use.
+#  4. A running Tern signs what it relays: the same four messages, submitted with STARTTLS and AUTH (ESMTPSA) to
+#     alice@example.test's Tern, go by MX (dnsmasq) to a sink that keeps their octets (dkim_tool.py sink); dkimpy
+#     and Mail::DKIM verify what the sink received. The 8-bit message goes once to a peer offering 8BITMIME
+#     (127.0.0.1, BODY=8BITMIME) and once to one that does not (127.0.0.2: sent as it is, no BODY=).
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -19,8 +22,14 @@ PERL_PASSES=1 # the RSA signature; 2 where Mail::DKIM knows ed25519-sha256
 perl -MMail::DKIM::Algorithm::ed25519_sha256 -e 1 2>/dev/null && PERL_PASSES=2
 
 DNS_PORT="$(free_port)"
-[ -n "$DNS_PORT" ] || die "no free port found"
-export TERN_EXTRA_TOML="[dns]
+SINK_PORT="$(free_port)"
+[ -n "$DNS_PORT" ] && [ -n "$SINK_PORT" ] || die "no free port found"
+export TERN_SUBMISSION='["127.0.0.1:0"]'
+export TERN_EXTRA_TOML="[delivery]
+mx_port = $SINK_PORT
+connect_timeout = \"5s\"
+
+[dns]
 servers = [\"127.0.0.1:$DNS_PORT\"]"
 tern_config
 
@@ -39,7 +48,8 @@ mkdir -p py-keys
 "$PY" "$HERE/dkim_tool.py" keygen py-keys py.test py >py-records.txt
 
 mapfile -t TXT_ARGS < <(cat tern-records.txt py-records.txt | "$PY" "$HERE/dkim_tool.py" dnsmasq-args)
-dnsmasq_start "$DNS_PORT" "${TXT_ARGS[@]}"
+dnsmasq_start "$DNS_PORT" "${TXT_ARGS[@]}" --mx-host=example.net,mx.example.net,10 \
+    --host-record=mx.example.net,127.0.0.1 --mx-host=example.org,mx.example.org,10 --host-record=mx.example.org,127.0.0.2
 
 # --- Tern signs, dkimpy and Mail::DKIM verify ------------------------------------------------------------
 for kind in plain 8bit folded big; do
@@ -75,3 +85,50 @@ cat verify-fail.txt
 [ "$(grep -c '^dkim=fail (body hash did not verify) header.d=py.test' verify-fail.txt)" = 2 ] ||
     die "a changed body octet does not fail both signatures"
 log "dkimpy's RSA and Ed25519 signatures pass in Tern, and fail with one body octet changed"
+
+# --- a running Tern signs mail submitted with AUTH; the sink's copies verify in dkimpy and Mail::DKIM ------
+mkdir -p sink
+"$PY" "$HERE/dkim_tool.py" sink "$SINK_PORT" sink >sink.log 2>&1 &
+SINK_PID=$!
+echo "$SINK_PID" >>"$TERN_TMP/tern.pids"
+trap 'kill "$SINK_PID" 2>/dev/null || true; _helpers_cleanup' EXIT
+deadline=$((SECONDS + 10))
+until grep -q '^sink listening' sink.log; do
+    kill -0 "$SINK_PID" 2>/dev/null || { cat sink.log; die "the sink exited at start"; }
+    [ "$SECONDS" -lt "$deadline" ] || die "the sink did not start within 10s"
+    sleep 0.1
+done
+tern_user_add alice@example.test alice-secret
+tern_start
+SUB_PORT="$(tern_port submission)"
+[ -n "$SUB_PORT" ] || die "no submission port in $TERN_OUT"
+
+n=0
+for target in plain:example.net 8bit:example.net 8bit:example.org folded:example.net big:example.net; do
+    kind="${target%%:*}"
+    domain="${target#*:}"
+    n=$((n + 1))
+    "$PY" "$HERE/dkim_tool.py" submit "$SUB_PORT" alice@example.test alice-secret "msg-$kind.eml" "bob@$domain" ||
+        die "$kind: submission to Tern failed"
+    deadline=$((SECONDS + 60))
+    until [ -f "sink/$n.eml" ]; do
+        [ "$SECONDS" -lt "$deadline" ] || { tail -n 20 "$TERN_OUT"; die "$kind: nothing reached the sink for $domain"; }
+        sleep 0.2
+    done
+    got="sink/$n.eml"
+    if [ "$domain" = example.org ]; then
+        ! grep -q 'BODY=8BITMIME' "sink/$n.mail" || die "$kind: BODY=8BITMIME to a peer that does not offer it"
+    elif [ "$kind" = 8bit ]; then
+        grep -q 'BODY=8BITMIME' "sink/$n.mail" || die "$kind: no BODY=8BITMIME to a peer that offers it"
+    fi
+    head -c 16 "$got" | grep -q '^DKIM-Signature: ' || die "$kind: the relayed message does not start with a signature"
+    tail -c "$(wc -c <"msg-$kind.eml")" "$got" | cmp -s - "msg-$kind.eml" ||
+        die "$kind: the relayed message does not end with the message as submitted"
+    "$PY" "$HERE/dkim_tool.py" verify "$DNS_PORT" "$got" 2 || die "$kind to $domain: dkimpy does not pass what Tern relayed"
+    perl "$HERE/verify.pl" "$DNS_PORT" "$got" "$PERL_PASSES" ||
+        die "$kind to $domain: Mail::DKIM does not pass what Tern relayed"
+    log "$kind to $domain ($(wc -c <"$got") octets, $(cat "sink/$n.mail")): Tern's signatures pass in dkimpy and Mail::DKIM"
+done
+[ "$(grep -c 'DKIM-signed d=example.test s=tern,tern-ed' "$TERN_OUT")" = "$n" ] ||
+    die "Tern did not log one DKIM-signed line per message"
+tern_stop
