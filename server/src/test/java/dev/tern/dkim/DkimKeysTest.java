@@ -62,6 +62,26 @@ class DkimKeysTest {
         Files.writeString(dir.resolve("dkim/example.org/broken.pem"), "not a key");
         assertThat(keys.keysFor("example.org")).extracting(SigningKey::selector).containsExactly("tern");
         assertThatThrownBy(() -> Keys.fromPem("not a key")).hasMessage("no PEM block (-----BEGIN ...-----)");
+        assertThat(keys.load("example.org").problems())
+                .containsExactly(dir.resolve("dkim/example.org/broken.pem") + ": no PEM block (-----BEGIN ...-----)");
+    }
+
+    @Test
+    void aFileMendedWithoutANewModificationTimeIsReadAgain() throws Exception {
+        DkimKeys keys = new DkimKeys(dir.resolve("dkim"));
+        Path file = dir.resolve("dkim/example.org/tern-ed.pem");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "not a key");
+        var time = Files.getLastModifiedTime(file);
+        var dirTime = Files.getLastModifiedTime(file.getParent());
+        assertThat(keys.load("example.org").keys()).isEmpty();
+        // as chmod would: the file becomes usable, and no modification time changes
+        Files.writeString(file, Keys.toPem(Keys.generate(Algorithm.ED25519_SHA256).getPrivate()));
+        Files.setLastModifiedTime(file, time);
+        Files.setLastModifiedTime(file.getParent(), dirTime);
+        DkimKeys.Loaded loaded = keys.load("example.org");
+        assertThat(loaded.keys()).extracting(SigningKey::selector).containsExactly("tern-ed");
+        assertThat(loaded.problems()).isEmpty();
     }
 
     @Test

@@ -128,4 +128,16 @@ class MailLogTest {
         MailLog.tlsFallback("1A", "mx.d[192.0.2.1]:25", "bad cert");
         assertThat(last()).isEqualTo("INFO  RemoteDelivery: 1A: TLS with mx.d[192.0.2.1]:25 failed (bad cert); trying without TLS");
     }
+
+    @Test
+    void dkimSigningLines() {
+        MailLog.dkimSigned("1A", "example.org", "tern,tern-ed");
+        assertThat(last()).isEqualTo("INFO  RemoteDelivery: 1A: DKIM-signed d=example.org s=tern,tern-ed");
+        MailLog.dkimUnsigned("1A", "no domain in From: a\r\nb");
+        assertThat(last()).isEqualTo("INFO  RemoteDelivery: 1A: not DKIM-signed: no domain in From: a\\x0d\\x0ab");
+        MailLog.dkimKeyUnusable("1A", "/var/lib/tern/dkim/example.org/tern.pem: permission denied");
+        assertThat(last()).isEqualTo("WARN  RemoteDelivery: 1A: DKIM key unusable: /var/lib/tern/dkim/example.org/tern.pem: permission denied");
+        MailLog.dkimFailed("1A", "cannot read (the spool)");
+        assertThat(last()).isEqualTo("WARN  RemoteDelivery: 1A: DKIM signing failed (cannot read (the spool\\x29); sending unsigned");
+    }
 }
