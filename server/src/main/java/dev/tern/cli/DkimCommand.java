@@ -154,7 +154,9 @@ public final class DkimCommand implements Callable<Integer> {
         @Override
         int run(Config cfg, DkimKeys keys) {
             String d = domain(domain);
-            List<SigningKey> list = keys.keysFor(d);
+            DkimKeys.Loaded loaded = keys.load(d);
+            loaded.problems().forEach(p -> err().println("tern: cannot use " + p));
+            List<SigningKey> list = loaded.keys();
             if (list.isEmpty()) {
                 err().println("tern: no DKIM key for " + d + " in " + keys.dir(d) + " (tern dkim keygen " + d + ")");
                 return FAILED;
@@ -177,7 +179,9 @@ public final class DkimCommand implements Callable<Integer> {
         @Override
         int run(Config cfg, DkimKeys keys) throws IOException {
             String d = domain(domain);
-            List<SigningKey> list = new ArrayList<>(keys.keysFor(d));
+            DkimKeys.Loaded loaded = keys.load(d);
+            loaded.problems().forEach(p -> err().println("tern: cannot use " + p));
+            List<SigningKey> list = new ArrayList<>(loaded.keys());
             if (selector != null) {
                 String s = selector(selector);
                 list.removeIf(k -> !k.selector().equals(s));

@@ -6,7 +6,7 @@
  * ({@link dev.tern.delivery.OutboundSigner}); local delivery signs nothing.
  *
  * <p>Never does: retry or notice decisions (the scheduler's), limits on deliveries at once (the scheduler keeps
- * to the per-domain limit), the SMTP wire protocol itself ({@code smtp.client}), or DKIM itself ({@code dkim}); never holds a message
- * back because it could not be signed.
+ * to the per-domain limit), the SMTP wire protocol itself ({@code smtp.client}) or DKIM itself ({@code dkim});
+ * never holds a message back because it could not be signed.
  */
 package dev.tern.delivery;
