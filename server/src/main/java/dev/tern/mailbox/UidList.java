@@ -98,38 +98,14 @@ final class UidList {
         Map<Long, String> entries = new LinkedHashMap<>();
         long validity = -1;
         long next = 1;
+        long last = 0;
         long records = 0;
         int pos = 0;
         while (pos < data.length) {
             int nl = indexOf(data, pos, (byte) '\n');
             String payload = nl < 0 ? null : check(data, pos, nl);
-            boolean ok = payload != null;
-            if (ok && validity < 0) {
-                String[] h = payload.split(" ");
-                ok = h.length == 4 && (h[0] + " " + h[1]).equals(MAGIC);
-                if (ok) {
-                    validity = parseLong(h[2]);
-                    next = parseLong(h[3]);
-                    ok = validity > 0 && validity <= 0xFFFF_FFFFL && next > 0;
-                }
-            } else if (ok && payload.startsWith("+ ")) {
-                int sp = payload.indexOf(' ', 2);
-                long uid = sp < 0 ? -1 : parseLong(payload.substring(2, sp));
-                ok = uid >= next && uid <= 0xFFFF_FFFFL;
-                if (ok) {
-                    entries.put(uid, unescape(payload.substring(sp + 1)));
-                    next = uid + 1;
-                }
-            } else if (ok && payload.startsWith("- ")) {
-                long uid = parseLong(payload.substring(2));
-                ok = uid > 0;
-                entries.remove(uid);
-            } else {
-                ok = false;
-            }
-            if (!ok) {
-                int after = nl < 0 ? data.length : nl + 1;
-                if (after < data.length || validity < 0) {
+            if (payload == null) {
+                if (nl >= 0 && nl + 1 < data.length || validity < 0) {
                     return null; // damage before the last record, or no header: the list is lost
                 }
                 try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
@@ -138,12 +114,40 @@ final class UidList {
                 }
                 break;
             }
+            if (validity < 0) {
+                String[] h = payload.split(" ");
+                if (h.length != 4 || !(h[0] + " " + h[1]).equals(MAGIC)) {
+                    return null;
+                }
+                validity = parseLong(h[2]);
+                next = parseLong(h[3]);
+                if (validity <= 0 || validity > 0xFFFF_FFFFL || next <= 0) {
+                    return null;
+                }
+            } else if (payload.startsWith("+ ")) {
+                int sp = payload.indexOf(' ', 2);
+                long uid = sp < 0 ? -1 : parseLong(payload.substring(2, sp));
+                if (uid <= last || uid > 0xFFFF_FFFFL) {
+                    return null; // UIDs only ever grow: a whole record that says otherwise is damage
+                }
+                entries.put(uid, unescape(payload.substring(sp + 1)));
+                last = uid;
+            } else if (payload.startsWith("- ")) {
+                long uid = parseLong(payload.substring(2));
+                if (uid <= 0) {
+                    return null;
+                }
+                entries.remove(uid);
+            } else {
+                return null;
+            }
             records++;
             pos = nl + 1;
         }
         if (validity < 0) {
             return null;
         }
+        next = Math.max(next, last + 1);
         List<Entry> list = new ArrayList<>(entries.size());
         entries.forEach((uid, base) -> list.add(new Entry(uid, base)));
         return new Loaded(new UidList(file, validity, next, list.size(), records), list, false);
