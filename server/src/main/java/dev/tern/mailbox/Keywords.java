@@ -58,6 +58,11 @@ final class Keywords {
         return new Keywords(file, names);
     }
 
+    /** A copy that later keywords do not change, for a snapshot read outside the folder's lock. */
+    Keywords copy() {
+        return new Keywords(file, new ArrayList<>(names));
+    }
+
     /** The keywords in use, by letter order. */
     List<String> names() {
         List<String> out = new ArrayList<>();

@@ -78,12 +78,12 @@ final class MaildirFolder {
 
     // ---- loading and rescanning ----
 
-    /** Reads the UID list and the directories (new files get UIDs), the first time only. */
-    void ensureLoaded(UidList.Validities validities) throws IOException {
+    /** Reads the UID list and the directories (new files get UIDs), the first time only; true when it did. */
+    boolean ensureLoaded(UidList.Validities validities) throws IOException {
         lock.lock();
         try {
             if (uidList != null) {
-                return;
+                return false;
             }
             for (String sub : new String[] {"tmp", "new", "cur"}) {
                 FileModes.createDirectories(dir.resolve(sub));
@@ -103,6 +103,7 @@ final class MaildirFolder {
                 throw e;
             }
             recentBoundary = uidList.uidNext();
+            return true;
         } finally {
             lock.unlock();
         }
@@ -112,6 +113,9 @@ final class MaildirFolder {
     void refreshIfChanged() throws IOException {
         lock.lock();
         try {
+            if (uidList == null) {
+                return; // unloaded: a newer instance (or none) has the folder now
+            }
             if (stamp("new") != newStamp || stamp("cur") != curStamp) {
                 scan(false);
             }
@@ -424,6 +428,7 @@ final class MaildirFolder {
             try {
                 if (uidList != null) {
                     uidList.close();
+                    uidList = null; // never written through this instance again
                 }
                 cache.close();
             } catch (IOException e) {
@@ -459,6 +464,9 @@ final class MaildirFolder {
     void delivered(String file) throws IOException {
         lock.lock();
         try {
+            if (uidList == null) {
+                return; // unloaded meanwhile: the next load finds the file
+            }
             String base = Maildrop.baseName(file);
             for (int i = count - 1; i >= 0; i--) {
                 if (bases[i].equals(base)) {
@@ -566,7 +574,7 @@ final class MaildirFolder {
             try {
                 return new IndexSnapshot(uidList.validity(), uidList.uidNext(), Arrays.copyOf(uids, count),
                         Arrays.copyOf(sizes, count), Arrays.copyOf(flagBits, count),
-                        Arrays.copyOf(keywordBits, count), keywords);
+                        Arrays.copyOf(keywordBits, count), keywords.copy());
             } finally {
                 lock.unlock();
             }

@@ -32,7 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The mail store on Maildir: INBOX is the Maildir that {@link Maildir} delivers into, other folders are Maildir++
  * subfolders ({@code .Sent}, {@code .Work.2026}). A folder is loaded into memory ({@link MaildirFolder}) while a
- * session or an operation uses it, once per process, and dropped when the last one lets go. Folders that sessions
+ * session or an operation uses it, once per process, and the {@link #IDLE_FOLDERS} most recently used stay loaded
+ * after the last one lets go. Folders that sessions
  * listen to are rescanned every {@code pollInterval} when their new/ or cur/ changed, so that what other programs
  * (POP3's commit, mutt, a Dovecot) do reaches the sessions; changes made through the store reach them at once.
  */
@@ -47,6 +48,10 @@ public final class MaildirStore implements MailStore {
     private final Clock clock;
     private final ReentrantLock registryLock = new ReentrantLock();
     private final Map<Path, MaildirFolder> loaded = new HashMap<>();
+    /** Loaded folders no one uses now, least recently used first; the oldest is dropped past IDLE_FOLDERS. */
+    private final java.util.LinkedHashSet<MaildirFolder> idle = new java.util.LinkedHashSet<>();
+    /** How many unused folders stay loaded, so that the next SELECT of a big folder need not read it again. */
+    static final int IDLE_FOLDERS = 16;
     private final ReentrantLock validityLock = new ReentrantLock();
     private final AtomicLong sequence = new AtomicLong();
     private final ScheduledExecutorService poller;
@@ -161,11 +166,14 @@ public final class MaildirStore implements MailStore {
                 fresh = true;
             }
             f.retain();
+            idle.remove(f);
         } finally {
             registryLock.unlock();
         }
         try {
-            f.ensureLoaded(() -> nextValidity(root));
+            if (!f.ensureLoaded(() -> nextValidity(root))) {
+                f.refreshIfChanged(); // kept loaded while unused, and not watched meanwhile
+            }
         } catch (IOException | RuntimeException e) {
             f.release();
             throw e;
@@ -173,31 +181,53 @@ public final class MaildirStore implements MailStore {
         return f;
     }
 
-    /** Called by a folder that lost its last user: dropped from memory unless someone took it meanwhile. */
+    /**
+     * Called by a folder that lost its last user: it stays loaded among the {@link #IDLE_FOLDERS} most recently
+     * used, and the least recently used one beyond them is dropped from memory (unless someone took it meanwhile).
+     */
     void unused(MaildirFolder f) {
         registryLock.lock();
         try {
-            if (loaded.get(f.dir) == f && f.unloadIfUnused()) {
-                loaded.remove(f.dir);
+            if (loaded.get(f.dir) != f) {
+                return;
+            }
+            idle.remove(f);
+            idle.add(f);
+            while (idle.size() > IDLE_FOLDERS) {
+                MaildirFolder oldest = idle.removeFirst();
+                if (oldest.unloadIfUnused()) {
+                    loaded.remove(oldest.dir);
+                }
             }
         } finally {
             registryLock.unlock();
         }
     }
 
-    /** Whether the folder in {@code dir} (and with {@code children}, one under it) is in use in this process. */
+    /**
+     * Whether the folder in {@code dir} (and with {@code children}, one under it) is in use in this process; those
+     * only kept loaded while unused are dropped from memory, since DELETE or RENAME is about to change them.
+     */
     boolean inUse(Path root, Path dir, boolean children) {
         Path d = dir.toAbsolutePath().normalize();
         Path r = root.toAbsolutePath().normalize();
         String prefix = d.getFileName() + ".";
         registryLock.lock();
         try {
-            for (Path p : loaded.keySet()) {
+            boolean used = false;
+            for (var it = loaded.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                Path p = e.getKey();
                 if (p.equals(d) || children && r.equals(p.getParent()) && p.getFileName().toString().startsWith(prefix)) {
-                    return true;
+                    if (idle.contains(e.getValue()) && e.getValue().unloadIfUnused()) {
+                        idle.remove(e.getValue());
+                        it.remove();
+                    } else {
+                        used = true;
+                    }
                 }
             }
-            return false;
+            return used;
         } finally {
             registryLock.unlock();
         }
