@@ -35,6 +35,8 @@ import java.util.stream.Stream;
 final class MaildirAccount implements Account {
     static final String SUBSCRIPTIONS = "tern-subscriptions";
     static final String SPECIAL_MADE = "tern-special-use";
+    /** A deleted folder is renamed to this prefix first, then removed; leftovers of a crash go at the next open. */
+    static final String DELETING = "tern-deleting-";
     static final String INBOX = "INBOX";
     /** Longest on-disk folder directory name (most file systems allow 255 octets). */
     private static final int MAX_DIR_NAME = 250;
@@ -56,6 +58,11 @@ final class MaildirAccount implements Account {
     static MaildirAccount open(MaildirStore store, String user, Path root) throws IOException {
         MaildirAccount a = new MaildirAccount(store, user, root);
         makeMaildir(root);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, DELETING + "*")) {
+            for (Path p : ds) {
+                deleteTree(p); // a DELETE cut short by a crash
+            }
+        }
         if (!Files.exists(root.resolve(SPECIAL_MADE))) {
             for (String name : new TreeSet<>(SPECIAL.keySet())) {
                 Path d = folderDir(root, name);
@@ -253,15 +260,19 @@ final class MaildirAccount implements Account {
         if (store.inUse(root, dir, false)) {
             return new Result.Refused(Reason.INUSE, "Folder " + n + " is open in another session");
         }
-        Path doomed = root.resolve("tern-deleting-" + UUID.randomUUID());
+        Path doomed = root.resolve(DELETING + UUID.randomUUID());
         Durable.moveAtomically(dir, doomed);
         Durable.syncDirectory(root);
-        try (Stream<Path> s = Files.walk(doomed)) {
+        deleteTree(doomed);
+        return DONE;
+    }
+
+    private static void deleteTree(Path top) throws IOException {
+        try (Stream<Path> s = Files.walk(top)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
         }
-        return DONE;
     }
 
     @Override

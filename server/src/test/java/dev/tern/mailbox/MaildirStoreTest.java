@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.tern.imap.mime.BodyPart;
+import dev.tern.imap.mime.StructureCodec;
+import dev.tern.imap.mime.StructureParser;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.Flags.Flag;
 import java.io.ByteArrayInputStream;
@@ -431,6 +434,35 @@ class MaildirStoreTest {
             assertThat(v.facts(1, "test-2", parse)).isPresent(); // another form: computed again
             assertThat(computed).hasValue(2);
         }
+    }
+
+    @Test
+    void theImapStructureIsCachedThroughFactsAsAnAdapterWould() throws IOException {
+        MaildirStore s = store();
+        deliver(s, "1000.A.mx", "From: a@example.org\r\nSubject: hi\r\nContent-Type: text/plain\r\n\r\nhello\r\n");
+        java.util.function.Function<InputStream, byte[]> parse = in -> {
+            try {
+                return StructureCodec.encode(StructureParser.parse(in));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        try (FolderView v = s.account(USER).open("INBOX", null).orElseThrow()) {
+            BodyPart p = StructureCodec.decode(v.facts(1, "structure-1", parse).orElseThrow()).orElseThrow();
+            assertThat(p.envelope().subject()).isEqualTo("hi");
+            assertThat(p.type() + "/" + p.subtype()).isEqualTo("text/plain");
+        }
+        assertThat(inbox().resolve(FactCache.FILE)).isNotEmptyFile();
+    }
+
+    @Test
+    void aDeleteCutShortByACrashIsFinishedAtTheNextOpen() throws IOException {
+        store().account(USER);
+        Path leftover = inbox().resolve(MaildirAccount.DELETING + "x").resolve("cur");
+        Files.createDirectories(leftover);
+        Files.writeString(leftover.resolve("1.a:2,"), "x");
+        store().account(USER);
+        assertThat(inbox().resolve(MaildirAccount.DELETING + "x")).doesNotExist();
     }
 
     @Test
