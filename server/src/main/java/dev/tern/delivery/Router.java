@@ -17,9 +17,8 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Sends each recipient where it belongs: addresses in a local domain into their INBOX through the mail store, the
- * rest through
- * {@link RemoteDelivery}, one SMTP transaction per destination domain.
+ * Sends each recipient where it belongs: addresses in a local domain into their INBOX through the mail store
+ * ({@link MailStore}), the rest through {@link RemoteDelivery}, one SMTP transaction per destination domain.
  */
 public final class Router implements Transport {
     private final Set<String> localDomains;
