@@ -56,7 +56,7 @@ public interface Account {
     }
 
     /** Why a change was refused, in the terms of IMAP's response codes. */
-    enum Reason { NONEXISTENT, ALREADYEXISTS, CANNOT, INUSE, LIMIT }
+    enum Reason { NONEXISTENT, ALREADYEXISTS, CANNOT, INUSE }
 
     Result.Done DONE = new Result.Done();
 

@@ -67,30 +67,6 @@ public record Flags(Set<Flag> system, Set<String> keywords) {
     /** How a STORE changes flags (RFC 9051 section 6.4.6): replace them, add some or remove some. */
     public enum Mode { REPLACE, ADD, REMOVE }
 
-    /** These flags changed by {@code change} in {@code mode}. */
-    public Flags apply(Mode mode, Flags change) {
-        EnumSet<Flag> sys = system.isEmpty() ? EnumSet.noneOf(Flag.class) : EnumSet.copyOf(system);
-        TreeSet<String> kw = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-        kw.addAll(keywords);
-        switch (mode) {
-            case REPLACE -> {
-                sys.clear();
-                sys.addAll(change.system);
-                kw.clear();
-                kw.addAll(change.keywords);
-            }
-            case ADD -> {
-                sys.addAll(change.system);
-                kw.addAll(change.keywords);
-            }
-            case REMOVE -> {
-                sys.removeAll(change.system);
-                kw.removeAll(change.keywords);
-            }
-        }
-        return new Flags(sys, kw);
-    }
-
     /** The system flags as bits (ordinal order), the compact form an index keeps per message. */
     int bits() {
         int b = 0;
