@@ -18,6 +18,7 @@ import dev.tern.io.FileModes;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
+import dev.tern.mailbox.MaildirStore;
 import dev.tern.metrics.Metrics;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Listener;
@@ -72,6 +73,8 @@ public final class Tern implements AutoCloseable {
     private final SmtpServer smtp;
     private final TlsContext tls;
     private final Pop3Server pop3;
+    /** Every user's mail (delivery, POP3, IMAP); its poll thread stops at shutdown. */
+    private final MaildirStore mailStore;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
     private final List<Listener> listeners = new ArrayList<>();
@@ -100,6 +103,7 @@ public final class Tern implements AutoCloseable {
             Spool spool = new Spool(data.resolve("spool"), clock, dirSync);
             UserStore users = new UserStore(data.resolve("users"));
             Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
+            mailStore = new MaildirStore(maildir, dirSync, config.hostname(), clock, MaildirStore.POLL_INTERVAL);
             List<InetSocketAddress> dnsServers = new ArrayList<>();
             for (HostPort hp : config.dns().servers()) {
                 dnsServers.add(new InetSocketAddress(MxResolver.literal(hp.host()), hp.port()));
@@ -112,7 +116,7 @@ public final class Tern implements AutoCloseable {
                     d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
                             d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses,
                     signer);
-            Router router = new Router(config.localDomains(), maildir, config.hostname(), remote);
+            Router router = new Router(config.localDomains(), mailStore, config.hostname(), remote);
             var q = config.queue();
             String postmaster = "postmaster@" + (config.localDomains().isEmpty()
                     ? config.hostname() : config.localDomains().get(0));
@@ -140,7 +144,17 @@ public final class Tern implements AutoCloseable {
                     tls, logins, sub.exposeUser());
 
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
-                    config.pop3().idleTimeout(), limits.maxErrors()), logins, maildir::mailbox,
+                    config.pop3().idleTimeout(), limits.maxErrors()), logins, new Pop3Server.Mailboxes() {
+                        @Override
+                        public Path of(String user) {
+                            return maildir.mailbox(user);
+                        }
+
+                        @Override
+                        public void changed(String user) {
+                            mailStore.inboxChanged(user);
+                        }
+                    },
                     new MailboxLocks(), limiter, tls::wrap);
 
             List<QueuedMessage> recovered = spool.recover();
@@ -357,6 +371,7 @@ public final class Tern implements AutoCloseable {
         pop3.drain(grace);
         smtp.drain(grace);
         scheduler.close(grace);
+        mailStore.close();
         remote.close();
         logins.close();
         try {

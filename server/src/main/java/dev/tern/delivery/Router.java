@@ -1,5 +1,6 @@
 package dev.tern.delivery;
 
+import dev.tern.mailbox.MailStore;
 import dev.tern.mailbox.Maildir;
 import dev.tern.queue.Attempt;
 import dev.tern.queue.Envelope;
@@ -16,19 +17,19 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * Sends each recipient where it belongs: addresses in a local domain into their Maildir, the rest through
- * {@link RemoteDelivery}, one SMTP transaction per destination domain.
+ * Sends each recipient where it belongs: addresses in a local domain into their INBOX through the mail store
+ * ({@link MailStore}), the rest through {@link RemoteDelivery}, one SMTP transaction per destination domain.
  */
 public final class Router implements Transport {
     private final Set<String> localDomains;
-    private final Maildir maildir;
+    private final MailStore mailStore;
     private final String hostInNames;
     private final RemoteDelivery remote;
 
     /** @param remote outbound SMTP, or null to keep remote mail queued (deferred) */
-    public Router(List<String> localDomains, Maildir maildir, String hostname, RemoteDelivery remote) {
+    public Router(List<String> localDomains, MailStore mailStore, String hostname, RemoteDelivery remote) {
         this.localDomains = Set.copyOf(localDomains);
-        this.maildir = maildir;
+        this.mailStore = mailStore;
         this.hostInNames = Maildir.hostForNames(hostname);
         this.remote = remote;
     }
@@ -78,7 +79,7 @@ public final class Router implements Transport {
         // one name per queue ID and recipient, so a delivery repeated after a crash finds its earlier self
         String name = env.arrival().getEpochSecond() + ".Q" + env.id() + "R" + index + "." + hostInNames;
         try (FileChannel source = FileChannel.open(m.file(), StandardOpenOption.READ)) {
-            String file = maildir.deliver(r.address(), name, prefix, source, m.contentOffset(), m.contentSize(), recovering);
+            String file = mailStore.deliver(r.address(), name, prefix, source, m.contentOffset(), m.contentSize(), recovering);
             return new Attempt.Delivered("local", "delivered to maildir as " + file);
         } catch (IOException e) {
             return new Attempt.Deferred("local", "cannot deliver to maildir: " + e);

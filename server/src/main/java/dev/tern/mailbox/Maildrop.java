@@ -103,12 +103,16 @@ public final class Maildrop {
     }
 
     /**
-     * Opens a message's content; NoSuchFileException when it has gone since the snapshot, another IOException
+     * Opens a message's content (found by its base name when an IMAP session has renamed it since the snapshot to
+     * change its flags); NoSuchFileException when it has gone since the snapshot, another IOException
      * when it cannot be read or what has its name now is not a regular file (checked before opening, without
      * following a link, so that a FIFO put there since the snapshot is never opened).
      */
     public InputStream read(Message m) throws IOException {
-        Path p = box.resolve(m.folder()).resolve(m.fileName());
+        Path p = locate(m);
+        if (p == null) {
+            throw new NoSuchFileException(m.fileName());
+        }
         if (!Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
             throw new IOException(p + " is not a regular file");
         }
@@ -128,7 +132,10 @@ public final class Maildrop {
         Set<Message> deleting = new HashSet<>(delete);
         for (Message m : delete) {
             try {
-                Files.deleteIfExists(box.resolve(m.folder()).resolve(m.fileName()));
+                Path p = locate(m);
+                if (p != null) {
+                    Files.delete(p);
+                }
                 deleted++;
             } catch (IOException e) {
                 failed++;
@@ -138,10 +145,25 @@ public final class Maildrop {
             if (deleting.contains(m) || !m.folder().equals("new")) {
                 continue;
             }
-            String target = m.fileName().contains(":") ? m.fileName() : m.fileName() + ":2,S";
             try {
-                Durable.moveAtomically(box.resolve("new").resolve(m.fileName()), box.resolve("cur").resolve(target));
-                marked++;
+                Path p = locate(m);
+                if (p == null) {
+                    continue; // removed by another reader meanwhile: nothing to mark
+                }
+                String name = p.getFileName().toString();
+                String target;
+                if (p.getParent().getFileName().toString().equals("new")) {
+                    target = name.contains(":") ? name : name + ":2,S";
+                } else if (name.contains(":2,")) { // flags changed by an IMAP session: add S to them
+                    target = MaildirFolder.curName(baseName(name), MaildirFolder.parseFlags(name)
+                            | 1 << Flags.Flag.SEEN.ordinal(), MaildirFolder.parseKeywords(name));
+                } else {
+                    continue;
+                }
+                if (!target.equals(name)) {
+                    Durable.moveAtomically(p, box.resolve("cur").resolve(target));
+                    marked++;
+                }
             } catch (NoSuchFileException e) {
                 // moved away by another reader meanwhile: nothing to mark
             }
@@ -154,6 +176,31 @@ public final class Maildrop {
             }
         }
         return new Outcome(deleted, failed, marked);
+    }
+
+    /** Where a message of the snapshot is now: its name then, else found by its base name; null when gone. */
+    private Path locate(Message m) throws IOException {
+        Path p = box.resolve(m.folder()).resolve(m.fileName());
+        return Files.exists(p, LinkOption.NOFOLLOW_LINKS) ? p : find(box, baseName(m.fileName()));
+    }
+
+    /**
+     * Where the message of base name {@code base} is now in the Maildir folder {@code box}: in cur/ under any info
+     * ({@code base:2,...}), else in new/; null when it is in neither. A listing of cur/: for the rare case where a
+     * file was renamed by someone else (an IMAP session changing its flags).
+     */
+    static Path find(Path box, String base) throws IOException {
+        for (String folder : new String[] {"cur", "new"}) {
+            DirectoryStream.Filter<Path> sameBase = p -> baseName(p.getFileName().toString()).equals(base);
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(box.resolve(folder), sameBase)) {
+                for (Path p : ds) {
+                    return p;
+                }
+            } catch (NoSuchFileException | NotDirectoryException e) {
+                // no such folder
+            }
+        }
+        return null;
     }
 
     /** The name up to the Maildir info ({@code :2,FLAGS}); it does not change when flags do. */

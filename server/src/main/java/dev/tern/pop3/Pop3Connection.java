@@ -274,6 +274,7 @@ final class Pop3Connection {
         Maildrop.Outcome o;
         try {
             o = drop.commit(u.delete(), u.seen());
+            server.mailboxes.changed(session.user());
         } catch (IOException e) {
             MailLog.mailboxFailed(POP3, who(), "finish the changes in", e.toString());
             o = new Maildrop.Outcome(0, u.delete().size(), 0);

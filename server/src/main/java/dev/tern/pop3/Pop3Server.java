@@ -52,6 +52,10 @@ public final class Pop3Server {
     @FunctionalInterface
     public interface Mailboxes {
         Path of(String user);
+
+        /** Called after a session's changes at QUIT, so that IMAP sessions on the same INBOX hear of them now. */
+        default void changed(String user) {
+        }
     }
 
     final Settings settings;

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.Maildir;
+import dev.tern.mailbox.MaildirStore;
 import dev.tern.queue.Attempt;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
@@ -48,7 +49,11 @@ class RouterMaildirTest {
     void setUp() throws IOException {
         spool = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
         maildir = new Maildir(data.resolve("mail"), dirSync);
-        router = new Router(List.of("example.test", "other.test"), maildir, HOST, null);
+        router = new Router(List.of("example.test", "other.test"), store(HOST), HOST, null);
+    }
+
+    private MaildirStore store(String host) {
+        return new MaildirStore(maildir, dirSync, host, Clock.systemUTC(), Duration.ZERO);
     }
 
     private QueuedMessage queue(String sender, String... recipients) throws IOException {
@@ -124,7 +129,7 @@ class RouterMaildirTest {
 
     @Test
     void theHostInNamesIsEscaped() throws Exception {
-        Router r = new Router(List.of("example.test"), maildir, "odd/host:name", null);
+        Router r = new Router(List.of("example.test"), store("odd/host:name"), "odd/host:name", null);
         QueuedMessage m = queue("a@example.org", "bob@example.test");
         assertThat(one(r, m, 0, false)).isInstanceOf(Attempt.Delivered.class);
         assertThat(names(box("example.test", "bob").resolve("new")))

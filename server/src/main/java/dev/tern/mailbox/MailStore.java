@@ -1,0 +1,35 @@
+package dev.tern.mailbox;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+
+/**
+ * Every user's mail: the one interface delivery, POP3 and IMAP go through, so that another store (a database for
+ * several nodes) can replace the Maildir one ({@link MaildirStore}) without touching protocol code.
+ */
+public interface MailStore extends AutoCloseable {
+
+    /**
+     * Delivers {@code size} octets of {@code source} from {@code offset}, preceded by {@code prefix} (trace headers),
+     * into the INBOX of {@code address}, durably, then tells the sessions that have that INBOX open.
+     *
+     * @param name          a name unique to this message and recipient, so that a delivery repeated after a crash
+     *                      can find its earlier copy
+     * @param checkExisting look first whether {@code name} was delivered already, and if so deliver nothing
+     * @return where the message went, for the mail log
+     */
+    String deliver(String address, String name, byte[] prefix, FileChannel source, long offset, long size,
+                   boolean checkExisting) throws IOException;
+
+    /** The mail of {@code user} (a full address), its special-use folders made on first use. */
+    Account account(String user) throws IOException;
+
+    /**
+     * Tells the store that a user's INBOX was changed by a path that does not go through {@link FolderView} (POP3's
+     * snapshot commit), so that open views learn of it now rather than at the next rescan.
+     */
+    void inboxChanged(String user);
+
+    @Override
+    void close();
+}
