@@ -176,8 +176,12 @@ final class SlotFormat {
                 return new Found(p, Verdict.DAMAGED, null, 0,
                         "content is " + contentSize + " octets, the trailer says " + size);
             }
-            if (checksums && crc != checksum(ch, fileSize - length, facts)) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
+            try {
+                if (checksums && crc != checksum(ch, fileSize - length, facts)) {
+                    return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
+                }
+            } catch (java.io.EOFException e) { // emptied meanwhile (finished while a reader looked)
+                return new Found(p, Verdict.CUT_OFF, null, 0, "file ended early");
             }
             byte[] header = NONE;
             if (added > 0) {
@@ -185,8 +189,8 @@ final class SlotFormat {
                 ByteBuffer hb = ByteBuffer.wrap(header);
                 long at = fileSize - length - added;
                 while (hb.hasRemaining()) {
-                    if (ch.read(hb, at + hb.position()) < 0) {
-                        throw new IOException("file ended early");
+                    if (ch.read(hb, at + hb.position()) < 0) { // emptied meanwhile (finished while a reader looked)
+                        return new Found(p, Verdict.CUT_OFF, null, 0, "file ended early");
                     }
                 }
             }
@@ -223,7 +227,7 @@ final class SlotFormat {
             }
             int n = ch.read(buf, pos);
             if (n <= 0) {
-                throw new IOException("file ended early");
+                throw new java.io.EOFException("file ended early");
             }
             buf.flip();
             crc.update(buf);
