@@ -11,6 +11,9 @@
 #     alice@example.test's Tern, go by MX (dnsmasq) to a sink that keeps their octets (dkim_tool.py sink); dkimpy
 #     and Mail::DKIM verify what the sink received. The 8-bit message goes once to a peer offering 8BITMIME
 #     (127.0.0.1, BODY=8BITMIME) and once to one that does not (127.0.0.2: sent as it is, no BODY=).
+#  5. A Tern MX (its checks asking dnsmasq) receives the dkimpy-signed message from swaks: the delivered file's
+#     Authentication-Results says dkim=pass for both signatures; a forged From: of bank.test (p=reject) gets
+#     550 5.7.1 in the session and nothing is delivered.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -47,7 +50,9 @@ if tern dkim keygen example.test --config "$TERN_CONFIG" >/dev/null 2>&1; then d
 mkdir -p py-keys
 "$PY" "$HERE/dkim_tool.py" keygen py-keys py.test py >py-records.txt
 
-mapfile -t TXT_ARGS < <(cat tern-records.txt py-records.txt | "$PY" "$HERE/dkim_tool.py" dnsmasq-args)
+# a domain whose DMARC policy is reject and whose SPF allows no one: a forged From: of it must be refused
+printf '%s\n' 'bank.test. IN TXT "v=spf1 -all"' '_dmarc.bank.test. IN TXT "v=DMARC1; p=reject"' >policy-records.txt
+mapfile -t TXT_ARGS < <(cat tern-records.txt py-records.txt policy-records.txt | "$PY" "$HERE/dkim_tool.py" dnsmasq-args)
 dnsmasq_start "$DNS_PORT" "${TXT_ARGS[@]}" --mx-host=example.net,mx.example.net,10 \
     --host-record=mx.example.net,127.0.0.1 --mx-host=example.org,mx.example.org,10 --host-record=mx.example.org,127.0.0.2
 
@@ -131,4 +136,26 @@ for target in plain:example.net 8bit:example.net 8bit:example.org folded:example
 done
 [ "$(grep -c 'DKIM-signed d=example.test s=tern,tern-ed' "$TERN_OUT")" = "$n" ] ||
     die "Tern did not log one DKIM-signed line per message"
+
+# --- the MX judges what it receives: dkimpy's signatures pass, a forged From: of a p=reject domain is refused
+command -v swaks >/dev/null || die "swaks is not installed"
+swaks --server 127.0.0.1 --port "$TERN_SMTP_PORT" --helo mail.py.test --timeout 30 --from alice@py.test \
+    --to alice@example.test --data py-both.eml >swaks-signed.out 2>&1 || { cat swaks-signed.out; die "swaks: signed message not accepted"; }
+grep -Eq '^<- +250 2\.0\.0 Ok: queued as ' swaks-signed.out || { cat swaks-signed.out; die "signed message: no 250"; }
+maildir_wait alice@example.test 1
+delivered="$(maildir_find alice@example.test "A plain message")"
+message_headers "$delivered" | grep '^Authentication-Results: tern.test;' >ar.txt || die "no Authentication-Results of ours"
+cat ar.txt
+grep -q 'dkim=pass header.d=py.test header.s=py ' ar.txt || die "the MX does not pass dkimpy's RSA signature"
+grep -q 'dkim=pass header.d=py.test header.s=py-ed ' ar.txt || die "the MX does not pass dkimpy's Ed25519 signature"
+log "the MX passes dkimpy's signatures (Authentication-Results: dkim=pass twice)"
+
+swaks --server 127.0.0.1 --port "$TERN_SMTP_PORT" --helo mail.elsewhere.test --timeout 30 --from ceo@bank.test \
+    --to alice@example.test --header "From: CEO <ceo@bank.test>" --header "Subject: urgent transfer" \
+    --body "Please pay." >swaks-forged.out 2>&1 || true
+sed 's/^/    [forged] /' swaks-forged.out
+grep -Eq '^<\*\* +550 5\.7\.1 Message rejected per the DMARC policy of bank\.test' swaks-forged.out ||
+    die "a forged From: of a p=reject domain did not get 550 5.7.1"
+maildir_stays alice@example.test 1
+log "a forged From: of bank.test (p=reject) gets 550 5.7.1 in the session; nothing delivered"
 tern_stop

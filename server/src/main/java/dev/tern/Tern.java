@@ -3,6 +3,7 @@ package dev.tern;
 import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
+import dev.tern.checks.dmarc.PublicSuffixList;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.OutboundSigner;
@@ -10,7 +11,9 @@ import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dkim.DkimKeys;
 import dev.tern.dkim.DkimSigner;
+import dev.tern.dns.DnsjavaLookup;
 import dev.tern.dns.MxResolver;
+import dev.tern.dns.Resolvers;
 import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
@@ -31,6 +34,7 @@ import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.client.SmtpClient;
+import dev.tern.smtp.server.MessageChecks;
 import dev.tern.smtp.server.SmtpServer;
 import dev.tern.tls.TlsContext;
 import java.io.IOException;
@@ -46,6 +50,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,6 +67,8 @@ public final class Tern implements AutoCloseable {
     static final int IDLE_SESSIONS_PER_DOMAIN = 3;
     /** How long one DNS query may take (each server is asked up to three times). */
     static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
+    /** The most DNS answers the message checks keep (shared by all messages, each for its TTL). */
+    static final int CHECKS_DNS_CACHE = 10_000;
 
     private final Config config;
     private final FileChannel lockChannel;
@@ -71,6 +78,8 @@ public final class Tern implements AutoCloseable {
     /** DKIM signing on the way out; its counts go to /metrics. */
     private final OutboundSigner signer;
     private final SmtpServer smtp;
+    /** The MX's SPF, DKIM and DMARC checks (their counts are in /metrics). */
+    private final MessageChecks checks;
     private final TlsContext tls;
     private final Pop3Server pop3;
     /** Every user's mail (delivery, POP3, IMAP); its poll thread stops at shutdown. */
@@ -142,6 +151,11 @@ public final class Tern implements AutoCloseable {
                     Authenticator.Pool.standard());
             smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
                     tls, logins, sub.exposeUser());
+            // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
+            checks = new MessageChecks(new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
+                    CHECKS_DNS_CACHE), config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
+                    new java.security.SecureRandom(), rules::isTrusted);
+            smtp.checks(checks);
 
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
                     config.pop3().idleTimeout(), limits.maxErrors()), logins, new Pop3Server.Mailboxes() {
@@ -238,7 +252,23 @@ public final class Tern implements AutoCloseable {
         String logins = "POP3 logins";
         String signing = "Remote deliveries of submitted mail and notices: DKIM-signed, unsigned (no key), failed to"
                 + " sign (sent unsigned)";
-        return new Metrics()
+        Metrics m = new Metrics();
+        String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
+        for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
+            m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result", r.token());
+        }
+        for (var r : dev.tern.checks.DkimResult.Result.values()) {
+            m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result", r.token());
+        }
+        for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
+            m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
+                    r.token());
+        }
+        for (var a : MessageChecks.Action.values()) {
+            m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
+                    + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+        }
+        return m
                 .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
                         c -> c.get(SmtpServer.Event.CONNECTION))
                 .counter("tern.smtp.connections.refused", "SMTP connections turned away at once", smtpCounts,

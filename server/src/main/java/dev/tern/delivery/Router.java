@@ -74,12 +74,15 @@ public final class Router implements Transport {
 
     private Attempt deliverLocal(QueuedMessage m, int index, Envelope.Recipient r, boolean recovering) {
         Envelope env = m.envelope();
-        byte[] prefix = ("Return-Path: <" + env.sender() + ">\r\nDelivered-To: " + r.address() + "\r\n")
+        byte[] trace = ("Return-Path: <" + env.sender() + ">\r\nDelivered-To: " + r.address() + "\r\n")
                 .getBytes(StandardCharsets.UTF_8);
+        byte[] added = m.addedHeader(); // Authentication-Results of the MX, kept beside the stored content
+        byte[] prefix = java.util.Arrays.copyOf(trace, trace.length + added.length);
+        System.arraycopy(added, 0, prefix, trace.length, added.length);
         // one name per queue ID and recipient, so a delivery repeated after a crash finds its earlier self
         String name = env.arrival().getEpochSecond() + ".Q" + env.id() + "R" + index + "." + hostInNames;
         try (FileChannel source = FileChannel.open(m.file(), StandardOpenOption.READ)) {
-            String file = mailStore.deliver(r.address(), name, prefix, source, m.contentOffset(), m.contentSize(), recovering);
+            String file = mailStore.deliver(r.address(), name, prefix, source, m.contentOffset(), m.storedSize(), recovering);
             return new Attempt.Delivered("local", "delivered to maildir as " + file);
         } catch (IOException e) {
             return new Attempt.Deferred("local", "cannot deliver to maildir: " + e);

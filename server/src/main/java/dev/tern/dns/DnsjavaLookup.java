@@ -56,6 +56,8 @@ public final class DnsjavaLookup implements DnsLookup {
     private final Duration timeout;
     private final Cache cache;
     private final Instant deadline; // null: no budget, each question waits at most `timeout`
+    /** Completed by {@link #stop}, shared by all views: every wait ends at once, and no question is sent. */
+    private final CompletableFuture<Void> stopped;
 
     /**
      * @param resolver   the servers to ask
@@ -63,20 +65,30 @@ public final class DnsjavaLookup implements DnsLookup {
      * @param maxEntries the most answers the cache keeps
      */
     public DnsjavaLookup(Resolver resolver, Clock clock, Duration timeout, int maxEntries) {
-        this(resolver, clock, timeout, new Cache(maxEntries), null);
+        this(resolver, clock, timeout, new Cache(maxEntries), null, new CompletableFuture<>());
     }
 
-    private DnsjavaLookup(Resolver resolver, Clock clock, Duration timeout, Cache cache, Instant deadline) {
+    private DnsjavaLookup(Resolver resolver, Clock clock, Duration timeout, Cache cache, Instant deadline,
+                          CompletableFuture<Void> stopped) {
         this.resolver = resolver;
         this.clock = clock;
         this.timeout = timeout;
         this.cache = cache;
         this.deadline = deadline;
+        this.stopped = stopped;
     }
 
     /** A view sharing this cache whose questions all end within {@code budget} from now. */
     public DnsjavaLookup withBudget(Duration budget) {
-        return new DnsjavaLookup(resolver, clock, timeout, cache, clock.instant().plus(budget));
+        return new DnsjavaLookup(resolver, clock, timeout, cache, clock.instant().plus(budget), stopped);
+    }
+
+    /**
+     * Ends every wait of this lookup and of all its views now, and for good: from now on a question not in the
+     * cache answers {@link DnsAnswer.Timeout} at once (at shutdown, so that no check holds up the last replies).
+     */
+    public void stop() {
+        stopped.complete(null);
     }
 
     /** Answers now in the cache (for tests and metrics). */
@@ -142,12 +154,25 @@ public final class DnsjavaLookup implements DnsLookup {
             }
             wait = left.compareTo(timeout) < 0 ? left : timeout;
         }
+        if (stopped.isDone()) {
+            return new DnsAnswer.Timeout<>("DNS stopped (shutting down) before " + Type.string(type) + " " + name);
+        }
         Message response;
         CompletableFuture<Message> pending = null;
         try {
             pending = resolver.sendAsync(Message.newQuery(Record.newRecord(qname, type, DClass.IN)))
                     .toCompletableFuture();
-            response = pending.get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+            try {
+                CompletableFuture.anyOf(pending, stopped).get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+            } catch (ExecutionException e) {
+                // the query failed: pending.get() below throws its own cause
+            }
+            if (!pending.isDone()) {
+                pending.cancel(true);
+                return new DnsAnswer.Timeout<>("DNS stopped (shutting down) while asking " + Type.string(type)
+                        + " " + name);
+            }
+            response = pending.get();
         } catch (TimeoutException e) {
             pending.cancel(true);
             return new DnsAnswer.Timeout<>("no answer to " + Type.string(type) + " " + name + " within "

@@ -179,11 +179,21 @@ public final class MailLog {
 
     /** INFO {@code ID: client=[ip], helo=<..>, from=<..>, size=N, nrcpt=N}. */
     public static void accepted(String id, String ip, String helo, String from, long size, int recipients) {
-        String h = quote(helo, '>'), f = quote(from, '>');
-        at(Service.SMTP.log, INFO, "accepted", Service.SMTP).addKeyValue("queue_id", id).addKeyValue("ip", ip)
+        accepted(id, ip, helo, from, size, recipients, null);
+    }
+
+    /**
+     * INFO {@code ID: client=[ip], helo=<..>, from=<..>, size=N, nrcpt=N[, checks=<spf=pass dkim=pass:d ...>]};
+     * {@code checks} (the MX's SPF, DKIM and DMARC results and the action taken) null when none ran.
+     */
+    public static void accepted(String id, String ip, String helo, String from, long size, int recipients,
+                                String checks) {
+        String h = quote(helo, '>'), f = quote(from, '>'), c = checks == null ? null : quote(checks, '>');
+        optional(at(Service.SMTP.log, INFO, "accepted", Service.SMTP).addKeyValue("queue_id", id).addKeyValue("ip", ip)
                 .addKeyValue("helo", h).addKeyValue("from", f).addKeyValue("size", size)
-                .addKeyValue("nrcpt", recipients)
-                .log("{}: client=[{}], helo=<{}>, from=<{}>, size={}, nrcpt={}", id, ip, h, f, size, recipients);
+                .addKeyValue("nrcpt", recipients), "checks", c)
+                .log("{}: client=[{}], helo=<{}>, from=<{}>, size={}, nrcpt={}{}", id, ip, h, f, size, recipients,
+                        c == null ? "" : ", checks=<" + c + ">");
     }
 
     /**
@@ -191,12 +201,21 @@ public final class MailLog {
      * spooled); {@code user} null when the client did not log in.
      */
     public static void rejected(String id, String ip, String from, String user, String reply) {
-        String f = quote(from, '>'), u = user == null ? null : quote(user, '>'), r = quote(reply, '\n');
+        rejected(id, ip, from, user, null, reply);
+    }
+
+    /**
+     * INFO {@code ID: reject: client=[ip], from=<..>[, user=<..>][, checks=<...>]: REPLY}; {@code checks} as in
+     * {@link #accepted(String, String, String, String, long, int, String)}, null when none ran.
+     */
+    public static void rejected(String id, String ip, String from, String user, String checks, String reply) {
+        String f = quote(from, '>'), u = user == null ? null : quote(user, '>'), r = quote(reply, '\n'),
+                c = checks == null ? null : quote(checks, '>');
         LoggingEventBuilder b = at(Service.SMTP.log, INFO, "rejected", Service.SMTP);
-        optional(optional(b, "queue_id", id).addKeyValue("ip", ip).addKeyValue("from", f), "user", u)
-                .addKeyValue("reply", r)
-                .log("{}: reject: client=[{}], from=<{}>{}: {}", id == null ? "NOQUEUE" : id, ip, f,
-                        u == null ? "" : ", user=<" + u + ">", r);
+        optional(optional(optional(b, "queue_id", id).addKeyValue("ip", ip).addKeyValue("from", f), "user", u),
+                "checks", c).addKeyValue("reply", r)
+                .log("{}: reject: client=[{}], from=<{}>{}{}: {}", id == null ? "NOQUEUE" : id, ip, f,
+                        u == null ? "" : ", user=<" + u + ">", c == null ? "" : ", checks=<" + c + ">", r);
     }
 
     // ---- POP3 sessions -------------------------------------------------------------------------------------

@@ -31,6 +31,19 @@ public record ContentFacts(boolean eightBit, int longestLine, long headerLength)
                 java.util.HexFormat.fromHexDigitsToLong(s, 9, 25));
     }
 
+    /** The facts of this content with {@code header} (whole header fields) put in front of it. */
+    ContentFacts after(byte[] header) {
+        Counter c = new Counter(java.io.OutputStream.nullOutputStream());
+        try {
+            c.write(header, 0, header.length);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a null stream does not fail
+        }
+        ContentFacts h = c.facts();
+        return new ContentFacts(eightBit || h.eightBit(), Math.max(longestLine, h.longestLine()),
+                header.length + headerLength);
+    }
+
     byte[] bytes() {
         return text().getBytes(StandardCharsets.US_ASCII);
     }

@@ -87,7 +87,10 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
             if (!SlotFormat.readHeader(in).envelope().id().equals(m.id())) {
                 throw new java.nio.file.NoSuchFileException(m.id() + " (finished meanwhile)"); // its slot was reused
             }
-            head = in.readNBytes((int) Math.min(m.contentSize(), MAX_HEADERS));
+            byte[] added = m.addedHeader();
+            byte[] stored = in.readNBytes((int) Math.min(m.storedSize(), MAX_HEADERS));
+            head = java.util.Arrays.copyOf(added, added.length + stored.length);
+            System.arraycopy(stored, 0, head, added.length, stored.length);
         }
         int n = Dsn.headerLength(head);
         String s = new String(head, 0, n, StandardCharsets.UTF_8).replace("\r\n", "\n");

@@ -12,9 +12,19 @@ import java.nio.file.Path;
 public final class QueuedMessage {
     private final Path file;
     private final Envelope envelope;
+    /** Where the stored content starts in {@link #file}. */
     private final long contentOffset;
-    private final long contentSize;
-    /** What the spool noted about the content as it was written; null for a message of an earlier format. */
+    /** Octets of stored content from {@link #contentOffset}. */
+    private final long storedSize;
+    /**
+     * Header fields added once the content was stored (the MX's Authentication-Results), given before it; kept
+     * in the slot after the content (TERN4 trailer). Empty for none.
+     */
+    private final byte[] added;
+    /**
+     * What the spool noted about the content as it was written, with the added header fields counted in; null
+     * for a message of an earlier format.
+     */
     private final ContentFacts facts;
     private final RecipientState state;
     /** Held by one pass of the scheduler at a time; nothing else waits for it (see {@link Scheduler}). */
@@ -34,13 +44,19 @@ public final class QueuedMessage {
     /** The pass the scheduler's timer will run next, if any. */
     volatile java.util.concurrent.ScheduledFuture<?> nextPass;
 
-    QueuedMessage(Path file, Envelope envelope, long contentOffset, long contentSize, ContentFacts facts,
+    QueuedMessage(Path file, Envelope envelope, long contentOffset, long storedSize, ContentFacts facts,
                   RecipientState state) {
+        this(file, envelope, contentOffset, storedSize, facts, SlotFormat.NONE, state);
+    }
+
+    QueuedMessage(Path file, Envelope envelope, long contentOffset, long storedSize, ContentFacts facts,
+                  byte[] added, RecipientState state) {
         this.file = file;
-        this.facts = facts;
+        this.added = added.clone();
+        this.facts = facts == null || added.length == 0 ? facts : facts.after(added);
         this.envelope = envelope;
         this.contentOffset = contentOffset;
-        this.contentSize = contentSize;
+        this.storedSize = storedSize;
         this.state = state;
     }
 
@@ -52,16 +68,26 @@ public final class QueuedMessage {
         return envelope.id();
     }
 
-    /** The queue file; the content is the {@link #contentSize()} octets from {@link #contentOffset()}. */
+    /**
+     * The queue file; the stored content is the {@link #storedSize()} octets from {@link #contentOffset()}, and
+     * the message as delivered is {@link #addedHeader()} followed by them.
+     */
     public Path file() {
         return file;
     }
 
     /**
-     * Reads the content: from its first octet to its last, never the envelope before it or the trailer after
-     * it. The stream is unbuffered; the caller closes it.
+     * Reads the content as it is to be delivered: the added header fields ({@link #addedHeader()}), then the
+     * stored content from its first octet to its last, never the envelope before it or the trailer after it.
+     * The stream is unbuffered; the caller closes it.
      */
     public InputStream openContent() throws IOException {
+        InputStream stored = openStored();
+        return added.length == 0 ? stored
+                : new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(added), stored);
+    }
+
+    private InputStream openStored() throws IOException {
         InputStream in = Files.newInputStream(file);
         try {
             in.skipNBytes(contentOffset);
@@ -70,7 +96,7 @@ public final class QueuedMessage {
             throw e;
         }
         return new java.io.FilterInputStream(in) {
-            private long left = contentSize;
+            private long left = storedSize;
 
             @Override
             public int read() throws IOException {
@@ -115,12 +141,24 @@ public final class QueuedMessage {
         };
     }
 
+    /** Where the stored content starts in {@link #file()} (after the envelope). */
     public long contentOffset() {
         return contentOffset;
     }
 
+    /** The size of the message as delivered: the added header fields and the stored content. */
     public long contentSize() {
-        return contentSize;
+        return added.length + storedSize;
+    }
+
+    /** The octets of stored content in {@link #file()} from {@link #contentOffset()}. */
+    public long storedSize() {
+        return storedSize;
+    }
+
+    /** Header fields added after the content was stored, delivered before it (a copy; empty for none). */
+    public byte[] addedHeader() {
+        return added.clone();
     }
 
     /** What the spool noted about the content as it was written; null for a message queued by an earlier Tern. */

@@ -29,10 +29,18 @@ final class SlotFormat {
     static final String MAGIC_V3 = "TERN3 ";
     static final String TRAILER_MAGIC = "TERN2 END ";
     static final String TRAILER3_MAGIC = "TERN3 END ";
+    static final String TRAILER4_MAGIC = "TERN4 END ";
     /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
     static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
     /** {@code TERN3 END <16 hex> <16 hex> <content facts> <8 hex>\n} */
     static final int TRAILER3_LENGTH = TRAILER_LENGTH + ContentFacts.TEXT_LENGTH + 1;
+    /**
+     * {@code TERN4 END <16 hex> <16 hex> <content facts> <8 hex> <8 hex>\n}: a TERN3 trailer that also gives the
+     * length of the header fields added after the content was stored, which lie just before it.
+     */
+    static final int TRAILER4_LENGTH = TRAILER3_LENGTH + 9;
+    /** The most octets of added header fields a trailer may announce (Authentication-Results is far smaller). */
+    static final int MAX_ADDED = 64 * 1024;
     static final HexFormat HEX = HexFormat.of();
     /** The envelope and the delivery state are JSON. */
     static final ObjectMapper JSON = JsonMapper.builder()
@@ -49,21 +57,35 @@ final class SlotFormat {
         return (MAGIC_V3 + HEX.toHexDigits(seal) + " " + json.length + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** The trailer of a new slot; {@code crc} covers the file before it and then the facts' text. */
-    static byte[] trailer(long seal, long size, ContentFacts facts, long crc) {
-        return (TRAILER3_MAGIC + HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " " + facts.text() + " "
-                + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
+    /**
+     * The trailer of a new slot; {@code crc} covers the file before it (the added header fields too) and then the
+     * facts' text. A slot without added header fields gets a TERN3 trailer, one with them a TERN4 trailer that
+     * gives their length.
+     *
+     * @param added octets of header fields written after the content (0: none)
+     */
+    static byte[] trailer(long seal, long size, ContentFacts facts, int added, long crc) {
+        String body = HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " " + facts.text() + " ";
+        return (added == 0 ? TRAILER3_MAGIC + body : TRAILER4_MAGIC + body + HEX.toHexDigits(added) + " ")
+                .concat(HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
     }
 
 
     enum Verdict { FREE, CUT_OFF, DAMAGED, MESSAGE }
 
-    /** What a spool file holds; header and size only for {@link Verdict#MESSAGE}. */
-    record Found(Path file, Verdict verdict, Header header, long contentSize, String why, ContentFacts facts) {
+    /**
+     * What a spool file holds; header and size only for {@link Verdict#MESSAGE}. {@code contentSize} is the
+     * content as stored; {@code added} the header fields added after it (TERN4), to be delivered before it.
+     */
+    record Found(Path file, Verdict verdict, Header header, long contentSize, String why, ContentFacts facts,
+                 byte[] added) {
         Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
-            this(file, verdict, header, contentSize, why, null);
+            this(file, verdict, header, contentSize, why, null, NONE);
         }
     }
+
+    /** No added header fields. */
+    static final byte[] NONE = new byte[0];
 
     static Found judgeV1(Path p) {
         try (InputStream in = new BufferedInputStream(Files.newInputStream(p))) {
@@ -92,7 +114,8 @@ final class SlotFormat {
             }
             if (h == null) {
                 boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH), TRAILER_MAGIC)
-                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH), TRAILER3_MAGIC);
+                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH), TRAILER3_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER4_LENGTH), TRAILER4_MAGIC);
                 return sealed ? new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header")
                         : new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
@@ -100,6 +123,19 @@ final class SlotFormat {
             String magic = v3 ? TRAILER3_MAGIC : TRAILER_MAGIC;
             int length = v3 ? TRAILER3_LENGTH : TRAILER_LENGTH;
             String trailer = tail(ch, fileSize, length);
+            // a TERN3 slot is sealed by a TERN3 trailer, or by a TERN4 one when header fields were added; the
+            // two cannot be mistaken for each other (the last TRAILER4_LENGTH octets of a TERN3 file never
+            // start with "TERN4 END ", nor its last TRAILER3_LENGTH octets of a TERN4 one with "TERN3 END ")
+            boolean v4 = false;
+            if (v3 && !isTrailer(trailer, magic)) {
+                String t4 = tail(ch, fileSize, TRAILER4_LENGTH);
+                if (isTrailer(t4, TRAILER4_MAGIC)) {
+                    v4 = true;
+                    magic = TRAILER4_MAGIC;
+                    length = TRAILER4_LENGTH;
+                    trailer = t4;
+                }
+            }
             if (!isTrailer(trailer, magic)) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
@@ -109,6 +145,7 @@ final class SlotFormat {
             long seal;
             long size;
             ContentFacts facts = null;
+            int added = 0;
             int crc;
             try {
                 seal = HexFormat.fromHexDigitsToLong(trailer, magic.length(), magic.length() + 16);
@@ -119,6 +156,10 @@ final class SlotFormat {
                     facts = ContentFacts.parse(trailer.substring(at, at + ContentFacts.TEXT_LENGTH));
                     at += ContentFacts.TEXT_LENGTH + 1;
                 }
+                if (v4) {
+                    added = HexFormat.fromHexDigits(trailer, at, at + 8);
+                    at += 9;
+                }
                 crc = HexFormat.fromHexDigits(trailer, at, at + 8);
             } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
@@ -126,15 +167,34 @@ final class SlotFormat {
             if (seal != h.seal()) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer of its own");
             }
-            long contentSize = fileSize - length - h.contentOffset();
+            if (added < 0 || added > MAX_ADDED) {
+                return new Found(p, Verdict.DAMAGED, null, 0, "the trailer announces " + added
+                        + " octets of added header fields");
+            }
+            long contentSize = fileSize - length - added - h.contentOffset();
             if (size != contentSize) {
                 return new Found(p, Verdict.DAMAGED, null, 0,
                         "content is " + contentSize + " octets, the trailer says " + size);
             }
-            if (checksums && crc != checksum(ch, fileSize - length, facts)) {
-                return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
+            try {
+                if (checksums && crc != checksum(ch, fileSize - length, facts)) {
+                    return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
+                }
+            } catch (java.io.EOFException e) { // emptied meanwhile (finished while a reader looked)
+                return new Found(p, Verdict.CUT_OFF, null, 0, "file ended early");
             }
-            return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts);
+            byte[] header = NONE;
+            if (added > 0) {
+                header = new byte[added];
+                ByteBuffer hb = ByteBuffer.wrap(header);
+                long at = fileSize - length - added;
+                while (hb.hasRemaining()) {
+                    if (ch.read(hb, at + hb.position()) < 0) { // emptied meanwhile (finished while a reader looked)
+                        return new Found(p, Verdict.CUT_OFF, null, 0, "file ended early");
+                    }
+                }
+            }
+            return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts, header);
         }
     }
 
@@ -167,7 +227,7 @@ final class SlotFormat {
             }
             int n = ch.read(buf, pos);
             if (n <= 0) {
-                throw new IOException("file ended early");
+                throw new java.io.EOFException("file ended early");
             }
             buf.flip();
             crc.update(buf);

@@ -52,6 +52,11 @@ import org.slf4j.LoggerFactory;
  * characters) are noted as the content streams in, so remote delivery never reads a message to learn them.
  * Slots of the earlier format (TERN2: the same without the facts) are still recovered, without facts.
  *
+ * <p>Header fields known only once the content is written (the MX's {@code Authentication-Results}) go after
+ * the content, and the trailer then starts {@code TERN4 END} and gives their length after the facts:
+ * {@code TERN4 END <seal> <content length> <facts> <added length, 8 hex> <CRC-32C>}, the CRC covering them
+ * too. {@link QueuedMessage#openContent} gives them before the content.
+ *
  * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
  * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
  * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length or
@@ -185,19 +190,33 @@ public final class Spool {
 
         /** Makes the message durable in the queue. When this returns, the 250 reply may be sent. */
         public QueuedMessage commit() throws IOException {
+            return commit(SlotFormat.NONE);
+        }
+
+        /**
+         * Makes the message durable in the queue with header fields added in front of the content that is already
+         * written ({@code Authentication-Results}, known only at the end of the data): they are kept after the
+         * content, under the trailer, and {@link QueuedMessage#openContent} gives them first.
+         */
+        public QueuedMessage commit(byte[] added) throws IOException {
             try {
+                if (added.length > SlotFormat.MAX_ADDED) {
+                    throw new IllegalArgumentException("added header fields over " + SlotFormat.MAX_ADDED + " octets");
+                }
                 out.flush();
                 long size = sink.written - headerLength;
                 ContentFacts facts = content.facts();
+                out.write(added);
+                out.flush();
                 sink.crc.update(facts.bytes());
-                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, sink.crc.getValue()));
+                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, added.length, sink.crc.getValue()));
                 while (trailer.hasRemaining()) {
                     channel.write(trailer);
                 }
                 channel.force(true);
                 channel.close();
                 closed = true;
-                return new QueuedMessage(slot, envelope, headerLength, size, facts,
+                return new QueuedMessage(slot, envelope, headerLength, size, facts, added,
                         RecipientState.initial(envelope));
             } catch (IOException | RuntimeException e) {
                 abort();
@@ -297,7 +316,7 @@ public final class Spool {
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
                         out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                                state));
+                                f.added(), state));
                     } catch (IOException | RuntimeException e) {
                         live.remove(env.id());
                         moveAside(f.file(), "unreadable state: " + e.getMessage());
@@ -324,7 +343,7 @@ public final class Spool {
             if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
                 Envelope env = f.header().envelope();
                 return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                        RecipientState.read(stateFile(id), env));
+                        f.added(), RecipientState.read(stateFile(id), env));
             }
         }
         return null;
@@ -338,7 +357,7 @@ public final class Spool {
                 Envelope env = f.header().envelope();
                 try {
                     out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                            RecipientState.read(stateFile(env.id()), env)));
+                            f.added(), RecipientState.read(stateFile(env.id()), env)));
                 } catch (IOException | RuntimeException e) {
                     // unreadable state: the server moves the message aside at its next start
                 }

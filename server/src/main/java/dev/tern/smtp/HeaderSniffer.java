@@ -95,6 +95,15 @@ public final class HeaderSniffer extends OutputStream {
      * fails a comparison.
      */
     public List<String> fromAddresses() {
+        List<String> out = new ArrayList<>();
+        for (String body : fromFields()) {
+            out.addAll(addresses(body));
+        }
+        return out;
+    }
+
+    /** The unfolded bodies (after "From:") of every From: field in the header section kept. */
+    public List<String> fromFields() {
         if (head == null) {
             throw new IllegalStateException("the header section was only counted");
         }
@@ -108,7 +117,7 @@ public final class HeaderSniffer extends OutputStream {
         for (String line : unfolded.split("\r\n")) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("From")) {
-                out.addAll(addresses(line.substring(colon + 1)));
+                out.add(line.substring(colon + 1));
             }
         }
         return out;

@@ -99,6 +99,27 @@ class DnsjavaLookupTest {
     }
 
     @Test
+    void stopEndsEveryWaitAtOnceAndForGood() throws Exception {
+        try (DatagramSocket mute = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            DnsjavaLookup dns = new DnsjavaLookup(Resolvers.of(List.of((InetSocketAddress) mute.getLocalSocketAddress()),
+                    Duration.ofSeconds(60)), Clock.systemUTC(), Duration.ofSeconds(60), 10);
+            DnsLookup budgeted = dns.withBudget(Duration.ofSeconds(60));
+            java.util.concurrent.CompletableFuture<DnsAnswer<String>> waiting =
+                    java.util.concurrent.CompletableFuture.supplyAsync(() -> budgeted.txt("example.test"));
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+                byte[] b = new byte[512];
+                mute.setSoTimeout(10_000);
+                mute.receive(new java.net.DatagramPacket(b, b.length)); // the question is out
+                return true;
+            });
+            dns.stop();
+            assertThat(waiting.get(10, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(DnsAnswer.Timeout.class);
+            assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> dns.withBudget(Duration.ofSeconds(60))
+                    .a("other.test"))).isInstanceOf(DnsAnswer.Timeout.class);
+        }
+    }
+
+    @Test
     void spfOverRealDns() {
         server.txt("example.test", "v=spf1 mx:example.test -all").mx("example.test", 10, "mx.example.test")
                 .ip("mx.example.test", "127.0.0.25");

@@ -67,6 +67,19 @@ class ProxyProtocolTest {
     }
 
     @Test
+    void spfJudgesTheAddressTheProxyNamed() throws Exception {
+        tern.dns().txt("b.example", "v=spf1 ip4:192.0.2.7 -all"); // the client behind the proxy, not 127.0.0.1
+        String id;
+        try (RawSmtp c = proxied(v1("PROXY TCP4 192.0.2.7 127.0.0.1 56324 25"))) {
+            c.mailFrom("<a@b.example>");
+            c.rcptTo("<" + ALICE + ">");
+            id = RawSmtp.queueId(c.data("Subject: proxied\r\n\r\nvia a balancer\r\n"));
+        }
+        assertThat(TernFixture.unfoldedHeader(TernFixture.read(tern.awaitDelivery(ALICE, id))))
+                .contains("Authentication-Results: mx.test; spf=pass (");
+    }
+
+    @Test
     void aV2HeaderNamesAClientThatMayRelay() throws Exception {
         try (RawSmtp c = proxied(v2("c6336409"))) { // 198.51.100.9, in relay.trusted_networks
             c.mailFrom("<a@b.example>");

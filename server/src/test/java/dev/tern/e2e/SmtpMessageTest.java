@@ -41,7 +41,10 @@ class SmtpMessageTest {
             id = RawSmtp.queueId(r);
         }
         String msg = TernFixture.read(tern.awaitDelivery(ALICE, id));
-        assertThat(msg).startsWith("Return-Path: <a@b.example>\r\nDelivered-To: alice@example.test\r\nReceived: ");
+        // on the MX the checks' Authentication-Results comes first (docs/authentication.md), then our Received
+        assertThat(msg).startsWith("Return-Path: <a@b.example>\r\nDelivered-To: alice@example.test\r\n"
+                + "Authentication-Results: mx.test;\r\n");
+        assertThat(msg).containsPattern("\r\n\tdmarc=[a-z]+[^\r]*\r\nReceived: ");
         assertThat(msg).endsWith("\r\n" + content);
         String header = TernFixture.unfoldedHeader(msg);
         Matcher received = Pattern.compile("(?m)^Received: (.*)$").matcher(header);

@@ -45,6 +45,8 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
 
     private final Map<String, String> limits = new LinkedHashMap<>();
     private String trustedNetworks = "[]";
+    /** The DNS server of {@code [dns] servers}: the MX's checks ask it (NXDOMAIN for every name not published). */
+    private dev.tern.dns.TestDnsServer dns;
     private boolean submission;
     private final StringBuilder extraToml = new StringBuilder();
     /** Null: no pop3 listener; else the value of pop3.auth_requires_tls with pop3 on an ephemeral port. */
@@ -114,6 +116,11 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** The DNS server of {@code [dns] servers} (the MX's checks ask it); publish records before sending. */
+    public dev.tern.dns.TestDnsServer dns() {
+        return dns;
+    }
+
     public String toml() {
         StringBuilder sb = new StringBuilder();
         sb.append("hostname = \"mx.test\"\n")
@@ -140,6 +147,9 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         if (submission && extraToml.indexOf("[auth]") < 0) {
             sb.append("[auth]\nfailure_delay = \"0s\"\n");
         }
+        if (dns != null && extraToml.indexOf("[dns]") < 0) {
+            sb.append("[dns]\nservers = [\"127.0.0.1:").append(dns.address().getPort()).append("\"]\n");
+        }
         sb.append(extraToml);
         return sb.toString();
     }
@@ -147,6 +157,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         dataDir = Files.createTempDirectory("tern-e2e-");
+        dns = new dev.tern.dns.TestDnsServer();
         Files.copy(usersTemplate(), dataDir.resolve("users"));
         Config cfg = ConfigLoader.parse(toml(), "test.toml", false);
         tern = Tern.start(cfg, java.time.Clock.systemDefaultZone(), null, passwords);
@@ -160,6 +171,9 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
             }
         } finally {
             tern = null;
+            if (dns != null) {
+                dns.close();
+            }
             deleteTree(dataDir);
         }
     }

@@ -68,6 +68,14 @@ class MailLogTest {
         assertThat(last()).isEqualTo("INFO  smtp: NOQUEUE: reject: client=[192.0.2.9], from=<a@b.example>: 550 5.6.0 Bare CR");
         MailLog.rejected("1A2B", "192.0.2.9", "", "alice@example.org", "553 5.7.1 no");
         assertThat(last()).isEqualTo("INFO  smtp: 1A2B: reject: client=[192.0.2.9], from=<>, user=<alice@example.org>: 553 5.7.1 no");
+        MailLog.accepted("1A2C", "192.0.2.7", "mx.example.com", "a@example.com", 10, 1,
+                "spf=pass dkim=pass:example.com dmarc=fail:ex>ample\n.com action=quarantine");
+        assertThat(last()).isEqualTo("INFO  smtp: 1A2C: client=[192.0.2.7], helo=<mx.example.com>, from=<a@example.com>,"
+                + " size=10, nrcpt=1, checks=<spf=pass dkim=pass:example.com dmarc=fail:ex\\x3eample\\x0a.com action=quarantine>");
+        MailLog.rejected("1A2D", "192.0.2.7", "ceo@bank.test", null, "spf=fail dkim=none dmarc=fail:bank.test action=reject",
+                "550 5.7.1 Message rejected");
+        assertThat(last()).isEqualTo("INFO  smtp: 1A2D: reject: client=[192.0.2.7], from=<ceo@bank.test>,"
+                + " checks=<spf=fail dkim=none dmarc=fail:bank.test action=reject>: 550 5.7.1 Message rejected");
     }
 
     @Test

@@ -339,6 +339,74 @@ class SpoolTest {
     }
 
     @Test
+    void headerFieldsAddedAtCommitAreKeptUnderATern4TrailerAndDeliveredFirst() throws Exception {
+        Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
+        byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] added = "Authentication-Results: mx.test;\r\n\tspf=pass smtp.mailfrom=a@example.org\r\n"
+                .getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        QueuedMessage m = in.commit(added);
+        byte[] whole = (new String(added, StandardCharsets.US_ASCII) + new String(content, StandardCharsets.US_ASCII))
+                .getBytes(StandardCharsets.US_ASCII);
+
+        byte[] file = Files.readAllBytes(m.file());
+        assertThat(new String(file, 0, 6, StandardCharsets.US_ASCII)).isEqualTo("TERN3 "); // the head is unchanged
+        assertThat(m.contentOffset() + content.length + added.length + SlotFormat.TRAILER4_LENGTH)
+                .isEqualTo(file.length);
+        assertThat(Arrays.copyOfRange(file, (int) (m.contentOffset() + content.length),
+                (int) (m.contentOffset() + content.length + added.length))).isEqualTo(added);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(file, 0, file.length - SlotFormat.TRAILER4_LENGTH);
+        crc.update(("0" + "0000000b" + hex16(15)).getBytes(StandardCharsets.US_ASCII)); // the stored content's facts
+        String trailer = new String(file, file.length - SlotFormat.TRAILER4_LENGTH, SlotFormat.TRAILER4_LENGTH,
+                StandardCharsets.US_ASCII);
+        assertThat(trailer).isEqualTo("TERN4 END " + seal(file) + " " + hex16(content.length) + " 0" + "0000000b"
+                + hex16(15) + " " + java.util.HexFormat.of().toHexDigits(added.length) + " "
+                + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n");
+
+        // as delivered: the added fields, then the content; the facts count them in
+        assertThat(m.contentSize()).isEqualTo(whole.length);
+        assertThat(m.storedSize()).isEqualTo(content.length);
+        assertThat(m.facts()).isEqualTo(new ContentFacts(false, 37, 15 + added.length));
+        try (var read = m.openContent()) {
+            assertThat(read.readAllBytes()).isEqualTo(whole);
+        }
+        List<QueuedMessage> recovered = spool().recover();
+        assertThat(recovered).singleElement().satisfies(r -> {
+            assertThat(r.addedHeader()).isEqualTo(added);
+            assertThat(r.contentSize()).isEqualTo(whole.length);
+            assertThat(r.facts()).isEqualTo(m.facts());
+            try (var read = r.openContent()) {
+                assertThat(read.readAllBytes()).isEqualTo(whole);
+            }
+        });
+        assertThat(spool().find(m.id()).addedHeader()).isEqualTo(added);
+    }
+
+    @Test
+    void aDamagedAddedHeaderIsCaughtByTheChecksum() throws Exception {
+        Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
+        in.content().write("Subject: x\r\n\r\nprecious\r\n".getBytes(StandardCharsets.US_ASCII));
+        Path slot = in.commit("Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII)).file();
+        byte[] b = Files.readAllBytes(slot);
+        b[b.length - SlotFormat.TRAILER4_LENGTH - 5] ^= 0x20;
+        Files.write(slot, b);
+        assertThat(spool().recover()).isEmpty();
+        assertThat(slot.resolveSibling(slot.getFileName() + ".corrupt")).exists();
+    }
+
+    @Test
+    void aTern4SlotCutOffBeforeItsTrailerCountsForNothing() throws Exception {
+        Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
+        in.content().write("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        Path slot = in.commit("Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII)).file();
+        byte[] b = Files.readAllBytes(slot);
+        Files.write(slot, Arrays.copyOf(b, b.length - 3)); // the last octets never reached the disk
+        assertThat(spool().recover()).isEmpty();
+        assertThat(slot).isEmptyFile();
+    }
+
+    @Test
     void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
         Path flipped = damaged("precious\r\n", b -> {
             b[b.length - SlotFormat.TRAILER3_LENGTH - 3] ^= 0x20; // one bit of the content

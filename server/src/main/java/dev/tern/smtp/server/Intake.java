@@ -1,5 +1,6 @@
 package dev.tern.smtp.server;
 
+import dev.tern.checks.ForgedResultsFilter;
 import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
 import dev.tern.queue.Envelope;
@@ -8,10 +9,12 @@ import dev.tern.queue.Spool;
 import dev.tern.smtp.HeaderSniffer;
 import dev.tern.smtp.MessageReader;
 import dev.tern.smtp.Reply;
+import dev.tern.smtp.Session;
 import dev.tern.smtp.Transaction;
 import dev.tern.text.ClientText;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.ZonedDateTime;
@@ -50,6 +53,8 @@ final class Intake {
     /** Name the authenticated user in Received headers. */
     private final boolean exposeUser;
     private final Counts<SmtpServer.Event> counts;
+    /** The MX's SPF, DKIM and DMARC checks; null for none. Set once, before the listeners start. */
+    private volatile MessageChecks checks;
 
     Intake(Spool spool, Consumer<QueuedMessage> queue, Clock clock, String hostname, boolean exposeUser,
            Counts<SmtpServer.Event> counts) {
@@ -70,8 +75,16 @@ final class Intake {
      * @param tls       "TLSv1.3 with cipher X" on a TLS connection, else null
      * @param user      the authenticated user, or null
      * @param fromRule  for a submission whose From: must belong to {@code user}: the rule; null for none
+     * @param mode      the listener: the MX's checks run only on the MX
+     * @param address   the client's address (after a PROXY header: the one the proxy named), for SPF
      */
-    record Client(String ip, String helo, String protocol, String tls, String user, Predicate<String> fromRule) {
+    record Client(String ip, String helo, String protocol, String tls, String user, Predicate<String> fromRule,
+                  Session.Mode mode, InetAddress address) {
+    }
+
+    /** Turns on the MX's checks (docs/authentication.md). */
+    void checks(MessageChecks checks) {
+        this.checks = checks;
     }
 
     /**
@@ -84,6 +97,10 @@ final class Intake {
         private final Client client;
         private final Spool.Incoming incoming;
         private final SafeSink sink;
+        /** Leaves out arriving Authentication-Results fields that claim our name; null without a spool file. */
+        private final ForgedResultsFilter forged;
+        /** The MX's checks of this message; null when none run. */
+        private final MessageChecks.Run checked;
         private final HeaderSniffer sniffer;
         private final MessageReader reader;
         private final long maxSize;
@@ -93,13 +110,16 @@ final class Intake {
             this.transaction = t;
             this.client = c;
             this.incoming = begin(t, c);
-            this.sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
+            this.forged = incoming == null ? null : new ForgedResultsFilter(incoming.content(), hostname);
+            this.sink = new SafeSink(forged == null ? OutputStream.nullOutputStream() : forged);
             if (incoming != null) {
                 byte[] received = receivedHeader(t, c, incoming.id());
                 sink.write(received, 0, received.length);
             }
-            this.sniffer = new HeaderSniffer(c.fromRule() != null);
-            this.reader = new MessageReader(tee(sniffer, sink), maxSize, dotStuffed);
+            MessageChecks mc = checks;
+            this.checked = mc == null ? null : mc.begin(c.mode(), c.address(), c.user());
+            this.sniffer = new HeaderSniffer(c.fromRule() != null || checked != null);
+            this.reader = new MessageReader(tee(sniffer, sink, checked), maxSize, dotStuffed);
         }
 
         MessageReader reader() {
@@ -121,18 +141,27 @@ final class Intake {
         Reply finish() {
             MessageReader.Result r = reader.result();
             Reply refusal = healthy() ? contentRefusal() : null;
+            if (refusal == null && healthy()) {
+                sink.end(forged);
+            }
+            MessageChecks.Outcome outcome = null;
+            if (refusal == null && healthy() && checked != null) {
+                outcome = checked.finish(client.address(), client.helo(), sender(transaction), sniffer.fromFields());
+                refusal = outcome.refusal();
+            }
+            String results = outcome == null ? null : outcome.summary();
             if (refusal != null || !healthy()) {
                 abort();
                 Reply reply = refusal != null ? refusal : refusal(r, maxSize);
                 MailLog.rejected(incoming == null ? null : incoming.id(), client.ip(), sender(transaction),
-                        refusal != null ? client.user() : null, reply.toString());
+                        refusal != null ? client.user() : null, results, reply.toString());
                 counts.add(SmtpServer.Event.REJECTED);
                 return reply;
             }
             try {
-                QueuedMessage q = incoming.commit();
+                QueuedMessage q = outcome == null ? incoming.commit() : incoming.commit(outcome.header());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
-                        q.envelope().recipients().size());
+                        q.envelope().recipients().size(), results);
                 queue.accept(q);
                 counts.add(SmtpServer.Event.ACCEPTED);
                 return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
@@ -250,8 +279,8 @@ final class Intake {
         return ClientText.printable(s, 100, true, ">");
     }
 
-    /** The sink the message reader writes to: the spool, and the header sniffer too. */
-    private static OutputStream tee(HeaderSniffer sniffer, SafeSink sink) {
+    /** The sink the message reader writes to: the spool, the header sniffer and the MX's checks, if any. */
+    private static OutputStream tee(HeaderSniffer sniffer, SafeSink sink, MessageChecks.Run checked) {
         return new OutputStream() {
             @Override
             public void write(int b) {
@@ -262,6 +291,9 @@ final class Intake {
             public void write(byte[] b, int off, int len) {
                 sniffer.write(b, off, len);
                 sink.write(b, off, len);
+                if (checked != null) {
+                    checked.update(b, off, len);
+                }
             }
         };
     }
@@ -292,6 +324,17 @@ final class Intake {
                 target.write(b, off, len);
             } catch (IOException e) {
                 failure = e;
+            }
+        }
+
+        /** Writes what the filter still holds, at the end of the content. */
+        void end(ForgedResultsFilter filter) {
+            if (failure == null && filter != null) {
+                try {
+                    filter.end();
+                } catch (IOException e) {
+                    failure = e;
+                }
             }
         }
     }

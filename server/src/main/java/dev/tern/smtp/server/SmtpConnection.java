@@ -316,7 +316,7 @@ final class SmtpConnection {
             tls = s.getProtocol() + " with cipher " + s.getCipherSuite();
         }
         return new Intake.Client(ipText, session.helo(), protocol(), tls, session.user(),
-                session.checksFromHeader() ? session::mayUseInFrom : null);
+                session.checksFromHeader() ? session::mayUseInFrom : null, mode, ip);
     }
 
     /** RFC 3848 and RFC 6531: ESMTP, plus S for TLS and A for AUTH; UTF8SMTP likewise. */

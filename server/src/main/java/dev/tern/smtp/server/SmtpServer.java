@@ -89,6 +89,18 @@ public final class SmtpServer {
         this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
     }
 
+    /** The MX's SPF, DKIM and DMARC checks; null when none are set. */
+    private volatile MessageChecks checks;
+
+    /**
+     * Turns on the MX's SPF, DKIM and DMARC checks for clients that neither log in nor are in
+     * {@code relay.trusted_networks} (docs/authentication.md). Call once, before the listeners start.
+     */
+    public void checks(MessageChecks checks) {
+        this.checks = checks;
+        intake.checks(checks);
+    }
+
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
     public void serve(Socket socket) {
         serve(socket, Session.Mode.MX, socket.getInetAddress());
@@ -125,6 +137,10 @@ public final class SmtpServer {
      * {@code grace} to finish it, then are closed. Returns when no connection is left.
      */
     public void drain(Duration grace) {
+        MessageChecks c = checks;
+        if (c != null) {
+            c.stop(); // no DNS wait of a message's checks holds up its reply now: what is not cached is temperror
+        }
         connections.drain(grace, SmtpConnection::wakeIfIdle, SmtpConnection::forceClose);
     }
 

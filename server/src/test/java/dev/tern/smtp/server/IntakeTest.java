@@ -8,6 +8,7 @@ import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.PathParser;
 import dev.tern.smtp.Reply;
+import dev.tern.smtp.Session;
 import dev.tern.smtp.Transaction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,7 +39,8 @@ class IntakeTest {
                         List.of("alice@example.test"))));
     }
 
-    private static final Intake.Client MX = new Intake.Client("192.0.2.7", "mail.example.org", "ESMTP", null, null, null);
+    private static final Intake.Client MX = new Intake.Client("192.0.2.7", "mail.example.org", "ESMTP", null, null, null,
+            Session.Mode.MX, null);
 
     private Reply receive(Intake intake, Intake.Client client, String content) throws Exception {
         Intake.Message m = intake.receive(transaction(), client, 1_000_000, true);
@@ -56,7 +58,8 @@ class IntakeTest {
         assertThat(queued.get(0).envelope().recipients()).hasSize(1);
         assertThat(counts.get(SmtpServer.Event.ACCEPTED)).isEqualTo(1);
         String received = new String(intake.receivedHeader(transaction(),
-                new Intake.Client("192.0.2.7", "bad\u001bname", "ESMTPSA", "TLSv1.3 with cipher X", "carol@example.test", null),
+                new Intake.Client("192.0.2.7", "bad\u001bname", "ESMTPSA", "TLSv1.3 with cipher X", "carol@example.test", null,
+                        Session.Mode.SUBMISSION, null),
                 "ID1"), StandardCharsets.UTF_8);
         assertThat(received).isEqualTo("Received: from bad_name ([192.0.2.7])\r\n"
                 + "\t(using TLSv1.3 with cipher X)\r\n\t(authenticated as carol@example.test)\r\n"
@@ -76,7 +79,7 @@ class IntakeTest {
     @Test
     void checksTheWholeFromFieldOfASubmission() throws Exception {
         Intake.Client alice = new Intake.Client("192.0.2.7", "client", "ESMTPSA", null, "alice@example.test",
-                a -> a.equals("alice@example.test"));
+                a -> a.equals("alice@example.test"), Session.Mode.SUBMISSION, null);
         assertThat(receive(intake(), alice, "From: alice@example.test\r\n\r\nx\r\n").code()).isEqualTo(250);
         assertThat(receive(intake(), alice, "From: ceo@example.test\r\n\r\nx\r\n").toString())
                 .startsWith("553 5.7.1 From: header address <ceo@example.test> is not owned by user alice@example.test");
