@@ -20,7 +20,8 @@ import java.util.Set;
  * {@link RemoteDelivery}, one SMTP transaction per destination domain.
  */
 public final class Router implements Transport {
-    private final Set<String> localDomains;
+    /** Replaced whole on reload ({@link #localDomains(List)}); a delivery under way sees one set or the other. */
+    private volatile Set<String> localDomains;
     private final Maildir maildir;
     private final String hostInNames;
     private final RemoteDelivery remote;
@@ -31,6 +32,11 @@ public final class Router implements Transport {
         this.maildir = maildir;
         this.hostInNames = Maildir.hostForNames(hostname);
         this.remote = remote;
+    }
+
+    /** The local domains from now on (local_domains on reload). */
+    public void localDomains(List<String> domains) {
+        localDomains = Set.copyOf(domains);
     }
 
     public boolean isLocal(String address) {

@@ -19,6 +19,8 @@ public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
     private final String name;
+    /** The address as configured (port 0 stays 0), to tell on reload whether the configuration changed it. */
+    private final HostPort configured;
     private final ServerSocket server;
     private final Consumer<Socket> handler;
     private final Thread acceptor;
@@ -26,6 +28,7 @@ public final class Listener implements AutoCloseable {
     /** Binds at once, so a port in use fails here, before the server says it is ready. */
     public Listener(String name, HostPort address, Consumer<Socket> handler) throws IOException {
         this.name = name;
+        this.configured = address;
         this.handler = handler;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
@@ -44,6 +47,11 @@ public final class Listener implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The address as the configuration wrote it. */
+    public HostPort configured() {
+        return configured;
     }
 
     public InetSocketAddress localAddress() {
