@@ -13,7 +13,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -155,6 +157,63 @@ class ReloadTest {
             assertThatThrownBy(() -> RawSmtp.connect(old).close()).isInstanceOf(ConnectException.class);
             open.cmd("NOOP").expect(250); // accepted by the old listener, and still served
             open.cmd("QUIT").expect(221);
+        }
+    }
+
+    @Test
+    void listenersAddedAndRemovedAndOneMovedOntoThePortItHeld() throws Exception {
+        start(START);
+        InetSocketAddress submission = tern.address("submission");
+        int smtpPort = tern.address("smtp").getPort();
+        Files.writeString(file, Files.readString(file).replace("pop3 = []", "pop3 = [\"127.0.0.1:0\"]")
+                .replace("submission = [\"127.0.0.1:0\"]", "submission = []")
+                .replace("smtp = [\"127.0.0.1:0\"]", "smtp = [\"127.0.0.1:" + smtpPort + "\"]"));
+
+        assertThat(tern.reload()).containsExactly(
+                "listen.smtp = [127.0.0.1:" + smtpPort + "] (was [127.0.0.1:0])",
+                "listen.submission = [] (was [127.0.0.1:0])",
+                "listen.pop3 = [127.0.0.1:0] (was [])");
+        assertThat(tern.bound()).extracting(Tern.Bound::name).containsExactly("smtp", "pop3", "http");
+        try (RawSmtp c = RawSmtp.open(tern.address("smtp"))) { // the old one closed first, the new one bound
+            assertThat(tern.address("smtp").getPort()).isEqualTo(smtpPort);
+            c.cmd("QUIT").expect(221);
+        }
+        try (RawPop3 p = RawPop3.open(tern.address("pop3"))) {
+            assertThat(p.cmd("QUIT")).startsWith("+OK");
+        }
+        assertThatThrownBy(() -> RawSmtp.connect(submission).close()).isInstanceOf(ConnectException.class);
+    }
+
+    @Test
+    void anAddressThatCannotBeBoundRefusesTheReload() throws Exception {
+        start(START);
+        InetSocketAddress smtp = tern.address("smtp");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            write(START.smtp("127.0.0.1:" + taken.getLocalPort()).maxRecipients(1));
+            assertThatThrownBy(tern::reload).isInstanceOf(ConfigException.class).hasMessageStartingWith(
+                    file + ": listen.smtp: cannot listen on \"127.0.0.1:" + taken.getLocalPort()
+                            + "\": address already in use");
+        }
+        assertThat(tern.address("smtp")).isEqualTo(smtp);
+        assertThat(tern.config().limits().maxRecipients()).isEqualTo(2);
+        try (RawSmtp c = RawSmtp.open(smtp)) {
+            c.cmd("QUIT").expect(221);
+        }
+    }
+
+    @Test
+    void whatNeedsARestartIsReportedAndLeftAsItRuns() throws Exception {
+        start(START);
+        Files.writeString(file, Files.readString(file).replace("hostname = \"mx.test\"", "hostname = \"other.test\"")
+                + "[queue]\nretry_min = \"2m\"\n");
+        List<String> expected = List.of(
+                "hostname = other.test (was mx.test): needs a restart; the running value stays",
+                "queue: retry_min = 2m (was 1m): needs a restart; the running value stays");
+        assertThat(tern.reload()).isEqualTo(expected);
+        assertThat(tern.reload()).isEqualTo(expected); // until the restart
+        assertThat(tern.config().hostname()).isEqualTo("mx.test");
+        try (RawSmtp c = RawSmtp.connect(tern.address("smtp"))) {
+            assertThat(c.read().expect(220).text(0)).startsWith("mx.test ");
         }
     }
 
