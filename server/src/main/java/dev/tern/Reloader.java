@@ -122,8 +122,7 @@ public final class Reloader {
             try {
                 read = source.read();
                 next = keepRestartOnly(running, read);
-                StartChecks.files(next);
-                tls = tls(next, clock);
+                tls = tls(next, clock); // checks the files the configuration names first
             } catch (ConfigException e) {
                 throw refusal(e);
             } catch (StartFailure e) {

@@ -37,7 +37,7 @@ final class ReloadCommand implements Callable<Integer> {
             QueueClient.Answer a = server.ask("POST", "/reload");
             if (a == null) {
                 ControlFile.Running r = ControlFile.read(cfg.dataDir());
-                err.println("tern: no server answers (" + server.where() + ")" + (r == null ? ""
+                err.println("tern: no server answers (" + server.where() + ")" + (r == null || r.http() != null ? ""
                         : "; the server running with pid " + r.pid() + " has no listen.http: kill -HUP " + r.pid()
                                 + " reloads it, and its log tells the outcome"));
                 return QueueCommand.FAILED;

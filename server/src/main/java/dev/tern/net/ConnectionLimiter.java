@@ -29,9 +29,9 @@ public final class ConnectionLimiter {
 
     /** Takes a place for a new connection from {@code ip}; false (and nothing taken) when a limit is reached. */
     public boolean tryAcquire(InetAddress ip) {
-        Caps c0 = caps;
-        int max = c0.max();
-        int maxPerIp = c0.maxPerIp();
+        Caps now = caps;
+        int max = now.max();
+        int maxPerIp = now.maxPerIp();
         if (total.incrementAndGet() > max) {
             total.decrementAndGet();
             return false;

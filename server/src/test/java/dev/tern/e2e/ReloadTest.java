@@ -251,6 +251,21 @@ class ReloadTest {
     }
 
     @Test
+    void withoutAnHttpListenerTernReloadNamesTheProcessToSignal() throws Exception {
+        file = dir.resolve("tern.toml");
+        write(START);
+        Files.writeString(file, Files.readString(file).replace("http = [\"127.0.0.1:0\"]", "http = []"));
+        tern = Tern.start(ConfigLoader.load(file));
+
+        Cli c = cli("reload", "--config", file.toString());
+        assertThat(c.status()).isEqualTo(1);
+        long pid = ProcessHandle.current().pid();
+        assertThat(c.err()).isEqualTo("tern: no server answers (no listen.http is configured); the server running"
+                + " with pid " + pid + " has no listen.http: kill -HUP " + pid + " reloads it, and its log tells"
+                + " the outcome\n");
+    }
+
+    @Test
     void aReplacedCertificateServesTheNextHandshakes() throws Exception {
         Path[] one = selfSigned("one.test");
         Path[] two = selfSigned("two.test");
