@@ -396,10 +396,11 @@ public final class Reloader {
         return out.isEmpty() ? List.of("no changes") : out;
     }
 
+    /** The certificate file and what it holds: {@code FILE: SUBJECT, serial HEX, valid until INSTANT}. */
     private static String describe(TlsContext tls) {
-        var c = tls.certificate();
-        return tls.certificateFile() + " (" + c.getSubjectX500Principal().getName() + ", serial "
-                + c.getSerialNumber().toString(16) + ", valid until " + c.getNotAfter().toInstant() + ")";
+        var c = tls.loadedCertificate(); // what was served: looking at the files now could load the new one
+        return tls.certificateFile() + ": " + c.getSubjectX500Principal().getName() + ", serial "
+                + c.getSerialNumber().toString(16) + ", valid until " + c.getNotAfter().toInstant();
     }
 
     private static String aliasChanges(Map<String, List<String>> was, Map<String, List<String>> now) {

@@ -150,6 +150,11 @@ public final class TlsContext {
         return loaded().leaf();
     }
 
+    /** The certificate loaded last, without looking whether its files changed since (for reports). */
+    public X509Certificate loadedCertificate() {
+        return current.leaf();
+    }
+
     /** The certificate file in use (the configured one, or the self-signed one). */
     public Path certificateFile() {
         return source.cert();

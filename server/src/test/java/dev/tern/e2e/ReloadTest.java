@@ -280,7 +280,8 @@ class ReloadTest {
 
         Files.copy(two[0], cert, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         Files.copy(two[1], key, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertThat(tern.reload()).singleElement().asString().startsWith("tls: " + cert + " (CN=two.test");
+        assertThat(tern.reload()).singleElement().asString().startsWith("tls: " + cert + ": CN=two.test, serial ")
+                .contains("(was " + cert + ": CN=one.test, serial ");
 
         X509Certificate second = (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
                 .generateCertificate(Files.newInputStream(two[0]));
