@@ -8,7 +8,8 @@
 #   - `systemd-analyze verify` accepts the unit, and `systemd-analyze security --offline` rates it;
 #   - the unit's ExecStart command line runs as the tern user (setpriv, no new privileges) on a test
 #     configuration written over /etc/tern/tern.toml (free loopback ports, not 25): a message goes in by SMTP
-#     (swaks) and out by POP3 over STLS (curl); SIGHUP (the unit's ExecReload) does not stop it;
+#     (swaks) and out by POP3 over STLS (curl); the unit's ExecReload (tern reload) applies an edited file,
+#     and refuses a broken one with exit 2 and its one line while the server goes on;
 #   - tern sendmail, called by real programs as the unprivileged user www-data: bsd-mailx (`mail -s`), mutt
 #     (`set sendmail`) and `git send-email --sendmail-cmd`; exit 67 for an unknown user, 75 with no server;
 #   - SIGTERM stops it with status 0; `apt-get remove` keeps /etc/tern and /var/lib/tern, `apt-get purge`
@@ -109,7 +110,7 @@ systemd-analyze security --offline=yes "$unit" >security.out 2>&1 || true
 log "systemd-analyze security: $(grep -i 'overall exposure' security.out || tail -n 1 security.out)"
 for k in 'User=tern' 'AmbientCapabilities=CAP_NET_BIND_SERVICE' 'CapabilityBoundingSet=CAP_NET_BIND_SERVICE' \
     'ProtectSystem=strict' 'ReadWritePaths=/var/lib/tern' 'NoNewPrivileges=yes' 'PrivateTmp=yes' \
-    'ExecReload=/bin/kill -HUP $MAINPID' 'KillSignal=SIGTERM'; do
+    'ExecReload=/usr/bin/tern reload --config /etc/tern/tern.toml' 'KillSignal=SIGTERM'; do
     grep -qxF "$k" "$unit" || die "tern.service lacks $k"
 done
 grep -q '^MemoryDenyWriteExecute=' "$unit" && die "MemoryDenyWriteExecute would stop the JVM's JIT"
@@ -120,6 +121,8 @@ stop_timeout="$(sed -n 's/^TimeoutStopSec=\([0-9]*\)$/\1/p' "$unit")"
 SMTP_PORT="$(free_port)"
 POP3_PORT="$(free_port)"
 [ "$SMTP_PORT" != "$POP3_PORT" ] || POP3_PORT="$(free_port)"
+HTTP_PORT="$(free_port)"
+while [ "$HTTP_PORT" = "$SMTP_PORT" ] || [ "$HTTP_PORT" = "$POP3_PORT" ]; do HTTP_PORT="$(free_port)"; done
 cat >/etc/tern/tern.toml <<EOF
 # written by test/interop/14-debian-package over the packaged file (apt-get remove must keep it)
 hostname = "tern.test"
@@ -132,7 +135,7 @@ submission = []
 submissions = []
 pop3 = ["127.0.0.1:$POP3_PORT"]
 pop3s = []
-http = []
+http = ["127.0.0.1:$HTTP_PORT"]
 
 [auth]
 failure_delay = "0s"
@@ -181,16 +184,23 @@ curl -sS --max-time 30 -k --ssl-reqd -u alice@example.test:alice-pw "pop3://127.
 grep -q "^Subject: $t1" retr.out || die "POP3 RETR 1 is not the message sent: $(head -n 20 retr.out)"
 log "SMTP in, POP3 out: ok"
 
-# ExecReload: SIGHUP must not stop the server (reload itself is not built yet)
-kill -HUP "$TERN_PID"
-deadline=$((SECONDS + 10))
-until grep -q 'SIGHUP' "$TERN_OUT"; do
-    pid_alive "$TERN_PID" || die "SIGHUP stopped the server: $(tail -n 5 "$TERN_OUT")"
-    [ "$SECONDS" -lt "$deadline" ] || die "no log line for SIGHUP within 10s"
-    sleep 0.1
-done
-pid_alive "$TERN_PID" || die "SIGHUP stopped the server"
-log "SIGHUP: $(grep SIGHUP "$TERN_OUT")"
+# ExecReload, as the unit runs it: an edited file is applied; a broken one is refused (exit 2, its one line)
+exec_reload="$(sed -n 's/^ExecReload=//p' "$unit")"
+sed -i 's/^local_domains = .*/local_domains = ["example.test", "new.test"]/' /etc/tern/tern.toml
+# shellcheck disable=SC2086
+as_tern $exec_reload >reload.out 2>&1 || die "ExecReload failed: $(cat reload.out)"
+grep -qxF 'local_domains = [example.test, new.test] (was [example.test])' reload.out ||
+    die "ExecReload did not report the new domain: $(cat reload.out)"
+sed -i 's/^failure_delay = .*/failure_delay = "soon"/' /etc/tern/tern.toml
+status=0
+# shellcheck disable=SC2086
+as_tern $exec_reload >reload.out 2>&1 || status=$?
+[ "$status" -eq 2 ] || die "ExecReload of a broken file exited $status, not 2: $(cat reload.out)"
+grep -q '^/etc/tern/tern.toml: auth.failure_delay: ' reload.out || die "no one-line refusal: $(cat reload.out)"
+grep -q 'reload refused' "$TERN_OUT" && die "the server was asked about a file the command refused itself"
+pid_alive "$TERN_PID" || die "a refused reload stopped the server"
+sed -i 's/^failure_delay = .*/failure_delay = "0s"/' /etc/tern/tern.toml
+log "ExecReload: applied, then refused with: $(cat reload.out)"
 
 # --- 5. tern sendmail from real callers, as www-data --------------------------------------------------------
 need=()

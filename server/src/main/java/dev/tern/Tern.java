@@ -7,6 +7,7 @@ import dev.tern.checks.dmarc.PublicSuffixList;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.OutboundSigner;
+import dev.tern.config.ConfigException;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dkim.DkimKeys;
@@ -16,6 +17,7 @@ import dev.tern.dns.MxResolver;
 import dev.tern.dns.Resolvers;
 import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
+import dev.tern.http.ReloadEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
 import dev.tern.log.MailLog;
@@ -26,7 +28,6 @@ import dev.tern.metrics.Metrics;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Listener;
 import dev.tern.net.ProxyProtocol;
-import dev.tern.policy.RecipientRules;
 import dev.tern.pop3.Pop3Server;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
@@ -86,7 +87,12 @@ public final class Tern implements AutoCloseable {
     private final MaildirStore mailStore;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
-    private final List<Listener> listeners = new ArrayList<>();
+    /** The listeners open now; replaced whole when a reload rebinds one. */
+    private volatile List<Listener> listeners = new ArrayList<>();
+    /** Starts and stops listeners whose address changed; proxy settings stay as at start. */
+    private final ProxyProtocol proxies;
+    /** Re-reads the configuration on SIGHUP, {@code tern reload} and {@code POST /reload}. */
+    private final Reloader reloader;
     private HttpListener http;
     /** Behind GET /metrics; null without an HTTP listener. */
     private Metrics metrics;
@@ -132,33 +138,24 @@ public final class Tern implements AutoCloseable {
             scheduler = new Scheduler(spool, router, clock, new Scheduler.Settings(
                     new RetrySchedule(q.retryMin(), q.retryMax()), q.delayWarning(), q.maxLifetime(),
                     d.maxConcurrency(), config.hostname(), postmaster));
-            RecipientRules rules = new RecipientRules(config.localDomains(), config.aliases(), users::exists,
-                    config.relay().trustedNetworks());
             var limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
-            tls = tls(config, clock);
+            tls = Reloader.tls(config, clock);
             var sub = config.submission();
             var auth = config.auth();
-            Session.Settings plain = new Session.Settings(config.hostname(), limits.maxMessageSize(),
-                    limits.maxRecipients(), limits.maxErrors()).enforceSender(sub.enforceSender());
-            Map<Session.Mode, Session.Settings> modes = Map.of(
-                    Session.Mode.MX, plain.startTls(true).auth(config.smtp().auth()),
-                    Session.Mode.SUBMISSION, plain.startTls(true).auth(true).authRequiresTls(sub.authRequiresTls())
-                            .authRequired(true),
-                    Session.Mode.SUBMISSIONS, plain.auth(true).authRequired(true)); // TLS from the first byte
+            SmtpServer.Rules rules = Reloader.smtpRules(config, users::exists);
             LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
             logins = new Authenticator(passwords == null ? users::verify : passwords, guard,
                     Authenticator.Pool.standard());
-            smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
-                    tls, logins, sub.exposeUser());
+            smtp = new SmtpServer(rules.modes(), rules.policy(), rules.senders(), spool, scheduler, limiter,
+                    rules.commandTimeout(), clock, tls, logins, sub.exposeUser());
             // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
             checks = new MessageChecks(new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
                     CHECKS_DNS_CACHE), config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
-                    new java.security.SecureRandom(), rules::isTrusted);
+                    new java.security.SecureRandom(), smtp::trusted);
             smtp.checks(checks);
 
-            pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
-                    config.pop3().idleTimeout(), limits.maxErrors()), logins, new Pop3Server.Mailboxes() {
+            pop3 = new Pop3Server(Reloader.pop3Settings(config), logins, new Pop3Server.Mailboxes() {
                         @Override
                         public Path of(String user) {
                             return maildir.mailbox(user);
@@ -177,32 +174,21 @@ public final class Tern implements AutoCloseable {
             }
             scheduler.recover(recovered);
 
-            var proxies = new ProxyProtocol(config.listen().trustedProxies(), ProxyProtocol.TIMEOUT);
-            ProxyProtocol mxProxy = config.smtp().proxyProtocol() ? proxies : null;
-            ProxyProtocol subProxy = sub.proxyProtocol() ? proxies : null;
-            ProxyProtocol pop3Proxy = config.pop3().proxyProtocol() ? proxies : null;
-            for (HostPort hp : config.listen().smtp()) {
-                listeners.add(listen("smtp", hp, mxProxy, MailLog.Service.SMTP, smtp.handler(Session.Mode.MX)));
+            proxies = new ProxyProtocol(config.listen().trustedProxies(), ProxyProtocol.TIMEOUT);
+            for (String name : Reloader.LISTENERS) {
+                for (HostPort hp : Reloader.addresses(config, name)) {
+                    listeners.add(open(name, hp));
+                }
             }
-            for (HostPort hp : config.listen().submission()) {
-                listeners.add(listen("submission", hp, subProxy, MailLog.Service.SMTP,
-                        smtp.handler(Session.Mode.SUBMISSION)));
-            }
-            for (HostPort hp : config.listen().submissions()) {
-                listeners.add(listen("submissions", hp, subProxy, MailLog.Service.SMTP,
-                        smtp.handler(Session.Mode.SUBMISSIONS)));
-            }
-            for (HostPort hp : config.listen().pop3()) {
-                listeners.add(listen("pop3", hp, pop3Proxy, MailLog.Service.POP3, pop3::serve));
-            }
-            for (HostPort hp : config.listen().pop3s()) {
-                listeners.add(listen("pop3s", hp, pop3Proxy, MailLog.Service.POP3, pop3::serveTls));
-            }
+            listeners = List.copyOf(listeners);
+            reloader = new Reloader(config, clock, new Reloader.Parts(smtp, pop3, router, limiter, guard, tls,
+                    users::exists, () -> listeners, l -> listeners = l, this::open));
             for (HostPort hp : config.listen().http()) {
                 metrics = metrics(limiter, guard);
                 try {
-                    http = new HttpListener(hp, config.hostname(),
-                            new QueueEndpoint(scheduler, config.http().adminNetworks()), metrics.handler());
+                    QueueEndpoint queue = new QueueEndpoint(scheduler, config.http().adminNetworks());
+                    http = new HttpListener(hp, config.hostname(), queue, metrics.handler());
+                    http.add("/reload", new ReloadEndpoint(reloader::reload, queue::mayChange));
                 } catch (IOException e) {
                     throw StartChecks.cannotListen("listen.http", hp, e);
                 }
@@ -216,29 +202,29 @@ public final class Tern implements AutoCloseable {
     }
 
     /**
-     * A listener bound at once, reading a PROXY header first when {@code proxy} is not null; failing, a
-     * {@link StartFailure} at {@code listen.NAME}.
+     * The listener of {@code listen.NAME} on {@code hp}, bound at once (not yet accepting), reading a PROXY header
+     * first when that listener's proxy_protocol was on at start; failing, a {@link StartFailure} at that key.
      */
-    private static Listener listen(String name, HostPort hp, ProxyProtocol proxy, MailLog.Service service,
-                                   ProxyProtocol.Handler handler) throws StartFailure {
+    private Listener open(String name, HostPort hp) throws StartFailure {
+        Config c = config;
+        boolean proxied = switch (name) {
+            case "smtp" -> c.smtp().proxyProtocol();
+            case "submission", "submissions" -> c.submission().proxyProtocol();
+            default -> c.pop3().proxyProtocol();
+        };
+        ProxyProtocol.Handler handler = switch (name) {
+            case "smtp" -> smtp.handler(Session.Mode.MX);
+            case "submission" -> smtp.handler(Session.Mode.SUBMISSION);
+            case "submissions" -> smtp.handler(Session.Mode.SUBMISSIONS);
+            case "pop3" -> pop3::serve;
+            case "pop3s" -> pop3::serveTls;
+            default -> throw new IllegalArgumentException(name);
+        };
+        MailLog.Service service = name.startsWith("pop3") ? MailLog.Service.POP3 : MailLog.Service.SMTP;
         try {
-            return new Listener(name, hp, ProxyProtocol.handler(proxy, service, name, handler));
+            return new Listener(name, hp, ProxyProtocol.handler(proxied ? proxies : null, service, name, handler));
         } catch (IOException e) {
             throw StartChecks.cannotListen("listen." + name, hp, e);
-        }
-    }
-
-    /** The configured certificate (checked for what can be checked first), or a self-signed one. */
-    private static TlsContext tls(Config config, Clock clock) throws IOException {
-        StartChecks.files(config);
-        try {
-            return TlsContext.create(config.tls().certificate(), config.tls().privateKey(), config.hostname(),
-                    config.dataDir().resolve("tls"), TlsContext.DEFAULT_CHECK_INTERVAL, clock);
-        } catch (IOException e) {
-            Path key = config.tls().privateKey();
-            boolean aboutKey = key != null && String.valueOf(e.getMessage()).startsWith(key.toString());
-            throw new StartFailure(aboutKey ? "tls.private_key" : "tls.certificate",
-                    String.valueOf(e.getMessage()).replaceAll("\\s*\\R\\s*", " "), e);
         }
     }
 
@@ -329,6 +315,12 @@ public final class Tern implements AutoCloseable {
         if (t.http != null) {
             t.http.start();
         }
+        try {
+            ControlFile.write(config.dataDir(), t.http == null ? null : t.http.address());
+        } catch (IOException e) {
+            log.warn("cannot write {}: {}; tern queue and tern reload will not find this server by its data_dir",
+                    config.dataDir().resolve(ControlFile.NAME), e.toString());
+        }
         return t;
     }
 
@@ -364,8 +356,17 @@ public final class Tern implements AutoCloseable {
     public record Bound(String name, InetSocketAddress address) {
     }
 
+    /** The configuration in force: the one started with, or the last one a reload applied. */
     public Config config() {
-        return config;
+        return reloader.running();
+    }
+
+    /**
+     * Reads the configuration file again and applies it (see {@link Reloader}): one line per change, or a
+     * {@link ConfigException} naming the file, the key and what is wrong, with the running configuration kept.
+     */
+    public List<String> reload() throws ConfigException {
+        return reloader.reload();
     }
 
     /** The TLS context shared by every TLS listener. */
@@ -397,6 +398,7 @@ public final class Tern implements AutoCloseable {
         }
         closed = true;
         log.info("shutting down");
+        reloader.close();
         closeListeners();
         pop3.drain(grace);
         smtp.drain(grace);
@@ -404,6 +406,7 @@ public final class Tern implements AutoCloseable {
         mailStore.close();
         remote.close();
         logins.close();
+        ControlFile.remove(config.dataDir());
         try {
             lockChannel.close();
         } catch (IOException e) {

@@ -17,7 +17,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * (1x, 2x, 4x ... the base delay, capped at 8x).
  *
  * <p>A block is logged ({@link MailLog#blocked}); each failure is logged once by the login path that saw it.
- * Time comes from the injected clock.
+ * Time comes from the injected clock. The three settings can be replaced while it runs ({@link #settings}, on
+ * reload); the failures counted and the blocks in force stay.
  */
 public final class LoginGuard implements Authenticator.Guard {
     /** Failed logins in one session (SMTP AUTH, POP3) after which the connection is closed. */
@@ -28,9 +29,11 @@ public final class LoginGuard implements Authenticator.Guard {
     /** The per-session delay stops doubling here (8x the base). */
     private static final int MAX_DOUBLINGS = 3;
 
-    private final int maxFailuresPerIp;
-    private final Duration blockTime;
-    private final Duration baseDelay;
+    /** The settings in force, swapped whole on reload. */
+    private record Settings(int maxFailuresPerIp, Duration blockTime, Duration baseDelay) {
+    }
+
+    private volatile Settings settings;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Map<InetAddress, Entry> byIp = new HashMap<>();
@@ -44,13 +47,16 @@ public final class LoginGuard implements Authenticator.Guard {
     }
 
     public LoginGuard(int maxFailuresPerIp, Duration blockTime, Duration baseDelay, Clock clock) {
+        this.clock = clock;
+        settings(maxFailuresPerIp, blockTime, baseDelay);
+    }
+
+    /** New settings for the failures counted from now on (auth.* on reload). */
+    public void settings(int maxFailuresPerIp, Duration blockTime, Duration baseDelay) {
         if (maxFailuresPerIp < 1) {
             throw new IllegalArgumentException("maxFailuresPerIp " + maxFailuresPerIp);
         }
-        this.maxFailuresPerIp = maxFailuresPerIp;
-        this.blockTime = blockTime;
-        this.baseDelay = baseDelay;
-        this.clock = clock;
+        settings = new Settings(maxFailuresPerIp, blockTime, baseDelay);
     }
 
     /** True while {@code ip} is blocked: refuse it at connect (421 4.7.0) or at AUTH (535). */
@@ -70,10 +76,12 @@ public final class LoginGuard implements Authenticator.Guard {
     public void failure(InetAddress ip) {
         failures.increment();
         Instant now = clock.instant();
+        Settings set = settings;
+        Duration blockTime = set.blockTime();
         lock.lock();
         try {
             if (byIp.size() > SWEEP_ABOVE) {
-                sweep(now);
+                sweep(now, blockTime);
             }
             Entry e = byIp.computeIfAbsent(ip, k -> new Entry());
             if (e.since == null || !now.isBefore(e.since.plus(blockTime))) {
@@ -81,7 +89,7 @@ public final class LoginGuard implements Authenticator.Guard {
                 e.since = now;
             }
             e.failures++;
-            if (e.failures >= maxFailuresPerIp && (e.blockedUntil == null || !now.isBefore(e.blockedUntil))) {
+            if (e.failures >= set.maxFailuresPerIp() && (e.blockedUntil == null || !now.isBefore(e.blockedUntil))) {
                 e.blockedUntil = now.plus(blockTime);
                 MailLog.blocked(ip.getHostAddress(), blockTime, e.failures);
                 e.failures = 0;
@@ -98,7 +106,7 @@ public final class LoginGuard implements Authenticator.Guard {
         if (failuresInSession < 1) {
             return Duration.ZERO;
         }
-        return baseDelay.multipliedBy(1L << Math.min(failuresInSession - 1, MAX_DOUBLINGS));
+        return settings.baseDelay().multipliedBy(1L << Math.min(failuresInSession - 1, MAX_DOUBLINGS));
     }
 
     /** Failed logins since start, SMTP and POP3 together. */
@@ -133,7 +141,7 @@ public final class LoginGuard implements Authenticator.Guard {
         }
     }
 
-    private void sweep(Instant now) {
+    private void sweep(Instant now, Duration blockTime) {
         for (Iterator<Entry> it = byIp.values().iterator(); it.hasNext(); ) {
             Entry e = it.next();
             boolean blockOver = e.blockedUntil == null || !now.isBefore(e.blockedUntil);

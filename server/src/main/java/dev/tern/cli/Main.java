@@ -3,10 +3,10 @@ package dev.tern.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point: {@code tern serve | user | queue | config | dkim | dns | sendmail}. Commands parse arguments and call into the other packages. */
+/** Entry point: {@code tern serve | reload | user | queue | config | dkim | dns | sendmail}. Commands parse arguments and call into the other packages. */
 @Command(name = "tern", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Tern, an Internet mail server.",
-        subcommands = {ServeCommand.class, UserCommand.class, QueueCommand.class, ConfigCommand.class, DkimCommand.class,
+        subcommands = {ServeCommand.class, ReloadCommand.class, UserCommand.class, QueueCommand.class, ConfigCommand.class, DkimCommand.class,
                 DnsCommand.class, SendmailCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -1,6 +1,7 @@
 package dev.tern.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tern.ControlFile;
 import dev.tern.cli.QueueCommand.Exit;
 import dev.tern.config.Config;
 import dev.tern.queue.QueueReport;
@@ -13,7 +14,11 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 
-/** The running server's queue, asked over its HTTP listener ({@code /queue}) as {@code tern queue} does. */
+/**
+ * The running server, asked over its HTTP listener ({@code /queue} for {@code tern queue}, {@code /reload} for
+ * {@code tern reload}): at the address it wrote in {@code <data_dir>/tern.control} when it started, else at the
+ * configured {@code listen.http}.
+ */
 final class QueueClient {
     /** How long to wait for the server's answer. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -30,7 +35,8 @@ final class QueueClient {
     private final String base;
 
     QueueClient(Config cfg) {
-        base = baseUrl(cfg);
+        ControlFile.Running running = ControlFile.read(cfg.dataDir());
+        base = running != null ? running.http() : baseUrl(cfg);
     }
 
     /**
@@ -80,11 +86,6 @@ final class QueueClient {
             return null;
         }
         Config.HostPort hp = cfg.listen().http().get(0);
-        String host = switch (hp.host()) {
-            case "0.0.0.0", "" -> "127.0.0.1";
-            case "::", "0:0:0:0:0:0:0:0" -> "::1";
-            default -> hp.host();
-        };
-        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + hp.port();
+        return ControlFile.baseUrl(hp.host(), hp.port());
     }
 }

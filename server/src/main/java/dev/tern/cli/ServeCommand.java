@@ -3,16 +3,19 @@ package dev.tern.cli;
 import dev.tern.StartFailure;
 import dev.tern.Tern;
 import dev.tern.config.Config;
+import dev.tern.config.ConfigException;
 import dev.tern.log.LogFormat;
 import java.io.IOException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Mixin;
 import sun.misc.Signal;
 
 /**
- * {@code tern serve}: runs the mail server until SIGTERM or SIGINT, then stops in order and exits 0. A key
+ * {@code tern serve}: runs the mail server until SIGTERM or SIGINT, then stops in order and exits 0; SIGHUP
+ * reloads the configuration ({@link Tern#reload}). A key
  * that stops it from starting (a certificate that cannot be read, a port in use) is one line
  * {@code FILE: KEY: REASON} and exit status 2, like an error in the file.
  */
@@ -40,8 +43,8 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> stop.countDown());
         Signal.handle(new Signal("INT"), s -> stop.countDown());
-        // systemctl reload sends SIGHUP, on which the JVM would exit (status 129): ignore it until reload exists
-        Signal.handle(new Signal("HUP"), s -> System.out.println("tern: SIGHUP ignored: reload is not built yet"));
+        // SIGHUP: read the configuration again, off the signal's thread (the reload logs what it did)
+        Signal.handle(new Signal("HUP"), s -> Thread.ofPlatform().name("reload").start(() -> reload(tern)));
         for (Tern.Bound b : tern.bound()) {
             System.out.println("tern: " + b.name() + " listening on " + hostPort(b));
         }
@@ -56,6 +59,17 @@ final class ServeCommand implements Callable<Integer> {
         stop.await();
         tern.shutdown(Tern.SHUTDOWN_GRACE);
         return 0;
+    }
+
+    /** A reload for SIGHUP: the outcome is in the log (changes, or the refusal's one line). */
+    private static void reload(Tern tern) {
+        try {
+            tern.reload();
+        } catch (ConfigException e) {
+            // logged by the reload; the running configuration stays
+        } catch (RuntimeException e) {
+            LoggerFactory.getLogger(ServeCommand.class).error("reload failed", e);
+        }
     }
 
     private static String hostPort(Tern.Bound b) {

@@ -140,7 +140,7 @@ public final class Keys {
             "DNS servers for outbound delivery (empty: the system's)");
     public static final Key<List<Cidr>> ADMIN_NETWORKS = key("http.admin_networks",
             Types.networks("[\"127.0.0.0/8\", \"::1/128\"]"), "[\"127.0.0.0/8\", \"::1/128\"]",
-            "HTTP clients that may change the queue");
+            "HTTP clients that may change the queue and ask for a reload");
 
     // ---------------------------------------------------------------- [log]
     public static final Key<String> LOG_FORMAT = key("log.format", Types.oneOf("text", "json"), "\"text\"",

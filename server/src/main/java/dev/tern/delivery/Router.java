@@ -21,7 +21,8 @@ import java.util.Set;
  * ({@link MailStore}), the rest through {@link RemoteDelivery}, one SMTP transaction per destination domain.
  */
 public final class Router implements Transport {
-    private final Set<String> localDomains;
+    /** Replaced whole on reload ({@link #localDomains(List)}); a delivery under way sees one set or the other. */
+    private volatile Set<String> localDomains;
     private final MailStore mailStore;
     private final String hostInNames;
     private final RemoteDelivery remote;
@@ -32,6 +33,11 @@ public final class Router implements Transport {
         this.mailStore = mailStore;
         this.hostInNames = Maildir.hostForNames(hostname);
         this.remote = remote;
+    }
+
+    /** The local domains from now on (local_domains on reload). */
+    public void localDomains(List<String> domains) {
+        localDomains = Set.copyOf(domains);
     }
 
     public boolean isLocal(String address) {

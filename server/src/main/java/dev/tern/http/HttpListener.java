@@ -14,14 +14,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * The listener on {@code listen.http}: {@code /health}, {@code /queue} (see {@link QueueEndpoint}) and
- * {@code /metrics}, one virtual thread per request, every request first judged by a {@link RequestGuard}.
+ * The listener on {@code listen.http}: {@code /health}, {@code /queue} (see {@link QueueEndpoint}),
+ * {@code /metrics} and what {@link #add} adds ({@code /reload}), one virtual thread per request, every request
+ * first judged by a {@link RequestGuard}.
  */
 public final class HttpListener implements AutoCloseable {
     /** Connections the kernel may hold before they are accepted. */
     private static final int BACKLOG = 64;
 
     private final HttpServer server;
+    /** Judges every request before its handler. */
+    private final Filter guard;
 
     /**
      * Binds {@code address} (not yet serving: see {@link #start}).
@@ -34,11 +37,16 @@ public final class HttpListener implements AutoCloseable {
             throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()),
                 BACKLOG);
-        Filter guard = guard(RequestGuard.forServer(address.host(), hostname));
+        guard = guard(RequestGuard.forServer(address.host(), hostname));
         server.createContext("/health", HttpListener::health).getFilters().add(guard);
         server.createContext("/queue", queue).getFilters().add(guard);
         server.createContext("/metrics", metrics).getFilters().add(guard);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** Serves {@code path} (and below) with {@code handler}, behind the same guard as the others. */
+    public void add(String path, HttpHandler handler) {
+        server.createContext(path, handler).getFilters().add(guard);
     }
 
     public void start() {

@@ -4,20 +4,34 @@ import java.net.InetAddress;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Counts open connections, in all and per client address, against the configured limits. */
+/**
+ * Counts open connections, in all and per client address, against the configured limits. The limits can be
+ * changed while connections are open ({@link #limits}, on reload): the counts stay, and only new connections
+ * meet the new limits.
+ */
 public final class ConnectionLimiter {
-    private final int max;
-    private final int maxPerIp;
+    /** The two limits, swapped together. */
+    private record Caps(int max, int maxPerIp) {
+    }
+
+    private volatile Caps caps;
     private final AtomicInteger total = new AtomicInteger();
     private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
 
     public ConnectionLimiter(int max, int maxPerIp) {
-        this.max = max;
-        this.maxPerIp = maxPerIp;
+        limits(max, maxPerIp);
+    }
+
+    /** New limits for the connections that come from now on. */
+    public void limits(int max, int maxPerIp) {
+        caps = new Caps(max, maxPerIp);
     }
 
     /** Takes a place for a new connection from {@code ip}; false (and nothing taken) when a limit is reached. */
     public boolean tryAcquire(InetAddress ip) {
+        Caps now = caps;
+        int max = now.max();
+        int maxPerIp = now.maxPerIp();
         if (total.incrementAndGet() > max) {
             total.decrementAndGet();
             return false;

@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +19,12 @@ import org.slf4j.LoggerFactory;
 public final class Listener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Listener.class);
 
+    /** The longest {@link #close} waits for the accepting thread to leave. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
     private final String name;
+    /** The address as configured (port 0 stays 0), to tell on reload whether the configuration changed it. */
+    private final HostPort configured;
     private final ServerSocket server;
     private final Consumer<Socket> handler;
     private final Thread acceptor;
@@ -26,6 +32,7 @@ public final class Listener implements AutoCloseable {
     /** Binds at once, so a port in use fails here, before the server says it is ready. */
     public Listener(String name, HostPort address, Consumer<Socket> handler) throws IOException {
         this.name = name;
+        this.configured = address;
         this.handler = handler;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
@@ -44,6 +51,11 @@ public final class Listener implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** The address as the configuration wrote it. */
+    public HostPort configured() {
+        return configured;
     }
 
     public InetSocketAddress localAddress() {
@@ -79,13 +91,23 @@ public final class Listener implements AutoCloseable {
         }
     }
 
-    /** Stops accepting; connections already accepted go on. */
+    /**
+     * Stops accepting; connections already accepted go on. Returns once the accepting thread has left (at most
+     * {@link #CLOSE_WAIT}): only then is the port free for another socket (a reload binding it again).
+     */
     @Override
     public void close() {
         try {
             server.close();
         } catch (IOException e) {
             log.debug("{}: close: {}", name, e.toString());
+        }
+        if (acceptor.isAlive() && Thread.currentThread() != acceptor) {
+            try {
+                acceptor.join(CLOSE_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -101,6 +101,7 @@ public final class RecipientRules implements RecipientPolicy, SenderPolicy {
         return localDomains.contains(domain.toLowerCase(Locale.ROOT));
     }
 
+    @Override
     public boolean isTrusted(InetAddress client) {
         for (Cidr c : trustedNetworks) {
             if (c.contains(client)) {

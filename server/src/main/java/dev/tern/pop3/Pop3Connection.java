@@ -34,6 +34,8 @@ final class Pop3Connection {
     private static final byte[] CHALLENGE = "+ \r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Pop3Server server;
+    /** The server's settings when this connection was accepted: a reload does not change them under it. */
+    private final Pop3Server.Settings settings;
     /** The accepted socket; closing it ends the connection whatever is layered on it. */
     private final Socket plain;
     private final boolean implicitTls;
@@ -57,6 +59,7 @@ final class Pop3Connection {
     /** @param client the client's address: the peer's, or the one its trusted proxy named ({@code net.ProxyProtocol}) */
     Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls, InetAddress client) {
         this.server = server;
+        this.settings = server.settings;
         this.plain = socket;
         this.socket = socket;
         this.implicitTls = implicitTls;
@@ -73,13 +76,13 @@ final class Pop3Connection {
             return;
         }
         try {
-            plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.settings.idleTimeout().toMillis()));
+            plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
             plain.setTcpNoDelay(true);
             if (implicitTls) {
                 socket = handshake(plain);
             }
             streams();
-            var s = server.settings;
+            var s = settings;
             session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
                     s.maxErrors()), implicitTls);
             MailLog.connected(POP3, ipText, implicitTls);
@@ -127,7 +130,7 @@ final class Pop3Connection {
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
-                deadline.start(server.settings.idleTimeout());
+                deadline.start(settings.idleTimeout());
                 raw = in.readLine();
             } catch (Pop3Input.LineTooLongException e) {
                 if (act(session.lineTooLong())) {
@@ -194,7 +197,7 @@ final class Pop3Connection {
      * write that makes no progress for as long closes the connection (a client that never reads).
      */
     private void streams() throws IOException {
-        Duration limit = server.settings.idleTimeout();
+        Duration limit = settings.idleTimeout();
         deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
         in = new Pop3Input(deadline);
         watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);

@@ -58,7 +58,8 @@ public final class Pop3Server {
         }
     }
 
-    final Settings settings;
+    /** For new connections; replaced whole on reload ({@link #settings(Settings)}), kept by each open one. */
+    volatile Settings settings;
     /** The login path shared with SMTP AUTH: guard, password pool, log lines. */
     final Authenticator logins;
     final Mailboxes mailboxes;
@@ -95,6 +96,11 @@ public final class Pop3Server {
         this.locks = locks;
         this.limiter = limiter;
         this.tls = tls;
+    }
+
+    /** The settings of the connections accepted from now on; open ones keep theirs. */
+    public void settings(Settings settings) {
+        this.settings = settings;
     }
 
     public boolean hasTls() {

@@ -20,4 +20,9 @@ public interface RecipientPolicy {
     }
 
     Decision recipient(Mailbox forwardPath, InetAddress client, boolean authenticated);
+
+    /** True when {@code client} is in a network trusted to relay ({@code relay.trusted_networks}). */
+    default boolean isTrusted(InetAddress client) {
+        return false;
+    }
 }

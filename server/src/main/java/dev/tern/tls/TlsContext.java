@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * certificate made in {@code <data_dir>/tls} at the first start. Configured files are watched: when a new
  * connection is wrapped and the last look is more than {@code checkInterval} ago, their modification times,
  * sizes and identities are compared with the ones loaded; if they changed, the files are loaded again. A new
- * file that does not load (a half-written renewal) keeps the old context and logs an error.
+ * file that does not load (a half-written renewal) keeps the old context and logs an error. On reload, a
+ * context built afresh from the new configuration is {@linkplain #adopt adopted} whole: its files, its watch
+ * and its certificate serve the handshakes that start from then on.
  */
 public final class TlsContext {
     private static final Logger log = LoggerFactory.getLogger(TlsContext.class);
@@ -63,9 +65,8 @@ public final class TlsContext {
         }
     }
 
-    private final Path certFile;
-    private final Path keyFile;
-    private final boolean watch;
+    /** The files served, and whether they are watched (configured ones are); replaced by {@link #adopt}. */
+    private volatile Source source;
     private final Duration checkInterval;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
@@ -73,6 +74,9 @@ public final class TlsContext {
     /** The files' stamps when last looked at, loaded or not: a broken file is tried once per change. */
     private Stamps seen;
     private Instant lastCheck;
+
+    private record Source(Path cert, Path key, boolean watch) {
+    }
 
     private record Loaded(SSLContext context, SSLParameters parameters, X509Certificate leaf) {
     }
@@ -96,9 +100,7 @@ public final class TlsContext {
 
     private TlsContext(Path certFile, Path keyFile, boolean watch, Duration checkInterval, Clock clock)
             throws IOException {
-        this.certFile = certFile;
-        this.keyFile = keyFile;
-        this.watch = watch;
+        this.source = new Source(certFile, keyFile, watch);
         this.checkInterval = checkInterval;
         this.clock = clock;
         this.seen = Stamps.of(certFile, keyFile);
@@ -122,14 +124,40 @@ public final class TlsContext {
         return new TlsContext(files[0], files[1], false, checkInterval, clock);
     }
 
+    /**
+     * Serves what {@code fresh} serves from now on (its files, watched or not, and the certificate it loaded);
+     * connections already wrapped keep the context they were wrapped with.
+     */
+    public void adopt(TlsContext fresh) {
+        lock.lock();
+        try {
+            fresh.lock.lock();
+            try {
+                source = fresh.source;
+                seen = fresh.seen;
+                lastCheck = fresh.lastCheck;
+                current = fresh.current;
+            } finally {
+                fresh.lock.unlock();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The certificate served now (the first of the chain). */
     public X509Certificate certificate() {
         return loaded().leaf();
     }
 
+    /** The certificate loaded last, without looking whether its files changed since (for reports). */
+    public X509Certificate loadedCertificate() {
+        return current.leaf();
+    }
+
     /** The certificate file in use (the configured one, or the self-signed one). */
     public Path certificateFile() {
-        return certFile;
+        return source.cert();
     }
 
     /**
@@ -157,7 +185,7 @@ public final class TlsContext {
 
     /** The current context, reloaded first when the watched files changed and the last look is old enough. */
     private Loaded loaded() {
-        if (!watch) {
+        if (!source.watch()) {
             return current;
         }
         Instant now = clock.instant();
@@ -169,6 +197,8 @@ public final class TlsContext {
                 return current;
             }
             lastCheck = now;
+            Path certFile = source.cert();
+            Path keyFile = source.key();
             Stamps stamps;
             try {
                 stamps = Stamps.of(certFile, keyFile);
@@ -252,6 +282,7 @@ public final class TlsContext {
 
     @Override
     public String toString() {
-        return "TlsContext" + Arrays.asList(certFile, keyFile);
+        Source src = source;
+        return "TlsContext" + Arrays.asList(src.cert(), src.key());
     }
 }

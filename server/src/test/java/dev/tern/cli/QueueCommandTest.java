@@ -191,8 +191,12 @@ class QueueCommandTest {
         assertThat(tern(cli, "queue", "show", "../users")).isEqualTo(2);
         assertThat(err).contains("not a queue ID");
 
-        // the server holds the data directory: a CLI that cannot reach it must not touch the spool
+        // listen.http edited in the file since the start: the server is still found through its tern.control
         Path unreachable = config("[\"127.0.0.1:" + closedPort + "\"]", "");
+        assertThat(tern(unreachable, "queue", "hold", id)).isZero();
+        assertThat(tern(unreachable, "queue", "release", id)).isZero();
+        // the server holds the data directory: a CLI that cannot reach it must not touch the spool
+        Files.delete(data.resolve("tern.control"));
         assertThat(tern(unreachable, "queue", "hold", id)).isEqualTo(1);
         assertThat(err).contains("a server is running on data_dir");
         assertThat(queueDir().resolve(id + ".hold")).doesNotExist();

@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Tern as a separate JVM ({@code tern serve --config FILE}), for tests that kill it or signal it. Reads its
+ * Tern as a separate JVM ({@code tern serve --config FILE}), for tests that kill it or signal it (TERM, HUP). Reads its
  * standard output to learn the bound SMTP port and when it is ready.
  */
 public final class ServerProcess implements AutoCloseable {
@@ -110,6 +110,14 @@ public final class ServerProcess implements AutoCloseable {
      */
     public void sigterm() {
         process.toHandle().destroy();
+    }
+
+    /** Sends SIGHUP (reload), through kill(1): the JDK sends no other signal than TERM and KILL. */
+    public void sighup() throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-HUP", Long.toString(process.pid())).inheritIO().start();
+        if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -HUP " + process.pid() + " failed");
+        }
     }
 
     /** SIGTERM; returns the exit status, or -1 if it did not exit within {@code seconds}. */

@@ -44,6 +44,8 @@ final class SmtpConnection {
     private final Socket socket;
     private final Session.Mode mode;
     private final Session.Settings settings;
+    /** The server's rules when this connection was accepted: a reload does not change them under it. */
+    private final SmtpServer.Rules rules;
     /** The TLS layer over {@link #socket}, once there is one. */
     private SSLSocket ssl;
     private final InetAddress ip;
@@ -68,7 +70,8 @@ final class SmtpConnection {
         this.server = server;
         this.socket = socket;
         this.mode = mode;
-        this.settings = server.modes.get(mode);
+        this.rules = server.rules;
+        this.settings = rules.modes().get(mode);
         this.ip = client;
         this.ipText = ip.getHostAddress();
     }
@@ -82,7 +85,7 @@ final class SmtpConnection {
             return;
         }
         try {
-            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.commandTimeout.toMillis()));
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, rules.commandTimeout().toMillis()));
             socket.setTcpNoDelay(true);
             Socket io = socket;
             if (mode == Session.Mode.SUBMISSIONS) {
@@ -99,7 +102,7 @@ final class SmtpConnection {
                         + " Too many failed logins from your address, try again later"));
                 return;
             }
-            session = new Session(settings, server.policy, server.senders, ip, ssl != null);
+            session = new Session(settings, rules.policy(), rules.senders(), ip, ssl != null);
             MailLog.connected(SMTP, ipText, ssl != null);
             send(session.greeting());
             out.flush();
@@ -140,7 +143,7 @@ final class SmtpConnection {
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
-                deadline.start(server.commandTimeout);
+                deadline.start(rules.commandTimeout());
                 raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 if (raw != null && raw.length + 2 > SmtpInput.MAX_COMMAND_LINE && !isAuth(raw)) {
                     throw new SmtpInput.LineTooLongException();
@@ -212,7 +215,7 @@ final class SmtpConnection {
                 sendAndFlush(ch.reply());
                 byte[] raw;
                 try {
-                    deadline.start(server.commandTimeout);
+                    deadline.start(rules.commandTimeout());
                     raw = in.readLine(SmtpInput.MAX_AUTH_LINE);
                 } catch (SmtpInput.LineTooLongException e) {
                     raw = "\u0000".getBytes(StandardCharsets.US_ASCII); // not base64: refused as malformed
@@ -239,9 +242,9 @@ final class SmtpConnection {
      * complete within the command time-out, and a write that makes no progress for as long closes the socket.
      */
     private void streams(Socket io) throws IOException {
-        deadline = new CommandDeadline(io.getInputStream(), io, server.commandTimeout);
+        deadline = new CommandDeadline(io.getInputStream(), io, rules.commandTimeout());
         in = new SmtpInput(deadline, LINE_BUFFER, BULK_BUFFER);
-        watchdog = new WriteWatchdog(io.getOutputStream(), socket, server.commandTimeout);
+        watchdog = new WriteWatchdog(io.getOutputStream(), socket, rules.commandTimeout());
         out = new BufferedOutputStream(watchdog, REPLY_BUFFER);
     }
 

@@ -25,16 +25,12 @@ public final class SmtpServer {
 
     /** The MX settings: their host name is ours in greetings and replies before a session exists. */
     final Session.Settings settings;
-    /** Which recipients we take (local users, aliases, relaying); shared by every session. */
-    final RecipientPolicy policy;
     /** Caps connections in all and per address, shared with POP3; released when a connection ends. */
     final ConnectionLimiter limiter;
-    /** The longest a client may take over one command, and over one write of ours it does not read. */
-    final Duration commandTimeout;
-    /** Settings per listener mode; {@link #settings} is the MX one. */
-    final Map<Session.Mode, Session.Settings> modes;
-    /** Which envelope senders an authenticated user may use (submission.enforce_sender). */
-    final SenderPolicy senders;
+    /** What a new connection works with; replaced whole on reload ({@link #rules(Rules)}), kept by each open one. */
+    volatile Rules rules;
+    /** The MX's SPF, DKIM and DMARC checks; null when none are set. */
+    private volatile MessageChecks checks;
     /** STARTTLS and implicit TLS; null when no listener offers TLS. */
     final TlsContext tls;
     /** The login path shared with POP3; null when no listener offers AUTH. */
@@ -52,6 +48,25 @@ public final class SmtpServer {
         ACCEPTED,
         /** a message refused at the end of its data (too big, bad line ends, full disk, From: rules) */
         REJECTED
+    }
+
+    /**
+     * What a connection takes at its start and keeps to its end, so that a reload changes new connections only.
+     *
+     * @param modes          session settings per listener mode (MX must be there)
+     * @param policy         which recipients we take (local users, aliases, relaying)
+     * @param senders        which envelope senders an authenticated user may use (submission.enforce_sender)
+     * @param commandTimeout the longest a client may take over one command, and over one write of ours it does
+     *                       not read
+     */
+    public record Rules(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
+                        Duration commandTimeout) {
+        public Rules {
+            modes = Map.copyOf(modes);
+            if (!modes.containsKey(Session.Mode.MX)) {
+                throw new IllegalArgumentException("settings for Mode.MX are required");
+            }
+        }
     }
 
     /** What happened since start, for /metrics. */
@@ -75,22 +90,29 @@ public final class SmtpServer {
     public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
                       Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
                       Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser) {
-        this.modes = Map.copyOf(modes);
+        this.rules = new Rules(modes, policy, senders, commandTimeout);
         this.settings = modes.get(Session.Mode.MX);
-        if (settings == null) {
-            throw new IllegalArgumentException("settings for Mode.MX are required");
-        }
-        this.senders = senders;
         this.tls = tls;
         this.logins = logins;
-        this.policy = policy;
         this.limiter = limiter;
-        this.commandTimeout = commandTimeout;
         this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
     }
 
-    /** The MX's SPF, DKIM and DMARC checks; null when none are set. */
-    private volatile MessageChecks checks;
+    /**
+     * The rules of the connections accepted from now on; open ones keep theirs. The modes must be the same as
+     * before (a listener's mode does not come or go), and the MX host name stays the one of the start.
+     */
+    public void rules(Rules next) {
+        if (!next.modes().keySet().equals(rules.modes().keySet())) {
+            throw new IllegalArgumentException("modes " + next.modes().keySet() + " differ from " + rules.modes().keySet());
+        }
+        rules = next;
+    }
+
+    /** True when {@code client} is in {@code relay.trusted_networks} as the rules of new connections say. */
+    public boolean trusted(InetAddress client) {
+        return rules.policy().isTrusted(client);
+    }
 
     /**
      * Turns on the MX's SPF, DKIM and DMARC checks for clients that neither log in nor are in
@@ -108,7 +130,7 @@ public final class SmtpServer {
 
     /** A connection handler for a listener of {@code mode}, its client address given (net.ProxyProtocol). */
     public ProxyProtocol.Handler handler(Session.Mode mode) {
-        if (!modes.containsKey(mode)) {
+        if (!rules.modes().containsKey(mode)) {
             throw new IllegalArgumentException("no settings for " + mode);
         }
         if (mode == Session.Mode.SUBMISSIONS && tls == null) {
