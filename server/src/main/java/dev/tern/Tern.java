@@ -12,6 +12,9 @@ import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
+import dev.tern.imap.ImapStore;
+import dev.tern.imap.MemoryImapStore;
+import dev.tern.imap.server.ImapServer;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
@@ -67,6 +70,7 @@ public final class Tern implements AutoCloseable {
     private final SmtpServer smtp;
     private final TlsContext tls;
     private final Pop3Server pop3;
+    private final ImapServer imap;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
     private final List<Listener> listeners = new ArrayList<>();
@@ -135,6 +139,10 @@ public final class Tern implements AutoCloseable {
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
                     config.pop3().idleTimeout(), limits.maxErrors()), logins, maildir::mailbox,
                     new MailboxLocks(), limiter, tls::wrap);
+            // IMAP serves an in-memory store until it is joined to the mailbox store (nothing survives a restart)
+            ImapStore imapStore = new MemoryImapStore(clock);
+            imap = new ImapServer(new ImapServer.Settings(config.imap().authRequiresTls(),
+                    config.imap().idleTimeout(), limits.maxMessageSize()), logins, imapStore, limiter, tls::wrap);
 
             List<QueuedMessage> recovered = spool.recover();
             if (!recovered.isEmpty()) {
@@ -146,6 +154,7 @@ public final class Tern implements AutoCloseable {
             ProxyProtocol mxProxy = config.smtp().proxyProtocol() ? proxies : null;
             ProxyProtocol subProxy = sub.proxyProtocol() ? proxies : null;
             ProxyProtocol pop3Proxy = config.pop3().proxyProtocol() ? proxies : null;
+            ProxyProtocol imapProxy = config.imap().proxyProtocol() ? proxies : null;
             for (HostPort hp : config.listen().smtp()) {
                 listeners.add(listen("smtp", hp, mxProxy, MailLog.Service.SMTP, smtp.handler(Session.Mode.MX)));
             }
@@ -162,6 +171,12 @@ public final class Tern implements AutoCloseable {
             }
             for (HostPort hp : config.listen().pop3s()) {
                 listeners.add(listen("pop3s", hp, pop3Proxy, MailLog.Service.POP3, pop3::serveTls));
+            }
+            for (HostPort hp : config.listen().imap()) {
+                listeners.add(listen("imap", hp, imapProxy, MailLog.Service.IMAP, imap::serve));
+            }
+            for (HostPort hp : config.listen().imaps()) {
+                listeners.add(listen("imaps", hp, imapProxy, MailLog.Service.IMAP, imap::serveTls));
             }
             for (HostPort hp : config.listen().http()) {
                 metrics = metrics(limiter, guard);
@@ -314,9 +329,9 @@ public final class Tern implements AutoCloseable {
         return tls;
     }
 
-    /** SMTP and POP3 connections open now. */
+    /** SMTP, POP3 and IMAP connections open now. */
     public int openConnections() {
-        return smtp.openConnections() + pop3.openConnections();
+        return smtp.openConnections() + pop3.openConnections() + imap.openConnections();
     }
 
     /** The login path of SMTP AUTH and POP3. */
@@ -340,6 +355,7 @@ public final class Tern implements AutoCloseable {
         log.info("shutting down");
         closeListeners();
         pop3.drain(grace);
+        imap.drain(grace);
         smtp.drain(grace);
         scheduler.close(grace);
         remote.close();

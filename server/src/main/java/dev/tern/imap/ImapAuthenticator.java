@@ -26,5 +26,6 @@ public interface ImapAuthenticator {
         }
     }
 
-    Result login(String user, char[] password);
+    /** @param mechanism {@code LOGIN} for the LOGIN command, else the SASL mechanism (for the log) */
+    Result login(String mechanism, String user, char[] password);
 }

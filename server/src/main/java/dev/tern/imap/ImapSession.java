@@ -192,7 +192,7 @@ public final class ImapSession {
                 yield reply(Action.CLOSE, untagged("BYE Logging out"), ok(c, null, "LOGOUT completed"));
             }
             case Command.StartTls x -> startTls(x);
-            case Command.Login x -> login(x.tag(), x.user(), x.password().toCharArray());
+            case Command.Login x -> login(x.tag(), "LOGIN", x.user(), x.password().toCharArray());
             case Command.Authenticate x -> authenticate(x);
             case Command.Enable x -> enable(x);
             case Command.Select x -> select(x);
@@ -284,11 +284,11 @@ public final class ImapSession {
                 "Login needs TLS first (STARTTLS or port 993)"));
     }
 
-    private Reply login(String tag, String name, char[] password) {
+    private Reply login(String tag, String mechanism, String name, char[] password) {
         if (settings.authRequiresTls() && !tls) {
             return privacyRequired(tag);
         }
-        return switch (authenticator.login(name, password)) {
+        return switch (authenticator.login(mechanism, name, password)) {
             case ImapAuthenticator.Result.Ok ok -> {
                 user = ok.user();
                 state = State.AUTHENTICATED;
@@ -339,13 +339,14 @@ public final class ImapSession {
             case SaslMechanism.Outcome.Malformed m -> saslEnd(Status.BAD, null, "Malformed SASL response: " + m.why());
             case SaslMechanism.Outcome.Credentials cr -> {
                 String tag = pendingTag;
+                String mechanism = sasl.name();
                 pendingTag = null;
                 sasl = null;
                 if (!cr.authzid().isEmpty() && !cr.authzid().equals(cr.user())) {
                     yield reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.AUTHENTICATIONFAILED,
                             "Authentication failed"));
                 }
-                yield login(tag, cr.user(), cr.password());
+                yield login(tag, mechanism, cr.user(), cr.password());
             }
         };
     }

@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The session's states and replies, fed through the assembler as a connection would. */
 class ImapSessionTest {
 
-    static final ImapAuthenticator AUTH = (user, password) -> user.equals("fred") && String.valueOf(password).equals("secret")
+    static final ImapAuthenticator AUTH = (mechanism, user, password) -> user.equals("fred") && String.valueOf(password).equals("secret")
             ? new ImapAuthenticator.Result.Ok("fred") : new ImapAuthenticator.Result.Failed(false);
 
     /** UIDVALIDITY of INBOX is this clock's second, as in RFC 9051's examples. */
