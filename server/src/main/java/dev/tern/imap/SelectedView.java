@@ -4,7 +4,9 @@ import dev.tern.imap.ImapStore.Change;
 import dev.tern.imap.ImapStore.Entry;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -85,11 +87,11 @@ final class SelectedView {
      */
     void update(boolean expungesAllowed, Consumer<String> untagged) {
         List<Entry> added = new ArrayList<>();
-        List<Entry> changed = new ArrayList<>();
+        Map<Long, Entry> changed = new LinkedHashMap<>(); // the last change of each message
         for (Change c : folder.changes()) {
             switch (c) {
                 case Change.Added a -> added.add(a.entry());
-                case Change.FlagsChanged f -> changed.add(f.entry());
+                case Change.FlagsChanged f -> changed.put(f.entry().uid(), f.entry());
                 case Change.Expunged x -> pendingExpunges.add(x.uid());
             }
         }
@@ -112,7 +114,7 @@ final class SelectedView {
         if (size != before) {
             untagged.accept(size + " EXISTS");
         }
-        for (Entry e : changed) {
+        for (Entry e : changed.values()) {
             int seq = seqOf(e.uid());
             if (seq > 0 && !flags(seq).equals(e.flags())) {
                 flags(seq, e.flags());
