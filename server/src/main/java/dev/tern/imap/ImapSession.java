@@ -60,6 +60,7 @@ public final class ImapSession {
 
     private final Settings settings;
     private final ImapAuthenticator authenticator;
+    private final ImapStore store;
     private final MailboxCommands mailboxes;
     private State state = State.NOT_AUTHENTICATED;
     private boolean tls;
@@ -83,8 +84,6 @@ public final class ImapSession {
         this.store = store;
         this.tls = settings.tls();
     }
-
-    private final ImapStore store;
 
     public State state() {
         return state;

@@ -118,7 +118,7 @@ final class SelectedView {
             int seq = seqOf(e.uid());
             if (seq > 0 && !flags(seq).equals(e.flags())) {
                 flags(seq, e.flags());
-                untagged.accept(seq + " FETCH (FLAGS (" + String.join(" ", e.flags()) + "))");
+                untagged.accept(seq + " FETCH (FLAGS " + FetchResponder.flagList(e.flags()) + ")");
             }
         }
     }

@@ -57,6 +57,10 @@ final class ImapConnection {
     /** Released when the selected mailbox has changes to push. */
     private final Semaphore changes = new Semaphore(0);
     private volatile boolean byeSent;
+    /** True while IDLE's pusher thread is to go on. */
+    private volatile boolean pushing;
+    /** The longest command line (the assembler's limit). */
+    private int maxLine;
 
     ImapConnection(ImapServer server, Socket socket, boolean implicitTls, InetAddress client) {
         this.server = server;
@@ -84,11 +88,12 @@ final class ImapConnection {
                 socket = handshake(plain);
             }
             streams();
-            boolean literalPlus = true;
+            CommandAssembler.Limits limits = CommandAssembler.Limits.defaults(server.settings.maxMessageSize());
             session = new ImapSession(new ImapSession.Settings(implicitTls, server.tls != null,
-                    server.settings.authRequiresTls(), literalPlus), new Logins(), server.store);
+                    server.settings.authRequiresTls(), limits.literalPlus()), new Logins(), server.store);
             session.wakeOnChange(changes::release);
-            assembler = new CommandAssembler(CommandAssembler.Limits.defaults(server.settings.maxMessageSize()));
+            assembler = new CommandAssembler(limits);
+            maxLine = limits.maxLine();
             MailLog.connected(IMAP, ipText, implicitTls);
             write(session.greeting());
             ended = loop();
@@ -153,7 +158,7 @@ final class ImapConnection {
                     case CommandAssembler.Done d -> throw new IllegalStateException();
                 }
                 deadline.start(server.settings.idleTimeout());
-                step = readLine(false);
+                step = readLine();
                 if (step == null) {
                     return "closed without LOGOUT";
                 }
@@ -171,16 +176,16 @@ final class ImapConnection {
         try {
             idle = !in.hasBufferedInput();
             deadline.start(server.settings.idleTimeout());
-            return readLine(true);
+            return readLine();
         } finally {
             idle = false;
         }
     }
 
-    private CommandAssembler.Step readLine(boolean first) throws IOException {
+    private CommandAssembler.Step readLine() throws IOException {
         byte[] line;
         try {
-            line = in.readLine(CommandAssembler.Limits.defaults(0).maxLine());
+            line = in.readLine(maxLine);
         } catch (ImapInput.LineTooLong e) {
             return assembler.lineTooLong(e.start);
         }
@@ -207,7 +212,7 @@ final class ImapConnection {
             }
             case AWAIT_SASL -> {
                 deadline.start(server.settings.idleTimeout());
-                byte[] line = in.readLine(CommandAssembler.Limits.defaults(0).maxLine());
+                byte[] line = in.readLine(maxLine);
                 if (line == null) {
                     yield true;
                 }
@@ -220,17 +225,19 @@ final class ImapConnection {
     /** IDLE (RFC 2177): changes are pushed by a second thread until the client sends DONE. */
     private boolean idle() throws IOException {
         changes.drainPermits();
+        pushing = true;
         Thread pusher = Thread.ofVirtual().name("imap-idle-" + ipText).start(this::push);
         byte[] line;
         try {
             idle = true;
             deadline.start(server.settings.idleTimeout());
-            line = in.readLine(CommandAssembler.Limits.defaults(0).maxLine());
+            line = in.readLine(maxLine);
         } catch (ImapInput.LineTooLong e) {
             line = e.start;
         } finally {
             idle = false;
-            pusher.interrupt();
+            pushing = false; // not interrupt(): that would close a socket the pusher is writing to
+            changes.release();
             try {
                 pusher.join();
             } catch (InterruptedException e) {
@@ -245,9 +252,12 @@ final class ImapConnection {
 
     private void push() {
         try {
-            while (!Thread.currentThread().isInterrupted()) {
+            while (true) {
                 changes.acquire();
-                writing.lockInterruptibly();
+                if (!pushing) {
+                    return;
+                }
+                writing.lock();
                 try {
                     ImapSession.Reply r = session.idleUpdates();
                     for (byte[] l : r.lines()) {
@@ -259,7 +269,7 @@ final class ImapConnection {
                 }
             }
         } catch (InterruptedException e) {
-            // DONE came, or the connection ends
+            Thread.currentThread().interrupt();
         } catch (IOException e) {
             forceClose(); // the reading thread sees the socket closed
         }
