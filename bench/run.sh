@@ -154,6 +154,8 @@ submission = []
 submissions = []
 pop3 = []
 pop3s = []
+imap = []
+imaps = []
 http = []
 
 [limits]

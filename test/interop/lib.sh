@@ -101,6 +101,8 @@ submission = ${TERN_SUBMISSION:-[]}
 submissions = ${TERN_SUBMISSIONS:-[]}
 pop3 = ${TERN_POP3_LISTEN:-[]}
 pop3s = ${TERN_POP3S_LISTEN:-[]}
+imap = ${TERN_IMAP_LISTEN:-[]}
+imaps = ${TERN_IMAPS_LISTEN:-[]}
 http = []
 
 [relay]

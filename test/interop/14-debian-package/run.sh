@@ -135,6 +135,8 @@ submission = []
 submissions = []
 pop3 = ["127.0.0.1:$POP3_PORT"]
 pop3s = []
+imap = []
+imaps = []
 http = ["127.0.0.1:$HTTP_PORT"]
 
 [auth]

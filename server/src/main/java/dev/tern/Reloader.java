@@ -55,7 +55,8 @@ public final class Reloader {
     private static final Logger log = LoggerFactory.getLogger(Reloader.class);
 
     /** The listeners a reload can rebind, in the order Tern opens them. */
-    static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s");
+    static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
+            "imaps");
 
     /** Binds one listener (not yet accepting) for {@code listen.NAME}, or fails naming that key. */
     @FunctionalInterface
@@ -211,6 +212,8 @@ public final class Reloader {
             case "submissions" -> l.submissions();
             case "pop3" -> l.pop3();
             case "pop3s" -> l.pop3s();
+            case "imap" -> l.imap();
+            case "imaps" -> l.imaps();
             default -> throw new IllegalArgumentException(name);
         };
     }
@@ -325,8 +328,8 @@ public final class Reloader {
         var l = next.listen();
         var r = running.listen();
         return new Config(next.source(), running.hostname(), running.dataDir(), next.localDomains(),
-                new Config.Listen(l.smtp(), l.submission(), l.submissions(), l.pop3(), l.pop3s(), r.http(),
-                        r.trustedProxies()),
+                new Config.Listen(l.smtp(), l.submission(), l.submissions(), l.pop3(), l.pop3s(), l.imap(), l.imaps(),
+                        r.http(), r.trustedProxies()),
                 next.limits(), next.relay(), next.aliases(), running.queue(), running.delivery(), running.dns(),
                 next.tls(), new Config.Smtp(next.smtp().auth(), running.smtp().proxyProtocol()),
                 new Config.Submission(next.submission().authRequiresTls(), next.submission().enforceSender(),
@@ -334,7 +337,7 @@ public final class Reloader {
                 next.auth(),
                 new Config.Pop3(next.pop3().authRequiresTls(), next.pop3().idleTimeout(),
                         running.pop3().proxyProtocol()),
-                running.http(), running.log(), running.checks());
+                running.imap(), running.http(), running.log(), running.checks());
     }
 
     // ------------------------------------------------------------------------------------------ the report
@@ -377,7 +380,8 @@ public final class Reloader {
         // not applied
         for (Area a : List.of(new Area("hostname", Config::hostname), new Area("data_dir", Config::dataDir),
                 new Area("queue", Config::queue), new Area("delivery", Config::delivery),
-                new Area("dns", Config::dns), new Area("checks", Config::checks), new Area("http", Config::http),
+                new Area("dns", Config::dns), new Area("checks", Config::checks), new Area("imap", Config::imap),
+                new Area("http", Config::http),
                 new Area("listen.http", c -> c.listen().http()),
                 new Area("listen.trusted_proxies", c -> c.listen().trustedProxies()),
                 new Area("log.format", c -> c.log().json() ? "json" : "text"),

@@ -20,6 +20,9 @@ import dev.tern.http.QueueEndpoint;
 import dev.tern.http.ReloadEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
+import dev.tern.imap.ImapStore;
+import dev.tern.imap.MemoryImapStore;
+import dev.tern.imap.server.ImapServer;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.mailbox.Maildir;
@@ -85,6 +88,7 @@ public final class Tern implements AutoCloseable {
     private final Pop3Server pop3;
     /** Every user's mail (delivery, POP3, IMAP); its poll thread stops at shutdown. */
     private final MaildirStore mailStore;
+    private final ImapServer imap;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
     /** The listeners open now; replaced whole when a reload rebinds one. */
@@ -167,6 +171,10 @@ public final class Tern implements AutoCloseable {
                         }
                     },
                     new MailboxLocks(), limiter, tls::wrap);
+            // IMAP serves an in-memory store until it is joined to the mailbox store (nothing survives a restart)
+            ImapStore imapStore = new MemoryImapStore(clock);
+            imap = new ImapServer(new ImapServer.Settings(config.imap().authRequiresTls(),
+                    config.imap().idleTimeout(), limits.maxMessageSize()), logins, imapStore, limiter, tls::wrap);
 
             List<QueuedMessage> recovered = spool.recover();
             if (!recovered.isEmpty()) {
@@ -210,6 +218,7 @@ public final class Tern implements AutoCloseable {
         boolean proxied = switch (name) {
             case "smtp" -> c.smtp().proxyProtocol();
             case "submission", "submissions" -> c.submission().proxyProtocol();
+            case "imap", "imaps" -> c.imap().proxyProtocol();
             default -> c.pop3().proxyProtocol();
         };
         ProxyProtocol.Handler handler = switch (name) {
@@ -218,9 +227,12 @@ public final class Tern implements AutoCloseable {
             case "submissions" -> smtp.handler(Session.Mode.SUBMISSIONS);
             case "pop3" -> pop3::serve;
             case "pop3s" -> pop3::serveTls;
+            case "imap" -> imap::serve;
+            case "imaps" -> imap::serveTls;
             default -> throw new IllegalArgumentException(name);
         };
-        MailLog.Service service = name.startsWith("pop3") ? MailLog.Service.POP3 : MailLog.Service.SMTP;
+        MailLog.Service service = name.startsWith("pop3") ? MailLog.Service.POP3
+                : name.startsWith("imap") ? MailLog.Service.IMAP : MailLog.Service.SMTP;
         try {
             return new Listener(name, hp, ProxyProtocol.handler(proxied ? proxies : null, service, name, handler));
         } catch (IOException e) {
@@ -374,9 +386,9 @@ public final class Tern implements AutoCloseable {
         return tls;
     }
 
-    /** SMTP and POP3 connections open now. */
+    /** SMTP, POP3 and IMAP connections open now. */
     public int openConnections() {
-        return smtp.openConnections() + pop3.openConnections();
+        return smtp.openConnections() + pop3.openConnections() + imap.openConnections();
     }
 
     /** The login path of SMTP AUTH and POP3. */
@@ -401,6 +413,7 @@ public final class Tern implements AutoCloseable {
         reloader.close();
         closeListeners();
         pop3.drain(grace);
+        imap.drain(grace);
         smtp.drain(grace);
         scheduler.close(grace);
         mailStore.close();

@@ -39,6 +39,7 @@ public record Config(
         Submission submission,
         Auth auth,
         Pop3 pop3,
+        Imap imap,
         Http http,
         Log log,
         dev.tern.checks.ChecksSettings checks) {
@@ -59,6 +60,8 @@ public record Config(
             List<HostPort> submissions,
             List<HostPort> pop3,
             List<HostPort> pop3s,
+            List<HostPort> imap,
+            List<HostPort> imaps,
             List<HostPort> http,
             List<Cidr> trustedProxies) {
         public Listen {
@@ -68,6 +71,8 @@ public record Config(
             submissions = List.copyOf(submissions);
             pop3 = List.copyOf(pop3);
             pop3s = List.copyOf(pop3s);
+            imap = List.copyOf(imap);
+            imaps = List.copyOf(imaps);
             http = List.copyOf(http);
         }
     }
@@ -169,6 +174,15 @@ public record Config(
      * @param proxyProtocol   the POP3 listeners read a PROXY header from a trusted proxy first
      */
     public record Pop3(boolean authRequiresTls, Duration idleTimeout, boolean proxyProtocol) {
+    }
+
+    /**
+     * @param authRequiresTls no LOGIN or AUTHENTICATE on a connection without TLS (LOGINDISABLED); STARTTLS or imaps
+     * @param idleTimeout     the autologout timer: a session that sends nothing for this long is closed (RFC 9051:
+     *                        at least 30 minutes; an IDLE client re-issues IDLE within it)
+     * @param proxyProtocol   the IMAP listeners read a PROXY header from a trusted proxy first
+     */
+    public record Imap(boolean authRequiresTls, Duration idleTimeout, boolean proxyProtocol) {
     }
 
     /**

@@ -66,7 +66,7 @@ public final class ConfigLoader {
 
     /**
      * The embedded development configuration (resource {@code dev/tern/config/embedded.toml}): loopback
-     * listeners on ports 2525, 2587, 2465, 2110, 2995 and 8025, {@code ./data}, domain {@code localhost},
+     * listeners on ports 2525, 2587, 2465, 2110, 2995, 2143, 2993 and 8025, {@code ./data}, domain {@code localhost},
      * relaying allowed from loopback. {@link Config#source()} is null.
      */
     public static Config embedded() throws ConfigException {
@@ -262,7 +262,7 @@ public final class ConfigLoader {
         Config config = new Config(source, v.get(Keys.HOSTNAME), v.get(Keys.DATA_DIR), v.get(Keys.LOCAL_DOMAINS),
                 new Config.Listen(v.get(Keys.LISTEN_SMTP), v.get(Keys.LISTEN_SUBMISSION),
                         v.get(Keys.LISTEN_SUBMISSIONS), v.get(Keys.LISTEN_POP3), v.get(Keys.LISTEN_POP3S),
-                        v.get(Keys.LISTEN_HTTP), v.get(Keys.TRUSTED_PROXIES)),
+                        v.get(Keys.LISTEN_IMAP), v.get(Keys.LISTEN_IMAPS), v.get(Keys.LISTEN_HTTP), v.get(Keys.TRUSTED_PROXIES)),
                 new Config.Limits(v.get(Keys.MAX_MESSAGE_SIZE), v.get(Keys.MAX_RECIPIENTS),
                         v.get(Keys.MAX_CONNECTIONS), v.get(Keys.MAX_CONNECTIONS_PER_IP),
                         v.get(Keys.COMMAND_TIMEOUT), v.get(Keys.MAX_ERRORS)),
@@ -281,6 +281,8 @@ public final class ConfigLoader {
                 new Config.Auth(v.get(Keys.MAX_FAILURES_PER_IP), v.get(Keys.BLOCK_TIME), v.get(Keys.FAILURE_DELAY)),
                 new Config.Pop3(v.get(Keys.POP3_AUTH_REQUIRES_TLS), v.get(Keys.POP3_IDLE_TIMEOUT),
                         v.get(Keys.POP3_PROXY_PROTOCOL)),
+                new Config.Imap(v.get(Keys.IMAP_AUTH_REQUIRES_TLS), v.get(Keys.IMAP_IDLE_TIMEOUT),
+                        v.get(Keys.IMAP_PROXY_PROTOCOL)),
                 new Config.Http(v.get(Keys.ADMIN_NETWORKS)),
                 new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")),
                 new ChecksSettings(v.get(Keys.CHECKS_SPF), v.get(Keys.CHECKS_DKIM), v.get(Keys.CHECKS_DMARC),
@@ -304,7 +306,8 @@ public final class ConfigLoader {
     /** The listeners: no address twice (port 0 excepted), and one address at most for the HTTP listener. */
     private static void checkListen(Values v) throws ConfigException {
         List<Key<List<Config.HostPort>>> listeners = List.of(Keys.LISTEN_SMTP, Keys.LISTEN_SUBMISSION,
-                Keys.LISTEN_SUBMISSIONS, Keys.LISTEN_POP3, Keys.LISTEN_POP3S, Keys.LISTEN_HTTP);
+                Keys.LISTEN_SUBMISSIONS, Keys.LISTEN_POP3, Keys.LISTEN_POP3S, Keys.LISTEN_IMAP, Keys.LISTEN_IMAPS,
+                Keys.LISTEN_HTTP);
         Map<String, Key<?>> usedBy = new HashMap<>();   // "host:port" (host lower-cased) -> listener
         // Given values first, so a clash with a default is reported at the key the user wrote.
         for (Key<List<Config.HostPort>> k : listeners) {
@@ -334,7 +337,7 @@ public final class ConfigLoader {
                     + v.get(Keys.LISTEN_HTTP).size() + "; list only one");
         }
         for (Key<Boolean> k : List.of(Keys.SMTP_PROXY_PROTOCOL, Keys.SUBMISSION_PROXY_PROTOCOL,
-                Keys.POP3_PROXY_PROTOCOL)) {
+                Keys.POP3_PROXY_PROTOCOL, Keys.IMAP_PROXY_PROTOCOL)) {
             if (v.get(k) && v.get(Keys.TRUSTED_PROXIES).isEmpty()) {
                 throw v.fail(k.name(), "is true but listen.trusted_proxies is empty, so every connection would be "
                         + "closed; list the load balancers' addresses there");

@@ -46,6 +46,10 @@ public final class Keys {
             "[\"0.0.0.0:110\"]", "POP3, with STLS");
     public static final Key<List<Config.HostPort>> LISTEN_POP3S = key("listen.pop3s", Types.listenAddresses(),
             "[\"0.0.0.0:995\"]", "POP3 over TLS from the first byte");
+    public static final Key<List<Config.HostPort>> LISTEN_IMAP = key("listen.imap", Types.listenAddresses(),
+            "[\"0.0.0.0:143\"]", "IMAP, with STARTTLS");
+    public static final Key<List<Config.HostPort>> LISTEN_IMAPS = key("listen.imaps", Types.listenAddresses(),
+            "[\"0.0.0.0:993\"]", "IMAP over TLS from the first byte");
     /** One address at most (the HTTP server binds one socket). */
     public static final Key<List<Config.HostPort>> LISTEN_HTTP = key("listen.http", Types.listenAddresses(),
             "[\"127.0.0.1:8025\"]", "health, metrics and the queue endpoint, for the operator (one address)");
@@ -106,6 +110,15 @@ public final class Keys {
             Types.duration("10m", "24h", " (RFC 1939)"), "\"10m\"", "an idle POP3 session is closed after this long");
     public static final Key<Boolean> POP3_PROXY_PROTOCOL = key("pop3.proxy_protocol", Types.bool(false), "false",
             "the POP3 listeners (110, 995) expect a PROXY header from a trusted proxy first");
+
+    // ---------------------------------------------------------------- [imap]
+    public static final Key<Boolean> IMAP_AUTH_REQUIRES_TLS = key("imap.auth_requires_tls", Types.bool(true), "true",
+            "no IMAP login without TLS (LOGINDISABLED until STARTTLS)");
+    public static final Key<Duration> IMAP_IDLE_TIMEOUT = key("imap.idle_timeout",
+            Types.duration("30m", "24h", " (RFC 9051)"), "\"30m\"",
+            "an IMAP session that sends no command for this long is logged out (IDLE included)");
+    public static final Key<Boolean> IMAP_PROXY_PROTOCOL = key("imap.proxy_protocol", Types.bool(false), "false",
+            "the IMAP listeners (143, 993) expect a PROXY header from a trusted proxy first");
 
     // ---------------------------------------------------------------- [queue]
     public static final Key<Duration> RETRY_MIN = key("queue.retry_min", Types.duration("100ms", "24h", ""), "\"1m\"",

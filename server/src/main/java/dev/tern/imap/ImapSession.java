@@ -2,6 +2,8 @@ package dev.tern.imap;
 
 import dev.tern.auth.SaslMechanism;
 import dev.tern.imap.ResponseWriter.Status;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -14,7 +16,6 @@ import java.util.Set;
  * decides which commands are valid in which state (not authenticated, authenticated, selected, logout), answers a
  * command in the wrong state with a tagged BAD saying so, and keeps what the client enabled. The connection reads,
  * writes and does what {@link Reply#action()} says; nothing here touches sockets, files, clocks or threads.
- * Commands valid in their state whose store operations are not written yet get {@code NO [UNAVAILABLE]}.
  */
 public final class ImapSession {
 
@@ -60,12 +61,17 @@ public final class ImapSession {
     private final Settings settings;
     private final ImapAuthenticator authenticator;
     private final ImapStore store;
+    private final MailboxCommands mailboxes;
     private State state = State.NOT_AUTHENTICATED;
     private boolean tls;
     private String user;
     private final Set<String> enabled = new LinkedHashSet<>();
-    private String selected;
-    private boolean readOnly;
+    /** The selected mailbox as the client knows it, or null. */
+    private SelectedView view;
+    /** The UIDs saved by SEARCH RETURN (SAVE), for {@code $}. */
+    private Optional<SequenceSet> saved = Optional.empty();
+    /** Run when the selected folder has changes waiting (IDLE); null for none. */
+    private Runnable wake;
     /** The tag of the AUTHENTICATE or IDLE waiting for its continuation. */
     private String pendingTag;
     /** The SASL exchange of the AUTHENTICATE in progress, or null. */
@@ -74,12 +80,18 @@ public final class ImapSession {
     public ImapSession(Settings settings, ImapAuthenticator authenticator, ImapStore store) {
         this.settings = settings;
         this.authenticator = authenticator;
+        this.mailboxes = new MailboxCommands(store);
         this.store = store;
         this.tls = settings.tls();
     }
 
     public State state() {
         return state;
+    }
+
+    /** The user logged in, or null. */
+    public String user() {
+        return user;
     }
 
     /** Mailbox names are UTF-8 for this client (it enabled IMAP4rev2 or UTF8=ACCEPT): set the assembler so. */
@@ -89,7 +101,15 @@ public final class ImapSession {
 
     /** The selected mailbox's name, or null. */
     public String selectedMailbox() {
-        return selected;
+        return view == null ? null : view.name;
+    }
+
+    /** {@code wake} runs, on any thread, whenever the selected mailbox has changes to tell (for IDLE). */
+    public void wakeOnChange(Runnable wake) {
+        this.wake = wake;
+        if (view != null) {
+            view.folder.onChange(wake);
+        }
     }
 
     public Reply greeting() {
@@ -127,35 +147,90 @@ public final class ImapSession {
         }
         return switch (result) {
             case ParseResult.Error e -> reply(Action.NONE, (e.line() + "\r\n").getBytes(StandardCharsets.UTF_8));
-            case ParseResult.Ok ok -> command(ok.command());
+            case ParseResult.Ok ok -> withUpdates(ok.command());
         };
     }
 
-    private Reply command(Command c) {
+    /** A command's reply with the selected mailbox's changes told before its tagged line. */
+    private Reply withUpdates(Command c) {
+        Reply r;
+        try {
+            r = command(c);
+        } catch (IOException | UncheckedIOException e) {
+            r = tagged(c, Status.NO, ResponseCode.of("SERVERBUG"), "The mailbox store failed; try again");
+        }
+        if (view == null || r.action() != Action.NONE || r.lines().isEmpty()) {
+            return r;
+        }
+        boolean bySequence = switch (c) {
+            case Command.Fetch f -> !f.uid();
+            case Command.Store s -> !s.uid();
+            case Command.Search s -> !s.uid();
+            default -> false;
+        };
+        List<byte[]> lines = new ArrayList<>(r.lines());
+        byte[] last = lines.remove(lines.size() - 1);
+        view.update(!bySequence, t -> lines.add(untagged(t)));
+        lines.add(last);
+        return new Reply(lines, r.action());
+    }
+
+    private Reply command(Command c) throws IOException {
         Optional<String> wrongState = wrongState(c);
         if (wrongState.isPresent()) {
             return tagged(c, Status.BAD, null, wrongState.get());
         }
+        boolean utf8 = utf8();
         return switch (c) {
             case Command.Capability x -> reply(Action.NONE, untagged("CAPABILITY " + String.join(" ", capabilities())),
                     ok(c, null, "CAPABILITY completed"));
             case Command.Noop x -> tagged(c, Status.OK, null, "NOOP completed");
             case Command.Logout x -> {
                 state = State.LOGOUT;
+                closeView();
                 yield reply(Action.CLOSE, untagged("BYE Logging out"), ok(c, null, "LOGOUT completed"));
             }
             case Command.StartTls x -> startTls(x);
-            case Command.Login x -> login(x.tag(), x.user(), x.password().toCharArray());
+            case Command.Login x -> login(x.tag(), "LOGIN", x.user(), x.password().toCharArray());
             case Command.Authenticate x -> authenticate(x);
             case Command.Enable x -> enable(x);
             case Command.Select x -> select(x);
-            case Command.Close x -> unselect(x);
-            case Command.Unselect x -> unselect(x);
-            case Command.Idle x -> {
-                pendingTag = x.tag();
-                yield reply(Action.IDLE, ResponseWriter.continuation("idling"));
+            case Command.Close x -> {
+                if (!view.readOnly) {
+                    SelectedCommands.expunge(Optional.empty(), view, new Responses(), true);
+                }
+                yield unselect(x);
             }
-            default -> tagged(c, Status.NO, ResponseCode.UNAVAILABLE, c.name() + " is not served yet");
+            case Command.Unselect x -> unselect(x);
+            case Command.Idle x -> idle(x);
+            case Command.ListCommand x -> mailboxes.list(x, user, utf8);
+            case Command.Namespace x -> mailboxes.namespace(x);
+            case Command.Status x -> mailboxes.status(x, user, utf8);
+            case Command.Create x -> mailboxes.create(x, user);
+            case Command.Delete x -> view != null && x.mailbox().equals(view.name)
+                    ? tagged(c, Status.NO, ResponseCode.INUSE, "Mailbox is selected; UNSELECT first")
+                    : mailboxes.delete(x, user);
+            case Command.Rename x -> mailboxes.rename(x, user);
+            case Command.Subscribe x -> mailboxes.subscribe(x, user);
+            case Command.Append x -> mailboxes.append(x, user);
+            case Command.Fetch x -> SelectedCommands.fetch(x, view, saved, utf8);
+            case Command.Store x -> SelectedCommands.store(x, view, saved, utf8);
+            case Command.Search x -> {
+                SelectedCommands.Searched s = SelectedCommands.search(x, view, saved, utf8);
+                if (s.save().isPresent()) {
+                    saved = s.save();
+                }
+                yield s.reply();
+            }
+            case Command.Copy x -> SelectedCommands.copy(x, view, saved);
+            case Command.Expunge x -> {
+                if (view.readOnly) {
+                    yield tagged(c, Status.NO, ResponseCode.READ_ONLY, "The mailbox is read-only (EXAMINE)");
+                }
+                Responses out = new Responses();
+                SelectedCommands.expunge(x.uids(), view, out, false);
+                yield out.done(c, Status.OK, null, c.name() + " completed");
+            }
         };
     }
 
@@ -208,19 +283,25 @@ public final class ImapSession {
                 "Login needs TLS first (STARTTLS or port 993)"));
     }
 
-    private Reply login(String tag, String name, char[] password) {
+    private Reply login(String tag, String mechanism, String name, char[] password) {
         if (settings.authRequiresTls() && !tls) {
             return privacyRequired(tag);
         }
-        Optional<String> who = authenticator.login(name, password);
-        if (who.isEmpty()) {
-            return reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.AUTHENTICATIONFAILED,
+        return switch (authenticator.login(mechanism, name, password)) {
+            case ImapAuthenticator.Result.Ok ok -> {
+                user = ok.user();
+                state = State.AUTHENTICATED;
+                yield reply(Action.NONE, ResponseWriter.status(tag, Status.OK,
+                        ResponseCode.capability(capabilities()), "Logged in"));
+            }
+            case ImapAuthenticator.Result.Failed f -> f.close()
+                    ? reply(Action.CLOSE, untagged("BYE Too many failed logins"), ResponseWriter.status(tag,
+                    Status.NO, ResponseCode.AUTHENTICATIONFAILED, "Authentication failed"))
+                    : reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.AUTHENTICATIONFAILED,
                     "Authentication failed"));
-        }
-        user = who.get();
-        state = State.AUTHENTICATED;
-        return reply(Action.NONE, ResponseWriter.status(tag, Status.OK, ResponseCode.capability(capabilities()),
-                "Logged in"));
+            case ImapAuthenticator.Result.Refused r -> reply(Action.NONE,
+                    ResponseWriter.status(tag, Status.NO, ResponseCode.UNAVAILABLE, r.text()));
+        };
     }
 
     private Reply authenticate(Command.Authenticate c) {
@@ -257,13 +338,14 @@ public final class ImapSession {
             case SaslMechanism.Outcome.Malformed m -> saslEnd(Status.BAD, null, "Malformed SASL response: " + m.why());
             case SaslMechanism.Outcome.Credentials cr -> {
                 String tag = pendingTag;
+                String mechanism = sasl.name();
                 pendingTag = null;
                 sasl = null;
                 if (!cr.authzid().isEmpty() && !cr.authzid().equals(cr.user())) {
                     yield reply(Action.NONE, ResponseWriter.status(tag, Status.NO, ResponseCode.AUTHENTICATIONFAILED,
                             "Authentication failed"));
                 }
-                yield login(tag, cr.user(), cr.password());
+                yield login(tag, mechanism, cr.user(), cr.password());
             }
         };
     }
@@ -275,11 +357,38 @@ public final class ImapSession {
         return reply(Action.NONE, ResponseWriter.status(tag, status, code, text));
     }
 
-    /** DONE ended IDLE. */
-    public Reply idleDone() {
+    private Reply idle(Command.Idle c) {
+        pendingTag = c.tag();
+        List<byte[]> lines = new ArrayList<>();
+        lines.add(ResponseWriter.continuation("idling"));
+        if (view != null) {
+            view.update(true, t -> lines.add(untagged(t)));
+        }
+        return new Reply(lines, Action.IDLE);
+    }
+
+    /**
+     * During IDLE, when woken: the selected mailbox's changes as untagged responses (no lines when there are none).
+     */
+    public Reply idleUpdates() {
+        List<byte[]> lines = new ArrayList<>();
+        if (view != null) {
+            try {
+                view.update(true, t -> lines.add(untagged(t)));
+            } catch (UncheckedIOException e) {
+                // told on the next command
+            }
+        }
+        return new Reply(lines, Action.IDLE);
+    }
+
+    /** DONE ended IDLE; any other line ends it with BAD (RFC 2177). */
+    public Reply idleDone(byte[] line) {
         String tag = pendingTag;
         pendingTag = null;
-        return reply(Action.NONE, ResponseWriter.status(tag, Status.OK, null, "IDLE terminated"));
+        boolean done = new String(line, StandardCharsets.US_ASCII).strip().equalsIgnoreCase("DONE");
+        return reply(Action.NONE, done ? ResponseWriter.status(tag, Status.OK, null, "IDLE terminated")
+                : ResponseWriter.status(tag, Status.BAD, null, "Expected DONE to end IDLE"));
     }
 
     private Reply enable(Command.Enable c) {
@@ -297,28 +406,38 @@ public final class ImapSession {
         List<byte[]> lines = new ArrayList<>();
         if (state == State.SELECTED) {
             lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.CLOSED, "Previous mailbox closed"));
-            state = State.AUTHENTICATED;
-            selected = null;
+            closeView();
         }
-        Optional<ImapStore.Selected> box = store.select(user, c.mailbox(), c.readOnly());
-        if (box.isEmpty()) {
+        Optional<ImapStore.Folder> open = store.open(user, c.mailbox(), c.readOnly());
+        if (open.isEmpty()) {
             lines.add(ResponseWriter.status(c.tag(), Status.NO, ResponseCode.NONEXISTENT, "No such mailbox"));
             return reply(Action.NONE, lines.toArray(byte[][]::new));
         }
-        ImapStore.Selected s = box.get();
+        view = new SelectedView(open.get(), c.mailbox(), c.readOnly());
+        if (wake != null) {
+            view.folder.onChange(wake);
+        }
         boolean rev2 = enabled.contains("IMAP4REV2");
-        lines.add(untagged(s.messages() + " EXISTS"));
+        lines.add(untagged(view.size() + " EXISTS"));
         if (!rev2) {
             lines.add(untagged("0 RECENT"));
-            if (s.firstUnseen() > 0) {
-                lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.unseen(s.firstUnseen()), "First unseen"));
+            for (int seq = 1; seq <= view.size(); seq++) {
+                if (!view.flags(seq).contains("\\Seen")) {
+                    lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.unseen(seq), "First unseen"));
+                    break;
+                }
             }
         }
-        lines.add(untagged("FLAGS (" + String.join(" ", s.flags()) + ")"));
+        List<String> flags = view.folder.flags();
+        List<String> permanent = new ArrayList<>(flags);
+        permanent.add("\\*");
+        lines.add(untagged("FLAGS (" + String.join(" ", flags) + ")"));
         lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.permanentFlags(c.readOnly() ? List.of()
-                : s.permanentFlags()), "Flags permitted"));
-        lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.uidValidity(s.uidValidity()), "UIDs valid"));
-        lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.uidNext(s.uidNext()), "Predicted next UID"));
+                : permanent), "Flags permitted"));
+        lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.uidValidity(view.folder.uidValidity()),
+                "UIDs valid"));
+        lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.uidNext(view.folder.uidNext()),
+                "Predicted next UID"));
         if (rev2) {
             ResponseWriter list = ResponseWriter.untagged(true).atom("LIST").open().close().string("/");
             lines.add(list.astring(c.mailbox()).bytes());
@@ -326,22 +445,36 @@ public final class ImapSession {
         lines.add(ResponseWriter.status(c.tag(), Status.OK, c.readOnly() ? ResponseCode.READ_ONLY
                 : ResponseCode.READ_WRITE, c.name() + " completed"));
         state = State.SELECTED;
-        selected = c.mailbox();
-        readOnly = c.readOnly();
+        saved = Optional.empty();
         return reply(Action.NONE, lines.toArray(byte[][]::new));
     }
 
-    /** CLOSE and UNSELECT: back to the authenticated state (CLOSE's silent expunge comes with the store). */
+    /** CLOSE (after its silent expunge) and UNSELECT: back to the authenticated state. */
     private Reply unselect(Command c) {
-        state = State.AUTHENTICATED;
-        selected = null;
-        readOnly = false;
+        closeView();
         return tagged(c, Status.OK, null, c.name() + " completed");
+    }
+
+    private void closeView() {
+        if (view != null) {
+            view.folder.onChange(null);
+            view.folder.close();
+            view = null;
+        }
+        saved = Optional.empty();
+        if (state == State.SELECTED) {
+            state = State.AUTHENTICATED;
+        }
+    }
+
+    /** The connection ends: the selected folder is closed. */
+    public void close() {
+        closeView();
     }
 
     /** Whether the selected mailbox was opened with EXAMINE. */
     public boolean readOnly() {
-        return readOnly;
+        return view != null && view.readOnly;
     }
 
     private static byte[] untagged(String text) {

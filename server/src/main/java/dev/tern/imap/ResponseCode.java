@@ -55,4 +55,5 @@ public record ResponseCode(String text) {
     public static final ResponseCode UNAVAILABLE = of("UNAVAILABLE");
     public static final ResponseCode CLOSED = of("CLOSED");
     public static final ResponseCode ALERT = of("ALERT");
+    public static final ResponseCode INUSE = of("INUSE");
 }

@@ -144,6 +144,13 @@ public final class ResponseWriter {
         return atom ? atom(s) : string(b);
     }
 
+    /** Always a literal (message content in FETCH). */
+    public ResponseWriter literal(byte[] b) {
+        space();
+        literalBytes(b, false);
+        return this;
+    }
+
     /** BINARY content: a literal, {@code literal8} when it holds NUL. */
     public ResponseWriter binary(byte[] b) {
         space();

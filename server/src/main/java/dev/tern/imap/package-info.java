@@ -4,11 +4,14 @@
  * read next; {@link dev.tern.imap.CommandParser} turns them into a {@link dev.tern.imap.Command} or a
  * {@link dev.tern.imap.ParseResult.Error} answered with a tagged BAD; {@link dev.tern.imap.ResponseWriter} and
  * {@link dev.tern.imap.StructureWriter} write responses; {@link dev.tern.imap.SearchEvaluator} decides SEARCH over a
- * {@link dev.tern.imap.SearchMessage}; {@link dev.tern.imap.ImapSession} is the state machine, with the store and
- * the password check behind {@link dev.tern.imap.ImapStore} and {@link dev.tern.imap.ImapAuthenticator}.
+ * {@link dev.tern.imap.SearchMessage}; {@link dev.tern.imap.ImapSession} is the state machine (with
+ * {@code MailboxCommands} for the mailbox list, {@code SelectedCommands} and {@code SelectedView} for the selected
+ * mailbox), with the store and the password check behind the ports {@link dev.tern.imap.ImapStore} and
+ * {@link dev.tern.imap.ImapAuthenticator}. {@link dev.tern.imap.MemoryImapStore} is a store held in memory, for
+ * tests and until the Maildir store is joined.
  *
  * <p>Never: sockets, TLS, threads, clocks, files (the Maildir is reached only through {@link dev.tern.imap.ImapStore}),
  * or log lines. Every input is bounded (line length, command size, literal size, nesting) and every error is a value.
- * The listeners and the Maildir-backed store are not written yet: nothing here is served.
+ * The connections are in {@code dev.tern.imap.server}.
  */
 package dev.tern.imap;

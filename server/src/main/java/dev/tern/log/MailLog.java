@@ -252,6 +252,15 @@ public final class MailLog {
                 .addKeyValue("reason", why).log("ended: ip=[{}], user=<{}>: {}; nothing deleted", ip, u, why);
     }
 
+    // ---- IMAP sessions -------------------------------------------------------------------------------------
+
+    /** INFO {@code ended: ip=[..], user=<..>: WHY}: a logged-in IMAP session ended (LOGOUT, autologout, …). */
+    public static void imapEnded(String ip, String user, String why) {
+        String u = quote(user, '>');
+        at(Service.IMAP.log, INFO, "ended", Service.IMAP).addKeyValue("ip", ip).addKeyValue("user", u)
+                .addKeyValue("reason", why).log("ended: ip=[{}], user=<{}>: {}", ip, u, why);
+    }
+
     /** ERROR {@code user=<..>: cannot WHAT the mailbox: (reason)}. */
     public static void mailboxFailed(Service s, String user, String what, String reason) {
         String u = quote(user, '>'), r = quote(reason, ')');

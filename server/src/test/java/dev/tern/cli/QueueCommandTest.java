@@ -61,7 +61,7 @@ class QueueCommandTest {
         return "hostname = \"a.test\"\n"
                 + "data_dir = '" + data.toAbsolutePath() + "'\n"
                 + "local_domains = [\"a.test\"]\n"
-                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\n"
+                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n"
                 + "http = " + http + "\n"
                 + "[relay]\ntrusted_networks = [\"127.0.0.0/8\"]\n"
                 + "[queue]\nretry_min = \"1h\"\nretry_max = \"2h\"\n"

@@ -57,6 +57,8 @@ class StartErrorsTest {
                 submissions = []
                 pop3 = []
                 pop3s = []
+                imap = []
+                imaps = []
                 http = []
                 """ + extra);
         return file;

@@ -286,7 +286,8 @@ class ConfigLoaderTest {
         assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/tern"));
         assertThat(c.listen()).isEqualTo(new Config.Listen(
                 List.of(hp("0.0.0.0", 25)), List.of(hp("0.0.0.0", 587)), List.of(hp("0.0.0.0", 465)),
-                List.of(hp("0.0.0.0", 110)), List.of(hp("0.0.0.0", 995)), List.of(hp("127.0.0.1", 8025)), List.of()));
+                List.of(hp("0.0.0.0", 110)), List.of(hp("0.0.0.0", 995)), List.of(hp("0.0.0.0", 143)),
+                List.of(hp("0.0.0.0", 993)), List.of(hp("127.0.0.1", 8025)), List.of()));
         assertThat(c.limits()).isEqualTo(new Config.Limits(35L * 1024 * 1024, 100, 10_000, 50,
                 Duration.ofMinutes(5), 10));
         assertThat(c.relay().trustedNetworks()).isEmpty();
@@ -311,7 +312,19 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> parse("[pop3]\nidle = \"5m\""))
                 .hasMessageStartingWith("test.toml: pop3.idle: unknown key");
         assertThatThrownBy(() -> parse("auth_requires_tls = true"))
-                .hasMessage("test.toml: auth_requires_tls: unknown key; \"auth_requires_tls\" belongs in the [pop3] or [submission] tables");
+                .hasMessage("test.toml: auth_requires_tls: unknown key; \"auth_requires_tls\" belongs in the [imap] or [pop3] or [submission] tables");
+    }
+
+    @Test
+    void imapSettings() throws Exception {
+        assertThat(parse("").imap()).isEqualTo(new Config.Imap(true, Duration.ofMinutes(30), false));
+        assertThat(parse("[imap]\nauth_requires_tls = false\nidle_timeout = \"1h\"").imap())
+                .isEqualTo(new Config.Imap(false, Duration.ofHours(1), false));
+        assertThat(ConfigLoader.embedded().imap()).isEqualTo(parse("").imap());
+        assertThatThrownBy(() -> parse("[imap]\nidle_timeout = \"10m\""))
+                .hasMessage("test.toml: imap.idle_timeout: must be a duration from 30m (RFC 9051) to 24h, not \"10m\"");
+        assertThatThrownBy(() -> parse("[imap]\nproxy_protocol = true"))
+                .hasMessageStartingWith("test.toml: imap.proxy_protocol: is true but listen.trusted_proxies is empty");
     }
 
     @Test
@@ -330,7 +343,8 @@ class ConfigLoaderTest {
         assertThat(c.localDomains()).containsExactly("localhost");
         assertThat(c.listen()).isEqualTo(new Config.Listen(
                 List.of(hp("127.0.0.1", 2525)), List.of(hp("127.0.0.1", 2587)), List.of(hp("127.0.0.1", 2465)),
-                List.of(hp("127.0.0.1", 2110)), List.of(hp("127.0.0.1", 2995)), List.of(hp("127.0.0.1", 8025)), List.of()));
+                List.of(hp("127.0.0.1", 2110)), List.of(hp("127.0.0.1", 2995)), List.of(hp("127.0.0.1", 2143)),
+                List.of(hp("127.0.0.1", 2993)), List.of(hp("127.0.0.1", 8025)), List.of()));
         assertThat(c.limits()).isEqualTo(parse("").limits());
         assertThat(c.relay().trustedNetworks())
                 .containsExactly(ConfigLoader.parseCidr("127.0.0.0/8"), ConfigLoader.parseCidr("::1/128"));
@@ -415,7 +429,8 @@ class ConfigLoaderTest {
         assertThat(c.localDomains()).containsExactly("example.net", "example.org", "bücher.example");
         assertThat(c.listen()).isEqualTo(new Config.Listen(
                 List.of(hp("192.0.2.1", 25), hp("2001:db8::1", 25)), List.of(hp("localhost", 0)), List.of(),
-                List.of(), List.of(hp("0.0.0.0", 995)), List.of(hp("::1", 8025)), List.of()));
+                List.of(), List.of(hp("0.0.0.0", 995)), List.of(hp("0.0.0.0", 143)), List.of(hp("0.0.0.0", 993)),
+                List.of(hp("::1", 8025)), List.of()));
         assertThat(c.limits()).isEqualTo(new Config.Limits(1048576, 50, 200, 5, Duration.ofSeconds(90), 3));
         assertThat(c.relay().trustedNetworks()).extracting(Cidr::toString)
                 .containsExactly("192.0.2.0/24", "2001:db8:0:0:0:0:0:0/32", "198.51.100.7/32");

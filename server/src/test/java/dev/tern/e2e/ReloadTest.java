@@ -76,6 +76,8 @@ class ReloadTest {
                 submissions = []
                 pop3 = []
                 pop3s = []
+                imap = []
+                imaps = []
                 http = ["127.0.0.1:0"]
                 [limits]
                 max_recipients = %d

@@ -52,6 +52,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
     /** Null: no pop3 listener; else the value of pop3.auth_requires_tls with pop3 on an ephemeral port. */
     private Boolean pop3AuthRequiresTls;
     private boolean http;
+    private boolean imap;
 
     private Path dataDir;
     private Tern tern;
@@ -110,6 +111,12 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return this;
     }
 
+    /** Opens the imap and imaps listeners on ephemeral ports. */
+    public TernFixture imap() {
+        imap = true;
+        return this;
+    }
+
     /** Opens the HTTP listener (health, metrics, queue) on an ephemeral port. */
     public TernFixture http() {
         http = true;
@@ -131,6 +138,7 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
                         : "submission = []\nsubmissions = []\n")
                 .append(pop3AuthRequiresTls == null ? "pop3 = []\npop3s = []\n"
                         : "pop3 = [\"127.0.0.1:0\"]\npop3s = [\"127.0.0.1:0\"]\n")
+                .append(imap ? "imap = [\"127.0.0.1:0\"]\nimaps = [\"127.0.0.1:0\"]\n" : "imap = []\nimaps = []\n")
                 .append(http ? "http = [\"127.0.0.1:0\"]\n" : "http = []\n")
                 .append("trusted_proxies = ").append(trustedProxies).append('\n')
                 .append("[limits]\n");

@@ -44,7 +44,7 @@ class HttpListenerTest {
         String toml = "hostname = \"mx.a.test\"\n"
                 + "data_dir = '" + dir.resolve("data").toAbsolutePath() + "'\n"
                 + "local_domains = [\"a.test\"]\n"
-                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\n"
+                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n"
                 + "http = [\"127.0.0.1:0\"]\n"
                 + "[relay]\ntrusted_networks = [\"127.0.0.0/8\"]\n"
                 + "[queue]\nretry_min = \"1h\"\nretry_max = \"2h\"\n"

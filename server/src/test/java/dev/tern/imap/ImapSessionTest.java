@@ -6,8 +6,9 @@ import dev.tern.imap.ImapSession.Action;
 import dev.tern.imap.ImapSession.Reply;
 import dev.tern.imap.ImapSession.State;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
-import java.util.Optional;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,14 +16,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The session's states and replies, fed through the assembler as a connection would. */
 class ImapSessionTest {
 
-    private static final ImapStore STORE = (user, mailbox, readOnly) -> mailbox.equals("INBOX") || mailbox.equals("Sent")
-            ? Optional.of(new ImapStore.Selected(172, 3857529045L, 4392, 12,
-                    List.of("\\Answered", "\\Flagged", "\\Deleted", "\\Seen", "\\Draft"),
-                    List.of("\\Deleted", "\\Seen", "\\*")))
-            : Optional.empty();
+    static final ImapAuthenticator AUTH = (mechanism, user, password) -> user.equals("fred") && String.valueOf(password).equals("secret")
+            ? new ImapAuthenticator.Result.Ok("fred") : new ImapAuthenticator.Result.Failed(false);
 
-    private static final ImapAuthenticator AUTH =
-            (user, password) -> user.equals("fred") && String.valueOf(password).equals("secret") ? Optional.of("fred") : Optional.empty();
+    /** UIDVALIDITY of INBOX is this clock's second, as in RFC 9051's examples. */
+    private final MemoryImapStore STORE = new MemoryImapStore(Clock.fixed(Instant.ofEpochSecond(3857529045L), ZoneOffset.UTC));
 
     private final CommandAssembler assembler = new CommandAssembler(CommandAssembler.Limits.defaults(1_000_000));
     private ImapSession session = new ImapSession(new ImapSession.Settings(true, false, true, true), AUTH, STORE);
@@ -33,6 +31,17 @@ class ImapSessionTest {
         Reply r = session.handle(((CommandAssembler.Done) step).result());
         assembler.utf8Names(session.utf8());
         return r;
+    }
+
+    private void deliver(int n, String... flags) throws Exception {
+        for (int i = 0; i < n; i++) {
+            var a = STORE.deliver("fred", "INBOX", ("Subject: " + i + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII));
+            if (flags.length > 0) {
+                try (var f = STORE.open("fred", "INBOX", false).orElseThrow()) {
+                    f.store(new long[] {a.uid()}, ImapStore.FlagChange.ADD, java.util.Set.of(flags));
+                }
+            }
+        }
     }
 
     private void login() {
@@ -98,17 +107,19 @@ class ImapSessionTest {
     }
 
     @Test
-    void selectAsRfc3501ExampleForRev1Clients() {
+    void selectAsRfc3501ExampleForRev1Clients() throws Exception {
+        deliver(11, "\\Seen");
+        deliver(1);
         login();
         Reply r = send("A142 SELECT INBOX");
         assertThat(r.text()).isEqualTo("""
-                * 172 EXISTS\r
+                * 12 EXISTS\r
                 * 0 RECENT\r
                 * OK [UNSEEN 12] First unseen\r
                 * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r
-                * OK [PERMANENTFLAGS (\\Deleted \\Seen \\*)] Flags permitted\r
+                * OK [PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)] Flags permitted\r
                 * OK [UIDVALIDITY 3857529045] UIDs valid\r
-                * OK [UIDNEXT 4392] Predicted next UID\r
+                * OK [UIDNEXT 13] Predicted next UID\r
                 A142 OK [READ-WRITE] SELECT completed\r
                 """);
         assertThat(session.state()).isEqualTo(State.SELECTED);
@@ -122,11 +133,11 @@ class ImapSessionTest {
         assertThat(send("t3 ENABLE IMAP4rev2").text()).isEqualTo("* ENABLED\r\nt3 OK ENABLE completed\r\n");
         Reply r = send("A932 EXAMINE Sent");
         assertThat(r.text()).isEqualTo("""
-                * 172 EXISTS\r
+                * 0 EXISTS\r
                 * FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r
                 * OK [PERMANENTFLAGS ()] Flags permitted\r
-                * OK [UIDVALIDITY 3857529045] UIDs valid\r
-                * OK [UIDNEXT 4392] Predicted next UID\r
+                * OK [UIDVALIDITY 3857529046] UIDs valid\r
+                * OK [UIDNEXT 1] Predicted next UID\r
                 * LIST () "/" Sent\r
                 A932 OK [READ-ONLY] EXAMINE completed\r
                 """);
@@ -171,7 +182,7 @@ class ImapSessionTest {
         send("d SELECT INBOX");
         assertThat(send("e ENABLE UTF8=ACCEPT").text())
                 .isEqualTo("e BAD ENABLE is valid only after login and before SELECT\r\n");
-        assertThat(send("f FETCH 1:* FLAGS").text()).isEqualTo("f NO [UNAVAILABLE] FETCH is not served yet\r\n");
+        assertThat(send("f FETCH 1:* FLAGS").text()).isEqualTo("f BAD No messages in the mailbox\r\n");
         assertThat(send("g UNSELECT").text()).isEqualTo("g OK UNSELECT completed\r\n");
         assertThat(session.state()).isEqualTo(State.AUTHENTICATED);
         send("h SELECT INBOX");
@@ -186,7 +197,7 @@ class ImapSessionTest {
         assertThat(r.action()).isEqualTo(Action.IDLE);
         assertThat(r.text()).isEqualTo("+ idling\r\n");
         assertThat(CommandParser.isDone("DONE".getBytes(StandardCharsets.US_ASCII))).isTrue();
-        assertThat(session.idleDone().text()).isEqualTo("a OK IDLE terminated\r\n");
+        assertThat(session.idleDone("DONE".getBytes(StandardCharsets.US_ASCII)).text()).isEqualTo("a OK IDLE terminated\r\n");
         r = send("A023 LOGOUT");
         assertThat(r.text()).isEqualTo("* BYE Logging out\r\nA023 OK LOGOUT completed\r\n");
         assertThat(r.action()).isEqualTo(Action.CLOSE);

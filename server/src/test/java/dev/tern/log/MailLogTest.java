@@ -90,6 +90,8 @@ class MailLogTest {
         assertThat(last()).isEqualTo("INFO  pop3: logout: ip=[192.0.2.1], user=<alice@example.org>, deleted=2, seen=1, not deleted=1");
         MailLog.pop3Ended("192.0.2.1", "alice@example.org", "idle timeout");
         assertThat(last()).isEqualTo("INFO  pop3: ended: ip=[192.0.2.1], user=<alice@example.org>: idle timeout; nothing deleted");
+        MailLog.imapEnded("192.0.2.1", "alice@example.org", "LOGOUT");
+        assertThat(last()).isEqualTo("INFO  imap: ended: ip=[192.0.2.1], user=<alice@example.org>: LOGOUT");
     }
 
     @Test

@@ -77,7 +77,7 @@ class OutboundTest {
         return "hostname = \"a.test\"\n"
                 + "data_dir = '" + dataDir.toAbsolutePath() + "'\n"
                 + "local_domains = [\"a.test\"]\n"
-                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nhttp = []\n"
+                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\nhttp = []\n"
                 + "[relay]\ntrusted_networks = [\"127.0.0.0/8\"]\n"
                 + "[aliases]\n\"team@a.test\" = [\"carol@a.test\"]\n"
                 + "[queue]\n" + queueToml

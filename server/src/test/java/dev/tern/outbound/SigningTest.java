@@ -63,7 +63,7 @@ class SigningTest {
                 + "data_dir = '" + dataDir.toAbsolutePath() + "'\n"
                 + "local_domains = [\"a.test\"]\n"
                 + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = [\"127.0.0.1:0\"]\nsubmissions = []\n"
-                + "pop3 = []\npop3s = []\nhttp = [\"127.0.0.1:0\"]\n"
+                + "pop3 = []\npop3s = []\nimap = []\nimaps = []\nhttp = [\"127.0.0.1:0\"]\n"
                 + "[limits]\nmax_message_size = \"20MB\"\n"
                 + "[auth]\nfailure_delay = \"0s\"\n"
                 + "[relay]\ntrusted_networks = [\"127.0.0.0/8\"]\n"

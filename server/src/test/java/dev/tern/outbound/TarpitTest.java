@@ -69,7 +69,7 @@ class TarpitTest {
         return "hostname = \"a.test\"\n"
                 + "data_dir = '" + data.toAbsolutePath() + "'\n"
                 + "local_domains = [\"a.test\"]\n"
-                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\n"
+                + "[listen]\nsmtp = [\"127.0.0.1:0\"]\nsubmission = []\nsubmissions = []\npop3 = []\npop3s = []\nimap = []\nimaps = []\n"
                 + "http = " + http + "\n"
                 + "[relay]\ntrusted_networks = [\"127.0.0.0/8\"]\n"
                 + "[aliases]\n\"team@a.test\" = [\"carol@a.test\"]\n"

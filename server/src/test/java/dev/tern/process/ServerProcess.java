@@ -58,6 +58,8 @@ public final class ServerProcess implements AutoCloseable {
                 submissions = []
                 pop3 = []
                 pop3s = []
+                imap = []
+                imaps = []
                 http = []
                 %s
                 """.formatted(dataDir.toString().replace("\\", "\\\\"), extra));

@@ -1,0 +1,35 @@
+package dev.tern.imap;
+
+import dev.tern.imap.ResponseWriter.Status;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The lines of one reply being built: untagged data first, the tagged status last. */
+final class Responses {
+
+    final List<byte[]> lines = new ArrayList<>();
+
+    Responses untagged(String text) {
+        lines.add(("* " + text + "\r\n").getBytes(StandardCharsets.UTF_8));
+        return this;
+    }
+
+    Responses add(byte[] line) {
+        lines.add(line);
+        return this;
+    }
+
+    Responses status(String tag, Status status, ResponseCode code, String text) {
+        lines.add(ResponseWriter.status(tag, status, code, text));
+        return this;
+    }
+
+    ImapSession.Reply reply(ImapSession.Action action) {
+        return new ImapSession.Reply(lines, action);
+    }
+
+    ImapSession.Reply done(Command c, Status status, ResponseCode code, String text) {
+        return status(c.tag(), status, code, text).reply(ImapSession.Action.NONE);
+    }
+}

@@ -1,0 +1,368 @@
+package dev.tern.imap.server;
+
+import static dev.tern.log.MailLog.Service.IMAP;
+
+import dev.tern.auth.Authenticator;
+import dev.tern.auth.LoginGuard;
+import dev.tern.imap.CommandAssembler;
+import dev.tern.imap.ImapAuthenticator;
+import dev.tern.imap.ImapSession;
+import dev.tern.imap.Literal;
+import dev.tern.imap.ParseResult;
+import dev.tern.log.MailLog;
+import dev.tern.net.CommandDeadline;
+import dev.tern.net.Edge;
+import dev.tern.net.WriteWatchdog;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One IMAP connection on its own virtual thread: reads lines and literals within their bounds, lets the
+ * {@link CommandAssembler} and the {@link ImapSession} decide, and carries out what they say (continuations, TLS,
+ * SASL lines, IDLE). During IDLE a second virtual thread pushes the mailbox's changes as they come; the reading
+ * thread waits for DONE. {@link #run} is one try/finally that always releases the connection's place, closes the
+ * selected folder and closes the socket.
+ */
+final class ImapConnection {
+    private static final byte[] READY = "+ Ready for literal data\r\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final ImapServer server;
+    private final Socket plain;
+    private final boolean implicitTls;
+    private final InetAddress ip;
+    private final String ipText;
+    private Socket socket;
+    private ImapInput in;
+    private OutputStream out;
+    private ImapSession session;
+    private CommandAssembler assembler;
+    private CommandDeadline deadline;
+    private WriteWatchdog watchdog;
+    /** Failed logins in this session, for the guard's delay and the limit per session. */
+    private int failures;
+    /** True while waiting for a command or in IDLE: shutdown may say BYE and close then. */
+    private volatile boolean idle;
+    /** Held by whoever writes: the reading thread, the IDLE pusher, or shutdown's BYE. */
+    private final ReentrantLock writing = new ReentrantLock();
+    /** Released when the selected mailbox has changes to push. */
+    private final Semaphore changes = new Semaphore(0);
+    private volatile boolean byeSent;
+    /** True while IDLE's pusher thread is to go on. */
+    private volatile boolean pushing;
+    /** The longest command line (the assembler's limit). */
+    private int maxLine;
+
+    ImapConnection(ImapServer server, Socket socket, boolean implicitTls, InetAddress client) {
+        this.server = server;
+        this.plain = socket;
+        this.socket = socket;
+        this.implicitTls = implicitTls;
+        this.ip = client;
+        this.ipText = client.getHostAddress();
+    }
+
+    void run() {
+        server.counts.add(ImapServer.Event.CONNECTION);
+        if (!server.limiter.tryAcquire(ip)) {
+            MailLog.refusedBusy(IMAP, ipText);
+            server.counts.add(ImapServer.Event.REFUSED);
+            logged("refusing", Edge.refuse(plain, implicitTls ? null
+                    : "* BYE [UNAVAILABLE] Too many connections, try again later\r\n".getBytes(StandardCharsets.US_ASCII)));
+            return;
+        }
+        String ended = "connection lost";
+        try {
+            plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.settings.idleTimeout().toMillis()));
+            plain.setTcpNoDelay(true);
+            if (implicitTls) {
+                socket = handshake(plain);
+            }
+            streams();
+            CommandAssembler.Limits limits = CommandAssembler.Limits.defaults(server.settings.maxMessageSize());
+            session = new ImapSession(new ImapSession.Settings(implicitTls, server.tls != null,
+                    server.settings.authRequiresTls(), limits.literalPlus()), new Logins(), server.store);
+            session.wakeOnChange(changes::release);
+            assembler = new CommandAssembler(limits);
+            maxLine = limits.maxLine();
+            MailLog.connected(IMAP, ipText, implicitTls);
+            write(session.greeting());
+            ended = loop();
+        } catch (SocketTimeoutException e) {
+            ended = watchdog != null && watchdog.fired() ? "client not reading" : "autologout (idle timeout)";
+            if (session == null || session.user() == null) {
+                MailLog.timeout(IMAP, ipText, watchdog != null && watchdog.fired() ? "reply" : "command");
+            }
+            trySend("* BYE Autologout; idle for too long\r\n");
+        } catch (SSLException e) {
+            MailLog.tlsFailed(IMAP, ipText, e.getMessage());
+        } catch (IOException e) {
+            if (session == null || session.user() == null) {
+                MailLog.lost(IMAP, ipText, e.toString());
+            }
+        } catch (RuntimeException e) {
+            MailLog.bug(IMAP, ipText, e);
+            trySend("* BYE Internal error; closing the connection\r\n");
+            ended = "internal error";
+        } finally {
+            if (session != null) {
+                if (session.user() != null) {
+                    MailLog.imapEnded(ipText, session.user(), byeSent ? "server shutting down" : ended);
+                }
+                session.close();
+            }
+            server.limiter.release(ip);
+            forceClose();
+            MailLog.disconnected(IMAP, ipText);
+        }
+    }
+
+    /** Reads and answers commands until the session or the client ends; returns why it ended. */
+    private String loop() throws IOException {
+        while (true) {
+            if (server.draining()) {
+                trySend("* BYE Server shutting down\r\n");
+                return "server shutting down";
+            }
+            CommandAssembler.Step step = nextLine();
+            if (step == null) {
+                return "closed without LOGOUT";
+            }
+            while (!(step instanceof CommandAssembler.Done)) {
+                switch (step) {
+                    case CommandAssembler.NeedLiteral n -> {
+                        if (n.synchronizing()) {
+                            writeRaw(READY);
+                        }
+                        deadline.clear();
+                        assembler.literal(Literal.of(in.read((int) n.size())));
+                    }
+                    case CommandAssembler.Discard d -> {
+                        deadline.clear();
+                        in.skip(d.size());
+                    }
+                    case CommandAssembler.Close c -> {
+                        writeRaw((c.error().line() + "\r\n* BYE Too much input; closing the connection\r\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                        return "input over the limits";
+                    }
+                    case CommandAssembler.Done d -> throw new IllegalStateException();
+                }
+                deadline.start(server.settings.idleTimeout());
+                step = readLine();
+                if (step == null) {
+                    return "closed without LOGOUT";
+                }
+            }
+            ParseResult result = ((CommandAssembler.Done) step).result();
+            if (act(session.handle(result))) {
+                return "LOGOUT";
+            }
+            assembler.utf8Names(session.utf8());
+        }
+    }
+
+    /** Waits for the next command line (idle), then hands it to the assembler; null at the end of input. */
+    private CommandAssembler.Step nextLine() throws IOException {
+        try {
+            idle = !in.hasBufferedInput();
+            deadline.start(server.settings.idleTimeout());
+            return readLine();
+        } finally {
+            idle = false;
+        }
+    }
+
+    private CommandAssembler.Step readLine() throws IOException {
+        byte[] line;
+        try {
+            line = in.readLine(maxLine);
+        } catch (ImapInput.LineTooLong e) {
+            return assembler.lineTooLong(e.start);
+        }
+        if (line == null) {
+            return null;
+        }
+        idle = false;
+        return assembler.line(line);
+    }
+
+    /** Carries out one reply; true when the connection is to close. */
+    private boolean act(ImapSession.Reply r) throws IOException {
+        write(r);
+        return switch (r.action()) {
+            case NONE -> false;
+            case CLOSE -> true;
+            case START_TLS -> {
+                in.discardBuffered(); // nothing sent in plain text before the handshake counts
+                socket = handshake(socket);
+                streams();
+                session.tlsStarted();
+                MailLog.tlsStarted(IMAP, ipText, "STARTTLS", "");
+                yield false;
+            }
+            case AWAIT_SASL -> {
+                deadline.start(server.settings.idleTimeout());
+                byte[] line = in.readLine(maxLine);
+                if (line == null) {
+                    yield true;
+                }
+                yield act(session.saslResponse(line));
+            }
+            case IDLE -> idle();
+        };
+    }
+
+    /** IDLE (RFC 2177): changes are pushed by a second thread until the client sends DONE. */
+    private boolean idle() throws IOException {
+        changes.drainPermits();
+        pushing = true;
+        Thread pusher = Thread.ofVirtual().name("imap-idle-" + ipText).start(this::push);
+        byte[] line;
+        try {
+            idle = true;
+            deadline.start(server.settings.idleTimeout());
+            line = in.readLine(maxLine);
+        } catch (ImapInput.LineTooLong e) {
+            line = e.start;
+        } finally {
+            idle = false;
+            pushing = false; // not interrupt(): that would close a socket the pusher is writing to
+            changes.release();
+            try {
+                pusher.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (line == null) {
+            return true;
+        }
+        return act(session.idleDone(line));
+    }
+
+    private void push() {
+        try {
+            while (true) {
+                changes.acquire();
+                if (!pushing) {
+                    return;
+                }
+                writing.lock();
+                try {
+                    ImapSession.Reply r = session.idleUpdates();
+                    for (byte[] l : r.lines()) {
+                        out.write(l);
+                    }
+                    out.flush();
+                } finally {
+                    writing.unlock();
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException e) {
+            forceClose(); // the reading thread sees the socket closed
+        }
+    }
+
+    private void write(ImapSession.Reply r) throws IOException {
+        writing.lock();
+        try {
+            for (byte[] l : r.lines()) {
+                out.write(l);
+            }
+            out.flush();
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    private void writeRaw(byte[] b) throws IOException {
+        writing.lock();
+        try {
+            out.write(b);
+            out.flush();
+        } finally {
+            writing.unlock();
+        }
+    }
+
+    private void streams() throws IOException {
+        Duration limit = server.settings.idleTimeout();
+        deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
+        in = new ImapInput(deadline);
+        watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
+        out = new BufferedOutputStream(watchdog, 16 * 1024);
+    }
+
+    private SSLSocket handshake(Socket s) throws IOException {
+        SSLSocket ssl = server.tls.wrap(s);
+        ssl.startHandshake();
+        return ssl;
+    }
+
+    /** LOGIN and AUTHENTICATE through the shared login path: the guard, the password pool, the log lines. */
+    private final class Logins implements ImapAuthenticator {
+        @Override
+        public Result login(String mechanism, String user, char[] password) {
+            return switch (server.logins.login(IMAP, ip, mechanism, user, password, failures)) {
+                case Authenticator.Outcome.Ok ok -> {
+                    server.counts.add(ImapServer.Event.LOGIN);
+                    yield new Result.Ok(ok.user());
+                }
+                case Authenticator.Outcome.Blocked b -> {
+                    server.counts.add(ImapServer.Event.LOGIN_FAILED);
+                    yield new Result.Refused("Too many failed logins from your address; try again later");
+                }
+                case Authenticator.Outcome.Busy b -> new Result.Refused("Too many logins being checked; try again later");
+                case Authenticator.Outcome.Unavailable u -> new Result.Refused("Cannot check passwords now; try again later");
+                case Authenticator.Outcome.Failed f -> {
+                    server.counts.add(ImapServer.Event.LOGIN_FAILED);
+                    yield new Result.Failed(++failures >= LoginGuard.MAX_SESSION_FAILURES);
+                }
+            };
+        }
+    }
+
+    private void trySend(String line) {
+        if (writing.tryLock()) {
+            try {
+                logged("cannot send to", Edge.trySend(out, line.getBytes(StandardCharsets.US_ASCII)));
+            } finally {
+                writing.unlock();
+            }
+        }
+    }
+
+    /** Called by the server at shutdown: a connection waiting for a command, or idling, gets BYE and is closed. */
+    void closeIfIdle() {
+        if (idle && !byeSent) {
+            byeSent = true;
+            trySend("* BYE Server shutting down\r\n");
+            forceClose();
+        } else if (watchdog != null && watchdog.stalled()) {
+            forceClose();
+        }
+    }
+
+    void forceClose() {
+        logged("close", Edge.close(socket));
+        logged("close", Edge.close(plain));
+    }
+
+    private void logged(String what, IOException e) {
+        if (e != null) {
+            MailLog.ioFailed(IMAP, ipText, what, e.toString());
+        }
+    }
+}
