@@ -25,8 +25,10 @@ import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
+import dev.tern.smtp.RecipientPolicy;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.client.SmtpClient;
+import dev.tern.smtp.server.Capture;
 import dev.tern.smtp.server.SmtpServer;
 import dev.tern.tls.TlsContext;
 import java.io.IOException;
@@ -75,8 +77,8 @@ public final class Tern implements AutoCloseable {
     private Metrics metrics;
     private boolean closed;
 
-    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords)
-            throws IOException {
+    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
+                 Capture capture) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -129,8 +131,10 @@ public final class Tern implements AutoCloseable {
             LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
             logins = new Authenticator(passwords == null ? users::verify : passwords, guard,
                     Authenticator.Pool.standard());
-            smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
-                    tls, logins, sub.exposeUser());
+            RecipientPolicy recipients = capture == null ? rules
+                    : (to, client, authenticated) -> new RecipientPolicy.Decision.Accept(List.of(to.toString()));
+            smtp = new SmtpServer(modes, recipients, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
+                    tls, logins, sub.exposeUser(), capture);
 
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
                     config.pop3().idleTimeout(), limits.maxErrors()), logins, maildir::mailbox,
@@ -265,7 +269,22 @@ public final class Tern implements AutoCloseable {
     /** @param passwords checks passwords (tests slow it down); null for the users file */
     public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts,
                              Authenticator.Passwords passwords) throws IOException {
-        Tern t = new Tern(config, clock, timeouts, passwords);
+        return started(new Tern(config, clock, timeouts, passwords, null));
+    }
+
+    /**
+     * Starts Tern in capture mode (tern-junit, {@code tern serve --capture}): mail for any address at any
+     * domain is taken, with every check of production made, and each accepted message goes to {@code capture}
+     * instead of the spool; nothing is delivered anywhere.
+     *
+     * @param passwords checks passwords; null for the users file
+     */
+    public static Tern capture(Config config, Clock clock, Capture capture, Authenticator.Passwords passwords)
+            throws IOException {
+        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture)));
+    }
+
+    private static Tern started(Tern t) {
         t.listeners.forEach(Listener::start);
         if (t.http != null) {
             t.http.start();

@@ -10,6 +10,7 @@ import dev.tern.smtp.MessageReader;
 import dev.tern.smtp.Reply;
 import dev.tern.smtp.Transaction;
 import dev.tern.text.ClientText;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -50,9 +52,20 @@ final class Intake {
     /** Name the authenticated user in Received headers. */
     private final boolean exposeUser;
     private final Counts<SmtpServer.Event> counts;
+    /** Capture mode: takes accepted messages instead of the spool; null in production. */
+    private final Capture capture;
+    /** Capture mode's queue IDs (the spool hands out the others). */
+    private final AtomicLong captured = new AtomicLong();
 
     Intake(Spool spool, Consumer<QueuedMessage> queue, Clock clock, String hostname, boolean exposeUser,
            Counts<SmtpServer.Event> counts) {
+        this(spool, queue, clock, hostname, exposeUser, counts, null);
+    }
+
+    /** @param capture capture mode: takes accepted messages instead of the spool; null for the spool */
+    Intake(Spool spool, Consumer<QueuedMessage> queue, Clock clock, String hostname, boolean exposeUser,
+           Counts<SmtpServer.Event> counts, Capture capture) {
+        this.capture = capture;
         this.spool = spool;
         this.queue = queue;
         this.clock = clock;
@@ -87,13 +100,17 @@ final class Intake {
         private final HeaderSniffer sniffer;
         private final MessageReader reader;
         private final long maxSize;
+        /** Capture mode: the content as received (bounded by the reader's maximum size); else null. */
+        private final ByteArrayOutputStream copy;
 
         private Message(Transaction t, Client c, long maxSize, boolean dotStuffed) {
             this.maxSize = maxSize;
             this.transaction = t;
             this.client = c;
-            this.incoming = begin(t, c);
-            this.sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
+            this.copy = capture == null ? null : new ByteArrayOutputStream();
+            this.incoming = capture == null ? begin(t, c) : null;
+            this.sink = new SafeSink(copy != null ? copy
+                    : incoming == null ? OutputStream.nullOutputStream() : incoming.content());
             if (incoming != null) {
                 byte[] received = receivedHeader(t, c, incoming.id());
                 sink.write(received, 0, received.length);
@@ -108,7 +125,7 @@ final class Intake {
 
         /** True while more BDAT chunks are worth reading into the spool. */
         boolean healthy() {
-            return incoming != null && sink.failure == null && reader.result().ok();
+            return (incoming != null || copy != null) && sink.failure == null && reader.result().ok();
         }
 
         void abort() {
@@ -129,6 +146,9 @@ final class Intake {
                 counts.add(SmtpServer.Event.REJECTED);
                 return reply;
             }
+            if (copy != null) {
+                return captured(r);
+            }
             try {
                 QueuedMessage q = incoming.commit();
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
@@ -141,6 +161,15 @@ final class Intake {
                 counts.add(SmtpServer.Event.REJECTED);
                 return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
             }
+        }
+
+        /** Capture mode: hands the message to the capture instead of the spool. */
+        private Reply captured(MessageReader.Result r) {
+            Envelope e = envelope(transaction, client, String.format(Locale.ROOT, "C%011X", captured.incrementAndGet()));
+            capture.accept(new Capture.Captured(e, copy.toByteArray(), client.tls(), client.user()));
+            MailLog.accepted(e.id(), client.ip(), client.helo(), sender(transaction), r.size(), e.recipients().size());
+            counts.add(SmtpServer.Event.ACCEPTED);
+            return Reply.of(250, "2.0.0", "Ok: queued as " + e.id());
         }
 
         /** A refusal for what the content says (a loop, a From: the user does not own), or null. */

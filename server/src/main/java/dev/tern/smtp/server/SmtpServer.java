@@ -39,6 +39,8 @@ public final class SmtpServer {
     final TlsContext tls;
     /** The login path shared with POP3; null when no listener offers AUTH. */
     final Authenticator logins;
+    /** Capture mode (tern-junit): scripts and accepted messages; null in production. */
+    final Capture capture;
     /** The open connections, for the orderly shutdown. */
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
@@ -75,6 +77,14 @@ public final class SmtpServer {
     public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
                       Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
                       Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser) {
+        this(modes, policy, senders, spool, scheduler, limiter, commandTimeout, clock, tls, logins, exposeUser, null);
+    }
+
+    /** @param capture capture mode: accepted messages go there instead of the spool; null in production */
+    public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
+                      Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
+                      Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser, Capture capture) {
+        this.capture = capture;
         this.modes = Map.copyOf(modes);
         this.settings = modes.get(Session.Mode.MX);
         if (settings == null) {
@@ -86,7 +96,7 @@ public final class SmtpServer {
         this.policy = policy;
         this.limiter = limiter;
         this.commandTimeout = commandTimeout;
-        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
+        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts, capture);
     }
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
