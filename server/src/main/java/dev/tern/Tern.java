@@ -3,11 +3,13 @@ package dev.tern;
 import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
+import dev.tern.capture.CaptureStore;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
 import dev.tern.dns.MxResolver;
+import dev.tern.http.CaptureEndpoint;
 import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
@@ -28,7 +30,6 @@ import dev.tern.queue.Spool;
 import dev.tern.smtp.RecipientPolicy;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.client.SmtpClient;
-import dev.tern.smtp.server.Capture;
 import dev.tern.smtp.server.SmtpServer;
 import dev.tern.tls.TlsContext;
 import java.io.IOException;
@@ -78,7 +79,7 @@ public final class Tern implements AutoCloseable {
     private boolean closed;
 
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
-                 Capture capture) throws IOException {
+                 CaptureStore capture) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -170,8 +171,11 @@ public final class Tern implements AutoCloseable {
             for (HostPort hp : config.listen().http()) {
                 metrics = metrics(limiter, guard);
                 try {
-                    http = new HttpListener(hp, config.hostname(),
-                            new QueueEndpoint(scheduler, config.http().adminNetworks()), metrics.handler());
+                    QueueEndpoint queue = new QueueEndpoint(scheduler, config.http().adminNetworks());
+                    http = new HttpListener(hp, config.hostname(), queue, metrics.handler());
+                    if (capture != null) {
+                        http.serve("/capture", new CaptureEndpoint(capture, queue::mayChange));
+                    }
                 } catch (IOException e) {
                     throw StartChecks.cannotListen("listen.http", hp, e);
                 }
@@ -279,7 +283,7 @@ public final class Tern implements AutoCloseable {
      *
      * @param passwords checks passwords; null for the users file
      */
-    public static Tern capture(Config config, Clock clock, Capture capture, Authenticator.Passwords passwords)
+    public static Tern capture(Config config, Clock clock, CaptureStore capture, Authenticator.Passwords passwords)
             throws IOException {
         return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture)));
     }

@@ -67,8 +67,22 @@ public final class CaptureStore implements Capture {
         return new Script.Builder(stage, scripts::add);
     }
 
+    /** Sets a script made elsewhere (the HTTP endpoint). */
+    public void add(Script s) {
+        scripts.add(s);
+    }
+
     public List<Script> scripts() {
         return List.copyOf(scripts);
+    }
+
+    public void clearScripts() {
+        scripts.clear();
+    }
+
+    /** The message with this queue ID, or null. */
+    public CapturedMessage message(String id) {
+        return messages().stream().filter(m -> m.id().equals(id)).findFirst().orElse(null);
     }
 
     /** The messages taken since the last reset, oldest first. */
@@ -96,10 +110,13 @@ public final class CaptureStore implements Capture {
         clearMessages();
     }
 
-    public void clearMessages() {
+    /** Forgets the messages; returns how many there were. */
+    public int clearMessages() {
         lock.lock();
         try {
+            int n = messages.size();
             messages.clear();
+            return n;
         } finally {
             lock.unlock();
         }

@@ -22,6 +22,8 @@ public final class HttpListener implements AutoCloseable {
     private static final int BACKLOG = 64;
 
     private final HttpServer server;
+    /** The Host and Origin rules every context passes first. */
+    private final Filter guard;
 
     /**
      * Binds {@code address} (not yet serving: see {@link #start}).
@@ -34,11 +36,16 @@ public final class HttpListener implements AutoCloseable {
             throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(address.host()), address.port()),
                 BACKLOG);
-        Filter guard = guard(RequestGuard.forServer(address.host(), hostname));
+        guard = guard(RequestGuard.forServer(address.host(), hostname));
         server.createContext("/health", HttpListener::health).getFilters().add(guard);
         server.createContext("/queue", queue).getFilters().add(guard);
         server.createContext("/metrics", metrics).getFilters().add(guard);
         server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+    }
+
+    /** Serves {@code path} too, behind the same guard (capture mode's /capture); before {@link #start}. */
+    public void serve(String path, HttpHandler handler) {
+        server.createContext(path, handler).getFilters().add(guard);
     }
 
     public void start() {
