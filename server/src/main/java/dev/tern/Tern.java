@@ -141,7 +141,8 @@ public final class Tern implements AutoCloseable {
                     config.pop3().idleTimeout(), limits.maxErrors()), logins, maildir::mailbox,
                     new MailboxLocks(), limiter, tls::wrap);
 
-            List<QueuedMessage> recovered = spool.recover();
+            // capture mode delivers nothing: mail a normal run left in the spool waits there for the next one
+            List<QueuedMessage> recovered = capture == null ? spool.recover() : List.of();
             if (!recovered.isEmpty()) {
                 log.info("recovered {} message(s) from the spool", recovered.size());
             }

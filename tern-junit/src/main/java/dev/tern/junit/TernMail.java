@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -76,7 +77,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private final ReentrantLock lock = new ReentrantLock();
     private Duration wait = DEFAULT_WAIT;
 
-    private Tern tern;
+    private volatile Tern tern;
     private Path dataDir;
     private TestCa ca;
     private Maildir maildir;
@@ -194,11 +195,15 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
+            // the CA (Bouncy Castle) and the configuration (Jackson) load their classes at the same time
+            CompletableFuture<TestCa> making = CompletableFuture.supplyAsync(TestCa::create);
             dataDir = Files.createTempDirectory("tern-junit-");
-            ca = TestCa.create();
-            Path cert = Files.writeString(dataDir.resolve("server.pem"), ca.serverCertificatePem());
-            Path key = Files.writeString(dataDir.resolve("server.key"), ca.serverKeyPem());
+            Path cert = dataDir.resolve("server.pem");
+            Path key = dataDir.resolve("server.key");
             Config cfg = ConfigLoader.parse(toml(cert, key), "tern-junit", false);
+            ca = making.join();
+            Files.writeString(cert, ca.serverCertificatePem());
+            Files.writeString(key, ca.serverKeyPem());
             maildir = new Maildir(dataDir.resolve("mail"), new DirectorySync());
             tern = Tern.capture(cfg, Clock.systemUTC(), store, this::verify);
             startup = Duration.ofNanos(System.nanoTime() - t0);
