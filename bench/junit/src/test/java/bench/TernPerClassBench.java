@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tern.junit.Match;
 import dev.tern.junit.TernMail;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -19,10 +18,5 @@ class TernPerClassBench {
         String to = "u" + r.getCurrentRepetition() + "@example.com";
         Mail.send(mail.host(), mail.smtpPort(), to, "n" + r.getCurrentRepetition());
         assertEquals("n" + r.getCurrentRepetition(), mail.awaitMessage(Match.to(to)).subject());
-    }
-
-    @AfterAll
-    static void startup() {
-        Mail.report("tern-junit first start (cold JVM)", mail.startupTime().toNanos());
     }
 }
