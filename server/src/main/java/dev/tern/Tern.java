@@ -4,6 +4,7 @@ import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
 import dev.tern.checks.dmarc.PublicSuffixList;
+import dev.tern.capture.CaptureStore;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.OutboundSigner;
@@ -15,6 +16,7 @@ import dev.tern.dkim.DkimSigner;
 import dev.tern.dns.DnsjavaLookup;
 import dev.tern.dns.MxResolver;
 import dev.tern.dns.Resolvers;
+import dev.tern.http.CaptureEndpoint;
 import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.http.ReloadEndpoint;
@@ -36,6 +38,7 @@ import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
 import dev.tern.queue.Spool;
+import dev.tern.smtp.RecipientPolicy;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.client.SmtpClient;
 import dev.tern.smtp.server.MessageChecks;
@@ -102,8 +105,8 @@ public final class Tern implements AutoCloseable {
     private Metrics metrics;
     private boolean closed;
 
-    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords)
-            throws IOException {
+    private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
+                 CaptureStore capture) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -151,13 +154,20 @@ public final class Tern implements AutoCloseable {
             LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
             logins = new Authenticator(passwords == null ? users::verify : passwords, guard,
                     Authenticator.Pool.standard());
+            if (capture != null) { // any address at any domain; the sender rules stay
+                rules = new SmtpServer.Rules(rules.modes(),
+                        (to, client, authenticated) -> new RecipientPolicy.Decision.Accept(List.of(to.toString())),
+                        rules.senders(), rules.commandTimeout());
+            }
             smtp = new SmtpServer(rules.modes(), rules.policy(), rules.senders(), spool, scheduler, limiter,
-                    rules.commandTimeout(), clock, tls, logins, sub.exposeUser());
+                    rules.commandTimeout(), clock, tls, logins, sub.exposeUser(), capture);
             // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
             checks = new MessageChecks(new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
                     CHECKS_DNS_CACHE), config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
                     new java.security.SecureRandom(), smtp::trusted);
-            smtp.checks(checks);
+            if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
+                smtp.checks(checks);
+            }
 
             pop3 = new Pop3Server(Reloader.pop3Settings(config), logins, new Pop3Server.Mailboxes() {
                         @Override
@@ -176,7 +186,8 @@ public final class Tern implements AutoCloseable {
             imap = new ImapServer(new ImapServer.Settings(config.imap().authRequiresTls(),
                     config.imap().idleTimeout(), limits.maxMessageSize()), logins, imapStore, limiter, tls::wrap);
 
-            List<QueuedMessage> recovered = spool.recover();
+            // capture mode delivers nothing: mail a normal run left in the spool waits there for the next one
+            List<QueuedMessage> recovered = capture == null ? spool.recover() : List.of();
             if (!recovered.isEmpty()) {
                 log.info("recovered {} message(s) from the spool", recovered.size());
             }
@@ -197,6 +208,9 @@ public final class Tern implements AutoCloseable {
                     QueueEndpoint queue = new QueueEndpoint(scheduler, config.http().adminNetworks());
                     http = new HttpListener(hp, config.hostname(), queue, metrics.handler());
                     http.add("/reload", new ReloadEndpoint(reloader::reload, queue::mayChange));
+                    if (capture != null) {
+                        http.add("/capture", new CaptureEndpoint(capture, queue::mayChange));
+                    }
                 } catch (IOException e) {
                     throw StartChecks.cannotListen("listen.http", hp, e);
                 }
@@ -322,16 +336,31 @@ public final class Tern implements AutoCloseable {
     /** @param passwords checks passwords (tests slow it down); null for the users file */
     public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts,
                              Authenticator.Passwords passwords) throws IOException {
-        Tern t = new Tern(config, clock, timeouts, passwords);
+        return started(new Tern(config, clock, timeouts, passwords, null));
+    }
+
+    /**
+     * Starts Tern in capture mode (tern-junit, {@code tern serve --capture}): mail for any address at any
+     * domain is taken, with every check of production made, and each accepted message goes to {@code capture}
+     * instead of the spool; nothing is delivered anywhere.
+     *
+     * @param passwords checks passwords; null for the users file
+     */
+    public static Tern capture(Config config, Clock clock, CaptureStore capture, Authenticator.Passwords passwords)
+            throws IOException {
+        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture)));
+    }
+
+    private static Tern started(Tern t) {
         t.listeners.forEach(Listener::start);
         if (t.http != null) {
             t.http.start();
         }
         try {
-            ControlFile.write(config.dataDir(), t.http == null ? null : t.http.address());
+            ControlFile.write(t.config.dataDir(), t.http == null ? null : t.http.address());
         } catch (IOException e) {
             log.warn("cannot write {}: {}; tern queue and tern reload will not find this server by its data_dir",
-                    config.dataDir().resolve(ControlFile.NAME), e.toString());
+                    t.config.dataDir().resolve(ControlFile.NAME), e.toString());
         }
         return t;
     }

@@ -2,15 +2,18 @@ package dev.tern.cli;
 
 import dev.tern.StartFailure;
 import dev.tern.Tern;
+import dev.tern.capture.CaptureStore;
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.log.LogFormat;
 import java.io.IOException;
+import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import sun.misc.Signal;
 
 /**
@@ -25,6 +28,10 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ConfigOption config;
 
+    @Option(names = "--capture", description = "Capture mode, for tests: take mail for any address at any domain,"
+            + " deliver nothing, keep it for GET /capture/messages on the HTTP listener (docs/testing.md).")
+    boolean capture;
+
     @Override
     public Integer call() throws Exception {
         Config cfg = config.load();
@@ -33,7 +40,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         Tern tern;
         try {
-            tern = Tern.start(cfg);
+            tern = capture ? Tern.capture(cfg, Clock.systemDefaultZone(), new CaptureStore(), null) : Tern.start(cfg);
         } catch (StartFailure e) {
             throw config.failure(e);
         } catch (IOException e) {
@@ -53,6 +60,10 @@ final class ServeCommand implements Callable<Integer> {
             System.out.println("tern: running on the embedded default configuration (data in "
                     + cfg.dataDir() + ", local domain " + domain + ")");
             System.out.println("tern: add a user with: ./tern user add alice@" + domain);
+        }
+        if (capture) {
+            System.out.println("tern: capture mode: mail to any address is kept, none is delivered"
+                    + (cfg.listen().http().isEmpty() ? "; no HTTP listener (listen.http) to read it from" : ""));
         }
         System.out.println("tern: ready");
         System.out.flush();

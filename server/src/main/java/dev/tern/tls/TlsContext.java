@@ -235,7 +235,10 @@ public final class TlsContext {
             char[] pw = new char[0];
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
-            ks.setKeyEntry("tern", key, pw, chain.toArray(new X509Certificate[0]));
+            // in memory only, never written: one PBE iteration, not PKCS12's 10,000 (which cost a start ~100 ms)
+            ks.setEntry("tern", new KeyStore.PrivateKeyEntry(key, chain.toArray(new X509Certificate[0])),
+                    new KeyStore.PasswordProtection(pw, "PBEWithHmacSHA256AndAES_256",
+                            new javax.crypto.spec.PBEParameterSpec(new byte[16], 1)));
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pw);
             SSLContext ctx = SSLContext.getInstance("TLS");

@@ -12,6 +12,7 @@ import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.Transaction;
 import dev.tern.text.ClientText;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -24,6 +25,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -55,9 +57,20 @@ final class Intake {
     private final Counts<SmtpServer.Event> counts;
     /** The MX's SPF, DKIM and DMARC checks; null for none. Set once, before the listeners start. */
     private volatile MessageChecks checks;
+    /** Capture mode: takes accepted messages instead of the spool; null in production. */
+    private final Capture capture;
+    /** Capture mode's queue IDs (the spool hands out the others). */
+    private final AtomicLong captured = new AtomicLong();
 
     Intake(Spool spool, Consumer<QueuedMessage> queue, Clock clock, String hostname, boolean exposeUser,
            Counts<SmtpServer.Event> counts) {
+        this(spool, queue, clock, hostname, exposeUser, counts, null);
+    }
+
+    /** @param capture capture mode: takes accepted messages instead of the spool; null for the spool */
+    Intake(Spool spool, Consumer<QueuedMessage> queue, Clock clock, String hostname, boolean exposeUser,
+           Counts<SmtpServer.Event> counts, Capture capture) {
+        this.capture = capture;
         this.spool = spool;
         this.queue = queue;
         this.clock = clock;
@@ -104,14 +117,18 @@ final class Intake {
         private final HeaderSniffer sniffer;
         private final MessageReader reader;
         private final long maxSize;
+        /** Capture mode: the content as received (bounded by the reader's maximum size); else null. */
+        private final ByteArrayOutputStream copy;
 
         private Message(Transaction t, Client c, long maxSize, boolean dotStuffed) {
             this.maxSize = maxSize;
             this.transaction = t;
             this.client = c;
-            this.incoming = begin(t, c);
+            this.copy = capture == null ? null : new ByteArrayOutputStream();
+            this.incoming = capture == null ? begin(t, c) : null;
             this.forged = incoming == null ? null : new ForgedResultsFilter(incoming.content(), hostname);
-            this.sink = new SafeSink(forged == null ? OutputStream.nullOutputStream() : forged);
+            this.sink = new SafeSink(copy != null ? copy
+                    : forged == null ? OutputStream.nullOutputStream() : forged);
             if (incoming != null) {
                 byte[] received = receivedHeader(t, c, incoming.id());
                 sink.write(received, 0, received.length);
@@ -128,7 +145,7 @@ final class Intake {
 
         /** True while more BDAT chunks are worth reading into the spool. */
         boolean healthy() {
-            return incoming != null && sink.failure == null && reader.result().ok();
+            return (incoming != null || copy != null) && sink.failure == null && reader.result().ok();
         }
 
         void abort() {
@@ -158,6 +175,9 @@ final class Intake {
                 counts.add(SmtpServer.Event.REJECTED);
                 return reply;
             }
+            if (copy != null) {
+                return captured(r);
+            }
             try {
                 QueuedMessage q = outcome == null ? incoming.commit() : incoming.commit(outcome.header());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
@@ -170,6 +190,15 @@ final class Intake {
                 counts.add(SmtpServer.Event.REJECTED);
                 return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
             }
+        }
+
+        /** Capture mode: hands the message to the capture instead of the spool. */
+        private Reply captured(MessageReader.Result r) {
+            Envelope e = envelope(transaction, client, String.format(Locale.ROOT, "C%011X", captured.incrementAndGet()));
+            capture.accept(new Capture.Captured(e, copy.toByteArray(), client.tls(), client.user()));
+            MailLog.accepted(e.id(), client.ip(), client.helo(), sender(transaction), r.size(), e.recipients().size());
+            counts.add(SmtpServer.Event.ACCEPTED);
+            return Reply.of(250, "2.0.0", "Ok: queued as " + e.id());
         }
 
         /** A refusal for what the content says (a loop, a From: the user does not own), or null. */

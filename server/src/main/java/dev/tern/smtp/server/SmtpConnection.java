@@ -12,6 +12,7 @@ import dev.tern.smtp.CommandParser;
 import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
 import dev.tern.smtp.SmtpInput;
+import dev.tern.smtp.Transaction;
 import dev.tern.text.ClientText;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -104,6 +105,13 @@ final class SmtpConnection {
             }
             session = new Session(settings, rules.policy(), rules.senders(), ip, ssl != null);
             MailLog.connected(SMTP, ipText, ssl != null);
+            Capture.Action scripted = script(Capture.Stage.CONNECT, null);
+            if (scripted instanceof Capture.Action.Answer a) {
+                sendAndFlush(a.reply());
+                return;
+            } else if (scripted instanceof Capture.Action.Drop) {
+                return;
+            }
             send(session.greeting());
             out.flush();
             loop();
@@ -166,7 +174,7 @@ final class SmtpConnection {
             String line = decode(raw);
             Session.Step step = line == null
                     ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
-                    : session.handle(CommandParser.parse(line));
+                    : handle(CommandParser.parse(line));
             if (chunked != null && !session.chunking()) {
                 abortChunked(); // RSET, EHLO or an error ended the transaction of a half-received BDAT message
             }
@@ -176,8 +184,11 @@ final class SmtpConnection {
         }
     }
 
-    /** Carries out one step; true when the connection is to close. */
+    /** Carries out one step (null: close without a reply); true when the connection is to close. */
     private boolean act(Session.Step step) throws IOException {
+        if (step == null) {
+            return true;
+        }
         switch (step) {
             case Session.Step.Respond r -> {
                 send(r.reply());
@@ -290,6 +301,19 @@ final class SmtpConnection {
             m.abort();
             throw e;
         }
+        return finish(m);
+    }
+
+    /** Ends a received message: a script's answer at the end of data, else the intake's. */
+    private Session.Step finish(Intake.Message m) throws IOException {
+        Capture.Action scripted = script(Capture.Stage.END_OF_DATA, null);
+        if (scripted instanceof Capture.Action.Answer a) {
+            m.abort();
+            return session.messageDone(a.reply());
+        } else if (scripted instanceof Capture.Action.Drop) {
+            m.abort();
+            return null;
+        }
         return session.messageDone(m.finish());
     }
 
@@ -308,7 +332,58 @@ final class SmtpConnection {
         }
         m.reader().finishChunks();
         chunked = null; // finish commits or aborts it
-        return session.messageDone(m.finish());
+        return finish(m);
+    }
+
+    /** A command, handled by the session unless a capture-mode script answers it first (null: drop). */
+    private Session.Step handle(Command c) throws IOException {
+        if (server.capture == null) {
+            return session.handle(c);
+        }
+        boolean ready = session.inTransaction() && !session.transaction().recipients().isEmpty() && chunked == null;
+        Capture.Action scripted = switch (c) {
+            case Command.Hello h -> script(Capture.Stage.EHLO, null);
+            case Command.Mail m when session.helo() != null && !session.inTransaction() ->
+                    script(Capture.Stage.MAIL, m.reversePath() == null ? "" : m.reversePath().toString());
+            case Command.Rcpt r when session.inTransaction() -> script(Capture.Stage.RCPT, r.forwardPath().toString());
+            case Command.Data d when ready -> script(Capture.Stage.DATA, null);
+            case Command.Bdat b when ready -> script(Capture.Stage.DATA, null);
+            default -> null;
+        };
+        if (scripted instanceof Capture.Action.Drop) {
+            return null;
+        }
+        if (!(scripted instanceof Capture.Action.Answer a)) {
+            return session.handle(c);
+        }
+        if (c instanceof Command.Data || c instanceof Command.Bdat) {
+            session.handle(new Command.Rset()); // the transaction ends with the refusal, as after a refused message
+        }
+        boolean close = a.reply().code() == 421;
+        return c instanceof Command.Bdat b ? new Session.Step.ReceiveChunk(b.size(), b.last(), a.reply(), close)
+                : new Session.Step.Respond(a.reply(), close);
+    }
+
+    /** Capture mode: what the script does at {@code stage} (null: go on as usual), after any delay it asks for. */
+    private Capture.Action script(Capture.Stage stage, String address) throws IOException {
+        if (server.capture == null) {
+            return null;
+        }
+        Transaction t = session.transaction();
+        String sender = !session.inTransaction() ? null : t.reversePath() == null ? "" : t.reversePath().toString();
+        Capture.Action a = server.capture.at(new Capture.Point(stage, ipText, address, sender,
+                t.recipients().stream().map(r -> r.forwardPath().toString()).toList()));
+        if (a instanceof Capture.Action.Delay d) {
+            out.flush(); // replies already due go out before the wait
+            try {
+                Thread.sleep(d.delay());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted during a scripted delay");
+            }
+            return null;
+        }
+        return a;
     }
 
     /** Who is sending, for the intake. */

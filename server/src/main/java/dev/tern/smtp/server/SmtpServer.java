@@ -35,6 +35,8 @@ public final class SmtpServer {
     final TlsContext tls;
     /** The login path shared with POP3; null when no listener offers AUTH. */
     final Authenticator logins;
+    /** Capture mode (tern-junit): scripts and accepted messages; null in production. */
+    final Capture capture;
     /** The open connections, for the orderly shutdown. */
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
@@ -90,12 +92,20 @@ public final class SmtpServer {
     public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
                       Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
                       Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser) {
+        this(modes, policy, senders, spool, scheduler, limiter, commandTimeout, clock, tls, logins, exposeUser, null);
+    }
+
+    /** @param capture capture mode: accepted messages go there instead of the spool; null in production */
+    public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
+                      Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
+                      Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser, Capture capture) {
+        this.capture = capture;
         this.rules = new Rules(modes, policy, senders, commandTimeout);
         this.settings = modes.get(Session.Mode.MX);
         this.tls = tls;
         this.logins = logins;
         this.limiter = limiter;
-        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
+        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts, capture);
     }
 
     /**

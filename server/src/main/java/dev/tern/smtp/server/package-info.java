@@ -5,6 +5,8 @@
  * {@link dev.tern.smtp.server.Intake} (transaction, envelope, spool, Received header, reply; no sockets), which
  * on the MX runs {@link dev.tern.smtp.server.MessageChecks} (SPF, DKIM, DMARC of {@code dev.tern.checks} and
  * {@code dev.tern.dkim}, and the Authentication-Results field).
+ * In capture mode (tern-junit) {@link dev.tern.smtp.server.Capture} takes accepted messages instead of the
+ * spool and may answer a stage in Tern's place.
  *
  * <p>It never decides policy and never formats log lines (that is {@link dev.tern.log.MailLog}).
  */
