@@ -7,7 +7,13 @@ import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
+import dev.tern.defence.DefenceSettings;
+import dev.tern.defence.Defences;
+import dev.tern.defence.Greylist;
+import dev.tern.dns.DnsLookup;
+import dev.tern.dns.DnsjavaLookup;
 import dev.tern.dns.MxResolver;
+import dev.tern.dns.Resolvers;
 import dev.tern.http.HttpListener;
 import dev.tern.http.QueueEndpoint;
 import dev.tern.io.DirectorySync;
@@ -58,6 +64,8 @@ public final class Tern implements AutoCloseable {
     static final int IDLE_SESSIONS_PER_DOMAIN = 3;
     /** How long one DNS query may take (each server is asked up to three times). */
     static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
+    /** Answers of the DNS lists kept (by their TTL): about one per recent client and list. */
+    private static final int DNS_LIST_CACHE = 50_000;
 
     private final Config config;
     private final FileChannel lockChannel;
@@ -67,6 +75,8 @@ public final class Tern implements AutoCloseable {
     private final SmtpServer smtp;
     private final TlsContext tls;
     private final Pop3Server pop3;
+    /** The MX's defences; the greylist file is closed at shutdown. */
+    private final Defences defences;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
     private final List<Listener> listeners = new ArrayList<>();
@@ -131,6 +141,8 @@ public final class Tern implements AutoCloseable {
                     Authenticator.Pool.standard());
             smtp = new SmtpServer(modes, rules, rules, spool, scheduler, limiter, limits.commandTimeout(), clock,
                     tls, logins, sub.exposeUser());
+            defences = defences(config, clock);
+            smtp.defend(defences);
 
             pop3 = new Pop3Server(new Pop3Server.Settings(config.hostname(), config.pop3().authRequiresTls(),
                     config.pop3().idleTimeout(), limits.maxErrors()), logins, maildir::mailbox,
@@ -193,6 +205,25 @@ public final class Tern implements AutoCloseable {
         }
     }
 
+    /** The MX's defences (issue 16): DNS lists through the {@code [dns] servers} resolver, greylist in data_dir. */
+    private static Defences defences(Config config, Clock clock) throws IOException {
+        DefenceSettings d = config.defence();
+        DnsLookup dns = d.lists().blocklists().isEmpty() && d.lists().allowlists().isEmpty() ? null
+                : new DnsjavaLookup(Resolvers.of(Resolvers.servers(config.dns()), DNS_TIMEOUT), clock, DNS_TIMEOUT,
+                        DNS_LIST_CACHE);
+        Greylist greylist = null;
+        if (d.greylisting().on()) {
+            try {
+                greylist = new Greylist(config.dataDir().resolve("greylist"), d.greylisting().delay(),
+                        d.greylisting().expiry(), Greylist.DEFAULT_MAX_ENTRIES, clock);
+            } catch (IOException e) {
+                throw new StartFailure("checks.greylist", "cannot open " + config.dataDir().resolve("greylist")
+                        + ": " + e, e);
+            }
+        }
+        return new Defences(d, clock, dns, config.relay().trustedNetworks(), greylist, config.hostname());
+    }
+
     /** The configured certificate (checked for what can be checked first), or a self-signed one. */
     private static TlsContext tls(Config config, Clock clock) throws IOException {
         StartChecks.files(config);
@@ -215,7 +246,13 @@ public final class Tern implements AutoCloseable {
         String messages = "SMTP messages: acknowledged with 250, or refused at the end of their data";
         String deliveries = "Delivery attempts, one per recipient: delivered, failed for now, failed for good";
         String logins = "POP3 logins";
-        return new Metrics()
+        Metrics m = new Metrics();
+        for (Defences.Event e : Defences.Event.values()) {
+            m.counter("tern.defence.decisions", "Decisions of the MX's defences (DNS lists, greet pause, "
+                    + "pipelining, rate limits, greylisting)", defences.counts(), c -> c.get(e),
+                    "check", e.check, "action", e.action);
+        }
+        return m
                 .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
                         c -> c.get(SmtpServer.Event.CONNECTION))
                 .counter("tern.smtp.connections.refused", "SMTP connections turned away at once", smtpCounts,
@@ -244,6 +281,8 @@ public final class Tern implements AutoCloseable {
                 .gauge("tern.connections.open", "SMTP and POP3 connections open now", limiter,
                         ConnectionLimiter::open)
                 .counter("tern.auth.failures", "Failed logins (SMTP AUTH and POP3)", guard, LoginGuard::failures)
+                .gauge("tern.defence.greylist.triples", "Triples in the greylist now", defences,
+                        Defences::greylisted)
                 .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,
                         LoginGuard::blocked);
     }
@@ -344,6 +383,11 @@ public final class Tern implements AutoCloseable {
         scheduler.close(grace);
         remote.close();
         logins.close();
+        try {
+            defences.close();
+        } catch (IOException e) {
+            log.warn("closing the greylist: {}", e.toString());
+        }
         try {
             lockChannel.close();
         } catch (IOException e) {

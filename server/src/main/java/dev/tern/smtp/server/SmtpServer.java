@@ -1,6 +1,8 @@
 package dev.tern.smtp.server;
 
 import dev.tern.auth.Authenticator;
+import dev.tern.defence.DefenceSettings;
+import dev.tern.defence.Defences;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
@@ -39,6 +41,8 @@ public final class SmtpServer {
     final TlsContext tls;
     /** The login path shared with POP3; null when no listener offers AUTH. */
     final Authenticator logins;
+    /** The MX's defences (DNS lists, greet pause, pipelining, rate limits, greylisting); all off until {@link #defend}. */
+    private volatile Defences defences;
     /** The open connections, for the orderly shutdown. */
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
@@ -87,6 +91,17 @@ public final class SmtpServer {
         this.limiter = limiter;
         this.commandTimeout = commandTimeout;
         this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts);
+        this.defences = new Defences(DefenceSettings.OFF, clock, null, java.util.List.of(), null, settings.hostname());
+    }
+
+    /** Puts these defences (dev.tern.defence) on the connections accepted from now on. */
+    public SmtpServer defend(Defences d) {
+        this.defences = d;
+        return this;
+    }
+
+    Defences defences() {
+        return defences;
     }
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
