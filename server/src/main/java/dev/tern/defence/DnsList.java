@@ -107,14 +107,14 @@ public record DnsList(String zone, int weight) {
                     byte[] b = a.getAddress();
                     String text = a.getHostAddress();
                     if (b.length != 4 || (b[0] & 0xff) != 127) {
-                        errors.add(text + " (outside 127.0.0.0/8)");
+                        errors.add(text + ": outside 127.0.0.0/8");
                     } else if ((b[1] & 0xff) == 255 && (b[2] & 0xff) == 255) {
-                        errors.add(text + " (the list's error code)");
+                        errors.add(text + ": an error code of the list");
                     } else {
                         codes.add(text);
                     }
                 }
-                yield codes.isEmpty() ? new Answer.Failed(this, "answered " + String.join(", ", errors))
+                yield codes.isEmpty() ? new Answer.Failed(this, "answered " + String.join("; ", errors))
                         : new Answer.Listed(this, codes);
             }
             case DnsAnswer.NxDomain<InetAddress> n -> new Answer.NotListed(this);

@@ -41,9 +41,9 @@ class DnsListTest {
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.2"))).isEqualTo(
                 new DnsList.Answer.Listed(l, java.util.List.of("127.0.0.2")));
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.3"))).isInstanceOfSatisfying(DnsList.Answer.Failed.class,
-                f -> assertThat(f.reason()).contains("127.255.255.254 (the list's error code)"));
+                f -> assertThat(f.reason()).contains("127.255.255.254: an error code of the list"));
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.4"))).isInstanceOfSatisfying(DnsList.Answer.Failed.class,
-                f -> assertThat(f.reason()).contains("outside 127.0.0.0/8"));
+                f -> assertThat(f.reason()).contains(": outside 127.0.0.0/8"));
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.5"))).isEqualTo(
                 new DnsList.Answer.Listed(l, java.util.List.of("127.0.0.4")));
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.6"))).isInstanceOf(DnsList.Answer.Failed.class);
