@@ -204,9 +204,10 @@ public final class Defences implements AutoCloseable {
         private final String key;
         /** Submission listeners and trusted networks: only the per-user limits apply. */
         private final boolean exempt;
-        private final Instant opened;
-        /** The DNS lists' answers, asked at once when the connection opens; null when no list is configured. */
-        private final List<CompletableFuture<DnsList.Answer>> answers;
+        /** When the DNS lists were asked: their answers are awaited until the time budget from then. */
+        private Instant opened;
+        /** The DNS lists' answers, asked by {@link #connected}; null when no list is asked. */
+        private List<CompletableFuture<DnsList.Answer>> answers;
         private ListVerdict verdict;
         private boolean pipeliningSeen;
         private boolean dnsblLogged;
@@ -216,10 +217,22 @@ public final class Defences implements AutoCloseable {
             this.ip = client.getHostAddress();
             this.key = rateKey(client);
             this.exempt = exempt;
-            this.opened = clock.instant();
-            if (exempt || !settings.lists().any()) {
-                answers = null;
-            } else {
+        }
+
+        /**
+         * A refusal for a client that connects too often ({@code 421 4.7.0}, then close), or null; then the DNS
+         * lists are asked, all at once, while the greeting and EHLO go on.
+         */
+        public Reply connected() {
+            if (exempt) {
+                return null;
+            }
+            if (!connections.tryRecord(key)) {
+                record(Event.RATE_CONNECTION, ip, "more than " + connections.limit() + " connections a minute");
+                return Reply.of(421, "4.7.0", hostname + " Too many connections from your address, try again later");
+            }
+            opened = clock.instant();
+            if (settings.lists().any()) {
                 answers = new ArrayList<>();
                 for (DnsList l : settings.lists().allowlists()) {
                     answers.add(CompletableFuture.supplyAsync(() -> l.ask(dns, client), lookups));
@@ -228,15 +241,7 @@ public final class Defences implements AutoCloseable {
                     answers.add(CompletableFuture.supplyAsync(() -> l.ask(dns, client), lookups));
                 }
             }
-        }
-
-        /** A refusal for a client that connects too often ({@code 421 4.7.0}, then close), or null. */
-        public Reply connected() {
-            if (exempt || connections.tryRecord(key)) {
-                return null;
-            }
-            record(Event.RATE_CONNECTION, ip, "more than " + connections.limit() + " connections a minute");
-            return Reply.of(421, "4.7.0", hostname + " Too many connections from your address, try again later");
+            return null;
         }
 
         /** How long to wait for the client to talk before the greeting; zero for no wait. */

@@ -60,6 +60,13 @@ class DefencesTest {
         return defences;
     }
 
+    /** A screen for an MX connection from {@code client} that passed the connection rate (the lists are asked). */
+    private static Defences.Screen connected(Defences d, InetAddress client) {
+        Defences.Screen s = d.open(client, true);
+        assertThat(s.connected()).isNull();
+        return s;
+    }
+
     /** One transaction's RCPTs as a session would ask them; the replies, "250" for an accepted recipient. */
     private static List<String> rcpts(Defences.Screen screen, Mailbox sender, String user, Mailbox... to) {
         List<Transaction.Recipient> accepted = new ArrayList<>();
@@ -92,7 +99,7 @@ class DefencesTest {
     @Test
     void aListedClientIsRefusedAtEveryRcptNamingTheListAndItsAddress() throws Exception {
         Defences d = defences("dnsbl = [\"bl.test\"]", "");
-        List<String> replies = rcpts(d.open(LISTED, true), null, null, ALICE, ALICE);
+        List<String> replies = rcpts(connected(d, LISTED), null, null, ALICE, ALICE);
         assertThat(replies).containsOnly("554 5.7.1 Service unavailable; client [127.0.0.2] blocked using bl.test");
         assertThat(d.counts().get(Defences.Event.DNSBL_REJECT)).isEqualTo(1); // once per connection
     }
@@ -101,8 +108,8 @@ class DefencesTest {
     void anErrorCodeAnswerOrAFailureNeverRefuses() throws Exception {
         dns.servfail("10.2.0.192.bl.test");
         Defences d = defences("dnsbl = [\"bl.test\"]", "");
-        assertThat(rcpts(d.open(ERROR_CODE, true), null, null, ALICE)).containsExactly("250");
-        assertThat(rcpts(d.open(CLEAN, true), null, null, ALICE)).containsExactly("250");
+        assertThat(rcpts(connected(d, ERROR_CODE), null, null, ALICE)).containsExactly("250");
+        assertThat(rcpts(connected(d, CLEAN), null, null, ALICE)).containsExactly("250");
         assertThat(d.counts().get(Defences.Event.DNSLIST_ERROR)).isEqualTo(2);
         assertThat(d.counts().get(Defences.Event.DNSBL_REJECT)).isZero();
     }
@@ -110,18 +117,18 @@ class DefencesTest {
     @Test
     void weightsAddUpToTheThreshold() throws Exception {
         Defences d = defences("dnsbl = [\"bl.test\", \"second.test\"]\ndnsbl_threshold = 2", "");
-        assertThat(rcpts(d.open(LISTED, true), null, null, ALICE)).containsExactly(
+        assertThat(rcpts(connected(d, LISTED), null, null, ALICE)).containsExactly(
                 "554 5.7.1 Service unavailable; client [127.0.0.2] blocked using bl.test, second.test");
         Defences one = defences("dnsbl = [\"bl.test\"]\ndnsbl_threshold = 2", "");
-        assertThat(rcpts(one.open(LISTED, true), null, null, ALICE)).containsExactly("250");
+        assertThat(rcpts(connected(one, LISTED), null, null, ALICE)).containsExactly("250");
         Defences weighted = defences("dnsbl = [\"bl.test*2\"]\ndnsbl_threshold = 2", "");
-        assertThat(rcpts(weighted.open(LISTED, true), null, null, ALICE).get(0)).startsWith("554 5.7.1");
+        assertThat(rcpts(connected(weighted, LISTED), null, null, ALICE).get(0)).startsWith("554 5.7.1");
     }
 
     @Test
     void anAllowlistedClientSkipsTheBlocklistsAndGreylisting() throws Exception {
         Defences d = defences("dnsbl = [\"bl.test\"]\ndnswl = [\"wl.test\"]\ngreylist = true", "");
-        assertThat(rcpts(d.open(ALLOWED, true), null, null, ALICE)).containsExactly("250");
+        assertThat(rcpts(connected(d, ALLOWED), null, null, ALICE)).containsExactly("250");
         assertThat(d.counts().get(Defences.Event.DNSWL_PASS)).isEqualTo(1);
         assertThat(d.greylisted()).isZero();
     }
