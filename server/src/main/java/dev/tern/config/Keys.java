@@ -243,6 +243,7 @@ public final class Keys {
             case Path p -> Syntax.quote(p.toString());
             case Config.HostPort hp -> Syntax.quote(hp.toString());
             case Cidr c -> Syntax.quote(c.toString());
+            case dev.tern.defence.DnsList l -> Syntax.quote(l.toString());
             case List<?> l -> {
                 List<String> parts = new ArrayList<>();
                 l.forEach(e -> parts.add(format(e)));
