@@ -59,6 +59,7 @@ class DefenceTest {
     }
 
     private static final InetAddress LOCAL_2 = addr("127.0.0.2");
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private static InetAddress addr(String s) {
         try {
@@ -222,8 +223,6 @@ class DefenceTest {
         var a = f.tern().address("http");
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + "/metrics"))
                 .timeout(Duration.ofSeconds(5)).build();
-        try (HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
-            return client.send(req, HttpResponse.BodyHandlers.ofString()).body();
-        }
+        return HTTP.send(req, HttpResponse.BodyHandlers.ofString()).body();
     }
 }
