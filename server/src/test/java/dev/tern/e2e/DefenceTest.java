@@ -199,6 +199,26 @@ class DefenceTest {
     }
 
     @Test
+    void anAuthenticatedUserIsLimitedPerUserAndNotByTheMxDefences() throws Exception {
+        with(new TernFixture().submission().toml("[checks]\ngreylist = true\nreject_unauth_pipelining = true\n"
+                + "[submission]\nmessages_per_user_per_hour = 2\n"), f -> {
+            try (RawSmtp c = RawSmtp.open(f.submissionAddress())) {
+                c.cmd("STARTTLS").expect(220, "2.0.0");
+                c.startTls(f.trustingContext());
+                c.cmd("EHLO client.test").expect(250);
+                c.cmd("AUTH PLAIN " + SubmissionTest.plain(TernFixture.ALICE, "pw")).expect(235, "2.7.0");
+                String mine = "From: " + TernFixture.ALICE + "\r\nSubject: t\r\n\r\nhello\r\n";
+                for (int i = 0; i < 2; i++) { // not greylisted: an authenticated user
+                    c.deliver("<" + TernFixture.ALICE + ">", mine, "<" + TernFixture.BOB + ">");
+                }
+                c.mailFrom("<" + TernFixture.ALICE + ">");
+                assertThat(c.cmd("RCPT TO:<" + TernFixture.BOB + ">").expect(451, "4.7.1").lastLine())
+                        .isEqualTo("451 4.7.1 Too many messages sent by you in the last hour; try again later");
+            }
+        });
+    }
+
+    @Test
     void greylistingDefersTheFirstAttemptAndRemembersAcrossARestart() throws Exception {
         with(new TernFixture().toml("[checks]\ngreylist = true\n"), f -> {
             try (RawSmtp c = f.open()) {
