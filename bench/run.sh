@@ -161,6 +161,9 @@ http = []
 [limits]
 max_connections = 20000
 max_connections_per_ip = 20000
+connections_per_ip_per_minute = 0   # the benchmark floods from one address on purpose
+messages_per_ip_per_hour = 0
+recipients_per_ip_per_hour = 0
 max_message_size = "60MB"
 TOML
 if have tern; then

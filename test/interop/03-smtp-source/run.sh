@@ -28,7 +28,11 @@ wait "$capture_pid" || die "capture.py failed"
 message_body reference.eml >reference.body
 log "smtp-source's body: $(wc -l <reference.body) lines, $(wc -c <reference.body) bytes without CR"
 
-tern_config
+# a flood from one address on purpose: the per-address rate limits (issue 16) would refuse most of it
+TERN_EXTRA_TOML='[limits]
+connections_per_ip_per_minute = 0
+messages_per_ip_per_hour = 0
+recipients_per_ip_per_hour = 0' tern_config
 tern_user_add "$ALICE" alice-secret
 tern_start
 

@@ -337,7 +337,7 @@ public final class Reloader {
                 next.auth(),
                 new Config.Pop3(next.pop3().authRequiresTls(), next.pop3().idleTimeout(),
                         running.pop3().proxyProtocol()),
-                running.imap(), running.http(), running.log(), running.checks());
+                running.imap(), running.http(), running.log(), running.checks(), running.defence());
     }
 
     // ------------------------------------------------------------------------------------------ the report
@@ -380,7 +380,8 @@ public final class Reloader {
         // not applied
         for (Area a : List.of(new Area("hostname", Config::hostname), new Area("data_dir", Config::dataDir),
                 new Area("queue", Config::queue), new Area("delivery", Config::delivery),
-                new Area("dns", Config::dns), new Area("checks", Config::checks), new Area("imap", Config::imap),
+                new Area("dns", Config::dns), new Area("checks", Config::checks), new Area("defences", Config::defence),
+                new Area("imap", Config::imap),
                 new Area("http", Config::http),
                 new Area("listen.http", c -> c.listen().http()),
                 new Area("listen.trusted_proxies", c -> c.listen().trustedProxies()),

@@ -11,8 +11,12 @@ import dev.tern.delivery.OutboundSigner;
 import dev.tern.config.ConfigException;
 import dev.tern.delivery.RemoteDelivery;
 import dev.tern.delivery.Router;
+import dev.tern.defence.DefenceSettings;
+import dev.tern.defence.Defences;
+import dev.tern.defence.Greylist;
 import dev.tern.dkim.DkimKeys;
 import dev.tern.dkim.DkimSigner;
+import dev.tern.dns.DnsLookup;
 import dev.tern.dns.DnsjavaLookup;
 import dev.tern.dns.MxResolver;
 import dev.tern.dns.Resolvers;
@@ -76,6 +80,8 @@ public final class Tern implements AutoCloseable {
     static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
     /** The most DNS answers the message checks keep (shared by all messages, each for its TTL). */
     static final int CHECKS_DNS_CACHE = 10_000;
+    /** Answers of the DNS lists kept (by their TTL): about one per recent client and list. */
+    private static final int DNS_LIST_CACHE = 50_000;
 
     private final Config config;
     private final FileChannel lockChannel;
@@ -92,6 +98,8 @@ public final class Tern implements AutoCloseable {
     /** Every user's mail (delivery, POP3, IMAP); its poll thread stops at shutdown. */
     private final MaildirStore mailStore;
     private final ImapServer imap;
+    /** The MX's defences; the greylist file is closed at shutdown. */
+    private final Defences defences;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
     private final Authenticator logins;
     /** The listeners open now; replaced whole when a reload rebinds one. */
@@ -167,6 +175,10 @@ public final class Tern implements AutoCloseable {
                     new java.security.SecureRandom(), smtp::trusted);
             if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
                 smtp.checks(checks);
+            }
+            defences = defences(config, clock);
+            if (capture == null) { // tests send from one address as fast as they like
+                smtp.defend(defences);
             }
 
             pop3 = new Pop3Server(Reloader.pop3Settings(config), logins, new Pop3Server.Mailboxes() {
@@ -254,6 +266,25 @@ public final class Tern implements AutoCloseable {
         }
     }
 
+    /** The MX's defences (issue 16): DNS lists through the {@code [dns] servers} resolver, greylist in data_dir. */
+    private static Defences defences(Config config, Clock clock) throws IOException {
+        DefenceSettings d = config.defence();
+        DnsLookup dns = d.lists().blocklists().isEmpty() && d.lists().allowlists().isEmpty() ? null
+                : new DnsjavaLookup(Resolvers.of(Resolvers.servers(config.dns()), DNS_TIMEOUT), clock, DNS_TIMEOUT,
+                        DNS_LIST_CACHE);
+        Greylist greylist = null;
+        if (d.greylisting().on()) {
+            try {
+                greylist = new Greylist(config.dataDir().resolve("greylist"), d.greylisting().delay(),
+                        d.greylisting().expiry(), Greylist.DEFAULT_MAX_ENTRIES, clock);
+            } catch (IOException e) {
+                throw new StartFailure("checks.greylist", "cannot open " + config.dataDir().resolve("greylist")
+                        + ": " + e, e);
+            }
+        }
+        return new Defences(d, clock, dns, config.relay().trustedNetworks(), greylist, config.hostname());
+    }
+
     /** The meters of /metrics: what SMTP, the queue and POP3 counted, and gauges of what is open now. */
     private Metrics metrics(ConnectionLimiter limiter, LoginGuard guard) {
         var smtpCounts = smtp.counts();
@@ -279,6 +310,11 @@ public final class Tern implements AutoCloseable {
         for (var a : MessageChecks.Action.values()) {
             m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
                     + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+        }
+        for (Defences.Event e : Defences.Event.values()) {
+            m.counter("tern.defence.decisions", "Decisions of the MX's defences (DNS lists, greet pause, "
+                    + "pipelining, rate limits, greylisting)", defences.counts(), c -> c.get(e),
+                    "check", e.check, "action", e.action);
         }
         return m
                 .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
@@ -315,6 +351,8 @@ public final class Tern implements AutoCloseable {
                 .gauge("tern.connections.open", "SMTP and POP3 connections open now", limiter,
                         ConnectionLimiter::open)
                 .counter("tern.auth.failures", "Failed logins (SMTP AUTH and POP3)", guard, LoginGuard::failures)
+                .gauge("tern.defence.greylist.triples", "Triples in the greylist now", defences,
+                        Defences::greylisted)
                 .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,
                         LoginGuard::blocked);
     }
@@ -449,6 +487,11 @@ public final class Tern implements AutoCloseable {
         remote.close();
         logins.close();
         ControlFile.remove(config.dataDir());
+        try {
+            defences.close();
+        } catch (IOException e) {
+            log.warn("closing the greylist: {}", e.toString());
+        }
         try {
             lockChannel.close();
         } catch (IOException e) {

@@ -21,6 +21,7 @@ import java.util.Map;
  * @param pop3          settings of the POP3 listeners ({@code listen.pop3}, {@code listen.pop3s})
  * @param log           how log lines are written
  * @param checks        the MX's message checks ({@code [checks]}: SPF, DKIM, DMARC and what a failure costs)
+ * @param defence       the MX's defences: DNS lists, greet pause, pipelining, rate limits, greylisting
  */
 public record Config(
         Path source,
@@ -42,7 +43,8 @@ public record Config(
         Imap imap,
         Http http,
         Log log,
-        dev.tern.checks.ChecksSettings checks) {
+        dev.tern.checks.ChecksSettings checks,
+        dev.tern.defence.DefenceSettings defence) {
 
     public Config {
         localDomains = List.copyOf(localDomains);

@@ -1,6 +1,7 @@
 package dev.tern.config;
 
 import dev.tern.checks.ChecksSettings;
+import dev.tern.defence.DefenceSettings;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -287,8 +288,21 @@ public final class ConfigLoader {
                 new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")),
                 new ChecksSettings(v.get(Keys.CHECKS_SPF), v.get(Keys.CHECKS_DKIM), v.get(Keys.CHECKS_DMARC),
                         v.get(Keys.CHECKS_DMARC_REJECT), v.get(Keys.CHECKS_SPF_REJECT),
-                        v.get(Keys.CHECKS_TIME_BUDGET)));
+                        v.get(Keys.CHECKS_TIME_BUDGET)),
+                defence(v));
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
+    }
+
+    private static DefenceSettings defence(Values v) throws ConfigException {
+        return new DefenceSettings(
+                new DefenceSettings.Lists(v.get(Keys.CHECKS_DNSBL), v.get(Keys.CHECKS_DNSWL),
+                        v.get(Keys.CHECKS_DNSBL_THRESHOLD), v.get(Keys.CHECKS_TIME_BUDGET)),
+                v.get(Keys.CHECKS_GREET_PAUSE), v.get(Keys.CHECKS_REJECT_UNAUTH_PIPELINING),
+                new DefenceSettings.Rates(v.get(Keys.CONNECTIONS_PER_IP_PER_MINUTE), v.get(Keys.MESSAGES_PER_IP_PER_HOUR),
+                        v.get(Keys.RECIPIENTS_PER_IP_PER_HOUR), v.get(Keys.FAILED_RECIPIENTS_PER_IP_PER_HOUR),
+                        v.get(Keys.MESSAGES_PER_USER_PER_HOUR), v.get(Keys.RECIPIENTS_PER_USER_PER_HOUR)),
+                new DefenceSettings.Greylisting(v.get(Keys.CHECKS_GREYLIST), v.get(Keys.CHECKS_GREYLIST_DELAY),
+                        v.get(Keys.CHECKS_GREYLIST_EXPIRY)));
     }
 
     private static void knownKeys(Values v, JsonNode table, String path) throws ConfigException {

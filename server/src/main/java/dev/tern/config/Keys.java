@@ -70,6 +70,15 @@ public final class Keys {
             Types.duration("1s", "24h", ""), "\"5m\"", "how long a session waits for the client's next command");
     public static final Key<Integer> MAX_ERRORS = key("limits.max_errors", Types.whole(1, Integer.MAX_VALUE), "10",
             "errors a client may cause in one session before it is closed");
+    public static final Key<Integer> CONNECTIONS_PER_IP_PER_MINUTE = key("limits.connections_per_ip_per_minute",
+            Types.whole(0, Integer.MAX_VALUE), "60", "MX connections from one address (an IPv6 /64) a minute; 0: no limit");
+    public static final Key<Integer> MESSAGES_PER_IP_PER_HOUR = key("limits.messages_per_ip_per_hour",
+            Types.whole(0, Integer.MAX_VALUE), "1000", "MX messages from one address (an IPv6 /64) an hour; 0: no limit");
+    public static final Key<Integer> RECIPIENTS_PER_IP_PER_HOUR = key("limits.recipients_per_ip_per_hour",
+            Types.whole(0, Integer.MAX_VALUE), "5000", "MX recipients from one address (an IPv6 /64) an hour; 0: no limit");
+    public static final Key<Integer> FAILED_RECIPIENTS_PER_IP_PER_HOUR = key("limits.failed_recipients_per_ip_per_hour",
+            Types.whole(0, Integer.MAX_VALUE), "50",
+            "MX recipients refused with 5xx for one address (an IPv6 /64) an hour; 0: no limit");
 
     // ---------------------------------------------------------------- [relay]
     public static final Key<List<Cidr>> TRUSTED_NETWORKS = key("relay.trusted_networks",
@@ -94,6 +103,10 @@ public final class Keys {
             "name the authenticated user in the Received: header");
     public static final Key<Boolean> SUBMISSION_PROXY_PROTOCOL = key("submission.proxy_protocol", Types.bool(false),
             "false", "the submission listeners (587, 465) expect a PROXY header from a trusted proxy first");
+    public static final Key<Integer> MESSAGES_PER_USER_PER_HOUR = key("submission.messages_per_user_per_hour",
+            Types.whole(0, Integer.MAX_VALUE), "200", "messages one authenticated user may send an hour; 0: no limit");
+    public static final Key<Integer> RECIPIENTS_PER_USER_PER_HOUR = key("submission.recipients_per_user_per_hour",
+            Types.whole(0, Integer.MAX_VALUE), "1000", "recipients one authenticated user may send to an hour; 0: no limit");
 
     // ---------------------------------------------------------------- [auth]
     public static final Key<Integer> MAX_FAILURES_PER_IP = key("auth.max_failures_per_ip",
@@ -171,6 +184,23 @@ public final class Keys {
             "refuse an SPF fail with 550 5.7.23");
     public static final Key<Duration> CHECKS_TIME_BUDGET = key("checks.time_budget",
             Types.duration("100ms", "60s", ""), "\"5s\"", "all DNS of one message's checks ends within this");
+    public static final Key<List<dev.tern.defence.DnsList>> CHECKS_DNSBL = key("checks.dnsbl", Types.dnsLists(), "[]",
+            "DNS blocklists asked about MX clients, \"zone\" or \"zone*weight\"");
+    public static final Key<List<dev.tern.defence.DnsList>> CHECKS_DNSWL = key("checks.dnswl", Types.dnsLists(), "[]",
+            "DNS allowlists: a client listed skips the blocklists and greylisting");
+    public static final Key<Integer> CHECKS_DNSBL_THRESHOLD = key("checks.dnsbl_threshold", Types.whole(1, 1000), "1",
+            "the blocklist score (sum of the weights of the lists naming the client) that refuses it");
+    public static final Key<Duration> CHECKS_GREET_PAUSE = key("checks.greet_pause",
+            Types.durationOrZero("100ms", "60s", "for none"), "\"0\"",
+            "the MX waits this long before its greeting; a client that talks first is refused");
+    public static final Key<Boolean> CHECKS_REJECT_UNAUTH_PIPELINING = key("checks.reject_unauth_pipelining",
+            Types.bool(false), "false", "refuse MX clients that pipeline where it is not allowed (logged either way)");
+    public static final Key<Boolean> CHECKS_GREYLIST = key("checks.greylist", Types.bool(false), "false",
+            "greylist unknown (network, sender, recipient) triples on the MX");
+    public static final Key<Duration> CHECKS_GREYLIST_DELAY = key("checks.greylist_delay",
+            Types.duration("1s", "24h", ""), "\"5m\"", "how long an unknown triple must wait before its retry passes");
+    public static final Key<Duration> CHECKS_GREYLIST_EXPIRY = key("checks.greylist_expiry",
+            Types.duration("1h", "365d", ""), "\"35d\"", "how long a triple stays known after its last use");
 
     /** Every key, in the order of the docs. */
     public static final List<Key<?>> ALL = List.copyOf(TABLE);
@@ -226,6 +256,7 @@ public final class Keys {
             case Path p -> Syntax.quote(p.toString());
             case Config.HostPort hp -> Syntax.quote(hp.toString());
             case Cidr c -> Syntax.quote(c.toString());
+            case dev.tern.defence.DnsList l -> Syntax.quote(l.toString());
             case List<?> l -> {
                 List<String> parts = new ArrayList<>();
                 l.forEach(e -> parts.add(format(e)));

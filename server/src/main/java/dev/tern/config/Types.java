@@ -196,6 +196,21 @@ final class Types {
         });
     }
 
+    /** DNS list zones, each with an optional weight: {@code ["zen.spamhaus.org*2", "bl.example"]} ({@code defence.DnsList}). */
+    static Type<List<dev.tern.defence.DnsList>> dnsLists() {
+        return new Type<>("list of DNS list zones", "", (n, key, v) -> {
+            List<dev.tern.defence.DnsList> out = new ArrayList<>();
+            for (String s : strings(n, key, v, "DNS list zones", "a zone", "[\"zen.spamhaus.org*2\"]")) {
+                try {
+                    out.add(dev.tern.defence.DnsList.parse(s));
+                } catch (IllegalArgumentException e) {
+                    throw v.fail(key, e.getMessage());
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
     // ---------------------------------------------------------------- addresses and networks
 
     static Type<List<Config.HostPort>> listenAddresses() {

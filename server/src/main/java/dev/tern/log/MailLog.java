@@ -218,6 +218,21 @@ public final class MailLog {
                         u == null ? "" : ", user=<" + u + ">", c == null ? "" : ", checks=<" + c + ">", r);
     }
 
+    // ---- the MX's defences (dev.tern.defence) ---------------------------------------------------------------
+
+    /**
+     * INFO {@code defence: ip=[..], check=dnsbl, action=reject (detail)}: one decision of the MX's defences.
+     * {@code check} is dnsbl, dnswl, dnslist_error, greet_pause, pipelining, rate_limit or greylist; {@code action}
+     * is reject, defer, close, pass, log or error; {@code detail} (which may hold client text) is escaped.
+     */
+    public static void defence(String ip, String check, String action, String detail) {
+        String d = quote(detail, ')');
+        at(Service.SMTP.log, check.equals("dnslist_error") ? WARN : INFO, "defence", Service.SMTP)
+                .addKeyValue("ip", ip).addKeyValue("check", check).addKeyValue("action", action)
+                .addKeyValue("detail", d)
+                .log("defence: ip=[{}], check={}, action={} ({})", ip, check, action, d);
+    }
+
     // ---- POP3 sessions -------------------------------------------------------------------------------------
 
     /** INFO {@code login: ip=[..], user=<..>, method=PLAIN, tls=yes, messages=N}: a maildrop opened. */

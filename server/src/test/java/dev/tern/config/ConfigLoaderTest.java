@@ -300,6 +300,32 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void defenceSettings() throws Exception {
+        var d = parse("").defence();
+        assertThat(d.lists().blocklists()).isEmpty();
+        assertThat(d.greetPause()).isZero();
+        assertThat(d.greylisting().on()).isFalse();
+        assertThat(d.rates()).isEqualTo(new dev.tern.defence.DefenceSettings.Rates(60, 1000, 5000, 50, 200, 1000));
+        var set = parse("[checks]\ndnsbl = [\"zen.spamhaus.org*2\", \"bl.example\"]\ndnswl = [\"wl.example\"]\n"
+                + "dnsbl_threshold = 2\ngreet_pause = \"3s\"\ngreylist = true\ngreylist_delay = \"1m\"\n"
+                + "[limits]\nconnections_per_ip_per_minute = 0").defence();
+        assertThat(set.lists().blocklists()).containsExactly(new dev.tern.defence.DnsList("zen.spamhaus.org", 2),
+                new dev.tern.defence.DnsList("bl.example", 1));
+        assertThat(set.lists().threshold()).isEqualTo(2);
+        assertThat(set.greetPause()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(set.greylisting().delay()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(set.rates().connectionsPerIpPerMinute()).isZero();
+        assertThat(Keys.format(set.lists().blocklists())).isEqualTo("[\"zen.spamhaus.org*2\", \"bl.example\"]");
+        assertThatThrownBy(() -> parse("[checks]\ndnsbl = [\"zen.spamhaus.org*0\"]"))
+                .hasMessage("test.toml: checks.dnsbl: \"zen.spamhaus.org*0\": the weight after '*' must be a whole "
+                        + "number from 1 to 100");
+        assertThatThrownBy(() -> parse("[checks]\ndnsbl = \"zen.spamhaus.org\""))
+                .hasMessageStartingWith("test.toml: checks.dnsbl: must be a list of DNS list zones");
+        assertThatThrownBy(() -> parse("[limits]\nmessages_per_ip_per_hour = -1"))
+                .hasMessageStartingWith("test.toml: limits.messages_per_ip_per_hour: must be a whole number");
+    }
+
+    @Test
     void pop3Settings() throws Exception {
         assertThat(parse("").pop3()).isEqualTo(new Config.Pop3(true, Duration.ofMinutes(10), false));
         assertThat(parse("[pop3]\nauth_requires_tls = false\nidle_timeout = \"30m\"").pop3())

@@ -54,6 +54,21 @@ public final class RawSmtp implements Closeable {
         }
     }
 
+    /** Connects from the local address {@code from} (127.0.0.2, say: loopback has all of 127.0.0.0/8). */
+    public static RawSmtp connectFrom(java.net.InetAddress from, InetSocketAddress address) throws IOException {
+        Socket s = new Socket();
+        try {
+            s.bind(new InetSocketAddress(from, 0));
+            s.connect(address, (int) TIMEOUT.toMillis());
+            s.setSoTimeout((int) TIMEOUT.toMillis());
+            s.setTcpNoDelay(true);
+            return new RawSmtp(s);
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
     /** Connects, checks the 220 greeting and sends EHLO, checking its 250. */
     public static RawSmtp open(InetSocketAddress address) throws IOException {
         RawSmtp c = connect(address);

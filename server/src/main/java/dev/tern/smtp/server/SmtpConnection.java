@@ -3,6 +3,7 @@ package dev.tern.smtp.server;
 import static dev.tern.log.MailLog.Service.SMTP;
 
 import dev.tern.auth.Authenticator;
+import dev.tern.defence.Defences;
 import dev.tern.log.MailLog;
 import dev.tern.net.CommandDeadline;
 import dev.tern.net.Edge;
@@ -21,6 +22,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Locale;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -63,6 +65,9 @@ final class SmtpConnection {
     /** Closes the socket when a reply makes no progress (a client that never reads). */
     private WriteWatchdog watchdog;
 
+    /** The MX's defences for this connection (dev.tern.defence): asked at connect, per command and per RCPT. */
+    private Defences.Screen screen;
+
     /** The message being received by BDAT, across chunks; null between messages. */
     private Intake.Message chunked;
 
@@ -103,7 +108,12 @@ final class SmtpConnection {
                         + " Too many failed logins from your address, try again later"));
                 return;
             }
-            session = new Session(settings, rules.policy(), rules.senders(), ip, ssl != null);
+            screen = server.defences().open(ip, mode == Session.Mode.MX);
+            if (!screened()) {
+                return;
+            }
+            session = new Session(settings, screen.recipients(rules.policy(), () -> session.transaction(),
+                    () -> session.user()), rules.senders(), ip, ssl != null);
             MailLog.connected(SMTP, ipText, ssl != null);
             Capture.Action scripted = script(Capture.Stage.CONNECT, null);
             if (scripted instanceof Capture.Action.Answer a) {
@@ -129,6 +139,38 @@ final class SmtpConnection {
             server.limiter.release(ip);
             closeQuietly();
             MailLog.disconnected(SMTP, ipText);
+        }
+    }
+
+    /**
+     * The defences before the greeting: the connection rate, then the greet pause (a client that talks before
+     * the greeting is refused). False when the connection was refused and is to close.
+     */
+    private boolean screened() throws IOException {
+        Reply refusal = screen.connected();
+        if (refusal == null) {
+            Duration pause = screen.greetPause();
+            if (pause.isZero() || quietFor(pause)) {
+                return true;
+            }
+            refusal = screen.talkedFirst();
+        }
+        server.counts.add(SmtpServer.Event.REFUSED);
+        sendAndFlush(refusal);
+        return false;
+    }
+
+    /** Waits up to {@code pause} for the client to send anything; true when it stayed quiet (and is remembered). */
+    private boolean quietFor(Duration pause) throws IOException {
+        socket.setSoTimeout((int) Math.max(1, pause.toMillis()));
+        try {
+            socket.getInputStream().read(); // a byte, or the client gone: either way it did not wait
+            return false;
+        } catch (SocketTimeoutException e) {
+            screen.waited();
+            return true;
+        } finally {
+            socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, rules.commandTimeout().toMillis()));
         }
     }
 
@@ -172,9 +214,12 @@ final class SmtpConnection {
                 return;
             }
             String line = decode(raw);
-            Session.Step step = line == null
+            Command command = line == null ? null : CommandParser.parse(line);
+            Reply abuse = command == null ? null
+                    : screen.commandRead(command, session.extended(), session.user() != null, in.hasBufferedInput());
+            Session.Step step = command == null
                     ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
-                    : handle(CommandParser.parse(line));
+                    : abuse != null ? new Session.Step.Respond(abuse, true) : handle(command);
             if (chunked != null && !session.chunking()) {
                 abortChunked(); // RSET, EHLO or an error ended the transaction of a half-received BDAT message
             }

@@ -1,6 +1,8 @@
 package dev.tern.smtp.server;
 
 import dev.tern.auth.Authenticator;
+import dev.tern.defence.DefenceSettings;
+import dev.tern.defence.Defences;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
@@ -37,6 +39,8 @@ public final class SmtpServer {
     final Authenticator logins;
     /** Capture mode (tern-junit): scripts and accepted messages; null in production. */
     final Capture capture;
+    /** The MX's defences (DNS lists, greet pause, pipelining, rate limits, greylisting); all off until {@link #defend}. */
+    private volatile Defences defences;
     /** The open connections, for the orderly shutdown. */
     private final Connections<SmtpConnection> connections = new Connections<>("SMTP");
 
@@ -106,6 +110,7 @@ public final class SmtpServer {
         this.logins = logins;
         this.limiter = limiter;
         this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts, capture);
+        this.defences = new Defences(DefenceSettings.OFF, clock, null, java.util.List.of(), null, settings.hostname());
     }
 
     /**
@@ -131,6 +136,16 @@ public final class SmtpServer {
     public void checks(MessageChecks checks) {
         this.checks = checks;
         intake.checks(checks);
+    }
+
+    /** Puts these defences (dev.tern.defence) on the connections accepted from now on. */
+    public SmtpServer defend(Defences d) {
+        this.defences = d;
+        return this;
+    }
+
+    Defences defences() {
+        return defences;
     }
 
     /** Serves one accepted MX connection on the calling (virtual) thread until it ends. */
