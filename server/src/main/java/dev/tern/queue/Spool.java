@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * The facts ({@link ContentFacts}: 8-bit content, the longest line, the header section's length; 25
- * characters) are noted as the content streams in, so remote delivery never reads a message to learn them.
+ * characters) are noted as the content streams in, by the DATA/BDAT reader that already looks at every octet,
+ * and given to {@link Incoming#commit}; so remote delivery never reads a message to learn them.
  * Slots of the earlier format (TERN2: the same without the facts) are still recovered, without facts.
  *
  * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
@@ -157,8 +158,6 @@ public final class Spool {
         private final long seal;
         private final ChecksummedOutput sink;
         private final OutputStream out;
-        /** The content's way in: notes the facts, then the buffer ({@link #out} takes the header directly). */
-        private final ContentFacts.Counter content;
         private long headerLength;
         private boolean closed;
 
@@ -171,7 +170,6 @@ public final class Spool {
             // 8 KB: a small message is one write; the DATA reader hands over 8 KB blocks, which then pass
             // straight through. A larger buffer cost more to allocate and zero per message than it saved.
             this.out = new BufferedOutputStream(sink, 8 * 1024);
-            this.content = new ContentFacts.Counter(out);
         }
 
         public String id() {
@@ -180,15 +178,17 @@ public final class Spool {
 
         /** Where the message content goes. Do not close it. */
         public OutputStream content() {
-            return content;
+            return out;
         }
 
-        /** Makes the message durable in the queue. When this returns, the 250 reply may be sent. */
-        public QueuedMessage commit() throws IOException {
+        /**
+         * Makes the message durable in the queue. When this returns, the 250 reply may be sent. {@code facts} are
+         * those of everything written to {@link #content()}, as its writer noted them (the spool scans nothing).
+         */
+        public QueuedMessage commit(ContentFacts facts) throws IOException {
             try {
                 out.flush();
                 long size = sink.written - headerLength;
-                ContentFacts facts = content.facts();
                 sink.crc.update(facts.bytes());
                 ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, sink.crc.getValue()));
                 while (trailer.hasRemaining()) {

@@ -2,6 +2,7 @@ package dev.tern.smtp.server;
 
 import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
+import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
@@ -83,6 +84,8 @@ final class Intake {
         private final Transaction transaction;
         private final Client client;
         private final Spool.Incoming incoming;
+        /** What our own header fields, written before the content, hold (the reader sees the rest). */
+        private final ContentFacts ownFields;
         private final SafeSink sink;
         private final HeaderSniffer sniffer;
         private final MessageReader reader;
@@ -94,10 +97,9 @@ final class Intake {
             this.client = c;
             this.incoming = begin(t, c);
             this.sink = new SafeSink(incoming == null ? OutputStream.nullOutputStream() : incoming.content());
-            if (incoming != null) {
-                byte[] received = receivedHeader(t, c, incoming.id());
-                sink.write(received, 0, received.length);
-            }
+            byte[] received = incoming == null ? new byte[0] : receivedHeader(t, c, incoming.id());
+            sink.write(received, 0, received.length);
+            this.ownFields = ContentFacts.of(received);
             this.sniffer = new HeaderSniffer(c.fromRule() != null);
             this.reader = new MessageReader(tee(sniffer, sink), maxSize, dotStuffed);
         }
@@ -130,7 +132,8 @@ final class Intake {
                 return reply;
             }
             try {
-                QueuedMessage q = incoming.commit();
+                QueuedMessage q = incoming.commit(ownFields.then(
+                        new ContentFacts(r.eightBit(), r.longestLine(), r.headerLength())));
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
                         q.envelope().recipients().size());
                 queue.accept(q);
