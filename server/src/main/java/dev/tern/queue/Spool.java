@@ -278,7 +278,7 @@ public final class Spool {
             }
         }
         List<QueuedMessage> out = new ArrayList<>();
-        for (Found f : scan(true)) {
+        for (Found f : scan(false)) { // the checksum waits until the content is first read: verify()
             switch (f.verdict()) {
                 case FREE -> pool.giveBack(f.file());
                 case CUT_OFF -> {
@@ -296,8 +296,10 @@ public final class Spool {
                     }
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
-                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                                state));
+                        QueuedMessage m = new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                                f.facts(), state);
+                        m.unverified = true;
+                        out.add(m);
                     } catch (IOException | RuntimeException e) {
                         live.remove(env.id());
                         moveAside(f.file(), "unreadable state: " + e.getMessage());
@@ -316,6 +318,29 @@ public final class Spool {
             }
         }
         return out;
+    }
+
+    /**
+     * Verifies the checksum of a message recovered at start, before its content is first read (a no-op for one
+     * already verified or written by this process). A message whose content does not match its trailer was
+     * damaged after its 250 (a disk that lost or garbled blocks): it is moved aside as {@code slots/N.corrupt}
+     * with an ERROR line, as recovery did before it checked lazily, and leaves the queue; returns false then.
+     * Called by the one pass that holds the message.
+     */
+    boolean verify(QueuedMessage m) throws IOException {
+        if (!m.unverified) {
+            return true;
+        }
+        Found f = judge(m.file(), true);
+        if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(m.id())) {
+            m.unverified = false;
+            return true;
+        }
+        moveAside(m.file(), f.why() == null ? "not the message " + m.id() : f.why());
+        Files.deleteIfExists(stateFile(m.id()));
+        Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
+        live.remove(m.id());
+        return false;
     }
 
     /** The message by that ID as it is on disk (read without changing anything), or null. */

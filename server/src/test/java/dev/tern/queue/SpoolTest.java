@@ -343,13 +343,17 @@ class SpoolTest {
     }
 
     @Test
-    void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
+    void aSealedMessageWithDamagedContentIsMovedAsideBeforeItIsRead() throws Exception {
         Path flipped = damaged("precious\r\n", b -> {
             b[b.length - SlotFormat.TRAILER3_LENGTH - 3] ^= 0x20; // one bit of the content
             return b;
         });
-        List<QueuedMessage> recovered = spool().recover();
-        assertThat(recovered).isEmpty();
+        // the start reads trailers only: the checksum is verified before the content is first read
+        Spool spool = spool();
+        QueuedMessage m = spool.recover().getFirst();
+        Files.writeString(spool.stateFile(m.id()), "[]");
+        assertThat(spool.verify(m)).isFalse();
+        assertThat(spool.stateFile(m.id())).doesNotExist();
         assertThat(flipped).doesNotExist();
         assertThat(flipped.resolveSibling(flipped.getFileName() + ".corrupt")).exists();
         // a second recovery leaves it alone, and new slots do not take its name
