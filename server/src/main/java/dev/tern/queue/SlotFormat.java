@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
+import java.io.SequenceInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -34,6 +36,8 @@ final class SlotFormat {
     /** {@code TERN3 END <16 hex> <16 hex> <content facts> <8 hex>\n} */
     static final int TRAILER3_LENGTH = TRAILER_LENGTH + ContentFacts.TEXT_LENGTH + 1;
     static final HexFormat HEX = HexFormat.of();
+    /** How much of a slot {@link #judge} reads at once: a 1 KB message with its envelope and trailer, whole. */
+    private static final int FIRST_READ = 4096;
     /** The envelope and the delivery state are JSON. */
     static final ObjectMapper JSON = JsonMapper.builder()
             .findAndAddModules()
@@ -84,22 +88,31 @@ final class SlotFormat {
             if (fileSize == 0) {
                 return new Found(p, Verdict.FREE, null, 0, null);
             }
+            // one read serves a small slot whole (header and trailer); a bigger one reads on for its header
+            byte[] first = new byte[(int) Math.min(fileSize, FIRST_READ)];
+            ByteBuffer fb = ByteBuffer.wrap(first);
+            while (fb.hasRemaining() && ch.read(fb, fb.position()) > 0) {
+                // fill it
+            }
+            byte[] whole = fb.hasRemaining() || first.length < fileSize ? null : first;
             Header h;
             try {
-                h = readHeader(new BufferedInputStream(Channels.newInputStream(ch.position(0)), 8192));
+                InputStream read = new ByteArrayInputStream(first, 0, fb.position());
+                h = readHeader(whole != null ? read : new SequenceInputStream(read,
+                        new BufferedInputStream(Channels.newInputStream(ch.position(fb.position())), 8192)));
             } catch (IOException | RuntimeException e) {
                 h = null;
             }
             if (h == null) {
-                boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH), TRAILER_MAGIC)
-                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH), TRAILER3_MAGIC);
+                boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH, whole), TRAILER_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH, whole), TRAILER3_MAGIC);
                 return sealed ? new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header")
                         : new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
             boolean v3 = h.version() == 3;
             String magic = v3 ? TRAILER3_MAGIC : TRAILER_MAGIC;
             int length = v3 ? TRAILER3_LENGTH : TRAILER_LENGTH;
-            String trailer = tail(ch, fileSize, length);
+            String trailer = tail(ch, fileSize, length, whole);
             if (!isTrailer(trailer, magic)) {
                 return new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
@@ -142,8 +155,11 @@ final class SlotFormat {
         return tail.startsWith(magic) && tail.charAt(tail.length() - 1) == '\n';
     }
 
-    /** The last {@code length} octets of the file as text (shorter files: NULs). */
-    private static String tail(FileChannel ch, long fileSize, int length) throws IOException {
+    /** The last {@code length} octets of the file as text (shorter files: NULs), from {@code whole} when read. */
+    private static String tail(FileChannel ch, long fileSize, int length, byte[] whole) throws IOException {
+        if (whole != null && fileSize >= length) {
+            return new String(whole, (int) fileSize - length, length, StandardCharsets.US_ASCII);
+        }
         byte[] t = new byte[length];
         ByteBuffer tb = ByteBuffer.wrap(t);
         if (fileSize >= length) {

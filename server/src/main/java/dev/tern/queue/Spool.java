@@ -14,6 +14,7 @@ import dev.tern.queue.SlotFormat.Verdict;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -55,8 +56,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
  * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
- * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length or
- * checksum is wrong is damaged and moved aside ({@code slots/NAME.corrupt}). Finishing a message truncates its
+ * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length is wrong
+ * is damaged and moved aside ({@code slots/NAME.corrupt}). So that a big queue starts fast, the checksum of a
+ * recovered message is verified before its content is first read ({@link #verify}), with the same outcome for a
+ * mismatch; nothing reads the content before that. Finishing a message truncates its
  * slot to zero and fsyncs it, so a restart never delivers it again.
  *
  * <pre>
@@ -433,15 +436,30 @@ public final class Spool {
         Files.move(file, bad);
     }
 
-    /** Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. */
+    /**
+     * Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. Slots are
+     * judged on all cores: with a big queue, start-up time is mostly this.
+     */
     private List<Found> scan(boolean checksums) throws IOException {
-        List<Found> out = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
             for (Path p : ds) {
                 if (slotNumber(p) >= 0 && p.getFileName().toString().indexOf('.') < 0) {
-                    out.add(judge(p, checksums));
+                    files.add(p);
                 }
             }
+        }
+        List<Found> out;
+        try {
+            out = new ArrayList<>(files.parallelStream().map(p -> {
+                try {
+                    return judge(p, checksums);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).toList());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
             for (Path p : ds) {
