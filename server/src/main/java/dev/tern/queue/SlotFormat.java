@@ -6,9 +6,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
-import java.io.SequenceInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -144,7 +144,7 @@ final class SlotFormat {
                 return new Found(p, Verdict.DAMAGED, null, 0,
                         "content is " + contentSize + " octets, the trailer says " + size);
             }
-            if (checksums && crc != checksum(ch, fileSize - length, facts)) {
+            if (checksums && crc != checksum(ch, fileSize - length, facts, whole)) {
                 return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
             }
             return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts);
@@ -171,23 +171,30 @@ final class SlotFormat {
         return new String(t, StandardCharsets.US_ASCII);
     }
 
-    /** The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts. */
-    private static int checksum(FileChannel ch, long length, ContentFacts facts) throws IOException {
+    /**
+     * The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts; from
+     * {@code whole} when the file was read whole (the same snapshot as its header and trailer).
+     */
+    private static int checksum(FileChannel ch, long length, ContentFacts facts, byte[] whole) throws IOException {
         CRC32C crc = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        long pos = 0;
-        while (pos < length) {
-            buf.clear();
-            if (length - pos < buf.capacity()) {
-                buf.limit((int) (length - pos));
+        if (whole != null) {
+            crc.update(whole, 0, (int) length);
+        } else {
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            long pos = 0;
+            while (pos < length) {
+                buf.clear();
+                if (length - pos < buf.capacity()) {
+                    buf.limit((int) (length - pos));
+                }
+                int n = ch.read(buf, pos);
+                if (n <= 0) {
+                    throw new IOException("file ended early");
+                }
+                buf.flip();
+                crc.update(buf);
+                pos += n;
             }
-            int n = ch.read(buf, pos);
-            if (n <= 0) {
-                throw new IOException("file ended early");
-            }
-            buf.flip();
-            crc.update(buf);
-            pos += n;
         }
         if (facts != null) {
             crc.update(facts.bytes());

@@ -325,9 +325,10 @@ public final class Spool {
 
     /**
      * Verifies the checksum of a message recovered at start, before its content is first read (a no-op for one
-     * already verified or written by this process). A message whose content does not match its trailer was
-     * damaged after its 250 (a disk that lost or garbled blocks): it is moved aside as {@code slots/N.corrupt}
-     * with an ERROR line, as recovery did before it checked lazily, and leaves the queue; returns false then.
+     * already verified or written by this process). A message whose content does not match its trailer is
+     * damaged (a crash before its fsync returned kept the trailer's block but not every other one, so it was never
+     * acknowledged; or a disk garbled it later): it is moved aside as {@code slots/N.corrupt} with an ERROR line,
+     * as recovery did when it read every message whole, and leaves the queue unread; returns false then.
      * Called by the one pass that holds the message.
      */
     boolean verify(QueuedMessage m) throws IOException {
