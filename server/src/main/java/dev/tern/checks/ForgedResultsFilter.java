@@ -45,6 +45,9 @@ public final class ForgedResultsFilter extends FilterOutputStream {
     /** What the current field is: PASS, HOLD or DROP (a continuation line goes the same way). */
     private State field = State.PASS;
     private int removed;
+    /** Octets written to this filter, and octets it passed on: the difference was left out. */
+    private long in;
+    private long passed;
 
     /** @param authservId our authserv-id ({@code hostname}) */
     public ForgedResultsFilter(OutputStream out, String authservId) {
@@ -57,6 +60,11 @@ public final class ForgedResultsFilter extends FilterOutputStream {
         return removed;
     }
 
+    /** How many octets were left out (all within the header section); exact after {@link #end}. */
+    public long removedOctets() {
+        return in - passed;
+    }
+
     @Override
     public void write(int b) throws IOException {
         write(new byte[] {(byte) b}, 0, 1);
@@ -64,6 +72,7 @@ public final class ForgedResultsFilter extends FilterOutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
+        in += len;
         int end = off + len;
         int i = off;
         while (i < end && state != State.BODY) {
@@ -71,6 +80,7 @@ public final class ForgedResultsFilter extends FilterOutputStream {
         }
         flushPassing();
         if (i < end) {
+            passed += end - i;
             out.write(b, i, end - i);
         }
     }
@@ -167,6 +177,7 @@ public final class ForgedResultsFilter extends FilterOutputStream {
 
     private void flushPassing() throws IOException {
         if (passing.size() > 0) {
+            passed += passing.size();
             passing.writeTo(out);
             passing.reset();
         }

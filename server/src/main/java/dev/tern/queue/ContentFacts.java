@@ -1,13 +1,11 @@
 package dev.tern.queue;
 
-import java.io.FilterOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * What the spool learned about a message's content while it was written, kept in the slot's trailer so that
- * nothing reads the whole message again to find out (remote delivery needs the first two before every attempt).
+ * What was learned about a message's content while it streamed in (the DATA/BDAT reader notes it, so the
+ * spool scans nothing again), kept in the slot's trailer so that nothing reads the whole message again to find
+ * out (remote delivery needs the first two before every attempt).
  *
  * @param eightBit     some octet has its high bit set (BODY=8BITMIME for the next hop)
  * @param longestLine  the longest line in octets, without its CR LF (SMTP carries at most 998)
@@ -33,64 +31,45 @@ public record ContentFacts(boolean eightBit, int longestLine, long headerLength)
 
     /** The facts of this content with {@code header} (whole header fields) put in front of it. */
     ContentFacts after(byte[] header) {
-        Counter c = new Counter(java.io.OutputStream.nullOutputStream());
-        try {
-            c.write(header, 0, header.length);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // a null stream does not fail
-        }
-        ContentFacts h = c.facts();
-        return new ContentFacts(eightBit || h.eightBit(), Math.max(longestLine, h.longestLine()),
-                header.length + headerLength);
+        return of(header).then(this);
     }
 
     byte[] bytes() {
         return text().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Passes content through, noting the facts on the way. */
-    static final class Counter extends FilterOutputStream {
-        private boolean eightBit;
-        private int line;
-        private int longest;
-        private long position;
-        private long headerLength = -1;
-
-        Counter(OutputStream out) {
-            super(out);
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            int line = this.line;
-            boolean eight = eightBit;
-            for (int i = off; i < off + len; i++) {
-                byte c = b[i];
-                if (c == '\n') {
-                    if (line == 0 && headerLength < 0) {
-                        headerLength = position + (i - off) + 1; // an empty line: the header ends here
-                    }
-                    line = 0;
-                } else if (c != '\r') {
-                    eight |= c < 0;
-                    if (++line > longest) {
-                        longest = line;
-                    }
+    /**
+     * The facts of {@code b}, scanned here: for content that no {@code smtp.MessageReader} saw on its way in
+     * (a notice we write, our own header fields). The intake takes the reader's facts instead.
+     */
+    public static ContentFacts of(byte[] b) {
+        boolean eight = false;
+        int line = 0;
+        int longest = 0;
+        long headerLength = -1;
+        for (int i = 0; i < b.length; i++) {
+            byte c = b[i];
+            if (c == '\n') {
+                if (line == 0 && headerLength < 0) {
+                    headerLength = i + 1; // an empty line: the header ends here
+                }
+                line = 0;
+            } else if (c != '\r') {
+                eight |= c < 0;
+                if (++line > longest) {
+                    longest = line;
                 }
             }
-            this.line = line;
-            eightBit = eight;
-            position += len;
-            out.write(b, off, len);
         }
+        return new ContentFacts(eight, longest, headerLength < 0 ? b.length : headerLength);
+    }
 
-        ContentFacts facts() {
-            return new ContentFacts(eightBit, longest, headerLength < 0 ? position : headerLength);
-        }
+    /**
+     * The facts of content made of the header fields these facts describe (whole lines, no empty line among
+     * them, so {@link #headerLength} is their length), followed by content whose facts are {@code next}.
+     */
+    public ContentFacts then(ContentFacts next) {
+        return new ContentFacts(eightBit || next.eightBit, Math.max(longestLine, next.longestLine),
+                headerLength + next.headerLength);
     }
 }

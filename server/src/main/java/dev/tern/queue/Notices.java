@@ -160,7 +160,7 @@ final class Notices {
         });
         String id = in.id();
         in.content().write(content[0]);
-        QueuedMessage q = in.commit();
+        QueuedMessage q = in.commit(ContentFacts.of(content[0]));
         MailLog.noticeQueued(id, content[0].length, kind.name().toLowerCase(Locale.ROOT), m.id());
         submit.accept(q);
         return id;

@@ -39,6 +39,11 @@ public final class QueuedMessage {
     volatile boolean flushed;
     /** Found in the spool at start: a delivery may have happened without its success being recorded. */
     volatile boolean recovered;
+    /**
+     * Found at start and judged by its trailer only: its checksum is verified before its content is first read
+     * ({@link Spool#verify}). A message this process wrote never needs it.
+     */
+    volatile boolean unverified;
     /** Gone from the spool (finished or deleted); written under {@link #lock}. */
     volatile boolean removed;
     /** The pass the scheduler's timer will run next, if any. */

@@ -117,14 +117,55 @@ public final class Scheduler implements AutoCloseable {
         execute(message, Lane.LOCAL);
     }
 
-    /** Messages found in the spool at start: resume each where its schedule stood. */
+    /**
+     * Messages found in the spool at start: each resumes where its schedule stood. One with nothing due waits on
+     * the timer for its next pass, with no pass now, so a big deferred queue costs no burst of passes, reads or
+     * writes at start. Those due now (new, retries that came due while the server was down, notices owed) are
+     * started oldest first, {@link #RECOVERY_PACE} apart but all within {@code retry_min}, so that a queue that
+     * piled up does not burst at its peers (nor delay new mail on the lanes) all at once.
+     */
     public void recover(List<QueuedMessage> messages) {
+        Instant now = clock.instant();
+        List<QueuedMessage> due = new ArrayList<>();
         for (QueuedMessage m : messages) {
             m.held = spool.isHeld(m.id());
             m.recovered = true;
             queued.put(m.id(), m);
-            execute(m, Lane.LOCAL);
+            if (m.held) {
+                continue; // its release asks for a pass
+            }
+            Instant at = resumeAt(m);
+            if (at.isAfter(now)) {
+                retryAt(m, at);
+            } else {
+                due.add(m);
+            }
         }
+        long window = Math.min(schedule.min().toNanos(), RECOVERY_PACE.toNanos() * due.size());
+        for (int i = 0; i < due.size(); i++) {
+            retryAt(due.get(i), now.plusNanos(window / due.size() * i));
+        }
+    }
+
+    /** How far apart recovered messages that are due at start begin, at most (1,000 a second). */
+    static final Duration RECOVERY_PACE = Duration.ofMillis(1);
+
+    /** When a recovered message needs its first pass: the earliest retry, notice or expiry it owes. */
+    private Instant resumeAt(QueuedMessage m) {
+        Instant now = clock.instant();
+        boolean waiting = false;
+        for (RecipientState.Entry e : m.state().entries()) {
+            if (e.done() ? !e.notified() : e.nextAttempt() == null || !e.nextAttempt().isAfter(now)) {
+                return now;
+            }
+            waiting |= !e.done();
+        }
+        if (!waiting) {
+            return now; // finished, not yet removed
+        }
+        Instant expiry = m.envelope().arrival().plus(settings.maxLifetime());
+        Instant next = nextPass(m);
+        return expiry.isBefore(next) ? expiry : next;
     }
 
     /** The messages now in the queue. */
@@ -230,6 +271,9 @@ public final class Scheduler implements AutoCloseable {
         if (m.held || m.deleted || m.removed) {
             return;
         }
+        if (!verified(m)) {
+            return;
+        }
         Envelope env = m.envelope();
         RecipientState state = m.state();
         Instant now = clock.instant();
@@ -319,6 +363,22 @@ public final class Scheduler implements AutoCloseable {
             save(state);
         }
         retryAt(m, nextPass(m));
+    }
+
+    /** False when {@code m}, recovered at start, turns out damaged: the spool moved it aside, and it leaves the queue. */
+    private boolean verified(QueuedMessage m) {
+        try {
+            if (spool.verify(m)) {
+                return true;
+            }
+        } catch (IOException e) {
+            MailLog.queueFailed(m.id(), "verify the checksum", e.toString());
+            retryAt(m, clock.instant().plus(schedule.max()));
+            return false;
+        }
+        m.removed = true;
+        queued.remove(m.id());
+        return false;
     }
 
     /**

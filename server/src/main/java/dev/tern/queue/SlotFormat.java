@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
@@ -42,6 +44,8 @@ final class SlotFormat {
     /** The most octets of added header fields a trailer may announce (Authentication-Results is far smaller). */
     static final int MAX_ADDED = 64 * 1024;
     static final HexFormat HEX = HexFormat.of();
+    /** How much of a slot {@link #judge} reads at once: a 1 KB message with its envelope and trailer, whole. */
+    private static final int FIRST_READ = 4096;
     /** The envelope and the delivery state are JSON. */
     static final ObjectMapper JSON = JsonMapper.builder()
             .findAndAddModules()
@@ -106,29 +110,38 @@ final class SlotFormat {
             if (fileSize == 0) {
                 return new Found(p, Verdict.FREE, null, 0, null);
             }
+            // one read serves a small slot whole (header and trailer); a bigger one reads on for its header
+            byte[] first = new byte[(int) Math.min(fileSize, FIRST_READ)];
+            ByteBuffer fb = ByteBuffer.wrap(first);
+            while (fb.hasRemaining() && ch.read(fb, fb.position()) > 0) {
+                // fill it
+            }
+            byte[] whole = fb.hasRemaining() || first.length < fileSize ? null : first;
             Header h;
             try {
-                h = readHeader(new BufferedInputStream(Channels.newInputStream(ch.position(0)), 8192));
+                InputStream read = new ByteArrayInputStream(first, 0, fb.position());
+                h = readHeader(whole != null ? read : new SequenceInputStream(read,
+                        new BufferedInputStream(Channels.newInputStream(ch.position(fb.position())), 8192)));
             } catch (IOException | RuntimeException e) {
                 h = null;
             }
             if (h == null) {
-                boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH), TRAILER_MAGIC)
-                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH), TRAILER3_MAGIC)
-                        || isTrailer(tail(ch, fileSize, TRAILER4_LENGTH), TRAILER4_MAGIC);
+                boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH, whole), TRAILER_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH, whole), TRAILER3_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER4_LENGTH, whole), TRAILER4_MAGIC);
                 return sealed ? new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header")
                         : new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
             boolean v3 = h.version() == 3;
             String magic = v3 ? TRAILER3_MAGIC : TRAILER_MAGIC;
             int length = v3 ? TRAILER3_LENGTH : TRAILER_LENGTH;
-            String trailer = tail(ch, fileSize, length);
+            String trailer = tail(ch, fileSize, length, whole);
             // a TERN3 slot is sealed by a TERN3 trailer, or by a TERN4 one when header fields were added; the
             // two cannot be mistaken for each other (the last TRAILER4_LENGTH octets of a TERN3 file never
             // start with "TERN4 END ", nor its last TRAILER3_LENGTH octets of a TERN4 one with "TERN3 END ")
             boolean v4 = false;
             if (v3 && !isTrailer(trailer, magic)) {
-                String t4 = tail(ch, fileSize, TRAILER4_LENGTH);
+                String t4 = tail(ch, fileSize, TRAILER4_LENGTH, whole);
                 if (isTrailer(t4, TRAILER4_MAGIC)) {
                     v4 = true;
                     magic = TRAILER4_MAGIC;
@@ -177,7 +190,7 @@ final class SlotFormat {
                         "content is " + contentSize + " octets, the trailer says " + size);
             }
             try {
-                if (checksums && crc != checksum(ch, fileSize - length, facts)) {
+                if (checksums && crc != checksum(ch, fileSize - length, facts, whole)) {
                     return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
                 }
             } catch (java.io.EOFException e) { // emptied meanwhile (finished while a reader looked)
@@ -202,8 +215,11 @@ final class SlotFormat {
         return tail.startsWith(magic) && tail.charAt(tail.length() - 1) == '\n';
     }
 
-    /** The last {@code length} octets of the file as text (shorter files: NULs). */
-    private static String tail(FileChannel ch, long fileSize, int length) throws IOException {
+    /** The last {@code length} octets of the file as text (shorter files: NULs), from {@code whole} when read. */
+    private static String tail(FileChannel ch, long fileSize, int length, byte[] whole) throws IOException {
+        if (whole != null && fileSize >= length) {
+            return new String(whole, (int) fileSize - length, length, StandardCharsets.US_ASCII);
+        }
         byte[] t = new byte[length];
         ByteBuffer tb = ByteBuffer.wrap(t);
         if (fileSize >= length) {
@@ -215,23 +231,30 @@ final class SlotFormat {
         return new String(t, StandardCharsets.US_ASCII);
     }
 
-    /** The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts. */
-    private static int checksum(FileChannel ch, long length, ContentFacts facts) throws IOException {
+    /**
+     * The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts; from
+     * {@code whole} when the file was read whole (the same snapshot as its header and trailer).
+     */
+    private static int checksum(FileChannel ch, long length, ContentFacts facts, byte[] whole) throws IOException {
         CRC32C crc = new CRC32C();
-        ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
-        long pos = 0;
-        while (pos < length) {
-            buf.clear();
-            if (length - pos < buf.capacity()) {
-                buf.limit((int) (length - pos));
+        if (whole != null) {
+            crc.update(whole, 0, (int) length);
+        } else {
+            ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+            long pos = 0;
+            while (pos < length) {
+                buf.clear();
+                if (length - pos < buf.capacity()) {
+                    buf.limit((int) (length - pos));
+                }
+                int n = ch.read(buf, pos);
+                if (n <= 0) {
+                    throw new java.io.EOFException("file ended early");
+                }
+                buf.flip();
+                crc.update(buf);
+                pos += n;
             }
-            int n = ch.read(buf, pos);
-            if (n <= 0) {
-                throw new java.io.EOFException("file ended early");
-            }
-            buf.flip();
-            crc.update(buf);
-            pos += n;
         }
         if (facts != null) {
             crc.update(facts.bytes());

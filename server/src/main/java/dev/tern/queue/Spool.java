@@ -14,6 +14,7 @@ import dev.tern.queue.SlotFormat.Verdict;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -49,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * The facts ({@link ContentFacts}: 8-bit content, the longest line, the header section's length; 25
- * characters) are noted as the content streams in, so remote delivery never reads a message to learn them.
+ * characters) are noted as the content streams in, by the DATA/BDAT reader that already looks at every octet,
+ * and given to {@link Incoming#commit}; so remote delivery never reads a message to learn them.
  * Slots of the earlier format (TERN2: the same without the facts) are still recovered, without facts.
  *
  * <p>Header fields known only once the content is written (the MX's {@code Authentication-Results}) go after
@@ -59,8 +61,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
  * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
- * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length or
- * checksum is wrong is damaged and moved aside ({@code slots/NAME.corrupt}). Finishing a message truncates its
+ * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length is wrong
+ * is damaged and moved aside ({@code slots/NAME.corrupt}). So that a big queue starts fast, the checksum of a
+ * recovered message is verified before its content is first read ({@link #verify}), with the same outcome for a
+ * mismatch; nothing reads the content before that. Finishing a message truncates its
  * slot to zero and fsyncs it, so a restart never delivers it again.
  *
  * <pre>
@@ -162,8 +166,6 @@ public final class Spool {
         private final long seal;
         private final ChecksummedOutput sink;
         private final OutputStream out;
-        /** The content's way in: notes the facts, then the buffer ({@link #out} takes the header directly). */
-        private final ContentFacts.Counter content;
         private long headerLength;
         private boolean closed;
 
@@ -176,7 +178,6 @@ public final class Spool {
             // 8 KB: a small message is one write; the DATA reader hands over 8 KB blocks, which then pass
             // straight through. A larger buffer cost more to allocate and zero per message than it saved.
             this.out = new BufferedOutputStream(sink, 8 * 1024);
-            this.content = new ContentFacts.Counter(out);
         }
 
         public String id() {
@@ -185,27 +186,29 @@ public final class Spool {
 
         /** Where the message content goes. Do not close it. */
         public OutputStream content() {
-            return content;
-        }
-
-        /** Makes the message durable in the queue. When this returns, the 250 reply may be sent. */
-        public QueuedMessage commit() throws IOException {
-            return commit(SlotFormat.NONE);
+            return out;
         }
 
         /**
-         * Makes the message durable in the queue with header fields added in front of the content that is already
-         * written ({@code Authentication-Results}, known only at the end of the data): they are kept after the
-         * content, under the trailer, and {@link QueuedMessage#openContent} gives them first.
+         * Makes the message durable in the queue. When this returns, the 250 reply may be sent. {@code facts} are
+         * those of everything written to {@link #content()}, as its writer noted them (the spool scans nothing).
          */
-        public QueuedMessage commit(byte[] added) throws IOException {
+        public QueuedMessage commit(ContentFacts facts) throws IOException {
+            return commit(facts, SlotFormat.NONE);
+        }
+
+        /**
+         * {@link #commit(ContentFacts)} with header fields added in front of the content that is already written
+         * ({@code Authentication-Results}, known only at the end of the data): they are kept after the content,
+         * under the trailer, and {@link QueuedMessage#openContent} gives them first.
+         */
+        public QueuedMessage commit(ContentFacts facts, byte[] added) throws IOException {
             try {
                 if (added.length > SlotFormat.MAX_ADDED) {
                     throw new IllegalArgumentException("added header fields over " + SlotFormat.MAX_ADDED + " octets");
                 }
                 out.flush();
                 long size = sink.written - headerLength;
-                ContentFacts facts = content.facts();
                 out.write(added);
                 out.flush();
                 sink.crc.update(facts.bytes());
@@ -297,7 +300,7 @@ public final class Spool {
             }
         }
         List<QueuedMessage> out = new ArrayList<>();
-        for (Found f : scan(true)) {
+        for (Found f : scan(false)) { // the checksum waits until the content is first read: verify()
             switch (f.verdict()) {
                 case FREE -> pool.giveBack(f.file());
                 case CUT_OFF -> {
@@ -315,8 +318,10 @@ public final class Spool {
                     }
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
-                        out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                                f.added(), state));
+                        QueuedMessage m = new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
+                                f.facts(), f.added(), state);
+                        m.unverified = true;
+                        out.add(m);
                     } catch (IOException | RuntimeException e) {
                         live.remove(env.id());
                         moveAside(f.file(), "unreadable state: " + e.getMessage());
@@ -335,6 +340,30 @@ public final class Spool {
             }
         }
         return out;
+    }
+
+    /**
+     * Verifies the checksum of a message recovered at start, before its content is first read (a no-op for one
+     * already verified or written by this process). A message whose content does not match its trailer is
+     * damaged (a crash before its fsync returned kept the trailer's block but not every other one, so it was never
+     * acknowledged; or a disk garbled it later): it is moved aside as {@code slots/N.corrupt} with an ERROR line,
+     * as recovery did when it read every message whole, and leaves the queue unread; returns false then.
+     * Called by the one pass that holds the message.
+     */
+    boolean verify(QueuedMessage m) throws IOException {
+        if (!m.unverified) {
+            return true;
+        }
+        Found f = judge(m.file(), true);
+        if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(m.id())) {
+            m.unverified = false;
+            return true;
+        }
+        moveAside(m.file(), f.why() == null ? "not the message " + m.id() : f.why());
+        Files.deleteIfExists(stateFile(m.id()));
+        Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
+        live.remove(m.id());
+        return false;
     }
 
     /** The message by that ID as it is on disk (read without changing anything), or null. */
@@ -427,15 +456,30 @@ public final class Spool {
         Files.move(file, bad);
     }
 
-    /** Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. */
+    /**
+     * Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. Slots are
+     * judged on all cores: with a big queue, start-up time is mostly this.
+     */
     private List<Found> scan(boolean checksums) throws IOException {
-        List<Found> out = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
             for (Path p : ds) {
                 if (slotNumber(p) >= 0 && p.getFileName().toString().indexOf('.') < 0) {
-                    out.add(judge(p, checksums));
+                    files.add(p);
                 }
             }
+        }
+        List<Found> out;
+        try {
+            out = new ArrayList<>(files.parallelStream().map(p -> {
+                try {
+                    return judge(p, checksums);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }).toList());
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
             for (Path p : ds) {

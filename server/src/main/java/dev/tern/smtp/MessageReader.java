@@ -22,8 +22,15 @@ public final class MessageReader {
     /** Text line limit without the CRLF (RFC 5321 4.5.3.1.6: 1000 octets with it). */
     static final int MAX_LINE = 998;
 
-    /** What the reader saw once the message ended. */
-    public record Result(long size, boolean tooBig, boolean bareCrOrLf, boolean lineTooLong, boolean eightBit) {
+    /**
+     * What the reader saw once the message ended.
+     *
+     * @param longestLine  the longest line written, in octets without its CRLF
+     * @param headerLength the octets up to and with the first empty line (the header section); all of them
+     *                     when there is none
+     */
+    public record Result(long size, boolean tooBig, boolean bareCrOrLf, boolean lineTooLong, boolean eightBit,
+                         int longestLine, long headerLength) {
         public boolean ok() {
             return !tooBig && !bareCrOrLf && !lineTooLong;
         }
@@ -37,6 +44,9 @@ public final class MessageReader {
     private int state = BOL;
     private long size;
     private int lineLength;
+    private int longestLine;
+    /** Where the first empty line ends; -1 until there is one. */
+    private long headerEnd = -1;
     private boolean tooBig;
     private boolean bare;
     private boolean longLine;
@@ -83,6 +93,10 @@ public final class MessageReader {
                     if (b == '\n') {
                         emit((byte) '\r');
                         emit((byte) '\n');
+                        if (lineLength == 0 && headerEnd < 0) {
+                            headerEnd = size;
+                        }
+                        longestLine = Math.max(longestLine, lineLength);
                         lineLength = 0;
                         st = BOL;
                     } else {
@@ -144,7 +158,8 @@ public final class MessageReader {
     }
 
     public Result result() {
-        return new Result(size, tooBig, bare, longLine, highBits != 0);
+        return new Result(size, tooBig, bare, longLine, highBits != 0, Math.max(longestLine, lineLength),
+                headerEnd < 0 ? size : headerEnd);
     }
 
     private void emit(byte b) throws IOException {

@@ -10,6 +10,7 @@ import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.Maildir;
 import dev.tern.mailbox.MaildirStore;
 import dev.tern.queue.Attempt;
+import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
@@ -63,8 +64,9 @@ class RouterMaildirTest {
         }
         Spool.Incoming in = spool.begin(id -> new Envelope(id, sender, ARRIVAL, "192.0.2.1", "client.example.org",
                 "ESMTP", false, null, null, null, rcpts));
-        in.content().write(CONTENT.getBytes(StandardCharsets.UTF_8));
-        return in.commit();
+        byte[] content = CONTENT.getBytes(StandardCharsets.UTF_8);
+        in.content().write(content);
+        return in.commit(ContentFacts.of(content));
     }
 
     private Path box(String domain, String user) {

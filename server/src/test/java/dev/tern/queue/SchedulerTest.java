@@ -106,8 +106,9 @@ class SchedulerTest {
         Spool.Incoming in = spool.begin(id -> new Envelope(id, sender, clock.instant(), "192.0.2.9", "c.test",
                 "ESMTP", false, null, null, null, list, noticeLevel));
         transport.ours.add(in.id());
-        in.content().write("Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
-        return in.commit();
+        byte[] content = "Subject: t\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        return in.commit(ContentFacts.of(content));
     }
 
     String text(QueuedMessage m) {

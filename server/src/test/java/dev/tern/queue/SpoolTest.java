@@ -45,8 +45,9 @@ class SpoolTest {
 
     static QueuedMessage queue(Spool spool, String content, String... recipients) throws IOException {
         Spool.Incoming in = spool.begin(id -> envelope(id, recipients));
-        in.content().write(content.getBytes(StandardCharsets.UTF_8));
-        return in.commit();
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        in.content().write(bytes);
+        return in.commit(ContentFacts.of(bytes));
     }
 
     private List<String> list(String sub) throws IOException {
@@ -85,7 +86,7 @@ class SpoolTest {
         assertThat(in.id()).isEqualTo(env.id());
         in.content().write(content, 0, 10);
         in.content().write(content, 10, content.length - 10);
-        QueuedMessage m = in.commit();
+        QueuedMessage m = in.commit(ContentFacts.of(content));
 
         assertThat(m.id()).isEqualTo(env.id());
         assertThat(m.envelope()).isEqualTo(env);
@@ -149,7 +150,9 @@ class SpoolTest {
             in.content().write(content, off, Math.min(4096, content.length - off));
         }
         in.content().write(content[0]); // and one octet on its own
-        QueuedMessage m = in.commit();
+        byte[] all = Arrays.copyOf(content, content.length + 1);
+        all[content.length] = content[0];
+        QueuedMessage m = in.commit(ContentFacts.of(all));
 
         byte[] file = Files.readAllBytes(m.file());
         assertThat(m.contentSize()).isEqualTo(content.length + 1);
@@ -162,7 +165,7 @@ class SpoolTest {
     @Test
     void emptyContentGivesSizeZero() throws Exception {
         Spool spool = spool();
-        QueuedMessage m = spool.begin(id -> envelope(id, "a@example.test")).commit();
+        QueuedMessage m = spool.begin(id -> envelope(id, "a@example.test")).commit(ContentFacts.of(new byte[0]));
         assertThat(m.contentSize()).isZero();
         assertThat(Files.size(m.file())).isEqualTo(m.contentOffset() + SlotFormat.TRAILER3_LENGTH);
         assertThat(spool().recover()).singleElement().extracting(QueuedMessage::contentSize).isEqualTo(0L);
@@ -227,8 +230,9 @@ class SpoolTest {
         }
         Spool.Incoming a = first.begin(id -> envelope(id, "a@example.test"));
         String id = a.id();
-        a.content().write("message A\r\n".getBytes(StandardCharsets.US_ASCII));
-        a.commit();
+        byte[] content = "message A\r\n".getBytes(StandardCharsets.US_ASCII);
+        a.content().write(content);
+        a.commit(ContentFacts.of(content));
 
         Spool second = new Spool(dir, fixed, dirSync); // after the restart
         assertThat(second.recover()).hasSize(1);
@@ -345,7 +349,7 @@ class SpoolTest {
         byte[] added = "Authentication-Results: mx.test;\r\n\tspf=pass smtp.mailfrom=a@example.org\r\n"
                 .getBytes(StandardCharsets.US_ASCII);
         in.content().write(content);
-        QueuedMessage m = in.commit(added);
+        QueuedMessage m = in.commit(ContentFacts.of(content), added);
         byte[] whole = (new String(added, StandardCharsets.US_ASCII) + new String(content, StandardCharsets.US_ASCII))
                 .getBytes(StandardCharsets.US_ASCII);
 
@@ -386,20 +390,26 @@ class SpoolTest {
     @Test
     void aDamagedAddedHeaderIsCaughtByTheChecksum() throws Exception {
         Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
-        in.content().write("Subject: x\r\n\r\nprecious\r\n".getBytes(StandardCharsets.US_ASCII));
-        Path slot = in.commit("Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII)).file();
+        byte[] content = "Subject: x\r\n\r\nprecious\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        Path slot = in.commit(ContentFacts.of(content),
+                "Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII)).file();
         byte[] b = Files.readAllBytes(slot);
         b[b.length - SlotFormat.TRAILER4_LENGTH - 5] ^= 0x20;
         Files.write(slot, b);
-        assertThat(spool().recover()).isEmpty();
+        Spool spool = spool();
+        QueuedMessage m = spool.recover().getFirst(); // the start reads trailers only: verified before first read
+        assertThat(spool.verify(m)).isFalse();
         assertThat(slot.resolveSibling(slot.getFileName() + ".corrupt")).exists();
     }
 
     @Test
     void aTern4SlotCutOffBeforeItsTrailerCountsForNothing() throws Exception {
         Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
-        in.content().write("Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
-        Path slot = in.commit("Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII)).file();
+        byte[] content = "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        Path slot = in.commit(ContentFacts.of(content),
+                "Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII)).file();
         byte[] b = Files.readAllBytes(slot);
         Files.write(slot, Arrays.copyOf(b, b.length - 3)); // the last octets never reached the disk
         assertThat(spool().recover()).isEmpty();
@@ -407,13 +417,17 @@ class SpoolTest {
     }
 
     @Test
-    void aSealedMessageWithDamagedContentIsMovedAside() throws Exception {
+    void aSealedMessageWithDamagedContentIsMovedAsideBeforeItIsRead() throws Exception {
         Path flipped = damaged("precious\r\n", b -> {
             b[b.length - SlotFormat.TRAILER3_LENGTH - 3] ^= 0x20; // one bit of the content
             return b;
         });
-        List<QueuedMessage> recovered = spool().recover();
-        assertThat(recovered).isEmpty();
+        // the start reads trailers only: the checksum is verified before the content is first read
+        Spool spool = spool();
+        QueuedMessage m = spool.recover().getFirst();
+        Files.writeString(spool.stateFile(m.id()), "[]");
+        assertThat(spool.verify(m)).isFalse();
+        assertThat(spool.stateFile(m.id())).doesNotExist();
         assertThat(flipped).doesNotExist();
         assertThat(flipped.resolveSibling(flipped.getFileName() + ".corrupt")).exists();
         // a second recovery leaves it alone, and new slots do not take its name

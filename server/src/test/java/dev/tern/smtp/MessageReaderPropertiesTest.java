@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import dev.tern.queue.ContentFacts;
 import dev.tern.testing.Gen;
 import java.util.List;
 import java.util.stream.LongStream;
@@ -157,6 +158,13 @@ class MessageReaderPropertiesTest {
         assertThat(r.result().ok()).as("%s", r.result()).isTrue();
         assertThat(sink.toByteArray()).isEqualTo(original.toByteArray());
         assertThat(r.result().size()).isEqualTo(original.size());
+        assertFactsOf(r.result(), original.toByteArray());
+    }
+
+    /** The facts the reader noted are those the spool would find scanning what it wrote. */
+    private static void assertFactsOf(MessageReader.Result r, byte[] written) {
+        ContentFacts scanned = ContentFacts.of(written);
+        assertThat(new ContentFacts(r.eightBit(), r.longestLine(), r.headerLength())).isEqualTo(scanned);
     }
 
     /** (2) No byte stream yields two messages: the reader ends exactly at the first CRLF.CRLF (or a leading .CRLF). */
@@ -224,6 +232,7 @@ class MessageReaderPropertiesTest {
         assertThat(r.result().bareCrOrLf()).isEqualTo(hasBare(in, in.length));
         if (r.result().ok()) {
             assertThat(sink.toByteArray()).isEqualTo(in);
+            assertFactsOf(r.result(), in);
         }
     }
 }

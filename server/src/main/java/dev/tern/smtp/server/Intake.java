@@ -3,6 +3,7 @@ package dev.tern.smtp.server;
 import dev.tern.checks.ForgedResultsFilter;
 import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
+import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
@@ -109,6 +110,8 @@ final class Intake {
         private final Transaction transaction;
         private final Client client;
         private final Spool.Incoming incoming;
+        /** What our own header fields, written before the content, hold (the reader sees the rest). */
+        private final ContentFacts ownFields;
         private final SafeSink sink;
         /** Leaves out arriving Authentication-Results fields that claim our name; null without a spool file. */
         private final ForgedResultsFilter forged;
@@ -129,10 +132,9 @@ final class Intake {
             this.forged = incoming == null ? null : new ForgedResultsFilter(incoming.content(), hostname);
             this.sink = new SafeSink(copy != null ? copy
                     : forged == null ? OutputStream.nullOutputStream() : forged);
-            if (incoming != null) {
-                byte[] received = receivedHeader(t, c, incoming.id());
-                sink.write(received, 0, received.length);
-            }
+            byte[] received = incoming == null ? new byte[0] : receivedHeader(t, c, incoming.id());
+            sink.write(received, 0, received.length);
+            this.ownFields = ContentFacts.of(received);
             MessageChecks mc = checks;
             this.checked = mc == null ? null : mc.begin(c.mode(), c.address(), c.user());
             this.sniffer = new HeaderSniffer(c.fromRule() != null || checked != null);
@@ -179,7 +181,10 @@ final class Intake {
                 return captured(r);
             }
             try {
-                QueuedMessage q = outcome == null ? incoming.commit() : incoming.commit(outcome.header());
+                // the reader's facts, less the forged Authentication-Results fields left out of the header
+                ContentFacts facts = ownFields.then(new ContentFacts(r.eightBit(), r.longestLine(),
+                        r.headerLength() - (forged == null ? 0 : forged.removedOctets())));
+                QueuedMessage q = outcome == null ? incoming.commit(facts) : incoming.commit(facts, outcome.header());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
                         q.envelope().recipients().size(), results);
                 queue.accept(q);

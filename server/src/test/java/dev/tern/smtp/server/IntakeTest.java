@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.io.DirectorySync;
 import dev.tern.metrics.Counts;
+import dev.tern.queue.ContentFacts;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Spool;
 import dev.tern.smtp.PathParser;
@@ -88,5 +89,26 @@ class IntakeTest {
                 .startsWith("552 5.3.4 Header section longer than 65536 octets");
         assertThat(receive(intake(), MX, pad + "\r\nx\r\n").code()).isEqualTo(250); // no sender rule on the MX
         assertThat(queued).hasSize(2);
+    }
+
+    @Test
+    void theReaderNotesTheContentFactsTheTrailerKeeps() throws Exception {
+        Intake intake = intake();
+        receive(intake, MX, "Subject: caf\u00e9\r\nX-Long: " + "y".repeat(300) + "\r\n\r\n\r\nbody\r\n");
+        receive(intake, MX, "no header section, no empty line\r\n");
+        assertThat(queued).hasSize(2).allSatisfy(q -> {
+            byte[] content;
+            try (var in = q.openContent()) {
+                content = in.readAllBytes();
+            }
+            assertThat(q.facts()).isEqualTo(ContentFacts.of(content)); // what a scan of the whole would find
+        });
+        assertThat(queued.get(0).facts()).satisfies(f -> {
+            assertThat(f.eightBit()).isTrue();
+            assertThat(f.longestLine()).isEqualTo(308);
+        });
+        Spool reread = new Spool(dir.resolve("spool"), clock, new DirectorySync());
+        assertThat(reread.recover()).extracting(QueuedMessage::facts)
+                .containsExactly(queued.get(0).facts(), queued.get(1).facts());
     }
 }

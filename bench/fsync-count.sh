@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# fsyncs per delivered message (issue 17, part 2): runs `tern serve` under `strace -f -c`, sends COUNT 1 KB
+# messages to one local mailbox with smtp-source over SESSIONS sessions, waits until all are in the Maildir,
+# stops the server and prints the fsync and fdatasync calls per delivered message. strace slows the JVM a lot:
+# the count is exact, the times are meaningless.
+#
+#   bench/fsync-count.sh [COUNT] [SESSIONS]      # default 200 messages, 10 sessions
+#   BENCH_SKIP_BUILD=1 bench/fsync-count.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+COUNT="${1:-200}"
+SESSIONS="${2:-10}"
+JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
+command -v strace >/dev/null && command -v smtp-source >/dev/null \
+    || { echo "fsync-count: needs strace and smtp-source (postfix)" >&2; exit 2; }
+JAR=server/target/tern.jar
+[ -n "${BENCH_SKIP_BUILD:-}" ] || ./mvnw -B -q -pl server package -DskipTests >/dev/null
+WORK="$(mktemp -d /tmp/tern-fsync-count.XXXXXX)"
+SERVER=""
+cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+cat >"$WORK/tern.toml" <<TOML
+hostname = "tern.test"
+data_dir = "$WORK/data"
+local_domains = ["example.test"]
+[listen]
+smtp = ["127.0.0.1:0"]
+submission = []
+submissions = []
+pop3 = []
+pop3s = []
+http = []
+TOML
+printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
+    --config "$WORK/tern.toml" >/dev/null
+strace -f -c -e trace=fsync,fdatasync -o "$WORK/strace.out" \
+    "$JAVA" -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 1800); do # at most 180 s: a JVM under strace starts slowly
+    grep -q '^tern: ready' "$WORK/tern.out" && break
+    sleep 0.1
+done
+PORT=$(sed -n 's/^tern: smtp listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/tern.out" | head -1)
+[ -n "$PORT" ] || { cat "$WORK/tern.out"; echo "fsync-count: the server did not start" >&2; exit 1; }
+smtp-source -s "$SESSIONS" -m "$COUNT" -l 1024 -f bench@example.org -t alice@example.test "127.0.0.1:$PORT"
+NEW="$WORK/data/mail/example.test/alice/new"
+for _ in $(seq 1 3000); do # at most 300 s
+    [ "$(find "$NEW" -type f 2>/dev/null | wc -l)" -ge "$COUNT" ] && break
+    sleep 0.1
+done
+DELIVERED=$(find "$NEW" -type f | wc -l)
+sleep 1 # the slot truncation follows the delivery
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+CALLS=$(awk '$NF == "fsync" || $NF == "fdatasync" {n += $4} END {print n + 0}' "$WORK/strace.out")
+echo "fsync-count: $DELIVERED messages delivered, $CALLS fsync/fdatasync calls (start and stop included)"
+awk -v d="$DELIVERED" -v c="$CALLS" 'BEGIN {printf "fsync-count: %.2f per delivered message\n", c / d}'
