@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Turns bench/run.sh's results.jsonl into the Markdown tables of bench/RESULTS.md (medians over runs).
 
-One column per server in the run; Tern's ratio in each row is to the best peer in that row."""
+One column per server in the run; Tern's ratio in each row is to the best peer in that row, and so is
+tern-checks' (Tern with SPF, DKIM and DMARC on) when it took part."""
 import json, statistics, sys
 from collections import defaultdict
 
@@ -49,16 +50,17 @@ def main():
         tp[key][r["server"] + "_acc"].append(res["accepted_rate"] if res["ok"] else None)
         tp[key][r["server"] + "_del"].append(res["delivered_rate"] if res["ok"] else None)
         loads[key].append(float(r["load"].split()[0]))
-    order = ["tern", "postfix", "exim", "opensmtpd", "chasquid"]
+    order = ["tern", "tern-checks", "postfix", "exim", "opensmtpd", "chasquid"]
     servers.sort(key=lambda x: order.index(x) if x in order else len(order))
-    peers = [x for x in servers if x != "tern"]
+    terns = [x for x in ("tern", "tern-checks") if x in servers]
+    peers = [x for x in servers if x not in terns]
     for what, suffix in (("delivered into the Maildir", "_del"), ("accepted (smtp-source's wall time)", "_acc")):
         if not tp:
             break
         print(f"### Throughput, {what} (msgs/s, median of runs; smtp-source, one recipient each)\n")
         head = ["size", "msgs/conn", "sessions", "msgs/run", "runs"] + servers
-        if "tern" in servers and peers:
-            head += ["best peer", "Tern / best peer"]
+        if terns and peers:
+            head += ["best peer"] + [("Tern" if t == "tern" else "Tern with checks") + " / best peer" for t in terns]
         print("| " + " | ".join(head + ["load (1 min)"]) + " |")
         print("|" + "---|" * (len(head) + 1))
         for key in sorted(tp):
@@ -68,12 +70,19 @@ def main():
             rates = {x: med(d[x + suffix]) for x in servers}
             cells = [("1 KB" if size < 10000 else "100 KB"), per, str(s), str(n), str(len(d[servers[0] + suffix]))]
             cells += [f0(rates[x]) for x in servers]
-            if "tern" in servers and peers:
+            if terns and peers:
                 known = [x for x in peers if rates[x]]
                 best = max(known, key=lambda x: rates[x]) if known else None
-                cells += [best or "—", ratio(rates["tern"], rates[best]) if best else "—"]
+                cells += [best or "—"] + [ratio(rates[t], rates[best]) if best else "—" for t in terns]
             ls = loads[key]
             print("| " + " | ".join(cells + [f"{min(ls):.1f}–{max(ls):.1f}"]) + " |")
+        print()
+    for r in rows:
+        if r["test"] == "checks":
+            print(f"- tern-checks, {r['phase']} (warm-up included): {r['accepted']} messages accepted with the checks, "
+                  f"{r['spf_dmarc_pass']} with spf=pass and dmarc=pass; {r['dns_queries']} DNS queries reached dnsmasq "
+                  f"(records' TTL {r['dns_ttl']} s; the rest were answered from Tern's cache)")
+    if any(r["test"] == "checks" for r in rows):
         print()
     for srv, key, res in bad:
         print(f"- NOT OK: {srv} {key}: {res}")

@@ -10,10 +10,12 @@
 #   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid)
 #   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
+#   bench/run.sh --checks        # adds tern-checks: Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq
 #
 # Environment: BENCH_SKIP_BUILD=1 uses server/target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
 # before measuring (default 5000); TERN_JAVA_OPTS: JVM options for Tern
-# (default none); BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
+# (default none); BENCH_DNS_TTL: the TTL of tern-checks' DNS records (default 300 s; 0: Tern caches nothing);
+# BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,9 +32,10 @@ SIZES=(1024 102400)
 SESSIONS=(1 10 50 200)
 MODES=(1 100)
 MESSAGES=""
+CHECKS=""
 usage() {
     echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory] [--servers a,b,..]" \
-        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N]" >&2
+        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N] [--checks]" >&2
     exit 2
 }
 list() { local IFS=','; read -r -a "$1" <<<"$2"; }
@@ -46,14 +49,25 @@ while [ "$#" -gt 0 ]; do
         --sessions) list SESSIONS "$2"; shift ;;
         --modes) list MODES "$2"; shift ;;
         --messages) MESSAGES="$2"; shift ;;
+        --checks) CHECKS=1 ;;
         *) usage ;;
     esac
     shift
 done
 [ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency memory)
+# --checks: tern-checks (Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq) joins, after tern
+if [ -n "$CHECKS" ] && [[ " ${SERVERS[*]} " != *" tern-checks "* ]]; then
+    with=()
+    for srv in "${SERVERS[@]}"; do
+        with+=("$srv")
+        [ "$srv" = tern ] && with+=(tern-checks)
+    done
+    [[ " ${with[*]} " == *" tern-checks "* ]] || with=(tern-checks "${with[@]}")
+    SERVERS=("${with[@]}")
+fi
 want() { local x; for x in "${ONLY[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 for srv in "${SERVERS[@]}"; do
-    case "$srv" in tern | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
+    case "$srv" in tern | tern-checks | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
 done
 have() { local x; for x in "${SERVERS[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 
@@ -104,18 +118,24 @@ chmod 755 "$WORK" # postfix and nobody must reach their folders inside
 OUT="$HERE/out/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
-TERN_PID=""
+declare -A TERN_PID=() TERN_PORT=() TERN_LOG=() TERN_CONFIG=() TERN_MAILDIR=()
+DNS_PID=""
 
 cleanup() {
     pf_stop
     exim_stop
     opensmtpd_stop
     chasquid_stop
-    if [ -n "$TERN_PID" ] && kill -0 "$TERN_PID" 2>/dev/null; then
-        kill -TERM "$TERN_PID" 2>/dev/null
-        for _ in $(seq 1 100); do kill -0 "$TERN_PID" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$TERN_PID" 2>/dev/null || true
-    fi
+    local name pid
+    for name in "${!TERN_PID[@]}"; do
+        pid="${TERN_PID[$name]}"
+        if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null
+            for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    if [ -n "$DNS_PID" ] && kill -0 "$DNS_PID" 2>/dev/null; then kill -TERM "$DNS_PID" 2>/dev/null; fi
     [ -n "${BENCH_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -127,25 +147,58 @@ export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
 TERN_JAR="$ROOT/server/target/tern.jar"
-if have tern && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
+if { have tern || have tern-checks; } && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
     say "building $TERN_JAR"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-free_port() {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+free_port() { # free for TCP and UDP (dnsmasq takes both)
+    python3 -c 'import socket
+for _ in range(50):
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); print(p); break
+    except OSError: pass
+    finally: u.close(); t.close()'
 }
 
 # ---------------------------------------------------------------------------------------------------
-# Tern: own data dir, own port (127.0.0.1:0, read back from its output).
+# Tern: own data dir, own port (127.0.0.1:0, read back from its output). Two instances can take part:
+#   tern         the plain row: SPF, DKIM and DMARC off, as Postfix checks nothing here either;
+#   tern-checks  all three on (the MX's defaults), the bench client NOT in relay.trusted_networks (trusted
+#                clients skip the checks), DNS from a private dnsmasq (below): each message asks SPF of the
+#                MAIL FROM domain and DMARC of the From: domain, answered from Tern's DNS cache within the TTL.
+# Both keep [limits]' per-address rates at 0: the benchmark floods from one address on purpose.
 
-TERN_DATA="$WORK/tern-data"
-TERN_CONFIG="$WORK/tern.toml"
-mkdir -p "$TERN_DATA"
-cat >"$TERN_CONFIG" <<TOML
+TERN_RUN=0
+
+tern_setup() { # NAME
+    local name="$1" data="$WORK/$1-data" checks
+    mkdir -p "$data"
+    TERN_CONFIG[$name]="$WORK/$name.toml"
+    TERN_MAILDIR[$name]="$data/mail/example.test/alice/new"
+    if [ "$name" = tern-checks ]; then
+        checks="[relay]
+trusted_networks = []   # the bench client (127.0.0.1) must not be trusted: trusted clients skip the checks
+
+[dns]
+servers = [\"127.0.0.1:$DNS_PORT\"]
+
+[checks]
+spf = true
+dkim = true
+dmarc = true"
+    else
+        checks="[checks]
+spf = false
+dkim = false
+dmarc = false"
+    fi
+    cat >"${TERN_CONFIG[$name]}" <<TOML
 hostname = "tern.test"
-data_dir = "$TERN_DATA"
+data_dir = "$data"
 local_domains = ["example.test"]
 
 [listen]
@@ -165,40 +218,85 @@ connections_per_ip_per_minute = 0   # the benchmark floods from one address on p
 messages_per_ip_per_hour = 0
 recipients_per_ip_per_hour = 0
 max_message_size = "60MB"
-TOML
-if have tern; then
-    printf 'alice-secret\n' | "$JAVA" -jar "$TERN_JAR" user add alice@example.test --password-stdin --config "$TERN_CONFIG" \
-        >"$WORK/useradd.out" 2>&1 || { cat "$WORK/useradd.out"; die "tern user add failed"; }
-fi
-TERN_MAILDIR="$TERN_DATA/mail/example.test/alice/new"
-TERN_RUN=0
 
-tern_start() { # [JVM options...]
+$checks
+TOML
+    printf 'alice-secret\n' | "$JAVA" -jar "$TERN_JAR" user add alice@example.test --password-stdin --config "${TERN_CONFIG[$name]}" \
+        >"$WORK/$name.useradd.out" 2>&1 || { cat "$WORK/$name.useradd.out"; die "$name: tern user add failed"; }
+}
+
+tern_start() { # NAME [JVM options...]
+    local name="$1"
+    shift
     TERN_RUN=$((TERN_RUN + 1))
-    local log="$WORK/tern.$TERN_RUN.out"
+    local log="$WORK/$name.$TERN_RUN.out" pid port
     # shellcheck disable=SC2086
-    "$JAVA" ${TERN_JAVA_OPTS:-} "$@" -jar "$TERN_JAR" serve --config "$TERN_CONFIG" >"$log" 2>&1 &
-    TERN_PID=$!
+    "$JAVA" ${TERN_JAVA_OPTS:-} "$@" -jar "$TERN_JAR" serve --config "${TERN_CONFIG[$name]}" >"$log" 2>&1 &
+    pid=$!
+    TERN_PID[$name]=$pid
     local deadline=$((SECONDS + 60))
     until grep -q '^tern: ready' "$log" 2>/dev/null; do
-        kill -0 "$TERN_PID" 2>/dev/null || { tail -n 30 "$log"; die "tern exited at start"; }
-        [ "$SECONDS" -lt "$deadline" ] || die "tern not ready within 60s"
+        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log"; die "$name exited at start"; }
+        [ "$SECONDS" -lt "$deadline" ] || die "$name not ready within 60s"
         sleep 0.1
     done
-    TERN_PORT="$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$log" | head -n 1)"
-    [ -n "$TERN_PORT" ] || die "no port in tern's output"
-    TERN_LOG="$log"
+    port="$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$log" | head -n 1)"
+    [ -n "$port" ] || die "no port in $name's output"
+    TERN_PORT[$name]=$port
+    TERN_LOG[$name]=$log
 }
 
-tern_stop() {
-    [ -n "$TERN_PID" ] || return 0
-    kill -TERM "$TERN_PID" 2>/dev/null
+tern_stop() { # NAME
+    local pid="${TERN_PID[$1]:-}"
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
     local deadline=$((SECONDS + 40))
-    while kill -0 "$TERN_PID" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    kill -KILL "$TERN_PID" 2>/dev/null || true
-    wait "$TERN_PID" 2>/dev/null || true
-    TERN_PID=""
+    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    TERN_PID[$1]=""
 }
+
+# The DNS of tern-checks: dnsmasq on a free loopback port, answering only from these records (no
+# /etc/resolv.conf, no /etc/hosts, no upstream; other names under .test get NXDOMAIN), for client.test, the
+# domain of the HELO, MAIL FROM and From: of smtp-source (drive.py: -M client.test -f bench@client.test) and
+# of latency.py: SPF (pass for 127.0.0.0/8), DMARC (p=reject, so a failing check would be refused) and an MX.
+# TTL BENCH_DNS_TTL seconds (default 300, as a published record would have; 0: Tern caches nothing and asks
+# dnsmasq for every message). Every query is logged, so the run records how many reached it.
+DNS_PORT=""
+DNS_SEEN=0
+DNS_LOG="$WORK/dnsmasq.log"
+dns_start() {
+    command -v dnsmasq >/dev/null 2>&1 || die "tern-checks needs dnsmasq (Debian: dnsmasq-base)"
+    DNS_PORT="$(free_port)"
+    dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --port "$DNS_PORT" --listen-address 127.0.0.1 \
+        --bind-interfaces --pid-file= --user=nobody --group=nogroup --log-queries --log-facility=- \
+        --local-ttl="${BENCH_DNS_TTL:-300}" --local=/test/ \
+        --txt-record=client.test,"v=spf1 ip4:127.0.0.0/8 -all" \
+        --txt-record=_dmarc.client.test,"v=DMARC1; p=reject" \
+        --mx-host=client.test,mail.client.test,10 --host-record=mail.client.test,127.0.0.1 \
+        >"$DNS_LOG" 2>&1 &
+    DNS_PID=$!
+    local deadline=$((SECONDS + 10))
+    until python3 - "$DNS_PORT" <<'PY' 2>/dev/null; do
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
+# a TXT query for client.test; any answer means dnsmasq is up
+s.sendto(bytes.fromhex("123401000001000000000000" "06636c69656e7404746573740000100001"), ("127.0.0.1", int(sys.argv[1])))
+s.recvfrom(512)
+PY
+        kill -0 "$DNS_PID" 2>/dev/null || { cat "$DNS_LOG"; die "dnsmasq exited at start"; }
+        [ "$SECONDS" -lt "$deadline" ] || die "dnsmasq did not answer on 127.0.0.1:$DNS_PORT within 10s"
+        sleep 0.1
+    done
+    DNS_SEEN="$(dns_queries)" # the probes above
+}
+dns_queries() { grep -c 'query\[' "$DNS_LOG"; }
+
+if have tern-checks; then dns_start; fi
+for srv in tern tern-checks; do
+    if have "$srv"; then tern_setup "$srv"; fi
+done
 
 # Postfix: its own instance under $WORK/postfix on a free loopback port.
 PF_PORT="$(free_port)"
@@ -217,23 +315,23 @@ done
 
 srv_port() {
     case "$1" in
-        tern) echo "$TERN_PORT" ;; postfix) echo "$PF_PORT" ;; exim) echo "$EXIM_PORT" ;;
+        tern | tern-checks) echo "${TERN_PORT[$1]}" ;; postfix) echo "$PF_PORT" ;; exim) echo "$EXIM_PORT" ;;
         opensmtpd) echo "$OSMTPD_PORT" ;; chasquid) echo "$CHQ_PORT" ;;
     esac
 }
 srv_maildir() {
     case "$1" in
-        tern) echo "$TERN_MAILDIR" ;; postfix) echo "$PF_MAILDIR" ;; *) "${1}_maildir" ;;
+        tern | tern-checks) echo "${TERN_MAILDIR[$1]}" ;; postfix) echo "$PF_MAILDIR" ;; *) "${1}_maildir" ;;
     esac
 }
 srv_start() {
     case "$1" in
-        tern) tern_start ;; postfix) pf_start || die "postfix did not start" ;;
+        tern | tern-checks) tern_start "$1" ;; postfix) pf_start || die "postfix did not start" ;;
         *) "${1}_start" || die "$1 did not start" ;;
     esac
 }
 srv_stop() {
-    case "$1" in tern) tern_stop ;; postfix) pf_stop ;; *) "${1}_stop" ;; esac
+    case "$1" in tern | tern-checks) tern_stop "$1" ;; postfix) pf_stop ;; *) "${1}_stop" ;; esac
 }
 all_start() { local s; for s in "${SERVERS[@]}"; do srv_start "$s"; done; }
 all_stop() { local s; for s in "${SERVERS[@]}"; do empty_maildir "$(srv_maildir "$s")"; srv_stop "$s"; done; }
@@ -259,6 +357,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "kernel: $(uname -sr)"
     echo "tern: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- server pom.xml || echo '+dirty')"
     echo "servers: ${SERVERS[*]}"
+    have tern-checks && echo "tern-checks: SPF, DKIM, DMARC on; DNS from dnsmasq $(dnsmasq --version | awk 'NR==1 { print $3 }'), TTL ${BENCH_DNS_TTL:-300} s"
     have postfix && echo "postfix: $(pf_version)"
     have exim && echo "exim: $(peer_version "$DEB_CACHE" exim4-daemon-light)"
     have opensmtpd && echo "opensmtpd: $(peer_version "$DEB_CACHE" opensmtpd)"
@@ -321,6 +420,21 @@ warm_up() {
     sync
 }
 
+# What tern-checks really did in a phase (warm-up included): its mail-log lines of accepted messages, those
+# with SPF and DMARC pass, and the DNS queries that reached dnsmasq (the rest came from Tern's cache).
+checks_record() { # PHASE
+    have tern-checks || return 0
+    local log="${TERN_LOG[tern-checks]}" accepted pass queries
+    accepted="$(grep -c 'nrcpt=[0-9]*, checks=<' "$log")"
+    pass="$(grep -c 'checks=<spf=pass dkim=none dmarc=pass:client.test action=deliver>' "$log")"
+    queries=$(($(dns_queries) - DNS_SEEN))
+    DNS_SEEN=$((DNS_SEEN + queries))
+    printf '{"test":"checks","phase":"%s","accepted":%s,"spf_dmarc_pass":%s,"dns_queries":%s,"dns_ttl":%s}\n' \
+        "$1" "$accepted" "$pass" "$queries" "${BENCH_DNS_TTL:-300}" >>"$RESULTS"
+    say "tern-checks, $1: $accepted messages accepted with checks, $pass of them spf=pass dmarc=pass; $queries DNS queries reached dnsmasq"
+    [ "$pass" -gt 0 ] || say "FAIL: tern-checks accepted no message with spf=pass dmarc=pass (see $log)"
+}
+
 if want throughput; then
     say "throughput: ${SERVERS[*]}; sizes ${SIZES[*]}; sessions ${SESSIONS[*]}; msgs/conn ${MODES[*]}"
     all_start
@@ -339,6 +453,7 @@ if want throughput; then
         done
     done
     all_stop
+    checks_record throughput
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -361,6 +476,7 @@ if want latency; then
         done
     done
     all_stop
+    checks_record latency
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -370,33 +486,33 @@ rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 
 if want memory && have tern; then
     IDLE=10000
-    tern_start
-    python3 "$HERE/latency.py" --port "$TERN_PORT" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
+    tern_start tern
+    python3 "$HERE/latency.py" --port "${TERN_PORT[tern]}" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
     sleep 1
-    base="$(rss_kb "$TERN_PID")"
-    coproc IDLER { exec python3 "$HERE/idle.py" --port "$TERN_PORT" --sessions "$IDLE" --hold 300; }
+    base="$(rss_kb "${TERN_PID[tern]}")"
+    coproc IDLER { exec python3 "$HERE/idle.py" --port "${TERN_PORT[tern]}" --sessions "$IDLE" --hold 300; }
     read -r -t 300 ready <&"${IDLER[0]}" || die "idle.py did not report"
     sleep 3
-    rss="$(rss_kb "$TERN_PID")"
-    threads="$(awk '/Threads/ { print $2 }' "/proc/$TERN_PID/status")"
-    heap="$("$JAVA_HOME/bin/jcmd" "$TERN_PID" GC.heap_info 2>/dev/null | grep -m1 -E 'total|used' | tr -s ' ')"
+    rss="$(rss_kb "${TERN_PID[tern]}")"
+    threads="$(awk '/Threads/ { print $2 }' "/proc/${TERN_PID[tern]}/status")"
+    heap="$("$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.heap_info 2>/dev/null | grep -m1 -E 'total|used' | tr -s ' ')"
     eval "exec ${IDLER[1]}>&-" # closes idle.py's stdin: it quits its sessions
     wait "$IDLER_PID" 2>/dev/null
     printf '{"test":"idle","sessions":%s,"client":"%s","rss_before_kb":%s,"rss_kb":%s,"threads":%s,"heap":"%s","load":"%s"}\n' \
         "$IDLE" "$ready" "$base" "$rss" "$threads" "$heap" "$(loadavg)" >>"$RESULTS"
     say "idle: $ready; tern RSS $((base / 1024)) MB before, $((rss / 1024)) MB with the sessions; $threads OS threads; $heap"
-    tern_stop
+    tern_stop tern
 
-    empty_maildir "$TERN_MAILDIR"
-    tern_start -Xmx64m
-    big="$(python3 "$HERE/bigmsg.py" --port "$TERN_PORT" --maildir "$TERN_MAILDIR" --mb 50)"
+    empty_maildir "${TERN_MAILDIR[tern]}"
+    tern_start tern -Xmx64m
+    big="$(python3 "$HERE/bigmsg.py" --port "${TERN_PORT[tern]}" --maildir "${TERN_MAILDIR[tern]}" --mb 50)"
     bigrc=$?
-    rss="$(rss_kb "$TERN_PID")"
-    oom="$(grep -c OutOfMemoryError "$TERN_LOG")"
+    rss="$(rss_kb "${TERN_PID[tern]}")"
+    oom="$(grep -c OutOfMemoryError "${TERN_LOG[tern]}")"
     printf '{"test":"big","heap":"-Xmx64m","rc":%s,"rss_kb":%s,"oom_lines":%s,"result":%s}\n' "$bigrc" "$rss" "$oom" "$big" >>"$RESULTS"
     say "50 MB message with -Xmx64m: $big; RSS $((rss / 1024)) MB; OutOfMemoryError lines in the log: $oom"
-    empty_maildir "$TERN_MAILDIR"
-    tern_stop
+    empty_maildir "${TERN_MAILDIR[tern]}"
+    tern_stop tern
 fi
 
 echo "load at end: $(loadavg)" >>"$OUT/machine.txt"

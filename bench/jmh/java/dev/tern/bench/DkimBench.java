@@ -1,8 +1,6 @@
 package dev.tern.bench;
 
 import dev.tern.dkim.Algorithm;
-import dev.tern.dkim.BodyHasher;
-import dev.tern.dkim.Canonicalization;
 import dev.tern.dkim.DkimResult;
 import dev.tern.dkim.DkimSigner;
 import dev.tern.dkim.DkimVerifier;
@@ -29,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * DKIM: signing and verifying a 2 KB message with RSA-2048 and with Ed25519 (body hash, header hash and the
- * signature; the key comes from memory, no DNS), and relaxed body canonicalization with SHA-256 over 10 MB
- * (MB/s = 10 / time per operation in seconds). {@code jdkSignatureOnly} is the JDK's signing alone, for comparison.
+ * signature; the key comes from memory, no DNS). {@code jdkSignatureOnly} is the JDK's signing alone, for
+ * comparison. Canonicalization throughput in MB/s: {@link CanonicalizationBench}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -44,7 +42,6 @@ public class DkimBench {
 
     private byte[] message;
     private byte[] signed;
-    private byte[] big;
     private DkimSigner signer;
     private DkimVerifier verifier;
     private SigningKey key;
@@ -68,12 +65,6 @@ public class DkimBench {
         System.arraycopy(message, 0, signed, header.length, message.length);
         TxtLookup lookup = name -> new TxtLookup.Records(List.of(key.recordText()));
         verifier = new DkimVerifier(lookup, Clock.systemUTC(), DkimVerifier.Settings.defaults());
-        byte[] line = "0123456789 abcdefghijklmnopqrstuvwxyz  ABCDEFGHIJKLMNOPQRSTUVWXYZ \t0123456789\r\n"
-                .getBytes(StandardCharsets.US_ASCII);
-        big = new byte[10 * 1024 * 1024];
-        for (int i = 0; i < big.length; i++) {
-            big[i] = line[i % line.length];
-        }
     }
 
     @Benchmark
@@ -99,16 +90,5 @@ public class DkimBench {
         s.initSign(key.privateKey());
         s.update(message, 0, 300);
         return s.sign();
-    }
-
-    /** Relaxed body canonicalization and SHA-256 of 10 MB in 16 KB pieces (the algorithm parameter is unused). */
-    @Benchmark
-    @OutputTimeUnit(TimeUnit.MILLISECONDS)
-    public byte[] relaxedBody10MB() {
-        BodyHasher h = new BodyHasher(Canonicalization.RELAXED);
-        for (int at = 0; at < big.length; at += 16384) {
-            h.update(big, at, Math.min(16384, big.length - at));
-        }
-        return h.digest();
     }
 }
