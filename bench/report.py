@@ -101,7 +101,7 @@ def main():
         print("### Latency, end of DATA to the 250 reply (ms, 1 KB messages, median of runs)\n")
         print("| sessions | server | p50 | p99 | samples per run | errors |")
         print("|---|---|---|---|---|---|")
-        for (s, srv) in sorted(lat, key=lambda k: (k[0], k[1] != "tern", k[1])):
+        for (s, srv) in sorted(lat, key=lambda k: (k[0], not k[1].startswith("tern"), k[1])):
             d = lat[(s, srv)]
             print(f"| {s} | {srv} | {med(d['p50']):.1f} | {med(d['p99']):.1f} | {int(med(d['n']))} | {sum(d['err'])} |")
         print()
