@@ -7,7 +7,7 @@
 #   bench/run.sh --quick         # fewer messages, one run per cell
 #   bench/run.sh --only throughput|latency|memory   (may be repeated)
 #   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
-#   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid)
+#   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid; also tern-checks)
 #   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
 #   bench/run.sh --checks        # adds tern-checks: Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq
