@@ -93,7 +93,8 @@ public final class MailStoreImap implements ImapStore {
                 case Account.Result.Refused r -> switch (r.reason()) {
                     case NONEXISTENT -> new Outcome.NoSuchMailbox();
                     case ALREADYEXISTS -> new Outcome.AlreadyExists();
-                    case CANNOT, INUSE -> new Outcome.Cannot(r.text());
+                    case CANNOT -> new Outcome.Cannot(r.text());
+                    case INUSE -> new Outcome.InUse(r.text());
                 };
             };
         } catch (IOException e) {
@@ -400,6 +401,13 @@ public final class MailStoreImap implements ImapStore {
                     array(c.targetUids())));
         }
 
+        /** MOVE in one step: the store links the files into the target and removes them here. */
+        @Override
+        public Optional<Copied> move(long[] uids, String target) throws IOException {
+            return view.move(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
+                    array(c.targetUids())));
+        }
+
         @Override
         public void close() {
             onChange(null);
@@ -502,7 +510,7 @@ public final class MailStoreImap implements ImapStore {
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
             if (left <= 0) {
-                return -1;
+                return len == 0 ? 0 : -1;
             }
             int n = super.read(b, off, (int) Math.min(len, left));
             if (n > 0) {

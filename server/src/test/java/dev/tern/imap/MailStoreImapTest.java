@@ -83,6 +83,13 @@ class MailStoreImapTest {
         assertThat(c.send("c CREATE Work")).contains("c NO [ALREADYEXISTS]");
         assertThat(c.send("r RENAME Work Old")).endsWith("r OK RENAME completed\r\n");
         assertThat(c.send("l LIST \"\" \"Old/%\"")).contains(" Old/2026");
+        Client other = new Client();
+        other.send("s SELECT Old/2026");
+        assertThat(c.send("d DELETE Old/2026")).contains("d NO [INUSE] Folder Old/2026 is open in another session");
+        assertThat(c.send("r RENAME Old New")).contains("r NO [INUSE] ");
+        other.send("u UNSELECT");
+        assertThat(c.send("r RENAME Old Work")).endsWith("r OK RENAME completed\r\n");
+        assertThat(c.send("r RENAME Work Old")).endsWith("r OK RENAME completed\r\n");
         assertThat(c.send("d DELETE Nope")).contains("d NO [NONEXISTENT]");
         assertThat(c.send("d DELETE INBOX")).contains("d NO [CANNOT]");
         assertThat(c.send("s SUBSCRIBE Old")).endsWith("s OK SUBSCRIBE completed\r\n");
@@ -140,9 +147,13 @@ class MailStoreImapTest {
         c.append("INBOX", "\\Deleted", msg("one"));
         c.append("INBOX", "", msg("two"));
         c.send("s SELECT INBOX");
+        Client other = new Client();
+        other.send("s SELECT INBOX");
         assertThat(c.send("c UID COPY 1:2 Archive")).contains("c OK [COPYUID ", " 1:2 1:2] ");
         // a message already flagged \Deleted is moved too
         assertThat(c.send("m MOVE 1:2 Trash")).contains("[COPYUID ", "* 1 EXPUNGE\r\n* 1 EXPUNGE\r\n", "m OK MOVE");
+        // in one step: the other session sees the messages go, never a \Deleted flag set on them
+        assertThat(other.send("n NOOP")).isEqualTo("* 1 EXPUNGE\r\n* 1 EXPUNGE\r\nn OK NOOP completed\r\n");
         assertThat(c.send("t STATUS Trash (MESSAGES)")).contains("(MESSAGES 2)");
         assertThat(c.send("t STATUS INBOX (MESSAGES)")).contains("(MESSAGES 0)");
         assertThat(c.send("m MOVE 1 Nope")).contains("BAD"); // the mailbox is empty now
