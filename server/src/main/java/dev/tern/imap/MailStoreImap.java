@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -41,12 +39,19 @@ public final class MailStoreImap implements ImapStore {
     private static final List<String> SYSTEM_FLAGS = List.of("\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
             "\\Draft");
 
+    /**
+     * How often a session asks the store to look for changes by other programs, at most: before a command, and
+     * never more often, since a folder changed in the last two seconds is listed again each time (see
+     * {@link FolderView#refresh()}); what goes through the store is told at once anyway.
+     */
+    static final long REFRESH_MILLIS = 1000;
+
     private final MailStore store;
-    private final ZoneId zone;
+    private final Clock clock;
 
     public MailStoreImap(MailStore store, Clock clock) {
         this.store = store;
-        this.zone = clock.getZone();
+        this.clock = clock;
     }
 
     private Account account(String user) {
@@ -232,6 +237,7 @@ public final class MailStoreImap implements ImapStore {
         private long uidValidity;
         private long openedUidNext;
         private List<String> keywords;
+        private long refreshed = -REFRESH_MILLIS;
 
         /** The store's listener: called on the changing thread, under the folder's lock; only queues and wakes. */
         void heard(dev.tern.mailbox.Change c) {
@@ -284,10 +290,14 @@ public final class MailStoreImap implements ImapStore {
 
         @Override
         public List<Change> changes() {
-            try {
-                view.refresh(); // changes by other programs, found now rather than at the next poll
-            } catch (IOException e) {
-                // the poll looks again; what the store already knows is told below
+            long now = clock.millis();
+            if (now - refreshed >= REFRESH_MILLIS || now < refreshed) {
+                refreshed = now;
+                try {
+                    view.refresh(); // changes by other programs, found now rather than at the next poll
+                } catch (IOException e) {
+                    // the poll looks again; what the store already knows is told below
+                }
             }
             List<dev.tern.mailbox.Change> taken;
             lock.lock();
@@ -357,7 +367,7 @@ public final class MailStoreImap implements ImapStore {
         @Override
         public Optional<Message> message(long uid) throws IOException {
             return view.message(uid).map(m -> new StoredMessage(view, uid, m.size(),
-                    ZonedDateTime.ofInstant(m.internalDate(), zone)));
+                    ZonedDateTime.ofInstant(m.internalDate(), clock.getZone())));
         }
 
         /**

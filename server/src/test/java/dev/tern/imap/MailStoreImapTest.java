@@ -126,6 +126,18 @@ class MailStoreImapTest {
     }
 
     @Test
+    void aMessageAnotherProgramPutInNewIsFoundBeforeACommand() throws Exception {
+        Client c = new Client();
+        assertThat(c.send("s SELECT INBOX")).contains("* 0 EXISTS");
+        Path file = dir.resolve("mail/example.test/fred/new/1.other.host");
+        Files.writeString(file, msg("by mutt"));
+        // the store does not poll in this test: only the session's refresh before a command finds it
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(200))
+                .until(() -> c.send("n NOOP").contains("* 1 EXISTS"));
+        assertThat(c.send("f FETCH 1 (ENVELOPE)")).contains("\"by mutt\"");
+    }
+
+    @Test
     void fetchUsesTheCachedStructure() throws Exception {
         Client c = new Client();
         c.append("INBOX", "", "Subject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n"
