@@ -27,7 +27,7 @@ import dev.tern.http.ReloadEndpoint;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
 import dev.tern.imap.ImapStore;
-import dev.tern.imap.MemoryImapStore;
+import dev.tern.imap.MailStoreImap;
 import dev.tern.imap.server.ImapServer;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
@@ -193,8 +193,7 @@ public final class Tern implements AutoCloseable {
                         }
                     },
                     new MailboxLocks(), limiter, tls::wrap);
-            // IMAP serves an in-memory store until it is joined to the mailbox store (nothing survives a restart)
-            ImapStore imapStore = new MemoryImapStore(clock);
+            ImapStore imapStore = new MailStoreImap(mailStore, clock); // the same mailboxes delivery and POP3 use
             imap = new ImapServer(new ImapServer.Settings(config.imap().authRequiresTls(),
                     config.imap().idleTimeout(), limits.maxMessageSize()), logins, imapStore, limiter, tls::wrap);
 

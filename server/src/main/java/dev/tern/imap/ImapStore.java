@@ -56,6 +56,10 @@ public interface ImapStore {
         /** Refused for a reason the session repeats to the client (e.g. deleting INBOX). */
         record Cannot(String why) implements Outcome {
         }
+
+        /** Refused because another session uses the mailbox (DELETE or RENAME of a selected one). */
+        record InUse(String why) implements Outcome {
+        }
     }
 
     Outcome create(String user, String mailbox);
@@ -144,6 +148,20 @@ public interface ImapStore {
 
         /** Copies those of {@code uids} still here to {@code target} (flags kept); empty when it does not exist. */
         Optional<Copied> copy(long[] uids, String target) throws IOException;
+
+        /**
+         * MOVE (RFC 6851): copies those of {@code uids} still here to {@code target}, then removes them from here
+         * (not told back to this folder); empty when the target does not exist. By default a copy, {@code \Deleted}
+         * and an expunge of the messages copied; a store that can move in one step does so.
+         */
+        default Optional<Copied> move(long[] uids, String target) throws IOException {
+            Optional<Copied> copied = copy(uids, target);
+            if (copied.isPresent()) {
+                store(copied.get().from(), FlagChange.ADD, Set.of("\\Deleted"));
+                expunge(copied.get().from());
+            }
+            return copied;
+        }
 
         @Override
         void close();

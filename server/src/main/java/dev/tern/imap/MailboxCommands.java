@@ -159,6 +159,7 @@ final class MailboxCommands {
             case ImapStore.Outcome.AlreadyExists a -> out.done(c, Status.NO, ResponseCode.ALREADYEXISTS,
                     "Mailbox already exists");
             case ImapStore.Outcome.Cannot x -> out.done(c, Status.NO, ResponseCode.CANNOT, x.why());
+            case ImapStore.Outcome.InUse x -> out.done(c, Status.NO, ResponseCode.INUSE, x.why());
         };
     }
 

@@ -194,7 +194,8 @@ final class SelectedCommands {
             return out.reply(ImapSession.Action.NONE);
         }
         long[] uids = seqs.get().stream().mapToLong(v::uid).toArray();
-        Optional<ImapStore.Copied> copied = v.folder.copy(uids, c.mailbox());
+        Optional<ImapStore.Copied> copied = c.move() ? v.folder.move(uids, c.mailbox())
+                : v.folder.copy(uids, c.mailbox());
         if (copied.isEmpty()) {
             return out.done(c, Status.NO, ResponseCode.TRYCREATE, "No such mailbox");
         }
@@ -207,8 +208,7 @@ final class SelectedCommands {
         if (code != null) {
             out.status("*", Status.OK, code, "Copied");
         }
-        Map<Long, Set<String>> marked = v.folder.store(cp.from(), ImapStore.FlagChange.ADD, Set.of("\\Deleted"));
-        expunged(v, v.folder.expunge(marked.keySet().stream().mapToLong(Long::longValue).sorted().toArray()), out);
+        expunged(v, cp.from(), out);
         return out.done(c, Status.OK, null, c.name() + " completed");
     }
 

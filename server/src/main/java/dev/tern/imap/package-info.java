@@ -7,10 +7,13 @@
  * {@link dev.tern.imap.SearchMessage}; {@link dev.tern.imap.ImapSession} is the state machine (with
  * {@code MailboxCommands} for the mailbox list, {@code SelectedCommands} and {@code SelectedView} for the selected
  * mailbox), with the store and the password check behind the ports {@link dev.tern.imap.ImapStore} and
- * {@link dev.tern.imap.ImapAuthenticator}. {@link dev.tern.imap.MemoryImapStore} is a store held in memory, for
- * tests and until the Maildir store is joined.
+ * {@link dev.tern.imap.ImapAuthenticator}. {@link dev.tern.imap.MailStoreImap} is the store served: the port over
+ * the mail store of {@code dev.tern.mailbox} (the Maildir delivery and POP3 use), translating names, flags, the
+ * change feed and the cached MIME structure; {@link dev.tern.imap.MemoryImapStore} is a store held in memory, for
+ * tests.
  *
- * <p>Never: sockets, TLS, threads, clocks, files (the Maildir is reached only through {@link dev.tern.imap.ImapStore}),
+ * <p>Never: sockets, TLS, threads, clocks other than an injected one, files (the Maildir is reached only through
+ * {@link dev.tern.mailbox.MailStore}),
  * or log lines. Every input is bounded (line length, command size, literal size, nesting) and every error is a value.
  * The connections are in {@code dev.tern.imap.server}.
  */

@@ -205,6 +205,14 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return tern;
     }
 
+    /** Shuts this Tern down and starts it again over the same data directory (the listeners get new ports). */
+    public void restart() throws Exception {
+        tern.shutdown(Duration.ofSeconds(2));
+        tern = null;
+        tern = Tern.start(ConfigLoader.parse(toml(), "test.toml", false), java.time.Clock.systemDefaultZone(), null,
+                passwords);
+    }
+
     public InetSocketAddress smtp() {
         return tern.address("smtp");
     }

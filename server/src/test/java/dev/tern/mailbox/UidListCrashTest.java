@@ -37,7 +37,12 @@ class UidListCrashTest {
                     StandardCharsets.UTF_8))) {
                 String line;
                 int n = 0;
-                while (n++ < linesBeforeKill && (line = r.readLine()) != null) {
+                // the writer runs ahead of this reader: what it printed before it died is read too (the pipe keeps
+                // it), since the list on disk may be that far on (later batches added, the one read last removed)
+                while ((line = r.readLine()) != null) {
+                    if (++n == linesBeforeKill) {
+                        p.toHandle().destroyForcibly(); // SIGKILL, leaving our end of the pipe open
+                    }
                     if (line.startsWith("durable ")) {
                         durable = Long.parseLong(line.substring(8));
                     } else if (line.startsWith("removed-through ")) {
@@ -46,7 +51,6 @@ class UidListCrashTest {
                         throw new AssertionError("writer: " + line);
                     }
                 }
-                p.destroyForcibly();
                 assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             } finally {
                 p.destroyForcibly();

@@ -1,0 +1,539 @@
+package dev.tern.imap;
+
+import dev.tern.imap.mime.BodyPart;
+import dev.tern.imap.mime.StructureCodec;
+import dev.tern.imap.mime.StructureParser;
+import dev.tern.mailbox.Account;
+import dev.tern.mailbox.Flags;
+import dev.tern.mailbox.FolderView;
+import dev.tern.mailbox.MailStore;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The {@link ImapStore} port over the mail store ({@link MailStore}, Maildir in production): the same mailboxes
+ * delivery fills and POP3 reads, with their durable UIDs, flags and keywords, and their change feed. It only
+ * translates: IMAP flag names to {@link Flags}, the store's {@link dev.tern.mailbox.Change}s to the session's
+ * {@link ImapStore.Change}s, and the cached MIME structure ({@link FolderView#facts}) to a {@link BodyPart}. It
+ * never touches a file itself.
+ */
+public final class MailStoreImap implements ImapStore {
+
+    /** The kind of facts the MIME structure is cached under: a new codec version computes it again. */
+    static final String STRUCTURE = "imap-structure-" + StructureCodec.VERSION;
+    /** Up to this many new messages at once get their flags one by one; more take one snapshot of the folder. */
+    private static final int LOOKUPS = 64;
+    private static final List<String> SYSTEM_FLAGS = List.of("\\Answered", "\\Flagged", "\\Deleted", "\\Seen",
+            "\\Draft");
+
+    /**
+     * How often a session asks the store to look for changes by other programs, at most: before a command, and
+     * never more often, since a folder changed in the last two seconds is listed again each time (see
+     * {@link FolderView#refresh()}); what goes through the store is told at once anyway.
+     */
+    static final long REFRESH_MILLIS = 1000;
+
+    private final MailStore store;
+    private final Clock clock;
+
+    public MailStoreImap(MailStore store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    private Account account(String user) {
+        try {
+            return store.account(user);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public List<Mailbox> list(String user) {
+        try {
+            List<Mailbox> out = new ArrayList<>();
+            for (Account.FolderInfo f : account(user).folders()) {
+                if (f.exists()) { // a parent only its children imply is not shown (the port has no \NonExistent)
+                    out.add(new Mailbox(f.name(), f.specialUse().map(Account.SpecialUse::imapName), f.subscribed()));
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public Optional<Status> status(String user, String mailbox) {
+        try {
+            return account(user).status(mailbox).map(s -> new Status(s.messages(), s.uidNext(), s.uidValidity(),
+                    s.unseen(), s.deleted(), s.size()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private interface AccountChange {
+        Account.Result apply(Account a) throws IOException;
+    }
+
+    private static Outcome change(Account a, AccountChange c) {
+        try {
+            return switch (c.apply(a)) {
+                case Account.Result.Done d -> new Outcome.Done();
+                case Account.Result.Refused r -> switch (r.reason()) {
+                    case NONEXISTENT -> new Outcome.NoSuchMailbox();
+                    case ALREADYEXISTS -> new Outcome.AlreadyExists();
+                    case CANNOT -> new Outcome.Cannot(r.text());
+                    case INUSE -> new Outcome.InUse(r.text());
+                };
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** CREATE, with the superior names it needs (RFC 9051 section 6.3.4: {@code a/b} makes {@code a} too). */
+    @Override
+    public Outcome create(String user, String mailbox) {
+        Account a = account(user);
+        for (int i = mailbox.indexOf(DELIMITER); i > 0; i = mailbox.indexOf(DELIMITER, i + 1)) {
+            String parent = mailbox.substring(0, i);
+            if (!parent.equalsIgnoreCase("INBOX")) {
+                Outcome o = change(a, x -> x.create(parent));
+                if (o instanceof Outcome.Cannot) {
+                    return o;
+                }
+            }
+        }
+        return change(a, x -> x.create(mailbox));
+    }
+
+    @Override
+    public Outcome delete(String user, String mailbox) {
+        return change(account(user), a -> a.delete(mailbox));
+    }
+
+    @Override
+    public Outcome rename(String user, String from, String to) {
+        return change(account(user), a -> a.rename(from, to));
+    }
+
+    @Override
+    public Outcome subscribe(String user, String mailbox, boolean on) {
+        Outcome o = change(account(user), a -> on ? a.subscribe(mailbox) : a.unsubscribe(mailbox));
+        return o instanceof Outcome.NoSuchMailbox ? new Outcome.Done() : o; // UNSUBSCRIBE of a name not subscribed
+    }
+
+    @Override
+    public Optional<Appended> append(String user, String mailbox, Set<String> flags,
+                                     Optional<ZonedDateTime> internalDate, Literal message) throws IOException {
+        Account a = account(user);
+        try (InputStream in = message.open()) {
+            return a.append(mailbox, in, toFlags(flags), internalDate.map(ZonedDateTime::toInstant).orElse(null))
+                    .map(x -> new Appended(x.uidValidity(), x.uid()));
+        }
+    }
+
+    @Override
+    public Optional<Folder> open(String user, String mailbox, boolean readOnly) {
+        OpenFolder f = new OpenFolder();
+        try {
+            Optional<FolderView> v = account(user).open(mailbox, f::heard);
+            if (v.isEmpty()) {
+                return Optional.empty();
+            }
+            f.start(v.get());
+            return Optional.of(f);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---- flags ----
+
+    /** IMAP flag names to the store's: system flags by name (any case), other names as keywords. */
+    static Flags toFlags(Set<String> names) {
+        EnumSet<Flags.Flag> system = EnumSet.noneOf(Flags.Flag.class);
+        Set<String> keywords = new LinkedHashSet<>();
+        for (String n : names) {
+            Flags.Flag f = Flags.Flag.ofImap(n);
+            if (f != null) {
+                system.add(f);
+            } else if (!n.startsWith("\\")) {
+                keywords.add(n); // \Recent and unknown system flags are not kept
+            }
+        }
+        return new Flags(system, keywords);
+    }
+
+    /** The store's flags as IMAP names: system flags with their backslash, then keywords. */
+    static Set<String> toNames(Flags flags) {
+        Set<String> out = new LinkedHashSet<>();
+        for (Flags.Flag f : Flags.Flag.values()) {
+            if (flags.has(f)) {
+                out.add(f.imapName());
+            }
+        }
+        out.addAll(flags.keywords());
+        return out;
+    }
+
+    private static List<Long> list(long[] uids) {
+        List<Long> out = new ArrayList<>(uids.length);
+        for (long u : uids) {
+            out.add(u);
+        }
+        return out;
+    }
+
+    private static long[] array(List<Long> uids) {
+        return uids.stream().mapToLong(Long::longValue).toArray();
+    }
+
+    /** The index of {@code uid} in a snapshot (UID order), or -1. */
+    private static int indexOf(FolderView.Snapshot s, long uid) {
+        int lo = 0;
+        int hi = s.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long u = s.uid(mid);
+            if (u == uid) {
+                return mid;
+            }
+            if (u < uid) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return -1;
+    }
+
+    // ---- the selected folder ----
+
+    private final class OpenFolder implements Folder {
+        private final ReentrantLock lock = new ReentrantLock();
+        /** What the store told since the last {@link #changes()}, oldest first. Under {@link #lock}. */
+        private final List<dev.tern.mailbox.Change> heard = new ArrayList<>();
+        private Runnable wake;
+        private FolderView view;
+        /** The folder as opened, until the session took its messages. */
+        private FolderView.Snapshot opened;
+        private long uidValidity;
+        private long openedUidNext;
+        private List<String> keywords;
+        private long refreshed = -REFRESH_MILLIS;
+
+        /** The store's listener: called on the changing thread, under the folder's lock; only queues and wakes. */
+        void heard(dev.tern.mailbox.Change c) {
+            lock.lock();
+            try {
+                heard.add(c);
+                if (wake != null) {
+                    wake.run();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        void start(FolderView v) {
+            view = v;
+            opened = v.snapshot();
+            uidValidity = opened.uidValidity();
+            openedUidNext = opened.uidNext();
+            keywords = opened.keywords();
+        }
+
+        @Override
+        public long uidValidity() {
+            return uidValidity;
+        }
+
+        @Override
+        public long uidNext() {
+            return openedUidNext;
+        }
+
+        @Override
+        public List<String> flags() {
+            List<String> out = new ArrayList<>(SYSTEM_FLAGS);
+            out.addAll(keywords);
+            return out;
+        }
+
+        @Override
+        public List<Entry> messages() {
+            FolderView.Snapshot s = opened == null ? view.snapshot() : opened;
+            List<Entry> out = new ArrayList<>(s.size());
+            for (int i = 0; i < s.size(); i++) {
+                out.add(new Entry(s.uid(i), toNames(s.flags(i))));
+            }
+            opened = null; // the session keeps its own copy; later ones come through changes()
+            return out;
+        }
+
+        @Override
+        public List<Change> changes() {
+            long now = clock.millis();
+            if (now - refreshed >= REFRESH_MILLIS || now < refreshed) {
+                refreshed = now;
+                try {
+                    view.refresh(); // changes by other programs, found now rather than at the next poll
+                } catch (IOException e) {
+                    // the poll looks again; what the store already knows is told below
+                }
+            }
+            List<dev.tern.mailbox.Change> taken;
+            lock.lock();
+            try {
+                if (heard.isEmpty()) {
+                    return List.of();
+                }
+                taken = List.copyOf(heard);
+                heard.clear();
+            } finally {
+                lock.unlock();
+            }
+            List<Change> out = new ArrayList<>();
+            for (dev.tern.mailbox.Change c : taken) {
+                switch (c) {
+                    case dev.tern.mailbox.Change.Appended a -> added(a.uids(), out);
+                    case dev.tern.mailbox.Change.FlagsChanged f -> f.messages().forEach(m -> out.add(
+                            new Change.FlagsChanged(new Entry(m.uid(), toNames(m.flags())))));
+                    case dev.tern.mailbox.Change.Expunged x -> x.uids().forEach(u -> out.add(new Change.Expunged(u)));
+                }
+            }
+            return out;
+        }
+
+        /**
+         * New messages with their flags now; those told at SELECT already, and those gone again meanwhile (never
+         * told, so never to be expunged), are left out.
+         */
+        private void added(List<Long> uids, List<Change> out) {
+            List<Long> fresh = uids.stream().filter(u -> u >= openedUidNext).toList();
+            if (fresh.isEmpty()) {
+                return;
+            }
+            if (fresh.size() <= LOOKUPS) {
+                try {
+                    for (long uid : fresh) {
+                        view.message(uid).ifPresent(m -> out.add(new Change.Added(new Entry(uid,
+                                toNames(m.flags())))));
+                    }
+                    return;
+                } catch (IOException e) {
+                    out.removeIf(x -> x instanceof Change.Added a && fresh.contains(a.entry().uid()));
+                }
+            }
+            FolderView.Snapshot s = view.snapshot();
+            for (long uid : fresh) {
+                int i = indexOf(s, uid);
+                if (i >= 0) {
+                    out.add(new Change.Added(new Entry(uid, toNames(s.flags(i)))));
+                }
+            }
+        }
+
+        @Override
+        public void onChange(Runnable wake) {
+            lock.lock();
+            try {
+                this.wake = wake;
+                if (wake != null && !heard.isEmpty()) {
+                    wake.run();
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public Optional<Message> message(long uid) throws IOException {
+            return view.message(uid).map(m -> new StoredMessage(view, uid, m.size(),
+                    ZonedDateTime.ofInstant(m.internalDate(), clock.getZone())));
+        }
+
+        /**
+         * STORE: the new flags of every message of {@code uids} still here, also of those the change left as they
+         * were (the store reports only those it changed).
+         */
+        @Override
+        public Map<Long, Set<String>> store(long[] uids, FlagChange how, Set<String> flags) throws IOException {
+            Flags.Mode mode = switch (how) {
+                case REPLACE -> Flags.Mode.REPLACE;
+                case ADD -> Flags.Mode.ADD;
+                case REMOVE -> Flags.Mode.REMOVE;
+            };
+            Map<Long, Set<String>> changed = new LinkedHashMap<>();
+            for (dev.tern.mailbox.Change.MessageFlags m : view.store(list(uids), mode, toFlags(flags))) {
+                changed.put(m.uid(), toNames(m.flags()));
+            }
+            Map<Long, Set<String>> out = new LinkedHashMap<>();
+            FolderView.Snapshot s = changed.size() == uids.length ? null : view.snapshot();
+            for (long uid : uids) {
+                Set<String> now = changed.get(uid);
+                if (now == null && s != null) {
+                    int i = indexOf(s, uid);
+                    now = i < 0 ? null : toNames(s.flags(i));
+                }
+                if (now != null) {
+                    out.put(uid, now);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public long[] expunge(long[] uids) throws IOException {
+            return array(view.expunge(Optional.of(list(uids))));
+        }
+
+        @Override
+        public Optional<Copied> copy(long[] uids, String target) throws IOException {
+            return view.copy(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
+                    array(c.targetUids())));
+        }
+
+        /** MOVE in one step: the store links the files into the target and removes them here. */
+        @Override
+        public Optional<Copied> move(long[] uids, String target) throws IOException {
+            return view.move(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
+                    array(c.targetUids())));
+        }
+
+        @Override
+        public void close() {
+            onChange(null);
+            view.close();
+        }
+    }
+
+    /** A message for FETCH and SEARCH: its structure parsed once and cached by the store, read when first asked. */
+    private static final class StoredMessage implements Message {
+        private final FolderView view;
+        private final long uid;
+        private final long size;
+        private final ZonedDateTime internalDate;
+        private BodyPart structure;
+
+        StoredMessage(FolderView view, long uid, long size, ZonedDateTime internalDate) {
+            this.view = view;
+            this.uid = uid;
+            this.size = size;
+            this.internalDate = internalDate;
+        }
+
+        @Override
+        public long uid() {
+            return uid;
+        }
+
+        @Override
+        public ZonedDateTime internalDate() {
+            return internalDate;
+        }
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public BodyPart structure() {
+            if (structure == null) {
+                try {
+                    Optional<BodyPart> cached = view.facts(uid, STRUCTURE, MailStoreImap::encode)
+                            .flatMap(StructureCodec::decode);
+                    structure = cached.isPresent() ? cached.get() : parse(view.content(uid));
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+            return structure;
+        }
+
+        @Override
+        public InputStream open(long from, long to) throws IOException {
+            InputStream in = view.content(uid);
+            try {
+                in.skipNBytes(Math.min(from, size));
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            return new Bounded(in, Math.max(0, to - from));
+        }
+    }
+
+    private static byte[] encode(InputStream in) {
+        try {
+            return StructureCodec.encode(StructureParser.parse(in));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static BodyPart parse(InputStream in) throws IOException {
+        try (in) {
+            return StructureParser.parse(in);
+        }
+    }
+
+    /** At most {@code left} octets of a stream. */
+    private static final class Bounded extends FilterInputStream {
+        private long left;
+
+        Bounded(InputStream in, long left) {
+            super(in);
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return len == 0 ? 0 : -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(Math.min(n, left));
+            left -= k;
+            return k;
+        }
+    }
+}
