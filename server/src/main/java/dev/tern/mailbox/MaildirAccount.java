@@ -28,7 +28,7 @@ import java.util.stream.Stream;
  * One user's folders on disk. INBOX is the Maildir at the account's root; the folder {@code a/b} is the Maildir++
  * subfolder {@code .a.b} under it. On disk each level of a name is UTF-8, with {@code .}, {@code %}, {@code ~},
  * control characters and DEL written {@code %XX}, so that the Maildir++ separator {@code .} can be in a name.
- * The special-use folders are made the first time an account is opened ({@code tern-special-use} marks that it
+ * The special-use folders are made (and, with INBOX, subscribed) the first time an account is opened ({@code tern-special-use} marks that it
  * was done, so that a folder the user deleted stays deleted); subscriptions are in {@code tern-subscriptions}, one
  * name per line, replaced atomically.
  */
@@ -72,6 +72,11 @@ final class MaildirAccount implements Account {
                 }
             }
             Durable.syncDirectory(root);
+            // subscribed too, for clients that show only subscribed folders (LSUB, LIST (SUBSCRIBED))
+            LinkedHashSet<String> subscribed = new LinkedHashSet<>(a.subscriptions());
+            subscribed.add(INBOX);
+            subscribed.addAll(new TreeSet<>(SPECIAL.keySet()));
+            a.writeSubscriptions(subscribed);
             Durable.writeAtomically(root.resolve(SPECIAL_MADE), "made\n".getBytes(StandardCharsets.US_ASCII), true);
         }
         return a;

@@ -365,6 +365,11 @@ class MaildirStoreTest {
         assertThat(a.create("Old/Work")).isEqualTo(Account.DONE);
         assertThat(a.status("Old/Work").orElseThrow().uidValidity()).isGreaterThan(validity);
 
+        // INBOX and the special-use folders come subscribed, for clients that show only subscribed folders
+        assertThat(a.subscriptions()).containsExactly("INBOX", "Archive", "Drafts", "Junk", "Sent", "Trash");
+        for (String made : List.of("INBOX", "Archive", "Drafts", "Junk", "Trash")) {
+            assertThat(a.unsubscribe(made)).isEqualTo(Account.DONE);
+        }
         assertThat(a.subscribe("Sent")).isEqualTo(Account.DONE);
         assertThat(a.subscribe("Gone")).isEqualTo(Account.DONE);
         assertThat(a.subscribe("sent")).isEqualTo(Account.DONE);
