@@ -413,8 +413,12 @@ class ConfigLoaderTest {
         assertThat(c.listen().submissions()).containsExactly(hp("0.0.0.0", 465), hp("::", 465));
         assertThat(c.listen().pop3()).containsExactly(hp("0.0.0.0", 110), hp("::", 110));
         assertThat(c.listen().pop3s()).containsExactly(hp("0.0.0.0", 995), hp("::", 995));
+        assertThat(c.listen().imap()).containsExactly(hp("0.0.0.0", 143), hp("::", 143));
+        assertThat(c.listen().imaps()).containsExactly(hp("0.0.0.0", 993), hp("::", 993));
         assertThat(c.listen().http()).containsExactly(hp("127.0.0.1", 8025));
         assertThat(c.limits()).isEqualTo(parse("").limits());
+        assertThat(c.checks()).isEqualTo(parse("").checks());
+        assertThat(c.defence()).isEqualTo(parse("").defence());
         assertThat(c.relay().trustedNetworks()).isEmpty();
         assertThat(c.aliases()).containsEntry("postmaster@example.org", List.of("alice@example.org"));
     }
