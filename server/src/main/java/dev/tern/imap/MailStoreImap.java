@@ -3,11 +3,11 @@ package dev.tern.imap;
 import dev.tern.imap.mime.BodyPart;
 import dev.tern.imap.mime.StructureCodec;
 import dev.tern.imap.mime.StructureParser;
+import dev.tern.io.BoundedInput;
 import dev.tern.mailbox.Account;
 import dev.tern.mailbox.Flags;
 import dev.tern.mailbox.FolderView;
 import dev.tern.mailbox.MailStore;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -478,7 +478,7 @@ public final class MailStoreImap implements ImapStore {
                 in.close();
                 throw e;
             }
-            return new Bounded(in, Math.max(0, to - from));
+            return new BoundedInput(in, to - from);
         }
     }
 
@@ -493,47 +493,6 @@ public final class MailStoreImap implements ImapStore {
     private static BodyPart parse(InputStream in) throws IOException {
         try (in) {
             return StructureParser.parse(in);
-        }
-    }
-
-    /** At most {@code left} octets of a stream. */
-    private static final class Bounded extends FilterInputStream {
-        private long left;
-
-        Bounded(InputStream in, long left) {
-            super(in);
-            this.left = left;
-        }
-
-        @Override
-        public int read() throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return len == 0 ? 0 : -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
-        }
-
-        @Override
-        public long skip(long n) throws IOException {
-            long k = super.skip(Math.min(n, left));
-            left -= k;
-            return k;
         }
     }
 }

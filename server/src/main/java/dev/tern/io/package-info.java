@@ -1,7 +1,8 @@
 /**
  * Files that must survive a crash, and who may read them: atomic replacement with fsyncs
  * ({@link dev.tern.io.Durable}), directory fsyncs shared between callers ({@link dev.tern.io.DirectorySync}),
- * and owner-only modes whatever the umask ({@link dev.tern.io.FileModes}).
+ * owner-only modes whatever the umask ({@link dev.tern.io.FileModes}), and reading a part of a file
+ * ({@link dev.tern.io.BoundedInput}).
  *
  * <p>Never does: decide what a file holds or where it goes (its owners do), or any network I/O.
  */

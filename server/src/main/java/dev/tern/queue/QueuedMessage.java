@@ -100,50 +100,7 @@ public final class QueuedMessage {
             in.close();
             throw e;
         }
-        return new java.io.FilterInputStream(in) {
-            private long left = storedSize;
-
-            @Override
-            public int read() throws IOException {
-                if (left <= 0) {
-                    return -1;
-                }
-                int b = super.read();
-                if (b >= 0) {
-                    left--;
-                }
-                return b;
-            }
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    return len == 0 ? 0 : -1;
-                }
-                int n = super.read(b, off, (int) Math.min(len, left));
-                if (n > 0) {
-                    left -= n;
-                }
-                return n;
-            }
-
-            @Override
-            public long skip(long n) throws IOException {
-                long k = super.skip(Math.min(n, left));
-                left -= k;
-                return k;
-            }
-
-            @Override
-            public int available() throws IOException {
-                return (int) Math.min(super.available(), left);
-            }
-
-            @Override
-            public boolean markSupported() {
-                return false;
-            }
-        };
+        return new dev.tern.io.BoundedInput(in, storedSize);
     }
 
     /** Where the stored content starts in {@link #file()} (after the envelope). */
