@@ -63,6 +63,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -176,7 +177,7 @@ public final class Tern implements AutoCloseable {
             if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
                 smtp.checks(checks);
             }
-            defences = defences(config, clock);
+            defences = defences(config, clock, smtp::trusted);
             if (capture == null) { // tests send from one address as fast as they like
                 smtp.defend(defences);
             }
@@ -266,7 +267,7 @@ public final class Tern implements AutoCloseable {
     }
 
     /** The MX's defences (issue 16): DNS lists through the {@code [dns] servers} resolver, greylist in data_dir. */
-    private static Defences defences(Config config, Clock clock) throws IOException {
+    private static Defences defences(Config config, Clock clock, Predicate<InetAddress> trusted) throws IOException {
         DefenceSettings d = config.defence();
         DnsLookup dns = d.lists().blocklists().isEmpty() && d.lists().allowlists().isEmpty() ? null
                 : new DnsjavaLookup(Resolvers.of(Resolvers.servers(config.dns()), DNS_TIMEOUT), clock, DNS_TIMEOUT,
@@ -281,7 +282,7 @@ public final class Tern implements AutoCloseable {
                         + ": " + e, e);
             }
         }
-        return new Defences(d, clock, dns, config.relay().trustedNetworks(), greylist, config.hostname());
+        return new Defences(d, clock, dns, trusted, greylist, config.hostname());
     }
 
     /** The meters of /metrics: what SMTP, the queue and POP3 counted, and gauges of what is open now. */

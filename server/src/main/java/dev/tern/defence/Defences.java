@@ -1,6 +1,5 @@
 package dev.tern.defence;
 
-import dev.tern.config.Cidr;
 import dev.tern.dns.DnsLookup;
 import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
@@ -25,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -76,7 +76,7 @@ public final class Defences implements AutoCloseable {
     private final DefenceSettings settings;
     private final Clock clock;
     private final DnsLookup dns;
-    private final List<Cidr> trusted;
+    private final Predicate<InetAddress> trusted;
     private final Greylist greylist;
     private final String hostname;
     private final RateLimiter connections;
@@ -98,16 +98,18 @@ public final class Defences implements AutoCloseable {
 
     /**
      * @param dns      asks the DNS lists; may be null when none is configured
-     * @param trusted  {@code relay.trusted_networks}: exempt from everything here
+     * @param trusted  in {@code relay.trusted_networks} as the running rules say (they change on reload): exempt
+     *                 from everything here
      * @param greylist the greylist; null when greylisting is off
      * @param hostname our name in 421 replies
      */
-    public Defences(DefenceSettings settings, Clock clock, DnsLookup dns, List<Cidr> trusted, Greylist greylist,
+    public Defences(DefenceSettings settings, Clock clock, DnsLookup dns, Predicate<InetAddress> trusted,
+                    Greylist greylist,
                     String hostname) {
         this.settings = settings;
         this.clock = clock;
         this.dns = dns;
-        this.trusted = List.copyOf(trusted);
+        this.trusted = trusted;
         this.greylist = greylist;
         this.hostname = hostname;
         if (settings.lists().any() && dns == null) {
@@ -141,7 +143,7 @@ public final class Defences implements AutoCloseable {
      * only the per-user limits apply.
      */
     public Screen open(InetAddress client, boolean mx) {
-        boolean exempt = !mx || isTrusted(client);
+        boolean exempt = !mx || trusted.test(client);
         return new Screen(client, exempt);
     }
 
@@ -166,15 +168,6 @@ public final class Defences implements AutoCloseable {
         } catch (java.net.UnknownHostException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private boolean isTrusted(InetAddress client) {
-        for (Cidr c : trusted) {
-            if (c.contains(client)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void record(Event e, String ip, String detail) {

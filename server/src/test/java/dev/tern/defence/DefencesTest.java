@@ -56,7 +56,8 @@ class DefencesTest {
         DefenceSettings s = config.defence();
         Greylist g = s.greylisting().on() ? new Greylist(dir.resolve("greylist"), s.greylisting().delay(),
                 s.greylisting().expiry(), 1000, clock) : null;
-        defences = new Defences(s, clock, dns, config.relay().trustedNetworks(), g, "mx.test");
+        var trusted = config.relay().trustedNetworks();
+        defences = new Defences(s, clock, dns, ip -> trusted.stream().anyMatch(c -> c.contains(ip)), g, "mx.test");
         return defences;
     }
 
@@ -222,7 +223,7 @@ class DefencesTest {
     void perUserRates() throws Exception {
         var config = ConfigLoader.parse("[submission]\nmessages_per_user_per_hour = 1\nrecipients_per_user_per_hour = 2",
                 "test.toml", false);
-        defences = new Defences(config.defence(), clock, null, List.of(), null, "mx.test");
+        defences = new Defences(config.defence(), clock, null, ip -> false, null, "mx.test");
         Defences.Screen s = defences.open(CLEAN, false);
         assertThat(rcpts(s, null, "Alice@example.test", ALICE, ALICE, ALICE)).containsExactly("250", "250",
                 "451 4.7.1 Too many recipients in the last hour; try again later");
