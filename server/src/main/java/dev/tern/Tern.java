@@ -141,7 +141,7 @@ public final class Tern implements AutoCloseable {
             }
             MxResolver dns = new MxResolver(dnsServers, DNS_TIMEOUT);
             var d = config.delivery();
-            signer = new OutboundSigner(new DkimSigner(clock), new DkimKeys(data.resolve("dkim")));
+            signer = new OutboundSigner(new DkimSigner(clock), new DkimKeys(data.resolve("dkim")), this::trusted);
             remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
                     d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
                     d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
@@ -424,6 +424,11 @@ public final class Tern implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** Whether {@code client} is in {@code relay.trusted_networks} as the running rules say (false while starting). */
+    private boolean trusted(InetAddress client) {
+        return smtp != null && smtp.trusted(client);
     }
 
     /** The first address bound for {@code name} (e.g. "smtp"). */

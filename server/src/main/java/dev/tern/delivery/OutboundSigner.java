@@ -9,14 +9,18 @@ import dev.tern.queue.Envelope;
 import dev.tern.queue.QueuedMessage;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * The DKIM signatures of a message leaving through {@link RemoteDelivery}. Signed are mail from an authenticated
- * session (its RFC 3848 protocol name ends in {@code A}: ESMTPA, ESMTPSA, UTF8SMTPA, UTF8SMTPSA) and the notices
- * Tern writes itself, with every key of the From: domain ({@link DkimKeys}, read again when the key files
+ * session (its RFC 3848 protocol name ends in {@code A}: ESMTPA, ESMTPSA, UTF8SMTPA, UTF8SMTPSA), mail relayed for a
+ * client in {@code relay.trusted_networks} (programs on the machine through {@code tern sendmail}, hosts of the
+ * local network: OpenDKIM's InternalHosts) and the notices Tern writes itself, with every key of the From: domain ({@link DkimKeys}, read again when the key files
  * change). The signatures are computed in one streaming pass over the content in the spool, which is exactly
  * what is sent to every peer (Tern never converts a body), so they hold with or without 8BITMIME. Signing never
  * keeps mail back: a message that cannot be signed goes unsigned, with a mail-log line saying why.
@@ -36,16 +40,35 @@ public final class OutboundSigner {
 
     private final DkimSigner signer;
     private final DkimKeys keys;
+    private final Predicate<InetAddress> trusted;
     private final Counts<Event> counts = new Counts<>(Event.class);
 
-    public OutboundSigner(DkimSigner signer, DkimKeys keys) {
+    /** {@code trusted}: whether a client address is in {@code relay.trusted_networks} (asked at delivery). */
+    public OutboundSigner(DkimSigner signer, DkimKeys keys, Predicate<InetAddress> trusted) {
         this.signer = signer;
         this.keys = keys;
+        this.trusted = trusted;
     }
 
-    /** True for mail that leaves signed when its From: domain has a key: submitted with AUTH, or a notice. */
-    public static boolean signs(Envelope env) {
-        return env.notice() != 0 || env.protocol() != null && env.protocol().endsWith("A");
+    /**
+     * True for mail that leaves signed when its From: domain has a key: submitted with AUTH, relayed for a trusted
+     * client, or a notice.
+     */
+    boolean signs(Envelope env) {
+        return env.notice() != 0 || env.protocol() != null && env.protocol().endsWith("A")
+                || trustedClient(env.client());
+    }
+
+    private boolean trustedClient(String client) {
+        // the envelope holds the socket's address as text; anything else (none, a name) is not trusted
+        if (client == null || client.isEmpty() || !client.matches("[0-9A-Fa-f:.]+")) {
+            return false;
+        }
+        try {
+            return trusted.test(InetAddress.getByName(client)); // a literal: parsed, never looked up
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** Messages signed, left unsigned and failed to sign, once per delivery transaction set up for them. */
