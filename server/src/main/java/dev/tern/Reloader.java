@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -67,10 +68,11 @@ public final class Reloader {
     /**
      * The parts of a running Tern that a reload changes.
      *
+     * @param rules     the SMTP rules of a configuration (capture mode's take any recipient)
      * @param listeners the listeners open now, and where to put the new list
      */
     record Parts(SmtpServer smtp, Pop3Server pop3, Router router, ConnectionLimiter limiter, LoginGuard guard,
-                 TlsContext tls, Predicate<String> userExists, Supplier<List<Listener>> listeners,
+                 TlsContext tls, Function<Config, SmtpServer.Rules> rules, Supplier<List<Listener>> listeners,
                  Consumer<List<Listener>> replaceListeners, Opener opener) {
     }
 
@@ -313,7 +315,7 @@ public final class Reloader {
         var auth = next.auth();
         parts.guard().settings(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay());
         parts.router().localDomains(next.localDomains());
-        parts.smtp().rules(smtpRules(next, parts.userExists()));
+        parts.smtp().rules(parts.rules().apply(next));
         parts.pop3().settings(pop3Settings(next));
         rebinding.opened().forEach(Listener::start);
         parts.replaceListeners().accept(rebinding.all());

@@ -61,6 +61,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -159,15 +160,18 @@ public final class Tern implements AutoCloseable {
             tls = Reloader.tls(config, clock);
             var sub = config.submission();
             var auth = config.auth();
-            SmtpServer.Rules rules = Reloader.smtpRules(config, users::exists);
+            // the SMTP rules of a configuration, at start and at each reload; capture mode takes any address at any
+            // domain, the sender rules stay
+            Function<Config, SmtpServer.Rules> rulesOf = c -> {
+                SmtpServer.Rules r = Reloader.smtpRules(c, users::exists);
+                return capture == null ? r : new SmtpServer.Rules(r.modes(),
+                        (to, client, authenticated) -> new RecipientPolicy.Decision.Accept(List.of(to.toString())),
+                        r.senders(), r.commandTimeout());
+            };
+            SmtpServer.Rules rules = rulesOf.apply(config);
             LoginGuard guard = new LoginGuard(auth.maxFailuresPerIp(), auth.blockTime(), auth.failureDelay(), clock);
             logins = new Authenticator(passwords == null ? users::verify : passwords, guard,
                     Authenticator.Pool.standard());
-            if (capture != null) { // any address at any domain; the sender rules stay
-                rules = new SmtpServer.Rules(rules.modes(),
-                        (to, client, authenticated) -> new RecipientPolicy.Decision.Accept(List.of(to.toString())),
-                        rules.senders(), rules.commandTimeout());
-            }
             smtp = new SmtpServer(rules.modes(), rules.policy(), rules.senders(), spool, scheduler, limiter,
                     rules.commandTimeout(), clock, tls, logins, sub.exposeUser(), capture);
             // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
@@ -213,7 +217,7 @@ public final class Tern implements AutoCloseable {
             }
             listeners = List.copyOf(listeners);
             reloader = new Reloader(config, clock, new Reloader.Parts(smtp, pop3, router, limiter, guard, tls,
-                    users::exists, () -> listeners, l -> listeners = l, this::open));
+                    rulesOf, () -> listeners, l -> listeners = l, this::open));
             for (HostPort hp : config.listen().http()) {
                 metrics = metrics(limiter, guard);
                 try {

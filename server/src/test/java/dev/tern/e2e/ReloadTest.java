@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.tern.Tern;
 import dev.tern.auth.UserStore;
+import dev.tern.capture.CaptureStore;
 import dev.tern.cli.Main;
 import dev.tern.config.ConfigException;
 import dev.tern.config.ConfigLoader;
@@ -141,6 +142,26 @@ class ReloadTest {
             }
         }
         assertThat(tern.config().limits().maxRecipients()).isEqualTo(1);
+    }
+
+    @Test
+    void captureModeStillTakesAnyRecipientAfterAReload() throws Exception {
+        file = dir.resolve("tern.toml");
+        write(START);
+        Files.createDirectories(dir.resolve("data"));
+        CaptureStore captured = new CaptureStore();
+        tern = Tern.capture(ConfigLoader.load(file), Clock.systemUTC(), captured, null);
+        write(START.maxRecipients(1));
+        assertThat(tern.reload()).containsExactly("limits: max_recipients = 1 (was 2)");
+        try (RawSmtp c = RawSmtp.open(tern.address("smtp"))) {
+            c.cmd("MAIL FROM:<app@shop.example>").expectOk();
+            c.cmd("RCPT TO:<anyone@anywhere.example>").expectOk(); // not a local domain: still captured
+            c.cmd("RCPT TO:<second@anywhere.example>").expect(452, "4.5.3"); // the reloaded limit applies
+            c.cmd("DATA").expect(354);
+            c.write("Subject: x\r\n\r\nbody\r\n.\r\n");
+            c.read().expect(250, "2.0.0");
+        }
+        assertThat(captured.size()).isEqualTo(1);
     }
 
     @Test
