@@ -1,0 +1,360 @@
+#!/usr/bin/env bash
+# IMAP with real clients from Debian, against a Tern started from the jar with the default
+# imap.auth_requires_tls = true and the self-signed certificate it makes at its first start. Each client has its
+# own user, so each starts from a known mailbox (messages delivered through Tern's SMTP listener):
+#   - Python's imaplib (imaplib_check.py): LOGIN refused before TLS, then over STARTTLS and IMAPS: LIST with
+#     the special-use folders, SELECT, FETCH, STORE, SEARCH, APPEND, UID COPY, UID MOVE, EXPUNGE, CREATE, and
+#     IDLE told of an SMTP delivery within a second of its 250;
+#   - curl imap:// (STARTTLS) and imaps://: list, search, fetch a message and a header section by UID; a login
+#     without TLS is refused;
+#   - mbsync (isync) both ways: download; then a flag set on each side, a delete on the near side and a sent
+#     message to upload; then a third run that finds nothing to do (no STORE, APPEND, EXPUNGE or body FETCH);
+#   - offlineimap both ways: the same steps, the last run copying and changing nothing;
+#   - fetchmail over IMAP: STARTTLS with keep (the server marks both \Seen), then IMAPS with nokeep (only the
+#     new message, which is then expunged);
+#   - neomutt in tmux over IMAPS: opens INBOX, reads a message, saves it to Archive, syncs, quits.
+set -euo pipefail
+source "$(dirname "$0")/../lib.sh"
+HERE="$(cd "$(dirname "$0")" && pwd)"
+
+# Debian's python3 (imaplib, ssl): a python3 earlier on the PATH may be a slow shim (pyenv)
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY="$(command -v python3)" || die "python3 is not installed"
+for c in swaks curl mbsync offlineimap fetchmail neomutt tmux openssl; do
+    command -v "$c" >/dev/null || die "$c is not installed"
+done
+
+PW=imap-secret
+TERN_IMAP_LISTEN='["127.0.0.1:0"]'
+TERN_IMAPS_LISTEN='["127.0.0.1:0"]'
+TERN_EXTRA_TOML=$'[auth]\nfailure_delay = "0s"'
+export TERN_IMAP_LISTEN TERN_IMAPS_LISTEN TERN_EXTRA_TOML
+tern_config
+grep -q auth_requires_tls "$TERN_CONFIG" && die "the config must keep the default imap.auth_requires_tls = true"
+tern_user_add alice@example.test "$PW"
+# The other users get the same password: their lines are alice's hash under another address (the users file
+# may be edited by hand, docs/users.md), which saves a JVM start and an Argon2 hash for each.
+hash="$(sed -n 's/^alice@example\.test://p' "$TERN_DATA/users")"
+[ -n "$hash" ] || die "no line for alice in $TERN_DATA/users"
+for u in bob carol dave erin frank; do printf '%s@example.test:%s\n' "$u" "$hash" >>"$TERN_DATA/users"; done
+tern_start
+IMAP_PORT="$(tern_port imap)"
+IMAPS_PORT="$(tern_port imaps)"
+[ -n "$IMAP_PORT" ] && [ "$IMAP_PORT" != 0 ] || die "no 'tern: imap listening on 127.0.0.1:PORT' line"
+[ -n "$IMAPS_PORT" ] && [ "$IMAPS_PORT" != 0 ] || die "no 'tern: imaps listening on 127.0.0.1:PORT' line"
+CERT="$TERN_DATA/tls/selfsigned-cert.pem"
+[ -f "$CERT" ] || die "no self-signed certificate at $CERT"
+log "imap (STARTTLS) on 127.0.0.1:$IMAP_PORT, imaps on 127.0.0.1:$IMAPS_PORT"
+export HOME="$TERN_TMP" # the clients' own files (fetchmail's idfile, offlineimap's metadata) stay here
+
+# deliver USER SUBJECT... -> one message per subject to USER@example.test over SMTP (body "body of SUBJECT")
+deliver() {
+    local user="$1" s
+    shift
+    for s in "$@"; do
+        swaks --server 127.0.0.1 --port "$TERN_SMTP_PORT" --helo client.example.org --timeout 30 \
+            --from bob@example.org --to "$user@example.test" --header "Subject: $s" --body "body of $s" \
+            >"swaks-$s.out" 2>&1 || die "swaks failed: $(tail -n 5 "swaks-$s.out")"
+    done
+}
+# state USER MAILBOX -> "UID FLAGS SUBJECT" per message, as the server has it (flags comma-separated, - for none)
+state() { "$PY" "$HERE/imap_state.py" "$IMAPS_PORT" "$1@example.test" "$PW" "$2"; }
+# flags_of USER MAILBOX SUBJECT -> the flags of the one message with that subject ("" when there is none)
+flags_of() { state "$1" "$2" | awk -v s="$3" '$3 == s { print $2 }'; }
+# imap_do USER MAILBOX COMMAND... -> runs UID commands on the server through imaplib (as another client would)
+imap_do() {
+    "$PY" - "$IMAPS_PORT" "$PW" "$@" <<'PY' || die "imap_do $*: failed"
+import imaplib, ssl, sys
+port, pw, user, mailbox, *cmd = sys.argv[1:]
+t = ssl.create_default_context(); t.check_hostname = False; t.verify_mode = ssl.CERT_NONE
+m = imaplib.IMAP4_SSL("127.0.0.1", int(port), ssl_context=t, timeout=30)
+m.login(user + "@example.test", pw)
+assert m.select(mailbox)[0] == "OK"
+typ, data = m.uid(*cmd)
+assert typ == "OK", (typ, data)
+m.logout()
+PY
+}
+# uid_of USER MAILBOX SUBJECT
+uid_of() { state "$1" "$2" | awk -v s="$3" '$3 == s { print $1 }'; }
+
+# --- 1. Python's imaplib ------------------------------------------------------------------------------------
+"$PY" "$HERE/imaplib_check.py" "$IMAP_PORT" "$IMAPS_PORT" "$TERN_SMTP_PORT" alice@example.test "$PW" ||
+    die "imaplib checks failed"
+log "imaplib: ok"
+
+# --- 2. curl imap:// (STARTTLS) and imaps:// -----------------------------------------------------------------
+deliver bob curl-one curl-two
+curl_imap() { curl -sS --max-time 30 -u "bob@example.test:$PW" "$@"; }
+if curl -sS --max-time 30 -u "bob@example.test:$PW" "imap://127.0.0.1:$IMAP_PORT/" >curl-plain.out 2>&1; then
+    die "curl logged in without TLS: $(cat curl-plain.out)"
+fi
+curl_imap --ssl-reqd -k "imap://127.0.0.1:$IMAP_PORT/" >curl-list.out || die "curl LIST over STARTTLS failed"
+sed 's/^/    [curl list] /' curl-list.out
+grep -q '^\* LIST (.*) "/" INBOX' curl-list.out || die "curl LIST: no INBOX"
+grep -q '^\* LIST (.*\\Sent.*) "/" Sent' curl-list.out || die "curl LIST: no \\Sent Sent"
+curl_imap --ssl-reqd -k "imap://127.0.0.1:$IMAP_PORT/INBOX?SUBJECT%20curl-two" >curl-search.out ||
+    die "curl SEARCH failed"
+uid2="$(uid_of bob INBOX curl-two)"
+seq2="$(state bob INBOX | awk '$3 == "curl-two" { print NR }')"
+[ "$(tr -d '\r' <curl-search.out)" = "* SEARCH $seq2" ] || die "curl SEARCH: $(cat curl-search.out), expected $seq2"
+curl_imap -k "imaps://127.0.0.1:$IMAPS_PORT/INBOX;UID=$uid2" >curl-msg.out || die "curl FETCH by UID over imaps failed"
+grep -q '^Subject: curl-two' curl-msg.out && grep -q 'body of curl-two' curl-msg.out ||
+    die "curl FETCH UID $uid2: not the message curl-two: $(head -c 400 curl-msg.out)"
+curl_imap -k "imaps://127.0.0.1:$IMAPS_PORT/INBOX;UID=$uid2/;SECTION=HEADER.FIELDS%20(SUBJECT)" >curl-hdr.out ||
+    die "curl FETCH of a header section failed"
+[ "$(tr -d '\r' <curl-hdr.out | sed '/^$/d')" = "Subject: curl-two" ] ||
+    die "curl FETCH HEADER.FIELDS (SUBJECT): $(cat curl-hdr.out)"
+[ "$(flags_of bob INBOX curl-two)" = '\Seen' ] || die "curl's FETCH BODY[] did not set \\Seen on curl-two"
+[ "$(flags_of bob INBOX curl-one)" = - ] || die "curl-one is not unseen: $(state bob INBOX)"
+if curl -sS -k --max-time 30 -u "bob@example.test:wrong" "imaps://127.0.0.1:$IMAPS_PORT/" >curl-bad.out 2>&1; then
+    die "curl logged in with a wrong password"
+fi
+log "curl: ok (plain login refused: $(head -n 1 curl-plain.out))"
+
+# --- 3. mbsync (isync), both ways ----------------------------------------------------------------------------
+deliver carol mbsync-one mbsync-two mbsync-three
+MB="$TERN_TMP/mbsync"
+mkdir -p "$MB/local"
+cat >"$MB/mbsyncrc" <<EOF
+IMAPAccount tern
+Host 127.0.0.1
+Port $IMAP_PORT
+User carol@example.test
+Pass $PW
+SSLType STARTTLS
+# the self-signed certificate itself: a certificate listed here is trusted as it is
+CertificateFile $CERT
+
+IMAPStore tern-far
+Account tern
+
+MaildirStore tern-near
+Path $MB/local/
+Inbox $MB/local/INBOX
+SubFolders Verbatim
+
+Channel tern
+Far :tern-far:
+Near :tern-near:
+Patterns *
+Create Both
+Expunge Both
+SyncState *
+EOF
+run_mbsync() {
+    local rc=0
+    timeout 60 mbsync -Dn -c "$MB/mbsyncrc" tern >"$MB/$1.out" 2>&1 || rc=$?
+    [ "$rc" -eq 0 ] || {
+        tail -n 30 "$MB/$1.out"
+        die "mbsync $1 exited $rc"
+    }
+    grep -E '^(>>>|[0-9]+ (NO|BAD))' "$MB/$1.out" | sed "s/^/    [mbsync $1] /"
+    ! grep -qE '^[0-9]+ (NO|BAD)' "$MB/$1.out" || die "mbsync $1: the server answered NO or BAD"
+}
+# near_file FOLDER SUBJECT -> the near side's file of that message
+near_file() { grep -rl "^Subject: $2" "$MB/local/$1"/cur "$MB/local/$1"/new 2>/dev/null | head -n 1 || true; }
+
+run_mbsync 1-download
+for s in mbsync-one mbsync-two mbsync-three; do [ -n "$(near_file INBOX "$s")" ] || die "mbsync: $s not downloaded"; done
+for f in Sent Drafts Trash Junk Archive; do [ -d "$MB/local/$f/cur" ] || die "mbsync: folder $f not created near"; done
+log "mbsync: downloaded 3 messages and the special-use folders"
+
+# near: \Seen on mbsync-one, mbsync-three deleted, a sent message; far: \Flagged on mbsync-two
+f1="$(near_file INBOX mbsync-one)"
+mv "$f1" "$MB/local/INBOX/cur/$(basename "${f1%%:2,*}"):2,S"
+rm "$(near_file INBOX mbsync-three)"
+printf 'From: carol@example.test\r\nTo: bob@example.org\r\nSubject: mbsync-sent\r\nMessage-ID: <mbsync-sent@example.test>\r\n\r\nsent with mbsync\r\n' \
+    >"$MB/local/Sent/cur/1796000000.1.near:2,S"
+imap_do carol INBOX STORE "$(uid_of carol INBOX mbsync-two)" +FLAGS '(\Flagged)'
+run_mbsync 2-changes
+[ "$(flags_of carol INBOX mbsync-one)" = '\Seen' ] || die "mbsync: \\Seen not uploaded: $(state carol INBOX)"
+[ -z "$(flags_of carol INBOX mbsync-three)" ] || die "mbsync: the delete was not uploaded: $(state carol INBOX)"
+[ "$(state carol INBOX | wc -l)" -eq 2 ] || die "mbsync: INBOX should hold 2: $(state carol INBOX)"
+[ "$(flags_of carol Sent mbsync-sent)" = '\Seen' ] || die "mbsync: the sent message was not appended: $(state carol Sent)"
+case "$(near_file INBOX mbsync-two)" in *:2,F) ;; *) die "mbsync: \\Flagged not downloaded: $(near_file INBOX mbsync-two)" ;; esac
+log "mbsync: a flag each way, a delete and an APPEND synced"
+
+before="$(cd "$MB/local" && find . -type f ! -name '.mbsyncstate*' | sort)"
+server_before="$(state carol INBOX; state carol Sent)"
+run_mbsync 3-nothing
+if grep -E '^>>> [0-9]+ (UID STORE|STORE|APPEND|EXPUNGE|UID EXPUNGE|UID MOVE|CREATE|DELETE)|BODY.PEEK\[\]' "$MB/3-nothing.out"; then
+    die "mbsync: the third run was not a no-op"
+fi
+[ "$before" = "$(cd "$MB/local" && find . -type f ! -name '.mbsyncstate*' | sort)" ] || die "mbsync: the third run changed the near side"
+[ "$server_before" = "$(state carol INBOX; state carol Sent)" ] || die "mbsync: the third run changed the server"
+log "mbsync: the third run found nothing to do"
+
+# --- 4. offlineimap, both ways --------------------------------------------------------------------------------
+deliver dave oi-one oi-two oi-three
+OI="$TERN_TMP/offlineimap"
+mkdir -p "$OI"
+fingerprint="$(openssl x509 -in "$CERT" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')"
+cat >"$OI/offlineimaprc" <<EOF
+[general]
+accounts = tern
+metadata = $OI/meta
+ui = basic
+
+[Account tern]
+localrepository = near
+remoterepository = far
+
+[Repository near]
+type = Maildir
+localfolders = $OI/mail
+
+[Repository far]
+type = IMAP
+remotehost = 127.0.0.1
+remoteport = $IMAPS_PORT
+remoteuser = dave@example.test
+remotepass = $PW
+ssl = yes
+# the self-signed certificate, pinned by its SHA-256 fingerprint
+cert_fingerprint = $fingerprint
+EOF
+run_offlineimap() {
+    local rc=0
+    timeout 90 offlineimap -c "$OI/offlineimaprc" -o >"$OI/$1.out" 2>&1 || rc=$?
+    sed "s/^/    [offlineimap $1] /" "$OI/$1.out"
+    [ "$rc" -eq 0 ] || die "offlineimap $1 exited $rc"
+    ! grep -qiE 'ERROR|WARNING' "$OI/$1.out" || die "offlineimap $1 reported an error or warning"
+}
+# oi_file FOLDER SUBJECT -> offlineimap's local file of that message
+oi_file() { grep -rl "^Subject: $2" "$OI/mail/$1"/cur "$OI/mail/$1"/new 2>/dev/null | head -n 1 || true; }
+
+run_offlineimap 1-download
+for s in oi-one oi-two oi-three; do [ -n "$(oi_file INBOX "$s")" ] || die "offlineimap: $s not downloaded"; done
+for f in Sent Drafts Trash Junk Archive; do [ -d "$OI/mail/$f/cur" ] || die "offlineimap: folder $f not created"; done
+
+f1="$(oi_file INBOX oi-one)"
+mv "$f1" "$OI/mail/INBOX/cur/$(basename "${f1%%:2,*}"):2,S"
+rm "$(oi_file INBOX oi-three)"
+printf 'From: dave@example.test\r\nTo: bob@example.org\r\nSubject: oi-sent\r\nMessage-ID: <oi-sent@example.test>\r\n\r\nsent with offlineimap\r\n' \
+    >"$OI/mail/Sent/cur/1796000000.1.near:2,S"
+imap_do dave INBOX STORE "$(uid_of dave INBOX oi-two)" +FLAGS '(\Flagged)'
+run_offlineimap 2-changes
+[ "$(flags_of dave INBOX oi-one)" = '\Seen' ] || die "offlineimap: \\Seen not uploaded: $(state dave INBOX)"
+[ -z "$(flags_of dave INBOX oi-three)" ] || die "offlineimap: the delete was not uploaded: $(state dave INBOX)"
+[ "$(state dave INBOX | wc -l)" -eq 2 ] || die "offlineimap: INBOX should hold 2: $(state dave INBOX)"
+[ "$(flags_of dave Sent oi-sent)" = '\Seen' ] || die "offlineimap: the sent message was not appended: $(state dave Sent)"
+case "$(oi_file INBOX oi-two)" in *:2,F) ;; *) die "offlineimap: \\Flagged not downloaded: $(oi_file INBOX oi-two)" ;; esac
+log "offlineimap: a flag each way, a delete and an APPEND synced"
+
+before="$(cd "$OI/mail" && find . -type f | sort)"
+run_offlineimap 3-nothing
+if grep -E 'Copy message|flag|Deleting' "$OI/3-nothing.out"; then die "offlineimap: the third run was not a no-op"; fi
+[ "$before" = "$(cd "$OI/mail" && find . -type f | sort)" ] || die "offlineimap: the third run changed the local Maildir"
+log "offlineimap: the third run found nothing to do"
+
+# --- 5. fetchmail over IMAP -------------------------------------------------------------------------------------
+deliver erin fm-one fm-two
+# run_fetchmail NAME RC-LINES
+run_fetchmail() {
+    local name="$1" rc=0
+    printf 'set no syslog\n%s\n' "$2" >"$name.rc"
+    chmod 600 "$name.rc"
+    timeout 60 fetchmail -v --fetchmailrc "$TERN_TMP/$name.rc" --pidfile "$TERN_TMP/fetchmail.pid" \
+        --idfile "$TERN_TMP/fetchids" >"$name.out" 2>&1 || rc=$?
+    sed "s/^/    [$name] /" "$name.out"
+    [ "$rc" -eq 0 ] || die "$name: fetchmail exited $rc"
+}
+user_line="user \"erin@example.test\" there with password \"$PW\" is \"$(id -un)\" here"
+run_fetchmail fetchmail-starttls "poll 127.0.0.1 protocol imap port $IMAP_PORT auth password
+    $user_line
+    mda \"cat >> $TERN_TMP/fm-starttls.mbox\"
+    sslproto tls1.2+ no sslcertck
+    keep"
+grep -q 'IMAP> A[0-9]* STARTTLS' fetchmail-starttls.out || die "fetchmail did not send STARTTLS"
+grep -q 'Subject: fm-one' fm-starttls.mbox && grep -q 'Subject: fm-two' fm-starttls.mbox ||
+    die "fetchmail over STARTTLS: not both messages handed to the mda"
+[ "$(flags_of erin INBOX fm-one)" = '\Seen' ] && [ "$(flags_of erin INBOX fm-two)" = '\Seen' ] ||
+    die "fetchmail with keep: both must be kept and \\Seen: $(state erin INBOX)"
+
+deliver erin fm-three
+run_fetchmail fetchmail-imaps "poll 127.0.0.1 protocol imap port $IMAPS_PORT auth password
+    $user_line
+    mda \"cat >> $TERN_TMP/fm-imaps.mbox\"
+    ssl no sslcertck
+    nokeep"
+grep -q 'SSL/TLS: using protocol TLSv1\.[23]' fetchmail-imaps.out || die "fetchmail over imaps: no TLS 1.2 or 1.3"
+[ "$(grep -c '^Subject: ' fm-imaps.mbox)" -eq 1 ] && grep -q '^Subject: fm-three' fm-imaps.mbox ||
+    die "fetchmail over imaps: expected only the new message fm-three: $(grep '^Subject' fm-imaps.mbox)"
+[ "$(state erin INBOX | awk '{ print $3 }' | sort | tr '\n' ' ')" = "fm-one fm-two " ] ||
+    die "fetchmail with nokeep: fm-three must be gone and the others kept: $(state erin INBOX)"
+log "fetchmail: STARTTLS with keep, IMAPS with nokeep: ok"
+
+# --- 6. neomutt in tmux ---------------------------------------------------------------------------------------
+deliver frank nm-one nm-two
+NM="$TERN_TMP/neomutt"
+mkdir -p "$NM"
+cp "$CERT" "$NM/certificates" # trusted as it is; the name in it is tern.test, hence ssl_verify_host=no
+cat >"$NM/neomuttrc" <<EOF
+set folder="imaps://frank%40example.test@127.0.0.1:$IMAPS_PORT/"
+set spoolfile="+INBOX"
+set imap_pass="$PW"
+set certificate_file="$NM/certificates"
+set ssl_verify_host=no
+set header_cache=""
+set message_cachedir=""
+set sort=date-sent
+set confirmappend=no
+set quit=yes
+set delete=yes
+set move=no
+set mark_old=no
+set wait_key=no
+set sleep_time=0
+set timeout=1
+set pager_stop=yes
+EOF
+TMUX_SOCKET="tern-imap-$$"
+tm() { tmux -L "$TMUX_SOCKET" "$@"; }
+# a tmux server of our own, ended with the scenario
+trap 'tm kill-server 2>/dev/null || true; _helpers_cleanup' EXIT
+tm -f /dev/null new-session -d -s nm -x 120 -y 40 \
+    "TERM=xterm-256color neomutt -n -F '$NM/neomuttrc' 2>'$NM/stderr'; echo neomutt-exited-\$?; sleep 60"
+# pane_wait TEXT [TIMEOUT=20] -> waits until the screen shows TEXT (fixed string)
+pane_wait() {
+    local deadline=$((SECONDS + ${2:-20}))
+    until tm capture-pane -p -t nm >"$NM/screen" 2>/dev/null && grep -qF -- "$1" "$NM/screen"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            sed 's/^/    [screen] /' "$NM/screen"
+            cat "$NM/stderr" 2>/dev/null
+            die "neomutt: '$1' not on the screen within ${2:-20}s"
+        fi
+        sleep 0.2
+    done
+}
+pane_wait 'nm-two'
+pane_wait 'nm-one'
+pane_wait '+INBOX [Msgs:2'
+sed '/^ *$/d; s/^/    [neomutt index] /' "$NM/screen"
+# find nm-one (/ searches From and Subject) and read it
+tm send-keys -t nm /
+pane_wait 'Search for:'
+tm send-keys -t nm 'nm-one' Enter Enter
+pane_wait 'body of nm-one'
+sed '/^ *$/d; s/^/    [neomutt pager] /' "$NM/screen"
+tm send-keys -t nm q
+pane_wait '+INBOX [Msgs:2'
+# save (s) to =Archive: the message is copied there and marked deleted here; $ syncs (expunges)
+tm send-keys -t nm s
+pane_wait 'Save to mailbox'
+tm send-keys -t nm C-u '=Archive' Enter
+pane_wait 'Del:1'
+tm send-keys -t nm '$'
+pane_wait '+INBOX [Msgs:1'
+tm send-keys -t nm q
+pane_wait 'neomutt-exited-0'
+[ "$(state frank Archive | awk '{ print $2, $3 }')" = '\Seen nm-one' ] ||
+    die "neomutt: Archive should hold nm-one, read: $(state frank Archive)"
+[ "$(state frank INBOX | awk '{ print $3 }')" = nm-two ] || die "neomutt: INBOX should hold nm-two only: $(state frank INBOX)"
+[ "$(flags_of frank INBOX nm-two)" = - ] || die "neomutt: nm-two should stay unread: $(state frank INBOX)"
+tm kill-server 2>/dev/null || true
+log "neomutt: read a message and moved it to Archive"
+
+! grep -E 'ERROR|Exception' "$TERN_OUT" || die "the server logged an error"
+tern_stop
+log "ok"
