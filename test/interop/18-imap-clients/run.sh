@@ -12,7 +12,8 @@
 #   - offlineimap both ways: the same steps, the last run copying and changing nothing;
 #   - fetchmail over IMAP: STARTTLS with keep (the server marks both \Seen), then IMAPS with nokeep (only the
 #     new message, which is then expunged);
-#   - neomutt in tmux over IMAPS: opens INBOX, reads a message, saves it to Archive, syncs, quits.
+#   - neomutt in tmux over STARTTLS: opens INBOX, reads a message, saves it to Archive, syncs, is told of a new
+#     message while it idles (IDLE), quits.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -291,7 +292,10 @@ NM="$TERN_TMP/neomutt"
 mkdir -p "$NM"
 cp "$CERT" "$NM/certificates" # trusted as it is; the name in it is tern.test, hence ssl_verify_host=no
 cat >"$NM/neomuttrc" <<EOF
-set folder="imaps://frank%40example.test@127.0.0.1:$IMAPS_PORT/"
+set folder="imap://frank%40example.test@127.0.0.1:$IMAP_PORT/"
+set ssl_starttls=yes
+set ssl_force_tls=yes
+set imap_idle=yes
 set spoolfile="+INBOX"
 set imap_pass="$PW"
 set certificate_file="$NM/certificates"
@@ -346,11 +350,16 @@ tm send-keys -t nm C-u '=Archive' Enter
 pane_wait 'Del:1'
 tm send-keys -t nm '$'
 pane_wait '+INBOX [Msgs:1'
+# new mail while neomutt waits in IDLE: it is told and shows it
+deliver frank nm-three
+pane_wait 'nm-three' 15
 tm send-keys -t nm q
 pane_wait 'neomutt-exited-0'
+grep -q 'service=imap, mechanism=PLAIN, user=<frank@example.test>' "$TERN_OUT" || die "neomutt: no login logged"
 [ "$(state frank Archive | awk '{ print $2, $3 }')" = '\Seen nm-one' ] ||
     die "neomutt: Archive should hold nm-one, read: $(state frank Archive)"
-[ "$(state frank INBOX | awk '{ print $3 }')" = nm-two ] || die "neomutt: INBOX should hold nm-two only: $(state frank INBOX)"
+[ "$(state frank INBOX | awk '{ print $3 }' | tr '\n' ' ')" = "nm-two nm-three " ] ||
+    die "neomutt: INBOX should hold nm-two and nm-three: $(state frank INBOX)"
 [ "$(flags_of frank INBOX nm-two)" = - ] || die "neomutt: nm-two should stay unread: $(state frank INBOX)"
 tm kill-server 2>/dev/null || true
 log "neomutt: read a message and moved it to Archive"
