@@ -5,8 +5,8 @@
 #   - Python's imaplib (imaplib_check.py): LOGIN refused before TLS, then over STARTTLS and IMAPS: LIST with
 #     the special-use folders, SELECT, FETCH, STORE, SEARCH, APPEND, UID COPY, UID MOVE, EXPUNGE, CREATE, and
 #     IDLE told of an SMTP delivery within a second of its 250;
-#   - curl imap:// (STARTTLS) and imaps://: list, search, fetch a message and a header section by UID; a login
-#     without TLS is refused;
+#   - curl imap:// (STARTTLS) and imaps://: list, search, fetch a message and a header section by UID, append
+#     a message; a login without TLS and a wrong password are refused;
 #   - mbsync (isync) both ways: download; then a flag set on each side, a delete on the near side and a sent
 #     message to upload; then a third run that finds nothing to do (no STORE, APPEND, EXPUNGE or body FETCH);
 #   - offlineimap both ways: the same steps, the last run copying and changing nothing;
@@ -108,6 +108,14 @@ curl_imap -k "imaps://127.0.0.1:$IMAPS_PORT/INBOX;UID=$uid2/;SECTION=HEADER.FIEL
     die "curl FETCH HEADER.FIELDS (SUBJECT): $(cat curl-hdr.out)"
 [ "$(flags_of bob INBOX curl-two)" = '\Seen' ] || die "curl's FETCH BODY[] did not set \\Seen on curl-two"
 [ "$(flags_of bob INBOX curl-one)" = - ] || die "curl-one is not unseen: $(state bob INBOX)"
+# APPEND (curl -T) of a file with the CRLF line ends a message must have: curl sends the file as it is (and its
+# --crlf, which would convert LF, announces the literal's size before the conversion)
+printf 'From: bob@example.test\r\nTo: carol@example.org\r\nSubject: curl-upload\r\n\r\nsent with curl\r\n' >curl-upload.eml
+curl_imap -k -T curl-upload.eml "imaps://127.0.0.1:$IMAPS_PORT/Sent" || die "curl APPEND to Sent failed"
+[ "$(flags_of bob Sent curl-upload)" = '\Seen' ] || die "curl APPEND: not in Sent, \Seen: $(state bob Sent)"
+curl_imap -k "imaps://127.0.0.1:$IMAPS_PORT/Sent;UID=$(uid_of bob Sent curl-upload)" >curl-upload.out ||
+    die "curl FETCH of the appended message failed"
+cmp -s curl-upload.out curl-upload.eml || die "curl: the appended message came back changed: $(od -c curl-upload.out | head)"
 if curl -sS -k --max-time 30 -u "bob@example.test:wrong" "imaps://127.0.0.1:$IMAPS_PORT/" >curl-bad.out 2>&1; then
     die "curl logged in with a wrong password"
 fi
