@@ -11,7 +11,7 @@
 #     message to upload; then a third run that finds nothing to do (no STORE, APPEND, EXPUNGE or body FETCH);
 #   - offlineimap both ways: the same steps, the last run copying and changing nothing;
 #   - fetchmail over IMAP: STARTTLS with keep (the server marks both \Seen), then IMAPS with nokeep (only the
-#     new message, which is then expunged);
+#     new message, which is then expunged), then with idle (a delivery is pushed to it and fetched);
 #   - neomutt in tmux over STARTTLS: opens INBOX, reads a message, saves it to Archive, syncs, is told of a new
 #     message while it idles (IDLE), quits.
 set -euo pipefail
@@ -292,7 +292,29 @@ grep -q 'SSL/TLS: using protocol TLSv1\.[23]' fetchmail-imaps.out || die "fetchm
     die "fetchmail over imaps: expected only the new message fm-three: $(grep '^Subject' fm-imaps.mbox)"
 [ "$(state erin INBOX | awk '{ print $3 }' | sort | tr '\n' ' ')" = "fm-one fm-two " ] ||
     die "fetchmail with nokeep: fm-three must be gone and the others kept: $(state erin INBOX)"
-log "fetchmail: STARTTLS with keep, IMAPS with nokeep: ok"
+# fetchmail's idle: after the poll it waits in IDLE and fetches what the server pushes
+printf 'set no syslog\npoll 127.0.0.1 protocol imap port %s auth password\n    %s\n    mda "cat >> %s"\n    ssl no sslcertck\n    keep idle\n' \
+    "$IMAPS_PORT" "$user_line" "$TERN_TMP/fm-idle.mbox" >fetchmail-idle.rc
+chmod 600 fetchmail-idle.rc
+timeout 60 fetchmail -v --fetchmailrc "$TERN_TMP/fetchmail-idle.rc" --pidfile "$TERN_TMP/fetchmail.pid" \
+    --idfile "$TERN_TMP/fetchids" >fetchmail-idle.out 2>&1 &
+fm_pid=$!
+echo "$fm_pid" >>"$TERN_TMP/tern.pids"
+deadline=$((SECONDS + 30))
+until grep -q 'IMAP< + idling' fetchmail-idle.out; do
+    [ "$SECONDS" -lt "$deadline" ] || die "fetchmail idle: no IDLE within 30s: $(tail -n 5 fetchmail-idle.out)"
+    sleep 0.2
+done
+deliver erin fm-idle
+deadline=$((SECONDS + 15))
+until grep -q '^Subject: fm-idle' fm-idle.mbox 2>/dev/null; do
+    [ "$SECONDS" -lt "$deadline" ] || die "fetchmail idle: fm-idle not fetched within 15s: $(tail -n 5 fetchmail-idle.out)"
+    sleep 0.2
+done
+kill "$fm_pid" 2>/dev/null || true
+wait "$fm_pid" 2>/dev/null || true
+sed 's/^/    [fetchmail-idle] /' fetchmail-idle.out | grep -E 'IDLE|idling|EXISTS|fm-idle' || true
+log "fetchmail: STARTTLS with keep, IMAPS with nokeep, IDLE: ok"
 
 # --- 6. neomutt in tmux ---------------------------------------------------------------------------------------
 deliver frank nm-one nm-two
