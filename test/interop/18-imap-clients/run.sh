@@ -8,8 +8,9 @@
 #   - curl imap:// (STARTTLS) and imaps://: list, search, fetch a message and a header section by UID, append
 #     a message; a login without TLS and a wrong password are refused;
 #   - mbsync (isync) both ways: download; then a flag set on each side, a delete on the near side and a sent
-#     message to upload; then a third run that finds nothing to do (no STORE, APPEND, EXPUNGE or body FETCH);
-#   - offlineimap both ways: the same steps, the last run copying and changing nothing;
+#     message to upload; then, after a restart of Tern, a third run that finds nothing to do (no STORE,
+#     APPEND, EXPUNGE or body FETCH);
+#   - offlineimap both ways: the same steps, the third run (after the restart) copying and changing nothing;
 #   - fetchmail over IMAP: STARTTLS with keep (the server marks both \Seen), then IMAPS with nokeep (only the
 #     new message, which is then expunged), then with idle (a delivery is pushed to it and fetched);
 #   - neomutt in tmux over STARTTLS: opens INBOX, reads a message, saves it to Archive, syncs, is told of a new
@@ -184,16 +185,6 @@ run_mbsync 2-changes
 case "$(near_file INBOX mbsync-two)" in *:2,F) ;; *) die "mbsync: \\Flagged not downloaded: $(near_file INBOX mbsync-two)" ;; esac
 log "mbsync: a flag each way, a delete and an APPEND synced"
 
-before="$(cd "$MB/local" && find . -type f ! -name '.mbsyncstate*' | sort)"
-server_before="$(state carol INBOX; state carol Sent)"
-run_mbsync 3-nothing
-if grep -E '^>>> [0-9]+ (UID STORE|STORE|APPEND|EXPUNGE|UID EXPUNGE|UID MOVE|CREATE|DELETE)|BODY.PEEK\[\]' "$MB/3-nothing.out"; then
-    die "mbsync: the third run was not a no-op"
-fi
-[ "$before" = "$(cd "$MB/local" && find . -type f ! -name '.mbsyncstate*' | sort)" ] || die "mbsync: the third run changed the near side"
-[ "$server_before" = "$(state carol INBOX; state carol Sent)" ] || die "mbsync: the third run changed the server"
-log "mbsync: the third run found nothing to do"
-
 # --- 4. offlineimap, both ways --------------------------------------------------------------------------------
 deliver dave oi-one oi-two oi-three
 OI="$TERN_TMP/offlineimap"
@@ -251,13 +242,37 @@ run_offlineimap 2-changes
 case "$(oi_file INBOX oi-two)" in *:2,F) ;; *) die "offlineimap: \\Flagged not downloaded: $(oi_file INBOX oi-two)" ;; esac
 log "offlineimap: a flag each way, a delete and an APPEND synced"
 
-before="$(cd "$OI/mail" && find . -type f | sort)"
+# --- 5. a restart, then the third runs of mbsync and offlineimap find nothing to do --------------------------
+# (UIDVALIDITY and the UIDs are the same after a restart: else they would download everything again)
+mb_before="$(cd "$MB/local" && find . -type f ! -name '.mbsyncstate*' | sort)"
+oi_before="$(cd "$OI/mail" && find . -type f | sort)"
+server_before="$(state carol INBOX; state carol Sent; state dave INBOX; state dave Sent)"
+old_imap="$IMAP_PORT" old_imaps="$IMAPS_PORT"
+tern_stop
+tern_start
+IMAP_PORT="$(tern_port imap)"
+IMAPS_PORT="$(tern_port imaps)"
+sed -i "s/^Port $old_imap\$/Port $IMAP_PORT/" "$MB/mbsyncrc"
+sed -i "s/^remoteport = $old_imaps\$/remoteport = $IMAPS_PORT/" "$OI/offlineimaprc"
+grep -q "^Port $IMAP_PORT\$" "$MB/mbsyncrc" && grep -q "^remoteport = $IMAPS_PORT\$" "$OI/offlineimaprc" ||
+    die "the clients' configurations do not name the new ports"
+log "restarted: imap on 127.0.0.1:$IMAP_PORT, imaps on 127.0.0.1:$IMAPS_PORT"
+
+run_mbsync 3-nothing
+if grep -E '^>>> [0-9]+ (UID STORE|STORE|APPEND|EXPUNGE|UID EXPUNGE|UID MOVE|CREATE|DELETE)|BODY.PEEK\[\]' "$MB/3-nothing.out"; then
+    die "mbsync: the third run was not a no-op"
+fi
+[ "$mb_before" = "$(cd "$MB/local" && find . -type f ! -name '.mbsyncstate*' | sort)" ] || die "mbsync: the third run changed the near side"
+log "mbsync: the third run found nothing to do"
+
 run_offlineimap 3-nothing
 if grep -E 'Copy message|flag|Deleting' "$OI/3-nothing.out"; then die "offlineimap: the third run was not a no-op"; fi
-[ "$before" = "$(cd "$OI/mail" && find . -type f | sort)" ] || die "offlineimap: the third run changed the local Maildir"
+[ "$oi_before" = "$(cd "$OI/mail" && find . -type f | sort)" ] || die "offlineimap: the third run changed the local Maildir"
+[ "$server_before" = "$(state carol INBOX; state carol Sent; state dave INBOX; state dave Sent)" ] ||
+    die "the third runs of mbsync and offlineimap changed the server"
 log "offlineimap: the third run found nothing to do"
 
-# --- 5. fetchmail over IMAP -------------------------------------------------------------------------------------
+# --- 6. fetchmail over IMAP -------------------------------------------------------------------------------------
 deliver erin fm-one fm-two
 # run_fetchmail NAME RC-LINES
 run_fetchmail() {
@@ -316,7 +331,7 @@ wait "$fm_pid" 2>/dev/null || true
 sed 's/^/    [fetchmail-idle] /' fetchmail-idle.out | grep -E 'IDLE|idling|EXISTS|fm-idle' || true
 log "fetchmail: STARTTLS with keep, IMAPS with nokeep, IDLE: ok"
 
-# --- 6. neomutt in tmux ---------------------------------------------------------------------------------------
+# --- 7. neomutt in tmux ---------------------------------------------------------------------------------------
 deliver frank nm-one nm-two
 NM="$TERN_TMP/neomutt"
 mkdir -p "$NM"
@@ -394,6 +409,6 @@ grep -q 'service=imap, mechanism=PLAIN, user=<frank@example.test>' "$TERN_OUT" |
 tm kill-server 2>/dev/null || true
 log "neomutt: read a message and moved it to Archive"
 
-! grep -E 'ERROR|Exception' "$TERN_OUT" || die "the server logged an error"
+! grep -E "ERROR|Exception" "$TERN_TMP"/tern.*.out || die "the server logged an error"
 tern_stop
 log "ok"
