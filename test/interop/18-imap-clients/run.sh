@@ -79,6 +79,36 @@ PY
 }
 # uid_of USER MAILBOX SUBJECT
 uid_of() { state "$1" "$2" | awk -v s="$3" '$3 == s { print $1 }'; }
+# local_file MAILDIR SUBJECT -> the file of the message with that subject in a sync client's local Maildir folder
+local_file() { grep -rl "^Subject: $2" "$1"/cur "$1"/new 2>/dev/null | head -n 1 || true; }
+
+# downloaded CLIENT LOCAL -> CLIENT-one, -two and -three are in LOCAL/INBOX, and the special-use folders exist
+downloaded() {
+    local s f
+    for s in "$1-one" "$1-two" "$1-three"; do [ -n "$(local_file "$2/INBOX" "$s")" ] || die "$1: $s not downloaded"; done
+    for f in Sent Drafts Trash Junk Archive; do [ -d "$2/$f/cur" ] || die "$1: folder $f not created locally"; done
+    log "$1: downloaded 3 messages and the special-use folders"
+}
+# sync_changes CLIENT USER LOCAL RUN -> after a first download of CLIENT-one, -two and -three into the Maildirs
+# under LOCAL: locally \Seen on CLIENT-one, CLIENT-three deleted and a sent message in Sent; on the server
+# \Flagged on CLIENT-two. Then "RUN 2-changes", and checks that each change reached the other side.
+sync_changes() {
+    local c="$1" user="$2" dir="$3" run="$4" f1
+    f1="$(local_file "$dir/INBOX" "$c-one")"
+    mv "$f1" "$dir/INBOX/cur/$(basename "${f1%%:2,*}"):2,S"
+    rm "$(local_file "$dir/INBOX" "$c-three")"
+    printf 'From: %s@example.test\r\nTo: bob@example.org\r\nSubject: %s-sent\r\nMessage-ID: <%s-sent@example.test>\r\n\r\nsent with %s\r\n' \
+        "$user" "$c" "$c" "$c" >"$dir/Sent/cur/1796000000.1.local:2,S"
+    imap_do "$user" INBOX STORE "$(uid_of "$user" INBOX "$c-two")" +FLAGS '(\Flagged)'
+    "$run" 2-changes
+    [ "$(flags_of "$user" INBOX "$c-one")" = '\Seen' ] || die "$c: \\Seen not uploaded: $(state "$user" INBOX)"
+    [ -z "$(flags_of "$user" INBOX "$c-three")" ] || die "$c: the delete was not uploaded: $(state "$user" INBOX)"
+    [ "$(state "$user" INBOX | wc -l)" -eq 2 ] || die "$c: INBOX should hold 2: $(state "$user" INBOX)"
+    [ "$(flags_of "$user" Sent "$c-sent")" = '\Seen' ] || die "$c: the sent message was not appended: $(state "$user" Sent)"
+    f1="$(local_file "$dir/INBOX" "$c-two")"
+    case "$f1" in *:2,F) ;; *) die "$c: \\Flagged not downloaded: $f1" ;; esac
+    log "$c: a flag each way, a delete and an APPEND synced"
+}
 
 # --- 1. Python's imaplib ------------------------------------------------------------------------------------
 "$PY" "$HERE/imaplib_check.py" "$IMAP_PORT" "$IMAPS_PORT" "$TERN_SMTP_PORT" alice@example.test "$PW" ||
@@ -162,31 +192,14 @@ run_mbsync() {
     grep -E '^(>>>|[0-9]+ (NO|BAD))' "$MB/$1.out" | sed "s/^/    [mbsync $1] /"
     ! grep -qE '^[0-9]+ (NO|BAD)' "$MB/$1.out" || die "mbsync $1: the server answered NO or BAD"
 }
-# near_file FOLDER SUBJECT -> the near side's file of that message
-near_file() { grep -rl "^Subject: $2" "$MB/local/$1"/cur "$MB/local/$1"/new 2>/dev/null | head -n 1 || true; }
 
 run_mbsync 1-download
-for s in mbsync-one mbsync-two mbsync-three; do [ -n "$(near_file INBOX "$s")" ] || die "mbsync: $s not downloaded"; done
-for f in Sent Drafts Trash Junk Archive; do [ -d "$MB/local/$f/cur" ] || die "mbsync: folder $f not created near"; done
-log "mbsync: downloaded 3 messages and the special-use folders"
+downloaded mbsync "$MB/local"
 
-# near: \Seen on mbsync-one, mbsync-three deleted, a sent message; far: \Flagged on mbsync-two
-f1="$(near_file INBOX mbsync-one)"
-mv "$f1" "$MB/local/INBOX/cur/$(basename "${f1%%:2,*}"):2,S"
-rm "$(near_file INBOX mbsync-three)"
-printf 'From: carol@example.test\r\nTo: bob@example.org\r\nSubject: mbsync-sent\r\nMessage-ID: <mbsync-sent@example.test>\r\n\r\nsent with mbsync\r\n' \
-    >"$MB/local/Sent/cur/1796000000.1.near:2,S"
-imap_do carol INBOX STORE "$(uid_of carol INBOX mbsync-two)" +FLAGS '(\Flagged)'
-run_mbsync 2-changes
-[ "$(flags_of carol INBOX mbsync-one)" = '\Seen' ] || die "mbsync: \\Seen not uploaded: $(state carol INBOX)"
-[ -z "$(flags_of carol INBOX mbsync-three)" ] || die "mbsync: the delete was not uploaded: $(state carol INBOX)"
-[ "$(state carol INBOX | wc -l)" -eq 2 ] || die "mbsync: INBOX should hold 2: $(state carol INBOX)"
-[ "$(flags_of carol Sent mbsync-sent)" = '\Seen' ] || die "mbsync: the sent message was not appended: $(state carol Sent)"
-case "$(near_file INBOX mbsync-two)" in *:2,F) ;; *) die "mbsync: \\Flagged not downloaded: $(near_file INBOX mbsync-two)" ;; esac
-log "mbsync: a flag each way, a delete and an APPEND synced"
+sync_changes mbsync carol "$MB/local" run_mbsync
 
 # --- 4. offlineimap, both ways --------------------------------------------------------------------------------
-deliver dave oi-one oi-two oi-three
+deliver dave offlineimap-one offlineimap-two offlineimap-three
 OI="$TERN_TMP/offlineimap"
 mkdir -p "$OI"
 fingerprint="$(openssl x509 -in "$CERT" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')"
@@ -221,26 +234,11 @@ run_offlineimap() {
     [ "$rc" -eq 0 ] || die "offlineimap $1 exited $rc"
     ! grep -qiE 'ERROR|WARNING' "$OI/$1.out" || die "offlineimap $1 reported an error or warning"
 }
-# oi_file FOLDER SUBJECT -> offlineimap's local file of that message
-oi_file() { grep -rl "^Subject: $2" "$OI/mail/$1"/cur "$OI/mail/$1"/new 2>/dev/null | head -n 1 || true; }
 
 run_offlineimap 1-download
-for s in oi-one oi-two oi-three; do [ -n "$(oi_file INBOX "$s")" ] || die "offlineimap: $s not downloaded"; done
-for f in Sent Drafts Trash Junk Archive; do [ -d "$OI/mail/$f/cur" ] || die "offlineimap: folder $f not created"; done
+downloaded offlineimap "$OI/mail"
 
-f1="$(oi_file INBOX oi-one)"
-mv "$f1" "$OI/mail/INBOX/cur/$(basename "${f1%%:2,*}"):2,S"
-rm "$(oi_file INBOX oi-three)"
-printf 'From: dave@example.test\r\nTo: bob@example.org\r\nSubject: oi-sent\r\nMessage-ID: <oi-sent@example.test>\r\n\r\nsent with offlineimap\r\n' \
-    >"$OI/mail/Sent/cur/1796000000.1.near:2,S"
-imap_do dave INBOX STORE "$(uid_of dave INBOX oi-two)" +FLAGS '(\Flagged)'
-run_offlineimap 2-changes
-[ "$(flags_of dave INBOX oi-one)" = '\Seen' ] || die "offlineimap: \\Seen not uploaded: $(state dave INBOX)"
-[ -z "$(flags_of dave INBOX oi-three)" ] || die "offlineimap: the delete was not uploaded: $(state dave INBOX)"
-[ "$(state dave INBOX | wc -l)" -eq 2 ] || die "offlineimap: INBOX should hold 2: $(state dave INBOX)"
-[ "$(flags_of dave Sent oi-sent)" = '\Seen' ] || die "offlineimap: the sent message was not appended: $(state dave Sent)"
-case "$(oi_file INBOX oi-two)" in *:2,F) ;; *) die "offlineimap: \\Flagged not downloaded: $(oi_file INBOX oi-two)" ;; esac
-log "offlineimap: a flag each way, a delete and an APPEND synced"
+sync_changes offlineimap dave "$OI/mail" run_offlineimap
 
 # --- 5. a restart, then the third runs of mbsync and offlineimap find nothing to do --------------------------
 # (UIDVALIDITY and the UIDs are the same after a restart: else they would download everything again)
