@@ -288,7 +288,7 @@ public final class MaildirStore implements MailStore {
     }
 
     /** COPY and MOVE: the messages are linked (or copied) into the target's tmp/, then adopted there. */
-    Optional<FolderView.Copied> copy(MaildirFolder source, MaildirFolder.View origin, List<Long> uids,
+    Optional<FolderView.Copied> copy(MaildirFolder source, MaildirView origin, List<Long> uids,
                                       String targetName, boolean move) throws IOException {
         Path targetDir = MaildirAccount.folderDir(source.root, targetName);
         if (targetDir == null || !Files.isDirectory(targetDir.resolve("cur"))) {
