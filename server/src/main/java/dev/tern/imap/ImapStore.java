@@ -82,6 +82,14 @@ public interface ImapStore {
     Optional<Appended> append(String user, String mailbox, Set<String> flags, Optional<ZonedDateTime> internalDate,
                               Literal message) throws IOException;
 
+    /**
+     * Where the message of an APPEND by {@code user} is written as it arrives (the store's temporary space), so
+     * that {@link #append} can add it without holding or copying it; by default it is kept in memory.
+     */
+    default Literal.Receiver receive(String user) throws IOException {
+        return Literal.Receiver.inMemory();
+    }
+
     /** Opens {@code mailbox} for SELECT or EXAMINE; empty when it does not exist. The session closes it. */
     Optional<Folder> open(String user, String mailbox, boolean readOnly);
 

@@ -10,8 +10,10 @@ import dev.tern.mailbox.FolderView;
 import dev.tern.mailbox.MailStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -143,9 +145,53 @@ public final class MailStoreImap implements ImapStore {
     public Optional<Appended> append(String user, String mailbox, Set<String> flags,
                                      Optional<ZonedDateTime> internalDate, Literal message) throws IOException {
         Account a = account(user);
+        Instant date = internalDate.map(ZonedDateTime::toInstant).orElse(null);
+        if (message instanceof Received r) {
+            return a.append(mailbox, r.incoming, toFlags(flags), date).map(x -> new Appended(x.uidValidity(), x.uid()));
+        }
         try (InputStream in = message.open()) {
-            return a.append(mailbox, in, toFlags(flags), internalDate.map(ZonedDateTime::toInstant).orElse(null))
-                    .map(x -> new Appended(x.uidValidity(), x.uid()));
+            return a.append(mailbox, in, toFlags(flags), date).map(x -> new Appended(x.uidValidity(), x.uid()));
+        }
+    }
+
+    /** APPEND's message written into the account's temporary space as it arrives ({@link Account#receive()}). */
+    @Override
+    public Literal.Receiver receive(String user) throws IOException {
+        Account.Incoming incoming = account(user).receive();
+        Received literal = new Received(incoming);
+        return new Literal.Receiver() {
+            @Override
+            public OutputStream output() {
+                return incoming.output();
+            }
+
+            @Override
+            public Literal literal() {
+                return literal;
+            }
+
+            @Override
+            public void close() throws IOException {
+                incoming.close();
+            }
+        };
+    }
+
+    /** A literal in the store's temporary space: appended by the store without being read here. */
+    private record Received(Account.Incoming incoming) implements Literal {
+        @Override
+        public long size() {
+            return incoming.size();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            throw new IOException("a received APPEND message is appended by the store, not read");
+        }
+
+        @Override
+        public Optional<byte[]> inMemory() {
+            return Optional.empty();
         }
     }
 

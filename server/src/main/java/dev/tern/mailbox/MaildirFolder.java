@@ -528,11 +528,18 @@ final class MaildirFolder {
         return store;
     }
 
-    /** APPEND: the content written to tmp/ and fsynced, then adopted under a new UID. */
+    /** APPEND of a stream: the content written to tmp/ and synced, then adopted under a new UID. */
     FolderView.Appended append(InputStream content, Flags flags, Instant internalDate) throws IOException {
-        Path tmp = store.writeTmp(dir, content, internalDate);
-        String base = tmp.getFileName().toString();
-        long uid = adopt(List.of(tmp), List.of(base), List.of(flags)).getFirst();
+        try (IncomingFile in = store.receive(dir)) {
+            content.transferTo(in.output());
+            return append(in, flags, internalDate);
+        }
+    }
+
+    /** APPEND of a message received into a tmp/ of the same account: synced, then adopted without a copy. */
+    FolderView.Appended append(IncomingFile in, Flags flags, Instant internalDate) throws IOException {
+        Path file = in.finish(internalDate == null ? store.now() : internalDate);
+        long uid = adopt(List.of(file), List.of(in.finalBase()), List.of(flags)).getFirst();
         return new FolderView.Appended(uidValidity(), uid);
     }
 }
