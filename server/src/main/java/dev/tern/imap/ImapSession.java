@@ -177,6 +177,8 @@ public final class ImapSession {
         Reply r;
         try {
             r = command(c);
+        } catch (ImapStore.LimitExceeded e) {
+            r = tagged(c, Status.NO, ResponseCode.LIMIT, e.getMessage());
         } catch (IOException | UncheckedIOException e) {
             r = tagged(c, Status.NO, ResponseCode.of("SERVERBUG"), "The mailbox store failed; try again");
         }
@@ -451,7 +453,9 @@ public final class ImapSession {
         }
         List<String> flags = view.folder.flags();
         List<String> permanent = new ArrayList<>(flags);
-        permanent.add("\\*");
+        if (!view.folder.keywordsFull()) {
+            permanent.add("\\*");
+        }
         lines.add(untagged("FLAGS (" + String.join(" ", flags) + ")"));
         lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.permanentFlags(c.readOnly() ? List.of()
                 : permanent), "Flags permitted"));

@@ -69,9 +69,8 @@ public final class MailStoreImap implements ImapStore {
         try {
             List<Mailbox> out = new ArrayList<>();
             for (Account.FolderInfo f : account(user).folders()) {
-                if (f.exists()) { // a parent only its children imply is not shown (the port has no \NonExistent)
-                    out.add(new Mailbox(f.name(), f.specialUse().map(Account.SpecialUse::imapName), f.subscribed()));
-                }
+                out.add(new Mailbox(f.name(), f.specialUse().map(Account.SpecialUse::imapName), f.subscribed(),
+                        f.exists()));
             }
             return out;
         } catch (IOException e) {
@@ -130,9 +129,36 @@ public final class MailStoreImap implements ImapStore {
         return change(account(user), a -> a.delete(mailbox));
     }
 
+    /**
+     * RENAME; of INBOX (RFC 9051 section 6.3.6): the new folder is made and every message of INBOX moves into it,
+     * with its flags, and INBOX stays, empty. Messages delivered meanwhile stay in INBOX.
+     */
     @Override
     public Outcome rename(String user, String from, String to) {
-        return change(account(user), a -> a.rename(from, to));
+        Account a = account(user);
+        if (!from.equalsIgnoreCase("INBOX")) {
+            return change(a, x -> x.rename(from, to));
+        }
+        if (to.equalsIgnoreCase("INBOX")) {
+            return new Outcome.Cannot("INBOX cannot be renamed to itself");
+        }
+        Outcome made = create(user, to);
+        if (!(made instanceof Outcome.Done)) {
+            return made;
+        }
+        try (FolderView inbox = a.open("INBOX", null).orElseThrow(() -> new IOException("INBOX missing"))) {
+            FolderView.Snapshot s = inbox.snapshot();
+            List<Long> uids = new ArrayList<>(s.size());
+            for (int i = 0; i < s.size(); i++) {
+                uids.add(s.uid(i));
+            }
+            if (!uids.isEmpty() && inbox.move(uids, to).isEmpty()) {
+                return new Outcome.NoSuchMailbox(); // removed again by another session meanwhile
+            }
+            return new Outcome.Done();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -146,11 +172,16 @@ public final class MailStoreImap implements ImapStore {
                                      Optional<ZonedDateTime> internalDate, Literal message) throws IOException {
         Account a = account(user);
         Instant date = internalDate.map(ZonedDateTime::toInstant).orElse(null);
-        if (message instanceof Received r) {
-            return a.append(mailbox, r.incoming, toFlags(flags), date).map(x -> new Appended(x.uidValidity(), x.uid()));
-        }
-        try (InputStream in = message.open()) {
-            return a.append(mailbox, in, toFlags(flags), date).map(x -> new Appended(x.uidValidity(), x.uid()));
+        try {
+            if (message instanceof Received r) {
+                return a.append(mailbox, r.incoming, toFlags(flags), date)
+                        .map(x -> new Appended(x.uidValidity(), x.uid()));
+            }
+            try (InputStream in = message.open()) {
+                return a.append(mailbox, in, toFlags(flags), date).map(x -> new Appended(x.uidValidity(), x.uid()));
+            }
+        } catch (FolderView.KeywordLimitException e) {
+            throw new LimitExceeded(e.getMessage());
         }
     }
 
@@ -428,7 +459,13 @@ public final class MailStoreImap implements ImapStore {
                 case REMOVE -> Flags.Mode.REMOVE;
             };
             Map<Long, Set<String>> changed = new LinkedHashMap<>();
-            for (dev.tern.mailbox.Change.MessageFlags m : view.store(list(uids), mode, toFlags(flags))) {
+            List<dev.tern.mailbox.Change.MessageFlags> done;
+            try {
+                done = view.store(list(uids), mode, toFlags(flags));
+            } catch (FolderView.KeywordLimitException e) {
+                throw new LimitExceeded(e.getMessage());
+            }
+            for (dev.tern.mailbox.Change.MessageFlags m : done) {
                 changed.put(m.uid(), toNames(m.flags()));
             }
             Map<Long, Set<String>> out = new LinkedHashMap<>();
@@ -453,15 +490,29 @@ public final class MailStoreImap implements ImapStore {
 
         @Override
         public Optional<Copied> copy(long[] uids, String target) throws IOException {
-            return view.copy(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
-                    array(c.targetUids())));
+            try {
+                return view.copy(list(uids), target).map(c -> new Copied(c.targetUidValidity(),
+                        array(c.sourceUids()), array(c.targetUids())));
+            } catch (FolderView.KeywordLimitException e) {
+                throw new LimitExceeded(e.getMessage());
+            }
         }
 
         /** MOVE in one step: the store links the files into the target and removes them here. */
         @Override
         public Optional<Copied> move(long[] uids, String target) throws IOException {
-            return view.move(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
-                    array(c.targetUids())));
+            try {
+                return view.move(list(uids), target).map(c -> new Copied(c.targetUidValidity(),
+                        array(c.sourceUids()), array(c.targetUids())));
+            } catch (FolderView.KeywordLimitException e) {
+                throw new LimitExceeded(e.getMessage());
+            }
+        }
+
+        /** As the folder was opened: PERMANENTFLAGS is told at SELECT only. */
+        @Override
+        public boolean keywordsFull() {
+            return keywords.size() >= FolderView.MAX_KEYWORDS;
         }
 
         @Override
