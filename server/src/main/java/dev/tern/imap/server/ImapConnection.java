@@ -171,6 +171,7 @@ final class ImapConnection {
                 }
             }
             ParseResult result = ((CommandAssembler.Done) step).result();
+            server.meters.command(result instanceof ParseResult.Ok ok ? ok.command().name() : null);
             try {
                 if (act(session.handle(result))) {
                     return "LOGOUT";
@@ -266,6 +267,7 @@ final class ImapConnection {
         pushing = true;
         Thread pusher = Thread.ofVirtual().name("imap-idle-" + ipText).start(this::push);
         byte[] line;
+        server.meters.idleStarted();
         try {
             idle = true;
             deadline.start(server.settings.idleTimeout());
@@ -273,6 +275,7 @@ final class ImapConnection {
         } catch (ImapInput.LineTooLong e) {
             line = e.start;
         } finally {
+            server.meters.idleEnded();
             idle = false;
             pushing = false; // not interrupt(): that would close a socket the pusher is writing to
             changes.release();
@@ -341,7 +344,7 @@ final class ImapConnection {
         deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
         in = new ImapInput(deadline);
         watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
-        out = new BufferedOutputStream(watchdog, 16 * 1024);
+        out = new BufferedOutputStream(server.meters.counting(watchdog), 16 * 1024);
     }
 
     private SSLSocket handshake(Socket s) throws IOException {
