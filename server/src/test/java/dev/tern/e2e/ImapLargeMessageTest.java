@@ -179,5 +179,14 @@ class ImapLargeMessageTest {
             assertThat(files(box().resolve("tmp"))).isEmpty();
             assertThat(files(box().resolve("cur"))).isEmpty();
         }
+        try (Client c = login()) {
+            c.send("d APPEND INBOX {" + message.length + "+}\r\n");
+            c.send(Arrays.copyOf(message, 500_000));
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                    .until(() -> !files(box().resolve("tmp")).isEmpty());
+        } // the client goes away inside the literal: what was received is removed
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> files(box().resolve("tmp")).isEmpty());
+        assertThat(files(box().resolve("cur"))).isEmpty();
     }
 }
