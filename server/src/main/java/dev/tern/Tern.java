@@ -367,7 +367,7 @@ public final class Tern implements AutoCloseable {
                         ImapMeters::octetsOut)
                 .gauge("tern.connections.open", "SMTP, POP3 and IMAP connections open now", limiter,
                         ConnectionLimiter::open)
-                .counter("tern.auth.failures", "Failed logins (SMTP AUTH and POP3)", guard, LoginGuard::failures)
+                .counter("tern.auth.failures", "Failed logins (SMTP AUTH, POP3 and IMAP)", guard, LoginGuard::failures)
                 .gauge("tern.defence.greylist.triples", "Triples in the greylist now", defences,
                         Defences::greylisted)
                 .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,
