@@ -2,6 +2,7 @@ package dev.tern.imap;
 
 import dev.tern.auth.SaslMechanism;
 import dev.tern.imap.ResponseWriter.Status;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -50,7 +51,7 @@ public final class ImapSession {
 
         /** Everything written, streamed content read, as text: for tests. */
         public String text() {
-            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
                 for (Output o : lines) {
                     o.writeTo(out);

@@ -172,14 +172,25 @@ public final class MailStoreImap implements ImapStore {
                                      Optional<ZonedDateTime> internalDate, Literal message) throws IOException {
         Account a = account(user);
         Instant date = internalDate.map(ZonedDateTime::toInstant).orElse(null);
-        try {
+        Optional<FolderView.Appended> done = limited(() -> {
             if (message instanceof Received r) {
-                return a.append(mailbox, r.incoming, toFlags(flags), date)
-                        .map(x -> new Appended(x.uidValidity(), x.uid()));
+                return a.append(mailbox, r.incoming, toFlags(flags), date);
             }
             try (InputStream in = message.open()) {
-                return a.append(mailbox, in, toFlags(flags), date).map(x -> new Appended(x.uidValidity(), x.uid()));
+                return a.append(mailbox, in, toFlags(flags), date);
             }
+        });
+        return done.map(x -> new Appended(x.uidValidity(), x.uid()));
+    }
+
+    private interface StoreCall<T> {
+        T call() throws IOException;
+    }
+
+    /** A store call whose keyword limit becomes the port's {@link LimitExceeded} (NO [LIMIT]). */
+    private static <T> T limited(StoreCall<T> call) throws IOException {
+        try {
+            return call.call();
         } catch (FolderView.KeywordLimitException e) {
             throw new LimitExceeded(e.getMessage());
         }
@@ -459,13 +470,8 @@ public final class MailStoreImap implements ImapStore {
                 case REMOVE -> Flags.Mode.REMOVE;
             };
             Map<Long, Set<String>> changed = new LinkedHashMap<>();
-            List<dev.tern.mailbox.Change.MessageFlags> done;
-            try {
-                done = view.store(list(uids), mode, toFlags(flags));
-            } catch (FolderView.KeywordLimitException e) {
-                throw new LimitExceeded(e.getMessage());
-            }
-            for (dev.tern.mailbox.Change.MessageFlags m : done) {
+            for (dev.tern.mailbox.Change.MessageFlags m : limited(() -> view.store(list(uids), mode,
+                    toFlags(flags)))) {
                 changed.put(m.uid(), toNames(m.flags()));
             }
             Map<Long, Set<String>> out = new LinkedHashMap<>();
@@ -490,23 +496,19 @@ public final class MailStoreImap implements ImapStore {
 
         @Override
         public Optional<Copied> copy(long[] uids, String target) throws IOException {
-            try {
-                return view.copy(list(uids), target).map(c -> new Copied(c.targetUidValidity(),
-                        array(c.sourceUids()), array(c.targetUids())));
-            } catch (FolderView.KeywordLimitException e) {
-                throw new LimitExceeded(e.getMessage());
-            }
+            return copy(uids, target, false);
         }
 
         /** MOVE in one step: the store links the files into the target and removes them here. */
         @Override
         public Optional<Copied> move(long[] uids, String target) throws IOException {
-            try {
-                return view.move(list(uids), target).map(c -> new Copied(c.targetUidValidity(),
-                        array(c.sourceUids()), array(c.targetUids())));
-            } catch (FolderView.KeywordLimitException e) {
-                throw new LimitExceeded(e.getMessage());
-            }
+            return copy(uids, target, true);
+        }
+
+        private Optional<Copied> copy(long[] uids, String target, boolean move) throws IOException {
+            Optional<FolderView.Copied> done = limited(() -> move ? view.move(list(uids), target)
+                    : view.copy(list(uids), target));
+            return done.map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()), array(c.targetUids())));
         }
 
         /** As the folder was opened: PERMANENTFLAGS is told at SELECT only. */

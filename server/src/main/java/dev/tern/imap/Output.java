@@ -3,6 +3,7 @@ package dev.tern.imap;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 
 /**
@@ -49,7 +50,7 @@ public sealed interface Output {
                     out.write(buf, 0, n);
                     left -= n;
                 }
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 // gone since the FETCH was answered: padded below
             }
             if (left > 0) {
