@@ -28,6 +28,7 @@ import dev.tern.io.DirectorySync;
 import dev.tern.io.FileModes;
 import dev.tern.imap.ImapStore;
 import dev.tern.imap.MailStoreImap;
+import dev.tern.imap.server.ImapMeters;
 import dev.tern.imap.server.ImapServer;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
@@ -289,7 +290,7 @@ public final class Tern implements AutoCloseable {
         return new Defences(d, clock, dns, trusted, greylist, config.hostname());
     }
 
-    /** The meters of /metrics: what SMTP, the queue and POP3 counted, and gauges of what is open now. */
+    /** The meters of /metrics: what SMTP, the queue, POP3 and IMAP counted, and gauges of what is open now. */
     private Metrics metrics(ConnectionLimiter limiter, LoginGuard guard) {
         var smtpCounts = smtp.counts();
         var queueCounts = scheduler.counts();
@@ -300,6 +301,10 @@ public final class Tern implements AutoCloseable {
         String signing = "Remote deliveries of submitted mail and notices: DKIM-signed, unsigned (no key), failed to"
                 + " sign (sent unsigned)";
         Metrics m = new Metrics();
+        for (String name : ImapMeters.COMMANDS) {
+            m.counter("tern.imap.commands", "IMAP commands answered, by name (UID forms under their name; INVALID: "
+                    + "a line that is no command)", imap.meters(), x -> x.commands(name), "command", name);
+        }
         String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
         for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
             m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result", r.token());
@@ -352,9 +357,21 @@ public final class Tern implements AutoCloseable {
                         "result", "ok")
                 .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN_FAILED),
                         "result", "failed")
-                .gauge("tern.connections.open", "SMTP and POP3 connections open now", limiter,
+                .counter("tern.imap.connections", "IMAP connections accepted by a listener", imap.counts(),
+                        c -> c.get(ImapServer.Event.CONNECTION))
+                .counter("tern.imap.connections.refused", "IMAP connections turned away at once", imap.counts(),
+                        c -> c.get(ImapServer.Event.REFUSED))
+                .counter("tern.imap.logins", "IMAP logins", imap.counts(), c -> c.get(ImapServer.Event.LOGIN),
+                        "result", "ok")
+                .counter("tern.imap.logins", "IMAP logins", imap.counts(),
+                        c -> c.get(ImapServer.Event.LOGIN_FAILED), "result", "failed")
+                .gauge("tern.imap.sessions", "IMAP connections open now", imap, ImapServer::open)
+                .gauge("tern.imap.idle.sessions", "IMAP sessions in IDLE now", imap.meters(), ImapMeters::idling)
+                .counter("tern.imap.sent.bytes", "Octets sent to IMAP clients (before TLS)", imap.meters(),
+                        ImapMeters::octetsOut)
+                .gauge("tern.connections.open", "SMTP, POP3 and IMAP connections open now", limiter,
                         ConnectionLimiter::open)
-                .counter("tern.auth.failures", "Failed logins (SMTP AUTH and POP3)", guard, LoginGuard::failures)
+                .counter("tern.auth.failures", "Failed logins (SMTP AUTH, POP3 and IMAP)", guard, LoginGuard::failures)
                 .gauge("tern.defence.greylist.triples", "Triples in the greylist now", defences,
                         Defences::greylisted)
                 .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,

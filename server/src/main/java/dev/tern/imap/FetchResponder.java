@@ -4,9 +4,11 @@ import dev.tern.imap.FetchAttribute.Partial;
 import dev.tern.imap.mime.BodyPart;
 import dev.tern.imap.mime.Section;
 import dev.tern.imap.mime.Sections;
+import dev.tern.io.BoundedInput;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.ZonedDateTime;
+import java.util.Arrays;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
@@ -51,13 +53,16 @@ final class FetchResponder {
     }
 
     /**
-     * One {@code * n FETCH (…)} line.
+     * One {@code * n FETCH (…)} response. Message content (BODY[…], BINARY[…], RFC822…) is not read here: its size
+     * comes from the cached structure and its octets are streamed from the store when the response is written;
+     * only BINARY of an encoded part is decoded here once, to count its octets, and HEADER.FIELDS is built (it is
+     * never larger than the header, itself bounded).
      *
      * @param flags the flags to show, or null when FLAGS is neither asked nor changed
      * @param uid   add UID (a UID FETCH) even when not asked
      */
-    static byte[] write(int seq, ImapStore.Message m, Set<String> flags, List<FetchAttribute> attrs, boolean uid,
-                        boolean utf8) throws IOException, UnknownCte {
+    static List<Output> write(int seq, ImapStore.Message m, Set<String> flags, List<FetchAttribute> attrs,
+                              boolean uid, boolean utf8) throws IOException, UnknownCte {
         ResponseWriter w = ResponseWriter.untagged(utf8).number(seq).atom("FETCH").open();
         boolean uidDone = false;
         boolean flagsDone = false;
@@ -82,23 +87,20 @@ final class FetchResponder {
                         case ENVELOPE -> StructureWriter.envelope(w.atom("ENVELOPE"), m.structure().envelope());
                         case BODYSTRUCTURE -> StructureWriter.body(w.atom("BODYSTRUCTURE"), m.structure(), true);
                         case BODY -> StructureWriter.body(w.atom("BODY"), m.structure(), false);
-                        case RFC822 -> w.atom("RFC822").literal(read(m, new Sections.Range(0, m.size())));
-                        case RFC822_HEADER -> w.atom("RFC822.HEADER").literal(read(m, content(m,
-                                new Section(List.of(), Section.Text.HEADER, List.of()))));
-                        case RFC822_TEXT -> w.atom("RFC822.TEXT").literal(read(m, content(m,
-                                new Section(List.of(), Section.Text.TEXT, List.of()))));
+                        case RFC822 -> literal(w.atom("RFC822"), m, new Sections.Range(0, m.size()),
+                                Optional.empty());
+                        case RFC822_HEADER -> literal(w.atom("RFC822.HEADER"), m, content(m,
+                                new Section(List.of(), Section.Text.HEADER, List.of())), Optional.empty());
+                        case RFC822_TEXT -> literal(w.atom("RFC822.TEXT"), m, content(m,
+                                new Section(List.of(), Section.Text.TEXT, List.of())), Optional.empty());
                     }
                 }
-                case FetchAttribute.Body b -> {
-                    byte[] octets = partial(read(m, content(m, b.section())), b.partial());
-                    w.atom("BODY[" + b.section().format() + "]" + origin(b.partial())).literal(octets);
-                }
-                case FetchAttribute.Binary b -> {
-                    byte[] octets = partial(decoded(m, b.part()), b.partial());
-                    w.atom("BINARY[" + part(b.part()) + "]" + origin(b.partial())).binary(octets);
-                }
+                case FetchAttribute.Body b -> literal(w.atom("BODY[" + b.section().format() + "]"
+                        + origin(b.partial())), m, content(m, b.section()), b.partial());
+                case FetchAttribute.Binary b -> binary(w.atom("BINARY[" + part(b.part()) + "]"
+                        + origin(b.partial())), m, b.part(), b.partial());
                 case FetchAttribute.BinarySize b -> w.atom("BINARY.SIZE[" + part(b.part()) + "]")
-                        .number(decoded(m, b.part()).length);
+                        .number(decoded(m, b.part()).size());
             }
         }
         if (uid && !uidDone) {
@@ -107,7 +109,7 @@ final class FetchResponder {
         if (flags != null && !flagsDone) {
             w.atom("FLAGS").atom(flagList(flags));
         }
-        return w.close().bytes();
+        return w.close().outputs();
     }
 
     static String flagList(Set<String> flags) {
@@ -122,47 +124,86 @@ final class FetchResponder {
         return Sections.content(m.structure(), section, m::open);
     }
 
-    private static byte[] read(ImapStore.Message m, Sections.Content c) throws IOException {
-        return switch (c) {
-            case Sections.Built b -> b.octets();
-            case Sections.Range r -> {
-                if (r.size() > Integer.MAX_VALUE - 16) {
-                    throw new IOException("section too large");
-                }
-                try (InputStream in = m.open(r.from(), r.to())) {
-                    yield in.readNBytes((int) r.size());
-                }
+    /** A section as a literal: built octets as they are, a range of the message streamed from the store. */
+    private static void literal(ResponseWriter w, ImapStore.Message m, Sections.Content c,
+                                Optional<Partial> partial) {
+        switch (c) {
+            case Sections.Built b -> {
+                long[] r = window(b.octets().length, partial);
+                w.literal(Arrays.copyOfRange(b.octets(), (int) r[0], (int) r[1]));
             }
-        };
+            case Sections.Range r -> {
+                long[] x = window(r.size(), partial);
+                long from = r.from() + x[0];
+                long to = r.from() + x[1];
+                w.literal(to - from, () -> m.open(from, to), false);
+            }
+        }
     }
 
-    private static byte[] decoded(ImapStore.Message m, List<Integer> part) throws IOException, UnknownCte {
+    /** The decoded content of a part for BINARY: how long it is, whether it holds NUL, and how to read it. */
+    private record Decoded(long size, boolean nul, Output.Opener opener) {
+    }
+
+    private static void binary(ResponseWriter w, ImapStore.Message m, List<Integer> part, Optional<Partial> partial)
+            throws IOException, UnknownCte {
+        Decoded d = decoded(m, part);
+        long[] x = window(d.size(), partial);
+        w.literal(x[1] - x[0], () -> {
+            InputStream in = d.opener().open();
+            try {
+                in.skipNBytes(x[0]);
+            } catch (IOException e) {
+                in.close();
+                throw e;
+            }
+            return new BoundedInput(in, x[1] - x[0]);
+        }, d.nul());
+    }
+
+    /**
+     * A part's content for BINARY (RFC 3516): base64 and quoted-printable decoded, once here to count its octets
+     * and look for NUL (for {@code literal8}), and again when written; never held in memory.
+     */
+    private static Decoded decoded(ImapStore.Message m, List<Integer> part) throws IOException, UnknownCte {
         Optional<BodyPart> p = Sections.find(m.structure(), part);
         if (p.isEmpty()) {
-            return new byte[0];
+            return new Decoded(0, false, InputStream::nullInputStream);
         }
         BodyPart leaf = p.get();
+        Output.Opener opener;
         if (leaf.multipart() || leaf.encapsulated()) {
-            return read(m, new Sections.Range(leaf.bodyStart(), leaf.end()));
+            opener = () -> m.open(leaf.bodyStart(), leaf.end());
+        } else {
+            Optional<InputStream> probe = Sections.decoded(leaf, m::open);
+            if (probe.isEmpty()) {
+                throw new UnknownCte();
+            }
+            probe.get().close();
+            opener = () -> Sections.decoded(leaf, m::open).orElseThrow();
         }
-        Optional<InputStream> in = Sections.decoded(leaf, m::open);
-        if (in.isEmpty()) {
-            throw new UnknownCte();
+        long size = 0;
+        boolean nul = false;
+        byte[] buf = new byte[16 * 1024];
+        try (InputStream in = opener.open()) {
+            for (int n; (n = in.read(buf)) > 0; ) {
+                size += n;
+                for (int i = 0; i < n && !nul; i++) {
+                    nul = buf[i] == 0;
+                }
+            }
         }
-        try (InputStream s = in.get()) {
-            return s.readAllBytes();
-        }
+        return new Decoded(size, nul, opener);
     }
 
-    private static byte[] partial(byte[] all, Optional<Partial> partial) {
+    /** {from, to} of a partial fetch within {@code size} octets (all of them without one). */
+    private static long[] window(long size, Optional<Partial> partial) {
         if (partial.isEmpty()) {
-            return all;
+            return new long[] {0, size};
         }
-        long from = Math.min(all.length, partial.get().offset());
-        long to = Math.min(all.length, from + partial.get().length());
-        byte[] out = new byte[(int) (to - from)];
-        System.arraycopy(all, (int) from, out, 0, out.length);
-        return out;
+        long from = Math.min(size, partial.get().offset());
+        long to = Math.min(size, from + Math.min(partial.get().length(), size));
+        return new long[] {from, to};
     }
 
     private static String origin(Optional<Partial> partial) {

@@ -2,6 +2,7 @@ package dev.tern.imap;
 
 import dev.tern.auth.SaslMechanism;
 import dev.tern.imap.ResponseWriter.Status;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -35,17 +36,30 @@ public final class ImapSession {
         CLOSE
     }
 
-    /** The lines to write, each a whole response with its CRLF, in one flush; then the action. */
-    public record Reply(List<byte[]> lines, Action action) {
+    /**
+     * What to write, in order and in one flush: whole responses with their CRLF, and the content of FETCH literals
+     * streamed from the store ({@link Output.Content}); then the action.
+     */
+    public record Reply(List<Output> lines, Action action) {
         public Reply {
             lines = List.copyOf(lines);
         }
 
-        /** The lines as text, for tests and logs. */
+        static Reply of(List<byte[]> lines, Action action) {
+            return new Reply(lines.stream().<Output>map(Output.Octets::new).toList(), action);
+        }
+
+        /** Everything written, streamed content read, as text: for tests. */
         public String text() {
-            StringBuilder sb = new StringBuilder();
-            lines.forEach(l -> sb.append(new String(l, StandardCharsets.UTF_8)));
-            return sb.toString();
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try {
+                for (Output o : lines) {
+                    o.writeTo(out);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return out.toString(StandardCharsets.UTF_8);
         }
     }
 
@@ -97,6 +111,14 @@ public final class ImapSession {
     /** Mailbox names are UTF-8 for this client (it enabled IMAP4rev2 or UTF8=ACCEPT): set the assembler so. */
     public boolean utf8() {
         return enabled.contains("IMAP4REV2") || enabled.contains("UTF8=ACCEPT");
+    }
+
+    /**
+     * Where the message of an APPEND is received as it arrives ({@link ImapStore#receive}); empty before login,
+     * when the connection reads and drops the octets and the command gets its BAD.
+     */
+    public Optional<Literal.Receiver> receiver() throws IOException {
+        return user == null || state == State.LOGOUT ? Optional.empty() : Optional.of(store.receive(user));
     }
 
     /** The selected mailbox's name, or null. */
@@ -156,6 +178,8 @@ public final class ImapSession {
         Reply r;
         try {
             r = command(c);
+        } catch (ImapStore.LimitExceeded e) {
+            r = tagged(c, Status.NO, ResponseCode.LIMIT, e.getMessage());
         } catch (IOException | UncheckedIOException e) {
             r = tagged(c, Status.NO, ResponseCode.of("SERVERBUG"), "The mailbox store failed; try again");
         }
@@ -168,9 +192,9 @@ public final class ImapSession {
             case Command.Search s -> !s.uid();
             default -> false;
         };
-        List<byte[]> lines = new ArrayList<>(r.lines());
-        byte[] last = lines.remove(lines.size() - 1);
-        view.update(!bySequence, t -> lines.add(untagged(t)));
+        List<Output> lines = new ArrayList<>(r.lines());
+        Output last = lines.remove(lines.size() - 1);
+        view.update(!bySequence, t -> lines.add(new Output.Octets(untagged(t))));
         lines.add(last);
         return new Reply(lines, r.action());
     }
@@ -364,7 +388,7 @@ public final class ImapSession {
         if (view != null) {
             view.update(true, t -> lines.add(untagged(t)));
         }
-        return new Reply(lines, Action.IDLE);
+        return Reply.of(lines, Action.IDLE);
     }
 
     /**
@@ -379,7 +403,7 @@ public final class ImapSession {
                 // told on the next command
             }
         }
-        return new Reply(lines, Action.IDLE);
+        return Reply.of(lines, Action.IDLE);
     }
 
     /** DONE ended IDLE; any other line ends it with BAD (RFC 2177). */
@@ -430,7 +454,9 @@ public final class ImapSession {
         }
         List<String> flags = view.folder.flags();
         List<String> permanent = new ArrayList<>(flags);
-        permanent.add("\\*");
+        if (!view.folder.keywordsFull()) {
+            permanent.add("\\*");
+        }
         lines.add(untagged("FLAGS (" + String.join(" ", flags) + ")"));
         lines.add(ResponseWriter.status("*", Status.OK, ResponseCode.permanentFlags(c.readOnly() ? List.of()
                 : permanent), "Flags permitted"));
@@ -490,6 +516,6 @@ public final class ImapSession {
     }
 
     private static Reply reply(Action action, byte[]... lines) {
-        return new Reply(List.of(lines), action);
+        return Reply.of(List.of(lines), action);
     }
 }

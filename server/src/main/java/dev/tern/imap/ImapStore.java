@@ -28,11 +28,18 @@ public interface ImapStore {
      * @param specialUse its RFC 6154 attribute ({@code \Sent}, {@code \Drafts}, {@code \Trash}, {@code \Junk},
      *                   {@code \Archive}), or empty
      * @param subscribed whether the user subscribed to it
+     * @param exists     false for a parent that only the names of its children imply ({@code \NonExistent})
      */
-    record Mailbox(String name, Optional<String> specialUse, boolean subscribed) {
+    record Mailbox(String name, Optional<String> specialUse, boolean subscribed, boolean exists) {
+        public Mailbox(String name, Optional<String> specialUse, boolean subscribed) {
+            this(name, specialUse, subscribed, true);
+        }
     }
 
-    /** Every mailbox of {@code user}, INBOX first, the others in name order. */
+    /**
+     * Every mailbox of {@code user}, INBOX first, the others in name order, and the parents their names imply that
+     * do not exist ({@link Mailbox#exists()} false).
+     */
     List<Mailbox> list(String user);
 
     /** What STATUS reports of a mailbox. */
@@ -82,8 +89,26 @@ public interface ImapStore {
     Optional<Appended> append(String user, String mailbox, Set<String> flags, Optional<ZonedDateTime> internalDate,
                               Literal message) throws IOException;
 
+    /**
+     * Where the message of an APPEND by {@code user} is written as it arrives (the store's temporary space), so
+     * that {@link #append} can add it without holding or copying it; by default it is kept in memory.
+     */
+    default Literal.Receiver receive(String user) throws IOException {
+        return Literal.Receiver.inMemory();
+    }
+
     /** Opens {@code mailbox} for SELECT or EXAMINE; empty when it does not exist. The session closes it. */
     Optional<Folder> open(String user, String mailbox, boolean readOnly);
+
+    /**
+     * A limit of the store refused a change (a folder's keywords are full): the command gets a tagged
+     * {@code NO [LIMIT]} with this text.
+     */
+    final class LimitExceeded extends IOException {
+        public LimitExceeded(String text) {
+            super(text);
+        }
+    }
 
     /** A message's UID and flags (system flags with their backslash, then keywords). */
     record Entry(long uid, Set<String> flags) {
@@ -127,6 +152,11 @@ public interface ImapStore {
 
         /** The flags defined here: the system flags and the keywords in use. */
         List<String> flags();
+
+        /** Whether no new keyword fits (PERMANENTFLAGS then leaves out {@code \*}, RFC 9051 section 7.1). */
+        default boolean keywordsFull() {
+            return false;
+        }
 
         /** The messages as the folder was opened, ascending UIDs; later arrivals come through {@link #changes()}. */
         List<Entry> messages();

@@ -10,8 +10,10 @@ import dev.tern.mailbox.FolderView;
 import dev.tern.mailbox.MailStore;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -67,9 +69,8 @@ public final class MailStoreImap implements ImapStore {
         try {
             List<Mailbox> out = new ArrayList<>();
             for (Account.FolderInfo f : account(user).folders()) {
-                if (f.exists()) { // a parent only its children imply is not shown (the port has no \NonExistent)
-                    out.add(new Mailbox(f.name(), f.specialUse().map(Account.SpecialUse::imapName), f.subscribed()));
-                }
+                out.add(new Mailbox(f.name(), f.specialUse().map(Account.SpecialUse::imapName), f.subscribed(),
+                        f.exists()));
             }
             return out;
         } catch (IOException e) {
@@ -128,9 +129,36 @@ public final class MailStoreImap implements ImapStore {
         return change(account(user), a -> a.delete(mailbox));
     }
 
+    /**
+     * RENAME; of INBOX (RFC 9051 section 6.3.6): the new folder is made and every message of INBOX moves into it,
+     * with its flags, and INBOX stays, empty. Messages delivered meanwhile stay in INBOX.
+     */
     @Override
     public Outcome rename(String user, String from, String to) {
-        return change(account(user), a -> a.rename(from, to));
+        Account a = account(user);
+        if (!from.equalsIgnoreCase("INBOX")) {
+            return change(a, x -> x.rename(from, to));
+        }
+        if (to.equalsIgnoreCase("INBOX")) {
+            return new Outcome.Cannot("INBOX cannot be renamed to itself");
+        }
+        Outcome made = create(user, to);
+        if (!(made instanceof Outcome.Done)) {
+            return made;
+        }
+        try (FolderView inbox = a.open("INBOX", null).orElseThrow(() -> new IOException("INBOX missing"))) {
+            FolderView.Snapshot s = inbox.snapshot();
+            List<Long> uids = new ArrayList<>(s.size());
+            for (int i = 0; i < s.size(); i++) {
+                uids.add(s.uid(i));
+            }
+            if (!uids.isEmpty() && inbox.move(uids, to).isEmpty()) {
+                return new Outcome.NoSuchMailbox(); // removed again by another session meanwhile
+            }
+            return new Outcome.Done();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
@@ -143,9 +171,69 @@ public final class MailStoreImap implements ImapStore {
     public Optional<Appended> append(String user, String mailbox, Set<String> flags,
                                      Optional<ZonedDateTime> internalDate, Literal message) throws IOException {
         Account a = account(user);
-        try (InputStream in = message.open()) {
-            return a.append(mailbox, in, toFlags(flags), internalDate.map(ZonedDateTime::toInstant).orElse(null))
-                    .map(x -> new Appended(x.uidValidity(), x.uid()));
+        Instant date = internalDate.map(ZonedDateTime::toInstant).orElse(null);
+        Optional<FolderView.Appended> done = limited(() -> {
+            if (message instanceof Received r) {
+                return a.append(mailbox, r.incoming, toFlags(flags), date);
+            }
+            try (InputStream in = message.open()) {
+                return a.append(mailbox, in, toFlags(flags), date);
+            }
+        });
+        return done.map(x -> new Appended(x.uidValidity(), x.uid()));
+    }
+
+    private interface StoreCall<T> {
+        T call() throws IOException;
+    }
+
+    /** A store call whose keyword limit becomes the port's {@link LimitExceeded} (NO [LIMIT]). */
+    private static <T> T limited(StoreCall<T> call) throws IOException {
+        try {
+            return call.call();
+        } catch (FolderView.KeywordLimitException e) {
+            throw new LimitExceeded(e.getMessage());
+        }
+    }
+
+    /** APPEND's message written into the account's temporary space as it arrives ({@link Account#receive()}). */
+    @Override
+    public Literal.Receiver receive(String user) throws IOException {
+        Account.Incoming incoming = account(user).receive();
+        Received literal = new Received(incoming);
+        return new Literal.Receiver() {
+            @Override
+            public OutputStream output() {
+                return incoming.output();
+            }
+
+            @Override
+            public Literal literal() {
+                return literal;
+            }
+
+            @Override
+            public void close() throws IOException {
+                incoming.close();
+            }
+        };
+    }
+
+    /** A literal in the store's temporary space: appended by the store without being read here. */
+    private record Received(Account.Incoming incoming) implements Literal {
+        @Override
+        public long size() {
+            return incoming.size();
+        }
+
+        @Override
+        public InputStream open() throws IOException {
+            throw new IOException("a received APPEND message is appended by the store, not read");
+        }
+
+        @Override
+        public Optional<byte[]> inMemory() {
+            return Optional.empty();
         }
     }
 
@@ -382,7 +470,8 @@ public final class MailStoreImap implements ImapStore {
                 case REMOVE -> Flags.Mode.REMOVE;
             };
             Map<Long, Set<String>> changed = new LinkedHashMap<>();
-            for (dev.tern.mailbox.Change.MessageFlags m : view.store(list(uids), mode, toFlags(flags))) {
+            for (dev.tern.mailbox.Change.MessageFlags m : limited(() -> view.store(list(uids), mode,
+                    toFlags(flags)))) {
                 changed.put(m.uid(), toNames(m.flags()));
             }
             Map<Long, Set<String>> out = new LinkedHashMap<>();
@@ -407,15 +496,25 @@ public final class MailStoreImap implements ImapStore {
 
         @Override
         public Optional<Copied> copy(long[] uids, String target) throws IOException {
-            return view.copy(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
-                    array(c.targetUids())));
+            return copy(uids, target, false);
         }
 
         /** MOVE in one step: the store links the files into the target and removes them here. */
         @Override
         public Optional<Copied> move(long[] uids, String target) throws IOException {
-            return view.move(list(uids), target).map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()),
-                    array(c.targetUids())));
+            return copy(uids, target, true);
+        }
+
+        private Optional<Copied> copy(long[] uids, String target, boolean move) throws IOException {
+            Optional<FolderView.Copied> done = limited(() -> move ? view.move(list(uids), target)
+                    : view.copy(list(uids), target));
+            return done.map(c -> new Copied(c.targetUidValidity(), array(c.sourceUids()), array(c.targetUids())));
+        }
+
+        /** As the folder was opened: PERMANENTFLAGS is told at SELECT only. */
+        @Override
+        public boolean keywordsFull() {
+            return keywords.size() >= FolderView.MAX_KEYWORDS;
         }
 
         @Override

@@ -50,9 +50,16 @@ final class MailboxCommands {
                     || (c.selection().contains(ListSelect.SPECIAL_USE) && m.specialUse().isEmpty())) {
                 continue;
             }
+            boolean children = hasChildren(all, m.name());
+            if (!m.exists() && !children && !subscribedOnly) {
+                continue; // a name only a subscription keeps
+            }
             Set<String> attrs = new LinkedHashSet<>();
+            if (!m.exists()) {
+                attrs.add(c.lsub() ? "\\Noselect" : "\\NonExistent"); // RFC 9051 7.3.1: \NonExistent implies \Noselect
+            }
             if (!c.lsub()) {
-                attrs.add(hasChildren(all, m.name()) ? "\\HasChildren" : "\\HasNoChildren");
+                attrs.add(children ? "\\HasChildren" : "\\HasNoChildren");
                 if (showSubscribed && m.subscribed()) {
                     attrs.add("\\Subscribed");
                 }
@@ -60,7 +67,7 @@ final class MailboxCommands {
             }
             out.add(ResponseWriter.untagged(utf8).atom(verb).atom("(" + String.join(" ", attrs) + ")")
                     .string("/").astring(wireName(m.name(), utf8)).bytes());
-            if (c.returns().contains(ListReturn.STATUS)) {
+            if (c.returns().contains(ListReturn.STATUS) && m.exists()) {
                 store.status(user, m.name()).ifPresent(s -> out.add(statusLine(m.name(), s, c.statusItems(), utf8)));
             }
         }

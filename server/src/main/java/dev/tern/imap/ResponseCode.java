@@ -52,6 +52,8 @@ public record ResponseCode(String text) {
     public static final ResponseCode PRIVACYREQUIRED = of("PRIVACYREQUIRED");
     public static final ResponseCode CANNOT = of("CANNOT");
     public static final ResponseCode CLIENTBUG = of("CLIENTBUG");
+    /** RFC 5530: a hard limit of the server (a folder's keywords are full). */
+    public static final ResponseCode LIMIT = of("LIMIT");
     public static final ResponseCode UNAVAILABLE = of("UNAVAILABLE");
     public static final ResponseCode CLOSED = of("CLOSED");
     public static final ResponseCode ALERT = of("ALERT");

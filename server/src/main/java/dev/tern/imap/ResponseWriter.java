@@ -2,12 +2,16 @@ package dev.tern.imap;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Writes one response (RFC 9051 section 7): untagged ({@code *}), tagged, or a continuation ({@code +}), item by
  * item, with the spaces between items put in by itself. Strings go out as an atom, a quoted string or a literal as
  * their content needs: a literal for CR, LF, NUL, for 8-bit octets unless the client enabled UTF-8, and for long
- * strings; {@code literal8} ({@code ~{n}}) for BINARY content with NUL (RFC 3516). One writer per response.
+ * strings; {@code literal8} ({@code ~{n}}) for BINARY content with NUL (RFC 3516). Message content is not copied
+ * in: {@link #literal(long, Output.Opener, boolean)} leaves it to be streamed when the response is written
+ * ({@link #outputs()}). One writer per response.
  */
 public final class ResponseWriter {
 
@@ -18,6 +22,8 @@ public final class ResponseWriter {
     static final int MAX_QUOTED = 1024;
 
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    /** What comes before {@link #out}: octets and streamed literals, when the response has any. */
+    private final List<Output> pieces = new ArrayList<>();
     private final boolean utf8;
     private boolean needSpace;
 
@@ -163,12 +169,15 @@ public final class ResponseWriter {
     }
 
     /**
-     * Only the head of a literal, {@code {n}CRLF} (or {@code ~{n}CRLF}), for content the connection then streams
-     * itself; the writer goes on after it.
+     * A literal of {@code size} octets whose content is read through {@code content} only when the response is
+     * written ({@code ~{n}}, literal8, when {@code literal8}): message content in FETCH.
      */
-    public ResponseWriter literalHead(long size, boolean literal8) {
+    public ResponseWriter literal(long size, Output.Opener content, boolean literal8) {
         space();
         ascii((literal8 ? "~{" : "{") + size + "}\r\n");
+        pieces.add(new Output.Octets(out.toByteArray()));
+        out.reset();
+        pieces.add(new Output.Content(size, content));
         return this;
     }
 
@@ -190,8 +199,22 @@ public final class ResponseWriter {
         return !utf8 || validUtf8(b);
     }
 
-    /** The response so far, ended with CRLF. */
+    /** The response, ended with CRLF, as pieces to write in order (streamed literals among them). */
+    public List<Output> outputs() {
+        List<Output> all = new ArrayList<>(pieces);
+        all.add(new Output.Octets(crlfEnded()));
+        return all;
+    }
+
+    /** The response so far, ended with CRLF; only for a response without a streamed literal. */
     public byte[] bytes() {
+        if (!pieces.isEmpty()) {
+            throw new IllegalStateException("the response has a streamed literal: use outputs()");
+        }
+        return crlfEnded();
+    }
+
+    private byte[] crlfEnded() {
         ByteArrayOutputStream copy = new ByteArrayOutputStream(out.size() + 2);
         copy.writeBytes(out.toByteArray());
         copy.write('\r');
@@ -199,7 +222,7 @@ public final class ResponseWriter {
         return copy.toByteArray();
     }
 
-    /** The response so far without its CRLF, for what comes before a streamed literal. */
+    /** The octets since the last streamed literal (all of them when there is none), without a CRLF. */
     public byte[] bytesSoFar() {
         return out.toByteArray();
     }

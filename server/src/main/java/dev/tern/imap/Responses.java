@@ -8,21 +8,25 @@ import java.util.List;
 /** The lines of one reply being built: untagged data first, the tagged status last. */
 final class Responses {
 
-    final List<byte[]> lines = new ArrayList<>();
+    final List<Output> lines = new ArrayList<>();
 
     Responses untagged(String text) {
-        lines.add(("* " + text + "\r\n").getBytes(StandardCharsets.UTF_8));
-        return this;
+        return add(("* " + text + "\r\n").getBytes(StandardCharsets.UTF_8));
     }
 
     Responses add(byte[] line) {
-        lines.add(line);
+        lines.add(new Output.Octets(line));
+        return this;
+    }
+
+    /** A response with streamed literals ({@link ResponseWriter#outputs()}). */
+    Responses add(List<Output> response) {
+        lines.addAll(response);
         return this;
     }
 
     Responses status(String tag, Status status, ResponseCode code, String text) {
-        lines.add(ResponseWriter.status(tag, status, code, text));
-        return this;
+        return add(ResponseWriter.status(tag, status, code, text));
     }
 
     ImapSession.Reply reply(ImapSession.Action action) {

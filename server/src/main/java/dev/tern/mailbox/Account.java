@@ -2,6 +2,7 @@ package dev.tern.mailbox;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -88,5 +89,32 @@ public interface Account {
 
     /** APPEND to a folder the session has not selected; empty when the folder does not exist. */
     Optional<FolderView.Appended> append(String name, InputStream content, Flags flags, Instant internalDate)
+            throws IOException;
+
+    /**
+     * A message being received (IMAP's APPEND literal), written into the store's own temporary space as it
+     * arrives, so that it is never held in memory, then added to a folder by
+     * {@link #append(String, Incoming, Flags, Instant)} without being copied again. Closing it removes what was
+     * not appended.
+     */
+    interface Incoming extends AutoCloseable {
+        /** Where the message's octets go, all of them before it is appended. */
+        OutputStream output();
+
+        /** The octets written so far. */
+        long size();
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /** A new {@link Incoming} message, empty. */
+    Incoming receive() throws IOException;
+
+    /**
+     * Adds a received message to a folder, durably (its octets are synced before it gets its UID); empty, and the
+     * message left as it is, when the folder does not exist.
+     */
+    Optional<FolderView.Appended> append(String name, Incoming message, Flags flags, Instant internalDate)
             throws IOException;
 }

@@ -101,7 +101,10 @@ public interface FolderView extends AutoCloseable {
     @Override
     void close();
 
-    /** A folder can hold 26 keywords (one letter each in the file name); a 27th is refused. */
+    /** How many keywords a folder can hold (one letter each in the file name); a 27th is refused. */
+    int MAX_KEYWORDS = 26;
+
+    /** A folder can hold {@link #MAX_KEYWORDS} keywords; a new one beyond them is refused. */
     final class KeywordLimitException extends IOException {
         public KeywordLimitException(String message) {
             super(message);

@@ -19,7 +19,7 @@ import java.util.Set;
  */
 final class Keywords {
     static final String FILE = "tern-keywords";
-    static final int MAX = 26;
+    static final int MAX = FolderView.MAX_KEYWORDS;
 
     private final Path file;
     private final List<String> names;

@@ -380,6 +380,30 @@ final class MaildirAccount implements Account {
     }
 
     @Override
+    public Incoming receive() throws IOException {
+        FileModes.createDirectories(root.resolve("tmp"));
+        return store.receive(root);
+    }
+
+    @Override
+    public Optional<FolderView.Appended> append(String name, Incoming message, Flags flags, Instant internalDate)
+            throws IOException {
+        if (!(message instanceof IncomingFile in)) {
+            throw new IllegalArgumentException("not received by this store: " + message);
+        }
+        Path dir = folderDir(root, name);
+        if (!exists(dir)) {
+            return Optional.empty();
+        }
+        MaildirFolder f = store.acquire(user, root, dir, canonical(name));
+        try {
+            return Optional.of(f.append(in, flags, internalDate));
+        } finally {
+            f.release();
+        }
+    }
+
+    @Override
     public String toString() {
         return "account " + user.toLowerCase(Locale.ROOT);
     }

@@ -13,7 +13,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -258,26 +257,13 @@ public final class MaildirStore implements MailStore {
         }
     }
 
-    /**
-     * Writes {@code content} into {@code dir}/tmp/ under a new unique name ending in {@code ,S=size}, fsynced, with
-     * {@code internalDate} as its modification time (INTERNALDATE); returns its path.
-     */
-    Path writeTmp(Path dir, InputStream content, Instant internalDate) throws IOException {
-        String base = newBase();
-        Path tmp = dir.resolve("tmp").resolve(base);
-        long size;
-        try (FileChannel out = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
-                FileModes.ownerOnly())) {
-            size = content.transferTo(Channels.newOutputStream(out));
-            out.force(true);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
-        }
-        Path named = tmp.resolveSibling(base + ",S=" + size);
-        Durable.moveAtomically(tmp, named);
-        Files.setLastModifiedTime(named, FileTime.from(internalDate == null ? clock.instant() : internalDate));
-        return named;
+    /** A new message file in {@code dir}/tmp/, under a new unique base name, for the caller to write. */
+    IncomingFile receive(Path dir) throws IOException {
+        return new IncomingFile(dir.resolve("tmp"), newBase());
+    }
+
+    Instant now() {
+        return clock.instant();
     }
 
     /** A new unique base name: time, a counter and the process, and the host, as the Maildir convention says. */
@@ -288,7 +274,7 @@ public final class MaildirStore implements MailStore {
     }
 
     /** COPY and MOVE: the messages are linked (or copied) into the target's tmp/, then adopted there. */
-    Optional<FolderView.Copied> copy(MaildirFolder source, MaildirFolder.View origin, List<Long> uids,
+    Optional<FolderView.Copied> copy(MaildirFolder source, MaildirView origin, List<Long> uids,
                                       String targetName, boolean move) throws IOException {
         Path targetDir = MaildirAccount.folderDir(source.root, targetName);
         if (targetDir == null || !Files.isDirectory(targetDir.resolve("cur"))) {

@@ -155,8 +155,8 @@ public final class Maildrop {
                 if (p.getParent().getFileName().toString().equals("new")) {
                     target = name.contains(":") ? name : name + ":2,S";
                 } else if (name.contains(":2,")) { // flags changed by an IMAP session: add S to them
-                    target = MaildirFolder.curName(baseName(name), MaildirFolder.parseFlags(name)
-                            | 1 << Flags.Flag.SEEN.ordinal(), MaildirFolder.parseKeywords(name));
+                    target = FolderFiles.curName(baseName(name), FolderFiles.parseFlags(name)
+                            | 1 << Flags.Flag.SEEN.ordinal(), FolderFiles.parseKeywords(name));
                 } else {
                     continue;
                 }

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** GET /metrics on the HTTP listener: Prometheus' text format, counting what really happened. */
 class MetricsTest {
     @RegisterExtension
-    final TernFixture tern = new TernFixture().submission().http();
+    final TernFixture tern = new TernFixture().submission().http().imap();
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -83,5 +83,64 @@ class MetricsTest {
         });
         assertThat(get("POST").statusCode()).isEqualTo(405);
         assertThat(get("HEAD").statusCode()).isEqualTo(200);
+    }
+
+    /** Sends an IMAP command and reads up to its tagged line. */
+    private static String imap(java.io.BufferedReader in, java.io.Writer out, String tag, String command)
+            throws Exception {
+        out.write(tag + " " + command + "\r\n");
+        out.flush();
+        StringBuilder all = new StringBuilder();
+        for (String l; (l = in.readLine()) != null; ) {
+            all.append(l).append('\n');
+            if (l.startsWith(tag + " ")) {
+                break;
+            }
+        }
+        return all.toString();
+    }
+
+    @Test
+    void countsImapSessionsCommandsLoginsIdleAndBytes() throws Exception {
+        var a = tern.tern().address("imaps");
+        try (java.net.Socket bad = tern.trustingContext().getSocketFactory().createSocket(a.getAddress(), a.getPort());
+             java.net.Socket s = tern.trustingContext().getSocketFactory().createSocket(a.getAddress(), a.getPort())) {
+            var badIn = new java.io.BufferedReader(new java.io.InputStreamReader(bad.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            var badOut = new java.io.OutputStreamWriter(bad.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8);
+            badIn.readLine();
+            assertThat(imap(badIn, badOut, "a", "LOGIN " + ALICE + " wrong")).contains("a NO [AUTHENTICATIONFAILED]");
+            var in = new java.io.BufferedReader(new java.io.InputStreamReader(s.getInputStream(),
+                    java.nio.charset.StandardCharsets.UTF_8));
+            var out = new java.io.OutputStreamWriter(s.getOutputStream(), java.nio.charset.StandardCharsets.UTF_8);
+            in.readLine();
+            assertThat(imap(in, out, "a", "LOGIN " + ALICE + " pw")).contains("a OK");
+            imap(in, out, "b", "SELECT INBOX");
+            imap(in, out, "c", "UID FETCH 1:* (FLAGS)");
+            imap(in, out, "d", "FETCH 1:* (FLAGS)");
+            imap(in, out, "e", "XYZZY");
+            out.write("f IDLE\r\n");
+            out.flush();
+            assertThat(in.readLine()).startsWith("+ ");
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() -> {
+                Map<String, Double> m = scrape();
+                assertThat(m).containsEntry("tern_imap_idle_sessions", 1.0)
+                        .containsEntry("tern_imap_sessions", 2.0)
+                        .containsEntry("tern_imap_logins_total{result=\"ok\"}", 1.0)
+                        .containsEntry("tern_imap_logins_total{result=\"failed\"}", 1.0)
+                        .containsEntry("tern_imap_commands_total{command=\"LOGIN\"}", 2.0)
+                        .containsEntry("tern_imap_commands_total{command=\"FETCH\"}", 2.0)
+                        .containsEntry("tern_imap_commands_total{command=\"SELECT\"}", 1.0)
+                        .containsEntry("tern_imap_commands_total{command=\"INVALID\"}", 1.0)
+                        .containsEntry("tern_imap_commands_total{command=\"IDLE\"}", 1.0)
+                        .containsEntry("tern_imap_connections_total", 2.0);
+                assertThat(m.get("tern_imap_sent_bytes_total")).isGreaterThan(500.0);
+            });
+            out.write("DONE\r\n");
+            out.flush();
+            assertThat(in.readLine()).startsWith("f OK");
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(20)).untilAsserted(() ->
+                    assertThat(scrape()).containsEntry("tern_imap_idle_sessions", 0.0));
+        }
     }
 }

@@ -190,6 +190,30 @@ class ImapSessionTest {
         assertThat(session.state()).isEqualTo(State.AUTHENTICATED);
     }
 
+    /**
+     * Sequence sets on a folder of 100,000 messages: {@code *:*} is one message, {@code 0} and numbers over 2^32-1
+     * get BAD, a UID range up to 2^32-1 names only what exists; each answers at once, in memory bounded by the
+     * folder's size, never by the numbers written.
+     */
+    @Test
+    void sequenceSetsOnAHugeFolder() throws Exception {
+        deliver(100_000);
+        login();
+        assertThat(send("s SELECT INBOX").text()).contains("* 100000 EXISTS");
+        assertThat(send("a FETCH *:* (UID)").text()).isEqualTo("* 100000 FETCH (UID 100000)\r\na OK FETCH completed\r\n");
+        assertThat(send("b FETCH 0 FLAGS").text()).isEqualTo("b BAD Invalid sequence set: 0 is not a message number\r\n");
+        assertThat(send("c FETCH 1:4294967296 FLAGS").text())
+                .isEqualTo("c BAD Invalid sequence set: 4294967296 is over 4294967295\r\n");
+        assertThat(send("d FETCH 99999:4294967295 FLAGS").text())
+                .isEqualTo("d BAD Message number out of range (the mailbox has 100000)\r\n");
+        assertThat(send("e UID SEARCH UID 99999:4294967295").text())
+                .isEqualTo("* SEARCH 99999 100000\r\ne OK UID SEARCH completed\r\n");
+        assertThat(send("f SEARCH RETURN (COUNT MIN MAX) *:*").text())
+                .startsWith("* ESEARCH (TAG \"f\") MIN 100000 MAX 100000 COUNT 1\r\n");
+        assertThat(send("g UID FETCH 4294967295:* (UID)").text())
+                .isEqualTo("* 100000 FETCH (UID 100000)\r\ng OK UID FETCH completed\r\n");
+    }
+
     @Test
     void idleAndLogout() {
         login();

@@ -106,6 +106,57 @@ class MailStoreImapTest {
         assertThat(Files.isDirectory(dir.resolve("mail/example.test/fred/.Entwürfe/cur"))).isTrue();
     }
 
+    /** RFC 9051 7.3.1: a parent only its children's names imply is listed \NonExistent, with \HasChildren. */
+    @Test
+    void aParentThatDoesNotExistIsListedNonExistent() throws Exception {
+        Client c = new Client();
+        Path orphan = dir.resolve("mail/example.test/fred/.Lists.tern");
+        for (String sub : new String[] {"cur", "new", "tmp"}) {
+            Files.createDirectories(orphan.resolve(sub));
+        }
+        assertThat(c.send("l LIST \"\" \"%\"")).contains("* LIST (\\NonExistent \\HasChildren) \"/\" Lists\r\n");
+        assertThat(c.send("l LIST \"\" \"Lists*\"")).contains("* LIST (\\NonExistent \\HasChildren) \"/\" Lists\r\n",
+                "* LIST (\\HasNoChildren) \"/\" Lists/tern\r\n");
+        assertThat(c.send("l LIST \"\" \"Lists\" RETURN (STATUS (MESSAGES))")).doesNotContain("STATUS")
+                .contains("\\NonExistent");
+        assertThat(c.send("s SELECT Lists")).contains("s NO [NONEXISTENT]");
+    }
+
+    /** RFC 9051 6.3.6: RENAME INBOX moves its messages, with their flags, into a new folder; INBOX stays, empty. */
+    @Test
+    void renameInboxMovesItsMessages() {
+        Client c = new Client();
+        c.append("INBOX", "\\Flagged $Work", msg("one"));
+        c.append("INBOX", "", msg("two"));
+        assertThat(c.send("r RENAME INBOX Saved/2026")).endsWith("r OK RENAME completed\r\n");
+        assertThat(c.send("t STATUS INBOX (MESSAGES)")).contains("(MESSAGES 0)");
+        assertThat(c.send("t STATUS Saved/2026 (MESSAGES)")).contains("(MESSAGES 2)");
+        assertThat(c.send("s SELECT Saved/2026")).contains("* 2 EXISTS");
+        assertThat(c.send("f FETCH 1:2 (FLAGS ENVELOPE)")).contains("FLAGS ($Work \\Flagged)", "\"one\"", "\"two\"");
+        assertThat(c.send("r RENAME INBOX Saved/2026")).contains("r NO [ALREADYEXISTS]");
+        assertThat(c.send("r RENAME INBOX inbox")).contains("r NO [CANNOT]");
+    }
+
+    /** A folder holds 26 keywords: the 27th gets a clear NO [LIMIT], and PERMANENTFLAGS then has no \*. */
+    @Test
+    void theTwentySeventhKeywordIsRefusedClearly() {
+        Client c = new Client();
+        c.append("INBOX", "", msg("one"));
+        assertThat(c.send("s SELECT INBOX")).contains("[PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft \\*)]");
+        StringBuilder all = new StringBuilder();
+        for (int k = 1; k <= 26; k++) {
+            all.append(k == 1 ? "" : " ").append("k").append(k);
+        }
+        assertThat(c.send("a STORE 1 +FLAGS (" + all + ")")).endsWith("a OK STORE completed\r\n");
+        assertThat(c.send("b STORE 1 +FLAGS (k27)"))
+                .isEqualTo("b NO [LIMIT] A folder holds at most 26 keywords; k27 would be one more\r\n");
+        assertThat(c.append("INBOX", "k28", msg("two"))).contains("p NO [LIMIT] ");
+        assertThat(c.send("c STORE 1 -FLAGS (k1)")).contains("c OK");
+        assertThat(c.send("s SELECT INBOX")).contains("[PERMANENTFLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft k1 ")
+                .doesNotContain("\\*)]");
+        assertThat(c.send("n NOOP")).endsWith("n OK NOOP completed\r\n");
+    }
+
     @Test
     void sessionsSeeEachOthersChanges() {
         Client a = new Client();

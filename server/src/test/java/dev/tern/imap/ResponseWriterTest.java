@@ -3,6 +3,8 @@ package dev.tern.imap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.tern.imap.ResponseWriter.Status;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -64,8 +66,35 @@ class ResponseWriterTest {
                 .isEqualTo(new byte[] {'~', '{', '3', '}', '\r', '\n', 'a', 0, 'b'});
         assertThat(text(ResponseWriter.fragment(false).binary("ab".getBytes(StandardCharsets.US_ASCII)).bytesSoFar()))
                 .isEqualTo("{2}\r\nab");
-        assertThat(text(ResponseWriter.fragment(false).atom("BINARY[1]").literalHead(5000, false).bytesSoFar()))
-                .isEqualTo("BINARY[1] {5000}\r\n");
+    }
+
+    /** Message content is streamed when the response is written, never copied into the writer. */
+    @Test
+    void streamedLiteralIsReadOnlyWhenWritten() throws Exception {
+        int[] opened = {0};
+        List<Output> out = ResponseWriter.untagged(false).atom("BODY[]").literal(5, () -> {
+            opened[0]++;
+            return new ByteArrayInputStream("hello, and more".getBytes(StandardCharsets.US_ASCII));
+        }, false).atom("UID").number(3).outputs();
+        assertThat(opened[0]).isZero();
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        for (Output o : out) {
+            o.writeTo(written);
+        }
+        assertThat(written.toString(StandardCharsets.US_ASCII)).isEqualTo("* BODY[] {5}\r\nhello UID 3\r\n");
+        assertThat(opened[0]).isEqualTo(1);
+    }
+
+    /** A message that shrank or went away after the FETCH was answered still gives the octets promised. */
+    @Test
+    void streamedLiteralIsPaddedWhenTheContentEndsEarly() throws Exception {
+        ByteArrayOutputStream written = new ByteArrayOutputStream();
+        new Output.Content(5, () -> new ByteArrayInputStream("hi".getBytes(StandardCharsets.US_ASCII)))
+                .writeTo(written);
+        new Output.Content(3, () -> {
+            throw new java.nio.file.NoSuchFileException("gone");
+        }).writeTo(written);
+        assertThat(written.toString(StandardCharsets.US_ASCII)).isEqualTo("hi      ");
     }
 
     @Test

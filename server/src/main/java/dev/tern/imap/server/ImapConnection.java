@@ -8,6 +8,7 @@ import dev.tern.imap.CommandAssembler;
 import dev.tern.imap.ImapAuthenticator;
 import dev.tern.imap.ImapSession;
 import dev.tern.imap.Literal;
+import dev.tern.imap.Output;
 import dev.tern.imap.ParseResult;
 import dev.tern.log.MailLog;
 import dev.tern.net.CommandDeadline;
@@ -21,6 +22,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
@@ -59,6 +63,8 @@ final class ImapConnection {
     private volatile boolean byeSent;
     /** True while IDLE's pusher thread is to go on. */
     private volatile boolean pushing;
+    /** The APPEND messages received for the command being read, removed once it is answered. */
+    private final List<Literal.Receiver> received = new ArrayList<>();
     /** The longest command line (the assembler's limit). */
     private int maxLine;
 
@@ -114,6 +120,7 @@ final class ImapConnection {
             trySend("* BYE Internal error; closing the connection\r\n");
             ended = "internal error";
         } finally {
+            dropReceived();
             if (session != null) {
                 if (session.user() != null) {
                     MailLog.imapEnded(ipText, session.user(), byeSent ? "server shutting down" : ended);
@@ -144,7 +151,7 @@ final class ImapConnection {
                             writeRaw(READY);
                         }
                         deadline.clear();
-                        assembler.literal(Literal.of(in.read((int) n.size())));
+                        assembler.literal(n.streamed() ? receive(n.size()) : Literal.of(in.read((int) n.size())));
                     }
                     case CommandAssembler.Discard d -> {
                         deadline.clear();
@@ -164,11 +171,43 @@ final class ImapConnection {
                 }
             }
             ParseResult result = ((CommandAssembler.Done) step).result();
-            if (act(session.handle(result))) {
-                return "LOGOUT";
+            server.meters.command(result instanceof ParseResult.Ok ok ? ok.command().name() : null);
+            try {
+                if (act(session.handle(result))) {
+                    return "LOGOUT";
+                }
+            } finally {
+                dropReceived();
             }
             assembler.utf8Names(session.utf8());
         }
+    }
+
+    /**
+     * An APPEND message: copied as it arrives into the store's temporary space ({@link ImapSession#receiver()}),
+     * never into memory; before login its octets are read and dropped.
+     */
+    private Literal receive(long size) throws IOException {
+        Optional<Literal.Receiver> r = session.receiver();
+        if (r.isEmpty()) {
+            in.skip(size);
+            return Literal.dropped(size);
+        }
+        received.add(r.get());
+        in.copy(size, r.get().output());
+        return r.get().literal();
+    }
+
+    /** What the store kept of the APPEND messages of the command just answered, unless it took them. */
+    private void dropReceived() {
+        for (Literal.Receiver r : received) {
+            try {
+                r.close();
+            } catch (IOException e) {
+                logged("remove a received message", e);
+            }
+        }
+        received.clear();
     }
 
     /** Waits for the next command line (idle), then hands it to the assembler; null at the end of input. */
@@ -228,6 +267,7 @@ final class ImapConnection {
         pushing = true;
         Thread pusher = Thread.ofVirtual().name("imap-idle-" + ipText).start(this::push);
         byte[] line;
+        server.meters.idleStarted();
         try {
             idle = true;
             deadline.start(server.settings.idleTimeout());
@@ -235,6 +275,7 @@ final class ImapConnection {
         } catch (ImapInput.LineTooLong e) {
             line = e.start;
         } finally {
+            server.meters.idleEnded();
             idle = false;
             pushing = false; // not interrupt(): that would close a socket the pusher is writing to
             changes.release();
@@ -259,11 +300,7 @@ final class ImapConnection {
                 }
                 writing.lock();
                 try {
-                    ImapSession.Reply r = session.idleUpdates();
-                    for (byte[] l : r.lines()) {
-                        out.write(l);
-                    }
-                    out.flush();
+                    writeAll(session.idleUpdates());
                 } finally {
                     writing.unlock();
                 }
@@ -278,13 +315,18 @@ final class ImapConnection {
     private void write(ImapSession.Reply r) throws IOException {
         writing.lock();
         try {
-            for (byte[] l : r.lines()) {
-                out.write(l);
-            }
-            out.flush();
+            writeAll(r);
         } finally {
             writing.unlock();
         }
+    }
+
+    /** A reply's pieces, message content streamed through the buffer, then one flush; under {@link #writing}. */
+    private void writeAll(ImapSession.Reply r) throws IOException {
+        for (Output o : r.lines()) {
+            o.writeTo(out);
+        }
+        out.flush();
     }
 
     private void writeRaw(byte[] b) throws IOException {
@@ -302,7 +344,7 @@ final class ImapConnection {
         deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
         in = new ImapInput(deadline);
         watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
-        out = new BufferedOutputStream(watchdog, 16 * 1024);
+        out = new BufferedOutputStream(server.meters.counting(watchdog), 16 * 1024);
     }
 
     private SSLSocket handshake(Socket s) throws IOException {

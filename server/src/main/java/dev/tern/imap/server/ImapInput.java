@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Arrays;
 
 /**
@@ -94,6 +95,19 @@ final class ImapInput {
             got += k;
         }
         return out;
+    }
+
+    /** Copies exactly {@code n} octets to {@code out} through the buffer (an APPEND message, to its file). */
+    void copy(long n, OutputStream out) throws IOException {
+        while (n > 0) {
+            if (!fill()) {
+                throw new EOFException("input ended inside a literal");
+            }
+            int k = (int) Math.min(n, end - pos);
+            out.write(buf, pos, k);
+            pos += k;
+            n -= k;
+        }
     }
 
     /** Reads and drops {@code n} octets. */

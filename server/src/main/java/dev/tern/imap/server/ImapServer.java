@@ -51,6 +51,7 @@ public final class ImapServer {
     /** Null when there is no TLS: then STARTTLS is not offered and imaps is not served. */
     final Tls tls;
     final Counts<Event> counts = new Counts<>(Event.class);
+    final ImapMeters meters = new ImapMeters();
     private final Connections<ImapConnection> connections = new Connections<>("IMAP");
 
     public ImapServer(Settings settings, Authenticator logins, ImapStore store, ConnectionLimiter limiter, Tls tls) {
@@ -63,6 +64,16 @@ public final class ImapServer {
 
     public Counts<Event> counts() {
         return counts;
+    }
+
+    /** Commands by name, sessions in IDLE, octets sent. */
+    public ImapMeters meters() {
+        return meters;
+    }
+
+    /** IMAP connections open now. */
+    public int open() {
+        return connections.size();
     }
 
     /** Serves one connection of the imap port (plain; STARTTLS offered when TLS is configured). */

@@ -103,6 +103,27 @@ class ImapListenerTest {
         }
     }
 
+    /** Input that ends inside a literal: the connection ends without a reply, a stack trace or a hang. */
+    @Test
+    void anUnterminatedLiteralEndsTheConnectionQuietly() throws Exception {
+        try (RawImap c = RawImap.connect(imap.imap())) {
+            c.readLine();
+            c.send("a LOGIN {5}\r\n");
+            assertThat(c.readLine()).isEqualTo("+ Ready for literal data\r\n");
+            c.send("ali");
+            c.shutdownOutput();
+            assertThat(c.closedByServer()).isTrue();
+        }
+        try (RawImap c = imap.login(ImapFixture.ALICE)) {
+            c.send("b APPEND INBOX {100000+}\r\nSubject: half");
+        } // closed by the client inside the literal
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> imap.server().open() == 0);
+        try (RawImap c = imap.login(ImapFixture.ALICE)) {
+            assertThat(c.cmd("c SELECT INBOX")).contains("* 0 EXISTS", "c OK");
+        }
+    }
+
     @Test
     void aLineTooLongClosesWithBye() throws Exception {
         try (RawImap c = imap.login(ImapFixture.ALICE)) {

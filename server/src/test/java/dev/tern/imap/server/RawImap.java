@@ -126,6 +126,11 @@ final class RawImap implements Closeable {
         }
     }
 
+    /** Ends what this client sends (a plain socket only); the server sees the end of its input. */
+    void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
