@@ -268,12 +268,25 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return list(maildirNew(address));
     }
 
+    /** The files in the new/ folder of a top-level folder ({@code Junk}) of an address's mailbox; INBOX's too. */
+    public List<Path> delivered(String address, String folder) {
+        return folder.equals("INBOX") ? delivered(address)
+                : list(maildirNew(address).getParent().resolve("." + folder).resolve("new"));
+    }
+
     /** Waits until the message with {@code queueId} is in the mailbox of {@code address}, and returns its file. */
     public Path awaitDelivery(String address, String queueId) {
+        return awaitDelivery(address, "INBOX", queueId);
+    }
+
+    /** Waits until the message with {@code queueId} is in a top-level folder of {@code address}; returns its file. */
+    public Path awaitDelivery(String address, String folder, String queueId) {
         String marker = ".Q" + queueId + "R";
-        return await("delivery of " + queueId + " to " + address).atMost(DELIVERY_WAIT).pollInterval(Duration.ofMillis(10))
-                .until(() -> delivered(address).stream().filter(p -> p.getFileName().toString().contains(marker))
-                        .findFirst().orElse(null), p -> p != null);
+        return await("delivery of " + queueId + " to " + address + " " + folder).atMost(DELIVERY_WAIT)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> delivered(address, folder).stream()
+                        .filter(p -> p.getFileName().toString().contains(marker)).findFirst().orElse(null),
+                        p -> p != null);
     }
 
     /** Waits until {@code n} messages are in the mailbox of {@code address} and returns them. */
