@@ -79,10 +79,10 @@ public final class MaildirStore implements MailStore {
     public Delivered deliver(String address, String folder, String name, byte[] prefix, FileChannel source,
                              long offset, long size, boolean checkExisting) throws IOException {
         Path root = maildir.mailbox(address);
+        Maildir.ensureMaildir(root);
         Path dir = root;
         String into = INBOX;
         if (!MaildirAccount.canonical(folder).equals(INBOX)) {
-            Maildir.ensureMaildir(root);
             MaildirAccount.makeSpecialUse(root); // as at the account's first opening: Junk exists before any login
             Path d = MaildirAccount.folderDir(root, folder);
             if (d != null && Files.isDirectory(d.resolve("new"))) {
@@ -90,8 +90,7 @@ public final class MaildirStore implements MailStore {
                 into = MaildirAccount.canonical(folder);
             }
         }
-        String file = dir == root ? maildir.deliver(address, name, prefix, source, offset, size, checkExisting)
-                : maildir.deliverInto(dir, name, prefix, source, offset, size, checkExisting);
+        String file = maildir.deliverInto(dir, name, prefix, source, offset, size, checkExisting);
         MaildirFolder f = loadedFolder(dir);
         if (f != null) {
             f.delivered(file);

@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.tern.log.LogCapture;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
-import jakarta.mail.Session;
 import jakarta.mail.Store;
 import java.util.Arrays;
-import java.util.Properties;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -50,19 +48,6 @@ class QuarantineTest {
         }
     }
 
-    private Store imap() throws Exception {
-        Properties p = new Properties();
-        p.put("mail.imaps.host", "127.0.0.1");
-        p.put("mail.imaps.port", String.valueOf(tern.tern().address("imaps").getPort()));
-        p.put("mail.imaps.ssl.socketFactory", tern.trustingContext().getSocketFactory());
-        p.put("mail.imaps.ssl.checkserveridentity", "false");
-        p.put("mail.imaps.connectiontimeout", "10000");
-        p.put("mail.imaps.timeout", "10000");
-        Store store = Session.getInstance(p).getStore("imaps");
-        store.connect(ALICE, "pw");
-        return store;
-    }
-
     @Test
     void aQuarantinedMessageIsInJunkOverImapAPassingOneInInboxAndPop3SeesOnlyInbox() throws Exception {
         publish(tern);
@@ -76,7 +61,7 @@ class QuarantineTest {
         assertThat(log.containing(goodId + ": to=<" + ALICE + ">, relay=local")).singleElement().asString()
                 .doesNotContain("quarantined");
 
-        Store store = imap();
+        Store store = tern.imapStore(ALICE, "pw");
         try {
             IMAPFolder junk = (IMAPFolder) store.getFolder("Junk");
             assertThat(Arrays.asList(junk.getAttributes())).contains("\\Junk");

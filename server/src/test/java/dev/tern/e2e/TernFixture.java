@@ -230,6 +230,24 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return trusting(tern.tls().certificate());
     }
 
+    /**
+     * An Angus Mail IMAP store logged in as {@code user} over imaps (the fixture's {@link #imap()} listener), trusting
+     * this Tern's certificate; {@code -Dimap.debug=true} shows the protocol. The caller closes it.
+     */
+    public jakarta.mail.Store imapStore(String user, String password) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("mail.imaps.host", "127.0.0.1");
+        p.put("mail.imaps.port", String.valueOf(tern.address("imaps").getPort()));
+        p.put("mail.imaps.ssl.socketFactory", trustingContext().getSocketFactory());
+        p.put("mail.imaps.ssl.checkserveridentity", "false");
+        p.put("mail.imaps.connectiontimeout", "10000");
+        p.put("mail.imaps.timeout", "10000");
+        p.put("mail.debug", System.getProperty("imap.debug", "false"));
+        jakarta.mail.Store store = jakarta.mail.Session.getInstance(p).getStore("imaps");
+        store.connect(user, password);
+        return store;
+    }
+
     public static javax.net.ssl.SSLContext trusting(java.security.cert.X509Certificate cert) throws Exception {
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
