@@ -13,7 +13,8 @@
 #     (127.0.0.1, BODY=8BITMIME) and once to one that does not (127.0.0.2: sent as it is, no BODY=).
 #  5. A Tern MX (its checks asking dnsmasq) receives the dkimpy-signed message from swaks: the delivered file's
 #     Authentication-Results says dkim=pass for both signatures; a forged From: of bank.test (p=reject) gets
-#     550 5.7.1 in the session and nothing is delivered.
+#     550 5.7.1 in the session and nothing is delivered; a forged From: of shop.test (p=quarantine) is accepted
+#     and delivered into alice's Junk folder (.Junk/new), not INBOX.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -50,8 +51,10 @@ if tern dkim keygen example.test --config "$TERN_CONFIG" >/dev/null 2>&1; then d
 mkdir -p py-keys
 "$PY" "$HERE/dkim_tool.py" keygen py-keys py.test py >py-records.txt
 
-# a domain whose DMARC policy is reject and whose SPF allows no one: a forged From: of it must be refused
-printf '%s\n' 'bank.test. IN TXT "v=spf1 -all"' '_dmarc.bank.test. IN TXT "v=DMARC1; p=reject"' >policy-records.txt
+# a domain whose DMARC policy is reject and whose SPF allows no one: a forged From: of it must be refused;
+# one whose policy is quarantine: a forged From: of it goes into Junk
+printf '%s\n' 'bank.test. IN TXT "v=spf1 -all"' '_dmarc.bank.test. IN TXT "v=DMARC1; p=reject"' \
+    'shop.test. IN TXT "v=spf1 -all"' '_dmarc.shop.test. IN TXT "v=DMARC1; p=quarantine"' >policy-records.txt
 mapfile -t TXT_ARGS < <(cat tern-records.txt py-records.txt policy-records.txt | "$PY" "$HERE/dkim_tool.py" dnsmasq-args)
 dnsmasq_start "$DNS_PORT" "${TXT_ARGS[@]}" --mx-host=example.net,mx.example.net,10 \
     --host-record=mx.example.net,127.0.0.1 --mx-host=example.org,mx.example.org,10 --host-record=mx.example.org,127.0.0.2
@@ -158,4 +161,20 @@ grep -Eq '^<\*\* +550 5\.7\.1 Message rejected per the DMARC policy of bank\.tes
     die "a forged From: of a p=reject domain did not get 550 5.7.1"
 maildir_stays alice@example.test 1
 log "a forged From: of bank.test (p=reject) gets 550 5.7.1 in the session; nothing delivered"
+
+swaks --server 127.0.0.1 --port "$TERN_SMTP_PORT" --helo mail.elsewhere.test --timeout 30 --from sales@shop.test \
+    --to alice@example.test --header "From: Shop <sales@shop.test>" --header "Subject: your order" \
+    --body "Click here." >swaks-quarantine.out 2>&1 || { cat swaks-quarantine.out; die "swaks: quarantined message not accepted"; }
+grep -Eq '^<- +250 2\.0\.0 Ok: queued as ' swaks-quarantine.out || { cat swaks-quarantine.out; die "quarantine: no 250"; }
+deadline=$((SECONDS + 60)) # the log line comes once the file is in place
+until grep -q 'status=sent (delivered to maildir folder Junk as .* (quarantined))' "$TERN_OUT"; do
+    [ "$SECONDS" -lt "$deadline" ] || die "no log line of a delivery into Junk after 60s"
+    sleep 0.2
+done
+junk="$(maildir_dir alice@example.test .Junk/new)"
+[ "$(find "$junk" -mindepth 1 -maxdepth 1 -type f | wc -l)" -eq 1 ] || die "$junk does not hold one message"
+message_headers "$(find "$junk" -mindepth 1 -maxdepth 1 -type f)" | grep '^Authentication-Results: tern.test;' |
+    grep -q 'dmarc=fail (p=quarantine dis=quarantine)' || die "the message in Junk does not say dmarc=fail (p=quarantine)"
+maildir_stays alice@example.test 1 0
+log "a forged From: of shop.test (p=quarantine) is delivered into Junk, not INBOX"
 tern_stop

@@ -89,6 +89,8 @@ public final class Tern implements AutoCloseable {
     private final Config config;
     private final FileChannel lockChannel;
     private final Scheduler scheduler;
+    /** Local and remote delivery; where quarantined mail went is in /metrics. */
+    private final Router router;
     /** Outbound SMTP; its idle sessions are closed at shutdown. */
     private final RemoteDelivery remote;
     /** DKIM signing on the way out; its counts go to /metrics. */
@@ -149,7 +151,8 @@ public final class Tern implements AutoCloseable {
                     d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
                             d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses,
                     signer);
-            Router router = new Router(config.localDomains(), mailStore, config.hostname(), remote);
+            router = new Router(config.localDomains(), mailStore, config.hostname(), remote,
+                    config.checks().quarantineFolder());
             var q = config.queue();
             String postmaster = "postmaster@" + (config.localDomains().isEmpty()
                     ? config.hostname() : config.localDomains().get(0));
@@ -319,6 +322,11 @@ public final class Tern implements AutoCloseable {
         for (var a : MessageChecks.Action.values()) {
             m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
                     + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+        }
+        for (Router.Quarantined q : Router.Quarantined.values()) {
+            m.counter("tern.deliveries.quarantined", "Local deliveries of mail the MX quarantined (DMARC p=quarantine),"
+                    + " by where it went: the folder of checks.quarantine_folder, or INBOX", router.quarantined(),
+                    c -> c.get(q), "into", q == Router.Quarantined.INBOX ? "inbox" : "quarantine_folder");
         }
         for (Defences.Event e : Defences.Event.values()) {
             m.counter("tern.defence.decisions", "Decisions of the MX's defences (DNS lists, greet pause, "

@@ -16,7 +16,7 @@ public final class CheckPolicy {
     public sealed interface Decision {
     }
 
-    /** Accept the message; {@code junk} when DMARC asks for quarantine (deliver to Junk once folders exist). */
+    /** Accept the message; {@code junk} when DMARC asks for quarantine (local delivery files it in Junk). */
     public record Deliver(boolean junk) implements Decision {
     }
 

@@ -15,12 +15,15 @@ import java.time.Duration;
  *                    SPF, so a fail is only recorded)
  * @param timeBudget  all DNS of one message's checks ends within this (key {@code time_budget}, default 5s); what
  *                    is not answered by then is temperror
+ * @param quarantineFolder the folder that local delivery files a DMARC quarantine into (key
+ *                    {@code quarantine_folder}, default {@code Junk}); "" keeps it in INBOX
  */
 public record ChecksSettings(boolean spf, boolean dkim, boolean dmarc, boolean dmarcReject, boolean spfReject,
-                             Duration timeBudget) {
+                             Duration timeBudget, String quarantineFolder) {
 
     /** The defaults of the MX (authenticated submission and trusted networks run no checks). */
-    public static final ChecksSettings DEFAULTS = new ChecksSettings(true, true, true, true, false, Duration.ofSeconds(5));
+    public static final ChecksSettings DEFAULTS = new ChecksSettings(true, true, true, true, false, Duration.ofSeconds(5),
+            "Junk");
 
     public ChecksSettings {
         if (timeBudget.isNegative() || timeBudget.isZero()) {

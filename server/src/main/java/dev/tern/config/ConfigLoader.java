@@ -288,7 +288,7 @@ public final class ConfigLoader {
                 new Config.Log(v.get(Keys.LOG_FORMAT).equals("json")),
                 new ChecksSettings(v.get(Keys.CHECKS_SPF), v.get(Keys.CHECKS_DKIM), v.get(Keys.CHECKS_DMARC),
                         v.get(Keys.CHECKS_DMARC_REJECT), v.get(Keys.CHECKS_SPF_REJECT),
-                        v.get(Keys.CHECKS_TIME_BUDGET)),
+                        v.get(Keys.CHECKS_TIME_BUDGET), v.get(Keys.CHECKS_QUARANTINE_FOLDER)),
                 defence(v));
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
     }

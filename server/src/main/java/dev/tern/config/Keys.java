@@ -184,6 +184,8 @@ public final class Keys {
             "refuse an SPF fail with 550 5.7.23");
     public static final Key<Duration> CHECKS_TIME_BUDGET = key("checks.time_budget",
             Types.duration("100ms", "60s", ""), "\"5s\"", "all DNS of one message's checks ends within this");
+    public static final Key<String> CHECKS_QUARANTINE_FOLDER = key("checks.quarantine_folder", Types.folder(),
+            "\"Junk\"", "where local delivery files a DMARC quarantine (\"\" for INBOX)");
     public static final Key<List<dev.tern.defence.DnsList>> CHECKS_DNSBL = key("checks.dnsbl", Types.dnsLists(), "[]",
             "DNS blocklists asked about MX clients, \"zone\" or \"zone*weight\"");
     public static final Key<List<dev.tern.defence.DnsList>> CHECKS_DNSWL = key("checks.dnswl", Types.dnsLists(), "[]",

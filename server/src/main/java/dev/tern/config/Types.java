@@ -131,6 +131,29 @@ final class Types {
 
     // ---------------------------------------------------------------- names and paths
 
+    /** A mail folder's name ({@code Junk}, {@code Lists/Spam}: levels joined by "/"), or "" for none. */
+    static Type<String> folder() {
+        return new Type<>("folder name", "", (n, key, v) -> {
+            if (!n.isTextual()) {
+                throw v.fail(key, "must be a folder name in quotes such as \"Junk\", or \"\", not " + render(n));
+            }
+            String s = n.textValue();
+            if (s.isEmpty()) {
+                return s;
+            }
+            if (s.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+                throw v.fail(key, Syntax.quote(s) + " is not a folder name: it holds a control character");
+            }
+            if (("/" + s + "/").contains("//")) {
+                throw v.fail(key, Syntax.quote(s) + " is not a folder name: a level between \"/\" is empty");
+            }
+            if (s.length() > 200) {
+                throw v.fail(key, "a folder name of at most 200 characters, not " + s.length());
+            }
+            return s;
+        });
+    }
+
     static Type<String> hostname() {
         return new Type<>("host name", "", (n, key, v) -> {
             if (!n.isTextual()) {

@@ -2,8 +2,10 @@ package dev.tern.delivery;
 
 import dev.tern.mailbox.MailStore;
 import dev.tern.mailbox.Maildir;
+import dev.tern.metrics.Counts;
 import dev.tern.queue.Attempt;
 import dev.tern.queue.Envelope;
+import dev.tern.queue.Mark;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Transport;
 import java.io.IOException;
@@ -18,21 +20,44 @@ import java.util.Set;
 
 /**
  * Sends each recipient where it belongs: addresses in a local domain into their INBOX through the mail store
- * ({@link MailStore}), the rest through {@link RemoteDelivery}, one SMTP transaction per destination domain.
+ * ({@link MailStore}), or into their Junk folder ({@code checks.quarantine_folder}) when the MX quarantined the
+ * message ({@link Mark#JUNK}); the rest through {@link RemoteDelivery}, one SMTP transaction per destination domain
+ * (a quarantined message is relayed as any other: its Authentication-Results field tells the next hop).
  */
 public final class Router implements Transport {
+    /** Where the local deliveries of quarantined mail went, for /metrics. */
+    public enum Quarantined {
+        /** into the folder {@code checks.quarantine_folder} names */
+        FOLDER,
+        /** into INBOX: {@code checks.quarantine_folder} is empty, or the user has no such folder */
+        INBOX
+    }
+
     /** Replaced whole on reload ({@link #localDomains(List)}); a delivery under way sees one set or the other. */
     private volatile Set<String> localDomains;
     private final MailStore mailStore;
     private final String hostInNames;
     private final RemoteDelivery remote;
+    /** The folder quarantined mail goes into ({@code checks.quarantine_folder}); INBOX when empty. */
+    private final String quarantineFolder;
+    private final Counts<Quarantined> quarantined = new Counts<>(Quarantined.class);
 
-    /** @param remote outbound SMTP, or null to keep remote mail queued (deferred) */
-    public Router(List<String> localDomains, MailStore mailStore, String hostname, RemoteDelivery remote) {
+    /**
+     * @param remote           outbound SMTP, or null to keep remote mail queued (deferred)
+     * @param quarantineFolder the folder of quarantined mail ({@code checks.quarantine_folder}), "" for INBOX
+     */
+    public Router(List<String> localDomains, MailStore mailStore, String hostname, RemoteDelivery remote,
+                  String quarantineFolder) {
         this.localDomains = Set.copyOf(localDomains);
         this.mailStore = mailStore;
         this.hostInNames = Maildir.hostForNames(hostname);
         this.remote = remote;
+        this.quarantineFolder = quarantineFolder.isEmpty() ? MailStore.INBOX : quarantineFolder;
+    }
+
+    /** Local deliveries of quarantined mail, by where they went. */
+    public Counts<Quarantined> quarantined() {
+        return quarantined;
     }
 
     /** The local domains from now on (local_domains on reload). */
@@ -87,9 +112,20 @@ public final class Router implements Transport {
         System.arraycopy(added, 0, prefix, trace.length, added.length);
         // one name per queue ID and recipient, so a delivery repeated after a crash finds its earlier self
         String name = env.arrival().getEpochSecond() + ".Q" + env.id() + "R" + index + "." + hostInNames;
+        boolean junk = m.marks().contains(Mark.JUNK);
+        String folder = junk ? quarantineFolder : MailStore.INBOX;
         try (FileChannel source = FileChannel.open(m.file(), StandardOpenOption.READ)) {
-            String file = mailStore.deliver(r.address(), name, prefix, source, m.contentOffset(), m.storedSize(), recovering);
-            return new Attempt.Delivered("local", "delivered to maildir as " + file);
+            MailStore.Delivered d = mailStore.deliver(r.address(), folder, name, prefix, source, m.contentOffset(),
+                    m.storedSize(), recovering);
+            if (!junk) {
+                return new Attempt.Delivered("local", "delivered to maildir as " + d.file());
+            }
+            boolean intoInbox = d.folder().equals(MailStore.INBOX);
+            quarantined.add(intoInbox ? Quarantined.INBOX : Quarantined.FOLDER);
+            String where = intoInbox ? "" : " folder " + d.folder();
+            String why = intoInbox && !folder.equals(MailStore.INBOX) ? "quarantined; no folder " + folder
+                    : "quarantined";
+            return new Attempt.Delivered("local", "delivered to maildir" + where + " as " + d.file() + " (" + why + ")");
         } catch (IOException e) {
             return new Attempt.Deferred("local", "cannot deliver to maildir: " + e);
         }

@@ -1,5 +1,6 @@
 /**
- * Delivery of queued messages: {@link dev.tern.delivery.Router} sends local recipients into their Maildir and
+ * Delivery of queued messages: {@link dev.tern.delivery.Router} sends local recipients into their Maildir (a
+ * message the MX quarantined into their Junk folder, {@code checks.quarantine_folder}) and
  * remote ones through {@link dev.tern.delivery.RemoteDelivery} (MX lookup, up to five hosts, one SMTP transaction
  * per domain, sessions reused through {@link dev.tern.delivery.SessionCache}); each recipient gets one
  * {@link dev.tern.queue.Attempt}. Submitted mail and Tern's notices leave DKIM-signed

@@ -9,17 +9,33 @@ import java.nio.channels.FileChannel;
  */
 public interface MailStore extends AutoCloseable {
 
+    /** The folder that delivery fills unless told otherwise. */
+    String INBOX = "INBOX";
+
     /**
      * Delivers {@code size} octets of {@code source} from {@code offset}, preceded by {@code prefix} (trace headers),
-     * into the INBOX of {@code address}, durably, then tells the sessions that have that INBOX open.
+     * into {@code folder} of {@code address} ({@link #INBOX}, or another such as {@code Junk}), durably, then tells
+     * the sessions that have that folder open. A folder other than INBOX is looked for after the account's
+     * special-use folders are made, as at its first opening ({@link #account}); when it does not exist (the user
+     * deleted it), the message goes into INBOX, and the answer says so.
      *
      * @param name          a name unique to this message and recipient, so that a delivery repeated after a crash
      *                      can find its earlier copy
-     * @param checkExisting look first whether {@code name} was delivered already, and if so deliver nothing
+     * @param checkExisting look first whether {@code name} was delivered already into the folder, and if so deliver
+     *                      nothing
      * @return where the message went, for the mail log
      */
-    String deliver(String address, String name, byte[] prefix, FileChannel source, long offset, long size,
-                   boolean checkExisting) throws IOException;
+    Delivered deliver(String address, String folder, String name, byte[] prefix, FileChannel source, long offset,
+                      long size, boolean checkExisting) throws IOException;
+
+    /**
+     * Where a delivery went.
+     *
+     * @param folder the folder's name ({@link #INBOX}, or the one asked for)
+     * @param file   the message's name in it (a Maildir file name)
+     */
+    record Delivered(String folder, String file) {
+    }
 
     /** The mail of {@code user} (a full address), its special-use folders made on first use. */
     Account account(String user) throws IOException;

@@ -48,6 +48,15 @@ public final class Maildir {
                           boolean checkExisting) throws IOException {
         Path box = mailbox(address);
         ensureMaildir(box);
+        return deliverInto(box, name, prefix, source, offset, size, checkExisting);
+    }
+
+    /**
+     * As {@link #deliver}, into the Maildir {@code box} (a mailbox, or a Maildir++ folder under one), which must
+     * exist with its new/, cur/ and tmp/ durably.
+     */
+    String deliverInto(Path box, String name, byte[] prefix, FileChannel source, long offset, long size,
+                       boolean checkExisting) throws IOException {
         String fileName = name + ",S=" + (prefix.length + size);
         Path newFile = box.resolve("new").resolve(fileName);
         if (checkExisting && (Files.exists(newFile) || inCur(box, fileName))) {
@@ -87,7 +96,7 @@ public final class Maildir {
     }
 
     /** Creates the mailbox folders if missing, durably (the new directory entries are fsynced). */
-    private static void ensureMaildir(Path box) throws IOException {
+    static void ensureMaildir(Path box) throws IOException {
         if (Files.isDirectory(box.resolve("new"))) {
             return;
         }

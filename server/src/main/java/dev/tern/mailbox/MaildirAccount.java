@@ -63,23 +63,34 @@ final class MaildirAccount implements Account {
                 deleteTree(p); // a DELETE cut short by a crash
             }
         }
-        if (!Files.exists(root.resolve(SPECIAL_MADE))) {
-            for (String name : new TreeSet<>(SPECIAL.keySet())) {
-                Path d = folderDir(root, name);
-                if (!Files.isDirectory(d.resolve("cur"))) {
-                    makeMaildir(d);
-                    Files.write(d.resolve("maildirfolder"), new byte[0]);
-                }
-            }
-            Durable.syncDirectory(root);
-            // subscribed too, for clients that show only subscribed folders (LSUB, LIST (SUBSCRIBED))
-            LinkedHashSet<String> subscribed = new LinkedHashSet<>(a.subscriptions());
-            subscribed.add(INBOX);
-            subscribed.addAll(new TreeSet<>(SPECIAL.keySet()));
-            a.writeSubscriptions(subscribed);
-            Durable.writeAtomically(root.resolve(SPECIAL_MADE), "made\n".getBytes(StandardCharsets.US_ASCII), true);
-        }
+        makeSpecialUse(root);
         return a;
+    }
+
+    /**
+     * Makes the special-use folders in the account at {@code root} (whose INBOX exists), unless that was done
+     * before: at the account's first opening, and before a delivery into one of them (the MX's Junk), whichever
+     * comes first. Each folder made is durable before the mark {@code tern-special-use} is written.
+     */
+    static void makeSpecialUse(Path root) throws IOException {
+        if (Files.exists(root.resolve(SPECIAL_MADE))) {
+            return;
+        }
+        for (String name : new TreeSet<>(SPECIAL.keySet())) {
+            Path d = folderDir(root, name);
+            if (!Files.isDirectory(d.resolve("cur"))) {
+                makeMaildir(d);
+                Files.write(d.resolve("maildirfolder"), new byte[0]);
+                Durable.syncDirectory(d);
+            }
+        }
+        Durable.syncDirectory(root);
+        // subscribed too, for clients that show only subscribed folders (LSUB, LIST (SUBSCRIBED))
+        LinkedHashSet<String> subscribed = new LinkedHashSet<>(subscriptions(root));
+        subscribed.add(INBOX);
+        subscribed.addAll(new TreeSet<>(SPECIAL.keySet()));
+        writeSubscriptions(root, subscribed);
+        Durable.writeAtomically(root.resolve(SPECIAL_MADE), "made\n".getBytes(StandardCharsets.US_ASCII), true);
     }
 
     private static void makeMaildir(Path d) throws IOException {
@@ -203,6 +214,10 @@ final class MaildirAccount implements Account {
 
     @Override
     public List<String> subscriptions() throws IOException {
+        return subscriptions(root);
+    }
+
+    private static List<String> subscriptions(Path root) throws IOException {
         try {
             List<String> out = new ArrayList<>();
             for (String line : Files.readAllLines(root.resolve(SUBSCRIPTIONS), StandardCharsets.UTF_8)) {
@@ -328,7 +343,7 @@ final class MaildirAccount implements Account {
     public Result subscribe(String name) throws IOException {
         LinkedHashSet<String> s = new LinkedHashSet<>(subscriptions());
         if (s.add(canonical(name))) {
-            writeSubscriptions(s);
+            writeSubscriptions(root, s);
         }
         return DONE;
     }
@@ -339,11 +354,11 @@ final class MaildirAccount implements Account {
         if (!s.remove(canonical(name))) {
             return new Result.Refused(Reason.NONEXISTENT, "Not subscribed to " + canonical(name));
         }
-        writeSubscriptions(s);
+        writeSubscriptions(root, s);
         return DONE;
     }
 
-    private void writeSubscriptions(Set<String> names) throws IOException {
+    private static void writeSubscriptions(Path root, Set<String> names) throws IOException {
         StringBuilder sb = new StringBuilder();
         for (String n : names) {
             if (n.indexOf('\n') < 0 && n.indexOf('\r') < 0) {

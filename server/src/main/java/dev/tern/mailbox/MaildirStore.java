@@ -75,14 +75,26 @@ public final class MaildirStore implements MailStore {
     }
 
     @Override
-    public String deliver(String address, String name, byte[] prefix, FileChannel source, long offset, long size,
-                          boolean checkExisting) throws IOException {
-        String file = maildir.deliver(address, name, prefix, source, offset, size, checkExisting);
-        MaildirFolder f = loadedFolder(maildir.mailbox(address));
+    public Delivered deliver(String address, String folder, String name, byte[] prefix, FileChannel source,
+                             long offset, long size, boolean checkExisting) throws IOException {
+        Path root = maildir.mailbox(address);
+        Maildir.ensureMaildir(root);
+        Path dir = root;
+        String into = INBOX;
+        if (!MaildirAccount.canonical(folder).equals(INBOX)) {
+            MaildirAccount.makeSpecialUse(root); // as at the account's first opening: Junk exists before any login
+            Path d = MaildirAccount.folderDir(root, folder);
+            if (d != null && Files.isDirectory(d.resolve("new"))) {
+                dir = d;
+                into = MaildirAccount.canonical(folder);
+            }
+        }
+        String file = maildir.deliverInto(dir, name, prefix, source, offset, size, checkExisting);
+        MaildirFolder f = loadedFolder(dir);
         if (f != null) {
             f.delivered(file);
         }
-        return file;
+        return new Delivered(into, file);
     }
 
     @Override

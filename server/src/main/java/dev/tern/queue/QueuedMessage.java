@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 
 /**
  * An acknowledged message in the queue: its envelope, where its content starts in the queue file, and the
@@ -26,6 +27,8 @@ public final class QueuedMessage {
      * for a message of an earlier format.
      */
     private final ContentFacts facts;
+    /** What the MX asked of delivery when it acknowledged the message (kept in a TERN5 trailer); empty for none. */
+    private final Set<Mark> marks;
     private final RecipientState state;
     /** Held by one pass of the scheduler at a time; nothing else waits for it (see {@link Scheduler}). */
     final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
@@ -51,13 +54,14 @@ public final class QueuedMessage {
 
     QueuedMessage(Path file, Envelope envelope, long contentOffset, long storedSize, ContentFacts facts,
                   RecipientState state) {
-        this(file, envelope, contentOffset, storedSize, facts, SlotFormat.NONE, state);
+        this(file, envelope, contentOffset, storedSize, facts, SlotFormat.NONE, Set.of(), state);
     }
 
     QueuedMessage(Path file, Envelope envelope, long contentOffset, long storedSize, ContentFacts facts,
-                  byte[] added, RecipientState state) {
+                  byte[] added, Set<Mark> marks, RecipientState state) {
         this.file = file;
         this.added = added.clone();
+        this.marks = Set.copyOf(marks);
         this.facts = facts == null || added.length == 0 ? facts : facts.after(added);
         this.envelope = envelope;
         this.contentOffset = contentOffset;
@@ -126,6 +130,11 @@ public final class QueuedMessage {
     /** What the spool noted about the content as it was written; null for a message queued by an earlier Tern. */
     public ContentFacts facts() {
         return facts;
+    }
+
+    /** The marks it was acknowledged with ({@link Mark#JUNK}: local delivery files it as junk); empty for none. */
+    public Set<Mark> marks() {
+        return marks;
     }
 
     public RecipientState state() {

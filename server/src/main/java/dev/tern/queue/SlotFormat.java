@@ -18,6 +18,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HexFormat;
+import java.util.Set;
 import java.util.zip.CRC32C;
 
 /**
@@ -32,6 +33,7 @@ final class SlotFormat {
     static final String TRAILER_MAGIC = "TERN2 END ";
     static final String TRAILER3_MAGIC = "TERN3 END ";
     static final String TRAILER4_MAGIC = "TERN4 END ";
+    static final String TRAILER5_MAGIC = "TERN5 END ";
     /** {@code TERN2 END <16 hex> <16 hex> <8 hex>\n} */
     static final int TRAILER_LENGTH = TRAILER_MAGIC.length() + 16 + 1 + 16 + 1 + 8 + 1;
     /** {@code TERN3 END <16 hex> <16 hex> <content facts> <8 hex>\n} */
@@ -41,6 +43,11 @@ final class SlotFormat {
      * length of the header fields added after the content was stored, which lie just before it.
      */
     static final int TRAILER4_LENGTH = TRAILER3_LENGTH + 9;
+    /**
+     * {@code TERN5 END <16 hex> <16 hex> <content facts> <8 hex> <8 hex> <8 hex>\n}: a TERN4 trailer that also gives
+     * the message's {@link Mark}s (bits), checksummed after the facts.
+     */
+    static final int TRAILER5_LENGTH = TRAILER4_LENGTH + 9;
     /** The most octets of added header fields a trailer may announce (Authentication-Results is far smaller). */
     static final int MAX_ADDED = 64 * 1024;
     static final HexFormat HEX = HexFormat.of();
@@ -62,16 +69,24 @@ final class SlotFormat {
     }
 
     /**
-     * The trailer of a new slot; {@code crc} covers the file before it (the added header fields too) and then the
-     * facts' text. A slot without added header fields gets a TERN3 trailer, one with them a TERN4 trailer that
-     * gives their length.
+     * The trailer of a new slot; {@code crc} covers the file before it (the added header fields too), then the
+     * facts' text, then for a marked message the marks' text ({@link #marksText}). A slot without added header
+     * fields or marks gets a TERN3 trailer, one with added fields a TERN4 trailer that gives their length, and a
+     * marked one a TERN5 trailer that gives their length (maybe 0) and the marks. So a slot that needs no newer
+     * form keeps the older one, which an earlier Tern still reads.
      *
      * @param added octets of header fields written after the content (0: none)
      */
-    static byte[] trailer(long seal, long size, ContentFacts facts, int added, long crc) {
+    static byte[] trailer(long seal, long size, ContentFacts facts, int added, Set<Mark> marks, long crc) {
         String body = HEX.toHexDigits(seal) + " " + HEX.toHexDigits(size) + " " + facts.text() + " ";
-        return (added == 0 ? TRAILER3_MAGIC + body : TRAILER4_MAGIC + body + HEX.toHexDigits(added) + " ")
-                .concat(HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
+        String t = !marks.isEmpty() ? TRAILER5_MAGIC + body + HEX.toHexDigits(added) + " " + marksText(marks) + " "
+                : added == 0 ? TRAILER3_MAGIC + body : TRAILER4_MAGIC + body + HEX.toHexDigits(added) + " ";
+        return (t + HEX.toHexDigits((int) crc) + "\n").getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The marks field of a TERN5 trailer (8 hex), which its checksum covers after the facts; empty for none. */
+    static String marksText(Set<Mark> marks) {
+        return marks.isEmpty() ? "" : HEX.toHexDigits(Mark.bits(marks));
     }
 
 
@@ -79,12 +94,13 @@ final class SlotFormat {
 
     /**
      * What a spool file holds; header and size only for {@link Verdict#MESSAGE}. {@code contentSize} is the
-     * content as stored; {@code added} the header fields added after it (TERN4), to be delivered before it.
+     * content as stored; {@code added} the header fields added after it (TERN4, TERN5), to be delivered before it;
+     * {@code marks} those of its TERN5 trailer.
      */
     record Found(Path file, Verdict verdict, Header header, long contentSize, String why, ContentFacts facts,
-                 byte[] added) {
+                 byte[] added, Set<Mark> marks) {
         Found(Path file, Verdict verdict, Header header, long contentSize, String why) {
-            this(file, verdict, header, contentSize, why, null, NONE);
+            this(file, verdict, header, contentSize, why, null, NONE, Set.of());
         }
     }
 
@@ -128,7 +144,8 @@ final class SlotFormat {
             if (h == null) {
                 boolean sealed = isTrailer(tail(ch, fileSize, TRAILER_LENGTH, whole), TRAILER_MAGIC)
                         || isTrailer(tail(ch, fileSize, TRAILER3_LENGTH, whole), TRAILER3_MAGIC)
-                        || isTrailer(tail(ch, fileSize, TRAILER4_LENGTH, whole), TRAILER4_MAGIC);
+                        || isTrailer(tail(ch, fileSize, TRAILER4_LENGTH, whole), TRAILER4_MAGIC)
+                        || isTrailer(tail(ch, fileSize, TRAILER5_LENGTH, whole), TRAILER5_MAGIC);
                 return sealed ? new Found(p, Verdict.DAMAGED, null, 0, "trailer without a readable header")
                         : new Found(p, Verdict.CUT_OFF, null, 0, "no trailer");
             }
@@ -136,17 +153,26 @@ final class SlotFormat {
             String magic = v3 ? TRAILER3_MAGIC : TRAILER_MAGIC;
             int length = v3 ? TRAILER3_LENGTH : TRAILER_LENGTH;
             String trailer = tail(ch, fileSize, length, whole);
-            // a TERN3 slot is sealed by a TERN3 trailer, or by a TERN4 one when header fields were added; the
-            // two cannot be mistaken for each other (the last TRAILER4_LENGTH octets of a TERN3 file never
-            // start with "TERN4 END ", nor its last TRAILER3_LENGTH octets of a TERN4 one with "TERN3 END ")
+            // a TERN3 slot is sealed by a TERN3 trailer, by a TERN4 one when header fields were added, or by a
+            // TERN5 one when it is marked; none can be mistaken for another (the last TRAILER4_LENGTH octets of a
+            // TERN3 file never start with "TERN4 END ", nor its last TRAILER3_LENGTH octets of a TERN4 one with
+            // "TERN3 END "; the shorter tails of a TERN5 trailer start in its hex digits or the space before them)
             boolean v4 = false;
+            boolean v5 = false;
             if (v3 && !isTrailer(trailer, magic)) {
                 String t4 = tail(ch, fileSize, TRAILER4_LENGTH, whole);
+                String t5;
                 if (isTrailer(t4, TRAILER4_MAGIC)) {
                     v4 = true;
                     magic = TRAILER4_MAGIC;
                     length = TRAILER4_LENGTH;
                     trailer = t4;
+                } else if (isTrailer(t5 = tail(ch, fileSize, TRAILER5_LENGTH, whole), TRAILER5_MAGIC)) {
+                    v4 = true;
+                    v5 = true;
+                    magic = TRAILER5_MAGIC;
+                    length = TRAILER5_LENGTH;
+                    trailer = t5;
                 }
             }
             if (!isTrailer(trailer, magic)) {
@@ -159,6 +185,8 @@ final class SlotFormat {
             long size;
             ContentFacts facts = null;
             int added = 0;
+            String marks = ""; // the marks field of a TERN5 trailer (8 hex), which the checksum covers
+            Set<Mark> markSet = Set.of();
             int crc;
             try {
                 seal = HexFormat.fromHexDigitsToLong(trailer, magic.length(), magic.length() + 16);
@@ -171,6 +199,11 @@ final class SlotFormat {
                 }
                 if (v4) {
                     added = HexFormat.fromHexDigits(trailer, at, at + 8);
+                    at += 9;
+                }
+                if (v5) {
+                    marks = trailer.substring(at, at + 8);
+                    markSet = Mark.of(HexFormat.fromHexDigits(marks));
                     at += 9;
                 }
                 crc = HexFormat.fromHexDigits(trailer, at, at + 8);
@@ -190,7 +223,8 @@ final class SlotFormat {
                         "content is " + contentSize + " octets, the trailer says " + size);
             }
             try {
-                if (checksums && crc != checksum(ch, fileSize - length, facts, whole)) {
+                if (checksums && crc != checksum(ch, fileSize - length, facts,
+                        marks.getBytes(StandardCharsets.US_ASCII), whole)) {
                     return new Found(p, Verdict.DAMAGED, null, 0, "checksum mismatch");
                 }
             } catch (java.io.EOFException e) { // emptied meanwhile (finished while a reader looked)
@@ -207,7 +241,7 @@ final class SlotFormat {
                     }
                 }
             }
-            return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts, header);
+            return new Found(p, Verdict.MESSAGE, h, contentSize, null, facts, header, markSet);
         }
     }
 
@@ -232,10 +266,12 @@ final class SlotFormat {
     }
 
     /**
-     * The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts; from
-     * {@code whole} when the file was read whole (the same snapshot as its header and trailer).
+     * The CRC-32C of the first {@code length} octets, then of the facts' text when there are facts, then of
+     * {@code marks} (a TERN5 trailer's marks field, else empty); from {@code whole} when the file was read whole
+     * (the same snapshot as its header and trailer).
      */
-    private static int checksum(FileChannel ch, long length, ContentFacts facts, byte[] whole) throws IOException {
+    private static int checksum(FileChannel ch, long length, ContentFacts facts, byte[] marks, byte[] whole)
+            throws IOException {
         CRC32C crc = new CRC32C();
         if (whole != null) {
             crc.update(whole, 0, (int) length);
@@ -259,6 +295,7 @@ final class SlotFormat {
         if (facts != null) {
             crc.update(facts.bytes());
         }
+        crc.update(marks);
         return (int) crc.getValue();
     }
 

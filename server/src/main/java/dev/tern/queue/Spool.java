@@ -59,6 +59,12 @@ import org.slf4j.LoggerFactory;
  * {@code TERN4 END <seal> <content length> <facts> <added length, 8 hex> <CRC-32C>}, the CRC covering them
  * too. {@link QueuedMessage#openContent} gives them before the content.
  *
+ * <p>A message committed with {@link Mark}s (the MX's DMARC quarantine: {@link Mark#JUNK}) gets a trailer that
+ * starts {@code TERN5 END} and gives them as bits after the added length (which may be 0):
+ * {@code TERN5 END <seal> <content length> <facts> <added length> <marks, 8 hex> <CRC-32C>}, the CRC covering the
+ * marks field after the facts. The marks are written in the same write as the rest of the trailer, so a message is
+ * acknowledged with its marks or not at all. Unmarked messages keep the TERN3 and TERN4 forms.
+ *
  * <p>The seal is never sent to the client, so content cannot end in a trailer that passes for ours; the length
  * and checksum catch blocks that a crash kept from reaching the disk. At start ({@link #recover}) a slot with
  * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length is wrong
@@ -203,6 +209,14 @@ public final class Spool {
          * under the trailer, and {@link QueuedMessage#openContent} gives them first.
          */
         public QueuedMessage commit(ContentFacts facts, byte[] added) throws IOException {
+            return commit(facts, added, Set.of());
+        }
+
+        /**
+         * {@link #commit(ContentFacts, byte[])} with marks for the delivery ({@link Mark}), sealed in the trailer
+         * with the message and read back with it after a restart ({@link QueuedMessage#marks()}).
+         */
+        public QueuedMessage commit(ContentFacts facts, byte[] added, Set<Mark> marks) throws IOException {
             try {
                 if (added.length > SlotFormat.MAX_ADDED) {
                     throw new IllegalArgumentException("added header fields over " + SlotFormat.MAX_ADDED + " octets");
@@ -212,14 +226,16 @@ public final class Spool {
                 out.write(added);
                 out.flush();
                 sink.crc.update(facts.bytes());
-                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, added.length, sink.crc.getValue()));
+                sink.crc.update(SlotFormat.marksText(marks).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, added.length, marks,
+                        sink.crc.getValue()));
                 while (trailer.hasRemaining()) {
                     channel.write(trailer);
                 }
                 channel.force(true);
                 channel.close();
                 closed = true;
-                return new QueuedMessage(slot, envelope, headerLength, size, facts, added,
+                return new QueuedMessage(slot, envelope, headerLength, size, facts, added, marks,
                         RecipientState.initial(envelope));
             } catch (IOException | RuntimeException e) {
                 abort();
@@ -319,7 +335,7 @@ public final class Spool {
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
                         QueuedMessage m = new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
-                                f.facts(), f.added(), state);
+                                f.facts(), f.added(), f.marks(), state);
                         m.unverified = true;
                         out.add(m);
                     } catch (IOException | RuntimeException e) {
@@ -372,7 +388,7 @@ public final class Spool {
             if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
                 Envelope env = f.header().envelope();
                 return new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                        f.added(), RecipientState.read(stateFile(id), env));
+                        f.added(), f.marks(), RecipientState.read(stateFile(id), env));
             }
         }
         return null;
@@ -386,7 +402,7 @@ public final class Spool {
                 Envelope env = f.header().envelope();
                 try {
                     out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
-                            f.added(), RecipientState.read(stateFile(env.id()), env)));
+                            f.added(), f.marks(), RecipientState.read(stateFile(env.id()), env)));
                 } catch (IOException | RuntimeException e) {
                     // unreadable state: the server moves the message aside at its next start
                 }

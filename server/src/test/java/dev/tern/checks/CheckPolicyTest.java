@@ -23,7 +23,7 @@ class CheckPolicyTest {
     void aDmarcRejectIsRefusedWith550And571() {
         assertThat(CheckPolicy.decide(D, null, dmarc(DmarcResult.Result.FAIL, Policy.REJECT))).isEqualTo(
                 new CheckPolicy.Refuse(550, "5.7.1", "Message rejected per the DMARC policy of example.com: not aligned"));
-        assertThat(CheckPolicy.decide(new ChecksSettings(true, true, true, false, false, Duration.ofSeconds(5)), null,
+        assertThat(CheckPolicy.decide(new ChecksSettings(true, true, true, false, false, Duration.ofSeconds(5), "Junk"), null,
                 dmarc(DmarcResult.Result.FAIL, Policy.REJECT))).isEqualTo(new CheckPolicy.Deliver(false));
     }
 
@@ -38,7 +38,7 @@ class CheckPolicyTest {
     @Test
     void anSpfFailIsOnlyRecordedUnlessSpfRejectIsOn() {
         assertThat(CheckPolicy.decide(D, spf(SpfResult.Result.FAIL), null)).isEqualTo(new CheckPolicy.Deliver(false));
-        assertThat(CheckPolicy.decide(new ChecksSettings(true, true, true, true, true, Duration.ofSeconds(5)),
+        assertThat(CheckPolicy.decide(new ChecksSettings(true, true, true, true, true, Duration.ofSeconds(5), "Junk"),
                 spf(SpfResult.Result.FAIL), null)).isEqualTo(new CheckPolicy.Refuse(550, "5.7.23", "SPF: not allowed"));
     }
 }

@@ -326,6 +326,22 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void quarantineFolder() throws Exception {
+        assertThat(parse("").checks().quarantineFolder()).isEqualTo("Junk");
+        assertThat(parse("[checks]\nquarantine_folder = \"\"").checks().quarantineFolder()).isEmpty();
+        assertThat(parse("[checks]\nquarantine_folder = \"Lists/Spam\"").checks().quarantineFolder())
+                .isEqualTo("Lists/Spam");
+        assertThatThrownBy(() -> parse("[checks]\nquarantine_folder = \"a//b\""))
+                .hasMessage("test.toml: checks.quarantine_folder: \"a//b\" is not a folder name: a level between "
+                        + "\"/\" is empty");
+        assertThatThrownBy(() -> parse("[checks]\nquarantine_folder = \"/Junk\""))
+                .hasMessageContaining("is not a folder name");
+        assertThatThrownBy(() -> parse("[checks]\nquarantine_folder = false"))
+                .hasMessage("test.toml: checks.quarantine_folder: must be a folder name in quotes such as \"Junk\","
+                        + " or \"\", not false");
+    }
+
+    @Test
     void pop3Settings() throws Exception {
         assertThat(parse("").pop3()).isEqualTo(new Config.Pop3(true, Duration.ofMinutes(10), false));
         assertThat(parse("[pop3]\nauth_requires_tls = false\nidle_timeout = \"30m\"").pop3())

@@ -12,6 +12,7 @@ import dev.tern.mailbox.MaildirStore;
 import dev.tern.queue.Attempt;
 import dev.tern.queue.ContentFacts;
 import dev.tern.queue.Envelope;
+import dev.tern.queue.Mark;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RetrySchedule;
 import dev.tern.queue.Scheduler;
@@ -26,6 +27,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,7 +52,7 @@ class RouterMaildirTest {
     void setUp() throws IOException {
         spool = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
         maildir = new Maildir(data.resolve("mail"), dirSync);
-        router = new Router(List.of("example.test", "other.test"), store(HOST), HOST, null);
+        router = new Router(List.of("example.test", "other.test"), store(HOST), HOST, null, "Junk");
     }
 
     private MaildirStore store(String host) {
@@ -129,9 +131,76 @@ class RouterMaildirTest {
                 .hasContent("Return-Path: <>\r\nDelivered-To: Dave@Example.Test\r\n" + CONTENT);
     }
 
+    /** A message the MX quarantined: marked JUNK, with its Authentication-Results field added at commit. */
+    private QueuedMessage quarantined(String... recipients) throws IOException {
+        List<Envelope.Recipient> rcpts = new ArrayList<>();
+        for (String r : recipients) {
+            rcpts.add(new Envelope.Recipient(r, r, null, null));
+        }
+        Spool.Incoming in = spool.begin(id -> new Envelope(id, "ceo@bank.test", ARRIVAL, "192.0.2.1",
+                "client.example.org", "ESMTP", false, null, null, null, rcpts));
+        byte[] content = CONTENT.getBytes(StandardCharsets.UTF_8);
+        in.content().write(content);
+        return in.commit(ContentFacts.of(content), RESULTS.getBytes(StandardCharsets.US_ASCII), Set.of(Mark.JUNK));
+    }
+
+    private static final String RESULTS = "Authentication-Results: mx.example.test; dmarc=fail header.from=bank.test\r\n";
+
+    @Test
+    void aQuarantinedMessageGoesIntoJunkAndAnotherIntoInbox() throws Exception {
+        QueuedMessage q = quarantined("bob@example.test");
+        QueuedMessage plain = queue("alice@example.org", "bob@example.test");
+
+        Attempt a = one(router, q, 0, false);
+        Path junk = box("example.test", "bob").resolve(".Junk").resolve("new");
+        assertThat(names(junk)).singleElement().asString().contains(".Q" + q.id() + "R0.");
+        assertThat(((Attempt.Delivered) a).detail())
+                .isEqualTo("delivered to maildir folder Junk as " + names(junk).getFirst() + " (quarantined)");
+        assertThat(junk.resolve(names(junk).getFirst())).hasContent("Return-Path: <ceo@bank.test>\r\n"
+                + "Delivered-To: bob@example.test\r\n" + RESULTS + CONTENT);
+        assertThat(names(box("example.test", "bob").resolve("new"))).isEmpty();
+
+        Attempt b = one(router, plain, 0, false);
+        assertThat(((Attempt.Delivered) b).detail()).startsWith("delivered to maildir as ").doesNotContain("quarantined");
+        assertThat(names(box("example.test", "bob").resolve("new"))).singleElement().asString()
+                .contains(".Q" + plain.id() + "R0.");
+        assertThat(names(junk)).hasSize(1);
+        assertThat(router.quarantined().get(Router.Quarantined.FOLDER)).isEqualTo(1);
+        assertThat(router.quarantined().get(Router.Quarantined.INBOX)).isZero();
+    }
+
+    @Test
+    void anEmptyQuarantineFolderOrAMissingJunkKeepsQuarantinedMailInInbox() throws Exception {
+        Router inInbox = new Router(List.of("example.test"), store(HOST), HOST, null, "");
+        QueuedMessage q = quarantined("bob@example.test", "carol@example.test");
+        Attempt a = one(inInbox, q, 0, false);
+        assertThat(((Attempt.Delivered) a).detail()).matches("delivered to maildir as \\S+ \\(quarantined\\)");
+        assertThat(names(box("example.test", "bob").resolve("new"))).hasSize(1);
+        assertThat(box("example.test", "bob").resolve(".Junk")).doesNotExist(); // nothing asked for a folder
+
+        store(HOST).account("carol@example.test").delete("Junk"); // carol does not want one
+        Attempt b = one(router, q, 1, false);
+        assertThat(((Attempt.Delivered) b).detail())
+                .matches("delivered to maildir as \\S+ \\(quarantined; no folder Junk\\)");
+        assertThat(names(box("example.test", "carol").resolve("new"))).hasSize(1);
+        assertThat(inInbox.quarantined().get(Router.Quarantined.INBOX)).isEqualTo(1);
+        assertThat(router.quarantined().get(Router.Quarantined.INBOX)).isEqualTo(1);
+    }
+
+    @Test
+    void aQuarantinedMessageRecoveredAfterARestartStillGoesIntoJunk() throws Exception {
+        QueuedMessage q = quarantined("bob@example.test");
+        Spool restarted = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync);
+        QueuedMessage r = restarted.recover().getFirst();
+        assertThat(r.id()).isEqualTo(q.id());
+        assertThat(one(router, r, 0, true)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(names(box("example.test", "bob").resolve(".Junk").resolve("new"))).hasSize(1);
+        assertThat(names(box("example.test", "bob").resolve("new"))).isEmpty();
+    }
+
     @Test
     void theHostInNamesIsEscaped() throws Exception {
-        Router r = new Router(List.of("example.test"), store("odd/host:name"), "odd/host:name", null);
+        Router r = new Router(List.of("example.test"), store("odd/host:name"), "odd/host:name", null, "Junk");
         QueuedMessage m = queue("a@example.org", "bob@example.test");
         assertThat(one(r, m, 0, false)).isInstanceOf(Attempt.Delivered.class);
         assertThat(names(box("example.test", "bob").resolve("new")))

@@ -33,17 +33,7 @@ class ImapMailStoreTest {
     final TernFixture tern = new TernFixture().imap().pop3(false);
 
     private Store connect() throws Exception {
-        Properties p = new Properties();
-        p.put("mail.imaps.host", "127.0.0.1");
-        p.put("mail.imaps.port", String.valueOf(tern.tern().address("imaps").getPort()));
-        p.put("mail.imaps.ssl.socketFactory", tern.trustingContext().getSocketFactory());
-        p.put("mail.imaps.ssl.checkserveridentity", "false");
-        p.put("mail.imaps.connectiontimeout", "10000");
-        p.put("mail.imaps.timeout", "10000");
-        p.put("mail.debug", System.getProperty("imap.debug", "false"));
-        Store store = Session.getInstance(p).getStore("imaps");
-        store.connect(ALICE, "pw");
-        return store;
+        return tern.imapStore(ALICE, "pw");
     }
 
     private String send(String subject, String body) throws Exception {

@@ -133,12 +133,21 @@ class MessageChecksTest {
     }
 
     @Test
-    void aQuarantineIsDeliveredWithItsResults() throws Exception {
+    void aQuarantineIsDeliveredIntoJunkWithItsResults() throws Exception {
         tern.dns().txt("bank.test", "v=spf1 ip4:192.0.2.1 -all").txt("_dmarc.bank.test", "v=DMARC1; p=quarantine");
-        assertThat(results(deliver("ceo@bank.test", FORGED)))
+        String id;
+        try (RawSmtp c = tern.open()) {
+            c.mailFrom("<ceo@bank.test>");
+            c.rcptTo("<" + BOB + ">");
+            id = RawSmtp.queueId(c.data(FORGED));
+        }
+        assertThat(results(TernFixture.unfoldedHeader(TernFixture.read(tern.awaitDelivery(BOB, "Junk", id)))))
                 .contains("dmarc=fail (p=quarantine dis=quarantine)", "header.from=bank.test");
+        assertThat(tern.delivered(BOB)).isEmpty();
         assertThat(log.containing("dmarc=fail:bank.test action=quarantine>")).hasSize(1);
-        assertThat(metrics()).contains("tern_checks_actions_total{action=\"quarantine\"} 1.0");
+        assertThat(metrics()).contains("tern_checks_actions_total{action=\"quarantine\"} 1.0",
+                "tern_deliveries_quarantined_total{into=\"quarantine_folder\"} 1.0",
+                "tern_deliveries_quarantined_total{into=\"inbox\"} 0.0");
     }
 
     @Test

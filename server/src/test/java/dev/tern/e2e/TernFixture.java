@@ -230,6 +230,24 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return trusting(tern.tls().certificate());
     }
 
+    /**
+     * An Angus Mail IMAP store logged in as {@code user} over imaps (the fixture's {@link #imap()} listener), trusting
+     * this Tern's certificate; {@code -Dimap.debug=true} shows the protocol. The caller closes it.
+     */
+    public jakarta.mail.Store imapStore(String user, String password) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("mail.imaps.host", "127.0.0.1");
+        p.put("mail.imaps.port", String.valueOf(tern.address("imaps").getPort()));
+        p.put("mail.imaps.ssl.socketFactory", trustingContext().getSocketFactory());
+        p.put("mail.imaps.ssl.checkserveridentity", "false");
+        p.put("mail.imaps.connectiontimeout", "10000");
+        p.put("mail.imaps.timeout", "10000");
+        p.put("mail.debug", System.getProperty("imap.debug", "false"));
+        jakarta.mail.Store store = jakarta.mail.Session.getInstance(p).getStore("imaps");
+        store.connect(user, password);
+        return store;
+    }
+
     public static javax.net.ssl.SSLContext trusting(java.security.cert.X509Certificate cert) throws Exception {
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
@@ -268,12 +286,25 @@ public final class TernFixture implements BeforeEachCallback, AfterEachCallback 
         return list(maildirNew(address));
     }
 
+    /** The files in the new/ folder of a top-level folder ({@code Junk}) of an address's mailbox; INBOX's too. */
+    public List<Path> delivered(String address, String folder) {
+        return folder.equals("INBOX") ? delivered(address)
+                : list(maildirNew(address).getParent().resolve("." + folder).resolve("new"));
+    }
+
     /** Waits until the message with {@code queueId} is in the mailbox of {@code address}, and returns its file. */
     public Path awaitDelivery(String address, String queueId) {
+        return awaitDelivery(address, "INBOX", queueId);
+    }
+
+    /** Waits until the message with {@code queueId} is in a top-level folder of {@code address}; returns its file. */
+    public Path awaitDelivery(String address, String folder, String queueId) {
         String marker = ".Q" + queueId + "R";
-        return await("delivery of " + queueId + " to " + address).atMost(DELIVERY_WAIT).pollInterval(Duration.ofMillis(10))
-                .until(() -> delivered(address).stream().filter(p -> p.getFileName().toString().contains(marker))
-                        .findFirst().orElse(null), p -> p != null);
+        return await("delivery of " + queueId + " to " + address + " " + folder).atMost(DELIVERY_WAIT)
+                .pollInterval(Duration.ofMillis(10))
+                .until(() -> delivered(address, folder).stream()
+                        .filter(p -> p.getFileName().toString().contains(marker)).findFirst().orElse(null),
+                        p -> p != null);
     }
 
     /** Waits until {@code n} messages are in the mailbox of {@code address} and returns them. */

@@ -70,7 +70,7 @@ class MaildirStoreTest {
         source = dir.resolve("source");
         Files.writeString(source, content, StandardCharsets.UTF_8);
         try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
-            return s.deliver(USER, name, new byte[0], ch, 0, ch.size(), false);
+            return s.deliver(USER, MailStore.INBOX, name, new byte[0], ch, 0, ch.size(), false).file();
         }
     }
 
@@ -174,7 +174,7 @@ class MaildirStoreTest {
                     Path src = dir.resolve("src-" + thread);
                     Files.writeString(src, "Subject: " + thread + "/" + k + "\r\n\r\nx\r\n");
                     try (FileChannel ch = FileChannel.open(src, StandardOpenOption.READ)) {
-                        s.deliver(USER, "2000.T" + thread + "K" + k + ".mx", new byte[0], ch, 0, ch.size(), false);
+                        s.deliver(USER, MailStore.INBOX, "2000.T" + thread + "K" + k + ".mx", new byte[0], ch, 0, ch.size(), false);
                     }
                     if (k % 5 == 0) {
                         try (FolderView v = s.account(USER).open("INBOX", null).orElseThrow()) {
@@ -284,6 +284,75 @@ class MaildirStoreTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> heard.contains(new Change.Expunged(List.of(2L))));
             assertThat(uids(v)).containsExactly(1L);
         }
+    }
+
+    // ---- delivery into a folder (the MX's quarantine) ----
+
+    private MailStore.Delivered deliverTo(MailStore s, String folder, String name, String content, boolean check)
+            throws IOException {
+        source = dir.resolve("source");
+        Files.writeString(source, content, StandardCharsets.UTF_8);
+        try (FileChannel ch = FileChannel.open(source, StandardOpenOption.READ)) {
+            return s.deliver(USER, folder, name, "X-Trace: 1\r\n".getBytes(StandardCharsets.US_ASCII), ch, 0,
+                    ch.size(), check);
+        }
+    }
+
+    @Test
+    void deliveryIntoJunkOfAnAccountNeverOpenedMakesTheSpecialUseFoldersFirst() throws IOException {
+        MaildirStore s = store();
+        MailStore.Delivered d = deliverTo(s, "Junk", "1000.QJR0.mx", "Subject: junk\r\n\r\nx\r\n", false);
+        assertThat(d).isEqualTo(new MailStore.Delivered("Junk", "1000.QJR0.mx,S=32"));
+        assertThat(inbox().resolve(".Junk").resolve("new").resolve(d.file()))
+                .hasContent("X-Trace: 1\r\nSubject: junk\r\n\r\nx\r\n");
+        assertThat(files(inbox().resolve("new"))).isEmpty();
+        assertThat(inbox().resolve(".Junk").resolve("maildirfolder")).exists();
+
+        Account a = store().account(USER); // after a restart: the folders are there, subscribed, Junk holds it
+        assertThat(a.folders()).extracting(Account.FolderInfo::name)
+                .containsExactly("INBOX", "Archive", "Drafts", "Junk", "Sent", "Trash");
+        assertThat(a.subscriptions()).contains("INBOX", "Junk");
+        assertThat(a.status("Junk").orElseThrow().messages()).isEqualTo(1);
+        assertThat(a.status("INBOX").orElseThrow().messages()).isZero();
+    }
+
+    @Test
+    void aSessionWatchingJunkHearsOfTheDeliveryAndARepeatedOneDeliversNothing() throws IOException {
+        MaildirStore s = store();
+        List<Change> junk = new ArrayList<>();
+        List<Change> inboxHeard = new ArrayList<>();
+        try (FolderView j = s.account(USER).open("Junk", junk::add).orElseThrow();
+             FolderView i = s.account(USER).open("INBOX", inboxHeard::add).orElseThrow()) {
+            MailStore.Delivered d = deliverTo(s, "Junk", "1000.QJR0.mx", "a\r\n", false);
+            assertThat(junk).containsExactly(new Change.Appended(List.of(1L), 2));
+            assertThat(inboxHeard).isEmpty();
+            // after a crash the delivery is repeated: it finds the earlier copy in Junk (moved to cur/ meanwhile)
+            j.store(List.of(1L), Flags.Mode.ADD, Flags.of(Flag.SEEN));
+            assertThat(deliverTo(s, "Junk", "1000.QJR0.mx", "a\r\n", true)).isEqualTo(d);
+            assertThat(uids(j)).containsExactly(1L);
+            assertThat(files(inbox().resolve(".Junk").resolve("new"))).isEmpty();
+            assertThat(junk).hasSize(1);
+            assertThat(uids(i)).isEmpty();
+        }
+    }
+
+    @Test
+    void aUserWhoDeletedJunkGetsQuarantinedMailInInboxAndJunkIsNotMadeAgain() throws IOException {
+        MaildirStore s = store();
+        assertThat(s.account(USER).delete("Junk")).isEqualTo(Account.DONE);
+        MailStore.Delivered d = deliverTo(s, "Junk", "1000.QJR0.mx", "a\r\n", false);
+        assertThat(d.folder()).isEqualTo("INBOX");
+        assertThat(inbox().resolve("new").resolve(d.file())).exists();
+        assertThat(inbox().resolve(".Junk")).doesNotExist();
+        // a folder the user never had goes to INBOX too; INBOX asked in any case is INBOX
+        assertThat(deliverTo(s, "Spam", "1001.QSR0.mx", "b\r\n", false).folder()).isEqualTo("INBOX");
+        assertThat(deliverTo(s, "inbox", "1002.QIR0.mx", "c\r\n", false).folder()).isEqualTo("INBOX");
+        assertThat(files(inbox().resolve("new"))).hasSize(3);
+        // one the user made is used: a nested one too
+        assertThat(s.account(USER).create("Lists/Spam")).isEqualTo(Account.DONE);
+        MailStore.Delivered nested = deliverTo(s, "Lists/Spam", "1003.QLR0.mx", "d\r\n", false);
+        assertThat(nested.folder()).isEqualTo("Lists/Spam");
+        assertThat(inbox().resolve(".Lists.Spam").resolve("new").resolve(nested.file())).exists();
     }
 
     // ---- POP3 beside IMAP ----

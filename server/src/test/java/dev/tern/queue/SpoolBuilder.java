@@ -65,7 +65,7 @@ public final class SpoolBuilder {
             crc.update('\n');
             crc.update(body);
             crc.update(facts.bytes());
-            byte[] trailer = SlotFormat.trailer(seal, body.length, facts, 0, crc.getValue());
+            byte[] trailer = SlotFormat.trailer(seal, body.length, facts, 0, java.util.Set.of(), crc.getValue());
             byte[] file = new byte[head.length + json.length + 1 + body.length + trailer.length];
             int at = 0;
             for (byte[] part : new byte[][] {head, json, {'\n'}, body, trailer}) {

@@ -385,6 +385,7 @@ class SpoolTest {
             }
         });
         assertThat(spool().find(m.id()).addedHeader()).isEqualTo(added);
+        assertThat(recovered.getFirst().marks()).isEmpty(); // a TERN4 trailer has no marks
     }
 
     @Test
@@ -414,6 +415,128 @@ class SpoolTest {
         Files.write(slot, Arrays.copyOf(b, b.length - 3)); // the last octets never reached the disk
         assertThat(spool().recover()).isEmpty();
         assertThat(slot).isEmptyFile();
+    }
+
+    @Test
+    void aMarkIsSealedInATern5TrailerAndReadBackAfterARestart() throws Exception {
+        Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
+        byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] added = "Authentication-Results: mx.test; dmarc=fail\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        QueuedMessage m = in.commit(ContentFacts.of(content), added, Set.of(Mark.JUNK));
+        assertThat(m.marks()).containsExactly(Mark.JUNK);
+
+        byte[] file = Files.readAllBytes(m.file());
+        assertThat(m.contentOffset() + content.length + added.length + SlotFormat.TRAILER5_LENGTH)
+                .isEqualTo(file.length);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(file, 0, file.length - SlotFormat.TRAILER5_LENGTH);
+        crc.update(("0" + "0000000b" + hex16(15)).getBytes(StandardCharsets.US_ASCII)); // the facts
+        crc.update("00000001".getBytes(StandardCharsets.US_ASCII)); // then the marks
+        String trailer = new String(file, file.length - SlotFormat.TRAILER5_LENGTH, SlotFormat.TRAILER5_LENGTH,
+                StandardCharsets.US_ASCII);
+        assertThat(trailer).isEqualTo("TERN5 END " + seal(file) + " " + hex16(content.length) + " 0" + "0000000b"
+                + hex16(15) + " " + java.util.HexFormat.of().toHexDigits(added.length) + " 00000001 "
+                + java.util.HexFormat.of().toHexDigits((int) crc.getValue()) + "\n");
+
+        Spool again = spool();
+        QueuedMessage r = again.recover().getFirst();
+        assertThat(r.marks()).containsExactly(Mark.JUNK);
+        assertThat(again.verify(r)).isTrue(); // the checksum, marks included, is right
+        assertThat(r.addedHeader()).isEqualTo(added);
+        try (var read = r.openContent()) {
+            assertThat(read.readAllBytes()).isEqualTo((new String(added, StandardCharsets.US_ASCII)
+                    + new String(content, StandardCharsets.US_ASCII)).getBytes(StandardCharsets.US_ASCII));
+        }
+        assertThat(spool().find(m.id()).marks()).containsExactly(Mark.JUNK);
+        assertThat(spool().messages()).singleElement().satisfies(q -> assertThat(q.marks()).containsExactly(Mark.JUNK));
+    }
+
+    @Test
+    void aMarkedMessageWithoutAddedFieldsAndUnmarkedOnesKeepTheirForms() throws Exception {
+        Spool spool = spool();
+        Spool.Incoming in = spool.begin(id -> envelope(id, "a@example.test"));
+        byte[] content = "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        QueuedMessage marked = in.commit(ContentFacts.of(content), new byte[0], Set.of(Mark.JUNK));
+        QueuedMessage plain = queue(spool, "Subject: y\r\n\r\ny\r\n", "a@example.test");
+        Spool.Incoming in3 = spool.begin(id -> envelope(id, "a@example.test"));
+        in3.content().write(content);
+        QueuedMessage withResults = in3.commit(ContentFacts.of(content),
+                "Authentication-Results: mx.test; none\r\n".getBytes(StandardCharsets.US_ASCII), Set.of());
+
+        assertThat(new String(Files.readAllBytes(marked.file()), StandardCharsets.US_ASCII))
+                .contains("TERN5 END ").endsWith(" 00000000 00000001 " + crcOf(marked.file()) + "\n");
+        assertThat(new String(Files.readAllBytes(plain.file()), StandardCharsets.US_ASCII)).contains("TERN3 END ");
+        assertThat(new String(Files.readAllBytes(withResults.file()), StandardCharsets.US_ASCII))
+                .contains("TERN4 END ");
+        Spool again = spool();
+        List<QueuedMessage> recovered = again.recover();
+        assertThat(recovered).extracting(QueuedMessage::id)
+                .containsExactly(marked.id(), plain.id(), withResults.id());
+        assertThat(recovered).extracting(QueuedMessage::marks).containsExactly(Set.of(Mark.JUNK), Set.of(), Set.of());
+        for (QueuedMessage q : recovered) {
+            assertThat(again.verify(q)).isTrue();
+        }
+        try (var read = recovered.getFirst().openContent()) {
+            assertThat(read.readAllBytes()).isEqualTo(content);
+        }
+    }
+
+    /** The CRC field of a slot's trailer (its last 8 characters before the newline). */
+    private static String crcOf(Path slot) throws IOException {
+        byte[] b = Files.readAllBytes(slot);
+        return new String(b, b.length - 9, 8, StandardCharsets.US_ASCII);
+    }
+
+    @Test
+    void aChangedMarkIsCaughtByTheChecksumAndUnknownBitsAreIgnored() throws Exception {
+        Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
+        byte[] content = "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        Path slot = in.commit(ContentFacts.of(content), new byte[0], Set.of(Mark.JUNK)).file();
+        byte[] good = Files.readAllBytes(slot);
+        int marksAt = good.length - 18; // "<marks 8 hex> <crc 8 hex>\n"
+        assertThat(new String(good, marksAt, 8, StandardCharsets.US_ASCII)).isEqualTo("00000001");
+
+        byte[] b = good.clone();
+        b[marksAt + 7] = '0'; // the junk mark lost, as a bad disk might
+        Files.write(slot, b);
+        Spool spool = spool();
+        QueuedMessage m = spool.recover().getFirst();
+        assertThat(spool.verify(m)).isFalse();
+        assertThat(slot.resolveSibling(slot.getFileName() + ".corrupt")).exists();
+
+        // a mark a later Tern knows and this one does not: read without it (its checksum still holds)
+        Files.delete(slot.resolveSibling(slot.getFileName() + ".corrupt"));
+        b = good.clone();
+        String withUnknown = "80000001";
+        System.arraycopy(withUnknown.getBytes(StandardCharsets.US_ASCII), 0, b, marksAt, 8);
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b, 0, good.length - SlotFormat.TRAILER5_LENGTH);
+        crc.update(ContentFacts.of(content).bytes());
+        crc.update(withUnknown.getBytes(StandardCharsets.US_ASCII));
+        System.arraycopy(java.util.HexFormat.of().toHexDigits((int) crc.getValue()).getBytes(StandardCharsets.US_ASCII),
+                0, b, b.length - 9, 8);
+        Files.write(slot, b);
+        spool = spool();
+        m = spool.recover().getFirst();
+        assertThat(spool.verify(m)).isTrue();
+        assertThat(m.marks()).containsExactly(Mark.JUNK);
+    }
+
+    @Test
+    void aTern5SlotCutOffInItsTrailerCountsForNothing() throws Exception {
+        Spool.Incoming in = spool().begin(id -> envelope(id, "a@example.test"));
+        byte[] content = "Subject: x\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        Path slot = in.commit(ContentFacts.of(content), new byte[0], Set.of(Mark.JUNK)).file();
+        byte[] b = Files.readAllBytes(slot);
+        for (int cut : new int[] {1, 12, 20, SlotFormat.TRAILER5_LENGTH}) { // in the CRC, the marks, the head
+            Files.write(slot, Arrays.copyOf(b, b.length - cut)); // never reached the disk: never acknowledged
+            assertThat(spool().recover()).as("cut %d", cut).isEmpty();
+            assertThat(slot).isEmptyFile();
+        }
     }
 
     @Test
@@ -583,6 +706,7 @@ class SpoolTest {
         QueuedMessage m = spool().recover().getFirst();
         assertThat(m.envelope()).isEqualTo(env);
         assertThat(m.facts()).isNull(); // remote delivery reads the content to learn them
+        assertThat(m.marks()).isEmpty();
         try (var in = m.openContent()) {
             assertThat(in.readAllBytes()).isEqualTo(body);
         }

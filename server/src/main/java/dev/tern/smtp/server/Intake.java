@@ -184,7 +184,8 @@ final class Intake {
                 // the reader's facts, less the forged Authentication-Results fields left out of the header
                 ContentFacts facts = ownFields.then(new ContentFacts(r.eightBit(), r.longestLine(),
                         r.headerLength() - (forged == null ? 0 : forged.removedOctets())));
-                QueuedMessage q = outcome == null ? incoming.commit(facts) : incoming.commit(facts, outcome.header());
+                QueuedMessage q = outcome == null ? incoming.commit(facts)
+                        : incoming.commit(facts, outcome.header(), outcome.marks());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
                         q.envelope().recipients().size(), results);
                 queue.accept(q);

@@ -14,6 +14,7 @@ import dev.tern.dkim.DkimVerifier;
 import dev.tern.dkim.DnsTxtLookup;
 import dev.tern.dns.DnsjavaLookup;
 import dev.tern.metrics.Counts;
+import dev.tern.queue.Mark;
 import dev.tern.smtp.Reply;
 import dev.tern.smtp.Session;
 import java.net.InetAddress;
@@ -21,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.function.Predicate;
 import java.util.random.RandomGenerator;
@@ -115,8 +117,13 @@ public final class MessageChecks {
      * @param refusal the reply refusing the message, or null to accept it
      * @param header  the Authentication-Results field to add (CRLF-terminated, ASCII)
      * @param summary the results for the mail log: {@code spf=pass dkim=pass:example.org dmarc=pass:example.org}
+     * @param action  what the checks led to
      */
-    record Outcome(Reply refusal, byte[] header, String summary) {
+    record Outcome(Reply refusal, byte[] header, String summary, Action action) {
+        /** The marks to queue the message with: {@link Mark#JUNK} for a quarantine, for local delivery. */
+        Set<Mark> marks() {
+            return action == Action.QUARANTINE ? Set.of(Mark.JUNK) : Set.of();
+        }
     }
 
     /** One message's checks: {@link #update} with the content as received, then {@link #finish}. */
@@ -159,7 +166,7 @@ public final class MessageChecks {
             Reply refusal = decision instanceof CheckPolicy.Refuse r
                     ? Reply.of(r.code(), r.enhancedCode(), r.text() + "; nothing was queued") : null;
             return new Outcome(refusal, AuthenticationResults.header(hostname, spf, sigs, dmarc)
-                    .getBytes(StandardCharsets.US_ASCII), summary(spf, sigs, dmarc, action));
+                    .getBytes(StandardCharsets.US_ASCII), summary(spf, sigs, dmarc, action), action);
         }
     }
 
