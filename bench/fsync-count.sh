@@ -30,6 +30,11 @@ submissions = []
 pop3 = []
 pop3s = []
 http = []
+[limits]
+max_connections_per_ip = 20000
+connections_per_ip_per_minute = 0   # smtp-source floods from one address on purpose
+messages_per_ip_per_hour = 0
+recipients_per_ip_per_hour = 0
 TOML
 printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >/dev/null
