@@ -29,6 +29,8 @@ submission = []
 submissions = []
 pop3 = []
 pop3s = []
+imap = []
+imaps = []
 http = []
 [limits]
 max_connections_per_ip = 20000
