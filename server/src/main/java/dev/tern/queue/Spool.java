@@ -6,6 +6,7 @@ import static dev.tern.queue.SlotFormat.judgeV1;
 import static dev.tern.queue.SlotFormat.slotNumber;
 import static dev.tern.queue.SlotFormat.trailer;
 
+import dev.tern.io.AppendLog;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
 import dev.tern.io.FileModes;
@@ -19,6 +20,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
@@ -29,6 +31,8 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,18 +74,27 @@ import org.slf4j.LoggerFactory;
  * no valid trailer was never acknowledged and is emptied; one whose trailer is ours but whose length is wrong
  * is damaged and moved aside ({@code slots/NAME.corrupt}). So that a big queue starts fast, the checksum of a
  * recovered message is verified before its content is first read ({@link #verify}), with the same outcome for a
- * mismatch; nothing reads the content before that. Finishing a message truncates its
- * slot to zero and fsyncs it, so a restart never delivers it again.
+ * mismatch; nothing reads the content before that.
+ *
+ * <p>Finishing a message appends its ID to {@code spool/finished}, a log whose records are made durable by
+ * group commit (messages that finish at the same moment share one fdatasync: {@link AppendLog}), then truncates
+ * its slot to zero with no fsync of its own. A restart never delivers it again: recovery empties a slot whose
+ * message the log names, even when a power loss undid the truncation. The log is emptied (durably) only after
+ * every slot file has been fsynced, so that no truncation it stands for can still be undone: at start, and
+ * whenever it passes {@link #COMPACT_AT} octets.
  *
  * <pre>
  * spool/slots/NNNNNNNN   messages (empty: free)
  * spool/queue/ID.state   per-recipient delivery state, replaced atomically after each attempt
  * spool/queue/ID.hold    present while the operator holds the message
  * spool/queue/ID         a message in the earlier one-file-per-message format (TERN1); still recovered
+ * spool/finished         IDs of the messages finished since the slots were last all fsynced, one a line
  * </pre>
  */
 public final class Spool {
     private static final Logger log = LoggerFactory.getLogger(Spool.class);
+    /** The length of {@code spool/finished} past which the slots are fsynced and it is emptied (about 10,000 IDs). */
+    static final long COMPACT_AT = 256 * 1024;
     /** The spool directory, {@code <data_dir>/spool}. */
     private final Path spoolDir;
     /** Where messages are: {@code spool/slots}. */
@@ -97,9 +110,23 @@ public final class Spool {
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     /** Empty slots for the next messages. */
     private final SlotPool pool;
+    /** The messages finished since every slot was last fsynced ({@code spool/finished}). */
+    private final AppendLog finished;
+    /** Held shared from a message's record in {@link #finished} to its slot's truncation; alone to empty the log. */
+    private final ReentrantReadWriteLock finishing = new ReentrantReadWriteLock();
+    /** The length of {@link #finished} past which it is emptied. */
+    private final long compactAt;
+    /** Set while one thread empties {@link #finished}, so that the others do not queue up to do it again. */
+    private final AtomicBoolean compacting = new AtomicBoolean();
 
     public Spool(Path spoolDir, Clock clock, DirectorySync dirSync) throws IOException {
+        this(spoolDir, clock, dirSync, COMPACT_AT);
+    }
+
+    /** @param compactAt the length of {@code spool/finished} past which it is emptied (tests make it short) */
+    Spool(Path spoolDir, Clock clock, DirectorySync dirSync, long compactAt) throws IOException {
         this.spoolDir = spoolDir;
+        this.compactAt = compactAt;
         this.slots = spoolDir.resolve("slots");
         this.queue = spoolDir.resolve("queue");
         this.ids = new QueueIds(clock);
@@ -107,6 +134,7 @@ public final class Spool {
         FileModes.createDirectories(slots);
         FileModes.createDirectories(queue);
         this.pool = new SlotPool(slots, dirSync);
+        this.finished = new AppendLog(spoolDir.resolve("finished"));
     }
 
     /** A queue ID that names no message being received or queued, reserved for the caller. */
@@ -315,6 +343,7 @@ public final class Spool {
                 }
             }
         }
+        Set<String> done = Set.copyOf(finished.read());
         List<QueuedMessage> out = new ArrayList<>();
         for (Found f : scan(false)) { // the checksum waits until the content is first read: verify()
             switch (f.verdict()) {
@@ -328,6 +357,14 @@ public final class Spool {
                 case DAMAGED -> moveAside(f.file(), f.why());
                 case MESSAGE -> {
                     Envelope env = f.header().envelope();
+                    if (done.contains(env.id())) {
+                        // finished before the stop, and the truncation did not reach the disk: made durable below
+                        log.info("{}: message {} was finished before the stop; its slot is emptied",
+                                f.file().getFileName(), env.id());
+                        truncate(f.file());
+                        pool.giveBack(f.file());
+                        continue;
+                    }
                     if (!live.add(env.id())) {
                         moveAside(f.file(), "a second message with queue ID " + env.id());
                         continue;
@@ -346,6 +383,9 @@ public final class Spool {
             }
         }
         out.sort(Comparator.comparing(QueuedMessage::id));
+        if (Files.exists(spoolDir.resolve("finished"))) {
+            syncSlotsAndEmptyLog();
+        }
         // state files whose message is gone (crash between the two deletions)
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
             for (Path p : ds) {
@@ -384,6 +424,9 @@ public final class Spool {
 
     /** The message by that ID as it is on disk (read without changing anything), or null. */
     public QueuedMessage find(String id) throws IOException {
+        if (finished.read().contains(id)) {
+            return null;
+        }
         for (Found f : scan(false)) {
             if (f.verdict() == Verdict.MESSAGE && f.header().envelope().id().equals(id)) {
                 Envelope env = f.header().envelope();
@@ -396,9 +439,10 @@ public final class Spool {
 
     /** Every complete message on disk, oldest ID first, read without changing anything (for the offline queue). */
     public List<QueuedMessage> messages() throws IOException {
+        Set<String> done = Set.copyOf(finished.read());
         List<QueuedMessage> out = new ArrayList<>();
         for (Found f : scan(false)) {
-            if (f.verdict() == Verdict.MESSAGE) {
+            if (f.verdict() == Verdict.MESSAGE && !done.contains(f.header().envelope().id())) {
                 Envelope env = f.header().envelope();
                 try {
                     out.add(new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(), f.facts(),
@@ -415,12 +459,20 @@ public final class Spool {
     /**
      * Removes a finished message durably: when this returns, a restart will not deliver it again. The content
      * goes first, so a crash never leaves content without its state; stray state files are cleared at start.
+     * A slot's message is recorded in {@code spool/finished} (an fdatasync shared with the messages finishing
+     * at the same moment), then its slot truncated without an fsync of its own.
      */
     public void remove(QueuedMessage m) throws IOException {
         Path file = m.file();
         boolean slot = file.getParent().equals(slots);
         if (slot) {
-            empty(file);
+            finishing.readLock().lock();
+            try {
+                finished.append(m.id());
+                truncate(file); // undone by a power loss, the record above still stands for it
+            } finally {
+                finishing.readLock().unlock();
+            }
         } else {
             Files.deleteIfExists(file);
             dirSync.sync(queue);
@@ -430,6 +482,39 @@ public final class Spool {
         live.remove(m.id());
         if (slot) {
             pool.giveBack(file);
+            if (finished.size() >= compactAt && compacting.compareAndSet(false, true)) {
+                try {
+                    syncSlotsAndEmptyLog();
+                } finally {
+                    compacting.set(false);
+                }
+            }
+        }
+    }
+
+    /**
+     * Empties {@code spool/finished} once no record in it is needed: every slot file is fsynced first (and the
+     * directory, for spare slots deleted), so each truncation a record stands for is durable. No message is
+     * between its record and its truncation meanwhile.
+     */
+    private void syncSlotsAndEmptyLog() throws IOException {
+        finishing.writeLock().lock();
+        try {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
+                for (Path p : ds) {
+                    if (slotNumber(p) >= 0 && p.getFileName().toString().indexOf('.') < 0) {
+                        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ)) {
+                            ch.force(true);
+                        } catch (NoSuchFileException e) {
+                            // a spare slot deleted meanwhile: the directory's fsync below makes that durable
+                        }
+                    }
+                }
+            }
+            dirSync.sync(slots);
+            finished.reset();
+        } finally {
+            finishing.writeLock().unlock();
         }
     }
 
@@ -456,6 +541,13 @@ public final class Spool {
     /** Where the delivery state of a message is kept ({@code queue/ID.state}). */
     public Path stateFile(String id) {
         return queue.resolve(id + ".state");
+    }
+
+    /** Truncates a file to nothing, not durably. */
+    private static void truncate(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.truncate(0);
+        }
     }
 
     /** Truncates a file to nothing, durably. */
