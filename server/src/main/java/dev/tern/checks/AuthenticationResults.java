@@ -134,8 +134,12 @@ public final class AuthenticationResults {
 
     /** Printable ASCII and spaces only: no line breaks or control characters reach the header. */
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        s.codePoints().limit(1000).forEach(c -> sb.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 1000));
+        for (int i = 0, n = 0; i < s.length() && n < 1000; n++) {
+            int c = s.codePointAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+            i += Character.charCount(c);
+        }
         return sb.toString();
     }
 
