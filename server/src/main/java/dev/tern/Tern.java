@@ -180,8 +180,8 @@ public final class Tern implements AutoCloseable {
             if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
                 smtp.checks(checks);
             }
-            defences = defences(config, clock, smtp::trusted, config.checks().spf() ? senderSpf(checksDns, config, clock)
-                    : null);
+            defences = defences(config, clock, smtp::trusted,
+                    config.checks().spf() ? senderSpf(checksDns, config, clock) : null);
             if (capture == null) { // tests send from one address as fast as they like
                 smtp.defend(defences);
             }

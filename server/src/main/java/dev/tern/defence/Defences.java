@@ -216,9 +216,8 @@ public final class Defences implements AutoCloseable {
     /**
      * What the DNS lists said of one client.
      *
-     * @param allowCodes the answers of the allowlist that listed it ({@code allowedBy})
-     * @param results    RFC 8904 resinfo, one per allowlist: {@code dnswl=pass dns.zone=Z policy.ip=127.0.10.1}
-     * @param log        the lists' part of the message's log: {@code dnswl=pass:Z dnsbl=none}
+     * @param results RFC 8904 resinfo, one per allowlist: {@code dnswl=pass dns.zone=Z policy.ip=127.0.10.1}
+     * @param log     the lists' part of the message's log: {@code dnswl=pass:Z dnsbl=none}
      */
     record ListVerdict(int score, List<String> listedBy, String allowedBy, List<String> results, String log) {
     }

@@ -131,7 +131,8 @@ class DnsjavaLookupTest {
             }
             org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> dns.merged() == 9);
             // one asker whose own budget ends first stops waiting; the others go on
-            assertThat(dns.withBudget(Duration.ofMillis(200)).txt("example.test")).isInstanceOf(DnsAnswer.Timeout.class);
+            assertThat(dns.withBudget(Duration.ofMillis(200)).txt("example.test"))
+                    .isInstanceOf(DnsAnswer.Timeout.class);
             server.release();
             for (var f : asked) {
                 assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS))
@@ -148,8 +149,9 @@ class DnsjavaLookupTest {
     void aTemporaryAnswerIsSharedButNotKept() throws Exception {
         try (DatagramSocket mute = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
             // the flight itself gives up after the lookup's time-out (300 ms): its askers all get Timeout
-            DnsjavaLookup dns = new DnsjavaLookup(Resolvers.of(List.of((InetSocketAddress) mute.getLocalSocketAddress()),
-                    Duration.ofSeconds(60)), Clock.systemUTC(), Duration.ofMillis(300), 10);
+            InetSocketAddress at = (InetSocketAddress) mute.getLocalSocketAddress();
+            DnsjavaLookup dns = new DnsjavaLookup(Resolvers.of(List.of(at), Duration.ofSeconds(60)), Clock.systemUTC(),
+                    Duration.ofMillis(300), 10);
             var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> dns.txt("example.test"));
             var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> dns.txt("example.test"));
             assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(DnsAnswer.Timeout.class);

@@ -248,7 +248,8 @@ class DefenceTest {
                     allowed.read().expect(220);
                     allowed.cmd("EHLO client.test").expect(250);
                     String id = allowed.deliver("<a@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">");
-                    String header = TernFixture.unfoldedHeader(TernFixture.read(f.awaitDelivery(TernFixture.ALICE, id)));
+                    String header = TernFixture.unfoldedHeader(
+                            TernFixture.read(f.awaitDelivery(TernFixture.ALICE, id)));
                     assertThat(header).contains("Authentication-Results: mx.test;"
                             + " dnswl=pass dns.zone=wl.test policy.ip=127.0.10.1; spf=pass");
                     assertThat(log.lines()).anyMatch(l -> l.contains(id + ": client=[127.0.0.2]")
@@ -264,7 +265,8 @@ class DefenceTest {
                 try (LogCapture log = new LogCapture();
                      Tern restarted = Tern.start(ConfigLoader.parse(f.toml(), "test.toml", false), later);
                      RawSmtp c = RawSmtp.open(restarted.address("smtp"))) {
-                    f.awaitDelivery(TernFixture.ALICE, c.deliver("<a@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">"));
+                    f.awaitDelivery(TernFixture.ALICE,
+                            c.deliver("<a@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">"));
                     // a new triple whose sender's SPF passes for spf.test: no wait
                     String id = c.deliver("<b@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">");
                     f.awaitDelivery(TernFixture.ALICE, id);

@@ -180,7 +180,8 @@ final class Intake {
             }
             String results = results(defences, outcome);
             byte[] header = outcome != null ? outcome.header() : more.isEmpty() ? null
-                    : AuthenticationResults.header(hostname, null, null, null, more).getBytes(StandardCharsets.US_ASCII);
+                    : AuthenticationResults.header(hostname, null, null, null, more)
+                            .getBytes(StandardCharsets.US_ASCII);
             if (refusal != null || !healthy()) {
                 abort();
                 Reply reply = refusal != null ? refusal : refusal(r, maxSize);
