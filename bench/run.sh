@@ -198,36 +198,30 @@ tern_setup() { # NAME
     mkdir -p "$data"
     TERN_CONFIG[$name]="$WORK/$name.toml"
     TERN_MAILDIR[$name]="$data/mail/example.test/alice/new"
-    if [ "$name" = tern-checks ]; then
-        checks="[relay]
-trusted_networks = []   # the bench client (127.0.0.1) must not be trusted: trusted clients skip the checks
-
-[dns]
-servers = [\"127.0.0.1:$DNS_PORT\"]
-
-[checks]
-spf = true
-dkim = true
-dmarc = true"
-    elif [ "$name" = tern-defences ]; then
-        checks="[relay]
-trusted_networks = []   # the bench client (127.0.0.1) must not be trusted: trusted clients skip the defences
-
-[dns]
-servers = [\"127.0.0.1:$DNS_PORT\"]
-
-[checks]
-spf = false
-dkim = false
-dmarc = false
-dnsbl = [\"bl.test\"]
-greet_pause = \"2s\""
-    else
-        checks="[checks]
+    local off="[checks]
 spf = false
 dkim = false
 dmarc = false"
-    fi
+    # tern-checks and tern-defences: the bench client (127.0.0.1) must not be trusted (trusted clients skip the
+    # checks and the defences), and their DNS is the private dnsmasq
+    local untrusted="[relay]
+trusted_networks = []
+
+[dns]
+servers = [\"127.0.0.1:$DNS_PORT\"]
+"
+    case "$name" in
+        tern-checks) checks="$untrusted
+[checks]
+spf = true
+dkim = true
+dmarc = true" ;;
+        tern-defences) checks="$untrusted
+$off
+dnsbl = [\"bl.test\"]
+greet_pause = \"2s\"" ;;
+        *) checks="$off" ;;
+    esac
     cat >"${TERN_CONFIG[$name]}" <<TOML
 hostname = "tern.test"
 data_dir = "$data"
