@@ -58,26 +58,20 @@ while [ "$#" -gt 0 ]; do
     shift
 done
 [ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency memory)
-# --checks: tern-checks (Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq) joins, after tern
-if [ -n "$CHECKS" ] && [[ " ${SERVERS[*]} " != *" tern-checks "* ]]; then
-    with=()
+# --checks adds tern-checks (Tern with SPF, DKIM and DMARC on), --defences tern-defences (Tern with dnsbl and
+# greet_pause): each right after tern (first when tern does not take part), both with DNS from a private dnsmasq
+add_after_tern() { # NAME
+    [[ " ${SERVERS[*]} " == *" $1 "* ]] && return 0
+    local with=() srv
     for srv in "${SERVERS[@]}"; do
         with+=("$srv")
-        [ "$srv" = tern ] && with+=(tern-checks)
+        [ "$srv" = tern ] && with+=("$1")
     done
-    [[ " ${with[*]} " == *" tern-checks "* ]] || with=(tern-checks "${with[@]}")
+    [[ " ${with[*]} " == *" $1 "* ]] || with=("$1" "${with[@]}")
     SERVERS=("${with[@]}")
-fi
-# --defences: tern-defences (Tern with dnsbl and greet_pause, checks off, DNS from the same dnsmasq) joins, after tern
-if [ -n "$DEFENCES" ] && [[ " ${SERVERS[*]} " != *" tern-defences "* ]]; then
-    with=()
-    for srv in "${SERVERS[@]}"; do
-        with+=("$srv")
-        [ "$srv" = tern ] && with+=(tern-defences)
-    done
-    [[ " ${with[*]} " == *" tern-defences "* ]] || with=(tern-defences "${with[@]}")
-    SERVERS=("${with[@]}")
-fi
+}
+[ -z "$CHECKS" ] || add_after_tern tern-checks
+[ -z "$DEFENCES" ] || add_after_tern tern-defences
 want() { local x; for x in "${ONLY[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 for srv in "${SERVERS[@]}"; do
     case "$srv" in tern | tern-checks | tern-defences | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
