@@ -50,9 +50,9 @@ def main():
         tp[key][r["server"] + "_acc"].append(res["accepted_rate"] if res["ok"] else None)
         tp[key][r["server"] + "_del"].append(res["delivered_rate"] if res["ok"] else None)
         loads[key].append(float(r["load"].split()[0]))
-    order = ["tern", "tern-checks", "postfix", "exim", "opensmtpd", "chasquid"]
+    order = ["tern", "tern-checks", "tern-defences", "postfix", "exim", "opensmtpd", "chasquid"]
     servers.sort(key=lambda x: order.index(x) if x in order else len(order))
-    terns = [x for x in ("tern", "tern-checks") if x in servers]
+    terns = [x for x in ("tern", "tern-checks", "tern-defences") if x in servers]
     peers = [x for x in servers if x not in terns]
     for what, suffix in (("delivered into the Maildir", "_del"), ("accepted (smtp-source's wall time)", "_acc")):
         if not tp:
@@ -60,7 +60,8 @@ def main():
         print(f"### Throughput, {what} (msgs/s, median of runs; smtp-source, one recipient each)\n")
         head = ["size", "msgs/conn", "sessions", "msgs/run", "runs"] + servers
         if terns and peers:
-            head += ["best peer"] + [("Tern" if t == "tern" else "Tern with checks") + " / best peer" for t in terns]
+            head += ["best peer"] + [{"tern": "Tern", "tern-checks": "Tern with checks",
+                                         "tern-defences": "Tern with defences"}[t] + " / best peer" for t in terns]
         print("| " + " | ".join(head + ["load (1 min)"]) + " |")
         print("|" + "---|" * (len(head) + 1))
         for key in sorted(tp):
@@ -82,7 +83,11 @@ def main():
             print(f"- tern-checks, {r['phase']} (warm-up included): {r['accepted']} messages accepted with the checks, "
                   f"{r['spf_dmarc_pass']} with spf=pass and dmarc=pass; {r['dns_queries']} DNS queries reached dnsmasq "
                   f"(records' TTL {r['dns_ttl']} s; the rest were answered from Tern's cache)")
-    if any(r["test"] == "checks" for r in rows):
+        if r["test"] == "defences":
+            print(f"- tern-defences, {r['phase']} (warm-up included): {r['accepted']} messages accepted, "
+                  f"{r['screened']} with dnsbl=none and the greet pause applied, {r['waited']} of them on a "
+                  f"connection that waited out the pause")
+    if any(r["test"] in ("checks", "defences") for r in rows):
         print()
     for srv, key, res in bad:
         print(f"- NOT OK: {srv} {key}: {res}")

@@ -11,6 +11,7 @@
 #   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
 #   bench/run.sh --checks        # adds tern-checks: Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq
+#   bench/run.sh --defences      # adds tern-defences: Tern with the MX's dnsbl and greet_pause on (same dnsmasq)
 #
 # Environment: BENCH_SKIP_BUILD=1 uses server/target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
 # before measuring (default 5000); TERN_JAVA_OPTS: JVM options for Tern
@@ -33,9 +34,10 @@ SESSIONS=(1 10 50 200)
 MODES=(1 100)
 MESSAGES=""
 CHECKS=""
+DEFENCES=""
 usage() {
     echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory] [--servers a,b,..]" \
-        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N] [--checks]" >&2
+        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N] [--checks] [--defences]" >&2
     exit 2
 }
 list() { local IFS=','; read -r -a "$1" <<<"$2"; }
@@ -50,24 +52,29 @@ while [ "$#" -gt 0 ]; do
         --modes) list MODES "$2"; shift ;;
         --messages) MESSAGES="$2"; shift ;;
         --checks) CHECKS=1 ;;
+        --defences) DEFENCES=1 ;;
         *) usage ;;
     esac
     shift
 done
 [ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency memory)
-# --checks: tern-checks (Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq) joins, after tern
-if [ -n "$CHECKS" ] && [[ " ${SERVERS[*]} " != *" tern-checks "* ]]; then
-    with=()
+# --checks adds tern-checks (Tern with SPF, DKIM and DMARC on), --defences tern-defences (Tern with dnsbl and
+# greet_pause): each right after tern (first when tern does not take part), both with DNS from a private dnsmasq
+add_after_tern() { # NAME
+    [[ " ${SERVERS[*]} " == *" $1 "* ]] && return 0
+    local with=() srv
     for srv in "${SERVERS[@]}"; do
         with+=("$srv")
-        [ "$srv" = tern ] && with+=(tern-checks)
+        [ "$srv" = tern ] && with+=("$1")
     done
-    [[ " ${with[*]} " == *" tern-checks "* ]] || with=(tern-checks "${with[@]}")
+    [[ " ${with[*]} " == *" $1 "* ]] || with=("$1" "${with[@]}")
     SERVERS=("${with[@]}")
-fi
+}
+[ -z "$CHECKS" ] || add_after_tern tern-checks
+[ -z "$DEFENCES" ] || add_after_tern tern-defences
 want() { local x; for x in "${ONLY[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 for srv in "${SERVERS[@]}"; do
-    case "$srv" in tern | tern-checks | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
+    case "$srv" in tern | tern-checks | tern-defences | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
 done
 have() { local x; for x in "${SERVERS[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 
@@ -147,7 +154,7 @@ export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
 TERN_JAR="$ROOT/server/target/tern.jar"
-if { have tern || have tern-checks; } && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
+if { have tern || have tern-checks || have tern-defences; } && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
     say "building $TERN_JAR"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
 fi
@@ -169,7 +176,13 @@ for _ in range(50):
 #   tern         the plain row: SPF, DKIM and DMARC off, as Postfix checks nothing here either;
 #   tern-checks  all three on (the MX's defaults), the bench client NOT in relay.trusted_networks (trusted
 #                clients skip the checks), DNS from a private dnsmasq (below): each message asks SPF of the
-#                MAIL FROM domain and DMARC of the From: domain, answered from Tern's DNS cache within the TTL.
+#                MAIL FROM domain and DMARC of the From: domain, answered from Tern's DNS cache within the TTL;
+#   tern-defences  the checks off as in the plain row, and the MX's defences an operator turns on first: a DNS
+#                blocklist (bl.test on the same dnsmasq, which does not list 127.0.0.1: each client is looked up,
+#                answered from Tern's cache within the negative TTL) and greet_pause = 2s (the first connection of
+#                the bench client waits 2 s, in the warm-up; the client is then remembered for a day, as a real
+#                sender that comes back would be). The client is not in relay.trusted_networks (trusted ones skip
+#                the defences).
 # Both keep [limits]' per-address rates at 0: the benchmark floods from one address on purpose.
 
 TERN_RUN=0
@@ -179,23 +192,30 @@ tern_setup() { # NAME
     mkdir -p "$data"
     TERN_CONFIG[$name]="$WORK/$name.toml"
     TERN_MAILDIR[$name]="$data/mail/example.test/alice/new"
-    if [ "$name" = tern-checks ]; then
-        checks="[relay]
-trusted_networks = []   # the bench client (127.0.0.1) must not be trusted: trusted clients skip the checks
-
-[dns]
-servers = [\"127.0.0.1:$DNS_PORT\"]
-
-[checks]
-spf = true
-dkim = true
-dmarc = true"
-    else
-        checks="[checks]
+    local off="[checks]
 spf = false
 dkim = false
 dmarc = false"
-    fi
+    # tern-checks and tern-defences: the bench client (127.0.0.1) must not be trusted (trusted clients skip the
+    # checks and the defences), and their DNS is the private dnsmasq
+    local untrusted="[relay]
+trusted_networks = []
+
+[dns]
+servers = [\"127.0.0.1:$DNS_PORT\"]
+"
+    case "$name" in
+        tern-checks) checks="$untrusted
+[checks]
+spf = true
+dkim = true
+dmarc = true" ;;
+        tern-defences) checks="$untrusted
+$off
+dnsbl = [\"bl.test\"]
+greet_pause = \"2s\"" ;;
+        *) checks="$off" ;;
+    esac
     cat >"${TERN_CONFIG[$name]}" <<TOML
 hostname = "tern.test"
 data_dir = "$data"
@@ -293,8 +313,8 @@ PY
 }
 dns_queries() { grep -c 'query\[' "$DNS_LOG"; }
 
-if have tern-checks; then dns_start; fi
-for srv in tern tern-checks; do
+if have tern-checks || have tern-defences; then dns_start; fi
+for srv in tern tern-checks tern-defences; do
     if have "$srv"; then tern_setup "$srv"; fi
 done
 
@@ -315,23 +335,23 @@ done
 
 srv_port() {
     case "$1" in
-        tern | tern-checks) echo "${TERN_PORT[$1]}" ;; postfix) echo "$PF_PORT" ;; exim) echo "$EXIM_PORT" ;;
+        tern | tern-checks | tern-defences) echo "${TERN_PORT[$1]}" ;; postfix) echo "$PF_PORT" ;; exim) echo "$EXIM_PORT" ;;
         opensmtpd) echo "$OSMTPD_PORT" ;; chasquid) echo "$CHQ_PORT" ;;
     esac
 }
 srv_maildir() {
     case "$1" in
-        tern | tern-checks) echo "${TERN_MAILDIR[$1]}" ;; postfix) echo "$PF_MAILDIR" ;; *) "${1}_maildir" ;;
+        tern | tern-checks | tern-defences) echo "${TERN_MAILDIR[$1]}" ;; postfix) echo "$PF_MAILDIR" ;; *) "${1}_maildir" ;;
     esac
 }
 srv_start() {
     case "$1" in
-        tern | tern-checks) tern_start "$1" ;; postfix) pf_start || die "postfix did not start" ;;
+        tern | tern-checks | tern-defences) tern_start "$1" ;; postfix) pf_start || die "postfix did not start" ;;
         *) "${1}_start" || die "$1 did not start" ;;
     esac
 }
 srv_stop() {
-    case "$1" in tern | tern-checks) tern_stop "$1" ;; postfix) pf_stop ;; *) "${1}_stop" ;; esac
+    case "$1" in tern | tern-checks | tern-defences) tern_stop "$1" ;; postfix) pf_stop ;; *) "${1}_stop" ;; esac
 }
 all_start() { local s; for s in "${SERVERS[@]}"; do srv_start "$s"; done; }
 all_stop() { local s; for s in "${SERVERS[@]}"; do empty_maildir "$(srv_maildir "$s")"; srv_stop "$s"; done; }
@@ -358,6 +378,7 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "tern: $(cd "$ROOT" && git rev-parse --short HEAD)$(cd "$ROOT" && git diff --quiet HEAD -- server pom.xml || echo '+dirty')"
     echo "servers: ${SERVERS[*]}"
     have tern-checks && echo "tern-checks: SPF, DKIM, DMARC on; DNS from dnsmasq $(dnsmasq --version | awk 'NR==1 { print $3 }'), TTL ${BENCH_DNS_TTL:-300} s"
+    have tern-defences && echo "tern-defences: dnsbl (bl.test from dnsmasq, not listing the client) and greet_pause 2s; SPF, DKIM, DMARC off"
     have postfix && echo "postfix: $(pf_version)"
     have exim && echo "exim: $(peer_version "$DEB_CACHE" exim4-daemon-light)"
     have opensmtpd && echo "opensmtpd: $(peer_version "$DEB_CACHE" opensmtpd)"
@@ -435,6 +456,20 @@ checks_record() { # PHASE
     [ "$pass" -gt 0 ] || say "FAIL: tern-checks accepted no message with spf=pass dmarc=pass (see $log)"
 }
 
+# What tern-defences really did in a phase (warm-up included): its accepted messages, those whose log line
+# shows the blocklist answered (dnsbl=none) and the greet pause applied, and those whose connection waited it out.
+defences_record() { # PHASE
+    have tern-defences || return 0
+    local log="${TERN_LOG[tern-defences]}" accepted screened waited
+    accepted="$(grep -c 'nrcpt=[0-9]*, checks=<' "$log")"
+    screened="$(grep -c 'checks=<dnsbl=none greet_pause=' "$log")"
+    waited="$(grep -c 'checks=<dnsbl=none greet_pause=pass' "$log")"
+    printf '{"test":"defences","phase":"%s","accepted":%s,"screened":%s,"waited":%s}\n' \
+        "$1" "$accepted" "$screened" "$waited" >>"$RESULTS"
+    say "tern-defences, $1: $accepted messages accepted, $screened with dnsbl=none and the greet pause applied, $waited of them after waiting it out"
+    [ "$screened" -gt 0 ] || say "FAIL: tern-defences accepted no message with dnsbl=none (see $log)"
+}
+
 if want throughput; then
     say "throughput: ${SERVERS[*]}; sizes ${SIZES[*]}; sessions ${SESSIONS[*]}; msgs/conn ${MODES[*]}"
     all_start
@@ -454,6 +489,7 @@ if want throughput; then
     done
     all_stop
     checks_record throughput
+    defences_record throughput
 fi
 
 # ---------------------------------------------------------------------------------------------------
@@ -477,6 +513,7 @@ if want latency; then
     done
     all_stop
     checks_record latency
+    defences_record latency
 fi
 
 # ---------------------------------------------------------------------------------------------------

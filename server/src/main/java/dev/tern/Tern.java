@@ -4,6 +4,8 @@ import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.auth.UserStore;
 import dev.tern.checks.dmarc.PublicSuffixList;
+import dev.tern.checks.spf.Spf;
+import dev.tern.checks.spf.SpfResult;
 import dev.tern.capture.CaptureStore;
 import dev.tern.config.Config;
 import dev.tern.config.Config.HostPort;
@@ -179,13 +181,15 @@ public final class Tern implements AutoCloseable {
             smtp = new SmtpServer(rules.modes(), rules.policy(), rules.senders(), spool, scheduler, limiter,
                     rules.commandTimeout(), clock, tls, logins, sub.exposeUser(), capture);
             // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
-            checks = new MessageChecks(new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
-                    CHECKS_DNS_CACHE), config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
+            DnsjavaLookup checksDns = new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
+                    CHECKS_DNS_CACHE);
+            checks = new MessageChecks(checksDns, config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
                     new java.security.SecureRandom(), smtp::trusted);
             if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
                 smtp.checks(checks);
             }
-            defences = defences(config, clock, smtp::trusted);
+            defences = defences(config, clock, smtp::trusted,
+                    config.checks().spf() ? senderSpf(checksDns, config, clock) : null);
             if (capture == null) { // tests send from one address as fast as they like
                 smtp.defend(defences);
             }
@@ -274,8 +278,22 @@ public final class Tern implements AutoCloseable {
         }
     }
 
+    /**
+     * SPF of a transaction's sender for greylisting, on the checks' DNS cache (the check after DATA then finds
+     * every answer there): the MAIL FROM domain when SPF passes, else null.
+     */
+    private static Defences.SenderSpf senderSpf(DnsjavaLookup dns, Config config, Clock clock) {
+        return (client, reversePath, helo) -> {
+            SpfResult r = new Spf(dns.withBudget(config.checks().timeBudget()), config.hostname(), clock)
+                    .check(client, reversePath, helo);
+            return r.result() == SpfResult.Result.PASS && r.identity() == SpfResult.Identity.MAILFROM ? r.domain()
+                    : null;
+        };
+    }
+
     /** The MX's defences (issue 16): DNS lists through the {@code [dns] servers} resolver, greylist in data_dir. */
-    private static Defences defences(Config config, Clock clock, Predicate<InetAddress> trusted) throws IOException {
+    private static Defences defences(Config config, Clock clock, Predicate<InetAddress> trusted,
+                                     Defences.SenderSpf spf) throws IOException {
         DefenceSettings d = config.defence();
         DnsLookup dns = d.lists().blocklists().isEmpty() && d.lists().allowlists().isEmpty() ? null
                 : new DnsjavaLookup(Resolvers.of(Resolvers.servers(config.dns()), DNS_TIMEOUT), clock, DNS_TIMEOUT,
@@ -290,7 +308,7 @@ public final class Tern implements AutoCloseable {
                         + ": " + e, e);
             }
         }
-        return new Defences(d, clock, dns, trusted, greylist, config.hostname());
+        return new Defences(d, clock, dns, trusted, greylist, spf, config.hostname());
     }
 
     /** The meters of /metrics: what SMTP, the queue, POP3 and IMAP counted, and gauges of what is open now. */

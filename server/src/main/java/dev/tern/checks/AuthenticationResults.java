@@ -32,7 +32,16 @@ public final class AuthenticationResults {
      * @param dmarc      null when DMARC was not checked
      */
     public static String header(String authservId, SpfResult spf, List<DkimResult> dkim, DmarcResult dmarc) {
-        List<String> results = new ArrayList<>();
+        return header(authservId, spf, dkim, dmarc, List.of());
+    }
+
+    /**
+     * As {@link #header(String, SpfResult, List, DmarcResult)}, with {@code first} (resinfo already written,
+     * such as RFC 8904's {@code dnswl=pass dns.zone=list.example policy.ip=127.0.10.1}) before the others.
+     */
+    public static String header(String authservId, SpfResult spf, List<DkimResult> dkim, DmarcResult dmarc,
+                                List<String> first) {
+        List<String> results = new ArrayList<>(first);
         if (spf != null) {
             boolean helo = spf.identity() == SpfResult.Identity.HELO;
             results.add("spf=" + spf.result().token() + comment(spf.reason())
@@ -134,8 +143,12 @@ public final class AuthenticationResults {
 
     /** Printable ASCII and spaces only: no line breaks or control characters reach the header. */
     private static String printable(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        s.codePoints().limit(1000).forEach(c -> sb.append(c >= 0x20 && c < 0x7f ? (char) c : '?'));
+        StringBuilder sb = new StringBuilder(Math.min(s.length(), 1000));
+        for (int i = 0, n = 0; i < s.length() && n < 1000; n++) {
+            int c = s.codePointAt(i);
+            sb.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+            i += Character.charCount(c);
+        }
         return sb.toString();
     }
 

@@ -19,8 +19,10 @@ public record DkimResult(String domain, String selector, Result result, String r
     public enum Result {
         NONE, PASS, FAIL, POLICY, NEUTRAL, TEMPERROR, PERMERROR;
 
+        private final String token = name().toLowerCase(Locale.ROOT);
+
         public String token() {
-            return name().toLowerCase(Locale.ROOT);
+            return token;
         }
     }
 

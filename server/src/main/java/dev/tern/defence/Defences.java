@@ -62,7 +62,9 @@ public final class Defences implements AutoCloseable {
         /** a retry that made a triple known */
         GREYLIST_PASS("greylist", "pass"),
         /** the greylist file could not be written: the recipient passes */
-        GREYLIST_ERROR("greylist", "error");
+        GREYLIST_ERROR("greylist", "error"),
+        /** an unknown triple let through: SPF passed for a sender domain whose mail passed greylisting before */
+        GREYLIST_SKIP("greylist", "skip");
 
         public final String check;
         public final String action;
@@ -73,11 +75,38 @@ public final class Defences implements AutoCloseable {
         }
     }
 
+    /**
+     * SPF of a transaction's sender, asked by greylisting at RCPT (issue 16: clients whose SPF passed for a
+     * domain that passed before skip it). Wired to the MX's SPF check and its DNS cache.
+     */
+    @FunctionalInterface
+    public interface SenderSpf {
+        /**
+         * The domain of {@code reversePath} when SPF passes for it from {@code client}, else null (any other
+         * result, a temporary error included).
+         */
+        String passedDomain(InetAddress client, String reversePath, String helo);
+    }
+
+    /**
+     * What the defences said of one message's client and transaction.
+     *
+     * @param log     for the message's mail-log line: {@code dnswl=pass:list.example greylist=pass}; "" for none
+     * @param results Authentication-Results resinfo where a standard method exists (RFC 8904 {@code dnswl})
+     */
+    public record Verdicts(String log, List<String> results) {
+        public Verdicts {
+            results = List.copyOf(results);
+        }
+    }
+
     private final DefenceSettings settings;
     private final Clock clock;
     private final DnsLookup dns;
     private final Predicate<InetAddress> trusted;
     private final Greylist greylist;
+    /** SPF at RCPT for greylisting; null when SPF is off (then no client skips greylisting for its SPF). */
+    private final SenderSpf spf;
     private final String hostname;
     private final RateLimiter connections;
     private final RateLimiter messages;
@@ -101,16 +130,17 @@ public final class Defences implements AutoCloseable {
      * @param trusted  in {@code relay.trusted_networks} as the running rules say (they change on reload): exempt
      *                 from everything here
      * @param greylist the greylist; null when greylisting is off
+     * @param spf      SPF of the sender for greylisting; null for none
      * @param hostname our name in 421 replies
      */
     public Defences(DefenceSettings settings, Clock clock, DnsLookup dns, Predicate<InetAddress> trusted,
-                    Greylist greylist,
-                    String hostname) {
+                    Greylist greylist, SenderSpf spf, String hostname) {
         this.settings = settings;
         this.clock = clock;
         this.dns = dns;
         this.trusted = trusted;
         this.greylist = greylist;
+        this.spf = spf;
         this.hostname = hostname;
         if (settings.lists().any() && dns == null) {
             throw new IllegalArgumentException("DNS lists configured without a DNS lookup");
@@ -183,8 +213,13 @@ public final class Defences implements AutoCloseable {
         }
     }
 
-    /** What the DNS lists said of one client. */
-    record ListVerdict(int score, List<String> listedBy, String allowedBy) {
+    /**
+     * What the DNS lists said of one client.
+     *
+     * @param results RFC 8904 resinfo, one per allowlist: {@code dnswl=pass dns.zone=Z policy.ip=127.0.10.1}
+     * @param log     the lists' part of the message's log: {@code dnswl=pass:Z dnsbl=none}
+     */
+    record ListVerdict(int score, List<String> listedBy, String allowedBy, List<String> results, String log) {
     }
 
     /**
@@ -204,6 +239,13 @@ public final class Defences implements AutoCloseable {
         private ListVerdict verdict;
         private boolean pipeliningSeen;
         private boolean dnsblLogged;
+        /** The greet pause of this connection for the log: "pass" (waited it out), "known" (skipped), or null. */
+        private String greetPause;
+        /** Greylisting's verdict on the transaction's recipients so far (pass, skip:dnswl, skip:spf), or null. */
+        private String greylisted;
+        /** The SPF answer asked for greylisting, and the sender and HELO it was asked for (one per transaction). */
+        private String spfAskedFor;
+        private String spfPassed;
 
         private Screen(InetAddress client, boolean exempt) {
             this.client = client;
@@ -243,13 +285,16 @@ public final class Defences implements AutoCloseable {
             if (exempt || pause.isZero()) {
                 return Duration.ZERO;
             }
+            boolean known;
             waitedLock.lock();
             try {
                 Instant until = waited.get(key);
-                return until != null && clock.instant().isBefore(until) ? Duration.ZERO : pause;
+                known = until != null && clock.instant().isBefore(until);
             } finally {
                 waitedLock.unlock();
             }
+            greetPause = known ? "known" : null;
+            return known ? Duration.ZERO : pause;
         }
 
         /** The client waited out the pause in silence: remembered for {@link #GREET_PAUSE_MEMORY}. */
@@ -260,6 +305,7 @@ public final class Defences implements AutoCloseable {
             } finally {
                 waitedLock.unlock();
             }
+            greetPause = "pass";
             counts.add(Event.GREET_PAUSE_PASS);
         }
 
@@ -302,21 +348,44 @@ public final class Defences implements AutoCloseable {
          *
          * @param transaction the transaction under way (its sender, and whether a recipient was accepted yet)
          * @param user        the authenticated user, or null
+         * @param helo        the name the client gave in HELO or EHLO (for SPF)
          */
         public RecipientPolicy recipients(RecipientPolicy inner, Supplier<Transaction> transaction,
-                                          Supplier<String> user) {
+                                          Supplier<String> user, Supplier<String> helo) {
             return (to, from, authenticated) -> {
                 String u = user.get();
                 Transaction t = transaction.get();
                 boolean first = t.recipients().isEmpty();
+                if (first) {
+                    greylisted = null; // a new transaction, or none of its recipients accepted yet
+                }
                 if (u != null) {
                     return forUser(inner, to, from, u.toLowerCase(Locale.ROOT), first);
                 }
                 if (exempt) {
                     return inner.recipient(to, from, false);
                 }
-                return forClient(inner, to, t, first);
+                return forClient(inner, to, t, first, helo);
             };
+        }
+
+        /**
+         * What the defences said of this connection and the transaction under way, for the message's log line
+         * and its Authentication-Results; null when none applies (submission, trusted networks, all off).
+         */
+        public Verdicts verdicts() {
+            if (exempt) {
+                return null;
+            }
+            ListVerdict v = verdict();
+            StringBuilder log = new StringBuilder(v.log());
+            if (greetPause != null) {
+                log.append(log.isEmpty() ? "" : " ").append("greet_pause=").append(greetPause);
+            }
+            if (greylisted != null) {
+                log.append(log.isEmpty() ? "" : " ").append("greylist=").append(greylisted);
+            }
+            return log.isEmpty() && v.results().isEmpty() ? null : new Verdicts(log.toString(), v.results());
         }
 
         private RecipientPolicy.Decision forUser(RecipientPolicy inner, Mailbox to, InetAddress from, String u,
@@ -339,7 +408,8 @@ public final class Defences implements AutoCloseable {
             return d;
         }
 
-        private RecipientPolicy.Decision forClient(RecipientPolicy inner, Mailbox to, Transaction t, boolean first) {
+        private RecipientPolicy.Decision forClient(RecipientPolicy inner, Mailbox to, Transaction t, boolean first,
+                                                   Supplier<String> helo) {
             if (failed.over(key)) {
                 return rateLimited("more than " + failed.limit() + " failed recipients an hour",
                         "Too many failed recipients from your address");
@@ -370,10 +440,12 @@ public final class Defences implements AutoCloseable {
                 return d;
             }
             if (greylist != null && v.allowedBy() == null) {
-                RecipientPolicy.Decision g = greylist(t, to);
+                RecipientPolicy.Decision g = greylist(t, to, helo);
                 if (g != null) {
                     return g;
                 }
+            } else if (greylist != null) {
+                greylisted = "skip:dnswl";
             }
             recipients.record(key);
             if (first) {
@@ -382,31 +454,56 @@ public final class Defences implements AutoCloseable {
             return d;
         }
 
-        /** A refusal when greylisting defers this triple, else null. */
-        private RecipientPolicy.Decision greylist(Transaction t, Mailbox to) {
+        /**
+         * A deferral when greylisting holds this triple back, else null. An unknown triple passes at once when
+         * SPF passes for its sender's domain and mail of that domain, so authenticated, passed greylisting
+         * before; a retry that passes teaches greylisting the domain when SPF passes for it.
+         */
+        private RecipientPolicy.Decision greylist(Transaction t, Mailbox to, Supplier<String> helo) {
             String sender = t.reversePath() == null ? "" : t.reversePath().toString();
-            Greylist.Result r;
+            String triple = "from=<" + sender + "> to=<" + to + ">";
             try {
-                r = greylist.check(network(client), sender, to.toString());
+                Greylist.Result r = greylist.check(network(client), sender, to.toString());
+                if (r instanceof Greylist.Result.Pass p) {
+                    if (p.newlyPassed()) {
+                        record(Event.GREYLIST_PASS, ip, triple);
+                        String domain = spfPassed(sender, helo.get());
+                        if (domain != null) {
+                            greylist.rememberDomain(domain);
+                        }
+                    }
+                    greylisted = greylisted == null ? "pass" : greylisted;
+                    return null;
+                }
+                String domain = spfPassed(sender, helo.get());
+                if (domain != null && greylist.isKnownDomain(domain)) {
+                    greylist.pass(network(client), sender, to.toString());
+                    record(Event.GREYLIST_SKIP, ip, triple + ", SPF pass for " + domain
+                            + ", whose mail passed before");
+                    greylisted = "skip:spf";
+                    return null;
+                }
+                Duration left = ((Greylist.Result.Defer) r).left();
+                record(Event.GREYLIST_DEFER, ip, triple + ", retry in " + MailLog.format(left));
+                return new RecipientPolicy.Decision.Defer(Reply.of(451, "4.7.1",
+                        "<" + to + ">: Greylisted, try again in " + Math.max(1, left.toSeconds()) + " seconds"));
             } catch (IOException e) {
                 record(Event.GREYLIST_ERROR, ip, "not written, passing: " + e);
                 return null;
             }
-            String triple = "from=<" + sender + "> to=<" + to + ">";
-            return switch (r) {
-                case Greylist.Result.Pass p -> {
-                    if (p.newlyPassed()) {
-                        record(Event.GREYLIST_PASS, ip, triple);
-                    }
-                    yield null;
-                }
-                case Greylist.Result.Defer d -> {
-                    record(Event.GREYLIST_DEFER, ip, triple + ", retry in " + MailLog.format(d.left()));
-                    yield new RecipientPolicy.Decision.Reject(Reply.of(451, "4.7.1",
-                            "<" + to + ">: Greylisted, try again in " + Math.max(1, d.left().toSeconds())
-                                    + " seconds"));
-                }
-            };
+        }
+
+        /** The domain SPF passed for with this sender and HELO, or null; asked once per transaction. */
+        private String spfPassed(String sender, String helo) {
+            if (spf == null || sender.isEmpty()) {
+                return null; // <>: bounces are greylisted like any unknown triple
+            }
+            String askedFor = sender + "\n" + helo;
+            if (!askedFor.equals(spfAskedFor)) {
+                spfPassed = spf.passedDomain(client, sender, helo);
+                spfAskedFor = askedFor;
+            }
+            return spfPassed;
         }
 
         private RecipientPolicy.Decision rateLimited(String why, String text) {
@@ -420,20 +517,26 @@ public final class Defences implements AutoCloseable {
                 return verdict;
             }
             if (answers == null) {
-                return verdict = new ListVerdict(0, List.of(), null);
+                return verdict = new ListVerdict(0, List.of(), null, List.of(), "");
             }
             Instant deadline = opened.plus(settings.lists().timeBudget());
             int score = 0;
             List<String> listed = new ArrayList<>();
             String allowed = null;
+            List<String> results = new ArrayList<>();
+            boolean blockErrors = false;
             int allow = settings.lists().allowlists().size();
             for (int i = 0; i < answers.size(); i++) {
                 boolean allowlist = i < allow;
                 DnsList list = allowlist ? settings.lists().allowlists().get(i)
                         : settings.lists().blocklists().get(i - allow);
                 DnsList.Answer a = await(answers.get(i), list, deadline);
+                if (allowlist) {
+                    results.add(dnswl(a));
+                }
                 if (a instanceof DnsList.Answer.Failed f) {
                     record(Event.DNSLIST_ERROR, ip, list.zone() + ": " + f.reason() + "; not counted as a listing");
+                    blockErrors |= !allowlist;
                 } else if (a instanceof DnsList.Answer.Listed l && allowlist) {
                     if (allowed == null) {
                         allowed = list.zone();
@@ -445,7 +548,27 @@ public final class Defences implements AutoCloseable {
                     MailLog.defence(ip, "dnsbl", "listed", list + " " + l.codes());
                 }
             }
-            return verdict = new ListVerdict(score, List.copyOf(listed), allowed);
+            StringBuilder log = new StringBuilder();
+            if (allow > 0) {
+                log.append("dnswl=").append(allowed != null ? "pass:" + allowed
+                        : results.stream().anyMatch(r -> r.startsWith("dnswl=temperror")) ? "temperror" : "none");
+            }
+            if (!settings.lists().blocklists().isEmpty()) {
+                log.append(log.isEmpty() ? "" : " ").append("dnsbl=").append(!listed.isEmpty()
+                        ? "listed:" + String.join(",", listed) : blockErrors ? "temperror" : "none");
+            }
+            return verdict = new ListVerdict(score, List.copyOf(listed), allowed, List.copyOf(results),
+                    log.toString());
+        }
+
+        /** RFC 8904: {@code dnswl=pass dns.zone=list.example policy.ip=127.0.10.1}, or none, or temperror. */
+        private String dnswl(DnsList.Answer a) {
+            String zone = " dns.zone=" + a.list().zone();
+            return switch (a) {
+                case DnsList.Answer.Listed l -> "dnswl=pass" + zone + " policy.ip=" + l.codes().get(0);
+                case DnsList.Answer.NotListed n -> "dnswl=none" + zone;
+                case DnsList.Answer.Failed f -> "dnswl=temperror" + zone;
+            };
         }
 
         private DnsList.Answer await(CompletableFuture<DnsList.Answer> f, DnsList list, Instant deadline) {

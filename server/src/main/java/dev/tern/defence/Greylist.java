@@ -26,7 +26,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * try again later; a retry after {@code delay} passes, and the triple then passes at once for {@code expiry}
  * after its last use. A triple never retried is forgotten {@code expiry} after it was first seen.
  *
- * <p>Triples are kept as a 128-bit hash of their text (no addresses on disk), in memory (at most
+ * <p>It also remembers the sender domains whose SPF-authenticated mail passed ({@link #rememberDomain}): a
+ * client that SPF authorises for such a domain may skip the wait ({@link Defences}).
+ *
+ * <p>Triples (and domains) are kept as a 128-bit hash of their text (no addresses on disk), in memory (at most
  * {@code maxEntries}, the oldest dropped first) and in a journal file under data_dir: each change appends one
  * line {@code HASH FIRST-SEEN PASSED-UNTIL} (epoch milliseconds), the last line of a hash wins. The journal is
  * rewritten atomically ({@link Durable}) with only the live triples when it is opened and whenever it holds
@@ -83,7 +86,7 @@ public final class Greylist implements AutoCloseable {
      * @param recipient the forward-path
      */
     public Result check(String network, String sender, String recipient) throws IOException {
-        String key = hash(network + "\n" + sender.toLowerCase(Locale.ROOT) + "\n" + recipient.toLowerCase(Locale.ROOT));
+        String key = tripleKey(network, sender, recipient);
         long now = clock.millis();
         lock.lock();
         try {
@@ -114,6 +117,66 @@ public final class Greylist implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Makes a triple known as passed now, without the wait (a client that greylisting skips for its sender's
+     * SPF): its next messages pass at once, as after a retry.
+     */
+    public void pass(String network, String sender, String recipient) throws IOException {
+        long now = clock.millis();
+        lock.lock();
+        try {
+            Entry e = entries.get(tripleKey(network, sender, recipient));
+            put(tripleKey(network, sender, recipient),
+                    new Entry(e == null ? now : e.firstSeen(), now + expiry.toMillis(), now));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Remembers that mail from {@code domain}, authenticated by SPF, passed greylisting: for {@code expiry}
+     * from now, a client that SPF authorises for it skips greylisting ({@link #isKnownDomain}). Kept in the
+     * same journal, as the hash of the domain.
+     */
+    public void rememberDomain(String domain) throws IOException {
+        String key = domainKey(domain);
+        long now = clock.millis();
+        lock.lock();
+        try {
+            Entry e = entries.get(key);
+            long until = now + expiry.toMillis();
+            if (e == null || expired(e, now) || now - e.written() >= REWRITE_PASS_MILLIS) {
+                put(key, new Entry(now, until, now));
+            } else {
+                entries.put(key, new Entry(e.firstSeen(), until, e.written()));
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** True when mail from {@code domain}, authenticated by SPF, passed greylisting within {@code expiry}. */
+    public boolean isKnownDomain(String domain) {
+        String key = domainKey(domain);
+        long now = clock.millis();
+        lock.lock();
+        try {
+            Entry e = entries.get(key);
+            return e != null && !expired(e, now);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private static String tripleKey(String network, String sender, String recipient) {
+        return hash(network + "\n" + sender.toLowerCase(Locale.ROOT) + "\n" + recipient.toLowerCase(Locale.ROOT));
+    }
+
+    /** A domain's key: no triple's text is a single line, so the two never meet. */
+    private static String domainKey(String domain) {
+        return hash("spf-domain " + domain.toLowerCase(Locale.ROOT));
     }
 
     /** Triples known now. */

@@ -9,7 +9,9 @@
  *
  * <p>It is not {@code dev.tern.policy}: that package says who may send to whom and never does I/O, while these
  * checks ask DNS and keep a file. It never touches sockets, the spool or mailboxes; DNS only through
- * {@link dev.tern.dns.DnsLookup}; files only the greylist's, under data_dir. Time comes from an injected Clock.
+ * {@link dev.tern.dns.DnsLookup} and the SPF check it is given ({@link dev.tern.defence.Defences.SenderSpf});
+ * files only the greylist's, under data_dir. Time comes from an injected Clock. What it decided about a message
+ * goes back to the intake as {@link dev.tern.defence.Defences.Verdicts} (its log line, its Authentication-Results).
  * Nothing here applies to the submission listeners, to {@code relay.trusted_networks} or to authenticated users,
  * except the per-user rate limits, which apply only to authenticated users.
  */

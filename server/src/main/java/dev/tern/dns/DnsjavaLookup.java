@@ -13,11 +13,14 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.CNAMERecord;
@@ -40,7 +43,9 @@ import org.xbill.DNS.Type;
  * {@link DnsLookup} on a dnsjava {@link Resolver} (the one delivery uses: {@link Resolvers#of}), with a cache
  * shared by all views: positive answers are kept for their smallest TTL, NXDOMAIN and no-data answers for the
  * SOA's negative TTL (RFC 2308), both at most {@link #MAX_TTL}; at most {@code maxEntries} answers, the least
- * recently used dropped first. Temporary errors and time-outs are never cached.
+ * recently used dropped first. Temporary errors and time-outs are never cached. A question already on the wire
+ * is not sent again: its askers share the one answer (single flight), so many sessions asking one record at
+ * once make one query.
  *
  * <p>{@link #withBudget} gives a view for one message: once its time budget is spent every question not in the
  * cache answers {@link DnsAnswer.Timeout} at once, and no question waits past the budget's end.
@@ -55,6 +60,8 @@ public final class DnsjavaLookup implements DnsLookup {
     private final Clock clock;
     private final Duration timeout;
     private final Cache cache;
+    /** The questions on the wire now, shared by all views. */
+    private final Flights flights;
     private final Instant deadline; // null: no budget, each question waits at most `timeout`
     /** Completed by {@link #stop}, shared by all views: every wait ends at once, and no question is sent. */
     private final CompletableFuture<Void> stopped;
@@ -65,22 +72,23 @@ public final class DnsjavaLookup implements DnsLookup {
      * @param maxEntries the most answers the cache keeps
      */
     public DnsjavaLookup(Resolver resolver, Clock clock, Duration timeout, int maxEntries) {
-        this(resolver, clock, timeout, new Cache(maxEntries), null, new CompletableFuture<>());
+        this(resolver, clock, timeout, new Cache(maxEntries), new Flights(), null, new CompletableFuture<>());
     }
 
-    private DnsjavaLookup(Resolver resolver, Clock clock, Duration timeout, Cache cache, Instant deadline,
-                          CompletableFuture<Void> stopped) {
+    private DnsjavaLookup(Resolver resolver, Clock clock, Duration timeout, Cache cache, Flights flights,
+                          Instant deadline, CompletableFuture<Void> stopped) {
         this.resolver = resolver;
         this.clock = clock;
         this.timeout = timeout;
         this.cache = cache;
+        this.flights = flights;
         this.deadline = deadline;
         this.stopped = stopped;
     }
 
     /** A view sharing this cache whose questions all end within {@code budget} from now. */
     public DnsjavaLookup withBudget(Duration budget) {
-        return new DnsjavaLookup(resolver, clock, timeout, cache, clock.instant().plus(budget), stopped);
+        return new DnsjavaLookup(resolver, clock, timeout, cache, flights, clock.instant().plus(budget), stopped);
     }
 
     /**
@@ -89,6 +97,14 @@ public final class DnsjavaLookup implements DnsLookup {
      */
     public void stop() {
         stopped.complete(null);
+    }
+
+    /**
+     * Questions that were not sent because the same one was already on the wire: the asker waited for that
+     * one's answer instead (for tests and metrics).
+     */
+    public long merged() {
+        return flights.joined.get();
     }
 
     /** Answers now in the cache (for tests and metrics). */
@@ -142,9 +158,7 @@ public final class DnsjavaLookup implements DnsLookup {
         Instant now = clock.instant();
         DnsAnswer<?> hit = cache.get(key, now);
         if (hit != null) {
-            @SuppressWarnings("unchecked")
-            DnsAnswer<T> cached = (DnsAnswer<T>) hit;
-            return cached;
+            return cast(hit);
         }
         Duration wait = timeout;
         if (deadline != null) {
@@ -157,36 +171,64 @@ public final class DnsjavaLookup implements DnsLookup {
         if (stopped.isDone()) {
             return new DnsAnswer.Timeout<>("DNS stopped (shutting down) before " + Type.string(type) + " " + name);
         }
-        Message response;
-        CompletableFuture<Message> pending = null;
+        CompletableFuture<DnsAnswer<?>> flight = flights.join(key, () -> ask(qname, type, name, map, key, now));
         try {
-            pending = resolver.sendAsync(Message.newQuery(Record.newRecord(qname, type, DClass.IN)))
-                    .toCompletableFuture();
-            try {
-                CompletableFuture.anyOf(pending, stopped).get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException e) {
-                // the query failed: pending.get() below throws its own cause
-            }
-            if (!pending.isDone()) {
-                pending.cancel(true);
-                return new DnsAnswer.Timeout<>("DNS stopped (shutting down) while asking " + Type.string(type)
-                        + " " + name);
-            }
-            response = pending.get();
+            CompletableFuture.anyOf(flight, stopped).get(Math.max(1, wait.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            // flights never fail: they complete with a temporary answer instead
         } catch (TimeoutException e) {
-            pending.cancel(true);
             return new DnsAnswer.Timeout<>("no answer to " + Type.string(type) + " " + name + " within "
                     + wait.toMillis() + " ms");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause() == null ? e : e.getCause();
-            if (c instanceof java.net.SocketTimeoutException || c instanceof TimeoutException) {
-                return new DnsAnswer.Timeout<>("no answer to " + Type.string(type) + " " + name);
-            }
-            return new DnsAnswer.TempError<>(Type.string(type) + " " + name + ": " + c.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new DnsAnswer.TempError<>("interrupted");
         }
+        if (!flight.isDone()) {
+            return new DnsAnswer.Timeout<>("DNS stopped (shutting down) while asking " + Type.string(type)
+                    + " " + name);
+        }
+        return cast(flight.join());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> DnsAnswer<T> cast(DnsAnswer<?> answer) {
+        return (DnsAnswer<T>) answer; // the key holds the type, and one type always maps to one T
+    }
+
+    /**
+     * Sends one question; the future completes (never exceptionally) with its answer, cached first when it
+     * is final, at the latest {@link #timeout} after the question left.
+     */
+    private <T> CompletableFuture<DnsAnswer<?>> ask(Name qname, int type, String name, Function<Record, T> map,
+                                                    String key, Instant asked) {
+        CompletableFuture<Message> pending;
+        try {
+            pending = resolver.sendAsync(Message.newQuery(Record.newRecord(qname, type, DClass.IN)))
+                    .toCompletableFuture().orTimeout(Math.max(1, timeout.toMillis()), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(
+                    new DnsAnswer.TempError<>(Type.string(type) + " " + name + ": " + e.getMessage()));
+        }
+        return pending.<DnsAnswer<?>>handle((response, failure) -> {
+            if (failure != null) {
+                Throwable c = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                if (c instanceof java.net.SocketTimeoutException || c instanceof TimeoutException) {
+                    return new DnsAnswer.Timeout<>("no answer to " + Type.string(type) + " " + name);
+                }
+                return new DnsAnswer.TempError<>(Type.string(type) + " " + name + ": " + c.getMessage());
+            }
+            try {
+                return read(response, qname, type, name, map, key, asked);
+            } catch (RuntimeException e) {
+                return new DnsAnswer.TempError<>(Type.string(type) + " " + name + ": unreadable answer: " + e);
+            }
+        });
+    }
+
+    /** The meaning of {@code response}; a final answer is cached for its TTL from {@code asked}. */
+    private <T> DnsAnswer<T> read(Message response, Name qname, int type, String name, Function<Record, T> map,
+                                  String key, Instant asked) {
         DnsAnswer<T> answer;
         Duration ttl;
         int rcode = response.getRcode();
@@ -228,7 +270,7 @@ public final class DnsjavaLookup implements DnsLookup {
             }
         }
         if (ttl.isPositive()) {
-            cache.put(key, answer, now.plus(ttl.compareTo(MAX_TTL) > 0 ? MAX_TTL : ttl));
+            cache.put(key, answer, asked.plus(ttl.compareTo(MAX_TTL) > 0 ? MAX_TTL : ttl));
         }
         return answer;
     }
@@ -240,6 +282,33 @@ public final class DnsjavaLookup implements DnsLookup {
             }
         }
         return DEFAULT_NEGATIVE_TTL;
+    }
+
+    /**
+     * The questions on the wire, by "TYPE name" (single flight): whoever asks a question that is already out
+     * waits for that one's answer instead of sending it again, so ten sessions asking the same record at once
+     * make one query. An entry lives from the question's sending until its answer is in the cache (or, for a
+     * temporary one, handed to its waiters): at most the lookup's time-out. Each waiter still waits only as
+     * long as its own budget allows.
+     */
+    private static final class Flights {
+        private final ConcurrentHashMap<String, CompletableFuture<DnsAnswer<?>>> out = new ConcurrentHashMap<>();
+        private final AtomicLong joined = new AtomicLong();
+
+        /** The answer to the question {@code key}: the one on the wire, or a new one {@code send} sends. */
+        CompletableFuture<DnsAnswer<?>> join(String key, Supplier<CompletableFuture<DnsAnswer<?>>> send) {
+            CompletableFuture<DnsAnswer<?>> mine = new CompletableFuture<>();
+            CompletableFuture<DnsAnswer<?>> other = out.putIfAbsent(key, mine);
+            if (other != null) {
+                joined.incrementAndGet();
+                return other;
+            }
+            send.get().whenComplete((answer, failure) -> {
+                out.remove(key, mine); // after the answer is cached: a later asker finds it there
+                mine.complete(answer != null ? answer : new DnsAnswer.TempError<>(key + ": " + failure));
+            });
+            return mine;
+        }
     }
 
     /** Answers by "TYPE name", least recently used first, bounded. */

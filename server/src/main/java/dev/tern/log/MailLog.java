@@ -184,7 +184,8 @@ public final class MailLog {
 
     /**
      * INFO {@code ID: client=[ip], helo=<..>, from=<..>, size=N, nrcpt=N[, checks=<spf=pass dkim=pass:d ...>]};
-     * {@code checks} (the MX's SPF, DKIM and DMARC results and the action taken) null when none ran.
+     * {@code checks} (what the MX's defences said, then its SPF, DKIM and DMARC results and the action taken)
+     * null when none ran.
      */
     public static void accepted(String id, String ip, String helo, String from, long size, int recipients,
                                 String checks) {

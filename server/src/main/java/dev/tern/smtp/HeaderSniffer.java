@@ -112,9 +112,21 @@ public final class HeaderSniffer extends OutputStream {
         if (end >= 0) {
             text = text.substring(0, end + 2);
         }
+        // unfolded (each CRLF and the space or tab after it become one space), one field per line
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < text.length(); ) {
+            int eol = text.indexOf("\r\n", i);
+            String line = text.substring(i, eol < 0 ? text.length() : eol);
+            char first = line.isEmpty() ? 0 : line.charAt(0);
+            if (i > 0 && (first == ' ' || first == '\t')) {
+                lines.set(lines.size() - 1, lines.get(lines.size() - 1) + " " + line.substring(1));
+            } else {
+                lines.add(line);
+            }
+            i = eol < 0 ? text.length() : eol + 2;
+        }
         List<String> out = new ArrayList<>();
-        String unfolded = text.replaceAll("\r\n[ \t]", " ");
-        for (String line : unfolded.split("\r\n")) {
+        for (String line : lines) {
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("From")) {
                 out.add(line.substring(colon + 1));

@@ -17,6 +17,14 @@ public interface RecipientPolicy {
 
         record Reject(Reply reply) implements Decision {
         }
+
+        /**
+         * Not now, and not the client's fault: greylisting's 451. Unlike a refusal it does not count toward
+         * {@code limits.max_errors}: a real server sending one message to many new recipients gets one per
+         * recipient on its first attempt, and must not be cut off before each triple was seen once.
+         */
+        record Defer(Reply reply) implements Decision {
+        }
     }
 
     Decision recipient(Mailbox forwardPath, InetAddress client, boolean authenticated);

@@ -387,6 +387,7 @@ public final class Session {
                 yield respond(250, "2.1.5", "Ok");
             }
             case RecipientPolicy.Decision.Reject rej -> error(rej.reply());
+            case RecipientPolicy.Decision.Defer d -> new Step.Respond(d.reply(), false); // not an error
         };
     }
 

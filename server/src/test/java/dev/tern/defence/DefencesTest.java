@@ -2,6 +2,8 @@ package dev.tern.defence;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.checks.spf.Spf;
+import dev.tern.checks.spf.SpfResult;
 import dev.tern.config.ConfigLoader;
 import dev.tern.dns.MemoryDns;
 import dev.tern.smtp.Command;
@@ -36,7 +38,13 @@ class DefencesTest {
             .ip("2.0.0.127.second.test", "127.0.0.10")
             .ip("3.0.0.127.bl.test", "127.255.255.254")
             .ip("20.2.0.192.wl.test", "127.0.10.1")
-            .ip("20.2.0.192.bl.test", "127.0.0.2");
+            .ip("20.2.0.192.bl.test", "127.0.0.2")
+            .txt("b.example", "v=spf1 ip4:192.0.2.0/24 ip4:203.0.113.0/24 -all");
+    /** SPF as the server wires it for greylisting, on the same DNS. */
+    private final Defences.SenderSpf spf = (client, reversePath, helo) -> {
+        SpfResult r = new Spf(dns, "mx.test", clock).check(client, reversePath, helo);
+        return r.result() == SpfResult.Result.PASS ? r.domain() : null;
+    };
     /** Who may receive: alice only. */
     private final RecipientPolicy inner = (to, client, auth) -> to.equals(ALICE)
             ? new RecipientPolicy.Decision.Accept(List.of(to.toString()))
@@ -57,7 +65,8 @@ class DefencesTest {
         Greylist g = s.greylisting().on() ? new Greylist(dir.resolve("greylist"), s.greylisting().delay(),
                 s.greylisting().expiry(), 1000, clock) : null;
         var trusted = config.relay().trustedNetworks();
-        defences = new Defences(s, clock, dns, ip -> trusted.stream().anyMatch(c -> c.contains(ip)), g, "mx.test");
+        defences = new Defences(s, clock, dns, ip -> trusted.stream().anyMatch(c -> c.contains(ip)), g, spf,
+                "mx.test");
         return defences;
     }
 
@@ -72,7 +81,7 @@ class DefencesTest {
     private static List<String> rcpts(Defences.Screen screen, Mailbox sender, String user, Mailbox... to) {
         List<Transaction.Recipient> accepted = new ArrayList<>();
         RecipientPolicy p = screen.recipients((t, c, a) -> new RecipientPolicy.Decision.Accept(List.of(t.toString())),
-                () -> new Transaction(sender, Transaction.MailParams.NONE, accepted), () -> user);
+                () -> new Transaction(sender, Transaction.MailParams.NONE, accepted), () -> user, () -> "mx.b.example");
         return rcpts(p, accepted, to);
     }
 
@@ -85,6 +94,7 @@ class DefencesTest {
                     out.add("250");
                 }
                 case RecipientPolicy.Decision.Reject r -> out.add(r.reply().toString().strip());
+                case RecipientPolicy.Decision.Defer d -> out.add(d.reply().toString().strip());
             }
         }
         return out;
@@ -93,7 +103,7 @@ class DefencesTest {
     private List<String> rcptsVia(Defences.Screen screen, Mailbox sender, Mailbox... to) {
         List<Transaction.Recipient> accepted = new ArrayList<>();
         RecipientPolicy p = screen.recipients(inner, () -> new Transaction(sender, Transaction.MailParams.NONE,
-                accepted), () -> null);
+                accepted), () -> null, () -> "mx.b.example");
         return rcpts(p, accepted, to);
     }
 
@@ -132,6 +142,33 @@ class DefencesTest {
         assertThat(rcpts(connected(d, ALLOWED), null, null, ALICE)).containsExactly("250");
         assertThat(d.counts().get(Defences.Event.DNSWL_PASS)).isEqualTo(1);
         assertThat(d.greylisted()).isZero();
+    }
+
+    @Test
+    void theVerdictsOfAMessageForItsLogAndItsAuthenticationResults() throws Exception {
+        Defences d = defences("dnsbl = [\"bl.test\"]\ndnswl = [\"wl.test\"]\ngreylist = true", "");
+        Defences.Screen allowed = connected(d, ALLOWED);
+        rcpts(allowed, null, null, ALICE);
+        assertThat(allowed.verdicts()).isEqualTo(new Defences.Verdicts(
+                "dnswl=pass:wl.test dnsbl=listed:bl.test greylist=skip:dnswl",
+                List.of("dnswl=pass dns.zone=wl.test policy.ip=127.0.10.1"))); // RFC 8904
+        Defences.Screen clean = connected(d, CLEAN);
+        assertThat(rcptsVia(clean, new Mailbox("a", "b.example"), ALICE)).containsExactly(
+                "451 4.7.1 <alice@example.test>: Greylisted, try again in 300 seconds");
+        assertThat(clean.verdicts()).isEqualTo(new Defences.Verdicts("dnswl=none dnsbl=none",
+                List.of("dnswl=none dns.zone=wl.test")));
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(rcptsVia(clean, new Mailbox("a", "b.example"), ALICE)).containsExactly("250");
+        assertThat(clean.verdicts().log()).isEqualTo("dnswl=none dnsbl=none greylist=pass");
+        assertThat(d.open(CLEAN, false).verdicts()).isNull(); // submission
+        d.close();
+        dns.servfail("10.2.0.192.wl.test");
+        Defences.Screen failed = connected(defences("dnswl = [\"wl.test\"]", ""), CLEAN);
+        rcpts(failed, null, null, ALICE);
+        assertThat(failed.verdicts()).isEqualTo(new Defences.Verdicts("dnswl=temperror",
+                List.of("dnswl=temperror dns.zone=wl.test")));
+        defences.close();
+        assertThat(connected(defences("", ""), CLEAN).verdicts()).isNull(); // nothing on: nothing to record
     }
 
     @Test
@@ -223,7 +260,7 @@ class DefencesTest {
     void perUserRates() throws Exception {
         var config = ConfigLoader.parse("[submission]\nmessages_per_user_per_hour = 1\nrecipients_per_user_per_hour = 2",
                 "test.toml", false);
-        defences = new Defences(config.defence(), clock, null, ip -> false, null, "mx.test");
+        defences = new Defences(config.defence(), clock, null, ip -> false, null, null, "mx.test");
         Defences.Screen s = defences.open(CLEAN, false);
         assertThat(rcpts(s, null, "Alice@example.test", ALICE, ALICE, ALICE)).containsExactly("250", "250",
                 "451 4.7.1 Too many recipients in the last hour; try again later");
@@ -243,6 +280,37 @@ class DefencesTest {
         assertThat(rcptsVia(d.open(MemoryDns.addr("192.0.2.99"), true), sender, ALICE)).containsExactly("250");
         assertThat(d.counts().get(Defences.Event.GREYLIST_DEFER)).isEqualTo(1);
         assertThat(d.counts().get(Defences.Event.GREYLIST_PASS)).isEqualTo(1);
+    }
+
+    @Test
+    void aClientWhoseSpfPassesForADomainThatPassedBeforeSkipsGreylisting() throws Exception {
+        Defences d = defences("greylist = true\ngreylist_delay = \"5m\"", "");
+        Mailbox a = new Mailbox("a", "b.example");
+        Mailbox c = new Mailbox("c", "b.example");
+        // b.example is not known yet: SPF passes, but the triple waits like any other
+        assertThat(rcptsVia(d.open(CLEAN, true), a, ALICE)).containsExactly(
+                "451 4.7.1 <alice@example.test>: Greylisted, try again in 300 seconds");
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(rcptsVia(d.open(CLEAN, true), a, ALICE)).containsExactly("250"); // passed, with SPF pass: learnt
+        // another network SPF authorises for b.example, another sender and recipient: no wait
+        Defences.Screen other = d.open(MemoryDns.addr("203.0.113.5"), true);
+        assertThat(rcptsVia(other, c, ALICE)).containsExactly("250");
+        assertThat(other.verdicts().log()).isEqualTo("greylist=skip:spf");
+        assertThat(d.counts().get(Defences.Event.GREYLIST_SKIP)).isEqualTo(1);
+        // and the triple is known from then on, without asking SPF again
+        assertThat(rcptsVia(d.open(MemoryDns.addr("203.0.113.6"), true), c, ALICE)).containsExactly("250");
+        assertThat(d.counts().get(Defences.Event.GREYLIST_SKIP)).isEqualTo(1);
+        // a client SPF does not authorise for b.example waits; so does <>, and a domain never seen
+        assertThat(rcptsVia(d.open(MemoryDns.addr("198.18.0.1"), true), c, ALICE).get(0)).startsWith("451 4.7.1");
+        assertThat(rcptsVia(d.open(MemoryDns.addr("203.0.113.7"), true), null, ALICE).get(0)).startsWith("451 4.7.1");
+        dns.txt("new.example", "v=spf1 ip4:203.0.113.0/24 -all");
+        assertThat(rcptsVia(d.open(MemoryDns.addr("203.0.113.7"), true), new Mailbox("x", "new.example"), ALICE)
+                .get(0)).startsWith("451 4.7.1");
+        // the domain is kept durably with the triples
+        d.close();
+        Defences reopened = defences("greylist = true\ngreylist_delay = \"5m\"", "");
+        assertThat(rcptsVia(reopened.open(MemoryDns.addr("203.0.113.8"), true), new Mailbox("d", "b.example"), ALICE))
+                .containsExactly("250");
     }
 
     @Test

@@ -47,6 +47,26 @@ class GreylistTest {
     }
 
     @Test
+    void remembersSpfDomainsAcrossAReopenUntilTheyExpire() throws Exception {
+        try (Greylist g = open()) {
+            assertThat(g.isKnownDomain("b.example")).isFalse();
+            g.rememberDomain("B.example");
+            g.pass("203.0.113.0/24", "c@b.example", "alice@example.test");
+            assertThat(g.isKnownDomain("b.example")).isTrue();
+            assertThat(g.isKnownDomain("other.example")).isFalse();
+        }
+        clock.advance(EXPIRY.minusMinutes(1));
+        try (Greylist g = open()) {
+            assertThat(g.isKnownDomain("b.example")).isTrue();
+            assertThat(g.check("203.0.113.0/24", "c@b.example", "alice@example.test"))
+                    .isEqualTo(new Greylist.Result.Pass(false)); // passed without the wait
+            clock.advance(Duration.ofMinutes(2));
+            assertThat(g.isKnownDomain("b.example")).isFalse();
+        }
+        assertThat(Files.readString(dir.resolve("greylist"))).doesNotContain("b.example");
+    }
+
+    @Test
     void survivesAReopenAndSkipsATornLine() throws Exception {
         try (Greylist g = open()) {
             g.check("192.0.2.0/24", "", "alice@example.test");

@@ -120,6 +120,47 @@ class DnsjavaLookupTest {
     }
 
     @Test
+    void askersOfAQuestionOnTheWireShareItsOneQuery() throws Exception {
+        server.txt("example.test", "v=spf1 -all").hold();
+        DnsjavaLookup dns = new DnsjavaLookup(Resolvers.of(List.of(server.address()), Duration.ofSeconds(60)), clock,
+                Duration.ofSeconds(60), 100);
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<DnsAnswer<String>>> asked = new java.util.ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                asked.add(pool.submit(() -> dns.withBudget(Duration.ofSeconds(60)).txt("Example.Test.")));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> dns.merged() == 9);
+            // one asker whose own budget ends first stops waiting; the others go on
+            assertThat(dns.withBudget(Duration.ofMillis(200)).txt("example.test"))
+                    .isInstanceOf(DnsAnswer.Timeout.class);
+            server.release();
+            for (var f : asked) {
+                assertThat(f.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                        .isEqualTo(new DnsAnswer.Found<>(List.of("v=spf1 -all")));
+            }
+        }
+        assertThat(server.queries()).isEqualTo(1);
+        assertThat(dns.merged()).isEqualTo(10);
+        assertThat(dns.txt("example.test")).isEqualTo(new DnsAnswer.Found<>(List.of("v=spf1 -all"))); // cached
+        assertThat(server.queries()).isEqualTo(1);
+    }
+
+    @Test
+    void aTemporaryAnswerIsSharedButNotKept() throws Exception {
+        try (DatagramSocket mute = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            // the flight itself gives up after the lookup's time-out (300 ms): its askers all get Timeout
+            InetSocketAddress at = (InetSocketAddress) mute.getLocalSocketAddress();
+            DnsjavaLookup dns = new DnsjavaLookup(Resolvers.of(List.of(at), Duration.ofSeconds(60)), Clock.systemUTC(),
+                    Duration.ofMillis(300), 10);
+            var first = java.util.concurrent.CompletableFuture.supplyAsync(() -> dns.txt("example.test"));
+            var second = java.util.concurrent.CompletableFuture.supplyAsync(() -> dns.txt("example.test"));
+            assertThat(first.get(30, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(DnsAnswer.Timeout.class);
+            assertThat(second.get(30, java.util.concurrent.TimeUnit.SECONDS)).isInstanceOf(DnsAnswer.Timeout.class);
+            assertThat(dns.cached()).isZero();
+        }
+    }
+
+    @Test
     void spfOverRealDns() {
         server.txt("example.test", "v=spf1 mx:example.test -all").mx("example.test", 10, "mx.example.test")
                 .ip("mx.example.test", "127.0.0.25");

@@ -41,6 +41,9 @@ public final class TestDnsServer implements AutoCloseable {
     private final AtomicInteger queries = new AtomicInteger();
     private final Thread thread;
     private volatile boolean silent;
+    /** While held: UDP questions are counted and kept, answered by {@link #release}. */
+    private final List<DatagramPacket> held = new ArrayList<>();
+    private boolean holding;
     private volatile long ttl = 300;
 
     public TestDnsServer() throws IOException {
@@ -107,6 +110,47 @@ public final class TestDnsServer implements AutoCloseable {
         return this;
     }
 
+    /** From now on UDP questions are counted but answered only at {@link #release}. */
+    public TestDnsServer hold() {
+        withHeld(() -> holding = true);
+        return this;
+    }
+
+    /** Answers every held question, and the later ones at once again. */
+    public void release() {
+        List<DatagramPacket> due = new ArrayList<>();
+        withHeld(() -> {
+            holding = false;
+            due.addAll(held);
+            held.clear();
+        });
+        for (DatagramPacket p : due) {
+            reply(p);
+        }
+    }
+
+    private void withHeld(Runnable r) {
+        heldLock.lock();
+        try {
+            r.run();
+        } finally {
+            heldLock.unlock();
+        }
+    }
+
+    private final java.util.concurrent.locks.ReentrantLock heldLock = new java.util.concurrent.locks.ReentrantLock();
+
+    private void reply(DatagramPacket p) {
+        try {
+            Message q = new Message(Arrays.copyOf(p.getData(), p.getLength()));
+            OPTRecord opt = q.getOPT();
+            byte[] answer = answer(q).toWire(opt == null ? 512 : Math.max(512, opt.getPayloadSize()));
+            socket.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
+        } catch (IOException | RuntimeException e) {
+            // closed, or a malformed query: ignore
+        }
+    }
+
     public TestDnsServer silent() {
         silent = true;
         return this;
@@ -137,21 +181,26 @@ public final class TestDnsServer implements AutoCloseable {
     }
 
     private void serve() {
-        byte[] buf = new byte[4096];
         while (!socket.isClosed()) {
             try {
-                DatagramPacket p = new DatagramPacket(buf, buf.length);
+                DatagramPacket p = new DatagramPacket(new byte[4096], 4096);
                 socket.receive(p);
                 queries.incrementAndGet();
                 if (silent) {
                     continue;
                 }
-                Message q = new Message(Arrays.copyOf(p.getData(), p.getLength()));
-                OPTRecord opt = q.getOPT();
-                byte[] answer = answer(q).toWire(opt == null ? 512 : Math.max(512, opt.getPayloadSize()));
-                socket.send(new DatagramPacket(answer, answer.length, p.getSocketAddress()));
+                boolean[] kept = {false};
+                withHeld(() -> {
+                    if (holding) {
+                        held.add(p);
+                        kept[0] = true;
+                    }
+                });
+                if (!kept[0]) {
+                    reply(p);
+                }
             } catch (IOException | RuntimeException e) {
-                // closed, or a malformed query: ignore
+                // closed: ignore
             }
         }
     }

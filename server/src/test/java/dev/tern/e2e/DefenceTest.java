@@ -239,6 +239,47 @@ class DefenceTest {
         });
     }
 
+    @Test
+    void eachMessageRecordsItsDefencesAndSpfLetsAKnownDomainSkipGreylisting() throws Exception {
+        try (TestDnsServer dns = new TestDnsServer().ip("2.0.0.127.wl.test", "127.0.10.1")
+                .txt("spf.test", "v=spf1 ip4:127.0.0.0/8 -all")) {
+            with(new TernFixture().toml(dnsServers(dns) + "[checks]\ndnswl = [\"wl.test\"]\ngreylist = true\n"), f -> {
+                try (LogCapture log = new LogCapture(); RawSmtp allowed = RawSmtp.connectFrom(LOCAL_2, f.smtp())) {
+                    allowed.read().expect(220);
+                    allowed.cmd("EHLO client.test").expect(250);
+                    String id = allowed.deliver("<a@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">");
+                    String header = TernFixture.unfoldedHeader(
+                            TernFixture.read(f.awaitDelivery(TernFixture.ALICE, id)));
+                    assertThat(header).contains("Authentication-Results: mx.test;"
+                            + " dnswl=pass dns.zone=wl.test policy.ip=127.0.10.1; spf=pass");
+                    assertThat(log.lines()).anyMatch(l -> l.contains(id + ": client=[127.0.0.2]")
+                            && l.contains("checks=<dnswl=pass:wl.test greylist=skip:dnswl spf=pass"));
+                }
+                try (RawSmtp c = f.open()) {
+                    c.mailFrom("<a@spf.test>");
+                    c.cmd("RCPT TO:<" + TernFixture.ALICE + ">").expect(451, "4.7.1"); // spf.test not known yet
+                }
+                f.tern().shutdown(Duration.ofSeconds(2));
+                // ten minutes later, to a Tern started anew: the retry passes and teaches it spf.test
+                Clock later = Clock.offset(Clock.systemDefaultZone(), Duration.ofMinutes(10));
+                try (LogCapture log = new LogCapture();
+                     Tern restarted = Tern.start(ConfigLoader.parse(f.toml(), "test.toml", false), later);
+                     RawSmtp c = RawSmtp.open(restarted.address("smtp"))) {
+                    f.awaitDelivery(TernFixture.ALICE,
+                            c.deliver("<a@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">"));
+                    // a new triple whose sender's SPF passes for spf.test: no wait
+                    String id = c.deliver("<b@spf.test>", MESSAGE, "<" + TernFixture.ALICE + ">");
+                    f.awaitDelivery(TernFixture.ALICE, id);
+                    assertThat(log.lines()).anyMatch(l -> l.contains("check=greylist, action=skip (from=<b@spf.test>"));
+                    assertThat(log.lines()).anyMatch(l -> l.contains(id + ": client=[127.0.0.1]")
+                            && l.contains("checks=<dnswl=none greylist=skip:spf spf=pass"));
+                    c.mailFrom("<c@nospf.test>"); // no SPF record: greylisted as before
+                    c.cmd("RCPT TO:<" + TernFixture.ALICE + ">").expect(451, "4.7.1");
+                }
+            });
+        }
+    }
+
     private static String metrics(TernFixture f) throws Exception {
         var a = f.tern().address("http");
         HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.getPort() + "/metrics"))

@@ -39,6 +39,9 @@ class HeaderSnifferTest {
                 .containsExactly("alice@example.org");
         assertThat(sniff("Subject: none\r\n\r\nFrom: x@y\r\n").fromAddresses()).isEmpty();
         assertThat(sniff("\r\nFrom: x@y\r\n").fromAddresses()).isEmpty();
+        // each CRLF with the space or tab after it is one space; a field's name may have spaces before its colon
+        assertThat(sniff("Subject: a\r\n b\r\nFrom: Alice\r\n\t<alice@\r\n  example.org>\r\nfrom :x@y\r\n"
+                + "\r\nFrom: z@b\r\n").fromFields()).containsExactly(" Alice <alice@  example.org>", "x@y");
     }
 
     @Test

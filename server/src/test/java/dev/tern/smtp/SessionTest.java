@@ -611,6 +611,23 @@ class SessionTest {
     }
 
     @Test
+    void deferredRecipientsAreNotErrors() {
+        // greylisting's 451 for each new recipient of one message: never the 421 of limits.max_errors
+        s = new Session(new Session.Settings("mx.test", MAX_SIZE, MAX_RCPT, 1), (to, client, auth) -> to.localPart()
+                .startsWith("new") ? new RecipientPolicy.Decision.Defer(Reply.of(451, "4.7.1", "Greylisted"))
+                : POLICY.recipient(to, client, auth), InetAddress.getLoopbackAddress());
+        openTransaction();
+        for (int i = 0; i < 5; i++) {
+            expect("RCPT TO:<new" + i + "@d>", 451, "4.7.1");
+        }
+        ok("RCPT TO:<old@d>");
+        expect("RCPT TO:<nobody@d>", 550, "5.1.1"); // a refusal still counts: the first error of one allowed
+        Session.Step.Respond r = (Session.Step.Respond) step("RCPT TO:<nobody@d>");
+        assertThat(r.close()).isTrue();
+        assertThat(r.reply().code()).isEqualTo(421);
+    }
+
+    @Test
     void zeroMaxErrorsClosesOnTheFirstError() {
         s = session(0);
         Session.Step.Respond r = (Session.Step.Respond) step("FOO");

@@ -30,13 +30,24 @@ public final class AuthorDomains {
                     if (d.endsWith(".")) {
                         d = d.substring(0, d.length() - 1);
                     }
-                    if (!d.isEmpty() && d.chars().noneMatch(c -> c <= ' ' || c == '<' || c == '>' || c == '"')) {
+                    if (!d.isEmpty() && plain(d)) {
                         out.add(d);
                     }
                 }
             }
         }
         return out;
+    }
+
+    /** No space, control character, angle bracket or quote. */
+    private static boolean plain(String d) {
+        for (int i = 0; i < d.length(); i++) {
+            char c = d.charAt(i);
+            if (c <= ' ' || c == '<' || c == '>' || c == '"') {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The addr-specs of a mailbox-list: the angle-addr of each mailbox, or the mailbox itself; comments removed. */

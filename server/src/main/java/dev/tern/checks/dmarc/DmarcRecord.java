@@ -23,8 +23,10 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
     public enum Policy {
         NONE, QUARANTINE, REJECT;
 
+        private final String token = name().toLowerCase(Locale.ROOT);
+
         public String token() {
-            return name().toLowerCase(Locale.ROOT);
+            return token;
         }
 
         /** RFC 7489 6.6.4: the next less strict policy, for a message left out by {@code pct}. */

@@ -23,8 +23,10 @@ public record DmarcResult(Result result, String fromDomain, DmarcRecord.Policy p
     public enum Result {
         NONE, PASS, FAIL, TEMPERROR, PERMERROR;
 
+        private final String token = name().toLowerCase(Locale.ROOT);
+
         public String token() {
-            return name().toLowerCase(Locale.ROOT);
+            return token;
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Public Suffix List (https://publicsuffix.org/list/) and its algorithm: normal, wildcard ({@code *.ck}) and
@@ -28,6 +29,12 @@ public final class PublicSuffixList {
     private final Set<String> wildcards = new HashSet<>(); // "ck" for "*.ck"
     private final Set<String> exceptions = new HashSet<>(); // "www.ck" for "!www.ck"
     private final String source;
+    /**
+     * Organizational domains found lately, by the name asked: DMARC asks the same few for message after message,
+     * and each answer costs an IDNA conversion and a walk over the labels.
+     */
+    private final ConcurrentHashMap<String, String> organizational = new ConcurrentHashMap<>();
+    private static final int MEMO_MAX = 10_000;
 
     private PublicSuffixList(List<String> lines) {
         String src = "unknown";
@@ -126,8 +133,21 @@ public final class PublicSuffixList {
      * suffix; null only when it is not a domain name.
      */
     public String organizationalDomain(String domain) {
-        String r = registrableDomain(domain);
-        return r != null ? r : (labels(domain) == null ? null : String.join(".", labels(domain)));
+        if (domain == null) {
+            return null;
+        }
+        String known = organizational.get(domain);
+        if (known == null) {
+            String r = registrableDomain(domain);
+            known = r != null ? r : (labels(domain) == null ? "" : String.join(".", labels(domain)));
+            if (domain.length() <= 255) { // no longer name is a domain: such answers are not worth keeping
+                if (organizational.size() >= MEMO_MAX) {
+                    organizational.clear(); // crude but bounded; refilled by the domains in use
+                }
+                organizational.put(domain, known);
+            }
+        }
+        return known.isEmpty() ? null : known; // "": not a domain name (a map holds no null)
     }
 
     /** How many labels from the right the public suffix has. */

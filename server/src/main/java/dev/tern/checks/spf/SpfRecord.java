@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,7 +65,35 @@ record SpfRecord(List<Directive> directives, String redirect, String exp) {
         return txt.regionMatches(true, 0, "v=spf1", 0, 6) && (txt.length() == 6 || txt.charAt(6) == ' ');
     }
 
+    /** Records parsed lately, by their text: the same few records are read for message after message. */
+    private static final int PARSED_MAX = 1024;
+    private static final ConcurrentHashMap<String, Parsed> PARSED = new ConcurrentHashMap<>();
+
+    /** A record's parse: the record, or the syntax error that makes it permerror. */
+    private record Parsed(SpfRecord record, String error) {
+    }
+
+    /** {@link #read} through a bounded cache (parsing is pure: the same text always gives the same result). */
     static SpfRecord parse(String txt) throws SpfSyntaxException {
+        Parsed p = PARSED.get(txt);
+        if (p == null) {
+            try {
+                p = new Parsed(read(txt), null);
+            } catch (SpfSyntaxException e) {
+                p = new Parsed(null, e.getMessage());
+            }
+            if (PARSED.size() >= PARSED_MAX) {
+                PARSED.clear(); // crude but bounded; refilled by the records in use
+            }
+            PARSED.put(txt, p);
+        }
+        if (p.error() != null) {
+            throw new SpfSyntaxException(p.error());
+        }
+        return p.record();
+    }
+
+    private static SpfRecord read(String txt) throws SpfSyntaxException {
         if (!isSpf(txt)) {
             throw new SpfSyntaxException("not an SPF record");
         }

@@ -18,9 +18,11 @@ public record SpfResult(Result result, Identity identity, String sender, String 
     public enum Result {
         NONE, NEUTRAL, PASS, FAIL, SOFTFAIL, TEMPERROR, PERMERROR;
 
+        private final String token = name().toLowerCase(java.util.Locale.ROOT);
+
         /** The lower-case name: {@code pass}, {@code softfail}, … */
         public String token() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return token;
         }
     }
 

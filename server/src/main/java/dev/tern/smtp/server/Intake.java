@@ -1,6 +1,8 @@
 package dev.tern.smtp.server;
 
+import dev.tern.checks.AuthenticationResults;
 import dev.tern.checks.ForgedResultsFilter;
+import dev.tern.defence.Defences;
 import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
 import dev.tern.queue.ContentFacts;
@@ -91,9 +93,14 @@ final class Intake {
      * @param fromRule  for a submission whose From: must belong to {@code user}: the rule; null for none
      * @param mode      the listener: the MX's checks run only on the MX
      * @param address   the client's address (after a PROXY header: the one the proxy named), for SPF
+     * @param defences  what the MX's defences said of the client and the transaction; null for nothing
      */
     record Client(String ip, String helo, String protocol, String tls, String user, Predicate<String> fromRule,
-                  Session.Mode mode, InetAddress address) {
+                  Session.Mode mode, InetAddress address, Defences.Verdicts defences) {
+        Client(String ip, String helo, String protocol, String tls, String user, Predicate<String> fromRule,
+               Session.Mode mode, InetAddress address) {
+            this(ip, helo, protocol, tls, user, fromRule, mode, address, null);
+        }
     }
 
     /** Turns on the MX's checks (docs/authentication.md). */
@@ -164,11 +171,17 @@ final class Intake {
                 sink.end(forged);
             }
             MessageChecks.Outcome outcome = null;
+            Defences.Verdicts defences = client.defences();
+            List<String> more = defences == null ? List.of() : defences.results();
             if (refusal == null && healthy() && checked != null) {
-                outcome = checked.finish(client.address(), client.helo(), sender(transaction), sniffer.fromFields());
+                outcome = checked.finish(client.address(), client.helo(), sender(transaction), sniffer.fromFields(),
+                        more);
                 refusal = outcome.refusal();
             }
-            String results = outcome == null ? null : outcome.summary();
+            String results = results(defences, outcome);
+            byte[] header = outcome != null ? outcome.header() : more.isEmpty() ? null
+                    : AuthenticationResults.header(hostname, null, null, null, more)
+                            .getBytes(StandardCharsets.US_ASCII);
             if (refusal != null || !healthy()) {
                 abort();
                 Reply reply = refusal != null ? refusal : refusal(r, maxSize);
@@ -184,8 +197,8 @@ final class Intake {
                 // the reader's facts, less the forged Authentication-Results fields left out of the header
                 ContentFacts facts = ownFields.then(new ContentFacts(r.eightBit(), r.longestLine(),
                         r.headerLength() - (forged == null ? 0 : forged.removedOctets())));
-                QueuedMessage q = outcome == null ? incoming.commit(facts)
-                        : incoming.commit(facts, outcome.header(), outcome.marks());
+                QueuedMessage q = header == null ? incoming.commit(facts)
+                        : incoming.commit(facts, header, outcome == null ? Set.of() : outcome.marks());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
                         q.envelope().recipients().size(), results);
                 queue.accept(q);
@@ -228,6 +241,13 @@ final class Intake {
             }
             return null;
         }
+    }
+
+    /** The message's log of its defences and checks ({@code dnswl=pass:z greylist=pass spf=pass …}), or null. */
+    private static String results(Defences.Verdicts defences, MessageChecks.Outcome outcome) {
+        String d = defences == null || defences.log().isEmpty() ? null : defences.log();
+        String c = outcome == null ? null : outcome.summary();
+        return d == null ? c : c == null ? d : d + " " + c;
     }
 
     /** Opens the spool file, writes the Received header and sets up the reader, for DATA or for BDAT. */

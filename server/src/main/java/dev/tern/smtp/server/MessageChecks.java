@@ -145,8 +145,10 @@ public final class MessageChecks {
          *
          * @param reversePath the MAIL FROM address, "" for {@code <>}
          * @param fromFields  the unfolded bodies of the message's From: fields
+         * @param more        resinfo of the MX's defences to add to the Authentication-Results (RFC 8904 dnswl)
          */
-        Outcome finish(InetAddress client, String helo, String reversePath, List<String> fromFields) {
+        Outcome finish(InetAddress client, String helo, String reversePath, List<String> fromFields,
+                       List<String> more) {
             long start = System.nanoTime();
             DnsjavaLookup budgeted = dns.withBudget(settings.timeBudget());
             SpfResult spf = settings.spf() ? new Spf(budgeted, hostname, clock).check(client, reversePath, helo) : null;
@@ -165,7 +167,7 @@ public final class MessageChecks {
             count(spf, sigs, dmarc, action);
             Reply refusal = decision instanceof CheckPolicy.Refuse r
                     ? Reply.of(r.code(), r.enhancedCode(), r.text() + "; nothing was queued") : null;
-            return new Outcome(refusal, AuthenticationResults.header(hostname, spf, sigs, dmarc)
+            return new Outcome(refusal, AuthenticationResults.header(hostname, spf, sigs, dmarc, more)
                     .getBytes(StandardCharsets.US_ASCII), summary(spf, sigs, dmarc, action), action);
         }
     }

@@ -113,7 +113,7 @@ final class SmtpConnection {
                 return;
             }
             session = new Session(settings, screen.recipients(rules.policy(), () -> session.transaction(),
-                    () -> session.user()), rules.senders(), ip, ssl != null);
+                    () -> session.user(), () -> session.helo()), rules.senders(), ip, ssl != null);
             MailLog.connected(SMTP, ipText, ssl != null);
             Capture.Action scripted = script(Capture.Stage.CONNECT, null);
             if (scripted instanceof Capture.Action.Answer a) {
@@ -439,7 +439,7 @@ final class SmtpConnection {
             tls = s.getProtocol() + " with cipher " + s.getCipherSuite();
         }
         return new Intake.Client(ipText, session.helo(), protocol(), tls, session.user(),
-                session.checksFromHeader() ? session::mayUseInFrom : null, mode, ip);
+                session.checksFromHeader() ? session::mayUseInFrom : null, mode, ip, screen.verdicts());
     }
 
     /** RFC 3848 and RFC 6531: ESMTP, plus S for TLS and A for AUTH; UTF8SMTP likewise. */

@@ -110,7 +110,8 @@ public final class SmtpServer {
         this.logins = logins;
         this.limiter = limiter;
         this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts, capture);
-        this.defences = new Defences(DefenceSettings.OFF, clock, null, client -> false, null, settings.hostname());
+        this.defences = new Defences(DefenceSettings.OFF, clock, null, client -> false, null, null,
+                settings.hostname());
     }
 
     /**
