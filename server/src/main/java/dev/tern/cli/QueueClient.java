@@ -5,7 +5,9 @@ import dev.tern.ControlFile;
 import dev.tern.cli.QueueCommand.Exit;
 import dev.tern.config.Config;
 import dev.tern.queue.QueueReport;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,6 +74,64 @@ final class QueueClient {
             throw new Exit(QueueCommand.FAILED, "interrupted");
         } finally {
             client.close();
+        }
+    }
+
+    /**
+     * Like {@link #ask} for a GET, with the body left as a stream to read as it comes (the listing of a big
+     * queue); the caller closes it. Null when nothing listens.
+     */
+    Streamed open(String path) throws Exit {
+        if (base == null) {
+            return null;
+        }
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT).GET().build();
+        boolean handedOver = false;
+        try {
+            HttpResponse<InputStream> res = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            handedOver = true;
+            return new Streamed(res.statusCode(), new FilterInputStream(res.body()) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        client.close();
+                    }
+                }
+            });
+        } catch (ConnectException e) {
+            return null;
+        } catch (HttpTimeoutException e) {
+            throw new Exit(QueueCommand.FAILED, "the server did not answer on " + base + " within "
+                    + REQUEST_TIMEOUT.toSeconds() + "s");
+        } catch (IOException e) {
+            throw new Exit(QueueCommand.FAILED, "cannot ask the server on " + base + ": " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Exit(QueueCommand.FAILED, "interrupted");
+        } finally {
+            if (!handedOver) {
+                client.close();
+            }
+        }
+    }
+
+    /** A streamed answer: the status and the body, read by the caller, who closes it. */
+    record Streamed(int status, InputStream body) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+
+        /** The error of a non-200 answer, read whole (it is small). */
+        Answer answer() throws Exit {
+            try {
+                return new Answer(status, QueueReport.JSON.readTree(body));
+            } catch (IOException e) {
+                throw new Exit(QueueCommand.FAILED, "the server answered " + status + " with something not JSON");
+            }
         }
     }
 
