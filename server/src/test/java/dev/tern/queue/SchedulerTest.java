@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -238,5 +239,53 @@ class SchedulerTest {
             assertThat(d.toMillis()).isPositive().isLessThanOrEqualTo((long) (Duration.ofMinutes(15).toMillis() * 1.1));
         }
         assertThat(s.delayAfter(1, random).toMillis()).isBetween(900L, 1100L);
+    }
+
+    /**
+     * Issue 17: a pass over a message to many domains saves its state between the groups (a restart does not
+     * repeat what was recorded), but a bounded number of times: after each group for a small message, after
+     * every {@code size / 32} recipients for a big one, not once per domain.
+     */
+    @Test
+    void aPassSavesBetweenGroupsBoundedForABigMessage() throws IOException {
+        for (int domains : new int[] {4, 256}) {
+            List<Integer> seenOnDisk = new ArrayList<>();
+            Transport counting = new Transport() {
+                @Override
+                public String route(String address) {
+                    return address.substring(address.indexOf('@') + 1);
+                }
+
+                @Override
+                public List<Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
+                    try {
+                        String onDisk = Files.exists(spool.stateFile(m.id()))
+                                ? Files.readString(spool.stateFile(m.id())) : "";
+                        seenOnDisk.add(onDisk.split("\"DELIVERED\"", -1).length - 1);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return java.util.Collections.nCopies(indices.size(), new Attempt.Delivered("mx", "ok"));
+                }
+            };
+            try (Scheduler s = new Scheduler(spool, counting, clock, new Scheduler.Settings(
+                    new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), Duration.ofHours(4),
+                    Duration.ofDays(5), 4, "a.test", "postmaster@a.test"))) {
+                String[] rcpts = new String[domains];
+                for (int i = 0; i < domains; i++) {
+                    rcpts[i] = "u" + i + "@d" + i + ".test";
+                }
+                QueuedMessage m = queue("a@a.test", null, 0, rcpts);
+                s.runDue(m, false);
+                assertThat(seenOnDisk).hasSize(domains);
+                int period = Scheduler.savePeriod(domains);
+                for (int k = 0; k < domains; k++) {
+                    assertThat(seenOnDisk.get(k)).as("group %d of %d", k, domains).isEqualTo(k - k % period);
+                }
+                assertThat(seenOnDisk.stream().distinct().count()).isLessThanOrEqualTo(Scheduler.SAVES_PER_PASS + 1);
+            }
+        }
+        assertThat(Scheduler.savePeriod(4)).isEqualTo(1);
+        assertThat(Scheduler.savePeriod(100_000)).isEqualTo(3125);
     }
 }
