@@ -314,16 +314,19 @@ public final class Scheduler implements AutoCloseable {
             routes.addFirst(Transport.LOCAL);
         }
         int unsaved = 0; // recipients attempted in this pass since the state was last saved
+        boolean handedOn = false; // due work left to the other lane's pass or to a route's waiting list
         for (int g = 0; g < routes.size(); g++) {
             String route = routes.get(g);
             Lane own = route.equals(Transport.LOCAL) ? Lane.LOCAL : Lane.REMOTE;
             if (lane != null && lane != own) {
                 m.pending.getAndUpdate(p -> p | own.bit); // run there when this pass lets go of the message
+                handedOn = true;
                 continue;
             }
             List<Integer> group = groups.get(route);
             List<Attempt> results = deliver(m, route, group);
             if (results == null) {
+                handedOn = true;
                 continue; // the route is full: this message is woken when a place frees
             }
             Instant at = clock.instant();
@@ -367,7 +370,13 @@ public final class Scheduler implements AutoCloseable {
         if (changed) {
             save(state);
         }
-        retryAt(m, nextPass(m));
+        Instant next = nextPass(m);
+        if (handedOn && !next.isAfter(clock.instant())) {
+            // the other lane's pass, or the place a route gives back, runs the due work and sets the next pass;
+            // a timer now would only start this pass again, and again, while that work waits its turn
+            next = clock.instant().plus(schedule.min());
+        }
+        retryAt(m, next);
     }
 
     /**
