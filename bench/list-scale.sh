@@ -94,8 +94,8 @@ SMTP=$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' 
 [ -s "$WORK/sink.json" ] || sleep 1
 
 heap_kb() {
-    "$JCMD" "$TERN" GC.run >/dev/null
-    "$JCMD" "$TERN" GC.heap_info | awk '/used/ && /total/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K.*/,"",v); print v; exit}}'
+    # the live objects after the full GC that the histogram makes (heap_info's "used" counts whole regions)
+    "$JCMD" "$TERN" GC.class_histogram | awk '$1 == "Total" { print int($3 / 1024) }'
 }
 
 echo "list-scale: 1 message of 1 KB to $RCPTS recipients across $DOMAINS domains; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(load), $(nproc) cores"
@@ -143,7 +143,7 @@ AFTER=$(heap_kb)
 STATE=$(stat -c %s "$WORK/data/spool/queue/$ID.state" 2>/dev/null || echo 0)
 printf 'queue     %d recipients handed over and queued (%s) in %d ms, %d ms of Tern CPU; its ID.state %d bytes\n' \
     "$RCPTS" "$ID" $((t1 - t0)) $((c1 - c0)) "$STATE"
-printf 'memory    heap after GC %d KB before, %d KB just after the 250: %d bytes per recipient (delivery under way)\n' \
+printf 'memory    live heap %d KB before, %d KB just after the 250: %d bytes per recipient (delivery under way)\n' \
     "$BEFORE" "$AFTER" $(( (AFTER - BEFORE) * 1024 / RCPTS ))
 
 done_rcpts=0

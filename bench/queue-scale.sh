@@ -7,12 +7,13 @@
 #   start      launch to "tern: ready" (the spool recovered, every listener bound) and the CPU time the
 #              process used until then (what load distorts least), and launch to the 250 of a new message
 #              sent right after (the server accepts mail);
-#   heap       used after a full GC, empty and full: the difference over COUNT is the heap per queued message;
+#   heap       live objects after a full GC (jcmd GC.class_histogram), empty and full: the difference over COUNT is the heap per queued message;
 #   retries    attempts per second seen in the mail log over the first WINDOW seconds (the overdue share is
 #              due at start and is paced), and from the schedule (every recipient's next attempt, read from
 #              GET /queue): the most attempts due in one second and in one minute over the next hour;
-#   list       wall time of `tern queue list` (text, every message, with the CLI's own JVM start), of
-#              `--summary` and of `--limit 100`;
+#   list       wall time of GET /queue and GET /queue?summary (the server's answer, read by a script), of
+#              `tern config check` (the CLI's JVM start and little else), and of `tern queue list` (text, every message),
+#              `--summary` and `--limit 100`, each with the CLI's own JVM start;
 #   flush      the smarthost now accepts (smtp-sink without -r): `tern queue flush`, and the time until the
 #              queue is empty (every message delivered), as messages per second.
 #
@@ -117,8 +118,8 @@ start() {
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
 
 heap_kb() {
-    "$JCMD" "$SERVER" GC.run >/dev/null
-    "$JCMD" "$SERVER" GC.heap_info | awk '/used/ && /total/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K.*/,"",v); print v; exit}}'
+    # the live objects after the full GC that the histogram makes (heap_info's "used" counts whole regions)
+    "$JCMD" "$SERVER" GC.class_histogram | awk '$1 == "Total" { print int($3 / 1024) }'
 }
 
 send_one() { # the 250 of one new message to a remote recipient (relayed: the client is trusted)
@@ -147,7 +148,7 @@ start empty "$WORK/empty"
 sleep 1
 EMPTY_HEAP=$(heap_kb)
 stop
-printf 'empty  start %6d ms (%d ms of CPU)   heap after GC %8d KB\n' "$T_READY" "$CPU_READY" "$EMPTY_HEAP"
+printf 'empty  start %6d ms (%d ms of CPU)   live heap %8d KB\n' "$T_READY" "$CPU_READY" "$EMPTY_HEAP"
 
 start full "$WORK/full"
 send_one
@@ -159,7 +160,7 @@ printf 'full   start %6d ms (%d ms of CPU)   first new message accepted %6d ms a
 sleep $((WINDOW / 2))
 FULL_HEAP=$(heap_kb)
 sleep $((WINDOW - WINDOW / 2))
-printf 'full   heap after GC %8d KB: %d bytes per queued message\n' "$FULL_HEAP" \
+printf 'full   live heap %8d KB: %d bytes per queued message\n' "$FULL_HEAP" \
     $(( (FULL_HEAP - EMPTY_HEAP) * 1024 / COUNT ))
 python3 - "$LOG" "$WINDOW" <<'PY'
 import collections, re, sys
@@ -178,23 +179,38 @@ with urllib.request.urlopen("http://127.0.0.1:%s/queue" % sys.argv[1], timeout=1
     listing = json.load(r)
 now = datetime.datetime.now(datetime.timezone.utc)
 sec, minute = collections.Counter(), collections.Counter()
-n = 0
+n = overdue = 0
 for m in listing["messages"]:
     for r in m["recipients"]:
         t = r.get("nextAttempt")
         if not t:
             continue
         d = (datetime.datetime.fromisoformat(t.replace("Z", "+00:00")) - now).total_seconds()
-        if 0 <= d < 3600:
+        if d < 0:
+            overdue += 1
+        elif d < 3600:
             sec[int(d)] += 1
             minute[int(d // 60)] += 1
             n += 1
-print("retries (schedule, next hour): %d attempts due, at most %d in one second, at most %d in one minute, "
-      "%.0f/s on average over the minutes with any" % (n, max(sec.values(), default=0), max(minute.values(), default=0),
-                                                        n / max(1, len(minute)) / 60))
+print("retries (schedule): %d recipients overdue now (waiting for their paced turn or a place on their route); "
+      "%d due in the next hour, at most %d in one second, at most %d in one minute, %.0f/s on average over the "
+      "minutes with any" % (overdue, n, max(sec.values(), default=0), max(minute.values(), default=0),
+                            n / max(1, len(minute)) / 60))
 PY
 
 say "tern queue list (the server answering, load $(load)):"
+python3 - "$HTTP" <<'PY'
+import sys, time, urllib.request
+for path in ("/queue", "/queue?summary"):
+    t0 = time.time()
+    with urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], path), timeout=300) as r:
+        first = r.read(1)
+        t1 = time.time()
+        n = len(first) + sum(len(b) for b in iter(lambda: r.read(1 << 16), b""))
+    print("  GET %-28s %6d ms, first byte after %d ms (%d bytes; the server's answer alone, no JVM start)"
+          % (path, (time.time() - t0) * 1000, (t1 - t0) * 1000, n))
+PY
+timed config check
 timed queue list
 timed queue list --summary
 timed queue list --limit 100

@@ -149,7 +149,7 @@ JAVA_HOME="$(find_java)" || die "no JDK 21+"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
-TERN_JAR="$ROOT/server/target/tern.jar"
+TERN_JAR="${TERN_JAR:-$ROOT/server/target/tern.jar}"
 if { have tern || have tern-checks; } && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
     say "building $TERN_JAR"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
@@ -477,7 +477,7 @@ if want cores && have tern; then
             cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
             printf '{"test":"cores","server":"tern","cpus":"%s","sessions":10,"size":1024,"rep":%s,"load":"%s","cpu_ticks":%s,"messages":%s,"result":%s}\n' \
                 "$cpus" "$rep" "$load" "$cpu" "$n" "$json" >>"$RESULTS"
-            say "cores: tern on cpus $cpus, 10 sessions, run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json"), $((cpu * 10000 / $(getconf CLK_TCK) / n)) us CPU per message (load $load)"
+            say "cores: tern on cpus $cpus, 10 sessions, run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json"), $((cpu * 1000000 / $(getconf CLK_TCK) / n)) us CPU per message (load $load)"
             empty_maildir "${TERN_MAILDIR[tern]}"
         done
         tern_stop tern
