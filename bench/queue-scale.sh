@@ -12,7 +12,7 @@
 #              due at start and is paced), and from the schedule (every recipient's next attempt, read from
 #              GET /queue): the most attempts due in one second and in one minute over the next hour;
 #   list       wall time of GET /queue and GET /queue?summary (the server's answer, read by a script), of
-#              `tern config check` (the CLI's JVM start and little else), and of `tern queue list` (text, every message),
+#              `tern config check --no-bind` (the CLI's JVM start and little else), and of `tern queue list` (text, every message),
 #              `--summary` and `--limit 100`, each with the CLI's own JVM start;
 #   flush      the smarthost now accepts (smtp-sink without -r): `tern queue flush`, and the time until the
 #              queue is empty (every message delivered), as messages per second.
@@ -135,7 +135,7 @@ tern_cli() { "$JAVA" -jar "$JAR" "$@" --config "$CFG"; }
 timed() { # ARGS...: prints the wall time of `tern ARGS`, its output counted in lines
     local t0 lines
     t0=$(now_ms)
-    lines=$(tern_cli "$@" 2>>"$WORK/cli.err" | wc -l)
+    lines=$({ tern_cli "$@" 2>>"$WORK/cli.err" || echo "queue-scale: tern $* failed" >&2; } | wc -l)
     printf '  %-32s %6d ms (%d lines)\n' "tern $*" $(($(now_ms) - t0)) "$lines"
 }
 
@@ -210,7 +210,7 @@ for path in ("/queue", "/queue?summary"):
     print("  GET %-28s %6d ms, first byte after %d ms (%d bytes; the server's answer alone, no JVM start)"
           % (path, (time.time() - t0) * 1000, (t1 - t0) * 1000, n))
 PY
-timed config check
+timed config check --no-bind
 timed queue list
 timed queue list --summary
 timed queue list --limit 100

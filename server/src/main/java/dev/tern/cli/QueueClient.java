@@ -46,47 +46,34 @@ final class QueueClient {
      * running, or has no HTTP listener).
      */
     Answer ask(String method, String path) throws Exit {
+        try (Streamed s = open(method, path)) {
+            if (s == null) {
+                return null;
+            }
+            JsonNode body;
+            try {
+                body = QueueReport.JSON.readTree(s.body());
+            } catch (IOException e) {
+                throw new Exit(QueueCommand.FAILED, base + path + " answered " + s.status()
+                        + " with something not JSON; is listen.http another program?");
+            }
+            return new Answer(s.status(), body);
+        } catch (IOException e) {
+            throw new Exit(QueueCommand.FAILED, "cannot ask the server on " + base + ": " + e);
+        }
+    }
+
+    /**
+     * Like {@link #ask}, with the body left as a stream to read as it comes (the listing of a big queue); the
+     * caller closes it. Null when nothing listens.
+     */
+    Streamed open(String method, String path) throws Exit {
         if (base == null) {
             return null;
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT)
                 .method(method, HttpRequest.BodyPublishers.noBody()).build();
-        try {
-            HttpResponse<byte[]> res = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode body;
-            try {
-                body = QueueReport.JSON.readTree(res.body());
-            } catch (IOException e) {
-                throw new Exit(QueueCommand.FAILED, base + path + " answered " + res.statusCode()
-                        + " with something not JSON; is listen.http another program?");
-            }
-            return new Answer(res.statusCode(), body);
-        } catch (ConnectException e) {
-            return null;
-        } catch (HttpTimeoutException e) {
-            throw new Exit(QueueCommand.FAILED, "the server did not answer on " + base + " within "
-                    + REQUEST_TIMEOUT.toSeconds() + "s");
-        } catch (IOException e) {
-            throw new Exit(QueueCommand.FAILED, "cannot ask the server on " + base + ": " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Exit(QueueCommand.FAILED, "interrupted");
-        } finally {
-            client.close();
-        }
-    }
-
-    /**
-     * Like {@link #ask} for a GET, with the body left as a stream to read as it comes (the listing of a big
-     * queue); the caller closes it. Null when nothing listens.
-     */
-    Streamed open(String path) throws Exit {
-        if (base == null) {
-            return null;
-        }
-        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT).GET().build();
         boolean handedOver = false;
         try {
             HttpResponse<InputStream> res = client.send(req, HttpResponse.BodyHandlers.ofInputStream());

@@ -3,7 +3,6 @@ package dev.tern.cli;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tern.config.Config;
@@ -106,11 +105,7 @@ public final class QueueCommand implements Callable<Integer> {
          * ({@code \\u009b}), so what a sender wrote never acts on a terminal either.
          */
         static String json(Object value) throws IOException {
-            return writer().writeValueAsString(value);
-        }
-
-        static ObjectWriter writer() {
-            return QueueReport.JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII);
+            return QueueReport.printer().writeValueAsString(value);
         }
 
         /** Checks the shape of a queue ID before it goes anywhere (usage error, exit 2). */
@@ -176,7 +171,7 @@ public final class QueueCommand implements Callable<Integer> {
             Sink sink = json ? new JsonSink(out()) : new TextSink(new QueueText.Listing(out(), Clock.systemDefaultZone()));
             String query = "/queue" + (limit > 0 ? "?limit=" + limit : "")
                     + (after != null ? (limit > 0 ? "&" : "?") + "after=" + after : "");
-            try (QueueClient.Streamed s = server.open(query)) {
+            try (QueueClient.Streamed s = server.open("GET", query)) {
                 if (s != null) {
                     if (s.status() != 200) {
                         expectOk(s.answer());
@@ -252,7 +247,7 @@ public final class QueueCommand implements Callable<Integer> {
 
         /** {"messages": [...], "next": ID}, written as it comes, escaped as {@link #json(Object)}. */
         private static final class JsonSink implements Sink {
-            private final ObjectWriter writer = writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+            private final ObjectWriter writer = QueueReport.printer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
             private final JsonGenerator g;
 
             JsonSink(PrintWriter out) {

@@ -1,7 +1,6 @@
 package dev.tern.http;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
@@ -197,7 +196,7 @@ public final class QueueEndpoint implements HttpHandler {
             return;
         }
         ex.sendResponseHeaders(200, 0);
-        ObjectWriter writer = writer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        ObjectWriter writer = QueueReport.printer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         try (JsonGenerator g = writer.createGenerator(new BufferedOutputStream(ex.getResponseBody(), 64 * 1024))) {
             g.writeStartObject();
             g.writeArrayFieldStart("messages");
@@ -226,11 +225,6 @@ public final class QueueEndpoint implements HttpHandler {
         return q;
     }
 
-    /** Everything beyond ASCII as \\uXXXX: a sender's C1 controls never act on the terminal of a curl user. */
-    private static ObjectWriter writer() {
-        return QueueReport.JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII);
-    }
-
     static Map<String, Object> error(String message) {
         return Map.of("error", message);
     }
@@ -243,7 +237,7 @@ public final class QueueEndpoint implements HttpHandler {
     }
 
     static void send(HttpExchange ex, int status, Object body) throws IOException {
-        byte[] bytes = writer().writeValueAsBytes(body);
+        byte[] bytes = QueueReport.printer().writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);

@@ -1,8 +1,10 @@
 package dev.tern.queue;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -56,11 +58,12 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
                        Instant lastAttempt, Instant nextAttempt, String relay) {
     }
 
-    /** The whole queue as the list endpoint sends it. */
-    public record Listing(List<QueueReport> messages) {
-        public Listing {
-            messages = List.copyOf(messages);
-        }
+    /**
+     * JSON for people and scripts ({@code GET /queue}, {@code --json}): indented, and everything beyond ASCII
+     * written as \\uXXXX, so a sender's C1 controls never act on the terminal of a curl user.
+     */
+    public static ObjectWriter printer() {
+        return JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII);
     }
 
     /**
