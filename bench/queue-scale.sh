@@ -1,36 +1,79 @@
 #!/usr/bin/env bash
-# A deferred queue of many messages (issue 17, part 3): how long Tern takes to start on it, how much heap each
-# queued message holds, and how long `tern queue list` takes. Writes the spool straight to disk in Tern's own
-# format (server/src/test/java/dev/tern/queue/SpoolBuilder.java, no fsync per message), then starts
-# `tern serve` twice, on an empty queue and on the full one, and compares.
+# A deferred queue of many messages (issue 17, part 3), in one command: the start, the memory, the retries, the
+# listing and the flush. Writes the spool straight to disk in Tern's own format
+# (server/src/test/java/dev/tern/queue/SpoolBuilder.java, no fsync per message), then starts `tern serve` on an
+# empty queue (for the heap it needs anyway) and on the full one, whose remote mail goes to a smarthost on
+# loopback that answers 451 to every RCPT (Postfix's smtp-sink -r rcpt), and prints:
+#   start      launch to "tern: ready" (the spool recovered, every listener bound) and the CPU time the
+#              process used until then (what load distorts least), and launch to the 250 of a new message
+#              sent right after (the server accepts mail);
+#   heap       live objects after a full GC (jcmd GC.class_histogram), empty and full: the difference over COUNT is the heap per queued message;
+#   retries    attempts per second seen in the mail log over the first WINDOW seconds (the overdue share is
+#              due at start and is paced), and from the schedule (every recipient's next attempt, read from
+#              GET /queue): the most attempts due in one second and in one minute over the next hour;
+#   list       wall time of GET /queue and GET /queue?summary (the server's answer, read by a script), of
+#              `tern config check --no-bind` (the CLI's JVM start and little else), and of `tern queue list` (text, every message),
+#              `--summary` and `--limit 100`, each with the CLI's own JVM start;
+#   flush      the smarthost now accepts (smtp-sink without -r): `tern queue flush`, and the time until the
+#              queue is empty (every message delivered), as messages per second.
 #
 #   bench/queue-scale.sh [COUNT]          # default 100000 messages of 1 KB
-#   BENCH_SKIP_BUILD=1 bench/queue-scale.sh 20000
+#   BENCH_SKIP_BUILD=1 OVERDUE=10 WINDOW=60 bench/queue-scale.sh 20000
 #
-# Printed: start time (launch to "tern: ready", i.e. the spool recovered and every listener bound), heap used
-# after a full GC with the queue and without it (the difference divided by COUNT is the bytes per queued
-# message), and the wall time of `tern queue list` (the running server's answer, printed as text). The remote
-# recipients are deferred towards a smarthost on a closed loopback port, so nothing leaves the machine.
-# Everything runs as the calling user under a temp dir, on 127.0.0.1, and stops by itself.
+# OVERDUE (default 10): percent of the messages whose next attempt fell in the hour before the start (a server
+# that was down for an hour); the rest are due 1 to 15 minutes after it. WINDOW (default 60): seconds of the
+# retry count. Everything runs under a temp dir, on 127.0.0.1, and stops by itself (each wait is bounded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-100000}"
+OVERDUE="${OVERDUE:-10}"
+WINDOW="${WINDOW:-60}"
 JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
 [ -x "$JAVA" ] || { echo "queue-scale: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 JCMD="$(dirname "$JAVA")/jcmd"
-JAR=server/target/tern.jar
+SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
+[ -x "$SINK" ] || { echo "queue-scale: needs smtp-sink (Debian: postfix; bench/run.sh installs it)" >&2; exit 2; }
+JAR="${TERN_JAR:-server/target/tern.jar}"
 if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
     ./mvnw -B -q -pl server package -DskipTests >/dev/null
     ./mvnw -B -q -pl server test-compile >/dev/null
 fi
 WORK="$(mktemp -d /tmp/tern-queue-scale.XXXXXX)"
+chmod 755 "$WORK"
 SERVER=""
-cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+MX=""
+cleanup() {
+    [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null
+    [ -n "$MX" ] && kill "$MX" 2>/dev/null
+    wait 2>/dev/null
+    rm -rf "$WORK"
+}
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now_ms() { date +%s%3N; }
+cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; } # user + system
+say() { printf '%s\n' "$*"; }
+load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-config() { # DATA_DIR HTTP_PORT CLOSED_PORT
+MX_PORT=$(free_port)
+mx() { # defer|accept: (re)starts the smarthost
+    [ -n "$MX" ] && { kill "$MX" 2>/dev/null; wait "$MX" 2>/dev/null || true; }
+    local opts=()
+    [ "$1" = defer ] && opts=(-r rcpt)
+    [ "$(id -u)" -eq 0 ] && opts+=(-u nobody)
+    "$SINK" "${opts[@]}" -m 512 "127.0.0.1:$MX_PORT" 1024 >"$WORK/mx.$1.out" 2>&1 &
+    MX=$!
+    for _ in $(seq 1 50); do
+        python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1",int(sys.argv[1])),1).close()' "$MX_PORT" \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "queue-scale: smtp-sink did not listen" >&2
+    exit 1
+}
+
+config() { # DATA_DIR HTTP_PORT
     cat <<TOML
 hostname = "tern.test"
 data_dir = "$1"
@@ -41,44 +84,151 @@ submission = []
 submissions = []
 pop3 = []
 pop3s = []
+imap = []
+imaps = []
 http = ["127.0.0.1:$2"]
+[relay]
+trusted_networks = ["127.0.0.0/8"]
 [delivery]
-smarthost = "127.0.0.1:$3"
+smarthost = "127.0.0.1:$MX_PORT"
 TOML
 }
 
-now_ms() { date +%s%3N; }
-
-# run NAME DATA_DIR: starts the server, prints start time, heap and queue list time, stops it
-run() {
-    local name=$1 data=$2 http closed cfg log t0 t1 used t2 t3 lines
-    http=$(free_port); closed=$(free_port)
-    cfg="$WORK/$name.toml"; log="$WORK/$name.out"
-    config "$data" "$http" "$closed" >"$cfg"
+# start NAME DATA_DIR: starts the server; sets SERVER, CFG, LOG, HTTP, SMTP, T_READY (ms after launch)
+start() {
+    local name=$1 data=$2 t0
+    HTTP=$(free_port)
+    CFG="$WORK/$name.toml"; LOG="$WORK/$name.out"
+    config "$data" "$HTTP" >"$CFG"
     t0=$(now_ms)
-    "$JAVA" ${TERN_JAVA_OPTS:-} -jar "$JAR" serve --config "$cfg" >"$log" 2>&1 &
+    T0=$t0
+    "$JAVA" ${TERN_JAVA_OPTS:-} -jar "$JAR" serve --config "$CFG" >"$LOG" 2>&1 &
     SERVER=$!
     for _ in $(seq 1 1200); do # at most 120 s
-        grep -q '^tern: ready' "$log" && break
-        kill -0 "$SERVER" 2>/dev/null || { cat "$log"; echo "queue-scale: the server died" >&2; exit 1; }
-        sleep 0.1
+        grep -q '^tern: ready' "$LOG" && break
+        kill -0 "$SERVER" 2>/dev/null || { tail "$LOG"; echo "queue-scale: the server died" >&2; exit 1; }
+        sleep 0.05
     done
-    grep -q '^tern: ready' "$log" || { tail "$log"; echo "queue-scale: not ready after 120 s" >&2; exit 1; }
-    t1=$(now_ms)
-    sleep 2 # let the first passes of the recovered messages settle before weighing the heap
-    "$JCMD" "$SERVER" GC.run >/dev/null
-    used=$("$JCMD" "$SERVER" GC.heap_info | awk '/used/ && /total/ {for (i=1;i<=NF;i++) if ($i=="used") {v=$(i+1); sub(/K.*/,"",v); print v; exit}}')
-    t2=$(now_ms)
-    lines=$("$JAVA" -jar "$JAR" queue list --config "$cfg" 2>"$WORK/$name.list.err" | wc -l)
-    t3=$(now_ms)
-    printf '%-6s start %6d ms   heap after GC %8d KB   queue list %6d ms (%d lines)\n' \
-        "$name" $((t1 - t0)) "$used" $((t3 - t2)) "$lines"
-    echo "$used" >"$WORK/$name.heap"
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+    grep -q '^tern: ready' "$LOG" || { tail "$LOG"; echo "queue-scale: not ready after 120 s" >&2; exit 1; }
+    T_READY=$(($(now_ms) - t0))
+    CPU_READY=$(cpu_ms "$SERVER")
+    SMTP=$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$LOG" | head -n 1)
 }
 
+stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
+
+heap_kb() {
+    # the live objects after the full GC that the histogram makes (heap_info's "used" counts whole regions)
+    "$JCMD" "$SERVER" GC.class_histogram | awk '$1 == "Total" { print int($3 / 1024) }'
+}
+
+send_one() { # the 250 of one new message to a remote recipient (relayed: the client is trusted)
+    python3 - "$SMTP" <<'PY'
+import smtplib, sys
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=30) as s:
+    s.sendmail("bench@example.test", ["new@remote.example"], b"Subject: new\r\n\r\nnew mail during recovery\r\n")
+PY
+}
+
+tern_cli() { "$JAVA" -jar "$JAR" "$@" --config "$CFG"; }
+
+timed() { # ARGS...: prints the wall time of `tern ARGS`, its output counted in lines
+    local t0 lines
+    t0=$(now_ms)
+    lines=$({ tern_cli "$@" 2>>"$WORK/cli.err" || echo "queue-scale: tern $* failed" >&2; } | wc -l)
+    printf '  %-32s %6d ms (%d lines)\n' "tern $*" $(($(now_ms) - t0)) "$lines"
+}
+
+say "queue-scale: $COUNT messages of 1 KB, $OVERDUE% overdue at start; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(load), $(nproc) cores"
 mkdir -p "$WORK/empty" "$WORK/full"
-"$JAVA" -cp "server/target/test-classes:$JAR" dev.tern.queue.SpoolBuilder "$WORK/full" "$COUNT"
-run empty "$WORK/empty"
-run full "$WORK/full"
-echo "per queued message: $(( ($(cat "$WORK/full.heap") - $(cat "$WORK/empty.heap")) * 1024 / COUNT )) bytes of heap"
+"$JAVA" -cp "server/target/test-classes:$JAR" dev.tern.queue.SpoolBuilder "$WORK/full" "$COUNT" 1024 "$OVERDUE"
+mx defer
+
+start empty "$WORK/empty"
+sleep 1
+EMPTY_HEAP=$(heap_kb)
+stop
+printf 'empty  start %6d ms (%d ms of CPU)   live heap %8d KB\n' "$T_READY" "$CPU_READY" "$EMPTY_HEAP"
+
+start full "$WORK/full"
+send_one
+T_ACCEPT=$(($(now_ms) - T0))
+printf 'full   start %6d ms (%d ms of CPU)   first new message accepted %6d ms after launch (target 5000)   load %s\n' \
+    "$T_READY" "$CPU_READY" "$T_ACCEPT" "$(load)"
+
+# retries over the first WINDOW seconds, from the mail log; heap weighed in the middle of it
+sleep $((WINDOW / 2))
+FULL_HEAP=$(heap_kb)
+sleep $((WINDOW - WINDOW / 2))
+printf 'full   live heap %8d KB: %d bytes per queued message\n' "$FULL_HEAP" \
+    $(( (FULL_HEAP - EMPTY_HEAP) * 1024 / COUNT ))
+python3 - "$LOG" "$WINDOW" <<'PY'
+import collections, re, sys
+per_sec = collections.Counter()
+for line in open(sys.argv[1], errors="replace"):
+    if "status=deferred" in line:
+        per_sec[line[:19]] += 1
+secs = sorted(per_sec)[: int(sys.argv[2])]
+total = sum(per_sec[s] for s in secs)
+print("retries (mail log, first %s s): %d attempts, %.0f/s on average over the seconds with any, at most %d in one second"
+      % (sys.argv[2], total, total / max(1, len(secs)), max((per_sec[s] for s in secs), default=0)))
+PY
+python3 - "$HTTP" <<'PY'
+import collections, datetime, json, sys, urllib.request
+with urllib.request.urlopen("http://127.0.0.1:%s/queue" % sys.argv[1], timeout=120) as r:
+    listing = json.load(r)
+now = datetime.datetime.now(datetime.timezone.utc)
+sec, minute = collections.Counter(), collections.Counter()
+n = overdue = 0
+for m in listing["messages"]:
+    for r in m["recipients"]:
+        t = r.get("nextAttempt")
+        if not t:
+            continue
+        d = (datetime.datetime.fromisoformat(t.replace("Z", "+00:00")) - now).total_seconds()
+        if d < 0:
+            overdue += 1
+        elif d < 3600:
+            sec[int(d)] += 1
+            minute[int(d // 60)] += 1
+            n += 1
+print("retries (schedule): %d recipients overdue now (waiting for their paced turn or a place on their route); "
+      "%d due in the next hour, at most %d in one second, at most %d in one minute, %.0f/s on average over the "
+      "minutes with any" % (overdue, n, max(sec.values(), default=0), max(minute.values(), default=0),
+                            n / max(1, len(minute)) / 60))
+PY
+
+say "tern queue list (the server answering, load $(load)):"
+python3 - "$HTTP" <<'PY'
+import sys, time, urllib.request
+for path in ("/queue", "/queue?summary"):
+    t0 = time.time()
+    with urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], path), timeout=300) as r:
+        first = r.read(1)
+        t1 = time.time()
+        n = len(first) + sum(len(b) for b in iter(lambda: r.read(1 << 16), b""))
+    print("  GET %-28s %6d ms, first byte after %d ms (%d bytes; the server's answer alone, no JVM start)"
+          % (path, (time.time() - t0) * 1000, (t1 - t0) * 1000, n))
+PY
+timed config check --no-bind
+timed queue list
+timed queue list --summary
+timed queue list --limit 100
+tern_cli queue list --summary
+
+mx accept
+say "flush (smarthost accepting, load $(load)):"
+t0=$(now_ms)
+tern_cli queue flush >/dev/null
+left=""
+for _ in $(seq 1 3600); do # at most 30 min
+    left=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/queue?summary" % sys.argv[1], timeout=30))["messages"])' "$HTTP")
+    [ "$left" = 0 ] && break
+    sleep 0.5
+done
+t1=$(now_ms)
+sent=$(grep -c 'status=sent' "$LOG" || true)
+printf '  %d messages delivered (status=sent in the log), queue empty: %s, in %d ms: %.0f msgs/s   load %s\n' \
+    "$sent" "$([ "$left" = 0 ] && echo yes || echo "no, $left left")" $((t1 - t0)) \
+    "$(awk -v n="$sent" -v ms=$((t1 - t0)) 'BEGIN { print n * 1000 / ms }')" "$(load)"
+stop

@@ -123,6 +123,43 @@ def main():
                   f"OutOfMemoryError in the log: {r['oom_lines']}")
     print()
 
+    cores = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        if r["test"] == "cores":
+            res = r["result"]
+            d = cores[r["cpus"]]
+            d["acc"].append(res["accepted_rate"])
+            d["del"].append(res["delivered_rate"])
+            d["cpu"].append(r["cpu_ticks"] * 10 / r["messages"])  # ms per message at 100 ticks/s
+            d["load"].append(r["load"])
+    if cores:
+        print("### Tern on one core and on two (`taskset -c` on the Tern process only; 1 KB, 10 sessions, "
+              "one message per connection; median of runs)\n")
+        print("| cpus | delivered msgs/s | accepted msgs/s | CPU ms per message | load during the runs |")
+        print("|---|---|---|---|---|")
+        first = None
+        for cpus, d in cores.items():
+            first = first or med(d["del"])
+            print(f"| {cpus} | {f0(med(d['del']))} ({ratio(med(d['del']), first)}) | {f0(med(d['acc']))} | "
+                  f"{med(d['cpu']):.2f} | {'; '.join(d['load'])} |")
+        print()
+
+    for r in rows:
+        if r["test"] == "profile":
+            p = r["profile"]
+            print(f"### Profile (JFR, settings=profile; 1 KB, 10 sessions, {p['messages']} messages; load {r['load']})\n")
+            print(f"**{p['cpu_ms_per_msg']:.2f} ms CPU** and **{p['alloc_bytes_per_msg'] / 1024:.0f} KB allocated** "
+                  f"per message (delivered {f0(r['run']['delivered_rate'])} msgs/s during the recording).\n")
+            print("| top allocation sites (frame < caller (class)) | bytes per message |")
+            print("|---|---|")
+            for site, w in p["alloc_sites"]:
+                print(f"| `{site}` | {w} |")
+            print("\n| top CPU methods (top frame of the execution samples) | % of samples |")
+            print("|---|---|")
+            for m, pct in p["cpu_methods"]:
+                print(f"| `{m}` | {pct} |")
+            print()
+
 
 if __name__ == "__main__":
     main()

@@ -6,6 +6,7 @@
 #                                # one-message-per-connection rows are slow: bench/README.md)
 #   bench/run.sh --quick         # fewer messages, one run per cell
 #   bench/run.sh --only throughput|latency|memory   (may be repeated)
+#   bench/run.sh --servers tern --only cores --only profile   # Tern on one core and on two; JFR per message
 #   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
 #   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid; also tern-checks)
 #   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
@@ -35,9 +36,11 @@ MODES=(1 100)
 MESSAGES=""
 CHECKS=""
 DEFENCES=""
+CPUSETS=(0 0,1)
 usage() {
-    echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory] [--servers a,b,..]" \
-        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N] [--checks] [--defences]" >&2
+    echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory|cores|profile] [--servers a,b,..]" \
+        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N] [--checks] [--defences]" \
+        "[--cpus 0:0,1]" >&2
     exit 2
 }
 list() { local IFS=','; read -r -a "$1" <<<"$2"; }
@@ -53,6 +56,7 @@ while [ "$#" -gt 0 ]; do
         --messages) MESSAGES="$2"; shift ;;
         --checks) CHECKS=1 ;;
         --defences) DEFENCES=1 ;;
+        --cpus) IFS=: read -r -a CPUSETS <<<"$2"; shift ;;
         *) usage ;;
     esac
     shift
@@ -153,7 +157,7 @@ JAVA_HOME="$(find_java)" || die "no JDK 21+"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
-TERN_JAR="$ROOT/server/target/tern.jar"
+TERN_JAR="${TERN_JAR:-$ROOT/server/target/tern.jar}"
 if { have tern || have tern-checks || have tern-defences; } && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
     say "building $TERN_JAR"
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
@@ -251,7 +255,7 @@ tern_start() { # NAME [JVM options...]
     TERN_RUN=$((TERN_RUN + 1))
     local log="$WORK/$name.$TERN_RUN.out" pid port
     # shellcheck disable=SC2086
-    "$JAVA" ${TERN_JAVA_OPTS:-} "$@" -jar "$TERN_JAR" serve --config "${TERN_CONFIG[$name]}" >"$log" 2>&1 &
+    ${TERN_TASKSET:+taskset -c "$TERN_TASKSET"} "$JAVA" ${TERN_JAVA_OPTS:-} "$@" -jar "$TERN_JAR" serve --config "${TERN_CONFIG[$name]}" >"$log" 2>&1 &
     pid=$!
     TERN_PID[$name]=$pid
     local deadline=$((SECONDS + 60))
@@ -429,16 +433,16 @@ one_run() { # SERVER SIZE SESSIONS MODE N REP
 # Warm-up, not recorded: the peers' process pools, and the JVM's JIT, which goes on compiling for the first few
 # thousand messages (a server runs for days; measuring its first seconds would measure the compiler).
 WARMUP="${BENCH_WARMUP:-5000}"
-warm_up() {
-    local srv dir
+warm_up_one() { # SERVER
     [ "$WARMUP" -gt 0 ] || return 0
-    for srv in "${SERVERS[@]}"; do
-        dir="$(srv_maildir "$srv")"
-        python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$dir" --port "$(srv_port "$srv")" --sessions 10 \
-            --size 1024 --messages "$WARMUP" --timeout 300 >/dev/null
-        empty_maildir "$dir"
-    done
+    python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$(srv_maildir "$1")" --port "$(srv_port "$1")" \
+        --sessions 10 --size 1024 --messages "$WARMUP" --timeout 300 >/dev/null
+    empty_maildir "$(srv_maildir "$1")"
     sync
+}
+warm_up() {
+    local srv
+    for srv in "${SERVERS[@]}"; do warm_up_one "$srv"; done
 }
 
 # What tern-checks really did in a phase (warm-up included): its mail-log lines of accepted messages, those
@@ -490,6 +494,56 @@ if want throughput; then
     all_stop
     checks_record throughput
     defences_record throughput
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Cores: Tern alone pinned with taskset to each CPU set of --cpus (default one core, then two), 1 KB, one message
+# per connection, 10 sessions; smtp-source and the machine's other work are not pinned. After a warm-up each.
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; } # user + system, in clock ticks
+if want cores && have tern; then
+    n="$(messages 1024 10 1)"
+    for cpus in "${CPUSETS[@]}"; do
+        TERN_TASKSET="$cpus" tern_start tern
+        warm_up_one tern
+        for rep in $(seq 1 "$RUNS"); do
+            t0="$(cpu_ticks "${TERN_PID[tern]}")"
+            load="$(loadavg)"
+            json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
+                --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
+            cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
+            printf '{"test":"cores","server":"tern","cpus":"%s","sessions":10,"size":1024,"rep":%s,"load":"%s","cpu_ticks":%s,"messages":%s,"result":%s}\n' \
+                "$cpus" "$rep" "$load" "$cpu" "$n" "$json" >>"$RESULTS"
+            say "cores: tern on cpus $cpus, 10 sessions, run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json"), $((cpu * 1000000 / $(getconf CLK_TCK) / n)) us CPU per message (load $load)"
+            empty_maildir "${TERN_MAILDIR[tern]}"
+        done
+        tern_stop tern
+    done
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# Profile: JFR (settings=profile) over one 10-session, 1 KB run after a warm-up: CPU time and bytes allocated
+# per message, the top allocation sites and CPU methods (bench/jfr_report.py). The recording stays in $OUT.
+
+if want profile && have tern; then
+    n=$(( $(messages 1024 10 1) * 2 ))
+    tern_start tern
+    warm_up_one tern
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.start name=bench settings=profile >/dev/null
+    t0="$(cpu_ticks "${TERN_PID[tern]}")"
+    load="$(loadavg)"
+    json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
+        --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
+    cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.stop name=bench filename="$OUT/tern-profile.jfr" >/dev/null
+    tern_stop tern
+    empty_maildir "${TERN_MAILDIR[tern]}"
+    python3 "$HERE/jfr_report.py" "$OUT/tern-profile.jfr" "$n" "$(awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')" \
+        --jfr "$JAVA_HOME/bin/jfr" >"$OUT/profile.txt"
+    printf '{"test":"profile","server":"tern","sessions":10,"size":1024,"load":"%s","run":%s,"profile":%s}\n' \
+        "$load" "$json" "$(head -n 1 "$OUT/profile.txt")" >>"$RESULTS"
+    say "profile (load $load):"
+    tail -n +2 "$OUT/profile.txt"
 fi
 
 # ---------------------------------------------------------------------------------------------------

@@ -5,7 +5,9 @@ import dev.tern.ControlFile;
 import dev.tern.cli.QueueCommand.Exit;
 import dev.tern.config.Config;
 import dev.tern.queue.QueueReport;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -44,22 +46,48 @@ final class QueueClient {
      * running, or has no HTTP listener).
      */
     Answer ask(String method, String path) throws Exit {
+        try (Streamed s = open(method, path)) {
+            if (s == null) {
+                return null;
+            }
+            JsonNode body;
+            try {
+                body = QueueReport.JSON.readTree(s.body());
+            } catch (IOException e) {
+                throw new Exit(QueueCommand.FAILED, base + path + " answered " + s.status()
+                        + " with something not JSON; is listen.http another program?");
+            }
+            return new Answer(s.status(), body);
+        } catch (IOException e) {
+            throw new Exit(QueueCommand.FAILED, "cannot ask the server on " + base + ": " + e);
+        }
+    }
+
+    /**
+     * Like {@link #ask}, with the body left as a stream to read as it comes (the listing of a big queue); the
+     * caller closes it. Null when nothing listens.
+     */
+    Streamed open(String method, String path) throws Exit {
         if (base == null) {
             return null;
         }
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         HttpRequest req = HttpRequest.newBuilder(URI.create(base + path)).timeout(REQUEST_TIMEOUT)
                 .method(method, HttpRequest.BodyPublishers.noBody()).build();
+        boolean handedOver = false;
         try {
-            HttpResponse<byte[]> res = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
-            JsonNode body;
-            try {
-                body = QueueReport.JSON.readTree(res.body());
-            } catch (IOException e) {
-                throw new Exit(QueueCommand.FAILED, base + path + " answered " + res.statusCode()
-                        + " with something not JSON; is listen.http another program?");
-            }
-            return new Answer(res.statusCode(), body);
+            HttpResponse<InputStream> res = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            handedOver = true;
+            return new Streamed(res.statusCode(), new FilterInputStream(res.body()) {
+                @Override
+                public void close() throws IOException {
+                    try {
+                        super.close();
+                    } finally {
+                        client.close();
+                    }
+                }
+            });
         } catch (ConnectException e) {
             return null;
         } catch (HttpTimeoutException e) {
@@ -71,7 +99,26 @@ final class QueueClient {
             Thread.currentThread().interrupt();
             throw new Exit(QueueCommand.FAILED, "interrupted");
         } finally {
-            client.close();
+            if (!handedOver) {
+                client.close();
+            }
+        }
+    }
+
+    /** A streamed answer: the status and the body, read by the caller, who closes it. */
+    record Streamed(int status, InputStream body) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            body.close();
+        }
+
+        /** The error of a non-200 answer, read whole (it is small). */
+        Answer answer() throws Exit {
+            try {
+                return new Answer(status, QueueReport.JSON.readTree(body));
+            } catch (IOException e) {
+                throw new Exit(QueueCommand.FAILED, "the server answered " + status + " with something not JSON");
+            }
         }
     }
 

@@ -1,13 +1,19 @@
 package dev.tern.cli;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.queue.OfflineQueue;
 import dev.tern.queue.QueueReport;
 import dev.tern.text.ClientText;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -99,8 +105,7 @@ public final class QueueCommand implements Callable<Integer> {
          * ({@code \\u009b}), so what a sender wrote never acts on a terminal either.
          */
         static String json(Object value) throws IOException {
-            return QueueReport.JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII)
-                    .writeValueAsString(value);
+            return QueueReport.printer().writeValueAsString(value);
         }
 
         /** Checks the shape of a queue ID before it goes anywhere (usage error, exit 2). */
@@ -123,30 +128,161 @@ public final class QueueCommand implements Callable<Integer> {
     // ------------------------------------------------------------------------------------------------ commands
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List the queued messages: ID, age, size, sender, each recipient's state, last error and"
-                    + " next attempt.")
+            description = "List the queued messages, oldest first: ID, age, size, sender, each recipient's state,"
+                    + " last error and next attempt. Printed as the server sends them.")
     static final class ListQueue extends Base {
         @Option(names = "--json", description = "Print JSON ({\"messages\": [...]}) for scripts.")
         boolean json;
 
+        @Option(names = "--summary", description = "Print only the totals: messages, recipients (pending,"
+                + " deferred), held, bytes, the oldest arrival.")
+        boolean summary;
+
+        @Option(names = "--limit", paramLabel = "N", description = "At most N messages (default: all).")
+        int limit;
+
+        @Option(names = "--after", paramLabel = "ID", description = "Start after the message ID (the next page).")
+        String after;
+
         @Override
         int run() throws Exit, IOException {
-            List<QueueReport> messages;
-            QueueClient.Answer a = server.ask("GET", "/queue");
+            if (limit < 0) {
+                throw new Exit(USAGE, "--limit must be 0 or more");
+            }
+            if (after != null) {
+                after = checkId(after);
+            }
+            return summary ? summary() : list();
+        }
+
+        private int summary() throws Exit, IOException {
+            QueueReport.Summary totals;
+            QueueClient.Answer a = server.ask("GET", "/queue?summary");
             if (a != null) {
-                expectOk(a);
-                messages = QueueReport.JSON.convertValue(a.body(), QueueReport.Listing.class).messages();
+                totals = QueueReport.JSON.convertValue(expectOk(a).body(), QueueReport.Summary.class);
             } else {
-                err().println("tern: the server is not running (" + where() + "); reading " + cfg.dataDir()
-                        .resolve("spool").resolve("queue"));
-                messages = new OfflineQueue(cfg.dataDir()).list();
+                totals = QueueReport.Summary.of(offline());
             }
-            if (json) {
-                out().println(json(new QueueReport.Listing(messages)));
-            } else {
-                out().print(QueueText.list(messages, Clock.systemDefaultZone()));
-            }
+            out().print(json ? json(totals) + "\n" : QueueText.summary(totals, Clock.systemDefaultZone()));
             return OK;
+        }
+
+        private int list() throws Exit, IOException {
+            Sink sink = json ? new JsonSink(out()) : new TextSink(new QueueText.Listing(out(), Clock.systemDefaultZone()));
+            String query = "/queue" + (limit > 0 ? "?limit=" + limit : "")
+                    + (after != null ? (limit > 0 ? "&" : "?") + "after=" + after : "");
+            try (QueueClient.Streamed s = server.open("GET", query)) {
+                if (s != null) {
+                    if (s.status() != 200) {
+                        expectOk(s.answer());
+                    }
+                    read(s.body(), sink);
+                    return OK;
+                }
+            }
+            QueueReport.Page<QueueReport> page = QueueReport.page(offline(), QueueReport::arrival, QueueReport::id,
+                    after, limit);
+            page.items().forEach(sink::add);
+            sink.end(page.next());
+            return OK;
+        }
+
+        /** The spool read directly, with a word on stderr that it is. */
+        private List<QueueReport> offline() throws IOException {
+            err().println("tern: the server is not running (" + where() + "); reading " + cfg.dataDir()
+                    .resolve("spool").resolve("queue"));
+            return new OfflineQueue(cfg.dataDir()).list();
+        }
+
+        /** Reads {"messages": [...], "next": ID} one message at a time into {@code sink}. */
+        private static void read(InputStream body, Sink sink) throws Exit, IOException {
+            String next = null;
+            try (JsonParser p = QueueReport.JSON.createParser(body)) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
+                    throw new Exit(FAILED, "the server's listing is not a JSON object");
+                }
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    JsonToken value = p.nextToken();
+                    if (field.equals("messages") && value == JsonToken.START_ARRAY) {
+                        while (p.nextToken() == JsonToken.START_OBJECT) {
+                            sink.add(p.readValueAs(QueueReport.class));
+                        }
+                    } else if (field.equals("next") && value == JsonToken.VALUE_STRING) {
+                        next = p.getText();
+                    } else {
+                        p.skipChildren(); // a newer server's field
+                    }
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new Exit(FAILED, "the server's listing broke off: " + e.getOriginalMessage());
+            }
+            sink.end(next);
+        }
+
+        /** Where the listing goes as it is read. */
+        private interface Sink {
+            void add(QueueReport m);
+
+            void end(String next);
+        }
+
+        private final class TextSink implements Sink {
+            private final QueueText.Listing text;
+
+            TextSink(QueueText.Listing text) {
+                this.text = text;
+            }
+
+            @Override
+            public void add(QueueReport m) {
+                text.add(m);
+            }
+
+            @Override
+            public void end(String next) {
+                text.end(after, next);
+            }
+        }
+
+        /** {"messages": [...], "next": ID}, written as it comes, escaped as {@link #json(Object)}. */
+        private static final class JsonSink implements Sink {
+            private final ObjectWriter writer = QueueReport.printer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+            private final JsonGenerator g;
+
+            JsonSink(PrintWriter out) {
+                try {
+                    g = writer.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("messages");
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void add(QueueReport m) {
+                try {
+                    writer.writeValue(g, m);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+
+            @Override
+            public void end(String next) {
+                try {
+                    g.writeEndArray();
+                    if (next != null) {
+                        g.writeStringField("next", next);
+                    }
+                    g.writeEndObject();
+                    g.writeRaw('\n');
+                    g.close();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
         }
     }
 

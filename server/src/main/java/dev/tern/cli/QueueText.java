@@ -28,14 +28,35 @@ final class QueueText {
     }
 
     static String list(List<QueueReport> messages, Clock clock) {
-        if (messages.isEmpty()) {
-            return "The queue is empty.\n";
-        }
         StringBuilder sb = new StringBuilder();
-        Instant now = clock.instant();
-        long bytes = 0;
-        int rcpts = 0;
-        for (QueueReport m : messages) {
+        Listing listing = new Listing(sb, clock);
+        messages.forEach(listing::add);
+        listing.end(null, null);
+        return sb.toString();
+    }
+
+    /**
+     * The text listing written as the messages come (one block each, then a line of totals), so a big queue
+     * is printed while it is read and never held whole.
+     */
+    static final class Listing {
+        private final StringBuilder sb;
+        private final Appendable out;
+        private final Clock clock;
+        private final Instant now;
+        private long count;
+        private long bytes;
+        private long rcpts;
+
+        /** Writes to {@code out} (a StringBuilder, or a writer the caller flushes). */
+        Listing(Appendable out, Clock clock) {
+            this.out = out;
+            this.sb = out instanceof StringBuilder b ? b : new StringBuilder();
+            this.clock = clock;
+            this.now = clock.instant();
+        }
+
+        void add(QueueReport m) {
             sb.append(t(m.id())).append("  ").append(m.size()).append(" bytes  ").append(age(m.arrival(), now))
                     .append(" old (").append(time(m.arrival(), clock.getZone())).append(')');
             if (m.held()) {
@@ -49,11 +70,50 @@ final class QueueText {
             sb.append('\n');
             bytes += m.size();
             rcpts += m.recipients().size();
+            count++;
+            drain();
         }
-        sb.append("-- ").append(messages.size()).append(messages.size() == 1 ? " message, " : " messages, ")
-                .append(rcpts).append(rcpts == 1 ? " recipient, " : " recipients, ").append(bytes)
-                .append(" bytes\n");
-        return sb.toString();
+
+        /**
+         * The totals; {@code after} is the page's start (null: the first page), {@code next} where the next page
+         * starts (null: this was the last).
+         */
+        void end(String after, String next) {
+            if (count == 0) {
+                sb.append(after == null ? "The queue is empty.\n" : "No messages after " + t(after) + ".\n");
+            } else {
+                sb.append("-- ").append(count).append(count == 1 ? " message, " : " messages, ")
+                        .append(rcpts).append(rcpts == 1 ? " recipient, " : " recipients, ").append(bytes)
+                        .append(" bytes\n");
+            }
+            if (next != null) {
+                sb.append("-- more follow: tern queue list --after ").append(t(next)).append('\n');
+            }
+            drain();
+        }
+
+        private void drain() {
+            if (sb == out) {
+                return;
+            }
+            try {
+                out.append(sb);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            sb.setLength(0);
+        }
+    }
+
+    /** The totals of {@code GET /queue?summary} in words. */
+    static String summary(QueueReport.Summary s, Clock clock) {
+        if (s.messages() == 0) {
+            return "The queue is empty.\n";
+        }
+        return s.messages() + (s.messages() == 1 ? " message, " : " messages, ") + s.recipients()
+                + (s.recipients() == 1 ? " recipient (" : " recipients (") + s.pending() + " pending, "
+                + s.deferred() + " deferred), " + s.held() + " held, " + s.bytes() + " bytes; the oldest arrived "
+                + time(s.oldest(), clock.getZone()) + " (" + age(s.oldest(), clock.instant()) + " ago)\n";
     }
 
     static String show(QueueReport m, Clock clock) {

@@ -1,6 +1,8 @@
 package dev.tern.http;
 
-import com.fasterxml.jackson.core.json.JsonWriteFeature;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.tern.config.Cidr;
@@ -8,10 +10,12 @@ import dev.tern.log.MailLog;
 import dev.tern.queue.QueueReport;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Scheduler;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +26,11 @@ import org.slf4j.LoggerFactory;
  * The queue over HTTP, in JSON, for {@code tern queue} and for scripts:
  *
  * <pre>
- * GET    /queue               every message: {"messages": [report, …]}
+ * GET    /queue               every message, oldest first: {"messages": [report, …]}, written as it is made
+ * GET    /queue?limit=N&after=ID  at most N, after the message ID: {"messages": […], "next": ID} ("next"
+ *                              only when more follow: ask again with after=next)
+ * GET    /queue?summary       the totals: {"messages": n, "recipients": n, "pending": n, "deferred": n,
+ *                              "held": n, "bytes": n, "oldest": time}
  * GET    /queue/ID            one message, with its header section
  * POST   /queue/flush         every deferred recipient is due now: {"flushed": n}
  * POST   /queue/ID/flush      the same, for one message
@@ -31,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * DELETE /queue/ID            removed without any notice
  * </pre>
  *
- * Errors are {@code {"error": "…"}} with 404 (no such message), 405 (wrong method) or 403: the changing
+ * Errors are {@code {"error": "…"}} with 400 (a bad query), 404 (no such message), 405 (wrong method) or 403: the changing
  * requests (POST, DELETE) are refused to clients outside {@code http.admin_networks} (loopback by default).
  */
 public final class QueueEndpoint implements HttpHandler {
@@ -79,12 +87,7 @@ public final class QueueEndpoint implements HttpHandler {
                     send(ex, 405, error("use GET /queue"));
                     return;
                 }
-                List<QueueReport> all = new ArrayList<>();
-                for (QueuedMessage m : scheduler.messages()) {
-                    all.add(QueueReport.of(m, m.held(), false));
-                }
-                all.sort(Comparator.comparing(QueueReport::arrival).thenComparing(QueueReport::id));
-                send(ex, 200, new QueueReport.Listing(all));
+                list(ex);
                 return;
             }
             String id = parts[2];
@@ -158,6 +161,70 @@ public final class QueueEndpoint implements HttpHandler {
         }
     }
 
+    /**
+     * {@code GET /queue[?limit=N&after=ID]} and {@code GET /queue?summary}. The listing is written as it is made,
+     * one message at a time (chunked), so a queue of 100,000 never exists whole as text in the server.
+     */
+    private void list(HttpExchange ex) throws IOException {
+        Map<String, String> query;
+        int limit;
+        String after;
+        try {
+            query = query(ex.getRequestURI().getRawQuery());
+            limit = query.containsKey("limit") ? Integer.parseInt(query.get("limit")) : 0;
+            after = query.get("after");
+            if (limit < 0 || after != null && !QueueReport.isQueueId(after)) {
+                throw new IllegalArgumentException();
+            }
+        } catch (IllegalArgumentException e) {
+            send(ex, 400, error("use GET /queue, /queue?limit=N&after=ID (N >= 0, ID a queue ID) or /queue?summary"));
+            return;
+        }
+        if (query.containsKey("summary")) {
+            List<QueueReport> all = new ArrayList<>();
+            for (QueuedMessage m : scheduler.messages()) {
+                all.add(QueueReport.of(m, m.held(), false));
+            }
+            send(ex, 200, QueueReport.Summary.of(all));
+            return;
+        }
+        QueueReport.Page<QueuedMessage> page = QueueReport.page(scheduler.messages(), m -> m.envelope().arrival(),
+                QueuedMessage::id, after, limit);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        if (ex.getRequestMethod().equals("HEAD")) {
+            ex.sendResponseHeaders(200, -1);
+            return;
+        }
+        ex.sendResponseHeaders(200, 0);
+        ObjectWriter writer = QueueReport.printer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
+        try (JsonGenerator g = writer.createGenerator(new BufferedOutputStream(ex.getResponseBody(), 64 * 1024))) {
+            g.writeStartObject();
+            g.writeArrayFieldStart("messages");
+            for (QueuedMessage m : page.items()) {
+                writer.writeValue(g, QueueReport.of(m, m.held(), false));
+            }
+            g.writeEndArray();
+            if (page.next() != null) {
+                g.writeStringField("next", page.next());
+            }
+            g.writeEndObject();
+        }
+    }
+
+    /** The query's parameters; a name without a value maps to "". */
+    static Map<String, String> query(String raw) {
+        Map<String, String> q = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return q;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            q.put(name, eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+        }
+        return q;
+    }
+
     static Map<String, Object> error(String message) {
         return Map.of("error", message);
     }
@@ -170,9 +237,7 @@ public final class QueueEndpoint implements HttpHandler {
     }
 
     static void send(HttpExchange ex, int status, Object body) throws IOException {
-        // everything beyond ASCII as \\uXXXX: a sender's C1 controls never act on the terminal of a curl user
-        byte[] bytes = QueueReport.JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII)
-                .writeValueAsBytes(body);
+        byte[] bytes = QueueReport.printer().writeValueAsBytes(body);
         ex.getResponseHeaders().set("Content-Type", "application/json");
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(status, -1);

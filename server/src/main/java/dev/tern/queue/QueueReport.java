@@ -1,8 +1,10 @@
 package dev.tern.queue;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
@@ -11,7 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -53,10 +58,94 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
                        Instant lastAttempt, Instant nextAttempt, String relay) {
     }
 
-    /** The whole queue as the list endpoint sends it. */
-    public record Listing(List<QueueReport> messages) {
-        public Listing {
-            messages = List.copyOf(messages);
+    /**
+     * JSON for people and scripts ({@code GET /queue}, {@code --json}): indented, and everything beyond ASCII
+     * written as \\uXXXX, so a sender's C1 controls never act on the terminal of a curl user.
+     */
+    public static ObjectWriter printer() {
+        return JSON.writerWithDefaultPrettyPrinter().with(JsonWriteFeature.ESCAPE_NON_ASCII);
+    }
+
+    /**
+     * The totals of a queue ({@code GET /queue?summary}, {@code tern queue list --summary}): messages, their
+     * recipients and how many of those wait (pending: not tried yet; deferred: tried and waiting for the next
+     * attempt), how many messages are held, their size in octets, and the oldest arrival (null when empty).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Summary(long messages, long recipients, long pending, long deferred, long held, long bytes,
+                          Instant oldest) {
+        /** The summary of {@code reports}. */
+        public static Summary of(Iterable<QueueReport> reports) {
+            long n = 0;
+            long rcpts = 0;
+            long pending = 0;
+            long deferred = 0;
+            long held = 0;
+            long bytes = 0;
+            Instant oldest = null;
+            for (QueueReport r : reports) {
+                n++;
+                rcpts += r.recipients().size();
+                for (Rcpt x : r.recipients()) {
+                    pending += x.status().equals("pending") ? 1 : 0;
+                    deferred += x.status().equals("deferred") ? 1 : 0;
+                }
+                held += r.held() ? 1 : 0;
+                bytes += r.size();
+                oldest = oldest == null || r.arrival().isBefore(oldest) ? r.arrival() : oldest;
+            }
+            return new Summary(n, rcpts, pending, deferred, held, bytes, oldest);
+        }
+    }
+
+    /**
+     * One page of a listing: {@code items} in list order, and the ID to ask for the next page after
+     * ({@code ?after=next}), null when this page is the last.
+     */
+    public record Page<T>(List<T> items, String next) {
+    }
+
+    /**
+     * The listing's order (arrival, then ID: oldest first) over {@code all}, from just after the message
+     * {@code after} (null: from the start), at most {@code limit} (0: no limit). A message {@code after} that
+     * has left the queue meanwhile still marks the place: a queue ID is its arrival in microseconds.
+     */
+    public static <T> Page<T> page(Collection<T> all, Function<T, Instant> arrival, Function<T, String> id,
+                                   String after, int limit) {
+        Comparator<T> order = Comparator.comparing(arrival).thenComparing(id);
+        List<T> sorted = new ArrayList<>(all);
+        sorted.sort(order);
+        int from = 0;
+        if (after != null) {
+            T mark = null;
+            for (T t : sorted) {
+                if (id.apply(t).equalsIgnoreCase(after)) {
+                    mark = t;
+                    break;
+                }
+            }
+            Instant at = mark != null ? arrival.apply(mark) : arrivalOf(after);
+            String markId = mark != null ? id.apply(mark) : after.toUpperCase(java.util.Locale.ROOT);
+            while (from < sorted.size()) {
+                T t = sorted.get(from);
+                int c = arrival.apply(t).compareTo(at);
+                if (c > 0 || c == 0 && id.apply(t).compareTo(markId) > 0) {
+                    break;
+                }
+                from++;
+            }
+        }
+        int to = limit > 0 ? (int) Math.min(sorted.size(), (long) from + limit) : sorted.size();
+        List<T> items = sorted.subList(from, to);
+        return new Page<>(items, to < sorted.size() && !items.isEmpty() ? id.apply(items.getLast()) : null);
+    }
+
+    /** The arrival a queue ID names (microseconds since the epoch); a later time than any for a longer one. */
+    private static Instant arrivalOf(String id) {
+        try {
+            return Instant.EPOCH.plus(Long.parseLong(id, 16), java.time.temporal.ChronoUnit.MICROS);
+        } catch (NumberFormatException | java.time.DateTimeException | ArithmeticException e) {
+            return Instant.MAX;
         }
     }
 

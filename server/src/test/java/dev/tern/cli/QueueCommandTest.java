@@ -249,6 +249,57 @@ class QueueCommandTest {
         assertThat(out).endsWith("The queue is empty.\n");
     }
 
+    /** Issue 17: a page of the listing at a time, the totals alone, from the server and from the spool. */
+    @Test
+    void pagesAndSummary() throws Exception {
+        Path cli = startServer("");
+        String a = queueDeferred();
+        String b = queueDeferred();
+        String c = queueDeferred();
+
+        assertThat(tern(cli, "queue", "list", "--limit", "2")).isZero();
+        assertThat(out).contains(a + "  ").contains(b + "  ").doesNotContain(c)
+                .contains("-- 2 messages, 2 recipients, ").endsWith("-- more follow: tern queue list --after " + b + "\n");
+        assertThat(tern(cli, "queue", "list", "--after", b)).isZero();
+        assertThat(out).contains(c + "  ").doesNotContain(a).doesNotContain("more follow");
+        assertThat(tern(cli, "queue", "list", "--after", c)).isZero();
+        assertThat(out).endsWith("No messages after " + c + ".\n");
+        assertThat(tern(cli, "queue", "list", "--limit", "2", "--json")).isZero();
+        JsonNode page = QueueReport.JSON.readTree(out);
+        assertThat(page.path("messages").size()).isEqualTo(2);
+        assertThat(page.path("next").asText()).isEqualTo(b);
+        assertThat(tern(cli, "queue", "list", "--json")).isZero();
+        assertThat(QueueReport.JSON.readTree(out).has("next")).isFalse();
+
+        assertThat(tern(cli, "queue", "list", "--summary")).isZero();
+        assertThat(out).startsWith("3 messages, 3 recipients (0 pending, 3 deferred), 0 held, ")
+                .contains("the oldest arrived ");
+        assertThat(tern(cli, "queue", "list", "--summary", "--json")).isZero();
+        assertThat(QueueReport.JSON.readTree(out).path("deferred").asInt()).isEqualTo(3);
+
+        // the message named in after= has left the queue: its ID still marks the place
+        assertThat(tern(cli, "queue", "delete", a)).isZero();
+        assertThat(tern(cli, "queue", "list", "--after", a, "--limit", "1")).isZero();
+        assertThat(out).contains(b + "  ").doesNotContain(c + "  ").contains("--after " + b);
+
+        assertThat(tern(cli, "queue", "list", "--limit", "-1")).isEqualTo(2);
+        assertThat(tern(cli, "queue", "list", "--after", "nothex")).isEqualTo(2);
+        String base = "http://127.0.0.1:" + tern.address("http").getPort();
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            assertThat(status(http, "GET", base + "/queue?limit=x")).isEqualTo(400);
+            assertThat(status(http, "GET", base + "/queue?after=../x")).isEqualTo(400);
+            assertThat(status(http, "GET", base + "/queue?limit=1&after=" + b)).isEqualTo(200);
+        }
+
+        tern.shutdown(Duration.ofSeconds(2));
+        tern = null;
+        Path offline = config("[\"127.0.0.1:" + closedPort + "\"]", "");
+        assertThat(tern(offline, "queue", "list", "--limit", "1")).isZero();
+        assertThat(out).contains(b + "  ").endsWith("-- more follow: tern queue list --after " + b + "\n");
+        assertThat(tern(offline, "queue", "list", "--summary")).isZero();
+        assertThat(out).startsWith("2 messages, 2 recipients (0 pending, 2 deferred)");
+    }
+
     /** Issue 10 #12: a sender's terminal escapes are shown escaped by list and show, and JSON-escaped by --json. */
     @Test
     void untrustedTextNeverReachesTheTerminalRaw() throws Exception {

@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -238,5 +239,112 @@ class SchedulerTest {
             assertThat(d.toMillis()).isPositive().isLessThanOrEqualTo((long) (Duration.ofMinutes(15).toMillis() * 1.1));
         }
         assertThat(s.delayAfter(1, random).toMillis()).isBetween(900L, 1100L);
+    }
+
+    /**
+     * Issue 17: a pass over a message to many domains saves its state between the groups (a restart does not
+     * repeat what was recorded), but a bounded number of times: after each group for a small message, after
+     * every {@code size / 32} recipients for a big one, not once per domain.
+     */
+    @Test
+    void aPassSavesBetweenGroupsBoundedForABigMessage() throws IOException {
+        for (int domains : new int[] {4, 256}) {
+            List<Integer> seenOnDisk = new ArrayList<>();
+            Transport counting = new Transport() {
+                @Override
+                public String route(String address) {
+                    return address.substring(address.indexOf('@') + 1);
+                }
+
+                @Override
+                public List<Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
+                    try {
+                        String onDisk = Files.exists(spool.stateFile(m.id()))
+                                ? Files.readString(spool.stateFile(m.id())) : "";
+                        seenOnDisk.add(onDisk.split("\"DELIVERED\"", -1).length - 1);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                    return java.util.Collections.nCopies(indices.size(), new Attempt.Delivered("mx", "ok"));
+                }
+            };
+            try (Scheduler s = new Scheduler(spool, counting, clock, new Scheduler.Settings(
+                    new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), Duration.ofHours(4),
+                    Duration.ofDays(5), 4, "a.test", "postmaster@a.test"))) {
+                String[] rcpts = new String[domains];
+                for (int i = 0; i < domains; i++) {
+                    rcpts[i] = "u" + i + "@d" + i + ".test";
+                }
+                QueuedMessage m = queue("a@a.test", null, 0, rcpts);
+                s.runDue(m, false);
+                assertThat(seenOnDisk).hasSize(domains);
+                int period = Scheduler.savePeriod(domains);
+                for (int k = 0; k < domains; k++) {
+                    assertThat(seenOnDisk.get(k)).as("group %d of %d", k, domains).isEqualTo(k - k % period);
+                }
+                assertThat(seenOnDisk.stream().distinct().count()).isLessThanOrEqualTo(Scheduler.SAVES_PER_PASS + 1);
+            }
+        }
+        assertThat(Scheduler.savePeriod(4)).isEqualTo(1);
+        assertThat(Scheduler.savePeriod(100_000)).isEqualTo(3125);
+    }
+
+    /**
+     * Issue 17: a due message whose route is full waits on the route's list without passes in a loop (the timer
+     * used to start its pass again at once, since its recipient was still due: millions of queued passes with a
+     * big overdue queue), and the place given back runs it.
+     */
+    @Test
+    void aDueMessageWaitingForItsRouteDoesNotSpin() throws Exception {
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger routesAsked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicBoolean blockNext = new java.util.concurrent.atomic.AtomicBoolean();
+        Transport oneAtATime = new Transport() {
+            @Override
+            public String route(String address) {
+                if (address.startsWith("waits@")) {
+                    routesAsked.incrementAndGet();
+                }
+                return "smtp:d.test";
+            }
+
+            @Override
+            public int limit(String route) {
+                return 1;
+            }
+
+            @Override
+            public List<Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
+                if (blockNext.getAndSet(false)) {
+                    try {
+                        release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return java.util.Collections.nCopies(indices.size(), new Attempt.Delivered("mx", "ok"));
+                }
+                return java.util.Collections.nCopies(indices.size(),
+                        new Attempt.Deferred("mx[192.0.2.1]:25", "451 later", "4.3.0", "mx", null));
+            }
+        };
+        try (Scheduler s = new Scheduler(spool, oneAtATime, clock, new Scheduler.Settings(
+                new RetrySchedule(Duration.ofMinutes(1), Duration.ofMinutes(15)), Duration.ofHours(4),
+                Duration.ofDays(5), 4, "a.test", "postmaster@a.test"))) {
+            QueuedMessage waits = queue("a@a.test", null, 0, "waits@d.test");
+            s.submit(waits);
+            await().atMost(Duration.ofSeconds(10)).until(() -> waits.state().get(0).attempts() == 1); // deferred
+            QueuedMessage holder = queue("a@a.test", null, 0, "holder@d.test");
+            blockNext.set(true);
+            s.submit(holder); // takes the route's one place and keeps it
+            await().atMost(Duration.ofSeconds(10)).until(() -> !blockNext.get());
+            clock.advance(Duration.ofMinutes(5)); // the deferred recipient is due
+            int before = routesAsked.get();
+            s.release(waits.id()); // a pass now, with the recipient overdue (a flush would make it due differently)
+            await().atMost(Duration.ofSeconds(10)).until(() -> s.waitingForRoute() == 1);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+                    .until(() -> routesAsked.get() - before <= 3);
+            release.countDown(); // the place given back runs the waiting message
+            await().atMost(Duration.ofSeconds(10)).until(() -> waits.state().get(0).attempts() == 2);
+        }
     }
 }

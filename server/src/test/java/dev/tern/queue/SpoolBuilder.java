@@ -14,7 +14,9 @@ import java.util.zip.CRC32C;
  * Writes a deferred queue of many messages straight into a data directory's spool, in the spool's own format
  * and without an fsync each (a test fixture, not a way to queue mail): each message has one remote recipient,
  * deferred after {@code attempts} attempts, next tried within {@code retry_max}. For {@code bench/queue-scale.sh}
- * and the tests that need a big queue. Run as {@code SpoolBuilder DATA_DIR COUNT [SIZE]}.
+ * and the tests that need a big queue. Run as {@code SpoolBuilder DATA_DIR COUNT [SIZE [OVERDUE_PERCENT]]}: that
+ * share of the messages (default none) was due in the hour before {@code now}, as after a server stopped for an
+ * hour, so they are due at start.
  */
 public final class SpoolBuilder {
     private SpoolBuilder() {
@@ -22,12 +24,13 @@ public final class SpoolBuilder {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 2) {
-            System.err.println("usage: SpoolBuilder DATA_DIR COUNT [SIZE]");
+            System.err.println("usage: SpoolBuilder DATA_DIR COUNT [SIZE [OVERDUE_PERCENT]]");
             System.exit(2);
         }
         long t0 = System.nanoTime();
         int n = Integer.parseInt(args[1]);
-        build(Path.of(args[0]), n, args.length > 2 ? Integer.parseInt(args[2]) : 1024, Instant.now());
+        build(Path.of(args[0]), n, args.length > 2 ? Integer.parseInt(args[2]) : 1024,
+                args.length > 3 ? Integer.parseInt(args[3]) : 0, Instant.now());
         System.out.printf("spool-builder: %d messages in %.1f s%n", n, (System.nanoTime() - t0) / 1e9);
     }
 
@@ -36,6 +39,11 @@ public final class SpoolBuilder {
      * the hour before {@code now}, each next tried between 1 and 15 minutes after {@code now}.
      */
     public static void build(Path dataDir, int count, int size, Instant now) throws IOException {
+        build(dataDir, count, size, 0, now);
+    }
+
+    /** As above, with {@code overduePercent} of the messages due at some time in the hour before {@code now}. */
+    public static void build(Path dataDir, int count, int size, int overduePercent, Instant now) throws IOException {
         Path slots = dataDir.resolve("spool").resolve("slots");
         Path queue = dataDir.resolve("spool").resolve("queue");
         Files.createDirectories(slots);
@@ -74,8 +82,11 @@ public final class SpoolBuilder {
             }
             Files.write(slots.resolve(SlotFormat.slotName(i)), file);
 
+            boolean overdue = i % 100 < overduePercent;
             Instant last = now.minusSeconds(random.nextInt(60));
-            Instant next = now.plusSeconds(60 + random.nextInt(14 * 60));
+            Instant next = overdue ? now.minusSeconds(60 + random.nextInt(59 * 60))
+                    : now.plusSeconds(60 + random.nextInt(14 * 60));
+            last = overdue ? next.minusSeconds(420) : last;
             RecipientState.Entry e = new RecipientState.Entry(RecipientState.Status.DEFERRED, 3,
                     "451 4.3.0 try again later", last, next, "4.3.0", "dns; mx." + to.substring(to.indexOf('@') + 1),
                     "smtp; 451 4.3.0 try again later", "mx" + (i % 100) + ".example[192.0.2.25]:25", false, false,

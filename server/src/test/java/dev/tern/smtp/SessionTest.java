@@ -167,6 +167,17 @@ class SessionTest {
     }
 
     @Test
+    void transactionHeadHasTheSenderAndTheFirstRecipientOnly() {
+        openTransaction();
+        expect("RCPT TO:<e@d.example>", 250, "2.1.5");
+        Transaction head = s.transactionHead();
+        assertThat(head.reversePath()).isEqualTo(new Mailbox("a", "b.example"));
+        assertThat(head.recipients()).extracting(Transaction.Recipient::forwardPath)
+                .containsExactly(new Mailbox("c", "d.example"));
+        assertThat(s.transaction().recipients()).hasSize(2);
+    }
+
+    @Test
     void bdatAcceptedInATransaction() {
         openTransaction();
         Session.Step st = step("BDAT 42");

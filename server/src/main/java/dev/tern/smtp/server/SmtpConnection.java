@@ -112,7 +112,7 @@ final class SmtpConnection {
             if (!screened()) {
                 return;
             }
-            session = new Session(settings, screen.recipients(rules.policy(), () -> session.transaction(),
+            session = new Session(settings, screen.recipients(rules.policy(), () -> session.transactionHead(),
                     () -> session.user(), () -> session.helo()), rules.senders(), ip, ssl != null);
             MailLog.connected(SMTP, ipText, ssl != null);
             Capture.Action scripted = script(Capture.Stage.CONNECT, null);
