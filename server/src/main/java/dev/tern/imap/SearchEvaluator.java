@@ -53,7 +53,7 @@ public final class SearchEvaluator {
             case SearchKey.Date d -> date(d, m);
             case SearchKey.Header h -> header(h, m);
             case SearchKey.Text t -> (t.withHeader() && contains(decode(m.headerText()), t.value()))
-                    || contains(m.bodyText(), t.value());
+                    || contains(m.bodyText(t.withHeader()), t.value());
         };
     }
 
