@@ -8,8 +8,9 @@
 # SEARCH BODY "zyzzyva", in the first session after the start (first open: neither has an index or cache yet)
 # and then the median of 5 new sessions (opened); and IDLE push latency, the median and worst of 10
 # deliveries: Tern's from the SMTP 250 to the untagged EXISTS, Dovecot's from the rename of a file into
-# new/ (what a Maildir delivery agent does last) to the EXISTS. Prints a table; the JSON is kept in the
-# work dir.
+# new/ (what a Maildir delivery agent does last) to the EXISTS. Prints a table of wall times and, beside
+# each, the CPU time the server's processes used for it (the JVM's every thread for Tern; the master and
+# every process under it for Dovecot): on a loaded machine, compare those.
 #
 # Environment: BENCH_SKIP_BUILD=1 uses server/target/tern.jar as it is; BENCH_KEEP=1 keeps the work dir;
 # TERN_JAVA_OPTS: JVM options for Tern. Run as root (Dovecot's mail processes then run as nobody) or as
@@ -61,9 +62,9 @@ IMAP_PORT="$(tern_port imap)"
 dovecot_start
 
 python3 "$HERE/imap_bench.py" run --name tern --port "$IMAP_PORT" --user "$ALICE" --password "$PW" \
-    --smtp "$TERN_SMTP_PORT" >tern.json
+    --pid "$TERN_PID" --smtp "$TERN_SMTP_PORT" >tern.json
 python3 "$HERE/imap_bench.py" run --name dovecot --port "$DOVECOT_PORT" --user "$ALICE" --password "$PW" \
-    --maildir "$WORK/dovecot/Maildir" >dovecot.json
+    --pid "$DOVECOT_PID" --maildir "$WORK/dovecot/Maildir" >dovecot.json
 dovecot_stop
 tern_stop
 
@@ -72,12 +73,13 @@ import json, os, sys
 rows = [json.load(open(p)) for p in sys.argv[1:3]]
 print("IMAP, %s messages, %s, load average %s" % (sys.argv[3], os.uname().nodename,
       " ".join("%.2f" % x for x in os.getloadavg())))
-print("%-8s %-7s %10s %12s %14s" % ("server", "", "SELECT", "FETCH ENV", "SEARCH BODY"))
+print("wall time (CPU time of the server's processes)")
+print("%-8s %-7s %18s %18s %18s" % ("server", "", "SELECT", "FETCH ENV", "SEARCH BODY"))
 for r in rows:
     for when in ("first", "opened"):
         t = r[when]
-        print("%-8s %-7s %8.0f ms %10.0f ms %12.0f ms" % (r["server"], when, t["select"] * 1000,
-              t["fetch"] * 1000, t["search"] * 1000))
+        print("%-8s %-7s" % (r["server"], when) + "".join(
+            "%10.0f (%4.0f) ms" % (t[k] * 1000, t[k + "_cpu"] * 1000) for k in ("select", "fetch", "search")))
 for r in rows:
     print("%-8s IDLE push latency: median %.0f ms, worst %.0f ms (%d deliveries); checks %s" % (
         r["server"], r["idle_median"] * 1000, r["idle_max"] * 1000, len(r["idle"]), r["check"]))

@@ -5,13 +5,16 @@
       writes N messages into MAILDIR/cur (seeded, the same every run): 70% text/plain of 1 to 4 KB,
       20% multipart/alternative, 10% multipart/mixed with a 16 KB base64 attachment; one in a hundred has
       the word "zyzzyva" in its text; a third \\Seen, one in twenty \\Flagged; mtimes spread over 100 days.
-  imap_bench.py run --name NAME --port PORT --user U --password P [--smtp PORT | --maildir DIR] [--rounds R]
+  imap_bench.py run --name NAME --port PORT --user U --password P [--pid PID] [--smtp PORT | --maildir DIR]
+                    [--rounds R]
       measures one server (already started, its folder never opened): LOGIN+SELECT INBOX, FETCH 1:*
       (FLAGS ENVELOPE) and SEARCH BODY "zyzzyva", first in the first session after the start ("first
       open") and then in R new sessions ("opened", median); then IDLE push latency: from the end of a
       delivery to the untagged EXISTS, over 10 deliveries (--smtp: the time the SMTP 250 is read; --maildir:
       a file written in tmp/ and renamed into new/, as a Maildir delivery agent does, the time of the
-      rename). Prints one JSON object.
+      rename). With --pid, also the CPU seconds the server (PID and the processes under it) used for each
+      command, which a machine loaded by other work distorts much less than the wall time. Prints one JSON
+      object.
 """
 import json
 import os
@@ -113,21 +116,51 @@ class Imap:
             untagged.append(line)
 
 
-def timed(c, text):
+def cpu_seconds(root):
+    """CPU time (user and system) used so far by process root and every process under it (Dovecot runs a
+    process per session), from /proc; 0 without a root."""
+    if not root:
+        return 0.0
+    children, times = {}, {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as fh:
+                    f = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(f[1]), []).append(int(d))
+            times[int(d)] = int(f[11]) + int(f[12])
+    total, todo = 0, [root]
+    while todo:
+        p = todo.pop()
+        total += times.get(p, 0)
+        todo += children.get(p, [])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def timed(c, text, pid, cpu):
+    """Runs a command; returns (wall seconds, untagged) and records the server's CPU seconds in cpu[text]."""
+    before = cpu_seconds(pid)
     t = time.perf_counter()
     untagged, _ = c.cmd(text)
-    return time.perf_counter() - t, untagged
+    wall = time.perf_counter() - t
+    cpu[text] = cpu_seconds(pid) - before
+    return wall, untagged
 
 
-def one_round(port, user, password):
+def one_round(port, user, password, pid=None):
     c = Imap(port)
     c.cmd('LOGIN "%s" "%s"' % (user, password))
-    r = {}
-    r["select"], untagged = timed(c, "SELECT INBOX")
+    r, cpu = {}, {}
+    r["select"], untagged = timed(c, "SELECT INBOX", pid, cpu)
     exists = [int(l.split()[1]) for l in untagged if l.endswith(b" EXISTS\r\n")]
-    r["fetch"], untagged = timed(c, "FETCH 1:* (FLAGS ENVELOPE)")
+    r["fetch"], untagged = timed(c, "FETCH 1:* (FLAGS ENVELOPE)", pid, cpu)
     fetched = sum(1 for l in untagged if b" FETCH " in l)
-    r["search"], untagged = timed(c, 'SEARCH BODY "zyzzyva"')
+    r["search"], untagged = timed(c, 'SEARCH BODY "zyzzyva"', pid, cpu)
+    for k, text in (("select_cpu", "SELECT INBOX"), ("fetch_cpu", "FETCH 1:* (FLAGS ENVELOPE)"),
+                    ("search_cpu", 'SEARCH BODY "zyzzyva"')):
+        r[k] = cpu[text]
     found = sum(len(l.split()) - 2 for l in untagged if l.startswith(b"* SEARCH"))
     c.cmd("LOGOUT")
     return r, {"exists": exists[0] if exists else None, "fetched": fetched, "found": found}
@@ -195,8 +228,9 @@ def main():
         opt[key] = args.pop(0)
     port = int(opt["--port"])
     rounds = int(opt.get("--rounds", "5"))
-    first, check = one_round(port, opt["--user"], opt["--password"])
-    later = [one_round(port, opt["--user"], opt["--password"])[0] for _ in range(rounds)]
+    pid = int(opt["--pid"]) if "--pid" in opt else None
+    first, check = one_round(port, opt["--user"], opt["--password"], pid)
+    later = [one_round(port, opt["--user"], opt["--password"], pid)[0] for _ in range(rounds)]
     opened = {k: statistics.median(r[k] for r in later) for k in first}
     idle = idle_latency(port, opt["--user"], opt["--password"], int(opt["--smtp"]) if "--smtp" in opt else None,
                         opt.get("--maildir"))
