@@ -50,7 +50,7 @@ public final class BodyText {
         }
     }
 
-    /** The part's charset; UTF-8 when it names none, US-ASCII (8-bit octets there are most often UTF-8) or one unknown. */
+    /** The part's charset; UTF-8 for none, for US-ASCII (8-bit octets there are mostly UTF-8) and unknown ones. */
     static Charset charset(BodyPart part) {
         List<String> params = part.params();
         for (int i = 0; i + 1 < params.size(); i += 2) {
