@@ -320,6 +320,7 @@ _helpers_cleanup() {
     if [ -n "$DNSMASQ_PID" ] && kill -0 "$DNSMASQ_PID" 2>/dev/null; then
         kill -TERM "$DNSMASQ_PID" 2>/dev/null || true
     fi
+    dovecot_stop
     _tern_cleanup
 }
 trap _helpers_cleanup EXIT
@@ -467,4 +468,105 @@ dir_wait() {
         [ "$SECONDS" -ge "$deadline" ] && die "$d: $n file(s) after ${timeout}s, expected $want"
         sleep 0.2
     done
+}
+
+# ---------------------------------------------------------------------------------------------------
+# A private Dovecot (dovecot-imapd from Debian) beside Tern, for the IMAP comparisons (19-imap-dovecot,
+# bench/imap.sh): its own configuration, base_dir, state and log under a directory of ours, nothing read from
+# /etc/dovecot, one IMAP listener on a free loopback port, no TLS, a static passdb and userdb, no system
+# service. Dovecot serves no mail as root: run by root, its mail processes run as nobody (and its login and
+# internal ones as dovenull and dovecot, the users the package made); run by another user, all run as that user.
+
+DOVECOT_PID=""
+
+# dovecot_private DIR MAILDIR PASSWORD -> writes DIR/dovecot.conf serving the Maildir MAILDIR (Maildir++
+# folders) to any user name with PASSWORD; MAILDIR is made the mail user's. Sets DOVECOT_DIR, DOVECOT_PORT.
+dovecot_private() {
+    local dir="$1" maildir="$2" password="$3" uid gid login_user internal_user
+    [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || die "dovecot is not installed (package dovecot-imapd)"
+    DOVECOT_DIR="$dir"
+    mkdir -p "$dir/run" "$dir/state" "$dir/home"
+    if [ "$(id -u)" -eq 0 ]; then
+        uid="$(id -u nobody)"
+        gid="$(id -g nobody)"
+        login_user=dovenull
+        internal_user=dovecot
+        # nobody must reach the Maildir: every directory above it searchable
+        local d="$maildir"
+        while d="$(dirname "$d")" && [ "$d" != / ]; do chmod o+x "$d"; done
+        chown -R "$uid:$gid" "$maildir" "$dir/home"
+    else
+        uid="$(id -u)"
+        gid="$(id -g)"
+        login_user="$(id -un)"
+        internal_user="$(id -un)"
+    fi
+    DOVECOT_PORT="$(free_port)"
+    cat >"$dir/dovecot.conf" <<CONF
+# a private instance for Tern's tests and benchmarks (test/interop/lib.sh dovecot_private)
+base_dir = $dir/run
+state_dir = $dir/state
+log_path = $dir/dovecot.log
+instance_name = tern-$$-$DOVECOT_PORT
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+default_login_user = $login_user
+default_internal_user = $internal_user
+first_valid_uid = $uid
+last_valid_uid = $uid
+mail_location = maildir:$maildir
+passdb {
+  driver = static
+  args = password=$password
+}
+userdb {
+  driver = static
+  args = uid=$uid gid=$gid home=$dir/home
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $DOVECOT_PORT
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+CONF
+    export DOVECOT_DIR DOVECOT_PORT
+}
+
+# dovecot_start -> starts the instance dovecot_private wrote, in the foreground (DOVECOT_PID), and waits
+# (bounded) for its greeting.
+dovecot_start() {
+    /usr/sbin/dovecot -F -c "$DOVECOT_DIR/dovecot.conf" >"$DOVECOT_DIR/dovecot.out" 2>&1 &
+    DOVECOT_PID=$!
+    echo "$DOVECOT_PID" >>"$TERN_TMP/tern.pids"
+    local deadline=$((SECONDS + 20))
+    until python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1); s.settimeout(5); assert s.recv(200).startswith(b"* OK")' "$DOVECOT_PORT" 2>/dev/null; do
+        kill -0 "$DOVECOT_PID" 2>/dev/null ||
+            die "dovecot exited at start: $(tail -n 20 "$DOVECOT_DIR/dovecot.out" "$DOVECOT_DIR/dovecot.log" 2>/dev/null)"
+        [ "$SECONDS" -lt "$deadline" ] || die "dovecot did not greet on 127.0.0.1:$DOVECOT_PORT within 20s"
+        sleep 0.2
+    done
+    log "dovecot $(/usr/sbin/dovecot --version | cut -d' ' -f1) (pid $DOVECOT_PID) on 127.0.0.1:$DOVECOT_PORT"
+}
+
+# dovecot_stop -> SIGTERM, a bounded wait, then SIGKILL.
+dovecot_stop() {
+    [ -n "${DOVECOT_PID:-}" ] || return 0
+    if kill -0 "$DOVECOT_PID" 2>/dev/null; then
+        kill -TERM "$DOVECOT_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$DOVECOT_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$DOVECOT_PID" 2>/dev/null || true
+    fi
+    wait "$DOVECOT_PID" 2>/dev/null || true
+    DOVECOT_PID=""
 }

@@ -68,6 +68,9 @@ install_prereqs() {
     # 16-fail2ban: fail2ban-regex only (the policy-rc.d below keeps its service from starting)
     command -v fail2ban-regex >/dev/null 2>&1 || missing+=(fail2ban)
     command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+    # 19-imap-dovecot: Dovecot's IMAP server, run as a private instance (the policy-rc.d below keeps the
+    # system service from starting)
+    [ -x /usr/sbin/dovecot ] && [ -x /usr/lib/dovecot/imap ] || missing+=(dovecot-imapd)
     find_smtp_source >/dev/null || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
     command -v timeout >/dev/null 2>&1 || missing+=(coreutils)

@@ -1,8 +1,8 @@
 package dev.tern.imap;
 
+import dev.tern.imap.mime.BodyText;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.time.ZonedDateTime;
@@ -99,8 +99,8 @@ final class MessageSearch implements SearchMessage {
     }
 
     @Override
-    public Reader bodyText() throws IOException {
+    public Reader bodyText(boolean withHeaders) throws IOException {
         ImapStore.Message m = message();
-        return new InputStreamReader(m.open(m.structure().bodyStart(), m.size()), StandardCharsets.UTF_8);
+        return BodyText.of(m.structure(), withHeaders, m::open);
     }
 }

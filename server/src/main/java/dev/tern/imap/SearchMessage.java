@@ -30,6 +30,10 @@ public interface SearchMessage {
     /** The whole header as text, for TEXT. */
     String headerText() throws IOException;
 
-    /** The body as text (transfer encodings and charsets decoded as far as the store can), read once per key. */
-    Reader bodyText() throws IOException;
+    /**
+     * The body as text, read once per key: the text of its text parts (transfer encodings and charsets decoded as
+     * far as the store can), not the headers of its parts nor a multipart's preamble and epilogue; with
+     * {@code withHeaders} (for TEXT) the headers inside the body too (its parts' and those of encapsulated messages).
+     */
+    Reader bodyText(boolean withHeaders) throws IOException;
 }

@@ -30,7 +30,7 @@ class SearchEvaluatorTest {
         }
 
         @Override
-        public Reader bodyText() {
+        public Reader bodyText(boolean withHeaders) {
             return new StringReader(body);
         }
     }

@@ -5,8 +5,13 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.james.mime4j.stream.NameValuePair;
 import org.apache.james.mime4j.stream.RawBody;
 import org.apache.james.mime4j.stream.RawField;
@@ -109,15 +114,70 @@ final class Fields {
                 message ? envelope(fields) : null, parts);
     }
 
+    /** A parameter name that is one segment of an RFC 2231 continuation: {@code name*N} or {@code name*N*}. */
+    private static final Pattern SEGMENT = Pattern.compile("(.+)\\*([0-9]{1,3})(\\*?)");
+
+    /**
+     * Parameters as name, value, … with names in lower case. The segments of an RFC 2231 continuation
+     * ({@code name*0*=utf-8''a%20; name*1=b}) become one parameter where the first segment was, as Dovecot gives
+     * them: {@code name*} with the segments joined when any is percent-encoded (the others encoded to match, and
+     * {@code ''} before a first segment that names no charset), else {@code name} with the values joined.
+     */
     private static List<String> pairs(List<NameValuePair> params) {
-        List<String> out = new ArrayList<>();
+        List<String[]> entries = new ArrayList<>();
+        Map<String, TreeMap<Integer, String[]>> continued = new HashMap<>();
         for (NameValuePair p : params) {
-            if (p.getName() != null && !p.getName().isEmpty() && out.size() < 200) {
-                out.add(p.getName().toLowerCase(Locale.ROOT));
-                out.add(p.getValue() == null ? "" : p.getValue());
+            if (p.getName() == null || p.getName().isEmpty() || entries.size() >= 100) {
+                continue;
             }
+            String name = p.getName().toLowerCase(Locale.ROOT);
+            String value = p.getValue() == null ? "" : p.getValue();
+            Matcher m = SEGMENT.matcher(name);
+            if (!m.matches()) {
+                entries.add(new String[] {name, value});
+                continue;
+            }
+            TreeMap<Integer, String[]> segments = continued.get(m.group(1));
+            if (segments == null) {
+                segments = new TreeMap<>();
+                continued.put(m.group(1), segments);
+                entries.add(new String[] {m.group(1), null});
+            }
+            segments.putIfAbsent(Integer.parseInt(m.group(2)), new String[] {value, m.group(3)});
+        }
+        List<String> out = new ArrayList<>();
+        for (String[] e : entries) {
+            if (e[1] != null) {
+                out.add(e[0]);
+                out.add(e[1]);
+                continue;
+            }
+            TreeMap<Integer, String[]> segments = continued.get(e[0]);
+            boolean extended = segments.values().stream().anyMatch(v -> !v[1].isEmpty());
+            StringBuilder value = new StringBuilder(extended && segments.firstEntry().getValue()[1].isEmpty()
+                    ? "''" : "");
+            for (String[] v : segments.values()) {
+                value.append(extended && v[1].isEmpty() ? percentEncoded(v[0]) : v[0]);
+            }
+            out.add(extended ? e[0] + "*" : e[0]);
+            out.add(value.toString());
         }
         return out;
+    }
+
+    /** RFC 2231's extended form of a plain value: octets other than attribute-char as %XX. */
+    private static String percentEncoded(String value) {
+        StringBuilder out = new StringBuilder();
+        for (byte b : value.getBytes(StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c > 0x20 && c < 0x7f && "*'%()<>@,;:\\\"/[]?=".indexOf(c) < 0) {
+                out.append((char) c);
+            } else {
+                out.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+                        .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+            }
+        }
+        return out.toString();
     }
 
     static Envelope envelope(List<RawField> fields) {

@@ -76,6 +76,7 @@ public final class Sections {
     public static Optional<BodyPart> find(BodyPart root, List<Integer> numbers) {
         BodyPart cur = root;
         boolean atMessage = true; // cur is a message: the next number names its parts, or 1 its only body
+        boolean body = false; // cur is the body of a single-part message: it has no parts
         for (int n : numbers) {
             BodyPart message;
             if (atMessage) {
@@ -84,15 +85,19 @@ public final class Sections {
                 message = cur.parts().get(0);
             } else if (cur.multipart()) {
                 message = cur;
-            } else {
+            } else if (body) {
                 return Optional.empty();
+            } else {
+                message = cur; // a leaf part of a multipart is its own part 1, as Dovecot has it
             }
             if (message.multipart()) {
                 if (n > message.parts().size()) {
                     return Optional.empty();
                 }
                 cur = message.parts().get(n - 1);
+                body = false;
             } else if (n == 1) {
+                body = message != cur || atMessage;
                 cur = message;
             } else {
                 return Optional.empty();
@@ -102,9 +107,13 @@ public final class Sections {
         return Optional.of(cur);
     }
 
-    /** The header lines whose field name is (or, when {@code !include}, is not) in {@code names}, and a CRLF. */
+    /**
+     * The header lines whose field name is (or, when {@code !include}, is not) in {@code names}, and the blank line
+     * when the header has one (RFC 9051 section 6.4.5: not for a message with no body and no blank line).
+     */
     static byte[] fields(InputStream header, List<String> names, boolean include) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
+        boolean blankLine = false;
         try (InputStream in = header) {
             byte[] all = in.readNBytes(MAX_HEADER_FIELDS);
             int i = 0;
@@ -117,6 +126,7 @@ public final class Sections {
                 int next = Math.min(eol + 1, all.length);
                 boolean blank = next - i <= 2 && (all[i] == '\r' || all[i] == '\n');
                 if (blank) {
+                    blankLine = true;
                     break;
                 }
                 if (all[i] != ' ' && all[i] != '\t') {
@@ -134,8 +144,10 @@ public final class Sections {
                 i = next;
             }
         }
-        out.write('\r');
-        out.write('\n');
+        if (blankLine) {
+            out.write('\r');
+            out.write('\n');
+        }
         return out.toByteArray();
     }
 

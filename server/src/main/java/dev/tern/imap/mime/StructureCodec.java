@@ -16,7 +16,7 @@ import java.util.List;
  */
 public final class StructureCodec {
 
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     private static final int MAX_PARTS = 10_000;
 
     private StructureCodec() {

@@ -1,7 +1,5 @@
 package dev.tern.imap.mime;
 
-import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -34,8 +32,7 @@ public final class StructureParser {
     private final Lines in;
 
     private StructureParser(InputStream in) {
-        this.in = new Lines(in instanceof BufferedInputStream || in instanceof ByteArrayInputStream ? in
-                : new BufferedInputStream(in, 16 * 1024));
+        this.in = new Lines(in);
     }
 
     /** The structure of the message in {@code message}, read to its end. */
@@ -168,6 +165,13 @@ public final class StructureParser {
         private static final int KEEP = 8 * 1024;
         private final InputStream in;
         private final byte[] buf = new byte[KEEP];
+        /**
+         * Octets read ahead: the parser takes them one at a time from here, not from the stream (read() per octet
+         * costs a call, and in BufferedInputStream a lock, for every octet of every message a folder holds).
+         */
+        private final byte[] chunk = new byte[16 * 1024];
+        private int chunkPos;
+        private int chunkEnd;
         /** Octets of the current line kept in {@link #buf}, without its end of line. */
         private int kept;
         /** Octets of the current line with its end of line. */
@@ -195,7 +199,7 @@ public final class StructureParser {
             length = 0;
             eol = 0;
             int c;
-            while ((c = in.read()) >= 0) {
+            while ((c = read()) >= 0) {
                 length++;
                 if (c == '\n') {
                     eol = kept > 0 && buf[kept - 1] == '\r' ? 2 : 1;
@@ -209,6 +213,18 @@ public final class StructureParser {
                 }
             }
             eof = length == 0;
+        }
+
+        private int read() throws IOException {
+            if (chunkPos == chunkEnd) {
+                int n = in.read(chunk, 0, chunk.length);
+                if (n <= 0) {
+                    return -1;
+                }
+                chunkPos = 0;
+                chunkEnd = n;
+            }
+            return chunk[chunkPos++] & 0xff;
         }
 
         boolean blank() {
