@@ -448,6 +448,11 @@ public final class Tern implements AutoCloseable {
         return reloader.reload();
     }
 
+    /** Every user's mailboxes, as delivery, POP3 and IMAP see them. */
+    public dev.tern.mailbox.MailStore mailStore() {
+        return mailStore;
+    }
+
     /** The TLS context shared by every TLS listener. */
     public TlsContext tls() {
         return tls;
