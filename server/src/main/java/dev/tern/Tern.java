@@ -92,7 +92,7 @@ public final class Tern implements AutoCloseable {
     /** DKIM signing on the way out; its counts go to /metrics. */
     private final OutboundSigner signer;
     private final SmtpServer smtp;
-    /** The MX's SPF, DKIM and DMARC checks (their counts are in /metrics). */
+    /** The MX's SPF, DKIM and DMARC checks (their counts are in /metrics); null in capture mode. */
     private final MessageChecks checks;
     private final TlsContext tls;
     private final Pop3Server pop3;
@@ -170,11 +170,12 @@ public final class Tern implements AutoCloseable {
             }
             smtp = new SmtpServer(rules.modes(), rules.policy(), rules.senders(), spool, scheduler, limiter,
                     rules.commandTimeout(), clock, tls, logins, sub.exposeUser(), capture);
-            // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
-            checks = new MessageChecks(new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
-                    CHECKS_DNS_CACHE), config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
-                    new java.security.SecureRandom(), smtp::trusted);
-            if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
+            // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages;
+            // capture mode asks no DNS (what a test sends is judged by SMTP's rules only): none built, a quicker start
+            checks = capture != null ? null : new MessageChecks(new DnsjavaLookup(Resolvers.of(dnsServers,
+                    DNS_TIMEOUT), clock, DNS_TIMEOUT, CHECKS_DNS_CACHE), config.checks(), config.hostname(), clock,
+                    PublicSuffixList.bundled(), new java.security.SecureRandom(), smtp::trusted);
+            if (checks != null) {
                 smtp.checks(checks);
             }
             defences = defences(config, clock, smtp::trusted);
@@ -296,20 +297,24 @@ public final class Tern implements AutoCloseable {
         String signing = "Remote deliveries of submitted mail and notices: DKIM-signed, unsigned (no key), failed to"
                 + " sign (sent unsigned)";
         Metrics m = new Metrics();
-        String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
-        for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
-            m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result", r.token());
-        }
-        for (var r : dev.tern.checks.DkimResult.Result.values()) {
-            m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result", r.token());
-        }
-        for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
-            m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
-                    r.token());
-        }
-        for (var a : MessageChecks.Action.values()) {
-            m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
-                    + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+        if (checks != null) { // none in capture mode
+            String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
+            for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
+                m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result",
+                        r.token());
+            }
+            for (var r : dev.tern.checks.DkimResult.Result.values()) {
+                m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result",
+                        r.token());
+            }
+            for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
+                m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
+                        r.token());
+            }
+            for (var a : MessageChecks.Action.values()) {
+                m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
+                        + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+            }
         }
         for (Defences.Event e : Defences.Event.values()) {
             m.counter("tern.defence.decisions", "Decisions of the MX's defences (DNS lists, greet pause, "
