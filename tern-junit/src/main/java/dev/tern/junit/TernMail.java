@@ -196,8 +196,8 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
-            // the CA (Bouncy Castle) and the configuration (Jackson) load their classes at the same time
-            CompletableFuture<TestCa> making = CompletableFuture.supplyAsync(TestCa::create);
+            // the CA (from the cache, or made) and the configuration (Jackson) load their classes at the same time
+            CompletableFuture<TestCa> making = CompletableFuture.supplyAsync(TestCa::cached);
             dataDir = Files.createTempDirectory("tern-junit-");
             Path cert = dataDir.resolve("server.pem");
             Path key = dataDir.resolve("server.key");
