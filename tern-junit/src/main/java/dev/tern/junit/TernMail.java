@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -58,7 +59,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * The extension also resolves test and constructor parameters of type {@code TernMail}.
  *
  * <p>Listeners: SMTP (STARTTLS, AUTH offered), submission (STARTTLS, AUTH required), submissions (TLS from
- * the first byte), POP3 and POP3S, IMAP and IMAPS. The certificate comes from a CA made for the run ({@link #ca()}).
+ * the first byte), POP3 and POP3S, IMAP and IMAPS. The certificate comes from a test CA ({@link #ca()}).
  */
 public final class TernMail implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
         ParameterResolver, AutoCloseable {
@@ -436,9 +437,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     }
 
     private static boolean isMessageFile(Path p) {
-        Path dir = p.getParent().getFileName();
-        return (dir.toString().equals("new") || dir.toString().equals("cur") || dir.toString().equals("tmp"))
-                && Files.isRegularFile(p);
+        return Set.of("new", "cur", "tmp").contains(p.getParent().getFileName().toString()) && Files.isRegularFile(p);
     }
 
     // ---- failure scripts ----
