@@ -98,7 +98,7 @@ public final class Tern implements AutoCloseable {
     /** DKIM signing on the way out; its counts go to /metrics. */
     private final OutboundSigner signer;
     private final SmtpServer smtp;
-    /** The MX's SPF, DKIM and DMARC checks (their counts are in /metrics). */
+    /** The MX's SPF, DKIM and DMARC checks (their counts are in /metrics); null in capture mode. */
     private final MessageChecks checks;
     private final TlsContext tls;
     private final Pop3Server pop3;
@@ -180,16 +180,17 @@ public final class Tern implements AutoCloseable {
                     Authenticator.Pool.standard());
             smtp = new SmtpServer(rules.modes(), rules.policy(), rules.senders(), spool, scheduler, limiter,
                     rules.commandTimeout(), clock, tls, logins, sub.exposeUser(), capture);
-            // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages
-            DnsjavaLookup checksDns = new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock, DNS_TIMEOUT,
-                    CHECKS_DNS_CACHE);
-            checks = new MessageChecks(checksDns, config.checks(), config.hostname(), clock, PublicSuffixList.bundled(),
-                    new java.security.SecureRandom(), smtp::trusted);
-            if (capture == null) { // capture mode asks no DNS: what a test sends is judged by SMTP's rules only
+            // the MX's SPF, DKIM and DMARC checks: one resolver (as delivery's) and one cache for all messages;
+            // capture mode asks no DNS (what a test sends is judged by SMTP's rules only): none built, a quicker start
+            DnsjavaLookup checksDns = capture != null ? null : new DnsjavaLookup(Resolvers.of(dnsServers,
+                    DNS_TIMEOUT), clock, DNS_TIMEOUT, CHECKS_DNS_CACHE);
+            checks = checksDns == null ? null : new MessageChecks(checksDns, config.checks(), config.hostname(), clock,
+                    PublicSuffixList.bundled(), new java.security.SecureRandom(), smtp::trusted);
+            if (checks != null) {
                 smtp.checks(checks);
             }
             defences = defences(config, clock, smtp::trusted,
-                    config.checks().spf() ? senderSpf(checksDns, config, clock) : null);
+                    checksDns != null && config.checks().spf() ? senderSpf(checksDns, config, clock) : null);
             if (capture == null) { // tests send from one address as fast as they like
                 smtp.defend(defences);
             }
@@ -319,27 +320,31 @@ public final class Tern implements AutoCloseable {
         String messages = "SMTP messages: acknowledged with 250, or refused at the end of their data";
         String deliveries = "Delivery attempts, one per recipient: delivered, failed for now, failed for good";
         String logins = "POP3 logins";
-        String signing = "Remote deliveries of submitted mail and notices: DKIM-signed, unsigned (no key), failed to"
+        String signing = "Remote deliveries of submitted mail, mail relayed for trusted networks and notices: DKIM-signed, unsigned (no key), failed to"
                 + " sign (sent unsigned)";
         Metrics m = new Metrics();
         for (String name : ImapMeters.COMMANDS) {
             m.counter("tern.imap.commands", "IMAP commands answered, by name (UID forms under their name; INVALID: "
                     + "a line that is no command)", imap.meters(), x -> x.commands(name), "command", name);
         }
-        String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
-        for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
-            m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result", r.token());
-        }
-        for (var r : dev.tern.checks.DkimResult.Result.values()) {
-            m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result", r.token());
-        }
-        for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
-            m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
-                    r.token());
-        }
-        for (var a : MessageChecks.Action.values()) {
-            m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
-                    + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+        if (checks != null) { // none in capture mode
+            String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
+            for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
+                m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result",
+                        r.token());
+            }
+            for (var r : dev.tern.checks.DkimResult.Result.values()) {
+                m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result",
+                        r.token());
+            }
+            for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
+                m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
+                        r.token());
+            }
+            for (var a : MessageChecks.Action.values()) {
+                m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
+                        + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+            }
         }
         for (Router.Quarantined q : Router.Quarantined.values()) {
             m.counter("tern.deliveries.quarantined", "Local deliveries of mail the MX quarantined (DMARC p=quarantine),"
@@ -498,6 +503,11 @@ public final class Tern implements AutoCloseable {
      */
     public List<String> reload() throws ConfigException {
         return reloader.reload();
+    }
+
+    /** Every user's mailboxes, as delivery, POP3 and IMAP see them. */
+    public dev.tern.mailbox.MailStore mailStore() {
+        return mailStore;
     }
 
     /** The TLS context shared by every TLS listener. */

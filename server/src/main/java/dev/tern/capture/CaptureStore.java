@@ -23,7 +23,10 @@ public final class CaptureStore implements Capture {
     private final List<CapturedMessage> messages = new ArrayList<>();
     /** Scripts in the order set; the first that applies wins. */
     private final List<Script> scripts = new CopyOnWriteArrayList<>();
-    /** Told of each message after it is stored (tern-junit copies it into its recipients' mailboxes). */
+    /**
+     * Told of each message before it is listed (tern-junit copies it into its recipients' mailboxes), so that
+     * whoever waits for it finds it in the mailboxes too.
+     */
     private final Consumer<CapturedMessage> listener;
 
     public CaptureStore() {
@@ -52,14 +55,17 @@ public final class CaptureStore implements Capture {
         CapturedMessage m = new CapturedMessage(e.id(), e.sender(), e.recipients().stream().map(Envelope.Recipient::original)
                 .toList(), c.content(), e.arrival(), e.client(), e.helo(), e.protocol(), c.tls(), c.user(),
                 new CapturedMessage.MailParams(e.body(), e.smtpUtf8(), e.ret(), e.envid()));
-        lock.lock();
         try {
-            messages.add(m);
-            arrived.signalAll();
+            listener.accept(m);
         } finally {
-            lock.unlock();
+            lock.lock();
+            try {
+                messages.add(m);
+                arrived.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
-        listener.accept(m);
     }
 
     /** A script for {@code stage}, set when its builder's terminal method is called. */

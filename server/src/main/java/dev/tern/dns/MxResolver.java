@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.Cache;
@@ -53,12 +54,29 @@ public final class MxResolver {
     public record Addresses(List<InetAddress> addresses, String tempFail) {
     }
 
-    private final Resolver resolver;
+    private final List<InetSocketAddress> servers;
+    private final Duration timeout;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Made at the first lookup: a server that sends nothing out (capture mode) never loads dnsjava's classes. */
+    private Resolver resolver;
     private final Random random = new Random();
 
     /** @param servers DNS servers to ask; empty = the system's */
     public MxResolver(List<InetSocketAddress> servers, Duration timeout) {
-        this.resolver = Resolvers.create(servers, timeout, 2);
+        this.servers = List.copyOf(servers);
+        this.timeout = timeout;
+    }
+
+    private Resolver resolver() {
+        lock.lock();
+        try {
+            if (resolver == null) {
+                resolver = Resolvers.create(servers, timeout, 2);
+            }
+            return resolver;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The MX hosts of {@code domain}, or the domain itself when it has none. */
@@ -141,7 +159,7 @@ public final class MxResolver {
 
     private Lookup lookup(String name, int type) throws TextParseException {
         Lookup l = new Lookup(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN);
-        l.setResolver(resolver);
+        l.setResolver(resolver());
         l.setCache(new Cache(DClass.IN)); // no cache shared between lookups or instances: answers are always fresh
         l.setSearchPath((Name[]) null);
         return l;

@@ -10,7 +10,7 @@ import java.util.Iterator;
 import org.slf4j.LoggerFactory;
 
 /**
- * The format of every log line ({@code [log] format}): the shipped {@code logback.xml} writes text; {@link #json}
+ * The format of every log line ({@code [log] format}): {@link LogSetup} writes text; {@link #json}
  * switches the appenders of the root logger to Logback's own JSON encoder, one object a line with
  * {@code timestamp}, {@code level}, {@code loggerName}, {@code kvpList} (the facts
  * {@link MailLog} attaches to each line), {@code formattedMessage} (the text line's message) and, for a bug,

@@ -40,6 +40,8 @@ class CaptureHttpTest {
                 submissions = []
                 pop3 = []
                 pop3s = []
+                imap = []
+                imaps = []
                 http = ["127.0.0.1:0"]
                 """.formatted(dir), "test.toml", false), Clock.systemUTC(), store, null);
     }
@@ -104,5 +106,14 @@ class CaptureHttpTest {
         assertThat(call("POST", "/capture/scripts", "not json").statusCode()).isEqualTo(400);
         assertThat(call("DELETE", "/capture/scripts", null).body()).contains("\"deleted\" : 1");
         assertThat(store.scripts()).isEmpty();
+    }
+
+    @Test
+    void metricsServeTheCountsWithoutTheChecksCaptureModeDoesNotMake() throws Exception {
+        send("ann@anywhere.example");
+        HttpResponse<String> metrics = call("GET", "/metrics", null);
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("tern_smtp_messages_total{result=\"accepted\"} 1")
+                .doesNotContain("tern_checks_total");
     }
 }

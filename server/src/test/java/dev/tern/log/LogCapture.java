@@ -5,20 +5,14 @@ import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.PatternLayout;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects the lines Tern logs under {@code dev.tern}, formatted with the pattern of the shipped
- * {@code logback.xml}, so a test sees exactly what an operator (or fail2ban) reads.
+ * Collects the lines Tern logs under {@code dev.tern}, formatted with the pattern Tern logs with
+ * ({@link LogSetup#PATTERN}), so a test sees exactly what an operator (or fail2ban) reads.
  */
 public final class LogCapture extends AppenderBase<ILoggingEvent> implements AutoCloseable {
     private final List<String> lines = new CopyOnWriteArrayList<>();
@@ -28,26 +22,12 @@ public final class LogCapture extends AppenderBase<ILoggingEvent> implements Aut
     public LogCapture() {
         LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
         layout.setContext(ctx);
-        layout.setPattern(shippedPattern());
+        layout.setPattern(LogSetup.PATTERN);
         layout.start();
         setContext(ctx);
         start();
         root = ctx.getLogger("dev.tern");
         root.addAppender(this);
-    }
-
-    /** The {@code <pattern>} of src/main/resources/logback.xml. */
-    static String shippedPattern() {
-        try {
-            String xml = Files.readString(Path.of("src/main/resources/logback.xml"));
-            Matcher m = Pattern.compile("<pattern>(.*?)</pattern>").matcher(xml);
-            if (!m.find()) {
-                throw new IllegalStateException("no <pattern> in logback.xml");
-            }
-            return m.group(1);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     @Override

@@ -7,8 +7,6 @@ import dev.tern.capture.Script;
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.config.ConfigLoader;
-import dev.tern.io.DirectorySync;
-import dev.tern.mailbox.Maildir;
 import dev.tern.smtp.server.Capture.Stage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -60,7 +59,7 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * The extension also resolves test and constructor parameters of type {@code TernMail}.
  *
  * <p>Listeners: SMTP (STARTTLS, AUTH offered), submission (STARTTLS, AUTH required), submissions (TLS from
- * the first byte), POP3 and POP3S. The certificate comes from a CA made for the run ({@link #ca()}).
+ * the first byte), POP3 and POP3S, IMAP and IMAPS. The certificate comes from a test CA ({@link #ca()}).
  */
 public final class TernMail implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback,
         ParameterResolver, AutoCloseable {
@@ -68,6 +67,9 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
     /** The loopback address every listener binds to. */
     public static final String HOST = "127.0.0.1";
+    /** The listeners every server opens, each on an ephemeral port of {@link #HOST}. */
+    private static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
+            "imaps");
 
     /** Declared users: address (lower case) → password. */
     private final Map<String, String> users = new ConcurrentHashMap<>();
@@ -80,7 +82,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private volatile Tern tern;
     private Path dataDir;
     private TestCa ca;
-    private Maildir maildir;
     /** The unique ID of the JUnit context that started the server: only its end stops it. */
     private String owner;
     private Duration startup;
@@ -91,12 +92,13 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
         set("smtp", "auth", "true");
         set("submission", "enforce_sender", "false");
         set("pop3", "auth_requires_tls", "false");
+        set("imap", "auth_requires_tls", "false");
         set("auth", "failure_delay", "\"0s\"");
     }
 
     // ---- configuration, before the server starts ----
 
-    /** Declares a user: AUTH PLAIN/LOGIN accepts it, and its mail is readable over POP3. */
+    /** Declares a user: AUTH PLAIN/LOGIN accepts it, and its mail is readable over POP3 and IMAP. */
     public TernMail withUser(String address, String password) {
         users.put(address.toLowerCase(Locale.ROOT), password);
         return this;
@@ -195,8 +197,8 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
-            // the CA (Bouncy Castle) and the configuration (Jackson) load their classes at the same time
-            CompletableFuture<TestCa> making = CompletableFuture.supplyAsync(TestCa::create);
+            // the CA (from the cache, or made) and the configuration (Jackson) load their classes at the same time
+            CompletableFuture<TestCa> making = CompletableFuture.supplyAsync(TestCa::cached);
             dataDir = Files.createTempDirectory("tern-junit-");
             Path cert = dataDir.resolve("server.pem");
             Path key = dataDir.resolve("server.key");
@@ -204,7 +206,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             ca = making.join();
             Files.writeString(cert, ca.serverCertificatePem());
             Files.writeString(key, ca.serverKeyPem());
-            maildir = new Maildir(dataDir.resolve("mail"), new DirectorySync());
             tern = Tern.capture(cfg, Clock.systemUTC(), store, this::verify);
             startup = Duration.ofNanos(System.nanoTime() - t0);
             return this;
@@ -241,11 +242,10 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 .append("hostname = \"localhost\"\n")
                 .append("data_dir = '").append(dataDir.toAbsolutePath()).append("'\n")
                 .append("[listen]\n");
-        for (String l : List.of("smtp", "submission", "submissions", "pop3", "pop3s")) {
+        for (String l : LISTENERS) {
             sb.append(l).append(" = [\"").append(HOST).append(":0\"]\n");
         }
-        sb.append("imap = []\nimaps = []\n") // IMAP in capture mode comes when it reads the same mailboxes as POP3
-                .append("http = []\n")
+        sb.append("http = []\n")
                 .append("[tls]\ncertificate = '").append(cert).append("'\nprivate_key = '").append(key).append("'\n");
         config.forEach((table, keys) -> {
             sb.append('[').append(table).append("]\n");
@@ -259,7 +259,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
         return want != null && want.equals(new String(password));
     }
 
-    /** A message to a declared user also goes into that user's mailbox, for POP3. */
+    /** A message to a declared user also goes into that user's INBOX, for POP3 and IMAP. */
     private void copyToMailboxes(CapturedMessage m) {
         List<String> local = m.recipients().stream().map(r -> r.toLowerCase(Locale.ROOT)).filter(users::containsKey)
                 .distinct().toList();
@@ -270,8 +270,8 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             Path tmp = Files.write(dataDir.resolve("copy-" + m.id()), m.raw());
             try (FileChannel ch = FileChannel.open(tmp)) {
                 for (String user : local) {
-                    maildir.deliver(user, m.arrival().getEpochSecond() + ".Q" + m.id() + ".localhost", new byte[0], ch,
-                            0, m.raw().length, false);
+                    running().mailStore().deliver(user, m.arrival().getEpochSecond() + ".Q" + m.id() + ".localhost",
+                            new byte[0], ch, 0, m.raw().length, false);
                 }
             } finally {
                 Files.deleteIfExists(tmp);
@@ -336,13 +336,21 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
         return port("pop3s");
     }
 
-    // IMAP: another listener here (imapPort, imapsPort) once Tern's IMAP server is wired into Tern.
+    /** IMAP (STARTTLS offered) for declared users' mailboxes. */
+    public int imapPort() {
+        return port("imap");
+    }
+
+    /** IMAP over TLS from the first byte. */
+    public int imapsPort() {
+        return port("imaps");
+    }
 
     private int port(String listener) {
         return running().address(listener).getPort();
     }
 
-    /** The address of a listener by its configuration name (smtp, submission, submissions, pop3, pop3s). */
+    /** The address of a listener by its configuration name: smtp, submission, submissions, pop3, pop3s, imap, imaps. */
     public InetSocketAddress address(String listener) {
         return running().address(listener);
     }
@@ -409,19 +417,27 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 : all.size() + " arrived:" + all.stream().map(m -> "\n  " + m.summary()).collect(Collectors.joining())));
     }
 
-    /** Forgets the messages, the failure scripts and the mailboxes' content: a fresh server for the next test. */
+    /**
+     * Forgets the messages, the failure scripts and the messages in the mailboxes (folders a test made over
+     * IMAP stay, empty): a fresh server for the next test.
+     */
     public void reset() {
         store.reset();
         Path mail = dataDir == null ? null : dataDir.resolve("mail");
         if (mail != null && Files.isDirectory(mail)) {
             try (Stream<Path> s = Files.walk(mail)) {
-                for (Path p : s.filter(Files::isRegularFile).toList()) {
+                // the message files only: the store's indexes stay, and find them gone when next used
+                for (Path p : s.filter(TernMail::isMessageFile).toList()) {
                     Files.deleteIfExists(p);
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("tern-junit: cannot empty the mailboxes", e);
             }
         }
+    }
+
+    private static boolean isMessageFile(Path p) {
+        return Set.of("new", "cur", "tmp").contains(p.getParent().getFileName().toString()) && Files.isRegularFile(p);
     }
 
     // ---- failure scripts ----

@@ -1,19 +1,27 @@
 package dev.tern.junit;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
+import java.util.Comparator;
 import java.util.Date;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -27,8 +35,6 @@ import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
@@ -36,9 +42,18 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * A certificate authority made for one test server, and the server certificate it signed (for localhost,
  * 127.0.0.1 and ::1). Code under test trusts the CA through {@link #trustStore()}, {@link #sslContext()} or
  * {@link #pem()}, and so verifies the server's certificate as it would in production, instead of trusting all.
+ *
+ * <p>Servers take theirs from a cache on disk ({@link #cached()}): making one loads Bouncy Castle's certificate
+ * builder, about a second of CPU in a fresh JVM, where reading one back costs the JDK's own parser only.
  */
 public final class TestCa {
-    private static final Duration VALIDITY = Duration.ofDays(2);
+    private static final Duration VALIDITY = Duration.ofDays(30);
+    /** A cached CA with less validity left than this is made again. */
+    private static final Duration RENEW_BEFORE = Duration.ofDays(1);
+    /** The system property naming the cache directory; {@code none} makes a CA for every server. */
+    public static final String CACHE_PROPERTY = "tern.junit.cache";
+    /** The layout of the cache: a new one when the files change. */
+    private static final String CACHE_ENTRY = "test-ca-1";
     private final X509Certificate ca;
     private final X509Certificate server;
     private final String serverKeyPem;
@@ -47,6 +62,97 @@ public final class TestCa {
         this.ca = ca;
         this.server = server;
         this.serverKeyPem = serverKeyPem;
+    }
+
+    /**
+     * The CA and server certificate kept in the cache directory ({@value #CACHE_PROPERTY}, by default
+     * {@code $XDG_CACHE_HOME/tern-junit} or {@code ~/.cache/tern-junit}), made there when missing, unreadable or
+     * within a day of expiry. Only the CA's certificate is kept, never its key; the server's key is readable by its
+     * owner only. When the cache cannot be written, a new CA serves this server alone.
+     */
+    static TestCa cached() {
+        Path root = cacheDirectory();
+        return root == null ? create() : cached(root);
+    }
+
+    /** As {@link #cached()}, in {@code root}. */
+    static TestCa cached(Path root) {
+        Path dir = root.resolve(CACHE_ENTRY);
+        TestCa kept = read(dir);
+        if (kept != null && kept.server.getNotAfter().toInstant().isAfter(Instant.now().plus(RENEW_BEFORE))) {
+            return kept;
+        }
+        TestCa made = create();
+        made.keep(root, dir);
+        return made;
+    }
+
+    private static Path cacheDirectory() {
+        String set = System.getProperty(CACHE_PROPERTY);
+        if (set != null && !set.isBlank()) {
+            return set.equals("none") ? null : Path.of(set);
+        }
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        if (xdg != null && !xdg.isBlank()) {
+            return Path.of(xdg, "tern-junit");
+        }
+        String home = System.getProperty("user.home");
+        return home == null || home.isBlank() ? null : Path.of(home, ".cache", "tern-junit");
+    }
+
+    /** The CA kept in {@code dir}, or null when there is none that reads back whole. */
+    private static TestCa read(Path dir) {
+        try {
+            CertificateFactory f = CertificateFactory.getInstance("X.509");
+            X509Certificate ca = (X509Certificate) f.generateCertificate(
+                    new ByteArrayInputStream(Files.readAllBytes(dir.resolve("ca.pem"))));
+            X509Certificate server = (X509Certificate) f.generateCertificate(
+                    new ByteArrayInputStream(Files.readAllBytes(dir.resolve("server.pem"))));
+            server.verify(ca.getPublicKey());
+            String key = Files.readString(dir.resolve("server.key"), StandardCharsets.US_ASCII);
+            return key.contains("-----BEGIN PRIVATE KEY-----") ? new TestCa(ca, server, key) : null;
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            return null; // none yet, or half there: make one
+        }
+    }
+
+    /** Writes this CA to {@code dir} whole or not at all: another JVM may be doing the same. */
+    private void keep(Path root, Path dir) {
+        Path tmp = null;
+        try {
+            Files.createDirectories(root);
+            tmp = Files.createTempDirectory(root, CACHE_ENTRY + ".new-");
+            Files.writeString(tmp.resolve("ca.pem"), pem(ca), StandardCharsets.US_ASCII);
+            Files.writeString(tmp.resolve("server.pem"), pem(server), StandardCharsets.US_ASCII);
+            Path key = Files.createFile(tmp.resolve("server.key"));
+            try {
+                Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system: the temporary directory is the user's own
+            }
+            Files.writeString(key, serverKeyPem, StandardCharsets.US_ASCII);
+            delete(dir); // an expired or broken one
+            Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+            tmp = null;
+        } catch (IOException | RuntimeException e) {
+            // another JVM kept its own meanwhile (the next start reads that one), or the directory is read-only:
+            // this CA serves this server only
+        } finally {
+            delete(tmp);
+        }
+    }
+
+    private static void delete(Path dir) {
+        if (dir == null || !Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // left for the next start to replace
+        }
     }
 
     /** A new CA (EC P-256) and a server certificate from it. */
@@ -71,7 +177,7 @@ public final class TestCa {
             sb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
             sb.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
             X509Certificate server = sign(sb, caKeys);
-            return new TestCa(ca, server, pem(new JcaPKCS8Generator(serverKeys.getPrivate(), null).generate()));
+            return new TestCa(ca, server, pem("PRIVATE KEY", serverKeys.getPrivate().getEncoded()));
         } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
             throw new IllegalStateException("cannot make the test CA: " + e, e);
         }
@@ -88,12 +194,17 @@ public final class TestCa {
                 .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
     }
 
-    private static String pem(Object o) throws IOException {
-        StringWriter w = new StringWriter();
-        try (JcaPEMWriter pw = new JcaPEMWriter(w)) {
-            pw.writeObject(o);
+    private static String pem(X509Certificate c) {
+        try {
+            return pem("CERTIFICATE", c.getEncoded());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
-        return w.toString();
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
     }
 
     /** The CA's certificate. */
@@ -108,11 +219,7 @@ public final class TestCa {
 
     /** The CA's certificate in PEM ({@code -----BEGIN CERTIFICATE-----}), for clients configured by file. */
     public String pem() {
-        try {
-            return pem(ca);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return pem(ca);
     }
 
     /** A PKCS#12 trust store holding the CA's certificate only (no password). */
@@ -141,7 +248,7 @@ public final class TestCa {
     }
 
     /** The server's certificate in PEM, for Tern's tls.certificate. */
-    String serverCertificatePem() throws IOException {
+    String serverCertificatePem() {
         return pem(server);
     }
 

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# tern-junit's first start in a fresh JVM, the way a test run sees it: from the extension's class being loaded
+# to every listener bound (the issue asks for under 300 ms), in wall and CPU time, and the cost of a reset
+# between tests. Runs bench.FirstStart in RUNS fresh JVMs (default 7) and prints each run and the medians.
+# JVM options to try (e.g. a CDS archive, docs/testing.md) go in JAVA_OPTS_EXTRA.
+# Needs the tern artifacts installed (./mvnw -B -DskipTests install).
+#   bash bench/junit/startup.sh            RUNS=11 bash bench/junit/startup.sh
+# Maven options (e.g. -Dmaven.repo.local=...) may be given in MVN_OPTS_EXTRA.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+runs=${RUNS:-7}
+# shellcheck disable=SC2086
+./mvnw -B -q -f bench/junit/pom.xml ${MVN_OPTS_EXTRA:-} test-compile dependency:build-classpath \
+    -Dmdep.outputFile="$PWD/bench/junit/target/classpath.txt" -Dmdep.includeScope=test >/dev/null
+cp="bench/junit/target/test-classes:$(cat bench/junit/target/classpath.txt)"
+java=""
+for d in /usr/lib/jvm/*/ /opt/java/*/ "$HOME"/.sdkman/candidates/java/*/; do
+    v=$("$d/bin/java" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p') || continue
+    if [ -n "$v" ] && [ "$v" -ge 21 ]; then java="$d/bin/java"; break; fi
+done
+[ -n "$java" ] || { echo "startup.sh: no JDK 21+ found" >&2; exit 2; }
+echo "$("$java" -version 2>&1 | head -n 1); load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
+walls=()
+cpus=()
+for i in $(seq "$runs"); do
+    # shellcheck disable=SC2086
+    line=$("$java" ${JAVA_OPTS_EXTRA:-} -cp "$cp" bench.FirstStart | grep '^first start')
+    echo "run $i: $line"
+    walls+=("$(echo "$line" | sed -nE 's/first start ([0-9]+) ms wall.*/\1/p')")
+    cpus+=("$(echo "$line" | sed -nE 's/.* ([0-9]+) ms CPU.*/\1/p')")
+done
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
+echo "median first start of $runs runs: $(median "${walls[@]}") ms wall, $(median "${cpus[@]}") ms CPU"
