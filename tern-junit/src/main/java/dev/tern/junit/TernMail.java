@@ -7,6 +7,7 @@ import dev.tern.capture.Script;
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.config.ConfigLoader;
+import dev.tern.mailbox.MailStore;
 import dev.tern.smtp.server.Capture.Stage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -270,8 +271,9 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             Path tmp = Files.write(dataDir.resolve("copy-" + m.id()), m.raw());
             try (FileChannel ch = FileChannel.open(tmp)) {
                 for (String user : local) {
-                    running().mailStore().deliver(user, m.arrival().getEpochSecond() + ".Q" + m.id() + ".localhost",
-                            new byte[0], ch, 0, m.raw().length, false);
+                    running().mailStore().deliver(user, MailStore.INBOX,
+                            m.arrival().getEpochSecond() + ".Q" + m.id() + ".localhost", new byte[0], ch, 0,
+                            m.raw().length, false);
                 }
             } finally {
                 Files.deleteIfExists(tmp);
