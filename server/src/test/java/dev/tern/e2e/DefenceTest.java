@@ -195,6 +195,17 @@ class DefenceTest {
                 c.cmd("RCPT TO:<nobody3@example.test>").expect(451, "4.7.1");
                 c.cmd("RCPT TO:<" + TernFixture.ALICE + ">").expect(451, "4.7.1");
             }
+            try (RawSmtp c = RawSmtp.connectFrom(addr("127.0.0.3"), f.smtp())) { // within 3 messages, over 5 rcpts
+                c.read().expect(220);
+                c.cmd("EHLO client.test").expect(250);
+                for (int i = 0; i < 2; i++) {
+                    c.deliver("<a@b.test>", MESSAGE, "<" + TernFixture.ALICE + ">", "<" + TernFixture.BOB + ">");
+                }
+                c.mailFrom("<a@b.test>");
+                c.cmd("RCPT TO:<" + TernFixture.ALICE + ">").expect(250); // the fifth
+                assertThat(c.cmd("RCPT TO:<" + TernFixture.BOB + ">").expect(451, "4.7.1").lastLine())
+                        .isEqualTo("451 4.7.1 Too many recipients from your address in the last hour; try again later");
+            }
         });
     }
 
