@@ -179,9 +179,6 @@ final class Intake {
                 refusal = outcome.refusal();
             }
             String results = results(defences, outcome);
-            byte[] header = outcome != null ? outcome.header() : more.isEmpty() ? null
-                    : AuthenticationResults.header(hostname, null, null, null, more)
-                            .getBytes(StandardCharsets.US_ASCII);
             if (refusal != null || !healthy()) {
                 abort();
                 Reply reply = refusal != null ? refusal : refusal(r, maxSize);
@@ -197,6 +194,10 @@ final class Intake {
                 // the reader's facts, less the forged Authentication-Results fields left out of the header
                 ContentFacts facts = ownFields.then(new ContentFacts(r.eightBit(), r.longestLine(),
                         r.headerLength() - (forged == null ? 0 : forged.removedOctets())));
+                // the checks' Authentication-Results, or the defences' alone when no check ran
+                byte[] header = outcome != null ? outcome.header() : more.isEmpty() ? null
+                        : AuthenticationResults.header(hostname, null, null, null, more)
+                                .getBytes(StandardCharsets.US_ASCII);
                 QueuedMessage q = header == null ? incoming.commit(facts)
                         : incoming.commit(facts, header, outcome == null ? Set.of() : outcome.marks());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
