@@ -88,19 +88,21 @@ final class Keywords {
         return Set.copyOf(out);
     }
 
-    /** The letter mask of {@code keywords}, giving new ones letters (durably) when {@code assign}. */
+    /**
+     * The letter mask of {@code keywords}, giving new ones letters (durably) when {@code assign}. All or nothing:
+     * when the new ones do not all fit, none gets a letter and {@link FolderView.KeywordLimitException} says so.
+     */
     int encode(Set<String> keywords, boolean assign) throws IOException {
+        if (assign) {
+            fits(keywords);
+        }
         int mask = 0;
         boolean added = false;
         for (String k : keywords) {
             int i = indexOf(k);
             if (i < 0 && assign) {
                 i = names.indexOf(null);
-                if (i < 0) {
-                    if (names.size() >= MAX) {
-                        throw new FolderView.KeywordLimitException("A folder holds at most " + MAX
-                                + " keywords; " + k + " would be one more");
-                    }
+                if (i < 0) { // there is room: fits() said so
                     i = names.size();
                     names.add(k);
                 } else {
@@ -122,6 +124,21 @@ final class Keywords {
             Durable.writeAtomically(file, sb.toString().getBytes(StandardCharsets.UTF_8), true);
         }
         return mask;
+    }
+
+    /** Fails with {@link FolderView.KeywordLimitException} unless the new ones of {@code keywords} all fit. */
+    private void fits(Set<String> keywords) throws FolderView.KeywordLimitException {
+        int free = MAX - names.size() + Collections.frequency(names, null);
+        List<String> fresh = new ArrayList<>();
+        for (String k : keywords) {
+            if (indexOf(k) < 0 && fresh.stream().noneMatch(k::equalsIgnoreCase)) {
+                fresh.add(k);
+                if (fresh.size() > free) {
+                    throw new FolderView.KeywordLimitException("A folder holds at most " + MAX + " keywords; "
+                            + k + " would be one more");
+                }
+            }
+        }
     }
 
     private int indexOf(String k) {

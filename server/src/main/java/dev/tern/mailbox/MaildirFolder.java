@@ -405,16 +405,20 @@ final class MaildirFolder {
     /**
      * Adds files prepared in tmp/ (whole and fsynced) under new UIDs: each is renamed into cur/ with its flags, cur/
      * is fsynced, then the UIDs are written. Held under the lock from rename to UID, so a rescan cannot give one
-     * of them a UID first.
+     * of them a UID first. The keywords of all of them get their letters first, so that a keyword over the limit
+     * fails the whole batch before any file moves.
      */
     List<Long> adopt(List<Path> tmpFiles, List<String> newBases, List<Flags> flags) throws IOException {
         lock.lock();
         try {
+            Set<String> allKeywords = new HashSet<>();
+            flags.forEach(f -> allKeywords.addAll(f.keywords()));
+            keywords.encode(allKeywords, true);
             List<Integer> bits = new ArrayList<>();
             List<Integer> kws = new ArrayList<>();
             for (int k = 0; k < tmpFiles.size(); k++) {
                 int b = flags.get(k).bits();
-                int kw = keywords.encode(flags.get(k).keywords(), true);
+                int kw = keywords.encode(flags.get(k).keywords(), false);
                 Durable.moveAtomically(tmpFiles.get(k), files.sub("cur").resolve(FolderFiles.curName(newBases.get(k),
                         b, kw)));
                 bits.add(b);

@@ -329,7 +329,15 @@ public final class MaildirStore implements MailStore {
                 flags.add(s.flags());
                 from.add(s.uid());
             }
-            List<Long> to = target.adopt(tmps, bases, flags);
+            List<Long> to;
+            try {
+                to = target.adopt(tmps, bases, flags);
+            } catch (FolderView.KeywordLimitException e) {
+                for (Path tmp : tmps) { // refused before any was adopted
+                    Files.deleteIfExists(tmp);
+                }
+                throw e;
+            }
             if (move) {
                 source.remove(from, origin);
             }

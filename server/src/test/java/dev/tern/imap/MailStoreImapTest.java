@@ -157,6 +157,37 @@ class MailStoreImapTest {
         assertThat(c.send("n NOOP")).endsWith("n OK NOOP completed\r\n");
     }
 
+    /**
+     * A COPY or MOVE whose messages bring more keywords than the target holds is refused whole, before any file is
+     * written: nothing lands in the target, not even without a UID, and nothing leaves the source.
+     */
+    @Test
+    void copyOverTheKeywordLimitWritesNothing() throws Exception {
+        Client c = new Client();
+        StringBuilder kw = new StringBuilder();
+        for (int k = 1; k <= 25; k++) {
+            kw.append(k == 1 ? "" : " ").append("k").append(k);
+        }
+        assertThat(c.append("Archive", kw.toString(), msg("full"))).contains("p OK ");
+        c.append("INBOX", "k26", msg("fits"));
+        c.append("INBOX", "k27", msg("one too many"));
+        c.send("s SELECT INBOX");
+        Path archive = dir.resolve("mail/example.test/fred/.Archive");
+        for (String verb : new String[] {"COPY", "MOVE"}) {
+            assertThat(c.send("c " + verb + " 1:2 Archive")).startsWith("c NO [LIMIT] ");
+            try (var files = Files.list(archive.resolve("cur"))) {
+                assertThat(files.count()).as(verb).isEqualTo(1);
+            }
+            try (var files = Files.list(archive.resolve("tmp"))) {
+                assertThat(files.count()).as(verb).isZero();
+            }
+            assertThat(c.send("t STATUS Archive (MESSAGES UIDNEXT)")).contains("(MESSAGES 1 UIDNEXT 2)");
+            assertThat(c.send("n NOOP")).isEqualTo("n OK NOOP completed\r\n");
+        }
+        assertThat(c.send("m MOVE 1 Archive")).contains("[COPYUID ", " 1 2] ", "* 1 EXPUNGE");
+        assertThat(c.send("t STATUS Archive (MESSAGES UIDNEXT)")).contains("(MESSAGES 2 UIDNEXT 3)");
+    }
+
     @Test
     void sessionsSeeEachOthersChanges() {
         Client a = new Client();
