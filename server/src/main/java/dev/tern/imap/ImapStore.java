@@ -28,7 +28,8 @@ public interface ImapStore {
      * @param specialUse its RFC 6154 attribute ({@code \Sent}, {@code \Drafts}, {@code \Trash}, {@code \Junk},
      *                   {@code \Archive}), or empty
      * @param subscribed whether the user subscribed to it
-     * @param exists     false for a parent that only the names of its children imply ({@code \NonExistent})
+     * @param exists     false for a parent that only the names of its children imply, and for a name subscribed
+     *                   to that is no mailbox ({@code \NonExistent})
      */
     record Mailbox(String name, Optional<String> specialUse, boolean subscribed, boolean exists) {
         public Mailbox(String name, Optional<String> specialUse, boolean subscribed) {
@@ -37,8 +38,8 @@ public interface ImapStore {
     }
 
     /**
-     * Every mailbox of {@code user}, INBOX first, the others in name order, and the parents their names imply that
-     * do not exist ({@link Mailbox#exists()} false).
+     * Every mailbox of {@code user}, INBOX first, the others in name order, with the parents their names imply that
+     * do not exist and the names subscribed to that are no mailbox (both {@link Mailbox#exists()} false).
      */
     List<Mailbox> list(String user);
 

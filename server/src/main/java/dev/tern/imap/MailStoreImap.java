@@ -16,7 +16,9 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,14 +66,24 @@ public final class MailStoreImap implements ImapStore {
         }
     }
 
+    /** The folders, and the names subscribed to that are no folder (RFC 9051 6.3.9: a subscription outlives it). */
     @Override
     public List<Mailbox> list(String user) {
         try {
+            Account a = account(user);
             List<Mailbox> out = new ArrayList<>();
-            for (Account.FolderInfo f : account(user).folders()) {
+            Set<String> names = new HashSet<>();
+            for (Account.FolderInfo f : a.folders()) {
                 out.add(new Mailbox(f.name(), f.specialUse().map(Account.SpecialUse::imapName), f.subscribed(),
                         f.exists()));
+                names.add(f.name());
             }
+            for (String s : a.subscriptions()) {
+                if (names.add(s)) {
+                    out.add(new Mailbox(s, Optional.empty(), true, false));
+                }
+            }
+            out.subList(1, out.size()).sort(Comparator.comparing(Mailbox::name)); // INBOX first, the rest by name
             return out;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -74,9 +74,10 @@ final class MailboxCommands {
         return out.done(c, Status.OK, null, verb + " completed");
     }
 
+    /** Whether a mailbox under {@code name} exists (a name only a subscription keeps is none). */
     private static boolean hasChildren(List<ImapStore.Mailbox> all, String name) {
         String prefix = name + ImapStore.DELIMITER;
-        return all.stream().anyMatch(m -> m.name().startsWith(prefix));
+        return all.stream().anyMatch(m -> m.exists() && m.name().startsWith(prefix));
     }
 
     private static boolean matches(List<Pattern> patterns, String name) {

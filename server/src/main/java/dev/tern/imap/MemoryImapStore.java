@@ -2,7 +2,9 @@ package dev.tern.imap;
 
 import dev.tern.imap.mime.BodyPart;
 import dev.tern.imap.mime.StructureParser;
+import dev.tern.io.CrlfOutput;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Clock;
@@ -23,7 +25,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * An {@link ImapStore} held in memory: every user gets INBOX and the special-use folders (Sent, Drafts, Trash,
  * Junk, Archive) on first use. For tests, and for a server run whose mailbox store is not joined to IMAP yet;
  * nothing survives a restart. One lock guards everything; changes reach every other open folder of the same
- * mailbox through its change feed.
+ * mailbox through its change feed. It behaves as {@link MailStoreImap} over Maildir does where a client can tell:
+ * messages are kept with CRLF line ends, RENAME of INBOX moves its messages, a subscription outlives its mailbox.
  */
 public final class MemoryImapStore implements ImapStore {
 
@@ -107,9 +110,13 @@ public final class MemoryImapStore implements ImapStore {
             List<Mailbox> out = new ArrayList<>();
             Set<String> subs = subscriptionsOf(user);
             out.add(new Mailbox("INBOX", Optional.empty(), subs.contains("INBOX")));
-            for (String name : boxes(user).keySet()) {
+            Map<String, Box> boxes = boxes(user);
+            TreeSet<String> names = new TreeSet<>(boxes.keySet());
+            names.addAll(subs);
+            for (String name : names) {
                 if (!name.equals("INBOX")) {
-                    out.add(new Mailbox(name, Optional.ofNullable(SPECIAL.get(name)), subs.contains(name)));
+                    out.add(new Mailbox(name, Optional.ofNullable(SPECIAL.get(name)), subs.contains(name),
+                            boxes.containsKey(name)));
                 }
             }
             return out;
@@ -194,11 +201,16 @@ public final class MemoryImapStore implements ImapStore {
             if (!boxes.containsKey(f)) {
                 return new Outcome.NoSuchMailbox();
             }
-            if (f.equals("INBOX") || t.equals("INBOX")) {
-                return new Outcome.Cannot("Renaming INBOX is not supported");
+            if (t.equals("INBOX")) {
+                return new Outcome.Cannot(f.equals("INBOX") ? "INBOX cannot be renamed to itself"
+                        : "Nothing can be renamed to INBOX");
             }
             if (boxes.containsKey(t)) {
                 return new Outcome.AlreadyExists();
+            }
+            if (f.equals("INBOX")) {
+                moveAll(boxes.get("INBOX"), boxes.computeIfAbsent(t, n -> new Box()));
+                return new Outcome.Done();
             }
             for (String name : List.copyOf(boxes.keySet())) {
                 if (name.equals(f) || name.startsWith(f + DELIMITER)) {
@@ -208,6 +220,18 @@ public final class MemoryImapStore implements ImapStore {
             return new Outcome.Done();
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * RENAME of INBOX (RFC 9051 section 6.3.6): every message moves, with its flags, to the new mailbox under a new
+     * UID; INBOX stays, empty, and its open folders hear of the expunges. Its children do not move. Under the lock.
+     */
+    private void moveAll(Box from, Box to) {
+        for (Stored m : List.copyOf(from.messages.values())) {
+            add(to, m.octets(), m.internalDate(), m.structure(), from.flags.remove(m.uid()));
+            from.messages.remove(m.uid());
+            from.tell(null, new Change.Expunged(m.uid()));
         }
     }
 
@@ -230,10 +254,11 @@ public final class MemoryImapStore implements ImapStore {
     @Override
     public Optional<Appended> append(String user, String mailbox, Set<String> flags,
                                      Optional<ZonedDateTime> internalDate, Literal message) throws IOException {
-        byte[] octets;
-        try (InputStream in = message.open()) {
-            octets = in.readAllBytes();
+        ByteArrayOutputStream crlf = new ByteArrayOutputStream();
+        try (InputStream in = message.open(); CrlfOutput out = new CrlfOutput(crlf)) {
+            in.transferTo(out);
         }
+        byte[] octets = crlf.toByteArray();
         BodyPart structure = StructureParser.parse(new ByteArrayInputStream(octets));
         lock.lock();
         try {

@@ -4,7 +4,7 @@
  * the callers that wait at the same moment ({@link dev.tern.io.SharedSync}); a log of short records made durable by
  * group commit ({@link dev.tern.io.AppendLog});
  * owner-only modes whatever the umask ({@link dev.tern.io.FileModes}), and reading a part of a file
- * ({@link dev.tern.io.BoundedInput}).
+ * ({@link dev.tern.io.BoundedInput}); writing a message with CRLF line ends ({@link dev.tern.io.CrlfOutput}).
  *
  * <p>Never does: decide what a file holds or where it goes (its owners do), or any network I/O.
  */

@@ -87,7 +87,10 @@ public interface Account {
      */
     Optional<FolderView> open(String name, FolderView.Listener listener) throws IOException;
 
-    /** APPEND to a folder the session has not selected; empty when the folder does not exist. */
+    /**
+     * APPEND to a folder the session has not selected; empty when the folder does not exist. The message is stored
+     * with CRLF line ends, as delivered mail is (a bare LF becomes CRLF).
+     */
     Optional<FolderView.Appended> append(String name, InputStream content, Flags flags, Instant internalDate)
             throws IOException;
 
@@ -98,7 +101,7 @@ public interface Account {
      * not appended.
      */
     interface Incoming extends AutoCloseable {
-        /** Where the message's octets go, all of them before it is appended. */
+        /** Where the message's octets go, all of them before it is appended; a bare LF is stored as CRLF. */
         OutputStream output();
 
         /** The octets written so far. */

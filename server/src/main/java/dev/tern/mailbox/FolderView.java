@@ -84,6 +84,7 @@ public interface FolderView extends AutoCloseable {
      */
     List<Change.MessageFlags> store(List<Long> uids, Flags.Mode mode, Flags flags) throws IOException;
 
+    /** Adds a message, stored with CRLF line ends (a bare LF becomes CRLF), under a new UID. */
     Appended append(InputStream content, Flags flags, Instant internalDate) throws IOException;
 
     /** Copies messages into another folder of the same account; empty when {@code target} does not exist. */

@@ -1,5 +1,6 @@
 package dev.tern.mailbox;
 
+import dev.tern.io.CrlfOutput;
 import dev.tern.io.Durable;
 import dev.tern.io.FileModes;
 import java.io.FilterOutputStream;
@@ -16,9 +17,11 @@ import java.util.Set;
 
 /**
  * A message being written into a Maildir's tmp/ under a new base name ({@link Account.Incoming}): APPEND's literal
- * as it arrives, or the content of an APPEND given as a stream. {@link #finish} syncs it and gives it its final
- * name in tmp/ ({@code base,S=size}, its modification time the INTERNALDATE), ready for a folder to adopt;
- * {@link #close} removes it unless it was finished and then moved away.
+ * as it arrives, or the content of an APPEND given as a stream. It is written with CRLF line ends, as delivery
+ * stores messages (a bare LF becomes CRLF: {@link CrlfOutput}), and its size counts what is written, so that
+ * RFC822.SIZE and the octets FETCH serves agree. {@link #finish} syncs it and gives it its final name in tmp/
+ * ({@code base,S=size}, its modification time the INTERNALDATE), ready for a folder to adopt; {@link #close}
+ * removes it unless it was finished and then moved away.
  */
 final class IncomingFile implements Account.Incoming {
     private final Path tmp;
@@ -33,7 +36,7 @@ final class IncomingFile implements Account.Incoming {
         this.tmp = tmpDir.resolve(base);
         this.channel = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 FileModes.ownerOnly());
-        this.output = new FilterOutputStream(Channels.newOutputStream(channel)) {
+        this.output = new CrlfOutput(new FilterOutputStream(Channels.newOutputStream(channel)) {
             @Override
             public void write(int b) throws IOException {
                 out.write(b);
@@ -50,7 +53,7 @@ final class IncomingFile implements Account.Incoming {
             public void close() {
                 // the channel is closed by finish() or close()
             }
-        };
+        });
     }
 
     @Override

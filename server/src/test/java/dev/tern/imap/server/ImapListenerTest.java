@@ -85,6 +85,21 @@ class ImapListenerTest {
         }
     }
 
+    /** A message sent with bare LF line ends (curl -T of a Unix file) is stored, sized and served with CRLF. */
+    @Test
+    void appendWithBareLineFeedsIsStoredWithCrlf() throws Exception {
+        try (RawImap c = imap.login(ImapFixture.ALICE)) {
+            String lf = "Subject: lf\n\nhello\nworld\n";
+            c.send("a APPEND INBOX {" + lf.length() + "+}\r\n" + lf + "\r\n");
+            assertThat(c.until("a")).matches("a OK \\[APPENDUID \\d+ 1] APPEND completed\r\n");
+            c.ok("b SELECT INBOX");
+            String crlf = "Subject: lf\r\n\r\nhello\r\nworld\r\n";
+            assertThat(c.ok("c FETCH 1 (RFC822.SIZE BODY.PEEK[])")).isEqualTo(
+                    "* 1 FETCH (RFC822.SIZE " + crlf.length() + " BODY[] {" + crlf.length() + "}\r\n" + crlf + ")\r\n"
+                    + "c OK FETCH completed\r\n");
+        }
+    }
+
     @Test
     void badSequenceSetsAndNesting() throws Exception {
         imap.store().deliver(ImapFixture.ALICE, "INBOX", "Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII));
