@@ -6,44 +6,30 @@ import dev.tern.auth.Authenticator;
 import dev.tern.auth.LoginGuard;
 import dev.tern.log.MailLog;
 import dev.tern.mailbox.MailboxLocks;
-import dev.tern.net.CommandDeadline;
-import dev.tern.net.Edge;
-import dev.tern.net.WriteWatchdog;
 import dev.tern.mailbox.Maildrop;
-import java.io.BufferedOutputStream;
+import dev.tern.net.CommandDeadline;
+import dev.tern.net.LineConnection;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Duration;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 
 /**
  * One POP3 connection on its own virtual thread: reads lines, lets the {@link Pop3Session} decide, and carries
- * out its steps (TLS, login, sending messages, the deletions at QUIT). {@link #run} is one try/finally that
- * always releases the mailbox lock and the connection's place and closes the socket; a session that ends any
- * other way than QUIT (dropped, timed out, shut down) deletes nothing.
+ * out its steps (TLS, login, sending messages, the deletions at QUIT). The socket, TLS, time limits and the
+ * connection's place are {@link LineConnection}'s; what is left here always releases the mailbox lock at the end
+ * ({@link #ended}); a session that ends any other way than QUIT (dropped, timed out, shut down) deletes nothing.
  */
-final class Pop3Connection {
+final class Pop3Connection extends LineConnection {
     private static final byte[] CHALLENGE = "+ \r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final Pop3Server server;
     /** The server's settings when this connection was accepted: a reload does not change them under it. */
     private final Pop3Server.Settings settings;
-    /** The accepted socket; closing it ends the connection whatever is layered on it. */
-    private final Socket plain;
-    private final boolean implicitTls;
-    private final InetAddress ip;
-    private final String ipText;
-    private Socket socket;
     private Pop3Input in;
-    private OutputStream out;
     private Pop3Session session;
     private MailboxLocks.Held lock;
     private Maildrop drop;
@@ -51,70 +37,69 @@ final class Pop3Connection {
     private int failures;
     /** True while blocked waiting for a command: shutdown may close the connection then. */
     private volatile boolean idle;
-    /** Bounds each command (a client dripping bytes) to the idle time-out. */
-    private CommandDeadline deadline;
-    /** Closes the connection when a write makes no progress (a client that never reads). */
-    private WriteWatchdog watchdog;
 
     /** @param client the client's address: the peer's, or the one its trusted proxy named ({@code net.ProxyProtocol}) */
     Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls, InetAddress client) {
+        super(POP3, socket, implicitTls, client, server.limiter, server.tls, server.settings.idleTimeout());
         this.server = server;
         this.settings = server.settings;
-        this.plain = socket;
-        this.socket = socket;
-        this.implicitTls = implicitTls;
-        this.ip = client;
-        this.ipText = ip.getHostAddress();
     }
 
-    void run() {
-        server.counts.add(Pop3Server.Event.CONNECTION);
-        if (!server.limiter.tryAcquire(ip)) {
-            MailLog.refusedBusy(POP3, ipText);
-            server.counts.add(Pop3Server.Event.REFUSED);
-            refuse();
-            return;
+    @Override
+    protected void counted(boolean refused) {
+        server.counts.add(refused ? Pop3Server.Event.REFUSED : Pop3Server.Event.CONNECTION);
+    }
+
+    /** Too many connections: a plain client is told so; on pop3s there is no one to tell before TLS. */
+    @Override
+    protected byte[] busy() {
+        return Pop3Reply.err("SYS/TEMP", "Too many connections, try again later").toBytes();
+    }
+
+    @Override
+    protected void serve() throws IOException {
+        var s = settings;
+        session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
+                s.maxErrors()), implicitTls);
+        MailLog.connected(POP3, ipText, implicitTls);
+        out().write(session.greeting().toBytes());
+        out().flush();
+        loop();
+    }
+
+    @Override
+    protected void reading(CommandDeadline input) {
+        in = new Pop3Input(input);
+    }
+
+    /** RFC 1939 section 3: close without a response and without entering UPDATE. */
+    @Override
+    protected void timedOut(boolean notReading) {
+        if (session != null && session.user() != null) {
+            MailLog.pop3Ended(ipText, session.user(), notReading ? "client not reading" : "idle timeout");
+        } else {
+            MailLog.timeout(POP3, ipText, notReading ? "reply" : "command");
         }
-        try {
-            plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, settings.idleTimeout().toMillis()));
-            plain.setTcpNoDelay(true);
-            if (implicitTls) {
-                socket = handshake(plain);
-            }
-            streams();
-            var s = settings;
-            session = new Pop3Session(new Pop3Session.Settings(s.hostname(), s.authRequiresTls(), server.hasTls(),
-                    s.maxErrors()), implicitTls);
-            MailLog.connected(POP3, ipText, implicitTls);
-            out.write(session.greeting().toBytes());
-            out.flush();
-            loop();
-        } catch (SocketTimeoutException e) {
-            // RFC 1939 section 3: close without a response and without entering UPDATE
-            boolean notReading = watchdog != null && watchdog.fired();
-            if (session != null && session.user() != null) {
-                MailLog.pop3Ended(ipText, session.user(), notReading ? "client not reading" : "idle timeout");
-            } else {
-                MailLog.timeout(POP3, ipText, notReading ? "reply" : "command");
-            }
-        } catch (SSLException e) {
-            MailLog.tlsFailed(POP3, ipText, e.getMessage());
-        } catch (IOException e) {
-            if (session != null && session.user() != null) {
-                MailLog.pop3Ended(ipText, session.user(), "connection lost");
-            } else {
-                MailLog.lost(POP3, ipText, e.toString());
-            }
-        } catch (RuntimeException e) {
-            MailLog.bug(POP3, ipText, e);
-            trySend(Pop3Reply.err("SYS/TEMP", "Internal error; closing the connection"));
-        } finally {
-            if (lock != null) {
-                lock.close();
-            }
-            server.limiter.release(ip);
-            forceClose();
-            MailLog.disconnected(POP3, ipText);
+    }
+
+    @Override
+    protected void lost(IOException e) {
+        if (session != null && session.user() != null) {
+            MailLog.pop3Ended(ipText, session.user(), "connection lost");
+        } else {
+            MailLog.lost(POP3, ipText, e.toString());
+        }
+    }
+
+    @Override
+    protected void failed() {
+        trySend(Pop3Reply.err("SYS/TEMP", "Internal error; closing the connection"));
+    }
+
+    @Override
+    protected void ended() {
+        if (lock != null) {
+            lock.close();
         }
     }
 
@@ -130,7 +115,7 @@ final class Pop3Connection {
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
-                deadline.start(settings.idleTimeout());
+                deadline().start(settings.idleTimeout());
                 raw = in.readLine();
             } catch (Pop3Input.LineTooLongException e) {
                 if (act(session.lineTooLong())) {
@@ -139,7 +124,7 @@ final class Pop3Connection {
                 continue;
             } finally {
                 idle = false;
-                deadline.clear();
+                deadline().clear();
             }
             if (raw == null) {
                 if (session.user() != null) {
@@ -157,25 +142,23 @@ final class Pop3Connection {
     private boolean act(Pop3Session.Step step) throws IOException {
         switch (step) {
             case Pop3Session.Step.Respond r -> {
-                out.write(r.reply().toBytes());
+                out().write(r.reply().toBytes());
                 if (r.close()) {
-                    out.flush();
+                    out().flush();
                     return true;
                 }
             }
             case Pop3Session.Step.StartTls t -> {
-                out.write(t.goAhead().toBytes());
-                out.flush();
+                out().write(t.goAhead().toBytes());
+                out().flush();
                 in.discardBuffered(); // nothing sent in plain text before the handshake counts (RFC 2595 4)
-                socket = handshake(socket);
-                streams();
+                startTls("STLS");
                 session.tlsStarted();
-                MailLog.tlsStarted(POP3, ipText, "STLS", "");
                 return false;
             }
             case Pop3Session.Step.Challenge c -> {
-                out.write(CHALLENGE);
-                out.flush();
+                out().write(CHALLENGE);
+                out().flush();
                 return false;
             }
             case Pop3Session.Step.Authenticate a -> {
@@ -187,27 +170,9 @@ final class Pop3Connection {
             }
         }
         if (!in.hasBufferedInput()) {
-            out.flush();
+            out().flush();
         }
         return false;
-    }
-
-    /**
-     * Reads and writes through {@link #socket}: each command must be complete within the idle time-out, and a
-     * write that makes no progress for as long closes the connection (a client that never reads).
-     */
-    private void streams() throws IOException {
-        Duration limit = settings.idleTimeout();
-        deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
-        in = new Pop3Input(deadline);
-        watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
-        out = new BufferedOutputStream(watchdog, 16 * 1024);
-    }
-
-    private SSLSocket handshake(Socket s) throws IOException {
-        SSLSocket ssl = server.tls.wrap(s);
-        ssl.startHandshake();
-        return ssl;
     }
 
     private Pop3Session.Step authenticate(Pop3Session.Step.Authenticate a) {
@@ -259,17 +224,17 @@ final class Pop3Connection {
         try {
             body = drop.read(r.message());
         } catch (NoSuchFileException e) {
-            out.write(Pop3Reply.err("Message is no longer in the mailbox (removed by another program)").toBytes());
+            out().write(Pop3Reply.err("Message is no longer in the mailbox (removed by another program)").toBytes());
             return;
         } catch (IOException e) {
             MailLog.mailboxFailed(POP3, who(), "read " + r.message().fileName() + " in", e.toString());
-            out.write(Pop3Reply.err("SYS/PERM", "Cannot read this message; the postmaster can see why in the log")
+            out().write(Pop3Reply.err("SYS/PERM", "Cannot read this message; the postmaster can see why in the log")
                     .toBytes());
             return;
         }
         try (body) {
-            out.write(r.header().toBytes());
-            MessageWriter.write(body, out, r.bodyLines());
+            out().write(r.header().toBytes());
+            MessageWriter.write(body, out(), r.bodyLines());
         }
     }
 
@@ -286,20 +251,8 @@ final class Pop3Connection {
         return session.updated(o.deleted(), o.failed());
     }
 
-    /** Too many connections: a plain client is told so; on pop3s there is no one to tell before TLS. */
-    private void refuse() {
-        logged("refusing", Edge.refuse(plain, implicitTls ? null
-                : Pop3Reply.err("SYS/TEMP", "Too many connections, try again later").toBytes()));
-    }
-
     private void trySend(Pop3Reply reply) {
-        logged("cannot send to", Edge.trySend(out, reply.toBytes()));
-    }
-
-    private void logged(String what, IOException e) {
-        if (e != null) {
-            MailLog.ioFailed(POP3, ipText, what, e.toString());
-        }
+        trySend(reply.toBytes());
     }
 
     /**
@@ -307,14 +260,9 @@ final class Pop3Connection {
      * client has stopped reading (a session that has not reached QUIT deletes nothing).
      */
     void closeIfIdle() {
-        if (idle || watchdog != null && watchdog.stalled()) {
+        if (idle || stalled()) {
             forceClose();
         }
-    }
-
-    void forceClose() {
-        logged("close", Edge.close(socket));
-        logged("close", Edge.close(plain));
     }
 
     private String who() {

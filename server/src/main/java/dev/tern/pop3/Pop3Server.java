@@ -5,7 +5,7 @@ import dev.tern.mailbox.MailboxLocks;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
-import java.io.IOException;
+import dev.tern.net.LineConnection;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -32,10 +32,7 @@ public final class Pop3Server {
 
     /** Turns an accepted (or STLS-upgraded) plain socket into the server side of a TLS connection. */
     @FunctionalInterface
-    public interface Tls {
-        /** A server-mode SSLSocket layered over {@code plain}, closing it when closed; the handshake is not done yet. */
-        SSLSocket wrap(Socket plain) throws IOException;
-
+    public interface Tls extends LineConnection.Tls {
         /** From an SSLContext, TLS 1.2 and 1.3 only. */
         static Tls of(SSLContext context) {
             return plain -> {

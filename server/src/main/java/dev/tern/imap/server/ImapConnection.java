@@ -12,46 +12,34 @@ import dev.tern.imap.Output;
 import dev.tern.imap.ParseResult;
 import dev.tern.log.MailLog;
 import dev.tern.net.CommandDeadline;
-import dev.tern.net.Edge;
-import dev.tern.net.WriteWatchdog;
-import java.io.BufferedOutputStream;
+import dev.tern.net.LineConnection;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLSocket;
 
 /**
  * One IMAP connection on its own virtual thread: reads lines and literals within their bounds, lets the
  * {@link CommandAssembler} and the {@link ImapSession} decide, and carries out what they say (continuations, TLS,
  * SASL lines, IDLE). During IDLE a second virtual thread pushes the mailbox's changes as they come; the reading
- * thread waits for DONE. {@link #run} is one try/finally that always releases the connection's place, closes the
- * selected folder and closes the socket.
+ * thread waits for DONE. The socket, TLS, time limits and the connection's place are {@link LineConnection}'s;
+ * what is left here always closes the selected folder at the end ({@link #ended}).
  */
-final class ImapConnection {
+final class ImapConnection extends LineConnection {
     private static final byte[] READY = "+ Ready for literal data\r\n".getBytes(StandardCharsets.US_ASCII);
 
     private final ImapServer server;
-    private final Socket plain;
-    private final boolean implicitTls;
-    private final InetAddress ip;
-    private final String ipText;
-    private Socket socket;
     private ImapInput in;
-    private OutputStream out;
     private ImapSession session;
     private CommandAssembler assembler;
-    private CommandDeadline deadline;
-    private WriteWatchdog watchdog;
+    /** Why the connection ended, for the log line of a session that logged in. */
+    private String why = "connection lost";
     /** Failed logins in this session, for the guard's delay and the limit per session. */
     private int failures;
     /** True while waiting for a command or in IDLE: shutdown may say BYE and close then. */
@@ -69,67 +57,73 @@ final class ImapConnection {
     private int maxLine;
 
     ImapConnection(ImapServer server, Socket socket, boolean implicitTls, InetAddress client) {
+        super(IMAP, socket, implicitTls, client, server.limiter, server.tls, server.settings.idleTimeout());
         this.server = server;
-        this.plain = socket;
-        this.socket = socket;
-        this.implicitTls = implicitTls;
-        this.ip = client;
-        this.ipText = client.getHostAddress();
     }
 
-    void run() {
-        server.counts.add(ImapServer.Event.CONNECTION);
-        if (!server.limiter.tryAcquire(ip)) {
-            MailLog.refusedBusy(IMAP, ipText);
-            server.counts.add(ImapServer.Event.REFUSED);
-            logged("refusing", Edge.refuse(plain, implicitTls ? null
-                    : "* BYE [UNAVAILABLE] Too many connections, try again later\r\n".getBytes(StandardCharsets.US_ASCII)));
-            return;
+    @Override
+    protected void counted(boolean refused) {
+        server.counts.add(refused ? ImapServer.Event.REFUSED : ImapServer.Event.CONNECTION);
+    }
+
+    @Override
+    protected byte[] busy() {
+        return "* BYE [UNAVAILABLE] Too many connections, try again later\r\n".getBytes(StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    protected void serve() throws IOException {
+        CommandAssembler.Limits limits = CommandAssembler.Limits.defaults(server.settings.maxMessageSize());
+        session = new ImapSession(new ImapSession.Settings(implicitTls, server.tls != null,
+                server.settings.authRequiresTls(), limits.literalPlus()), new Logins(), server.store);
+        session.wakeOnChange(changes::release);
+        assembler = new CommandAssembler(limits);
+        maxLine = limits.maxLine();
+        MailLog.connected(IMAP, ipText, implicitTls);
+        write(session.greeting());
+        why = loop();
+    }
+
+    @Override
+    protected void reading(CommandDeadline input) {
+        in = new ImapInput(input);
+    }
+
+    @Override
+    protected OutputStream counting(OutputStream watchdog) {
+        return server.meters.counting(watchdog);
+    }
+
+    @Override
+    protected void timedOut(boolean notReading) {
+        why = notReading ? "client not reading" : "autologout (idle timeout)";
+        if (session == null || session.user() == null) {
+            MailLog.timeout(IMAP, ipText, notReading ? "reply" : "command");
         }
-        String ended = "connection lost";
-        try {
-            plain.setSoTimeout((int) Math.min(Integer.MAX_VALUE, server.settings.idleTimeout().toMillis()));
-            plain.setTcpNoDelay(true);
-            if (implicitTls) {
-                socket = handshake(plain);
+        trySend("* BYE Autologout; idle for too long\r\n");
+    }
+
+    @Override
+    protected void lost(IOException e) {
+        if (session == null || session.user() == null) {
+            MailLog.lost(IMAP, ipText, e.toString());
+        }
+    }
+
+    @Override
+    protected void failed() {
+        trySend("* BYE Internal error; closing the connection\r\n");
+        why = "internal error";
+    }
+
+    @Override
+    protected void ended() {
+        dropReceived();
+        if (session != null) {
+            if (session.user() != null) {
+                MailLog.imapEnded(ipText, session.user(), byeSent ? "server shutting down" : why);
             }
-            streams();
-            CommandAssembler.Limits limits = CommandAssembler.Limits.defaults(server.settings.maxMessageSize());
-            session = new ImapSession(new ImapSession.Settings(implicitTls, server.tls != null,
-                    server.settings.authRequiresTls(), limits.literalPlus()), new Logins(), server.store);
-            session.wakeOnChange(changes::release);
-            assembler = new CommandAssembler(limits);
-            maxLine = limits.maxLine();
-            MailLog.connected(IMAP, ipText, implicitTls);
-            write(session.greeting());
-            ended = loop();
-        } catch (SocketTimeoutException e) {
-            ended = watchdog != null && watchdog.fired() ? "client not reading" : "autologout (idle timeout)";
-            if (session == null || session.user() == null) {
-                MailLog.timeout(IMAP, ipText, watchdog != null && watchdog.fired() ? "reply" : "command");
-            }
-            trySend("* BYE Autologout; idle for too long\r\n");
-        } catch (SSLException e) {
-            MailLog.tlsFailed(IMAP, ipText, e.getMessage());
-        } catch (IOException e) {
-            if (session == null || session.user() == null) {
-                MailLog.lost(IMAP, ipText, e.toString());
-            }
-        } catch (RuntimeException e) {
-            MailLog.bug(IMAP, ipText, e);
-            trySend("* BYE Internal error; closing the connection\r\n");
-            ended = "internal error";
-        } finally {
-            dropReceived();
-            if (session != null) {
-                if (session.user() != null) {
-                    MailLog.imapEnded(ipText, session.user(), byeSent ? "server shutting down" : ended);
-                }
-                session.close();
-            }
-            server.limiter.release(ip);
-            forceClose();
-            MailLog.disconnected(IMAP, ipText);
+            session.close();
         }
     }
 
@@ -150,11 +144,11 @@ final class ImapConnection {
                         if (n.synchronizing()) {
                             writeRaw(READY);
                         }
-                        deadline.clear();
+                        deadline().clear();
                         assembler.literal(n.streamed() ? receive(n.size()) : Literal.of(in.read((int) n.size())));
                     }
                     case CommandAssembler.Discard d -> {
-                        deadline.clear();
+                        deadline().clear();
                         in.skip(d.size());
                     }
                     case CommandAssembler.Close c -> {
@@ -164,7 +158,7 @@ final class ImapConnection {
                     }
                     case CommandAssembler.Done d -> throw new IllegalStateException();
                 }
-                deadline.start(server.settings.idleTimeout());
+                deadline().start(server.settings.idleTimeout());
                 step = readLine();
                 if (step == null) {
                     return "closed without LOGOUT";
@@ -214,7 +208,7 @@ final class ImapConnection {
     private CommandAssembler.Step nextLine() throws IOException {
         try {
             idle = !in.hasBufferedInput();
-            deadline.start(server.settings.idleTimeout());
+            deadline().start(server.settings.idleTimeout());
             return readLine();
         } finally {
             idle = false;
@@ -243,14 +237,12 @@ final class ImapConnection {
             case CLOSE -> true;
             case START_TLS -> {
                 in.discardBuffered(); // nothing sent in plain text before the handshake counts
-                socket = handshake(socket);
-                streams();
+                startTls("STARTTLS");
                 session.tlsStarted();
-                MailLog.tlsStarted(IMAP, ipText, "STARTTLS", "");
                 yield false;
             }
             case AWAIT_SASL -> {
-                deadline.start(server.settings.idleTimeout());
+                deadline().start(server.settings.idleTimeout());
                 byte[] line = in.readLine(maxLine);
                 if (line == null) {
                     yield true;
@@ -270,7 +262,7 @@ final class ImapConnection {
         server.meters.idleStarted();
         try {
             idle = true;
-            deadline.start(server.settings.idleTimeout());
+            deadline().start(server.settings.idleTimeout());
             line = in.readLine(maxLine);
         } catch (ImapInput.LineTooLong e) {
             line = e.start;
@@ -324,33 +316,19 @@ final class ImapConnection {
     /** A reply's pieces, message content streamed through the buffer, then one flush; under {@link #writing}. */
     private void writeAll(ImapSession.Reply r) throws IOException {
         for (Output o : r.lines()) {
-            o.writeTo(out);
+            o.writeTo(out());
         }
-        out.flush();
+        out().flush();
     }
 
     private void writeRaw(byte[] b) throws IOException {
         writing.lock();
         try {
-            out.write(b);
-            out.flush();
+            out().write(b);
+            out().flush();
         } finally {
             writing.unlock();
         }
-    }
-
-    private void streams() throws IOException {
-        Duration limit = server.settings.idleTimeout();
-        deadline = new CommandDeadline(socket.getInputStream(), socket, limit);
-        in = new ImapInput(deadline);
-        watchdog = new WriteWatchdog(socket.getOutputStream(), plain, limit);
-        out = new BufferedOutputStream(server.meters.counting(watchdog), 16 * 1024);
-    }
-
-    private SSLSocket handshake(Socket s) throws IOException {
-        SSLSocket ssl = server.tls.wrap(s);
-        ssl.startHandshake();
-        return ssl;
     }
 
     /** LOGIN and AUTHENTICATE through the shared login path: the guard, the password pool, the log lines. */
@@ -379,7 +357,7 @@ final class ImapConnection {
     private void trySend(String line) {
         if (writing.tryLock()) {
             try {
-                logged("cannot send to", Edge.trySend(out, line.getBytes(StandardCharsets.US_ASCII)));
+                trySend(line.getBytes(StandardCharsets.US_ASCII));
             } finally {
                 writing.unlock();
             }
@@ -392,19 +370,8 @@ final class ImapConnection {
             byeSent = true;
             trySend("* BYE Server shutting down\r\n");
             forceClose();
-        } else if (watchdog != null && watchdog.stalled()) {
+        } else if (stalled()) {
             forceClose();
-        }
-    }
-
-    void forceClose() {
-        logged("close", Edge.close(socket));
-        logged("close", Edge.close(plain));
-    }
-
-    private void logged(String what, IOException e) {
-        if (e != null) {
-            MailLog.ioFailed(IMAP, ipText, what, e.toString());
         }
     }
 }

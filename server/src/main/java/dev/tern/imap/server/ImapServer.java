@@ -5,11 +5,10 @@ import dev.tern.imap.ImapStore;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
 import dev.tern.net.Connections;
-import java.io.IOException;
+import dev.tern.net.LineConnection;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
-import javax.net.ssl.SSLSocket;
 
 /**
  * The IMAP service shared by the imap and imaps listeners: what every connection needs, the open connections, and
@@ -27,9 +26,7 @@ public final class ImapServer {
 
     /** Turns an accepted (or STARTTLS-upgraded) plain socket into the server side of a TLS connection. */
     @FunctionalInterface
-    public interface Tls {
-        /** A server-mode SSLSocket over {@code plain}, closing it when closed; the handshake is not done yet. */
-        SSLSocket wrap(Socket plain) throws IOException;
+    public interface Tls extends LineConnection.Tls {
     }
 
     /** What the metrics count for IMAP. */
