@@ -41,8 +41,7 @@ public abstract class LineConnection {
     protected final boolean implicitTls;
     /** The accepted socket; closing it ends the connection whatever is layered on it. */
     private final Socket plain;
-    private final ConnectionLimiter limiter;
-    private final Tls tls;
+    private final LineServer<?> server;
     /** How long one command may take to arrive, and one write of ours may stall. */
     private final Duration timeout;
     /** The socket the bytes go through now: {@link #plain}, or the TLS socket over it. */
@@ -51,24 +50,23 @@ public abstract class LineConnection {
     private WriteWatchdog watchdog;
     private OutputStream out;
 
-    /** @param tls null when the service has no TLS (then neither implicit TLS nor {@link #startTls} is possible) */
-    protected LineConnection(MailLog.Service service, Socket socket, boolean implicitTls, InetAddress client,
-                             ConnectionLimiter limiter, Tls tls, Duration timeout) {
+    /** @param timeout how long one command may take to arrive, and one write of ours may stall */
+    protected LineConnection(MailLog.Service service, LineServer<?> server, Socket socket, boolean implicitTls,
+                             InetAddress client, Duration timeout) {
         this.service = service;
+        this.server = server;
         this.plain = socket;
         this.socket = socket;
         this.implicitTls = implicitTls;
         this.ip = client;
         this.ipText = client.getHostAddress();
-        this.limiter = limiter;
-        this.tls = tls;
         this.timeout = timeout;
     }
 
     /** Serves the connection on the calling thread until it ends; never throws. */
     public final void run() {
         counted(false);
-        if (!limiter.tryAcquire(ip)) {
+        if (!server.limiter.tryAcquire(ip)) {
             MailLog.refusedBusy(service, ipText);
             counted(true);
             // on an implicit-TLS port nothing is written: the client expects a handshake, and plain text would
@@ -95,7 +93,7 @@ public abstract class LineConnection {
             failed();
         } finally {
             ended();
-            limiter.release(ip);
+            server.limiter.release(ip);
             forceClose();
             MailLog.disconnected(service, ipText);
         }
@@ -160,6 +158,12 @@ public abstract class LineConnection {
         logged("cannot send to", Edge.trySend(out, reply));
     }
 
+    /**
+     * Called at shutdown, again and again until the connection is gone: a connection waiting for a command (or one
+     * whose client has stopped reading, {@link #stalled}) is ended now, in the protocol's way.
+     */
+    public abstract void closeIfIdle();
+
     /** Closes the connection (the TLS socket and the socket under it); a blocked read or write then fails. */
     public final void forceClose() {
         logged("close", Edge.close(socket));
@@ -184,7 +188,7 @@ public abstract class LineConnection {
     }
 
     private SSLSocket handshake(Socket s) throws IOException {
-        SSLSocket ssl = tls.wrap(s);
+        SSLSocket ssl = server.tls.wrap(s);
         ssl.startHandshake();
         return ssl;
     }

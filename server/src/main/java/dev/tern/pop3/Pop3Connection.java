@@ -40,9 +40,14 @@ final class Pop3Connection extends LineConnection {
 
     /** @param client the client's address: the peer's, or the one its trusted proxy named ({@code net.ProxyProtocol}) */
     Pop3Connection(Pop3Server server, Socket socket, boolean implicitTls, InetAddress client) {
-        super(POP3, socket, implicitTls, client, server.limiter, server.tls, server.settings.idleTimeout());
+        this(server, server.settings, socket, implicitTls, client);
+    }
+
+    private Pop3Connection(Pop3Server server, Pop3Server.Settings settings, Socket socket, boolean implicitTls,
+                           InetAddress client) {
+        super(POP3, server, socket, implicitTls, client, settings.idleTimeout());
         this.server = server;
-        this.settings = server.settings;
+        this.settings = settings;
     }
 
     @Override
@@ -259,7 +264,8 @@ final class Pop3Connection extends LineConnection {
      * Called by the server at shutdown: a connection waiting for a command is closed now, and so is one whose
      * client has stopped reading (a session that has not reached QUIT deletes nothing).
      */
-    void closeIfIdle() {
+    @Override
+    public void closeIfIdle() {
         if (idle || stalled()) {
             forceClose();
         }

@@ -4,8 +4,8 @@ import dev.tern.auth.Authenticator;
 import dev.tern.mailbox.MailboxLocks;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
-import dev.tern.net.Connections;
 import dev.tern.net.LineConnection;
+import dev.tern.net.LineServer;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ import javax.net.ssl.SSLSocket;
  * and the shutdown. TLS and the login guard come in through the constructor, so that the server does not know
  * where certificates come from or how logins are checked.
  */
-public final class Pop3Server {
+public final class Pop3Server extends LineServer<Pop3Connection> {
 
     /**
      * @param hostname        our name in the greeting
@@ -61,7 +61,6 @@ public final class Pop3Server {
     final Authenticator logins;
     final Mailboxes mailboxes;
     final MailboxLocks locks;
-    final ConnectionLimiter limiter;
 
     /** What the metrics count for POP3. */
     public enum Event {
@@ -76,23 +75,20 @@ public final class Pop3Server {
     }
 
     final Counts<Event> counts = new Counts<>(Event.class);
-    /** Null when this server has no TLS: then STLS is not offered and pop3s is not served. */
-    final Tls tls;
-    private final Connections<Pop3Connection> connections = new Connections<>("POP3");
 
     /** How many times each {@link Event} has happened since start. */
     public Counts<Event> counts() {
         return counts;
     }
 
+    /** @param tls null when this server has no TLS: then STLS is not offered and pop3s is not served */
     public Pop3Server(Settings settings, Authenticator logins, Mailboxes mailboxes, MailboxLocks locks,
                       ConnectionLimiter limiter, Tls tls) {
+        super("POP3", limiter, tls);
         this.settings = settings;
         this.logins = logins;
         this.mailboxes = mailboxes;
         this.locks = locks;
-        this.limiter = limiter;
-        this.tls = tls;
     }
 
     /** The settings of the connections accepted from now on; open ones keep theirs. */
@@ -100,18 +96,9 @@ public final class Pop3Server {
         this.settings = settings;
     }
 
-    public boolean hasTls() {
-        return tls != null;
-    }
-
     /** Serves one connection of the pop3 port (plain, STLS offered when TLS is configured). */
     public void serve(Socket socket) {
         serve(socket, socket.getInetAddress());
-    }
-
-    /** Serves one connection of the pop3 port from {@code client} (net.ProxyProtocol). */
-    public void serve(Socket socket, InetAddress client) {
-        serve(socket, false, client);
     }
 
     /** Serves one connection of the pop3s port (TLS from the first byte). */
@@ -119,32 +106,13 @@ public final class Pop3Server {
         serveTls(socket, socket.getInetAddress());
     }
 
-    /** Serves one connection of the pop3s port from {@code client} (net.ProxyProtocol). */
-    public void serveTls(Socket socket, InetAddress client) {
-        if (tls == null) {
-            throw new IllegalStateException("pop3s without a TLS context");
-        }
-        serve(socket, true, client);
-    }
-
-    private void serve(Socket socket, boolean implicitTls, InetAddress client) {
-        connections.serve(new Pop3Connection(this, socket, implicitTls, client), Pop3Connection::run,
-                Pop3Connection::forceClose);
-    }
-
-    boolean draining() {
-        return connections.draining();
-    }
-
     /**
-     * Stops the service: connections waiting for a command are closed at once (a session that has not reached
-     * QUIT deletes nothing); a command under way (a RETR, the deletions at QUIT) gets until {@code grace}.
+     * A connection of the pop3 or pop3s port from {@code client} (net.ProxyProtocol). At shutdown one waiting for a
+     * command is closed at once (a session that has not reached QUIT deletes nothing); a command under way (a
+     * RETR, the deletions at QUIT) gets the grace period.
      */
-    public void drain(Duration grace) {
-        connections.drain(grace, Pop3Connection::closeIfIdle, Pop3Connection::forceClose);
-    }
-
-    public int openConnections() {
-        return connections.size();
+    @Override
+    protected Pop3Connection connection(Socket socket, boolean implicitTls, InetAddress client) {
+        return new Pop3Connection(this, socket, implicitTls, client);
     }
 }

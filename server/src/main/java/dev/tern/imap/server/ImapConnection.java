@@ -57,7 +57,7 @@ final class ImapConnection extends LineConnection {
     private int maxLine;
 
     ImapConnection(ImapServer server, Socket socket, boolean implicitTls, InetAddress client) {
-        super(IMAP, socket, implicitTls, client, server.limiter, server.tls, server.settings.idleTimeout());
+        super(IMAP, server, socket, implicitTls, client, server.settings.idleTimeout());
         this.server = server;
     }
 
@@ -74,7 +74,7 @@ final class ImapConnection extends LineConnection {
     @Override
     protected void serve() throws IOException {
         CommandAssembler.Limits limits = CommandAssembler.Limits.defaults(server.settings.maxMessageSize());
-        session = new ImapSession(new ImapSession.Settings(implicitTls, server.tls != null,
+        session = new ImapSession(new ImapSession.Settings(implicitTls, server.hasTls(),
                 server.settings.authRequiresTls(), limits.literalPlus()), new Logins(), server.store);
         session.wakeOnChange(changes::release);
         assembler = new CommandAssembler(limits);
@@ -365,7 +365,8 @@ final class ImapConnection extends LineConnection {
     }
 
     /** Called by the server at shutdown: a connection waiting for a command, or idling, gets BYE and is closed. */
-    void closeIfIdle() {
+    @Override
+    public void closeIfIdle() {
         if (idle && !byeSent) {
             byeSent = true;
             trySend("* BYE Server shutting down\r\n");

@@ -4,8 +4,8 @@ import dev.tern.auth.Authenticator;
 import dev.tern.imap.ImapStore;
 import dev.tern.metrics.Counts;
 import dev.tern.net.ConnectionLimiter;
-import dev.tern.net.Connections;
 import dev.tern.net.LineConnection;
+import dev.tern.net.LineServer;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.time.Duration;
@@ -14,7 +14,7 @@ import java.time.Duration;
  * The IMAP service shared by the imap and imaps listeners: what every connection needs, the open connections, and
  * the shutdown. The store, TLS and the login path come in through the constructor.
  */
-public final class ImapServer {
+public final class ImapServer extends LineServer<ImapConnection> {
 
     /**
      * @param authRequiresTls no login without TLS ({@code imap.auth_requires_tls}): LOGINDISABLED until STARTTLS
@@ -44,19 +44,15 @@ public final class ImapServer {
     final Settings settings;
     final Authenticator logins;
     final ImapStore store;
-    final ConnectionLimiter limiter;
-    /** Null when there is no TLS: then STARTTLS is not offered and imaps is not served. */
-    final Tls tls;
     final Counts<Event> counts = new Counts<>(Event.class);
     final ImapMeters meters = new ImapMeters();
-    private final Connections<ImapConnection> connections = new Connections<>("IMAP");
 
+    /** @param tls null when there is no TLS: then STARTTLS is not offered and imaps is not served */
     public ImapServer(Settings settings, Authenticator logins, ImapStore store, ConnectionLimiter limiter, Tls tls) {
+        super("IMAP", limiter, tls);
         this.settings = settings;
         this.logins = logins;
         this.store = store;
-        this.limiter = limiter;
-        this.tls = tls;
     }
 
     public Counts<Event> counts() {
@@ -70,40 +66,15 @@ public final class ImapServer {
 
     /** IMAP connections open now. */
     public int open() {
-        return connections.size();
-    }
-
-    /** Serves one connection of the imap port (plain; STARTTLS offered when TLS is configured). */
-    public void serve(Socket socket, InetAddress client) {
-        serve(socket, false, client);
-    }
-
-    /** Serves one connection of the imaps port (TLS from the first byte). */
-    public void serveTls(Socket socket, InetAddress client) {
-        if (tls == null) {
-            throw new IllegalStateException("imaps without a TLS context");
-        }
-        serve(socket, true, client);
-    }
-
-    private void serve(Socket socket, boolean implicitTls, InetAddress client) {
-        connections.serve(new ImapConnection(this, socket, implicitTls, client), ImapConnection::run,
-                ImapConnection::forceClose);
-    }
-
-    boolean draining() {
-        return connections.draining();
+        return openConnections();
     }
 
     /**
-     * Stops the service: connections waiting for a command (IDLE included) get {@code * BYE} and are closed at once;
-     * a command under way gets until {@code grace}.
+     * A connection of the imap or imaps port from {@code client} (net.ProxyProtocol). At shutdown one waiting for a
+     * command (IDLE included) gets {@code * BYE} and is closed at once; a command under way gets the grace period.
      */
-    public void drain(Duration grace) {
-        connections.drain(grace, ImapConnection::closeIfIdle, ImapConnection::forceClose);
-    }
-
-    public int openConnections() {
-        return connections.size();
+    @Override
+    protected ImapConnection connection(Socket socket, boolean implicitTls, InetAddress client) {
+        return new ImapConnection(this, socket, implicitTls, client);
     }
 }
