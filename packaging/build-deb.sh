@@ -43,11 +43,25 @@ rm -rf target/deb
 mkdir -p "$stage/DEBIAN" "$stage/usr/bin" "$stage/usr/share/tern" "$stage/usr/lib/tern" \
     "$stage/etc/tern" "$stage/lib/systemd/system" "$stage/usr/share/doc/tern"
 
-# The modules Tern needs (jdeps on the jar, plus what it reaches by reflection or service loading: logback's
-# XML configuration, JMX and JFR for operators, DNS through JNDI, every charset a mail may name) and jcmd for
-# thread dumps. A CDS archive makes each start, and so each sendmail call, quicker.
-modules=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml
-modules+=,jdk.charsets,jdk.crypto.ec,jdk.httpserver,jdk.jcmd,jdk.jfr,jdk.management,jdk.naming.dns,jdk.unsupported
+# The modules of the runtime. First what the jar's classes name (jdeps --multi-release 21 --ignore-missing-deps
+# --print-module-deps server/target/tern.jar prints exactly this list; jlink adds what they require, among them
+# java.xml, java.logging and java.management):
+modules=java.base,java.desktop,java.naming,java.net.http,java.sql,jdk.httpserver,jdk.management,jdk.unsupported
+# then what is reached only at run time, so jdeps cannot see it:
+#   java.xml        a Logback XML file given with -Dlogback.configurationFile (Tern sets Logback up in code, without
+#                   XML; java.desktop and java.sql require java.xml anyway, so naming it adds nothing to the size)
+#   jdk.charsets    Charset.forName of the charsets a message or an IMAP SEARCH may name (ISO-2022-JP, Big5, ...)
+#   jdk.crypto.ec   the SunEC provider of a JDK 21 (ECDHE and EC certificates in TLS); empty from JDK 22 on
+#   jdk.naming.dns  dnsjava's fallback (JNDI "dns:") for the system's servers when /etc/resolv.conf names none
+#   jdk.jfr, jdk.jcmd   flight recordings and thread dumps for operators
+# A CDS archive makes each start, and so each sendmail call, quicker.
+modules+=,java.xml,jdk.charsets,jdk.crypto.ec,jdk.naming.dns,jdk.jfr,jdk.jcmd
+# the jar may come to need another module (a new dependency): then stop here rather than fail at run time
+needed="$("$jdk/bin/jdeps" --multi-release 21 --ignore-missing-deps --print-module-deps server/target/tern.jar)" ||
+    die "jdeps failed on server/target/tern.jar"
+for m in ${needed//,/ }; do
+    [[ ",$modules," == *",$m,"* ]] || die "server/target/tern.jar needs the module $m: add it to modules in $0"
+done
 say "jlink: runtime from $jdk"
 "$jdk/bin/jlink" --add-modules "$modules" --output "$stage/usr/lib/tern/runtime" --strip-debug \
     --no-header-files --no-man-pages --compress=zip-6 --generate-cds-archive 2>&1 | grep -v '^Warning' >&2 || true

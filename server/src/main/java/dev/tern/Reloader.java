@@ -29,7 +29,6 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Function;
-import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -91,9 +90,14 @@ public final class Reloader {
     private volatile Config running;
     private boolean closed;
 
-    /** @param config the configuration Tern started with; its {@link Config#source()} is read again (null: the embedded default) */
+    /**
+     * @param config the configuration Tern started with; its {@link Config#source()} is read again. Without a
+     *               file (the embedded default, or text given to {@link ConfigLoader#parse} by a test or
+     *               tern-junit) there is nothing that could have changed: a reload applies {@code config} again
+     *               (so TLS files are loaded again) and otherwise reports "no changes".
+     */
     Reloader(Config config, Clock clock, Parts parts) {
-        this(config, clock, parts, config.source() == null ? ConfigLoader::embedded
+        this(config, clock, parts, config.source() == null ? () -> config
                 : () -> ConfigLoader.load(config.source()));
     }
 

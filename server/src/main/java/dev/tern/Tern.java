@@ -85,6 +85,8 @@ public final class Tern implements AutoCloseable {
     static final Duration DNS_TIMEOUT = Duration.ofSeconds(5);
     /** The most DNS answers the message checks keep (shared by all messages, each for its TTL). */
     static final int CHECKS_DNS_CACHE = 10_000;
+    /** The most DNS answers remote delivery keeps (MX and addresses of recent destinations, each for its TTL). */
+    private static final int DELIVERY_DNS_CACHE = 10_000;
     /** Answers of the DNS lists kept (by their TTL): about one per recent client and list. */
     private static final int DNS_LIST_CACHE = 50_000;
 
@@ -145,7 +147,9 @@ public final class Tern implements AutoCloseable {
             for (HostPort hp : config.dns().servers()) {
                 dnsServers.add(new InetSocketAddress(MxResolver.literal(hp.host()), hp.port()));
             }
-            MxResolver dns = new MxResolver(dnsServers, DNS_TIMEOUT);
+            // its own cache (not the checks': they stop asking at shutdown, while deliveries under way finish)
+            MxResolver dns = new MxResolver(() -> new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock,
+                    DNS_TIMEOUT, DELIVERY_DNS_CACHE));
             var d = config.delivery();
             signer = new OutboundSigner(new DkimSigner(clock), new DkimKeys(data.resolve("dkim")), this::trusted);
             remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),

@@ -17,6 +17,12 @@ import java.util.Locale;
  * @param weight what a listing adds to the score, 1 to 100
  */
 public record DnsList(String zone, int weight) {
+    /**
+     * DNSWL.org's answer to every question of a resolver it refuses (over its fair-use limit, or a public
+     * resolver): not a listing, or every client would count as allowlisted.
+     */
+    static final String REFUSED = "127.0.0.255";
+
     /** The largest weight one list may carry. */
     public static final int MAX_WEIGHT = 100;
 
@@ -75,7 +81,7 @@ public record DnsList(String zone, int weight) {
     public sealed interface Answer {
         DnsList list();
 
-        /** Listed: {@code codes} are the answers that count (127.0.0.0/8 below 127.255.255.0). */
+        /** Listed: {@code codes} are the answers that count (127.0.0.0/8 below 127.255.255.0, but 127.0.0.255). */
         record Listed(DnsList list, List<String> codes) implements Answer {
         }
 
@@ -85,8 +91,8 @@ public record DnsList(String zone, int weight) {
 
         /**
          * The list could not say: a time-out, SERVFAIL, or only answers that are the list's error codes
-         * (127.255.255.0/24: Spamhaus's "query refused", "typo in the list name") or outside 127.0.0.0/8. Never
-         * a listing: the mail is accepted and the problem logged.
+         * (127.255.255.0/24: Spamhaus's "query refused", "typo in the list name"; 127.0.0.255: DNSWL.org's
+         * "query refused") or outside 127.0.0.0/8. Never a listing: the mail is accepted and the problem logged.
          */
         record Failed(DnsList list, String reason) implements Answer {
         }
@@ -110,6 +116,8 @@ public record DnsList(String zone, int weight) {
                         errors.add(text + ": outside 127.0.0.0/8");
                     } else if ((b[1] & 0xff) == 255 && (b[2] & 0xff) == 255) {
                         errors.add(text + ": an error code of the list");
+                    } else if (text.equals(REFUSED)) {
+                        errors.add(text + ": the list refuses this resolver's questions");
                     } else {
                         codes.add(text);
                     }

@@ -115,8 +115,11 @@ public final class Router implements Transport {
         boolean junk = m.marks().contains(Mark.JUNK);
         String folder = junk ? quarantineFolder : MailStore.INBOX;
         try (FileChannel source = FileChannel.open(m.file(), StandardOpenOption.READ)) {
-            MailStore.Delivered d = mailStore.deliver(r.address(), folder, name, prefix, source, m.contentOffset(),
-                    m.storedSize(), recovering);
+            // a quarantined message may have gone before the crash into a folder other than today's
+            // checks.quarantine_folder: look in every folder for it
+            MailStore.Delivered earlier = junk && recovering ? mailStore.find(r.address(), name).orElse(null) : null;
+            MailStore.Delivered d = earlier != null ? earlier : mailStore.deliver(r.address(), folder, name, prefix,
+                    source, m.contentOffset(), m.storedSize(), recovering);
             if (!junk) {
                 return new Attempt.Delivered("local", "delivered to maildir as " + d.file());
             }

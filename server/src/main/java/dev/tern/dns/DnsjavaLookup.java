@@ -143,8 +143,9 @@ public final class DnsjavaLookup implements DnsLookup {
         return query(host(ReverseMap.fromAddress(address)), Type.PTR, r -> host(((PTRRecord) r).getTarget()));
     }
 
+    /** Lower case, without the final dot; "" for the root (dnsjava writes it "."), as a null MX names it. */
     private static String host(Name n) {
-        return n.toString(true).toLowerCase(Locale.ROOT);
+        return n.equals(Name.root) ? "" : n.toString(true).toLowerCase(Locale.ROOT);
     }
 
     private <T> DnsAnswer<T> query(String name, int type, Function<Record, T> map) {

@@ -1,13 +1,7 @@
-/**
- * DNS for outbound mail: the MX hosts of a domain and the addresses of a host, with the answer's meaning kept
- * (no such domain, a temporary failure, a null MX) so that the caller can bounce or retry.
- */
 package dev.tern.dns;
 
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -15,19 +9,13 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
-import org.xbill.DNS.Cache;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Lookup;
-import org.xbill.DNS.MXRecord;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
-import org.xbill.DNS.Resolver;
-import org.xbill.DNS.TextParseException;
-import org.xbill.DNS.Type;
+import java.util.function.Supplier;
 
-/** Looks up MX, A and AAAA records with dnsjava, on the configured servers or the system's. */
+/**
+ * The MX hosts of a domain and the addresses of a host, read from a {@link DnsLookup} (on a server, a
+ * {@link DnsjavaLookup}: one question on the wire at a time per record, answers cached for their TTL, NXDOMAIN and
+ * no data for the negative TTL, temporary errors never).
+ */
 public final class MxResolver {
 
     /** The outcome of an MX lookup. */
@@ -54,26 +42,24 @@ public final class MxResolver {
     public record Addresses(List<InetAddress> addresses, String tempFail) {
     }
 
-    private final List<InetSocketAddress> servers;
-    private final Duration timeout;
+    private final Supplier<DnsLookup> make;
     private final ReentrantLock lock = new ReentrantLock();
     /** Made at the first lookup: a server that sends nothing out (capture mode) never loads dnsjava's classes. */
-    private Resolver resolver;
+    private DnsLookup dns;
     private final Random random = new Random();
 
-    /** @param servers DNS servers to ask; empty = the system's */
-    public MxResolver(List<InetSocketAddress> servers, Duration timeout) {
-        this.servers = List.copyOf(servers);
-        this.timeout = timeout;
+    /** @param dns makes the lookup to ask, at the first question */
+    public MxResolver(Supplier<DnsLookup> dns) {
+        this.make = dns;
     }
 
-    private Resolver resolver() {
+    private DnsLookup dns() {
         lock.lock();
         try {
-            if (resolver == null) {
-                resolver = Resolvers.create(servers, timeout, 2);
+            if (dns == null) {
+                dns = make.get();
             }
-            return resolver;
+            return dns;
         } finally {
             lock.unlock();
         }
@@ -81,26 +67,14 @@ public final class MxResolver {
 
     /** The MX hosts of {@code domain}, or the domain itself when it has none. */
     public MxResult mx(String domain) {
-        Lookup l;
-        try {
-            l = lookup(domain, Type.MX);
-        } catch (TextParseException e) {
-            return new NoSuchDomain();
-        }
-        Record[] records = l.run();
-        switch (l.getResult()) {
-            case Lookup.SUCCESSFUL -> {
+        return switch (dns().mx(domain)) {
+            case DnsAnswer.Found<DnsLookup.Mx> f -> {
                 Map<Integer, List<String>> byPref = new TreeMap<>();
-                for (Record rec : records) {
-                    if (rec instanceof MXRecord mx) {
-                        if (mx.getTarget().equals(Name.root)) {
-                            return new NullMx();
-                        }
-                        byPref.computeIfAbsent(mx.getPriority(), k -> new ArrayList<>()).add(hostName(mx.getTarget()));
+                for (DnsLookup.Mx mx : f.values()) {
+                    if (mx.host().isEmpty()) {
+                        yield new NullMx();
                     }
-                }
-                if (byPref.isEmpty()) {
-                    return new Hosts(List.of(domain), true);
+                    byPref.computeIfAbsent(mx.preference(), k -> new ArrayList<>()).add(mx.host());
                 }
                 List<String> hosts = new ArrayList<>();
                 for (List<String> same : byPref.values()) {
@@ -111,63 +85,27 @@ public final class MxResolver {
                         }
                     }
                 }
-                return new Hosts(hosts, false);
+                yield new Hosts(hosts, false);
             }
-            case Lookup.TYPE_NOT_FOUND -> {
-                return new Hosts(List.of(domain), true); // RFC 5321 5.1: the domain is its own MX
-            }
-            case Lookup.HOST_NOT_FOUND -> {
-                return new NoSuchDomain();
-            }
-            default -> {
-                return new TempFail("MX lookup for " + domain + " failed: " + l.getErrorString());
-            }
-        }
+            case DnsAnswer.NoData<DnsLookup.Mx> n -> new Hosts(List.of(domain), true); // RFC 5321 5.1: its own MX
+            case DnsAnswer.NxDomain<DnsLookup.Mx> n -> new NoSuchDomain();
+            case DnsAnswer.TempError<DnsLookup.Mx> t -> new TempFail("MX lookup for " + domain + " failed: " + t.reason());
+            case DnsAnswer.Timeout<DnsLookup.Mx> t -> new TempFail("MX lookup for " + domain + " failed: " + t.reason());
+        };
     }
 
     /** The IPv4 and IPv6 addresses of {@code host}, IPv4 first. */
     public Addresses addresses(String host) {
         List<InetAddress> out = new ArrayList<>();
         String temp = null;
-        int finalAnswers = 0;
-        for (int type : new int[] {Type.A, Type.AAAA}) {
-            Lookup l;
-            try {
-                l = lookup(host, type);
-            } catch (TextParseException e) {
-                return new Addresses(List.of(), null);
-            }
-            Record[] records = l.run();
-            int result = l.getResult();
-            if (result == Lookup.SUCCESSFUL) {
-                finalAnswers++;
-                for (Record rec : records) {
-                    if (rec instanceof ARecord a) {
-                        out.add(a.getAddress());
-                    } else if (rec instanceof AAAARecord a) {
-                        out.add(a.getAddress());
-                    }
-                }
-            } else if (result == Lookup.HOST_NOT_FOUND || result == Lookup.TYPE_NOT_FOUND) {
-                finalAnswers++;
-            } else {
-                temp = Type.string(type) + " lookup for " + host + " failed: " + l.getErrorString();
+        for (boolean ipv6 : new boolean[] {false, true}) {
+            DnsAnswer<InetAddress> a = dns().addresses(host, ipv6);
+            out.addAll(a.values());
+            if (a.isTemporary()) {
+                temp = (ipv6 ? "AAAA" : "A") + " lookup for " + host + " failed: " + a.problem();
             }
         }
-        return new Addresses(out, out.isEmpty() && finalAnswers < 2 ? temp : null);
-    }
-
-    private Lookup lookup(String name, int type) throws TextParseException {
-        Lookup l = new Lookup(Name.fromString(name.endsWith(".") ? name : name + "."), type, DClass.IN);
-        l.setResolver(resolver());
-        l.setCache(new Cache(DClass.IN)); // no cache shared between lookups or instances: answers are always fresh
-        l.setSearchPath((Name[]) null);
-        return l;
-    }
-
-    private static String hostName(Name n) {
-        String s = n.toString(true);
-        return s.toLowerCase(java.util.Locale.ROOT);
+        return new Addresses(out, out.isEmpty() ? temp : null);
     }
 
     /** An IP address literal, for the DNS server list ("127.0.0.1", "::1"); never a DNS lookup. */

@@ -1,7 +1,8 @@
 /**
- * DNS: the MX and address lookups of outbound delivery ({@link dev.tern.dns.MxResolver}) and the cached,
- * time-budgeted lookups of the message checks ({@link dev.tern.dns.DnsLookup}), both on the resolver that
- * {@link dev.tern.dns.Resolvers} builds from {@code [dns] servers} or the system's configuration. Answers keep
+ * DNS: the cached, single-flight lookups ({@link dev.tern.dns.DnsLookup} on dnsjava: {@link dev.tern.dns.DnsjavaLookup})
+ * that the message checks (time-budgeted), the DNS lists and outbound delivery's MX and address lookups
+ * ({@link dev.tern.dns.MxResolver}) ask, each through the resolver that {@link dev.tern.dns.Resolvers} builds from
+ * {@code [dns] servers} or the system's configuration. Answers keep
  * their meaning (NXDOMAIN, no data, temporary error, time-out). Never decides what an answer means for mail.
  */
 package dev.tern.dns;

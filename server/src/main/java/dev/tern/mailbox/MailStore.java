@@ -2,6 +2,7 @@ package dev.tern.mailbox;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.util.Optional;
 
 /**
  * Every user's mail: the one interface delivery, POP3 and IMAP go through, so that another store (a database for
@@ -27,6 +28,14 @@ public interface MailStore extends AutoCloseable {
      */
     Delivered deliver(String address, String folder, String name, byte[] prefix, FileChannel source, long offset,
                       long size, boolean checkExisting) throws IOException;
+
+    /**
+     * Where the message delivered under {@code name} ({@link #deliver}) is now in any folder of {@code address}'s
+     * account, read or not; empty when it is in none. For a delivery repeated after a crash whose folder may differ
+     * from the first one's (a quarantined message, after {@code checks.quarantine_folder} changed): a look through
+     * every folder, so only for that case.
+     */
+    Optional<Delivered> find(String address, String name) throws IOException;
 
     /**
      * Where a delivery went.

@@ -9,8 +9,10 @@ import java.io.InputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
@@ -95,6 +97,36 @@ public final class MaildirStore implements MailStore {
             f.delivered(file);
         }
         return new Delivered(into, file);
+    }
+
+    @Override
+    public Optional<Delivered> find(String address, String name) throws IOException {
+        Path root = maildir.mailbox(address);
+        if (!Files.isDirectory(root)) {
+            return Optional.empty();
+        }
+        List<Path> boxes = new ArrayList<>();
+        boxes.add(root);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(root, ".*")) {
+            ds.forEach(boxes::add);
+        }
+        for (Path box : boxes) {
+            String folder = box.equals(root) ? INBOX : MaildirAccount.nameOf(box.getFileName().toString());
+            if (folder == null) {
+                continue;
+            }
+            for (String sub : new String[] {"new", "cur"}) {
+                DirectoryStream.Filter<Path> same = p -> p.getFileName().toString().startsWith(name + ",S=");
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(box.resolve(sub), same)) {
+                    for (Path p : ds) {
+                        return Optional.of(new Delivered(folder, p.getFileName().toString()));
+                    }
+                } catch (NoSuchFileException | NotDirectoryException e) {
+                    // not a Maildir folder
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     @Override

@@ -50,4 +50,17 @@ class DnsListTest {
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.7"))).isInstanceOf(DnsList.Answer.Failed.class);
         assertThat(l.ask(dns, MemoryDns.addr("127.0.0.8"))).isEqualTo(new DnsList.Answer.NotListed(l));
     }
+
+    @Test
+    void aBlockedQuerierAnswerIsNeverAListing() {
+        // DNSWL.org answers 127.0.0.255 to every question from a resolver over its fair-use limit (or a public
+        // one): counted as a listing, every client would skip the blocklists and greylisting
+        DnsList l = DnsList.parse("list.dnswl.test");
+        MemoryDns dns = new MemoryDns().ip("2.0.0.127.list.dnswl.test", "127.0.0.255")
+                .ip("3.0.0.127.list.dnswl.test", "127.0.10.255").ip("3.0.0.127.list.dnswl.test", "127.0.10.1");
+        assertThat(l.ask(dns, MemoryDns.addr("127.0.0.2"))).isInstanceOfSatisfying(DnsList.Answer.Failed.class,
+                f -> assertThat(f.reason()).contains("127.0.0.255: the list refuses this resolver's questions"));
+        assertThat(l.ask(dns, MemoryDns.addr("127.0.0.3"))).isEqualTo(
+                new DnsList.Answer.Listed(l, java.util.List.of("127.0.10.255", "127.0.10.1")));
+    }
 }

@@ -199,6 +199,34 @@ class RouterMaildirTest {
     }
 
     @Test
+    void aQuarantinedMessageDeliveredBeforeACrashIsNotDeliveredAgainWhenTheQuarantineFolderChanged() throws Exception {
+        QueuedMessage q = quarantined("bob@example.test", "carol@example.test");
+        // both delivered into Junk, then the process died before the state was saved; carol has read hers since
+        assertThat(one(router, q, 0, false)).isInstanceOf(Attempt.Delivered.class);
+        assertThat(one(router, q, 1, false)).isInstanceOf(Attempt.Delivered.class);
+        Path carolJunk = box("example.test", "carol").resolve(".Junk");
+        String read = names(carolJunk.resolve("new")).getFirst();
+        Files.move(carolJunk.resolve("new").resolve(read), carolJunk.resolve("cur").resolve(read + ":2,S"));
+        QueuedMessage r = new Spool(data.resolve("spool"), Clock.systemUTC(), dirSync).recover().getFirst();
+
+        // restarted with quarantine_folder = "" (bob) and = "Archive" (carol): the copy in Junk is found
+        Router intoInbox = new Router(List.of("example.test"), store(HOST), HOST, null, "");
+        Router intoArchive = new Router(List.of("example.test"), store(HOST), HOST, null, "Archive");
+        Attempt bob = one(intoInbox, r, 0, true);
+        Attempt carol = one(intoArchive, r, 1, true);
+
+        Path bobJunk = box("example.test", "bob").resolve(".Junk").resolve("new");
+        assertThat(names(bobJunk)).hasSize(1);
+        assertThat(names(box("example.test", "bob").resolve("new"))).isEmpty();
+        assertThat(((Attempt.Delivered) bob).detail())
+                .isEqualTo("delivered to maildir folder Junk as " + names(bobJunk).getFirst() + " (quarantined)");
+        assertThat(names(carolJunk.resolve("cur"))).containsExactly(read + ":2,S");
+        assertThat(names(carolJunk.resolve("new"))).isEmpty();
+        assertThat(names(box("example.test", "carol").resolve(".Archive").resolve("new"))).isEmpty();
+        assertThat(((Attempt.Delivered) carol).detail()).contains("folder Junk as " + read);
+    }
+
+    @Test
     void theHostInNamesIsEscaped() throws Exception {
         Router r = new Router(List.of("example.test"), store("odd/host:name"), "odd/host:name", null, "Junk");
         QueuedMessage m = queue("a@example.org", "bob@example.test");

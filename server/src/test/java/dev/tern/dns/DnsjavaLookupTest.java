@@ -47,6 +47,8 @@ class DnsjavaLookupTest {
         assertThat(dns.aaaa("example.test").values()).containsExactly(MemoryDns.addr("2001:db8::1"));
         assertThat(dns.mx("example.test").values()).containsExactly(new DnsLookup.Mx(10, "mx.example.test"));
         assertThat(dns.mx("mx.example.test")).isEqualTo(new DnsAnswer.NxDomain<>());
+        server.mx("nomail.example.test", 0, ".");
+        assertThat(dns.mx("nomail.example.test").values()).containsExactly(new DnsLookup.Mx(0, "")); // RFC 7505
         assertThat(dns.txt("nothing.example.test")).isEqualTo(new DnsAnswer.NxDomain<>());
         assertThat(dns.ptr(MemoryDns.addr("192.0.2.1"))).isEqualTo(new DnsAnswer.NxDomain<>());
         assertThat(lookup(100).mx("nowhere.test")).isInstanceOf(DnsAnswer.NxDomain.class);

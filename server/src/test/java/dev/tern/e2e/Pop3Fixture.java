@@ -21,7 +21,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -44,11 +43,13 @@ public final class Pop3Fixture implements BeforeEachCallback, AfterEachCallback 
     private Duration idleTimeout = Duration.ofMinutes(10);
     private int maxErrors = 10;
     private boolean tls = true;
-    /** Logins the guard saw, as "ok ip" or "fail ip user mechanism". */
     private Authenticator logins;
-    public final List<String> guardEvents = new CopyOnWriteArrayList<>();
+    /** Kept across restarts, with what it saw. */
+    private final TestGuard guard = new TestGuard(Duration.ofMillis(10));
+    /** The failed logins the guard was told of, as "fail IP". */
+    public final List<String> guardEvents = guard.failures;
     /** Addresses the test guard treats as blocked. */
-    public final List<InetAddress> blocked = new CopyOnWriteArrayList<>();
+    public final List<InetAddress> blocked = guard.blocked;
 
     private Path dataDir;
     private Maildir maildir;
@@ -100,22 +101,6 @@ public final class Pop3Fixture implements BeforeEachCallback, AfterEachCallback 
     private void start() throws IOException {
         UserStore users = new UserStore(dataDir.resolve("users"));
         locks = new MailboxLocks();
-        Authenticator.Guard guard = new Authenticator.Guard() {
-            @Override
-            public boolean isBlocked(InetAddress ip) {
-                return blocked.contains(ip);
-            }
-
-            @Override
-            public void failure(InetAddress ip) {
-                guardEvents.add("fail " + ip.getHostAddress());
-            }
-
-            @Override
-            public Duration delay(int failuresInSession) {
-                return Duration.ofMillis(10L * failuresInSession);
-            }
-        };
         logins = new Authenticator(users::verify, guard, new Authenticator.Pool(1, 8));
         server = new Pop3Server(new Pop3Server.Settings("mx.test", authRequiresTls, idleTimeout, maxErrors),
                 logins, maildir::mailbox, locks, new ConnectionLimiter(100, 50),

@@ -145,6 +145,36 @@ class ReloadTest {
     }
 
     @Test
+    void aConfigurationGivenAsTextIsKeptByAReload() throws Exception {
+        // as tests and tern-junit start Tern: no file to read again, so the text stays (not the embedded default)
+        tern = Tern.start(ConfigLoader.parse("""
+                hostname = "mx.test"
+                data_dir = '%s'
+                local_domains = ["example.test"]
+                [listen]
+                smtp = ["127.0.0.1:0"]
+                submission = []
+                submissions = []
+                pop3 = []
+                pop3s = []
+                imap = []
+                imaps = []
+                http = []
+                """.formatted(dir.resolve("data")), "test", false));
+        InetSocketAddress smtp = tern.address("smtp");
+
+        assertThat(tern.reload()).containsExactly("no changes");
+
+        assertThat(tern.config().localDomains()).containsExactly("example.test");
+        assertThat(tern.bound()).extracting(Tern.Bound::name).containsExactly("smtp");
+        try (RawSmtp c = RawSmtp.open(tern.address("smtp"))) {
+            assertThat(tern.address("smtp")).isEqualTo(smtp);
+            c.cmd("MAIL FROM:<a@remote.test>").expectOk();
+            c.cmd("RCPT TO:<postmaster@example.test>").expectOk();
+        }
+    }
+
+    @Test
     void captureModeStillTakesAnyRecipientAfterAReload() throws Exception {
         file = dir.resolve("tern.toml");
         write(START);

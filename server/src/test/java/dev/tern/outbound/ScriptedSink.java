@@ -1,8 +1,9 @@
 package dev.tern.outbound;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -11,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,13 +21,26 @@ import java.util.function.Function;
 
 /**
  * A scripted SMTP server on loopback, standing in for a remote MX: it answers RCPT with whatever {@link #rcpt}
- * says (by address), records every transaction it completes and every command it saw. Not a real MTA: it
- * exists to make the remote side say exactly what a test needs.
+ * says (by address), records every transaction it completes and every command it saw, and keeps each message
+ * octet for octet (dot-unstuffed, nothing decoded), for tests that check signatures over what a peer received.
+ * Not a real MTA: it exists to make the remote side say exactly what a test needs.
  */
 final class ScriptedSink implements AutoCloseable {
-    /** One accepted message: the MAIL and RCPT commands as sent, and the content after dot-unstuffing. */
-    record Received(String mail, List<String> rcpts, String content) {
+    /** One accepted message: the MAIL and RCPT commands as sent, and the content octets after dot-unstuffing. */
+    record Received(String mail, List<String> rcpts, byte[] octets) {
+        /** The content as UTF-8 text. */
+        String content() {
+            return new String(octets, StandardCharsets.UTF_8);
+        }
+
+        /** The addresses of the RCPT commands, without their angle brackets and parameters. */
+        List<String> addresses() {
+            return rcpts.stream().map(ScriptedSink::address).toList();
+        }
     }
+
+    /** The largest message kept. */
+    private static final int MAX = 64 << 20;
 
     volatile Function<String, String> rcpt = a -> "250 2.1.5 Ok";
     volatile String greeting = "220 sink.test ESMTP";
@@ -69,12 +84,12 @@ final class ScriptedSink implements AutoCloseable {
 
     private void session(Socket s) {
         try (s) {
-            s.setSoTimeout(10_000);
+            s.setSoTimeout(20_000);
             List<String> extensions = new ArrayList<>(this.extensions);
             if (brokenTls) {
                 extensions.add("STARTTLS");
             }
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+            InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
             reply(out, greeting);
             if (!greeting.startsWith("2")) {
@@ -83,9 +98,9 @@ final class ScriptedSink implements AutoCloseable {
             String mail = null;
             List<String> rcpts = new ArrayList<>();
             String line;
-            while ((line = in.readLine()) != null) {
+            while ((line = line(in)) != null) {
                 commands.add(line);
-                String up = line.toUpperCase(java.util.Locale.ROOT);
+                String up = line.toUpperCase(Locale.ROOT);
                 if (up.startsWith("EHLO")) {
                     StringBuilder sb = new StringBuilder("250-sink.test\r\n");
                     for (int i = 0; i < extensions.size(); i++) {
@@ -103,8 +118,7 @@ final class ScriptedSink implements AutoCloseable {
                     rcpts.clear();
                     reply(out, "250 2.1.0 Ok");
                 } else if (up.startsWith("RCPT TO:")) {
-                    String addr = line.substring(line.indexOf('<') + 1, line.indexOf('>'));
-                    String r = rcpt.apply(addr);
+                    String r = rcpt.apply(address(line));
                     if (r.startsWith("2")) {
                         rcpts.add(line);
                     }
@@ -115,13 +129,9 @@ final class ScriptedSink implements AutoCloseable {
                         continue;
                     }
                     reply(out, "354 End data with <CR><LF>.<CR><LF>");
-                    StringBuilder content = new StringBuilder();
-                    String l;
-                    while ((l = in.readLine()) != null && !l.equals(".")) {
-                        content.append(l.startsWith(".") ? l.substring(1) : l).append("\r\n");
-                    }
+                    byte[] content = content(in);
                     if (dataEnd.startsWith("2")) {
-                        received.add(new Received(mail, List.copyOf(rcpts), content.toString()));
+                        received.add(new Received(mail, List.copyOf(rcpts), content));
                     }
                     reply(out, dataEnd);
                 } else if (up.equals("QUIT")) {
@@ -149,6 +159,50 @@ final class ScriptedSink implements AutoCloseable {
         for (Socket s : open) {
             s.close();
         }
+    }
+
+    /** The address of a RCPT TO command, between its angle brackets. */
+    private static String address(String rcptLine) {
+        return rcptLine.substring(rcptLine.indexOf('<') + 1, rcptLine.indexOf('>'));
+    }
+
+    /** One command line without its CRLF, or null at the end of the stream. */
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        for (int c; (c = in.read()) >= 0; ) {
+            if (c == '\n') {
+                byte[] l = b.toByteArray();
+                int n = l.length > 0 && l[l.length - 1] == '\r' ? l.length - 1 : l.length;
+                return new String(l, 0, n, StandardCharsets.UTF_8);
+            }
+            if (b.size() > 4096) {
+                throw new IOException("command line too long");
+            }
+            b.write(c);
+        }
+        return null;
+    }
+
+    /** The content up to CRLF.CRLF, dot-unstuffed, every other octet as it came. */
+    private static byte[] content(InputStream in) throws IOException {
+        ByteArrayOutputStream msg = new ByteArrayOutputStream();
+        ByteArrayOutputStream l = new ByteArrayOutputStream();
+        for (int c; (c = in.read()) >= 0; ) {
+            l.write(c);
+            if (c == '\n') {
+                byte[] line = l.toByteArray();
+                l.reset();
+                if (line.length == 3 && line[0] == '.' && line[1] == '\r') {
+                    return msg.toByteArray();
+                }
+                int skip = line.length > 0 && line[0] == '.' ? 1 : 0;
+                msg.write(line, skip, line.length - skip);
+                if (msg.size() > MAX) {
+                    throw new IOException("message too large for the sink");
+                }
+            }
+        }
+        throw new IOException("the connection ended inside the message");
     }
 
     private static void reply(OutputStream out, String r) throws IOException {

@@ -39,7 +39,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * DKIM signing on the way out, end to end: carol@a.test submits with AUTH to a real Tern ("a.test"), which looks
- * up the MX of example.net in a {@link TestDnsServer} and delivers to an {@link OctetSink}; what the sink
+ * up the MX of example.net in a {@link TestDnsServer} and delivers to a {@link ScriptedSink}; what the sink
  * received is verified with Tern's own {@link DkimVerifier} against the key records published in that DNS
  * server. The keys are made after the server started: it picks them up without a restart.
  */
@@ -48,7 +48,7 @@ class SigningTest {
     static final Duration WAIT = Duration.ofSeconds(20);
 
     TestDnsServer dns;
-    OctetSink sink;
+    ScriptedSink sink;
     Path dataDir;
     Tern tern;
     DkimKeys keys;
@@ -56,7 +56,8 @@ class SigningTest {
     @BeforeEach
     void setUp() throws Exception {
         dns = new TestDnsServer();
-        sink = new OctetSink();
+        sink = new ScriptedSink("127.0.0.1");
+        sink.extensions = List.of("PIPELINING", "SIZE 67108864", "8BITMIME"); // a 10 MB message fits
         dataDir = Files.createTempDirectory("tern-sign-");
         dns.mx("example.net", 10, "mx.example.net").ip("mx.example.net", "127.0.0.1");
         String toml = "hostname = \"a.test\"\n"
@@ -133,7 +134,7 @@ class SigningTest {
                 + "\r\n" + body).getBytes(StandardCharsets.UTF_8);
     }
 
-    OctetSink.Received awaitReceived(int n) {
+    ScriptedSink.Received awaitReceived(int n) {
         return await(n + " message(s) at the sink").atMost(WAIT).pollInterval(Duration.ofMillis(20))
                 .until(() -> sink.received, l -> l.size() >= n).get(n - 1);
     }
@@ -165,17 +166,17 @@ class SigningTest {
         keygen(); // after the start: picked up without a restart
         byte[] m = message("Content-Type: text/plain; charset=us-ascii\r\n", "Hello Dave.\r\n\r\n.a dot line\r\n");
         submit(m, "dave@example.net", "erin@example.net");
-        OctetSink.Received r = awaitReceived(1);
-        assertThat(r.rcpts()).containsExactly("dave@example.net", "erin@example.net");
-        assertThat(new String(r.content(), StandardCharsets.ISO_8859_1)).startsWith("DKIM-Signature: v=1; a=rsa-sha256;");
-        assertSignedByBoth(r.content());
-        String head = header(r.content());
+        ScriptedSink.Received r = awaitReceived(1);
+        assertThat(r.addresses()).containsExactly("dave@example.net", "erin@example.net");
+        assertThat(new String(r.octets(), StandardCharsets.ISO_8859_1)).startsWith("DKIM-Signature: v=1; a=rsa-sha256;");
+        assertSignedByBoth(r.octets());
+        String head = header(r.octets());
         assertThat(head).contains("c=relaxed/relaxed; d=a.test;").doesNotContain("h=received");
         assertThat(head.replace(" ", "")) // From, To, Cc and Subject once more than they occur; no Received
                 .contains("h=from:from:to:to:cc:subject:subject:date:message-id:mime-version:content-type;")
                 .containsPattern("t=\\d{10};").doesNotContain(" l=");
         // what was signed is what arrived: the signature fields, then the message as submitted (after Received)
-        assertThat(new String(r.content(), StandardCharsets.UTF_8)).endsWith(new String(m, StandardCharsets.UTF_8));
+        assertThat(new String(r.octets(), StandardCharsets.UTF_8)).endsWith(new String(m, StandardCharsets.UTF_8));
         assertThat(scrape()).contains("tern_dkim_signing_total{result=\"signed\"} 1.0");
     }
 
@@ -186,10 +187,10 @@ class SigningTest {
         byte[] m = message("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n",
                 "Grüße aus Köln, ½ € \t \r\nzweite Zeile  \r\n\r\n\r\n");
         submit(m, "dave@example.net");
-        OctetSink.Received r = awaitReceived(1);
+        ScriptedSink.Received r = awaitReceived(1);
         assertThat(r.mail()).doesNotContain("BODY=8BITMIME");
-        assertThat(new String(r.content(), StandardCharsets.UTF_8)).endsWith(new String(m, StandardCharsets.UTF_8));
-        assertSignedByBoth(r.content());
+        assertThat(new String(r.octets(), StandardCharsets.UTF_8)).endsWith(new String(m, StandardCharsets.UTF_8));
+        assertSignedByBoth(r.octets());
     }
 
     @Test
@@ -202,24 +203,24 @@ class SigningTest {
         }
         byte[] m = message("Content-Type: text/plain; charset=us-ascii\r\n", body.toString());
         submit(m, "dave@example.net");
-        OctetSink.Received r = awaitReceived(1);
-        assertThat(r.content().length).isGreaterThan(10_000_000);
-        assertSignedByBoth(r.content());
+        ScriptedSink.Received r = awaitReceived(1);
+        assertThat(r.octets().length).isGreaterThan(10_000_000);
+        assertSignedByBoth(r.octets());
     }
 
     @Test
     void aBounceIsSignedWithTheKeysOfTheHostname() throws Exception {
         keygen(); // a.test is both the local domain and the hostname: MAILER-DAEMON@a.test
-        sink.refused.add("nobody@example.net");
+        sink.rcpt = a -> a.equals("nobody@example.net") ? "550 5.1.1 No such user" : "250 2.1.5 Ok";
         try (RawSmtp c = RawSmtp.open(tern.address("smtp"))) { // relayed for a trusted network
             c.deliver("<dave@example.net>", "From: dave@example.net\r\nSubject: to nobody\r\n\r\nhi\r\n",
                     "<nobody@example.net>");
         }
-        OctetSink.Received r = awaitReceived(1);
+        ScriptedSink.Received r = awaitReceived(1);
         assertThat(r.mail()).startsWith("MAIL FROM:<>");
-        assertThat(r.rcpts()).containsExactly("dave@example.net");
-        assertThat(header(r.content())).contains("From: MAILER-DAEMON@a.test");
-        assertSignedByBoth(r.content());
+        assertThat(r.addresses()).containsExactly("dave@example.net");
+        assertThat(header(r.octets())).contains("From: MAILER-DAEMON@a.test");
+        assertSignedByBoth(r.octets());
     }
 
     @Test
@@ -229,19 +230,19 @@ class SigningTest {
             c.deliver("<" + CAROL + ">", new String(message("", "relayed\r\n"), StandardCharsets.UTF_8),
                     "<dave@example.net>");
         }
-        assertSignedByBoth(awaitReceived(1).content());
+        assertSignedByBoth(awaitReceived(1).octets());
     }
 
     @Test
     void keylessOrBrokenDomainsLeaveUnsignedAndAreCounted() throws Exception {
         try (LogCapture log = new LogCapture()) {
             submit(message("", "no key yet\r\n"), "dave@example.net");
-            assertThat(header(awaitReceived(1).content())).doesNotContain("DKIM-Signature");
+            assertThat(header(awaitReceived(1).octets())).doesNotContain("DKIM-Signature");
 
             Files.createDirectories(dataDir.resolve("dkim/a.test"));
             Files.writeString(dataDir.resolve("dkim/a.test/tern.pem"), "not a key\n");
             String id = submit(message("", "a broken key\r\n"), "dave@example.net");
-            assertThat(header(awaitReceived(2).content())).doesNotContain("DKIM-Signature");
+            assertThat(header(awaitReceived(2).octets())).doesNotContain("DKIM-Signature");
             assertThat(String.join("\n", log.lines())).contains(id + ": DKIM key unusable: " + dataDir.resolve("dkim/a.test/tern.pem")
                     + ": no PEM block (-----BEGIN ...-----)").contains(id + ": not DKIM-signed: no DKIM key for a.test");
         }

@@ -6,6 +6,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -31,16 +32,25 @@ public final class ServerProcess implements AutoCloseable {
         Thread.ofPlatform().daemon().name("server-output").start(this::pump);
     }
 
-    /** Starts {@code tern serve --config config} and waits (at most 60 s) until it says it is ready. */
+    /**
+     * How long a start may take before the process is taken for hung. The wait ends by itself as soon as the server
+     * says it is ready or its output ends (it exited); this bound is for a hang only. A start costs about 3.4 s of
+     * CPU time (JVM, class loading, a self-signed certificate), which took 20 s at load 77 on the 2-core machine.
+     */
+    private static final Duration START_HANG = Duration.ofMinutes(3);
+
+    /** Starts {@code tern serve --config config} and waits until it says it is ready (or exits). */
     public static ServerProcess start(Path config) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
                 "dev.tern.cli.Main", "serve", "--config", config.toString());
         pb.redirectErrorStream(true);
         ServerProcess sp = new ServerProcess(pb.start());
-        if (!sp.ready.await(60, TimeUnit.SECONDS) || sp.smtpPort < 0) {
+        if (!sp.ready.await(START_HANG.toSeconds(), TimeUnit.SECONDS) || sp.smtpPort < 0) {
+            boolean alive = sp.process.isAlive();
             sp.process.destroyForcibly();
-            throw new IOException("server did not become ready; output:\n" + sp.output());
+            throw new IOException("server did not become ready (" + (alive ? "still starting after " + START_HANG
+                    : "it exited") + "); output:\n" + sp.output());
         }
         return sp;
     }

@@ -2,6 +2,7 @@ package dev.tern.imap.server;
 
 import dev.tern.auth.Authenticator;
 import dev.tern.config.Config.HostPort;
+import dev.tern.e2e.TestGuard;
 import dev.tern.e2e.TestTls;
 import dev.tern.imap.MemoryImapStore;
 import dev.tern.net.ConnectionLimiter;
@@ -13,7 +14,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -29,8 +29,9 @@ public final class ImapFixture implements BeforeEachCallback, AfterEachCallback 
 
     private boolean authRequiresTls = true;
     private long maxMessageSize = 100_000;
+    private final TestGuard guard = new TestGuard(Duration.ZERO);
     /** Addresses the test guard treats as blocked. */
-    public final List<InetAddress> blocked = new CopyOnWriteArrayList<>();
+    public final List<InetAddress> blocked = guard.blocked;
 
     private MemoryImapStore store;
     private ImapServer server;
@@ -50,21 +51,6 @@ public final class ImapFixture implements BeforeEachCallback, AfterEachCallback 
     @Override
     public void beforeEach(ExtensionContext context) throws Exception {
         store = new MemoryImapStore(Clock.systemUTC());
-        Authenticator.Guard guard = new Authenticator.Guard() {
-            @Override
-            public boolean isBlocked(InetAddress ip) {
-                return blocked.contains(ip);
-            }
-
-            @Override
-            public void failure(InetAddress ip) {
-            }
-
-            @Override
-            public Duration delay(int failuresInSession) {
-                return Duration.ZERO;
-            }
-        };
         logins = new Authenticator((user, pw) -> (user.equals(ALICE) || user.equals(BOB))
                 && String.valueOf(pw).equals("pw"), guard, new Authenticator.Pool(1, 8));
         var context0 = TestTls.server();
