@@ -121,7 +121,7 @@ public final class Tern implements AutoCloseable {
     private boolean closed;
 
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
-                 CaptureStore capture) throws IOException {
+                 CaptureStore capture, TlsContext givenTls) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -163,7 +163,7 @@ public final class Tern implements AutoCloseable {
                     d.maxConcurrency(), config.hostname(), postmaster));
             var limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
-            tls = Reloader.tls(config, clock);
+            tls = givenTls != null ? givenTls : Reloader.tls(config, clock);
             var sub = config.submission();
             var auth = config.auth();
             // the SMTP rules of a configuration, at start and at each reload; capture mode takes any address at any
@@ -426,7 +426,7 @@ public final class Tern implements AutoCloseable {
     /** @param passwords checks passwords (tests slow it down); null for the users file */
     public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts,
                              Authenticator.Passwords passwords) throws IOException {
-        return started(new Tern(config, clock, timeouts, passwords, null));
+        return started(new Tern(config, clock, timeouts, passwords, null, null));
     }
 
     /**
@@ -438,7 +438,17 @@ public final class Tern implements AutoCloseable {
      */
     public static Tern capture(Config config, Clock clock, CaptureStore capture, Authenticator.Passwords passwords)
             throws IOException {
-        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture)));
+        return capture(config, clock, capture, passwords, null);
+    }
+
+    /**
+     * As {@link #capture(Config, Clock, CaptureStore, Authenticator.Passwords)}, with {@code tls} serving TLS
+     * instead of a context made from {@code config}'s files (tern-junit's, {@linkplain TlsContext#inBackground
+     * loaded while the listeners bind}); null for the configured one.
+     */
+    public static Tern capture(Config config, Clock clock, CaptureStore capture, Authenticator.Passwords passwords,
+                               TlsContext tls) throws IOException {
+        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture), tls));
     }
 
     private static Tern started(Tern t) {
