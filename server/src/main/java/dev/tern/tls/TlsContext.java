@@ -29,6 +29,7 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -317,7 +318,8 @@ public final class TlsContext {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pw);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            // no trust managers: clients are never asked for a certificate, and null would load the JDK's cacerts
+            ctx.init(kmf.getKeyManagers(), new TrustManager[0], null);
             // Sign something to prove that the key is the certificate's: a mismatch would fail every handshake.
             checkKeyMatches(chain.get(0), key, keyFile, certFile);
             SSLParameters supported = ctx.getSupportedSSLParameters();
