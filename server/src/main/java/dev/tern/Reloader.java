@@ -93,7 +93,8 @@ public final class Reloader {
 
     /** @param config the configuration Tern started with; its {@link Config#source()} is read again (null: the embedded default) */
     Reloader(Config config, Clock clock, Parts parts) {
-        this(config, clock, parts, config.source() == null ? ConfigLoader::embedded
+        // lambdas, not method references: ConfigLoader (and Jackson) stay unloaded until a reload
+        this(config, clock, parts, config.source() == null ? () -> ConfigLoader.embedded()
                 : () -> ConfigLoader.load(config.source()));
     }
 
