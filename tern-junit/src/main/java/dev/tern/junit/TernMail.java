@@ -229,7 +229,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                     throw e;
                 }
             }, cert, key, Clock.systemUTC());
-            tern = Tern.capture(cfg, Clock.systemUTC(), store, this::verify, tls);
+            tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
             startup = Duration.ofNanos(System.nanoTime() - t0);
             return this;
         } catch (ConfigException e) {
