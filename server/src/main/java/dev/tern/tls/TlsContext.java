@@ -24,6 +24,8 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -61,6 +63,8 @@ public final class TlsContext {
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    /** How long a handshake waits at most for the first load of {@link #inBackground}. */
+    static final Duration FIRST_LOAD_WAIT = Duration.ofSeconds(60);
     /** How often, at most, the configured files are checked for changes. */
     public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(3);
 
@@ -241,9 +245,12 @@ public final class TlsContext {
             return l;
         }
         try {
-            l = first.get();
+            l = first.get(FIRST_LOAD_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             throw new IOException("TLS is not available: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("TLS is not available: its set-up did not end within "
+                    + FIRST_LOAD_WAIT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while waiting for the TLS context");

@@ -72,9 +72,9 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
     /** The loopback address every listener binds to. */
     public static final String HOST = "127.0.0.1";
-    /** The listeners every server opens, each on an ephemeral port of {@link #HOST}. */
     /** How long {@link #ca()} and a stop wait at most for the CA to be read from the cache, or made. */
     private static final Duration CA_WAIT = Duration.ofSeconds(60);
+    /** The listeners every server opens, each on an ephemeral port of {@link #HOST}. */
     private static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
             "imaps");
 
@@ -89,7 +89,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private volatile Tern tern;
     private Path dataDir;
     /** The test CA, read from the cache or made on the TLS context's loading thread. */
-    private CompletableFuture<TestCa> ca;
+    private volatile CompletableFuture<TestCa> ca;
     /** True once the test set a configuration key: the configuration is then read by ConfigLoader. */
     private boolean customised;
     /** The unique ID of the JUnit context that started the server: only its end stops it. */
@@ -387,7 +387,10 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
         return running().address(listener);
     }
 
-    /** The CA that signed the server's certificate: trust it in the code under test. */
+    /**
+     * The CA that signed the server's certificate: trust it in the code under test. It is read from the cache (or
+     * made) while the server starts; this waits for it, and fails saying why when it could not be had.
+     */
     public TestCa ca() {
         CompletableFuture<TestCa> f = ca;
         running();
