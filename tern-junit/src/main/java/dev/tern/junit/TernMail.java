@@ -397,9 +397,11 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
         try {
             return f.get(CA_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("tern-junit: cannot read or make the test CA: " + e.getCause(), e.getCause());
+            throw new IllegalStateException("tern-junit: cannot read or make the test CA: " + e.getCause(),
+                    e.getCause());
         } catch (TimeoutException e) {
-            throw new IllegalStateException("tern-junit: the test CA was not ready within " + CA_WAIT.toSeconds() + " s");
+            throw new IllegalStateException("tern-junit: the test CA was not ready within " + CA_WAIT.toSeconds()
+                    + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("tern-junit: interrupted while waiting for the test CA", e);

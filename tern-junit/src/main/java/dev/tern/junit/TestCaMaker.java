@@ -64,7 +64,8 @@ final class TestCaMaker {
 
     private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Instant now) {
         return new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, new SecureRandom()).add(BigInteger.ONE),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(TestCa.VALIDITY)), subject, keys.getPublic());
+                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(TestCa.VALIDITY)), subject,
+                keys.getPublic());
     }
 
     private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuerKeys)
