@@ -97,6 +97,7 @@ public final class Reloader {
      *               (so TLS files are loaded again) and otherwise reports "no changes".
      */
     Reloader(Config config, Clock clock, Parts parts) {
+        // a lambda, not a method reference: ConfigLoader (and Jackson) stay unloaded until a reload
         this(config, clock, parts, config.source() == null ? () -> config
                 : () -> ConfigLoader.load(config.source()));
     }

@@ -123,7 +123,7 @@ public final class Tern implements AutoCloseable {
     private boolean closed;
 
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
-                 CaptureStore capture) throws IOException {
+                 CaptureStore capture, TlsContext givenTls) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -167,7 +167,7 @@ public final class Tern implements AutoCloseable {
                     d.maxConcurrency(), config.hostname(), postmaster));
             var limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
-            tls = Reloader.tls(config, clock);
+            tls = givenTls != null ? givenTls : Reloader.tls(config, clock);
             var sub = config.submission();
             var auth = config.auth();
             // the SMTP rules of a configuration, at start and at each reload; capture mode takes any address at any
@@ -430,7 +430,7 @@ public final class Tern implements AutoCloseable {
     /** @param passwords checks passwords (tests slow it down); null for the users file */
     public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts,
                              Authenticator.Passwords passwords) throws IOException {
-        return started(new Tern(config, clock, timeouts, passwords, null));
+        return started(new Tern(config, clock, timeouts, passwords, null, null), true);
     }
 
     /**
@@ -442,13 +442,28 @@ public final class Tern implements AutoCloseable {
      */
     public static Tern capture(Config config, Clock clock, CaptureStore capture, Authenticator.Passwords passwords)
             throws IOException {
-        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture)));
+        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture), null), true);
     }
 
-    private static Tern started(Tern t) {
+    /**
+     * As {@link #capture(Config, Clock, CaptureStore, Authenticator.Passwords)}, inside another program's JVM
+     * (tern-junit): {@code tls} serves TLS instead of a context made from {@code config}'s files (tern-junit's is
+     * {@linkplain TlsContext#inBackground loaded while the listeners bind}), and no control file is written, since
+     * no command outside that JVM is meant to find this server (and its two fsyncs would slow every start).
+     */
+    public static Tern captureInProcess(Config config, Clock clock, CaptureStore capture,
+                                        Authenticator.Passwords passwords, TlsContext tls) throws IOException {
+        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture),
+                java.util.Objects.requireNonNull(tls)), false);
+    }
+
+    private static Tern started(Tern t, boolean controlFile) {
         t.listeners.forEach(Listener::start);
         if (t.http != null) {
             t.http.start();
+        }
+        if (!controlFile) {
+            return t;
         }
         try {
             ControlFile.write(t.config.dataDir(), t.http == null ? null : t.http.address());

@@ -7,6 +7,7 @@ import ch.qos.logback.classic.spi.Configurator;
 import ch.qos.logback.classic.spi.ConfiguratorRank;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import ch.qos.logback.core.encoder.Encoder;
 import ch.qos.logback.core.spi.ContextAwareBase;
 import org.slf4j.Logger;
 
@@ -17,7 +18,8 @@ import org.slf4j.Logger;
  *
  * <p>A Logback configuration of the application's own wins: with {@code -Dlogback.configurationFile}, or a
  * {@code logback-test.xml} or {@code logback.xml} on the class path, this steps aside and Logback reads that.
- * Subclasses change the default level only (tern-junit's is WARN).
+ * Subclasses change the default level and the encoder only (tern-junit's: WARN, and lines written without
+ * Logback's pattern parser).
  */
 @ConfiguratorRank(ConfiguratorRank.CUSTOM_LOW_PRIORITY)
 public class LogSetup extends ContextAwareBase implements Configurator {
@@ -33,20 +35,25 @@ public class LogSetup extends ContextAwareBase implements Configurator {
                 || loader.getResource("logback.xml") != null) {
             return ExecutionStatus.INVOKE_NEXT_IF_ANY;
         }
-        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
-        encoder.setContext(ctx);
-        encoder.setPattern(PATTERN);
-        encoder.start();
         ConsoleAppender<ILoggingEvent> console = new ConsoleAppender<>();
         console.setContext(ctx);
         console.setName("STDOUT");
-        console.setEncoder(encoder);
+        console.setEncoder(encoder(ctx));
         console.start();
         ch.qos.logback.classic.Logger root = ctx.getLogger(Logger.ROOT_LOGGER_NAME);
         root.setLevel(Level.WARN);
         root.addAppender(console);
         ctx.getLogger("dev.tern").setLevel(level(defaultLevel()));
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
+    }
+
+    /** The encoder of each line ({@value #PATTERN}), started. */
+    protected Encoder<ILoggingEvent> encoder(LoggerContext ctx) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(ctx);
+        encoder.setPattern(PATTERN);
+        encoder.start();
+        return encoder;
     }
 
     /** The level of {@code dev.tern} when {@value #LEVEL_VARIABLE} is not set. */

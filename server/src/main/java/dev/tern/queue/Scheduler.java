@@ -18,8 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 
 /**
  * Works the queue: each accepted message is attempted at once; its due recipients are grouped by route (one
@@ -60,8 +60,6 @@ public final class Scheduler implements AutoCloseable {
     private final Settings settings;
     /** When a deferred recipient is tried again. */
     private final RetrySchedule schedule;
-    /** The jitter of the retry schedule. */
-    private final RandomGenerator random = RandomGenerator.getDefault();
     /** The local and the remote lane of delivery threads. */
     private final Lanes lanes;
     /** Runs each message's next pass at its time. */
@@ -439,7 +437,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** When a recipient deferred for the {@code n}th time at {@code at} is tried again: never after expiry. */
     private Instant retryAt(int n, Instant at, Instant expiry) {
-        Instant retry = at.plus(schedule.delayAfter(n, random));
+        // the jitter: ThreadLocalRandom is safe on every delivery thread, and costs a first start no class loading
+        Instant retry = at.plus(schedule.delayAfter(n, ThreadLocalRandom.current()));
         return retry.isAfter(expiry) ? expiry : retry;
     }
 

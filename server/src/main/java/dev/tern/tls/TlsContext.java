@@ -1,6 +1,8 @@
 package dev.tern.tls;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,11 +20,18 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +63,8 @@ public final class TlsContext {
             "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256",
             "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+    /** How long a handshake waits at most for the first load of {@link #inBackground}. */
+    static final Duration FIRST_LOAD_WAIT = Duration.ofSeconds(60);
     /** How often, at most, the configured files are checked for changes. */
     public static final Duration DEFAULT_CHECK_INTERVAL = Duration.ofSeconds(3);
 
@@ -70,7 +81,10 @@ public final class TlsContext {
     private final Duration checkInterval;
     private final Clock clock;
     private final ReentrantLock lock = new ReentrantLock();
+    /** What handshakes use now; null until the first load of {@link #inBackground} has ended. */
     private volatile Loaded current;
+    /** The first load of {@link #inBackground}; null for a context loaded at once. */
+    private final Future<Loaded> first;
     /** The files' stamps when last looked at, loaded or not: a broken file is tried once per change. */
     private Stamps seen;
     private Instant lastCheck;
@@ -98,16 +112,29 @@ public final class TlsContext {
         }
     }
 
-    private TlsContext(Path certFile, Path keyFile, boolean watch, Duration checkInterval, Clock clock)
-            throws IOException {
+    /** Nothing loaded yet: {@link #create} loads at once, {@link #inBackground} on a thread of its own. */
+    private TlsContext(Path certFile, Path keyFile, boolean watch, Duration checkInterval, Clock clock,
+                       Future<Loaded> first) throws IOException {
+        this.first = first;
         this.source = new Source(certFile, keyFile, watch);
         this.checkInterval = checkInterval;
         this.clock = clock;
         this.seen = Stamps.of(certFile, keyFile);
         this.lastCheck = clock.instant();
-        this.current = load(certFile, keyFile);
-        log.info("TLS certificate {} for {} (valid until {})", certFile, current.leaf().getSubjectX500Principal().getName(),
-                current.leaf().getNotAfter().toInstant());
+    }
+
+    private static TlsContext loadedNow(Path certFile, Path keyFile, boolean watch, Duration checkInterval,
+                                        Clock clock) throws IOException {
+        TlsContext t = new TlsContext(certFile, keyFile, watch, checkInterval, clock, null);
+        t.current = loadAndLog(certFile, keyFile);
+        return t;
+    }
+
+    private static Loaded loadAndLog(Path certFile, Path keyFile) throws IOException {
+        Loaded l = load(certFile, keyFile);
+        log.info("TLS certificate {} for {} (valid until {})", certFile, l.leaf().getSubjectX500Principal().getName(),
+                l.leaf().getNotAfter().toInstant());
+        return l;
     }
 
     /**
@@ -118,10 +145,27 @@ public final class TlsContext {
     public static TlsContext create(Path certificate, Path privateKey, String hostname, Path tlsDir,
                                     Duration checkInterval, Clock clock) throws IOException {
         if (certificate != null && privateKey != null) {
-            return new TlsContext(certificate, privateKey, true, checkInterval, clock);
+            return loadedNow(certificate, privateKey, true, checkInterval, clock);
         }
         Path[] files = SelfSigned.ensure(tlsDir, hostname, clock);
-        return new TlsContext(files[0], files[1], false, checkInterval, clock);
+        return loadedNow(files[0], files[1], false, checkInterval, clock);
+    }
+
+    /**
+     * The context of {@code certificate} and {@code privateKey}, which {@code writeFiles} makes, both done on a
+     * thread of its own from now on, so that listeners bind and greet meanwhile (tern-junit: the JDK's TLS set-up
+     * is a good part of a first start). A handshake that starts before the load has ended waits for it; a load
+     * that fails fails every handshake with its reason. The files are not watched.
+     */
+    public static TlsContext inBackground(Callable<?> writeFiles, Path certificate, Path privateKey, Clock clock)
+            throws IOException {
+        FutureTask<Loaded> first = new FutureTask<>(() -> {
+            writeFiles.call();
+            return loadAndLog(certificate, privateKey);
+        });
+        TlsContext t = new TlsContext(certificate, privateKey, false, DEFAULT_CHECK_INTERVAL, clock, first);
+        Thread.ofPlatform().daemon().name("tern-tls-load").start(first);
+        return t;
     }
 
     /**
@@ -147,12 +191,12 @@ public final class TlsContext {
 
     /** The certificate served now (the first of the chain). */
     public X509Certificate certificate() {
-        return loaded().leaf();
+        return unchecked(this::loaded).leaf();
     }
 
     /** The certificate loaded last, without looking whether its files changed since (for reports). */
     public X509Certificate loadedCertificate() {
-        return current.leaf();
+        return unchecked(this::settled).leaf();
     }
 
     /** The certificate file in use (the configured one, or the self-signed one). */
@@ -176,17 +220,56 @@ public final class TlsContext {
 
     /** The protocols a wrapped socket enables (for tests and logs). */
     public List<String> enabledProtocols() {
-        return List.of(loaded().parameters().getProtocols());
+        return List.of(unchecked(this::loaded).parameters().getProtocols());
     }
 
     public List<String> enabledCipherSuites() {
-        return List.of(loaded().parameters().getCipherSuites());
+        return List.of(unchecked(this::loaded).parameters().getCipherSuites());
+    }
+
+    /** {@code l}'s result, or its failure as an unchecked one. */
+    private static Loaded unchecked(Callable<Loaded> l) {
+        try {
+            return l.call();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The context loaded last, after waiting for the first load of {@link #inBackground} to end. */
+    private Loaded settled() throws IOException {
+        Loaded l = current;
+        if (l != null) {
+            return l;
+        }
+        try {
+            l = first.get(FIRST_LOAD_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("TLS is not available: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("TLS is not available: its set-up did not end within "
+                    + FIRST_LOAD_WAIT.toSeconds() + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for the TLS context");
+        }
+        lock.lock();
+        try {
+            if (current == null) { // unless a reload adopted another meanwhile
+                current = l;
+            }
+            return current;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The current context, reloaded first when the watched files changed and the last look is old enough. */
-    private Loaded loaded() {
+    private Loaded loaded() throws IOException {
         if (!source.watch()) {
-            return current;
+            return settled();
         }
         Instant now = clock.instant();
         if (!lock.tryLock()) {
@@ -242,7 +325,8 @@ public final class TlsContext {
             KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
             kmf.init(ks, pw);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf.getKeyManagers(), null, null);
+            // no trust managers: clients are never asked for a certificate, and null would load the JDK's cacerts
+            ctx.init(kmf.getKeyManagers(), new TrustManager[0], null);
             // Sign something to prove that the key is the certificate's: a mismatch would fail every handshake.
             checkKeyMatches(chain.get(0), key, keyFile, certFile);
             SSLParameters supported = ctx.getSupportedSSLParameters();

@@ -15,6 +15,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -64,6 +67,36 @@ class TlsContextTest {
         assertThat(cn(t)).isEqualTo("CN=two.example.org");
         assertThat(t.enabledProtocols()).containsExactly("TLSv1.3", "TLSv1.2"); // still serves
         assertThat(Files.exists(dir.resolve("tls"))).isFalse(); // no self-signed one when files are configured
+    }
+
+    @Test
+    void aContextLoadedInTheBackgroundIsWaitedFor() throws Exception {
+        Path cert = dir.resolve("server.pem");
+        Path key = dir.resolve("server.key");
+        CountDownLatch write = new CountDownLatch(1);
+        TlsContext t = TlsContext.inBackground(() -> {
+            assertThat(write.await(30, TimeUnit.SECONDS)).isTrue();
+            SelfSigned.generate(cert, key, "later.example.org", clock);
+            return null;
+        }, cert, key, clock);
+        CompletableFuture<String> served = CompletableFuture.supplyAsync(() -> cn(t));
+        assertThat(served).isNotDone(); // its files are not even written yet
+        write.countDown();
+        assertThat(served.get(30, TimeUnit.SECONDS)).isEqualTo("CN=later.example.org");
+        assertThat(t.enabledProtocols()).containsExactly("TLSv1.3", "TLSv1.2");
+    }
+
+    @Test
+    void aFailedBackgroundLoadFailsEachHandshakeWithItsReason() throws Exception {
+        Path cert = dir.resolve("server.pem");
+        TlsContext t = TlsContext.inBackground(() -> {
+            throw new IOException("disk full");
+        }, cert, dir.resolve("server.key"), clock);
+        try (java.net.Socket plain = new java.net.Socket()) {
+            assertThatThrownBy(() -> t.wrap(plain)).isInstanceOf(IOException.class)
+                    .hasMessage("TLS is not available: disk full");
+        }
+        assertThatThrownBy(t::certificate).hasMessageContaining("TLS is not available: disk full");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.tern.config.ConfigException;
 import dev.tern.config.ConfigLoader;
 import dev.tern.mailbox.MailStore;
 import dev.tern.smtp.server.Capture.Stage;
+import dev.tern.tls.TlsContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -25,6 +26,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -68,6 +72,8 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(10);
     /** The loopback address every listener binds to. */
     public static final String HOST = "127.0.0.1";
+    /** How long {@link #ca()} and a stop wait at most for the CA to be read from the cache, or made. */
+    private static final Duration CA_WAIT = Duration.ofSeconds(60);
     /** The listeners every server opens, each on an ephemeral port of {@link #HOST}. */
     private static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
             "imaps");
@@ -82,7 +88,10 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
 
     private volatile Tern tern;
     private Path dataDir;
-    private TestCa ca;
+    /** The test CA, read from the cache or made on the TLS context's loading thread. */
+    private volatile CompletableFuture<TestCa> ca;
+    /** True once the test set a configuration key: the configuration is then read by ConfigLoader. */
+    private boolean customised;
     /** The unique ID of the JUnit context that started the server: only its end stops it. */
     private String owner;
     private Duration startup;
@@ -115,6 +124,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             throw new IllegalArgumentException("a key is table.name, e.g. limits.max_message_size: " + key);
         }
         set(key.substring(0, dot), key.substring(dot + 1), tomlValue);
+        customised = true;
         return this;
     }
 
@@ -198,23 +208,35 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
-            // the CA (from the cache, or made) and the configuration (Jackson) load their classes at the same time
-            CompletableFuture<TestCa> making = CompletableFuture.supplyAsync(TestCa::cached);
             dataDir = Files.createTempDirectory("tern-junit-");
             Path cert = dataDir.resolve("server.pem");
             Path key = dataDir.resolve("server.key");
-            Config cfg = ConfigLoader.parse(toml(cert, key), "tern-junit", false);
-            ca = making.join();
-            Files.writeString(cert, ca.serverCertificatePem());
-            Files.writeString(key, ca.serverKeyPem());
-            tern = Tern.capture(cfg, Clock.systemUTC(), store, this::verify);
+            Config cfg = customised ? ConfigLoader.parse(toml(dataDir, cert, key), "tern-junit", false)
+                    : CaptureConfig.of(dataDir, cert, key);
+            // the CA (from the cache, or made) and the JDK's TLS set-up happen on a thread of their own while the
+            // server wires itself and binds: a handshake that comes first waits for them
+            CompletableFuture<TestCa> making = new CompletableFuture<>();
+            ca = making;
+            TlsContext tls = TlsContext.inBackground(() -> {
+                try {
+                    TestCa made = TestCa.cached();
+                    Files.writeString(cert, made.serverCertificatePem());
+                    Files.writeString(key, made.serverKeyPem());
+                    making.complete(made);
+                    return null;
+                } catch (IOException | RuntimeException e) {
+                    making.completeExceptionally(e);
+                    throw e;
+                }
+            }, cert, key, Clock.systemUTC());
+            tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
             startup = Duration.ofNanos(System.nanoTime() - t0);
             return this;
         } catch (ConfigException e) {
-            deleteQuietly();
+            discard();
             throw new IllegalArgumentException("tern-junit: bad configuration: " + e.getMessage(), e);
         } catch (IOException e) {
-            deleteQuietly();
+            discard();
             throw new UncheckedIOException("tern-junit: cannot start the test mail server: " + e.getMessage(), e);
         } finally {
             lock.unlock();
@@ -233,12 +255,20 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             tern = null;
             owner = null;
             store.reset();
-            deleteQuietly();
+            discard();
             lock.unlock();
         }
     }
 
-    private String toml(Path cert, Path key) {
+    /** Deletes what the server wrote, once the CA's thread, which writes there too, has ended. */
+    private void discard() {
+        settled(ca);
+        ca = null;
+        deleteQuietly();
+    }
+
+    /** The configuration as TOML: capture mode's settings, then the test's own. */
+    String toml(Path dataDir, Path cert, Path key) {
         StringBuilder sb = new StringBuilder()
                 .append("hostname = \"localhost\"\n")
                 .append("data_dir = '").append(dataDir.toAbsolutePath()).append("'\n")
@@ -357,10 +387,39 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
         return running().address(listener);
     }
 
-    /** The CA that signed the server's certificate: trust it in the code under test. */
+    /**
+     * The CA that signed the server's certificate: trust it in the code under test. It is read from the cache (or
+     * made) while the server starts; this waits for it, and fails saying why when it could not be had.
+     */
     public TestCa ca() {
+        CompletableFuture<TestCa> f = ca;
         running();
-        return ca;
+        try {
+            return f.get(CA_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("tern-junit: cannot read or make the test CA: " + e.getCause(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("tern-junit: the test CA was not ready within " + CA_WAIT.toSeconds()
+                    + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("tern-junit: interrupted while waiting for the test CA", e);
+        }
+    }
+
+    /** Waits (bounded) for {@code f} to end, whatever its outcome. */
+    private static void settled(CompletableFuture<?> f) {
+        if (f == null) {
+            return;
+        }
+        try {
+            f.get(CA_WAIT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // ca() reports it; here only its end matters
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** How long the last start took, from the call to every listener bound. */

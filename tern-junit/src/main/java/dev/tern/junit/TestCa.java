@@ -2,41 +2,22 @@ package dev.tern.junit;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.Date;
 import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * A certificate authority made for one test server, and the server certificate it signed (for localhost,
@@ -47,7 +28,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * builder, about a second of CPU in a fresh JVM, where reading one back costs the JDK's own parser only.
  */
 public final class TestCa {
-    private static final Duration VALIDITY = Duration.ofDays(30);
+    static final Duration VALIDITY = Duration.ofDays(30);
     /** A cached CA with less validity left than this is made again. */
     private static final Duration RENEW_BEFORE = Duration.ofDays(1);
     /** The system property naming the cache directory; {@code none} makes a CA for every server. */
@@ -58,7 +39,7 @@ public final class TestCa {
     private final X509Certificate server;
     private final String serverKeyPem;
 
-    private TestCa(X509Certificate ca, X509Certificate server, String serverKeyPem) {
+    TestCa(X509Certificate ca, X509Certificate server, String serverKeyPem) {
         this.ca = ca;
         this.server = server;
         this.serverKeyPem = serverKeyPem;
@@ -157,41 +138,7 @@ public final class TestCa {
 
     /** A new CA (EC P-256) and a server certificate from it. */
     static TestCa create() {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
-            KeyPair caKeys = g.generateKeyPair();
-            KeyPair serverKeys = g.generateKeyPair();
-            Instant now = Instant.now();
-            X500Name caName = new X500Name("CN=tern-junit test CA " + now.toEpochMilli());
-            X509v3CertificateBuilder cb = builder(caName, caName, caKeys, now);
-            cb.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-            cb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            X509Certificate ca = sign(cb, caKeys);
-            X509v3CertificateBuilder sb = builder(caName, new X500Name("CN=localhost"), serverKeys, now);
-            sb.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                    new GeneralName(GeneralName.dNSName, "localhost"),
-                    new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
-                    new GeneralName(GeneralName.iPAddress, "::1")}));
-            sb.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
-            sb.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-            sb.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth));
-            X509Certificate server = sign(sb, caKeys);
-            return new TestCa(ca, server, pem("PRIVATE KEY", serverKeys.getPrivate().getEncoded()));
-        } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
-            throw new IllegalStateException("cannot make the test CA: " + e, e);
-        }
-    }
-
-    private static X509v3CertificateBuilder builder(X500Name issuer, X500Name subject, KeyPair keys, Instant now) {
-        return new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, new SecureRandom()).add(BigInteger.ONE),
-                Date.from(now.minus(Duration.ofHours(1))), Date.from(now.plus(VALIDITY)), subject, keys.getPublic());
-    }
-
-    private static X509Certificate sign(X509v3CertificateBuilder b, KeyPair issuerKeys)
-            throws OperatorCreationException, GeneralSecurityException {
-        return new JcaX509CertificateConverter()
-                .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKeys.getPrivate())));
+        return TestCaMaker.make(); // Bouncy Castle's classes stay unloaded (and its signed jars unverified) until now
     }
 
     private static String pem(X509Certificate c) {
@@ -202,7 +149,7 @@ public final class TestCa {
         }
     }
 
-    private static String pem(String type, byte[] der) {
+    static String pem(String type, byte[] der) {
         return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
                 + "\n-----END " + type + "-----\n";
     }

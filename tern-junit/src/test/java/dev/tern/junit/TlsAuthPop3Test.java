@@ -32,6 +32,16 @@ class TlsAuthPop3Test {
     }
 
     @Test
+    void startTlsRightAfterTheStartWaitsForTheTlsSetUpInsteadOfFailing() throws Exception {
+        try (TernMail fresh = new TernMail()) {
+            fresh.start(); // the CA and the TLS context load on a thread of their own: nothing here waits for them
+            Send.send(Send.startTls(fresh, fresh.smtpPort(), fresh.ca().sslContext()), "a@b.example", "c@d.example",
+                    "early", "x");
+            assertThat(fresh.awaitMessage().tlsProtocol()).isEqualTo("TLSv1.3");
+        }
+    }
+
+    @Test
     void submissionWithStartTlsAndAuthPlain() throws Exception {
         Properties p = Send.startTls(mail, mail.submissionPort(), mail.ca().sslContext());
         p.put("mail.smtp.auth", "true");
