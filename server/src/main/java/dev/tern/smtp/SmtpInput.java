@@ -24,8 +24,10 @@ public final class SmtpInput {
     private final InputStream in;
     private byte[] buf;
     private final int bulkSize;
-    /** Set once message content has been read: from then on the buffer is {@link #bulkSize}. */
+    /** Set once message content has been read: from then on the buffer may grow to {@link #bulkSize}. */
     private boolean bulk;
+    /** The last read filled the whole buffer: more was likely waiting. */
+    private boolean full;
     private int pos;
     private int lim;
 
@@ -36,7 +38,8 @@ public final class SmtpInput {
     /**
      * @param lineSize the buffer while only commands have been read: small, since most connections of a busy
      *                 server sit idle between commands and each holds its buffer
-     * @param bulkSize the buffer from the first DATA or BDAT content on, for fewer and larger reads
+     * @param bulkSize the buffer once message content arrives faster than the line buffer holds (a read filled
+     *                 it), for fewer and larger reads; a small message never needs it
      */
     public SmtpInput(InputStream in, int lineSize, int bulkSize) {
         this.in = in;
@@ -164,13 +167,14 @@ public final class SmtpInput {
     }
 
     private boolean fill() throws IOException {
-        if (bulk && buf.length < bulkSize && pos >= lim) {
+        if (bulk && full && buf.length < bulkSize && pos >= lim) {
             buf = new byte[bulkSize]; // nothing buffered is lost: fill() runs only once all was consumed
         }
         int n = in.read(buf, 0, buf.length);
         if (n < 0) {
             return false;
         }
+        full = n == buf.length;
         pos = 0;
         lim = n;
         return true;
