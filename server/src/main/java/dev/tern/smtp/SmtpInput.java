@@ -28,6 +28,8 @@ public final class SmtpInput {
     private boolean bulk;
     /** The last read filled the whole buffer: more was likely waiting. */
     private boolean full;
+    /** The socket had nothing waiting when last asked, and nothing was read since ({@link #hasBufferedInput}). */
+    private boolean drained;
     private int pos;
     private int lim;
 
@@ -47,9 +49,22 @@ public final class SmtpInput {
         this.bulkSize = Math.max(lineSize, bulkSize);
     }
 
-    /** True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). */
+    /**
+     * True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). A
+     * socket found empty is not asked again (a system call) until the next read: the connection asks up to three
+     * times per command, and bytes that arrive in between are found by the read, at worst after a flush that
+     * could have waited. Bytes found waiting are never remembered, so no reply is held back for input that is not
+     * there.
+     */
     public boolean hasBufferedInput() throws IOException {
-        return pos < lim || in.available() > 0;
+        if (pos < lim) {
+            return true;
+        }
+        if (drained) {
+            return false;
+        }
+        drained = in.available() <= 0;
+        return !drained;
     }
 
     /** {@link #readLine(int)} with the command line limit of RFC 5321. */
@@ -170,6 +185,7 @@ public final class SmtpInput {
         if (bulk && full && buf.length < bulkSize && pos >= lim) {
             buf = new byte[bulkSize]; // nothing buffered is lost: fill() runs only once all was consumed
         }
+        drained = false;
         int n = in.read(buf, 0, buf.length);
         if (n < 0) {
             return false;
