@@ -530,11 +530,15 @@ if want profile && have tern; then
     tern_start tern
     warm_up_one tern
     "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.start name=bench settings=profile >/dev/null
+    # a full GC at each end of the run: the heap's growth between the collections in between is every byte
+    # allocated (jfr_report.py), outside the CPU time measured
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.run >/dev/null
     t0="$(cpu_ticks "${TERN_PID[tern]}")"
     load="$(loadavg)"
     json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
         --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
     cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.run >/dev/null
     "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.stop name=bench filename="$OUT/tern-profile.jfr" >/dev/null
     tern_stop tern
     empty_maildir "${TERN_MAILDIR[tern]}"
