@@ -4,9 +4,14 @@
     bench/jfr_report.py RECORDING.jfr MESSAGES CPU_SECONDS [--jfr PATH] [--top 10]
 
 CPU_SECONDS is the process's user + system CPU time over the recording (from /proc, by the caller). Bytes
-allocated are the sum of the weights of jdk.ObjectAllocationSample (JFR's estimate of all allocation, each
-sample standing for the bytes allocated since the previous one on that thread). Prints one JSON line on
-stdout first ({"messages", "cpu_ms_per_msg", "alloc_bytes_per_msg", "alloc_sites", "cpu_methods"}), then
+allocated per message are counted from the heap (alloc_bytes_per_msg): the caller runs a full GC
+(`jcmd GC.run`) at each end of the run, and every byte allocated in between is the heap's growth from the
+end of one collection to the start of the next (jdk.GCHeapSummary), summed from the first of those two
+collections to the last; without them (an older recording) it is null. The sum of the weights of
+jdk.ObjectAllocationSample is JFR's estimate of the same (alloc_sampled_bytes_per_msg; each sample stands
+for the bytes its thread allocated since its previous sample, so the sites' shares are rough, and the total
+came out 2 to 3 times the heap's count here). Prints one JSON line on stdout first ({"messages",
+"cpu_ms_per_msg", "alloc_bytes_per_msg", "alloc_sampled_bytes_per_msg", "alloc_sites", "cpu_methods"}), then
 the same as text: the top allocation sites (the allocating frame and its caller, by estimated bytes) and the
 top CPU methods (the top frame of jdk.ExecutionSample, by samples).
 """
@@ -29,6 +34,27 @@ def name(frame):
     return "%s.%s:%s" % (t.rsplit(".", 1)[-1].replace("/", "."), m.get("name", "?"), frame.get("lineNumber", "?"))
 
 
+def heap_allocated(events):
+    """Bytes allocated between the first and the last full GC run by jcmd (cause "Diagnostic Command"), or None."""
+    before, after, cause = {}, {}, {}
+    for e in events:
+        v = e["values"]
+        if e["type"] == "jdk.GCHeapSummary":
+            (before if v.get("when") == "Before GC" else after)[v["gcId"]] = v["heapUsed"]
+        elif e["type"] == "jdk.GarbageCollection":
+            cause[v["gcId"]] = v.get("cause")
+    ends = sorted(g for g, c in cause.items() if c == "Diagnostic Command" and g in before and g in after)
+    if len(ends) < 2:
+        return None
+    total, prev = 0, after[ends[0]]
+    for g in sorted(g for g in before if ends[0] < g <= ends[-1]):
+        if g not in after:
+            return None
+        total += before[g] - prev
+        prev = after[g]
+    return total
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("recording")
@@ -38,7 +64,7 @@ def main():
     ap.add_argument("--top", type=int, default=10)
     a = ap.parse_args()
     out = subprocess.run([a.jfr, "print", "--json", "--stack-depth", "3", "--events",
-                          "jdk.ObjectAllocationSample,jdk.ExecutionSample", a.recording],
+                          "jdk.ObjectAllocationSample,jdk.ExecutionSample,jdk.GCHeapSummary,jdk.GarbageCollection", a.recording],
                          check=True, capture_output=True).stdout
     events = json.loads(out)["recording"]["events"]
     alloc_total = 0
@@ -59,17 +85,20 @@ def main():
                 cpu[name(fr[0])] += 1
                 samples += 1
     n = max(1, a.messages)
+    heap = heap_allocated(events)
     result = {
         "messages": a.messages,
         "cpu_ms_per_msg": round(a.cpu_seconds * 1000 / n, 3),
-        "alloc_bytes_per_msg": round(alloc_total / n),
+        "alloc_bytes_per_msg": None if heap is None else round(heap / n),
+        "alloc_sampled_bytes_per_msg": round(alloc_total / n),
         "alloc_sites": [[s, round(w / n)] for s, w in sites.most_common(a.top)],
         "cpu_methods": [[m, round(100 * c / max(1, samples), 1)] for m, c in cpu.most_common(a.top)],
     }
     print(json.dumps(result))
-    print("%d messages: %.2f ms CPU and %.0f KB allocated per message" %
-          (a.messages, result["cpu_ms_per_msg"], result["alloc_bytes_per_msg"] / 1024))
-    print("top allocation sites (bytes per message, allocating frame < caller (class)):")
+    heap_kb = "?" if heap is None else "%.0f" % (result["alloc_bytes_per_msg"] / 1024)
+    print("%d messages: %.2f ms CPU and %s KB allocated per message (JFR's samples: %.0f KB)" %
+          (a.messages, result["cpu_ms_per_msg"], heap_kb, result["alloc_sampled_bytes_per_msg"] / 1024))
+    print("top allocation sites (sampled bytes per message, allocating frame < caller (class)):")
     for s, w in result["alloc_sites"]:
         print("  %9d  %s" % (w, s))
     print("top CPU methods (%% of %d execution samples, top frame):" % samples)

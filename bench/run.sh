@@ -530,11 +530,30 @@ if want profile && have tern; then
     tern_start tern
     warm_up_one tern
     "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.start name=bench settings=profile >/dev/null
+    # a full GC at each end of the run: the heap's growth between the collections in between is every byte
+    # allocated (jfr_report.py), outside the CPU time measured
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.run >/dev/null
+    # context switches and system calls of the process over the run (perf, when installed): counts that the
+    # machine's load does not change, unlike times
+    perf_pid=""
+    if command -v perf >/dev/null 2>&1; then
+        perf stat -x, -e context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_futex -p "${TERN_PID[tern]}" \
+            -o "$OUT/profile-perf.csv" 2>/dev/null &
+        perf_pid=$!
+        sleep 1
+    fi
     t0="$(cpu_ticks "${TERN_PID[tern]}")"
     load="$(loadavg)"
     json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
         --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
     cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
+    if [ -n "$perf_pid" ]; then
+        kill -INT "$perf_pid" 2>/dev/null
+        wait "$perf_pid" 2>/dev/null
+        say "profile: per message, $(awk -F, -v n="$n" '$3 ~ /context-switches|sys_enter/ && $1 ~ /^[0-9]+$/ {
+            printf "%s%s %.1f", sep, $3, $1 / n; sep = ", " }' "$OUT/profile-perf.csv")"
+    fi
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.run >/dev/null
     "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.stop name=bench filename="$OUT/tern-profile.jfr" >/dev/null
     tern_stop tern
     empty_maildir "${TERN_MAILDIR[tern]}"

@@ -6,19 +6,34 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Bounds every write to the peer: a socket has read timeouts but no write timeout, so a peer that stops reading
- * would stall a send forever once the TCP buffers are full. Each write to the socket arms a timer that closes the
- * socket after {@code timeout} (RFC 5321 4.5.3.2.5: the data block timeout, per block sent); the stalled write
- * then fails, and is reported as a time-out. Used by the outbound SMTP client and by every inbound connection
- * (SMTP, POP3), whose clients may stop reading too.
+ * would stall a send forever once the TCP buffers are full. A write that has been under way for {@code timeout}
+ * gets its socket closed (RFC 5321 4.5.3.2.5: the data block timeout, per block sent); the stalled write then
+ * fails, and is reported as a time-out. Used by the outbound SMTP client and by every inbound connection (SMTP,
+ * POP3, IMAP), whose clients may stop reading too.
+ *
+ * <p>A write arms nothing of its own: it notes when it began, and one timer looks every {@link #SWEEP} at the
+ * watchdogs that wrote since its last look, so a write is cut between its time-out and one sweep later. A timer
+ * task per write (scheduled, then cancelled) woke the timer thread for most replies: two context switches per
+ * reply on a busy server, for a timer that almost never fires.
  */
 public final class WriteWatchdog extends FilterOutputStream {
+    /** How often writes under way are looked at while there are any. */
+    static final Duration SWEEP = Duration.ofMillis(100);
     private static final ScheduledThreadPoolExecutor TIMER = timer();
+    /** The watchdogs that wrote since the last sweep, each once ({@link #watched}). */
+    private static final ConcurrentLinkedQueue<WriteWatchdog> WATCHED = new ConcurrentLinkedQueue<>();
+    /** True while a sweep is scheduled. */
+    private static final AtomicBoolean SWEEPING = new AtomicBoolean();
 
     private final Socket socket;
     private volatile Duration timeout;
@@ -28,6 +43,8 @@ public final class WriteWatchdog extends FilterOutputStream {
 
     /** System.nanoTime() when the write under way began; 0 when none is (shutdown closes stalled connections). */
     private volatile long writingSince;
+    /** True while this watchdog is in {@link #WATCHED}. */
+    private final AtomicBoolean watched = new AtomicBoolean();
 
     /**
      * @param raw     the stream to write to (a socket's, or a TLS socket's over it)
@@ -61,21 +78,71 @@ public final class WriteWatchdog extends FilterOutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
-        Duration t = timeout;
-        ScheduledFuture<?> alarm = TIMER.schedule(this::fire, Math.max(1, t.toMillis()), TimeUnit.MILLISECONDS);
         long now = System.nanoTime();
         writingSince = now == 0 ? 1 : now;
+        watch();
         try {
             out.write(b, off, len);
         } catch (IOException e) {
             if (fired) {
-                throw new SocketTimeoutException("the peer read nothing of what we sent for " + t.toMillis() + " ms");
+                throw new SocketTimeoutException("the peer read nothing of what we sent for "
+                        + timeout.toMillis() + " ms");
             }
             throw e;
         } finally {
             writingSince = 0;
-            alarm.cancel(false);
         }
+    }
+
+    /** Puts this watchdog in the next sweep, and makes sure there is one. */
+    private void watch() {
+        if (watched.get() || !watched.compareAndSet(false, true)) {
+            return;
+        }
+        WATCHED.add(this);
+        if (!SWEEPING.get() && SWEEPING.compareAndSet(false, true)) {
+            schedule();
+        }
+    }
+
+    private static void schedule() {
+        try {
+            TIMER.schedule(WriteWatchdog::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            SWEEPING.set(false); // not expected: the timer is never shut down
+        }
+    }
+
+    /** On the timer: cuts the writes past their time-out; keeps watching those under way; again while any are. */
+    private static void sweep() {
+        long now = System.nanoTime();
+        List<WriteWatchdog> writing = new ArrayList<>();
+        for (WriteWatchdog w; (w = WATCHED.poll()) != null; ) {
+            if (w.stillWatched(now)) {
+                writing.add(w);
+            }
+        }
+        WATCHED.addAll(writing);
+        SWEEPING.set(false);
+        // a watchdog added after the poll above and before the flag was cleared found it set: schedule for it
+        if (!WATCHED.isEmpty() && SWEEPING.compareAndSet(false, true)) {
+            schedule();
+        }
+    }
+
+    /** At a sweep: fires when the write under way has lasted the time-out; true while it goes on. */
+    private boolean stillWatched(long now) {
+        long since = writingSince;
+        if (since != 0) {
+            if (now - since >= timeout.toNanos()) {
+                fire();
+                return false; // watched stays set: a closed socket is not watched again
+            }
+            return true;
+        }
+        watched.set(false);
+        // a write that began after the look above saw watched set and did not add itself: keep it
+        return writingSince != 0 && watched.compareAndSet(false, true);
     }
 
     private void fire() {
@@ -88,9 +155,6 @@ public final class WriteWatchdog extends FilterOutputStream {
     }
 
     private static ScheduledThreadPoolExecutor timer() {
-        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1,
-                Thread.ofPlatform().daemon().name("write-watchdog").factory());
-        t.setRemoveOnCancelPolicy(true);
-        return t;
+        return new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("write-watchdog").factory());
     }
 }

@@ -24,8 +24,12 @@ public final class SmtpInput {
     private final InputStream in;
     private byte[] buf;
     private final int bulkSize;
-    /** Set once message content has been read: from then on the buffer is {@link #bulkSize}. */
+    /** Set once message content has been read: from then on the buffer may grow to {@link #bulkSize}. */
     private boolean bulk;
+    /** The last read filled the whole buffer: more was likely waiting. */
+    private boolean full;
+    /** The socket had nothing waiting when last asked, and nothing was read since ({@link #hasBufferedInput}). */
+    private boolean drained;
     private int pos;
     private int lim;
 
@@ -36,7 +40,8 @@ public final class SmtpInput {
     /**
      * @param lineSize the buffer while only commands have been read: small, since most connections of a busy
      *                 server sit idle between commands and each holds its buffer
-     * @param bulkSize the buffer from the first DATA or BDAT content on, for fewer and larger reads
+     * @param bulkSize the buffer once message content arrives faster than the line buffer holds (a read filled
+     *                 it), for fewer and larger reads; a small message never needs it
      */
     public SmtpInput(InputStream in, int lineSize, int bulkSize) {
         this.in = in;
@@ -44,9 +49,22 @@ public final class SmtpInput {
         this.bulkSize = Math.max(lineSize, bulkSize);
     }
 
-    /** True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). */
+    /**
+     * True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). A
+     * socket found empty is not asked again (a system call) until the next read: the connection asks up to three
+     * times per command, and bytes that arrive in between are found by the read, at worst after a flush that
+     * could have waited. Bytes found waiting are never remembered, so no reply is held back for input that is not
+     * there.
+     */
     public boolean hasBufferedInput() throws IOException {
-        return pos < lim || in.available() > 0;
+        if (pos < lim) {
+            return true;
+        }
+        if (drained) {
+            return false;
+        }
+        drained = in.available() <= 0;
+        return !drained;
     }
 
     /** {@link #readLine(int)} with the command line limit of RFC 5321. */
@@ -164,13 +182,15 @@ public final class SmtpInput {
     }
 
     private boolean fill() throws IOException {
-        if (bulk && buf.length < bulkSize && pos >= lim) {
+        if (bulk && full && buf.length < bulkSize && pos >= lim) {
             buf = new byte[bulkSize]; // nothing buffered is lost: fill() runs only once all was consumed
         }
+        drained = false;
         int n = in.read(buf, 0, buf.length);
         if (n < 0) {
             return false;
         }
+        full = n == buf.length;
         pos = 0;
         lim = n;
         return true;

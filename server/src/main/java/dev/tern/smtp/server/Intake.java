@@ -129,6 +129,8 @@ final class Intake {
         private final long maxSize;
         /** Capture mode: the content as received (bounded by the reader's maximum size); else null. */
         private final ByteArrayOutputStream copy;
+        /** Committed to the spool by {@link #finish} and not yet handed to the queue ({@link #handOff}). */
+        private QueuedMessage committed;
 
         private Message(Transaction t, Client c, long maxSize, boolean dotStuffed) {
             this.maxSize = maxSize;
@@ -163,7 +165,7 @@ final class Intake {
             }
         }
 
-        /** Commits or refuses the received message and says so in a reply. */
+        /** Commits or refuses the received message and says so in a reply; then call {@link #handOff}. */
         Reply finish() {
             MessageReader.Result r = reader.result();
             Reply refusal = healthy() ? contentRefusal() : null;
@@ -202,13 +204,26 @@ final class Intake {
                         : incoming.commit(facts, header, outcome == null ? Set.of() : outcome.marks());
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
                         q.envelope().recipients().size(), results);
-                queue.accept(q);
+                committed = q;
                 counts.add(SmtpServer.Event.ACCEPTED);
                 return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
             } catch (IOException e) {
                 MailLog.spoolFailed(incoming.id(), "commit to the spool", e.toString());
                 counts.add(SmtpServer.Event.REJECTED);
                 return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
+            }
+        }
+
+        /**
+         * Hands a message that {@link #finish} committed to the queue, once; nothing otherwise. The connection calls
+         * it after writing the reply, so that the delivery thread it wakes (on a machine with few cores, it can
+         * take the core at once) does not delay the 250; it must call it whatever happens to the reply.
+         */
+        void handOff() {
+            QueuedMessage q = committed;
+            if (q != null) {
+                committed = null;
+                queue.accept(q);
             }
         }
 

@@ -70,6 +70,8 @@ final class SmtpConnection {
 
     /** The message being received by BDAT, across chunks; null between messages. */
     private Intake.Message chunked;
+    /** The message whose end is being answered: handed to the queue once the reply is out ({@link #actThenHandOff}). */
+    private Intake.Message ended;
 
     /** @param client the client's address: the peer's, or the one its trusted proxy named ({@code net.ProxyProtocol}) */
     SmtpConnection(SmtpServer server, Socket socket, Session.Mode mode, InetAddress client) {
@@ -249,10 +251,10 @@ final class SmtpConnection {
             case Session.Step.ReceiveData d -> {
                 send(d.goAhead());
                 out.flush();
-                return act(receiveData());
+                return actThenHandOff(receiveData());
             }
             case Session.Step.ReceiveChunk c -> {
-                return act(receiveChunk(c));
+                return actThenHandOff(receiveChunk(c));
             }
             case Session.Step.StartTls t -> {
                 sendAndFlush(t.ready());
@@ -291,6 +293,19 @@ final class SmtpConnection {
             out.flush();
         }
         return false;
+    }
+
+    /** Carries out the step that ends a message (its reply), then hands the message to the queue if it was taken. */
+    private boolean actThenHandOff(Session.Step step) throws IOException {
+        try {
+            return act(step);
+        } finally {
+            if (ended != null) {
+                Intake.Message m = ended;
+                ended = null;
+                m.handOff();
+            }
+        }
     }
 
     /**
@@ -359,6 +374,7 @@ final class SmtpConnection {
             m.abort();
             return null;
         }
+        ended = m;
         return session.messageDone(m.finish());
     }
 

@@ -47,7 +47,9 @@ class IntakeTest {
         Intake.Message m = intake.receive(transaction(), client, 1_000_000, true);
         byte[] b = (content + ".\r\n").getBytes(StandardCharsets.UTF_8);
         m.reader().feed(b, 0, b.length);
-        return m.finish();
+        Reply r = m.finish();
+        m.handOff(); // as the connection does once the reply is out
+        return r;
     }
 
     @Test
