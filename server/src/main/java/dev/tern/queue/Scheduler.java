@@ -129,8 +129,7 @@ public final class Scheduler implements AutoCloseable {
         List<QueuedMessage> due = new ArrayList<>();
         boolean flush = flushOnRecovery;
         for (QueuedMessage m : messages) {
-            m.held = spool.isHeld(m.id());
-            m.recovered = true;
+            m.recovered = true; // held as the spool's recovery found it
             m.flushed |= flush;
             queued.put(m.id(), m);
             if (m.held) {

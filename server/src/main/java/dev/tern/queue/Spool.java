@@ -412,8 +412,11 @@ public final class Spool {
 
         public List<QueuedMessage> run() throws IOException {
             List<QueuedMessage> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            // on half the cores (at least one): new mail is being taken meanwhile
+            java.util.concurrent.ForkJoinPool workers = new java.util.concurrent.ForkJoinPool(
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
             try {
-                files.parallelStream().forEach(p -> {
+                workers.submit(() -> files.parallelStream().forEach(p -> {
                     if (stopped) {
                         return;
                     }
@@ -426,7 +429,7 @@ public final class Spool {
                         throw new UncheckedIOException(e);
                     }
                     judged.incrementAndGet();
-                });
+                })).get();
                 List<Path> v1 = new ArrayList<>();
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
                     for (Path p : ds) {
@@ -442,8 +445,16 @@ public final class Spool {
                         out.add(m);
                     }
                 }
-            } catch (UncheckedIOException e) {
-                throw e.getCause();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                throw new IOException("the spool's recovery failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("the spool's recovery was interrupted");
+            } finally {
+                workers.shutdown();
             }
             if (stopped) {
                 throw new IOException("the spool's recovery was stopped");
@@ -453,14 +464,22 @@ public final class Spool {
             if (Files.exists(spoolDir.resolve("finished"))) {
                 syncSlotsAndEmptyLog();
             }
-            // state files whose message is gone (crash between the two deletions); new messages' are live
+            // state files whose message is gone (crash between the two deletions); new messages' are live. The
+            // hold markers found on the way say which messages are held (one listing, not a look-up each)
+            Set<String> held = new java.util.HashSet<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
                 for (Path p : ds) {
                     String name = p.getFileName().toString();
-                    if (!live.contains(name.substring(0, name.indexOf('.')))) {
+                    String id = name.substring(0, name.indexOf('.'));
+                    if (!live.contains(id)) {
                         Files.deleteIfExists(p);
+                    } else if (name.endsWith(".hold")) {
+                        held.add(id);
                     }
                 }
+            }
+            for (QueuedMessage m : sorted) {
+                m.held = held.contains(m.id());
             }
             compacting.set(false); // not on failure: spool/finished then keeps its records until the next start
             return sorted;
