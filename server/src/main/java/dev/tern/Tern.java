@@ -74,7 +74,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One running Tern: wires every part by its constructor, in one place, and takes it all down again.
  * {@link #start} returns once every listener is bound; the spool is recovered in the background from then on
- * ({@link #awaitRecovery}), or before, for a spool written before the queue ID lease.
+ * (the log says when it is done), or before, for a spool written before the queue ID lease.
  */
 public final class Tern implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Tern.class);
@@ -488,12 +488,6 @@ public final class Tern implements AutoCloseable {
         log.info("recovered {} message(s) from the spool in {} ms", recovered.size(),
                 (System.nanoTime() - t0) / 1_000_000);
         scheduler.recover(recovered);
-    }
-
-    /** Waits (at most {@code timeout}) until the spool's recovery has handed its messages to the scheduler. */
-    public boolean awaitRecovery(Duration timeout) throws InterruptedException {
-        Thread t = recoverer;
-        return t == null || t.join(timeout);
     }
 
     /** The addresses Tern listens on, as {@code name → address}, in configuration order. */

@@ -147,6 +147,7 @@ public final class Scheduler implements AutoCloseable {
             retryAt(due.get(i), now.plusNanos(window / due.size() * i));
         }
         recovering = false;
+        flushOnRecovery = false;
     }
 
     /**

@@ -652,11 +652,6 @@ public final class Spool {
         Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()), true);
     }
 
-    /** True when the operator has put the message on hold (a marker file {@code ID.hold}). */
-    public boolean isHeld(String id) {
-        return Files.exists(queue.resolve(id + ".hold"));
-    }
-
     public void setHeld(String id, boolean held) throws IOException {
         Path marker = queue.resolve(id + ".hold");
         if (held) {
