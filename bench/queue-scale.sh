@@ -4,9 +4,10 @@
 # (server/src/test/java/dev/tern/queue/SpoolBuilder.java, no fsync per message), then starts `tern serve` on an
 # empty queue (for the heap it needs anyway) and on the full one, whose remote mail goes to a smarthost on
 # loopback that answers 451 to every RCPT (Postfix's smtp-sink -r rcpt), and prints:
-#   start      launch to "tern: ready" (the spool recovered, every listener bound) and the CPU time the
-#              process used until then (what load distorts least), and launch to the 250 of a new message
-#              sent right after (the server accepts mail);
+#   start      launch to "tern: ready" (every listener bound; the spool is recovered in the background from
+#              then on) and the CPU time the process used until then (what load distorts least), launch to the
+#              250 of a new message sent right after (the server accepts mail), and launch to the log's
+#              "recovered N message(s)" (the background recovery done), with its CPU time;
 #   heap       live objects after a full GC (jcmd GC.class_histogram), empty and full: the difference over COUNT is the heap per queued message;
 #   retries    attempts per second seen in the mail log over the first WINDOW seconds (the overdue share is
 #              due at start and is paced), and from the schedule (every recipient's next attempt, read from
@@ -132,11 +133,13 @@ PY
 
 tern_cli() { "$JAVA" -jar "$JAR" "$@" --config "$CFG"; }
 
-timed() { # ARGS...: prints the wall time of `tern ARGS`, its output counted in lines
-    local t0 lines
+timed() { # ARGS...: prints the wall and CPU time (user + system) of `tern ARGS`, its output counted in lines
+    local t0 lines cpu
     t0=$(now_ms)
-    lines=$({ tern_cli "$@" 2>>"$WORK/cli.err" || echo "queue-scale: tern $* failed" >&2; } | wc -l)
-    printf '  %-32s %6d ms (%d lines)\n' "tern $*" $(($(now_ms) - t0)) "$lines"
+    lines=$({ /usr/bin/time -f '%U %S' -o "$WORK/cli.time" "$JAVA" -jar "$JAR" "$@" --config "$CFG" 2>>"$WORK/cli.err" \
+        || echo "queue-scale: tern $* failed" >&2; } | wc -l)
+    cpu=$(awk '{ print int(($1 + $2) * 1000) }' "$WORK/cli.time" 2>/dev/null || echo '?')
+    printf '  %-32s %6d ms, %5s ms of CPU (%d lines)\n' "tern $*" $(($(now_ms) - t0)) "$cpu" "$lines"
 }
 
 say "queue-scale: $COUNT messages of 1 KB, $OVERDUE% overdue at start; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(load), $(nproc) cores"
@@ -155,6 +158,13 @@ send_one
 T_ACCEPT=$(($(now_ms) - T0))
 printf 'full   start %6d ms (%d ms of CPU)   first new message accepted %6d ms after launch (target 5000)   load %s\n' \
     "$T_READY" "$CPU_READY" "$T_ACCEPT" "$(load)"
+for _ in $(seq 1 6000); do # at most 10 min
+    grep -q 'recovered [0-9]* message(s) from the spool' "$LOG" && break
+    sleep 0.1
+done
+printf 'full   background recovery done %6d ms after launch (%d ms of CPU in all by then; the log: %s)   load %s\n' \
+    $(($(now_ms) - T0)) "$(cpu_ms "$SERVER")" \
+    "$(grep -o 'recovered [0-9]* message(s) from the spool in [0-9]* ms' "$LOG" || echo 'not yet')" "$(load)"
 
 # retries over the first WINDOW seconds, from the mail log; heap weighed in the middle of it
 sleep $((WINDOW / 2))

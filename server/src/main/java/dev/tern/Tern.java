@@ -73,7 +73,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running Tern: wires every part by its constructor, in one place, and takes it all down again.
- * {@link #start} returns once every listener is bound and the spool has been recovered.
+ * {@link #start} returns once every listener is bound; the spool is recovered in the background from then on
+ * (the log says when it is done), or before, for a spool written before the queue ID lease.
  */
 public final class Tern implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Tern.class);
@@ -120,7 +121,13 @@ public final class Tern implements AutoCloseable {
     private HttpListener http;
     /** Behind GET /metrics; null without an HTTP listener. */
     private Metrics metrics;
-    private boolean closed;
+    private volatile boolean closed;
+    /** The spool's recovery when it runs in the background, from start; null when it ran before the listeners. */
+    private Spool.Recovery recovery;
+    /** The thread that runs {@link #recovery}. */
+    private volatile Thread recoverer;
+    /** How long a stop waits for the background recovery to give up (it stops between two slots). */
+    private static final Duration RECOVERY_STOP = Duration.ofSeconds(10);
 
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
                  CaptureStore capture, TlsContext givenTls) throws IOException {
@@ -216,11 +223,15 @@ public final class Tern implements AutoCloseable {
                     config.imap().idleTimeout(), limits.maxMessageSize()), logins, imapStore, limiter, tls::wrap);
 
             // capture mode delivers nothing: mail a normal run left in the spool waits there for the next one
-            List<QueuedMessage> recovered = capture == null ? spool.recover() : List.of();
-            if (!recovered.isEmpty()) {
-                log.info("recovered {} message(s) from the spool", recovered.size());
+            if (capture == null) {
+                Spool.Recovery r = spool.startRecovery();
+                if (r.background()) {
+                    recovery = r; // run once the listeners are open: started()
+                    scheduler.recovering();
+                } else {
+                    handOver(r, System.nanoTime()); // a spool from before the ID lease: whole, before listening
+                }
             }
-            scheduler.recover(recovered);
 
             proxies = new ProxyProtocol(config.listen().trustedProxies(), ProxyProtocol.TIMEOUT);
             for (String name : Reloader.LISTENERS) {
@@ -462,6 +473,22 @@ public final class Tern implements AutoCloseable {
         if (t.http != null) {
             t.http.start();
         }
+        if (t.recovery != null) {
+            Spool.Recovery r = t.recovery;
+            long t0 = System.nanoTime();
+            log.info("recovering the spool in the background ({} slot(s))", r.slots());
+            t.recoverer = Thread.ofPlatform().daemon().name("spool-recovery").start(() -> {
+                try {
+                    t.handOver(r, t0);
+                } catch (IOException | RuntimeException e) {
+                    if (!t.closed) {
+                        log.error("the spool's recovery failed: {}; what it did not hand over waits for the next start",
+                                e.toString());
+                        t.scheduler.recover(List.of()); // recovering no more
+                    }
+                }
+            });
+        }
         if (!controlFile) {
             return t;
         }
@@ -472,6 +499,14 @@ public final class Tern implements AutoCloseable {
                     t.config.dataDir().resolve(ControlFile.NAME), e.toString());
         }
         return t;
+    }
+
+    /** Runs {@code r} and hands what it recovered to the scheduler. */
+    private void handOver(Spool.Recovery r, long t0) throws IOException {
+        List<QueuedMessage> recovered = r.run();
+        log.info("recovered {} message(s) from the spool in {} ms", recovered.size(),
+                (System.nanoTime() - t0) / 1_000_000);
+        scheduler.recover(recovered);
     }
 
     /** The addresses Tern listens on, as {@code name → address}, in configuration order. */
@@ -563,6 +598,16 @@ public final class Tern implements AutoCloseable {
         pop3.drain(grace);
         imap.drain(grace);
         smtp.drain(grace);
+        if (recovery != null) {
+            recovery.stop();
+            try {
+                if (recoverer != null && !recoverer.join(RECOVERY_STOP)) {
+                    log.warn("the spool's recovery did not stop within {} s", RECOVERY_STOP.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         scheduler.close(grace);
         mailStore.close();
         remote.close();

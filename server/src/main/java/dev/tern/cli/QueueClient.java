@@ -78,7 +78,8 @@ final class QueueClient {
         try {
             HttpResponse<InputStream> res = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
             handedOver = true;
-            return new Streamed(res.statusCode(), new FilterInputStream(res.body()) {
+            return new Streamed(res.statusCode(), res.headers().firstValue("Content-Type").orElse(""),
+                    new FilterInputStream(res.body()) {
                 @Override
                 public void close() throws IOException {
                     try {
@@ -105,8 +106,8 @@ final class QueueClient {
         }
     }
 
-    /** A streamed answer: the status and the body, read by the caller, who closes it. */
-    record Streamed(int status, InputStream body) implements AutoCloseable {
+    /** A streamed answer: the status, the body's type and the body, read by the caller, who closes it. */
+    record Streamed(int status, String type, InputStream body) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             body.close();

@@ -9,6 +9,7 @@ import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.queue.OfflineQueue;
 import dev.tern.queue.QueueReport;
+import dev.tern.queue.QueueText;
 import dev.tern.text.ClientText;
 import java.io.IOException;
 import java.io.InputStream;
@@ -169,14 +170,30 @@ public final class QueueCommand implements Callable<Integer> {
 
         private int list() throws Exit, IOException {
             Sink sink = json ? new JsonSink(out()) : new TextSink(new QueueText.Listing(out(), Clock.systemDefaultZone()));
-            String query = "/queue" + (limit > 0 ? "?limit=" + limit : "")
-                    + (after != null ? (limit > 0 ? "&" : "?") + "after=" + after : "");
+            List<String> params = new java.util.ArrayList<>();
+            if (!json) {
+                params.add("format=text");
+            }
+            if (limit > 0) {
+                params.add("limit=" + limit);
+            }
+            if (after != null) {
+                params.add("after=" + after);
+            }
+            String query = "/queue" + (params.isEmpty() ? "" : "?" + String.join("&", params));
             try (QueueClient.Streamed s = server.open("GET", query)) {
                 if (s != null) {
                     if (s.status() != 200) {
                         expectOk(s.answer());
                     }
-                    read(s.body(), sink);
+                    if (s.type().startsWith("text/plain")) {
+                        // the server wrote the text: copied as it comes, the CLI parses nothing (a big queue's
+                        // listing costs the CLI little more than its start)
+                        new java.io.InputStreamReader(s.body(), java.nio.charset.StandardCharsets.UTF_8)
+                                .transferTo(out());
+                    } else {
+                        read(s.body(), sink);
+                    }
                     return OK;
                 }
             }

@@ -8,13 +8,17 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.tern.config.Cidr;
 import dev.tern.log.MailLog;
 import dev.tern.queue.QueueReport;
+import dev.tern.queue.QueueText;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.Scheduler;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
 import java.net.InetAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +33,8 @@ import org.slf4j.LoggerFactory;
  * GET    /queue               every message, oldest first: {"messages": [report, …]}, written as it is made
  * GET    /queue?limit=N&after=ID  at most N, after the message ID: {"messages": […], "next": ID} ("next"
  *                              only when more follow: ask again with after=next)
+ * GET    /queue?format=text   (with limit and after too) the listing as {@code tern queue list} prints it,
+ *                              text/plain in UTF-8, in the server's time zone
  * GET    /queue?summary       the totals: {"messages": n, "recipients": n, "pending": n, "deferred": n,
  *                              "held": n, "bytes": n, "oldest": time}
  * GET    /queue/ID            one message, with its header section
@@ -190,12 +196,28 @@ public final class QueueEndpoint implements HttpHandler {
         }
         QueueReport.Page<QueuedMessage> page = QueueReport.page(scheduler.messages(), m -> m.envelope().arrival(),
                 QueuedMessage::id, after, limit);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
+        boolean text = "text".equals(query.get("format"));
+        ex.getResponseHeaders().set("Content-Type", text ? "text/plain; charset=utf-8" : "application/json");
         if (ex.getRequestMethod().equals("HEAD")) {
             ex.sendResponseHeaders(200, -1);
             return;
         }
         ex.sendResponseHeaders(200, 0);
+        if (text) { // what tern queue list prints, made here, where the code is warm: the CLI only copies it
+            try (Writer w = new OutputStreamWriter(new BufferedOutputStream(ex.getResponseBody(), 64 * 1024),
+                    StandardCharsets.UTF_8)) {
+                QueueText.Listing listing = new QueueText.Listing(w, Clock.systemDefaultZone());
+                for (QueuedMessage m : page.items()) {
+                    listing.add(QueueReport.of(m, m.held(), false));
+                }
+                listing.end(after, page.next());
+                if (scheduler.isRecovering()) {
+                    w.write("-- the spool is still being read since the start: the messages queued before it are"
+                            + " not listed yet\n");
+                }
+            }
+            return;
+        }
         ObjectWriter writer = QueueReport.printer().without(SerializationFeature.FLUSH_AFTER_WRITE_VALUE);
         try (JsonGenerator g = writer.createGenerator(new BufferedOutputStream(ex.getResponseBody(), 64 * 1024))) {
             g.writeStartObject();

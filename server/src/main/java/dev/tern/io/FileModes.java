@@ -9,9 +9,12 @@ import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
+import java.nio.file.FileVisitResult;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * Who may read what Tern keeps: mail and the queue are the owner's only, whatever the umask. Files that hold
@@ -67,10 +70,24 @@ public final class FileModes {
         if (!POSIX) {
             return 0;
         }
-        List<Path> dirs;
-        try (Stream<Path> s = Files.walk(dataDir, DEPTH)) {
-            dirs = s.filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)).toList();
-        }
+        List<Path> dirs = new ArrayList<>();
+        Set<Path> filesOnly = Set.of(dataDir.resolve("spool/slots"), dataDir.resolve("spool/queue"));
+        Files.walkFileTree(dataDir, Set.of(), DEPTH, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                dirs.add(dir);
+                // the queue's directories hold files only, as many as there are queued messages: not listed
+                return filesOnly.contains(dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                if (attrs.isDirectory()) {
+                    dirs.add(file); // a directory at the deepest level looked at
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
         int changed = 0;
         for (Path d : dirs) {
             Set<PosixFilePermission> now = Files.getPosixFilePermissions(d, LinkOption.NOFOLLOW_LINKS);

@@ -125,14 +125,15 @@ public final class Scheduler implements AutoCloseable {
     public void recover(List<QueuedMessage> messages) {
         Instant now = clock.instant();
         List<QueuedMessage> due = new ArrayList<>();
+        boolean flush = flushOnRecovery;
         for (QueuedMessage m : messages) {
-            m.held = spool.isHeld(m.id());
-            m.recovered = true;
+            m.recovered = true; // held as the spool's recovery found it
+            m.flushed |= flush;
             queued.put(m.id(), m);
             if (m.held) {
                 continue; // its release asks for a pass
             }
-            Instant at = resumeAt(m);
+            Instant at = flush ? now : resumeAt(m);
             if (at.isAfter(now)) {
                 retryAt(m, at);
             } else {
@@ -143,7 +144,27 @@ public final class Scheduler implements AutoCloseable {
         for (int i = 0; i < due.size(); i++) {
             retryAt(due.get(i), now.plusNanos(window / due.size() * i));
         }
+        recovering = false;
+        flushOnRecovery = false;
     }
+
+    /**
+     * The spool is being recovered in the background: until {@link #recover} gets its messages, the queue holds
+     * only new ones, and a flush of the whole queue also flushes what the recovery hands over.
+     */
+    public void recovering() {
+        recovering = true;
+    }
+
+    /** True from {@link #recovering()} until the recovered messages are handed over. */
+    public boolean isRecovering() {
+        return recovering;
+    }
+
+    /** Set from {@link #recovering()} until {@link #recover}. */
+    private volatile boolean recovering;
+    /** A flush of the whole queue was asked for while {@link #recovering}: it applies to the recovered messages too. */
+    private volatile boolean flushOnRecovery;
 
     /** How far apart recovered messages that are due at start begin, at most (1,000 a second). */
     static final Duration RECOVERY_PACE = Duration.ofMillis(1);
@@ -178,6 +199,9 @@ public final class Scheduler implements AutoCloseable {
     /** Makes the deferred recipients of one message (or of all, when {@code id} is null) due now. */
     public int flush(String id) {
         int n = 0;
+        if (id == null && recovering) {
+            flushOnRecovery = true;
+        }
         for (QueuedMessage m : id == null ? messages() : nullable(queued.get(id))) {
             m.flushed = true; // the next pass makes them due; one under way is not waited for
             if (!m.held) {

@@ -89,6 +89,7 @@ import org.slf4j.LoggerFactory;
  * spool/queue/ID.hold    present while the operator holds the message
  * spool/queue/ID         a message in the earlier one-file-per-message format (TERN1); still recovered
  * spool/finished         IDs of the messages finished since the slots were last all fsynced, one a line
+ * spool/ids              the queue ID lease: every ID handed out so far is below it ({@link QueueIds})
  * </pre>
  */
 public final class Spool {
@@ -116,7 +117,10 @@ public final class Spool {
     private final ReentrantReadWriteLock finishing = new ReentrantReadWriteLock();
     /** The length of {@link #finished} past which it is emptied. */
     private final long compactAt;
-    /** Set while one thread empties {@link #finished}, so that the others do not queue up to do it again. */
+    /**
+     * Set while one thread empties {@link #finished}, so that the others do not queue up to do it again; and from
+     * {@link #startRecovery()} to the end of its run, which empties it itself (its records are needed until then).
+     */
     private final AtomicBoolean compacting = new AtomicBoolean();
 
     public Spool(Path spoolDir, Clock clock, DirectorySync dirSync) throws IOException {
@@ -129,7 +133,7 @@ public final class Spool {
         this.compactAt = compactAt;
         this.slots = spoolDir.resolve("slots");
         this.queue = spoolDir.resolve("queue");
-        this.ids = new QueueIds(clock);
+        this.ids = new QueueIds(clock, spoolDir.resolve("ids"));
         this.dirSync = dirSync;
         FileModes.createDirectories(slots);
         FileModes.createDirectories(queue);
@@ -138,9 +142,14 @@ public final class Spool {
     }
 
     /** A queue ID that names no message being received or queued, reserved for the caller. */
-    private String reserveId() {
+    private String reserveId() throws IOException {
         while (true) {
-            String id = ids.next();
+            String id;
+            try {
+                id = ids.next();
+            } catch (UncheckedIOException e) {
+                throw e.getCause();
+            }
             // after a restart with a clock that stepped back, an ID may name a message still queued
             if (live.add(id)) {
                 return id;
@@ -324,10 +333,22 @@ public final class Spool {
     }
 
     /**
-     * Recovery at start: empties the slots of messages a crash cut off (never acknowledged), moves damaged
-     * files aside, and returns every message that was acknowledged and not yet finished, oldest first.
+     * Recovery at start, in one call: {@link #startRecovery()} then {@link Recovery#run()}.
      */
     public List<QueuedMessage> recover() throws IOException {
+        return startRecovery().run();
+    }
+
+    /**
+     * The part of recovery that must come before any new message is accepted, and is cheap whatever the queue's
+     * size: clears what earlier formats and interrupted state writes left, and takes the list of slots to judge.
+     * A slot made after this (for a new message) is never judged by this recovery, and a slot it judges goes to
+     * new messages only once judged (free, or emptied); new IDs are above every queued one ({@link QueueIds}); and
+     * {@code spool/finished} is not emptied before {@link Recovery#run()} has ended, so a crash meanwhile still
+     * finds every record it holds. So new mail may be accepted while {@link Recovery#run()} works, when
+     * {@link Recovery#background()} says so.
+     */
+    public Recovery startRecovery() throws IOException {
         Path incoming = spoolDir.resolve("incoming"); // the earlier format's messages being received
         if (Files.isDirectory(incoming)) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(incoming)) {
@@ -343,9 +364,129 @@ public final class Spool {
                 }
             }
         }
-        Set<String> done = Set.copyOf(finished.read());
-        List<QueuedMessage> out = new ArrayList<>();
-        for (Found f : scan(false)) { // the checksum waits until the content is first read: verify()
+        if (!compacting.compareAndSet(false, true)) {
+            throw new IllegalStateException("the spool is being recovered already");
+        }
+        return new Recovery(slotFiles(), Set.copyOf(finished.read()));
+    }
+
+    /**
+     * Judges the slots listed at {@link #startRecovery()}: empties the slots of messages a crash cut off (never
+     * acknowledged), moves damaged files aside, and returns every message that was acknowledged and not yet
+     * finished, oldest first. Once it returns, {@code spool/finished} is emptied when the slots are all fsynced.
+     */
+    public final class Recovery {
+        private final List<Path> files;
+        private final Set<String> done;
+        private final java.util.concurrent.atomic.AtomicInteger judged = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile boolean stopped;
+
+        private Recovery(List<Path> files, Set<String> done) {
+            this.files = files;
+            this.done = done;
+        }
+
+        /** The slots to judge. */
+        public int slots() {
+            return files.size();
+        }
+
+        /** The slots judged so far. */
+        public int judged() {
+            return judged.get();
+        }
+
+        /**
+         * True when new messages may be accepted while {@link #run()} works: their IDs are above every queued one
+         * (a lease was found), or there is nothing to recover. False for a spool from before the lease: recover
+         * it whole first.
+         */
+        public boolean background() {
+            return ids.aboveEarlierIds() || files.isEmpty();
+        }
+
+        /** Makes {@link #run()} judge no more slots and fail; what it did not judge waits for the next start. */
+        public void stop() {
+            stopped = true;
+        }
+
+        public List<QueuedMessage> run() throws IOException {
+            List<QueuedMessage> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            // on half the cores (at least one): new mail is being taken meanwhile
+            java.util.concurrent.ForkJoinPool workers = new java.util.concurrent.ForkJoinPool(
+                    Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+            try {
+                workers.submit(() -> files.parallelStream().forEach(p -> {
+                    if (stopped) {
+                        return;
+                    }
+                    try {
+                        QueuedMessage m = recover(judge(p, false)); // the checksum waits for verify()
+                        if (m != null) {
+                            out.add(m);
+                        }
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    judged.incrementAndGet();
+                })).get();
+                List<Path> v1 = new ArrayList<>();
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue)) {
+                    for (Path p : ds) {
+                        String name = p.getFileName().toString();
+                        if (!name.startsWith(".") && name.indexOf('.') < 0) {
+                            v1.add(p);
+                        }
+                    }
+                }
+                for (Path p : v1) {
+                    QueuedMessage m = recover(judgeV1(p));
+                    if (m != null) {
+                        out.add(m);
+                    }
+                }
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof UncheckedIOException u) {
+                    throw u.getCause();
+                }
+                throw new IOException("the spool's recovery failed", e.getCause());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("the spool's recovery was interrupted");
+            } finally {
+                workers.shutdown();
+            }
+            if (stopped) {
+                throw new IOException("the spool's recovery was stopped");
+            }
+            List<QueuedMessage> sorted = new ArrayList<>(out);
+            sorted.sort(Comparator.comparing(QueuedMessage::id));
+            if (Files.exists(spoolDir.resolve("finished"))) {
+                syncSlotsAndEmptyLog();
+            }
+            // state files whose message is gone (crash between the two deletions); new messages' are live. The
+            // hold markers found on the way say which messages are held (one listing, not a look-up each)
+            Set<String> held = new java.util.HashSet<>();
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
+                for (Path p : ds) {
+                    String name = p.getFileName().toString();
+                    String id = name.substring(0, name.indexOf('.'));
+                    if (!live.contains(id)) {
+                        Files.deleteIfExists(p);
+                    } else if (name.endsWith(".hold")) {
+                        held.add(id);
+                    }
+                }
+            }
+            for (QueuedMessage m : sorted) {
+                m.held = held.contains(m.id());
+            }
+            compacting.set(false); // not on failure: spool/finished then keeps its records until the next start
+            return sorted;
+        }
+
+        /** What one judged file becomes: a queued message, or null once its file is dealt with. */
+        private QueuedMessage recover(Found f) throws IOException {
             switch (f.verdict()) {
                 case FREE -> pool.giveBack(f.file());
                 case CUT_OFF -> {
@@ -358,44 +499,32 @@ public final class Spool {
                 case MESSAGE -> {
                     Envelope env = f.header().envelope();
                     if (done.contains(env.id())) {
-                        // finished before the stop, and the truncation did not reach the disk: made durable below
+                        // finished before the stop, and the truncation did not reach the disk: made durable when
+                        // the log is emptied
                         log.info("{}: message {} was finished before the stop; its slot is emptied",
                                 f.file().getFileName(), env.id());
                         truncate(f.file());
                         pool.giveBack(f.file());
-                        continue;
+                        return null;
                     }
                     if (!live.add(env.id())) {
                         moveAside(f.file(), "a second message with queue ID " + env.id());
-                        continue;
+                        return null;
                     }
                     try {
                         RecipientState state = RecipientState.read(stateFile(env.id()), env);
                         QueuedMessage m = new QueuedMessage(f.file(), env, f.header().contentOffset(), f.contentSize(),
                                 f.facts(), f.added(), f.marks(), state);
                         m.unverified = true;
-                        out.add(m);
+                        return m;
                     } catch (IOException | RuntimeException e) {
                         live.remove(env.id());
                         moveAside(f.file(), "unreadable state: " + e.getMessage());
                     }
                 }
             }
+            return null;
         }
-        out.sort(Comparator.comparing(QueuedMessage::id));
-        if (Files.exists(spoolDir.resolve("finished"))) {
-            syncSlotsAndEmptyLog();
-        }
-        // state files whose message is gone (crash between the two deletions)
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
-            for (Path p : ds) {
-                String name = p.getFileName().toString();
-                if (!live.contains(name.substring(0, name.indexOf('.')))) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
-        return out;
     }
 
     /**
@@ -523,11 +652,6 @@ public final class Spool {
         Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()), true);
     }
 
-    /** True when the operator has put the message on hold (a marker file {@code ID.hold}). */
-    public boolean isHeld(String id) {
-        return Files.exists(queue.resolve(id + ".hold"));
-    }
-
     public void setHeld(String id, boolean held) throws IOException {
         Path marker = queue.resolve(id + ".hold");
         if (held) {
@@ -564,11 +688,8 @@ public final class Spool {
         Files.move(file, bad);
     }
 
-    /**
-     * Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. Slots are
-     * judged on all cores: with a big queue, start-up time is mostly this.
-     */
-    private List<Found> scan(boolean checksums) throws IOException {
+    /** Every slot file ({@code spool/slots/N}; not {@code N.corrupt}). */
+    private List<Path> slotFiles() throws IOException {
         List<Path> files = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(slots)) {
             for (Path p : ds) {
@@ -577,6 +698,15 @@ public final class Spool {
                 }
             }
         }
+        return files;
+    }
+
+    /**
+     * Every slot and every earlier-format queue file, judged; {@code checksums} also verifies the CRC. Slots are
+     * judged on all cores: with a big queue, start-up time is mostly this.
+     */
+    private List<Found> scan(boolean checksums) throws IOException {
+        List<Path> files = slotFiles();
         List<Found> out;
         try {
             out = new ArrayList<>(files.parallelStream().map(p -> {

@@ -8,6 +8,7 @@ import dev.tern.Tern;
 import dev.tern.config.ConfigLoader;
 import dev.tern.e2e.RawSmtp;
 import dev.tern.queue.QueueReport;
+import dev.tern.queue.QueueText;
 import dev.tern.queue.QueuedMessage;
 import dev.tern.queue.RecipientState;
 import java.io.ByteArrayOutputStream;

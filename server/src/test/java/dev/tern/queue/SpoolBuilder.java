@@ -93,5 +93,8 @@ public final class SpoolBuilder {
                     false);
             Files.write(queue.resolve(id + ".state"), SlotFormat.JSON.writeValueAsBytes(List.of(e)));
         }
+        // the queue ID lease a server that wrote these would have left: every ID above is free
+        Files.writeString(dataDir.resolve("spool").resolve("ids"),
+                Long.toHexString(firstId + count * 30L + QueueIds.LEASE) + "\n");
     }
 }

@@ -815,4 +815,43 @@ class SpoolTest {
         long micros = t.toEpochMilli() * 1000;
         assertThat(id).isBetween(micros, micros + 999);
     }
+
+    /**
+     * While a restarted server still recovers its spool in the background, a new message must not take the ID of
+     * a queued one not yet read, even with the clock stepped back: IDs start above the lease the last process left.
+     */
+    @Test
+    void afterARestartIdsAreAboveEveryIdHandedOutBeforeEvenWhenTheClockSteppedBack() throws Exception {
+        Instant t = Instant.parse("2025-06-01T12:00:00Z");
+        Spool first = new Spool(dir, Clock.fixed(t, ZoneOffset.UTC), dirSync);
+        long last = 0;
+        for (int i = 0; i < 3; i++) {
+            Spool.Incoming in = first.begin(n -> envelope(n, "a@example.test"));
+            in.abort();
+            last = Long.parseLong(in.id(), 16);
+        }
+
+        // a restart an hour earlier by the clock
+        Spool second = new Spool(dir, Clock.fixed(t.minusSeconds(3600), ZoneOffset.UTC), dirSync);
+        assertThat(second.startRecovery().background()).isTrue();
+        Spool.Incoming in = second.begin(n -> envelope(n, "b@example.test"));
+        in.abort();
+        assertThat(Long.parseLong(in.id(), 16)).isGreaterThan(last);
+        assertThat(Long.parseLong(Files.readString(dir.resolve("ids")).strip(), 16))
+                .as("the lease, moved past the new ID").isGreaterThan(Long.parseLong(in.id(), 16));
+    }
+
+    @Test
+    void aSpoolWithMessagesAndNoLeaseIsRecoveredBeforeNewMailIsTaken() throws Exception {
+        Spool first = new Spool(dir, Clock.systemUTC(), dirSync);
+        Spool.Incoming in = first.begin(n -> envelope(n, "a@example.test"));
+        byte[] content = "x\r\n".getBytes(StandardCharsets.US_ASCII);
+        in.content().write(content);
+        in.commit(ContentFacts.of(content));
+        Files.delete(dir.resolve("ids")); // as an older Tern left it
+
+        Spool.Recovery r = new Spool(dir, Clock.systemUTC(), dirSync).startRecovery();
+        assertThat(r.background()).isFalse();
+        assertThat(r.run()).hasSize(1);
+    }
 }

@@ -1,6 +1,5 @@
-package dev.tern.cli;
+package dev.tern.queue;
 
-import dev.tern.queue.QueueReport;
 import dev.tern.text.ClientText;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,12 +10,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 
 /**
- * The human-readable forms of {@code tern queue list} and {@code show}, one block per message like
+ * The human-readable forms of {@code tern queue list} and {@code show} (the server writes the listing, the CLI
+ * copies it: {@code GET /queue?format=text}), one block per message like
  * {@code postqueue -p}. Every text that came from outside (addresses, the HELO name, header fields, a peer's
  * last error, relay names) goes through {@link ClientText#forTerminal}, so that no sender's escape sequence
  * ever reaches the operator's terminal.
  */
-final class QueueText {
+public final class QueueText {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     private QueueText() {
@@ -27,7 +27,7 @@ final class QueueText {
         return ClientText.forTerminal(s);
     }
 
-    static String list(List<QueueReport> messages, Clock clock) {
+    public static String list(List<QueueReport> messages, Clock clock) {
         StringBuilder sb = new StringBuilder();
         Listing listing = new Listing(sb, clock);
         messages.forEach(listing::add);
@@ -39,7 +39,7 @@ final class QueueText {
      * The text listing written as the messages come (one block each, then a line of totals), so a big queue
      * is printed while it is read and never held whole.
      */
-    static final class Listing {
+    public static final class Listing {
         private final StringBuilder sb;
         private final Appendable out;
         private final Clock clock;
@@ -49,14 +49,14 @@ final class QueueText {
         private long rcpts;
 
         /** Writes to {@code out} (a StringBuilder, or a writer the caller flushes). */
-        Listing(Appendable out, Clock clock) {
+        public Listing(Appendable out, Clock clock) {
             this.out = out;
             this.sb = out instanceof StringBuilder b ? b : new StringBuilder();
             this.clock = clock;
             this.now = clock.instant();
         }
 
-        void add(QueueReport m) {
+        public void add(QueueReport m) {
             sb.append(t(m.id())).append("  ").append(m.size()).append(" bytes  ").append(age(m.arrival(), now))
                     .append(" old (").append(time(m.arrival(), clock.getZone())).append(')');
             if (m.held()) {
@@ -78,7 +78,7 @@ final class QueueText {
          * The totals; {@code after} is the page's start (null: the first page), {@code next} where the next page
          * starts (null: this was the last).
          */
-        void end(String after, String next) {
+        public void end(String after, String next) {
             if (count == 0) {
                 sb.append(after == null ? "The queue is empty.\n" : "No messages after " + t(after) + ".\n");
             } else {
@@ -106,7 +106,7 @@ final class QueueText {
     }
 
     /** The totals of {@code GET /queue?summary} in words. */
-    static String summary(QueueReport.Summary s, Clock clock) {
+    public static String summary(QueueReport.Summary s, Clock clock) {
         if (s.messages() == 0) {
             return "The queue is empty.\n";
         }
@@ -116,7 +116,7 @@ final class QueueText {
                 + time(s.oldest(), clock.getZone()) + " (" + age(s.oldest(), clock.instant()) + " ago)\n";
     }
 
-    static String show(QueueReport m, Clock clock) {
+    public static String show(QueueReport m, Clock clock) {
         Instant now = clock.instant();
         StringBuilder sb = new StringBuilder();
         sb.append("id:        ").append(t(m.id())).append(m.held() ? "  (HELD: no attempts until released)" : "")
@@ -171,12 +171,12 @@ final class QueueText {
         }
     }
 
-    static String time(Instant t, ZoneId zone) {
+    public static String time(Instant t, ZoneId zone) {
         return WHEN.format(t.atZone(zone).truncatedTo(ChronoUnit.SECONDS));
     }
 
     /** "45s", "3m 20s", "2h 5m", "3d 4h". */
-    static String age(Instant from, Instant to) {
+    public static String age(Instant from, Instant to) {
         long s = Math.max(0, Duration.between(from, to).toSeconds());
         if (s < 60) {
             return s + "s";
