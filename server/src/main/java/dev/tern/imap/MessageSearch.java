@@ -90,7 +90,7 @@ final class MessageSearch implements SearchMessage {
     public String headerText() throws IOException {
         if (header == null) {
             ImapStore.Message m = message();
-            long end = Math.min(m.structure().bodyStart(), MAX_HEADER);
+            long end = Math.min(m.headerSize(), MAX_HEADER);
             try (InputStream in = m.open(0, end)) {
                 header = new String(in.readNBytes((int) end), StandardCharsets.UTF_8);
             }

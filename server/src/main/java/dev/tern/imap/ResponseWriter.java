@@ -1,6 +1,9 @@
 package dev.tern.imap;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -125,21 +128,28 @@ public final class ResponseWriter {
 
     /** A string: quoted when it can be, else a literal. */
     public ResponseWriter string(byte[] b) {
+        return string(b, 0, b.length);
+    }
+
+    /** A string of the {@code len} octets of {@code b} from {@code off}: quoted when it can be, else a literal. */
+    public ResponseWriter string(byte[] b, int off, int len) {
         space();
-        if (quotable(b)) {
+        int end = off + len;
+        if (quotable(b, off, end)) {
             out.write('"');
-            int from = 0; // written in runs between the octets to escape, not octet by octet (FETCH ENVELOPE's profile)
-            for (int k = 0; k < b.length; k++) {
+            int from = off; // written in runs between the octets to escape, not octet by octet (FETCH ENVELOPE's profile)
+            for (int k = off; k < end; k++) {
                 if (b[k] == '"' || b[k] == '\\') {
                     out.write(b, from, k - from);
                     out.write('\\');
                     from = k;
                 }
             }
-            out.write(b, from, b.length - from);
+            out.write(b, from, end - from);
             out.write('"');
         } else {
-            literalBytes(b, false);
+            ascii("{" + len + "}\r\n");
+            out.write(b, off, len);
         }
         return this;
     }
@@ -190,17 +200,19 @@ public final class ResponseWriter {
         out.writeBytes(b);
     }
 
-    private boolean quotable(byte[] b) {
-        if (b.length > MAX_QUOTED) {
+    private boolean quotable(byte[] b, int from, int to) {
+        if (to - from > MAX_QUOTED) {
             return false;
         }
-        for (byte x : b) {
-            int c = x & 0xff;
+        boolean ascii = true;
+        for (int k = from; k < to; k++) {
+            int c = b[k] & 0xff;
             if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && !utf8)) {
                 return false;
             }
+            ascii &= c < 0x80;
         }
-        return !utf8 || validUtf8(b);
+        return ascii || validUtf8(b, from, to);
     }
 
     /** The response, ended with CRLF, as pieces to write in order (streamed literals among them). */
@@ -232,11 +244,12 @@ public final class ResponseWriter {
     }
 
     /** Strict UTF-8 validity (quoted strings of a UTF-8 client must hold valid UTF-8). */
-    private static boolean validUtf8(byte[] b) {
+    private static boolean validUtf8(byte[] b, int from, int to) {
         try {
-            Args.utf8(b);
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, from, to - from));
             return true;
-        } catch (Args.Bad e) {
+        } catch (CharacterCodingException e) {
             return false;
         }
     }
