@@ -1,6 +1,8 @@
 package dev.tern.imap;
 
+import dev.tern.imap.mime.BodyPart;
 import dev.tern.imap.mime.BodyText;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -19,6 +21,8 @@ final class MessageSearch implements SearchMessage {
 
     /** A header larger than this is searched in its first this many octets. */
     static final int MAX_HEADER = 256 * 1024;
+    /** A message up to this size is read whole once for a search of its body; a larger one part by part. */
+    static final int IN_MEMORY = 256 * 1024;
 
     private final int seq;
     private final long uid;
@@ -96,6 +100,23 @@ final class MessageSearch implements SearchMessage {
             }
         }
         return header;
+    }
+
+    @Override
+    public boolean bodyContains(boolean withHeaders, String needle) throws IOException {
+        ImapStore.Message m = message();
+        BodyPart root = m.structure();
+        if (m.size() > IN_MEMORY) {
+            return BodyText.contains(root, withHeaders, m::open, needle);
+        }
+        byte[] all; // read once, not opened again for each part
+        try (InputStream in = m.open(0, m.size())) {
+            all = in.readNBytes((int) m.size());
+        }
+        return BodyText.contains(root, withHeaders, (from, to) -> {
+            int f = (int) Math.min(from, all.length);
+            return new ByteArrayInputStream(all, f, (int) Math.min(to, all.length) - f);
+        }, needle);
     }
 
     @Override
