@@ -51,7 +51,12 @@ public final class BodyText {
         }
         List<Piece> pieces = new ArrayList<>();
         collect(root, true, withHeaders, pieces);
-        byte[] buf = new byte[8192];
+        long longest = 0;
+        for (Piece piece : pieces) {
+            longest = Math.max(longest, piece.header() ? piece.part().bodyStart() - piece.part().headerStart()
+                    : piece.part().size());
+        }
+        byte[] buf = new byte[(int) Math.max(16, Math.min(8192, longest))]; // most parts are smaller than 8 KB
         for (Piece piece : pieces) {
             BodyPart p = piece.part();
             Charset cs = piece.header() ? StandardCharsets.UTF_8 : charset(p);

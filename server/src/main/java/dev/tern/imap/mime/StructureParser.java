@@ -37,7 +37,7 @@ public final class StructureParser {
 
     /** The structure of the message in {@code message}, read to its end. */
     public static BodyPart parse(InputStream message) throws IOException {
-        StructureParser p = new StructureParser(message, 16 * 1024);
+        StructureParser p = new StructureParser(message, 8 * 1024);
         p.in.next();
         return p.entity(0, new ArrayList<>(), true, false);
     }
@@ -189,7 +189,8 @@ public final class StructureParser {
     private static final class Lines {
         private static final int KEEP = 8 * 1024;
         private final InputStream in;
-        private final byte[] buf = new byte[KEEP];
+        /** Grown as long lines need it, up to {@link #KEEP}: most lines are short, and zeroing costs per message. */
+        private byte[] buf = new byte[256];
         /**
          * Octets read ahead: the parser takes them one at a time from here, not from the stream (read() per octet
          * costs a call, and in BufferedInputStream a lock, for every octet of every message a folder holds).
@@ -235,6 +236,9 @@ public final class StructureParser {
                     break;
                 }
                 if (kept < KEEP) {
+                    if (kept == buf.length) {
+                        buf = java.util.Arrays.copyOf(buf, Math.min(KEEP, buf.length * 4));
+                    }
                     buf[kept++] = (byte) c;
                 }
             }
