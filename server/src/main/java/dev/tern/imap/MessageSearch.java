@@ -109,13 +109,15 @@ final class MessageSearch implements SearchMessage {
         if (m.size() > IN_MEMORY) {
             return BodyText.contains(root, withHeaders, m::open, needle);
         }
-        byte[] all; // read once, not opened again for each part
+        byte[] all = new byte[(int) m.size()]; // read once, not opened again for each part
+        int read;
         try (InputStream in = m.open(0, m.size())) {
-            all = in.readNBytes((int) m.size());
+            read = in.readNBytes(all, 0, all.length);
         }
+        int length = read;
         return BodyText.contains(root, withHeaders, (from, to) -> {
-            int f = (int) Math.min(from, all.length);
-            return new ByteArrayInputStream(all, f, (int) Math.min(to, all.length) - f);
+            int f = (int) Math.min(from, length);
+            return new ByteArrayInputStream(all, f, (int) Math.min(to, length) - f);
         }, needle);
     }
 

@@ -25,7 +25,7 @@ public final class ResponseWriter {
     /** Strings longer than this are sent as literals (quoted strings are for short text). */
     static final int MAX_QUOTED = 1024;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    private final Octets out = new Octets();
     /** What comes before {@link #out}: octets and streamed literals, when the response has any. */
     private final List<Output> pieces = new ArrayList<>();
     private final boolean utf8;
@@ -217,6 +217,9 @@ public final class ResponseWriter {
 
     /** The response, ended with CRLF, as pieces to write in order (streamed literals among them). */
     public List<Output> outputs() {
+        if (pieces.isEmpty()) {
+            return List.of(new Output.Octets(crlfEnded())); // FETCH without a literal: one array, no list to grow
+        }
         List<Output> all = new ArrayList<>(pieces);
         all.add(new Output.Octets(crlfEnded()));
         return all;
@@ -231,11 +234,21 @@ public final class ResponseWriter {
     }
 
     private byte[] crlfEnded() {
-        int n = out.size();
-        byte[] line = Arrays.copyOf(out.toByteArray(), n + 2);
-        line[n] = '\r';
-        line[n + 1] = '\n';
-        return line;
+        return out.crlfEnded();
+    }
+
+    /** The octets written, with one copy (not two) when the response is taken with its CRLF. */
+    private static final class Octets extends ByteArrayOutputStream {
+        Octets() {
+            super(256);
+        }
+
+        byte[] crlfEnded() {
+            byte[] line = Arrays.copyOf(buf, count + 2);
+            line[count] = '\r';
+            line[count + 1] = '\n';
+            return line;
+        }
     }
 
     /** The octets since the last streamed literal (all of them when there is none), without a CRLF. */

@@ -168,7 +168,18 @@ public final class BodyText {
 
         /** Feeds {@code n} octets of {@code b}; true once the needle has been seen. */
         boolean feed(byte[] b, int n) {
+            int first = needle[0] | 0x20;
             for (int k = 0; k < n; k++) {
+                if (state == 0 && pending == 0) {
+                    // nothing matched: skip to an octet that may start a match (the needle's first letter in
+                    // either case, or any non-ASCII octet, which may begin U+0130 or U+212A); most octets stop here
+                    while (k < n && (b[k] | 0x20) != first && b[k] >= 0) {
+                        k++;
+                    }
+                    if (k == n) {
+                        break;
+                    }
+                }
                 int c = b[k] & 0xff;
                 if (pending != 0) {
                     if (pending == 1 && c == 0xb0 || pending == 3 && c == 0xaa) {
