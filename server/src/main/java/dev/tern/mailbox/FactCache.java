@@ -43,8 +43,16 @@ final class FactCache {
     /** The file from offset 0 to its limit, read-only; null until a read needs it. */
     private MappedByteBuffer map;
 
+    /** The largest file read through a mapping ({@link #MAX_MAP}; a test reads without one). */
+    private final long maxMap;
+
     FactCache(Path dir) {
+        this(dir, MAX_MAP);
+    }
+
+    FactCache(Path dir, long maxMap) {
         this.file = dir.resolve(FILE);
+        this.maxMap = maxMap;
     }
 
     /** The facts of {@code uid} of {@code kind}, or null. */
@@ -79,7 +87,7 @@ final class FactCache {
         if (at + len > end) {
             return null;
         }
-        if (end <= MAX_MAP) {
+        if (end <= maxMap) {
             if (map == null || map.limit() < at + len) {
                 map = ch.map(FileChannel.MapMode.READ_ONLY, 0, end);
             }
