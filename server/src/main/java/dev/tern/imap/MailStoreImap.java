@@ -589,7 +589,11 @@ public final class MailStoreImap implements ImapStore {
         @Override
         public BodyPart structure() {
             if (structure == null) {
-                Optional<BodyPart> cached = facts(true).structure();
+                StructureCodec.Facts f = facts(true);
+                if (structure != null) {
+                    return structure; // parsed just now (encode below): not decoded back from its record
+                }
+                Optional<BodyPart> cached = f.structure();
                 try {
                     structure = cached.isPresent() ? cached.get() : parse(view.content(uid)); // damaged: uncached
                 } catch (IOException e) {
@@ -607,7 +611,7 @@ public final class MailStoreImap implements ImapStore {
             try {
                 Optional<StructureCodec.Facts> f = view.facts(uid, STRUCTURE,
                         whole ? StructureCodec::hasStructure : StructureCodec::current,
-                        whole ? MailStoreImap::encode : MailStoreImap::encodeHeader).flatMap(StructureCodec::read);
+                        whole ? this::encode : this::encodeHeader).flatMap(StructureCodec::read);
                 if (f.isEmpty() || (whole && !f.get().hasStructure())) {
                     // gone from the index (NoSuchFileException below), or a record too large to keep: parsed here
                     try (InputStream in = view.content(uid)) {
@@ -632,27 +636,29 @@ public final class MailStoreImap implements ImapStore {
             }
             return new BoundedInput(in, to - from);
         }
-    }
 
-    private static byte[] encode(InputStream in) {
-        try {
-            return StructureCodec.encode(StructureParser.parse(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        /** The whole record, computed from the message's octets; the tree parsed is kept for this FETCH. */
+        private byte[] encode(InputStream in) {
+            try {
+                structure = StructureParser.parse(in, size);
+                return StructureCodec.encode(structure);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private byte[] encodeHeader(InputStream in) {
+            try {
+                return StructureCodec.encodeHeader(StructureParser.header(in, size));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 
     private static BodyPart parse(InputStream in) throws IOException {
         try (in) {
             return StructureParser.parse(in);
-        }
-    }
-
-    private static byte[] encodeHeader(InputStream in) {
-        try {
-            return StructureCodec.encodeHeader(StructureParser.header(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 }

@@ -37,9 +37,19 @@ public final class StructureParser {
 
     /** The structure of the message in {@code message}, read to its end. */
     public static BodyPart parse(InputStream message) throws IOException {
-        StructureParser p = new StructureParser(message, 8 * 1024);
+        return parse(message, 16 * 1024);
+    }
+
+    /** {@link #parse(InputStream)} of a message of about {@code size} octets (its read-ahead buffer fits it). */
+    public static BodyPart parse(InputStream message, long size) throws IOException {
+        StructureParser p = new StructureParser(message, chunk(size, 16 * 1024));
         p.in.next();
         return p.entity(0, new ArrayList<>(), true, false);
+    }
+
+    /** A read-ahead buffer for a message of {@code size} octets: no larger than it, nor than {@code most}. */
+    private static int chunk(long size, int most) {
+        return (int) Math.max(256, Math.min(most, size + 1));
     }
 
     /** What the message's own header gives: where its body starts, and its ENVELOPE. */
@@ -52,7 +62,12 @@ public final class StructureParser {
      * of the cost for a message with a large body.
      */
     public static Header header(InputStream message) throws IOException {
-        StructureParser p = new StructureParser(message, 4 * 1024);
+        return header(message, Long.MAX_VALUE);
+    }
+
+    /** {@link #header(InputStream)} of a message of about {@code size} octets. */
+    public static Header header(InputStream message, long size) throws IOException {
+        StructureParser p = new StructureParser(message, chunk(size, 4 * 1024));
         p.in.next();
         List<RawField> fields = p.fields(List.of());
         return new Header(p.in.start, Fields.envelope(fields));
