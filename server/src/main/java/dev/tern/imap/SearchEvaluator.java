@@ -1,8 +1,6 @@
 package dev.tern.imap;
 
-import dev.tern.imap.mime.BodyText;
 import java.io.IOException;
-import java.io.Reader;
 import java.time.LocalDate;
 import java.util.Locale;
 import java.util.Optional;
@@ -129,10 +127,5 @@ public final class SearchEvaluator {
 
     private static boolean contains(String haystack, String needle) {
         return haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
-    }
-
-    /** Whether {@code text} holds {@code needle}, any case ({@link BodyText#contains(Reader, String)}). */
-    static boolean contains(Reader text, String needle) throws IOException {
-        return BodyText.contains(text, needle);
     }
 }
