@@ -84,7 +84,7 @@ final class FetchResponder {
                         }
                         case INTERNALDATE -> w.atom("INTERNALDATE").string(internalDate(m.internalDate()));
                         case RFC822_SIZE -> w.atom("RFC822.SIZE").number(m.size());
-                        case ENVELOPE -> StructureWriter.envelope(w.atom("ENVELOPE"), m.structure().envelope());
+                        case ENVELOPE -> StructureWriter.envelope(w.atom("ENVELOPE"), m.envelope());
                         case BODYSTRUCTURE -> StructureWriter.body(w.atom("BODYSTRUCTURE"), m.structure(), true);
                         case BODY -> StructureWriter.body(w.atom("BODY"), m.structure(), false);
                         case RFC822 -> literal(w.atom("RFC822"), m, new Sections.Range(0, m.size()),

@@ -1,6 +1,7 @@
 package dev.tern.imap;
 
 import dev.tern.imap.mime.BodyPart;
+import dev.tern.imap.mime.EnvelopeForm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.ZonedDateTime;
@@ -208,8 +209,18 @@ public interface ImapStore {
         /** RFC822.SIZE: the octets with CRLF line ends, as {@link #open} gives them. */
         long size();
 
-        /** The cached MIME structure (ENVELOPE, BODYSTRUCTURE, sections). */
+        /** The cached MIME structure (BODYSTRUCTURE, sections, SEARCH of the body). */
         BodyPart structure();
+
+        /** ENVELOPE; a store that caches it apart from the structure gives it without the structure. */
+        default EnvelopeForm envelope() {
+            return EnvelopeForm.of(structure().envelope());
+        }
+
+        /** The octets of the message's header with the blank line after it (where its body starts). */
+        default long headerSize() {
+            return structure().bodyStart();
+        }
 
         /** The octets {@code from} (inclusive) to {@code to} (exclusive). */
         InputStream open(long from, long to) throws IOException;

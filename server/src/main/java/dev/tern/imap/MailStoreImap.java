@@ -1,6 +1,7 @@
 package dev.tern.imap;
 
 import dev.tern.imap.mime.BodyPart;
+import dev.tern.imap.mime.EnvelopeForm;
 import dev.tern.imap.mime.StructureCodec;
 import dev.tern.imap.mime.StructureParser;
 import dev.tern.io.BoundedInput;
@@ -14,6 +15,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,6 +26,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,7 +39,10 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class MailStoreImap implements ImapStore {
 
-    /** The kind of facts the MIME structure is cached under: a new codec version computes it again. */
+    /**
+     * The kind of facts a message's ENVELOPE and MIME structure are cached under ({@link StructureCodec}): a cache
+     * of another version is started over, and a record of another version is computed again.
+     */
     static final String STRUCTURE = "imap-structure-" + StructureCodec.VERSION;
     /** Up to this many new messages at once get their flags one by one; more take one snapshot of the folder. */
     private static final int LOOKUPS = 64;
@@ -466,8 +472,9 @@ public final class MailStoreImap implements ImapStore {
 
         @Override
         public Optional<Message> message(long uid) throws IOException {
-            return view.message(uid).map(m -> new StoredMessage(view, uid, m.size(),
-                    ZonedDateTime.ofInstant(m.internalDate(), clock.getZone())));
+            OptionalLong size = view.octets(uid); // from the index: no file is looked at before it is needed
+            return size.isEmpty() ? Optional.empty()
+                    : Optional.of(new StoredMessage(view, uid, size.getAsLong(), clock.getZone()));
         }
 
         /**
@@ -536,19 +543,26 @@ public final class MailStoreImap implements ImapStore {
         }
     }
 
-    /** A message for FETCH and SEARCH: its structure parsed once and cached by the store, read when first asked. */
+    /**
+     * A message for FETCH and SEARCH. Its facts are computed once and cached by the store ({@link FolderView#facts}):
+     * the first time only from its header (ENVELOPE, and where the body starts), the whole MIME structure the first
+     * time BODYSTRUCTURE, a section or SEARCH of the body needs it. Nothing is read before it is asked for: not the
+     * cache, not the INTERNALDATE (a {@code stat} of the file).
+     */
     private static final class StoredMessage implements Message {
         private final FolderView view;
         private final long uid;
         private final long size;
-        private final ZonedDateTime internalDate;
+        private final ZoneId zone;
+        private ZonedDateTime internalDate;
+        private StructureCodec.Facts facts;
         private BodyPart structure;
 
-        StoredMessage(FolderView view, long uid, long size, ZonedDateTime internalDate) {
+        StoredMessage(FolderView view, long uid, long size, ZoneId zone) {
             this.view = view;
             this.uid = uid;
             this.size = size;
-            this.internalDate = internalDate;
+            this.zone = zone;
         }
 
         @Override
@@ -558,6 +572,14 @@ public final class MailStoreImap implements ImapStore {
 
         @Override
         public ZonedDateTime internalDate() {
+            if (internalDate == null) {
+                try {
+                    internalDate = ZonedDateTime.ofInstant(view.message(uid).map(FolderView.Message::internalDate)
+                            .orElse(Instant.EPOCH), zone); // gone meanwhile: the date is all we miss
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
             return internalDate;
         }
 
@@ -567,17 +589,52 @@ public final class MailStoreImap implements ImapStore {
         }
 
         @Override
+        public EnvelopeForm envelope() {
+            return facts(false).envelope();
+        }
+
+        @Override
+        public long headerSize() {
+            return facts(false).bodyStart();
+        }
+
+        @Override
         public BodyPart structure() {
             if (structure == null) {
+                StructureCodec.Facts f = facts(true);
+                if (structure != null) {
+                    return structure; // parsed just now (encode below): not decoded back from its record
+                }
+                Optional<BodyPart> cached = f.structure();
                 try {
-                    Optional<BodyPart> cached = view.facts(uid, STRUCTURE, MailStoreImap::encode)
-                            .flatMap(StructureCodec::decode);
-                    structure = cached.isPresent() ? cached.get() : parse(view.content(uid));
+                    structure = cached.isPresent() ? cached.get() : parse(view.content(uid)); // damaged: uncached
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }
             return structure;
+        }
+
+        /** The cached facts, at least the header's; with {@code whole}, the whole structure's. */
+        private StructureCodec.Facts facts(boolean whole) {
+            if (facts != null && (!whole || facts.hasStructure())) {
+                return facts;
+            }
+            try {
+                Optional<StructureCodec.Facts> f = view.facts(uid, STRUCTURE,
+                        whole ? StructureCodec::hasStructure : StructureCodec::current,
+                        whole ? this::encode : this::encodeHeader).flatMap(StructureCodec::read);
+                if (f.isEmpty() || (whole && !f.get().hasStructure())) {
+                    // gone from the index (NoSuchFileException below), or a record too large to keep: parsed here
+                    try (InputStream in = view.content(uid)) {
+                        f = StructureCodec.read(encode(in));
+                    }
+                }
+                facts = f.orElseThrow();
+                return facts;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
 
         @Override
@@ -591,13 +648,23 @@ public final class MailStoreImap implements ImapStore {
             }
             return new BoundedInput(in, to - from);
         }
-    }
 
-    private static byte[] encode(InputStream in) {
-        try {
-            return StructureCodec.encode(StructureParser.parse(in));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        /** The whole record, computed from the message's octets; the tree parsed is kept for this FETCH. */
+        private byte[] encode(InputStream in) {
+            try {
+                structure = StructureParser.parse(in, size);
+                return StructureCodec.encode(structure);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private byte[] encodeHeader(InputStream in) {
+            try {
+                return StructureCodec.encodeHeader(StructureParser.header(in, size));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
     }
 

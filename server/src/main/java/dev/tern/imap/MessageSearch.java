@@ -1,6 +1,8 @@
 package dev.tern.imap;
 
+import dev.tern.imap.mime.BodyPart;
 import dev.tern.imap.mime.BodyText;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -19,6 +21,8 @@ final class MessageSearch implements SearchMessage {
 
     /** A header larger than this is searched in its first this many octets. */
     static final int MAX_HEADER = 256 * 1024;
+    /** A message up to this size is read whole once for a search of its body; a larger one part by part. */
+    static final int IN_MEMORY = 256 * 1024;
 
     private final int seq;
     private final long uid;
@@ -90,12 +94,31 @@ final class MessageSearch implements SearchMessage {
     public String headerText() throws IOException {
         if (header == null) {
             ImapStore.Message m = message();
-            long end = Math.min(m.structure().bodyStart(), MAX_HEADER);
+            long end = Math.min(m.headerSize(), MAX_HEADER);
             try (InputStream in = m.open(0, end)) {
                 header = new String(in.readNBytes((int) end), StandardCharsets.UTF_8);
             }
         }
         return header;
+    }
+
+    @Override
+    public boolean bodyContains(boolean withHeaders, String needle) throws IOException {
+        ImapStore.Message m = message();
+        BodyPart root = m.structure();
+        if (m.size() > IN_MEMORY) {
+            return BodyText.contains(root, withHeaders, m::open, needle);
+        }
+        byte[] all = new byte[(int) m.size()]; // read once, not opened again for each part
+        int read;
+        try (InputStream in = m.open(0, m.size())) {
+            read = in.readNBytes(all, 0, all.length);
+        }
+        int length = read;
+        return BodyText.contains(root, withHeaders, (from, to) -> {
+            int f = (int) Math.min(from, length);
+            return new ByteArrayInputStream(all, f, (int) Math.min(to, length) - f);
+        }, needle);
     }
 
     @Override

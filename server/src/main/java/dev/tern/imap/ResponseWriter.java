@@ -1,6 +1,9 @@
 package dev.tern.imap;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +25,7 @@ public final class ResponseWriter {
     /** Strings longer than this are sent as literals (quoted strings are for short text). */
     static final int MAX_QUOTED = 1024;
 
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+    private final Octets out = new Octets();
     /** What comes before {@link #out}: octets and streamed literals, when the response has any. */
     private final List<Output> pieces = new ArrayList<>();
     private final boolean utf8;
@@ -125,21 +128,28 @@ public final class ResponseWriter {
 
     /** A string: quoted when it can be, else a literal. */
     public ResponseWriter string(byte[] b) {
+        return string(b, 0, b.length);
+    }
+
+    /** A string of the {@code len} octets of {@code b} from {@code off}: quoted when it can be, else a literal. */
+    public ResponseWriter string(byte[] b, int off, int len) {
         space();
-        if (quotable(b)) {
+        int end = off + len;
+        if (quotable(b, off, end)) {
             out.write('"');
-            int from = 0; // written in runs between the octets to escape, not octet by octet (FETCH ENVELOPE's profile)
-            for (int k = 0; k < b.length; k++) {
+            int from = off; // written in runs between the octets to escape, not octet by octet (FETCH ENVELOPE's profile)
+            for (int k = off; k < end; k++) {
                 if (b[k] == '"' || b[k] == '\\') {
                     out.write(b, from, k - from);
                     out.write('\\');
                     from = k;
                 }
             }
-            out.write(b, from, b.length - from);
+            out.write(b, from, end - from);
             out.write('"');
         } else {
-            literalBytes(b, false);
+            ascii("{" + len + "}\r\n");
+            out.write(b, off, len);
         }
         return this;
     }
@@ -190,21 +200,26 @@ public final class ResponseWriter {
         out.writeBytes(b);
     }
 
-    private boolean quotable(byte[] b) {
-        if (b.length > MAX_QUOTED) {
+    private boolean quotable(byte[] b, int from, int to) {
+        if (to - from > MAX_QUOTED) {
             return false;
         }
-        for (byte x : b) {
-            int c = x & 0xff;
+        boolean ascii = true;
+        for (int k = from; k < to; k++) {
+            int c = b[k] & 0xff;
             if (c == 0 || c == '\r' || c == '\n' || (c >= 0x80 && !utf8)) {
                 return false;
             }
+            ascii &= c < 0x80;
         }
-        return !utf8 || validUtf8(b);
+        return ascii || validUtf8(b, from, to);
     }
 
     /** The response, ended with CRLF, as pieces to write in order (streamed literals among them). */
     public List<Output> outputs() {
+        if (pieces.isEmpty()) {
+            return List.of(new Output.Octets(crlfEnded())); // FETCH without a literal: one array, no list to grow
+        }
         List<Output> all = new ArrayList<>(pieces);
         all.add(new Output.Octets(crlfEnded()));
         return all;
@@ -219,11 +234,21 @@ public final class ResponseWriter {
     }
 
     private byte[] crlfEnded() {
-        int n = out.size();
-        byte[] line = Arrays.copyOf(out.toByteArray(), n + 2);
-        line[n] = '\r';
-        line[n + 1] = '\n';
-        return line;
+        return out.crlfEnded();
+    }
+
+    /** The octets written, with one copy (not two) when the response is taken with its CRLF. */
+    private static final class Octets extends ByteArrayOutputStream {
+        Octets() {
+            super(256);
+        }
+
+        byte[] crlfEnded() {
+            byte[] line = Arrays.copyOf(buf, count + 2);
+            line[count] = '\r';
+            line[count + 1] = '\n';
+            return line;
+        }
     }
 
     /** The octets since the last streamed literal (all of them when there is none), without a CRLF. */
@@ -232,11 +257,12 @@ public final class ResponseWriter {
     }
 
     /** Strict UTF-8 validity (quoted strings of a UTF-8 client must hold valid UTF-8). */
-    private static boolean validUtf8(byte[] b) {
+    private static boolean validUtf8(byte[] b, int from, int to) {
         try {
-            Args.utf8(b);
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, from, to - from));
             return true;
-        } catch (Args.Bad e) {
+        } catch (CharacterCodingException e) {
             return false;
         }
     }

@@ -1,9 +1,7 @@
 package dev.tern.imap;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.time.LocalDate;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -54,7 +52,7 @@ public final class SearchEvaluator {
             case SearchKey.Date d -> date(d, m);
             case SearchKey.Header h -> header(h, m);
             case SearchKey.Text t -> (t.withHeader() && contains(decode(m.headerText()), t.value()))
-                    || contains(m.bodyText(t.withHeader()), t.value());
+                    || m.bodyContains(t.withHeader(), t.value());
         };
     }
 
@@ -129,39 +127,5 @@ public final class SearchEvaluator {
 
     private static boolean contains(String haystack, String needle) {
         return haystack.toLowerCase(Locale.ROOT).contains(needle.toLowerCase(Locale.ROOT));
-    }
-
-    /**
-     * Whether {@code text} holds {@code needle}, any case (char by char, as {@link Character#toLowerCase(char)}),
-     * reading it in 8 KB chunks into one buffer that keeps the chunk's last {@code needle.length() - 1} chars for
-     * the next: memory bounded by the chunk, no object made per chunk (the profile of SEARCH BODY showed them).
-     */
-    static boolean contains(Reader text, String needle) throws IOException {
-        char[] n = needle.toCharArray();
-        for (int k = 0; k < n.length; k++) {
-            n[k] = Character.toLowerCase(n[k]);
-        }
-        if (n.length == 0) {
-            return true;
-        }
-        try (Reader in = text) {
-            char[] buf = new char[8192 + n.length];
-            int kept = 0;
-            int read;
-            while ((read = in.read(buf, kept, buf.length - kept)) > 0) {
-                int len = kept + read;
-                for (int k = kept; k < len; k++) {
-                    buf[k] = Character.toLowerCase(buf[k]);
-                }
-                for (int at = 0; at + n.length <= len; at++) {
-                    if (buf[at] == n[0] && Arrays.equals(buf, at, at + n.length, n, 0, n.length)) {
-                        return true;
-                    }
-                }
-                kept = Math.min(len, n.length - 1);
-                System.arraycopy(buf, len - kept, buf, 0, kept);
-            }
-            return false;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.tern.imap;
 
+import dev.tern.imap.mime.BodyText;
 import java.io.IOException;
 import java.io.Reader;
 import java.time.ZonedDateTime;
@@ -36,4 +37,9 @@ public interface SearchMessage {
      * {@code withHeaders} (for TEXT) the headers inside the body too (its parts' and those of encapsulated messages).
      */
     Reader bodyText(boolean withHeaders) throws IOException;
+
+    /** Whether {@link #bodyText} holds {@code needle} in any case; a store may find it without making chars. */
+    default boolean bodyContains(boolean withHeaders, String needle) throws IOException {
+        return BodyText.contains(bodyText(withHeaders), needle);
+    }
 }

@@ -4,6 +4,7 @@ import dev.tern.imap.Command.SearchReturn;
 import dev.tern.imap.ResponseWriter.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -68,6 +69,10 @@ final class SelectedCommands {
                         c.uid(), utf8));
             } catch (FetchResponder.UnknownCte e) {
                 unknownCte = true;
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof NoSuchFileException)) {
+                    throw e;
+                } // its file was removed by another program, not yet found by a rescan: as if expunged
             }
         }
         if (unknownCte) {
@@ -136,10 +141,11 @@ final class SelectedCommands {
                     if (SearchEvaluator.matches(c.key(), m, ctx)) {
                         found.add(c.uid() ? v.uid(seq) : seq);
                     }
-                } catch (IOException e) {
-                    if (v.folder.message(v.uid(seq)).isPresent()) {
-                        throw e;
-                    } // else expunged meanwhile: not a match
+                } catch (IOException | UncheckedIOException e) {
+                    IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+                    if (!(io instanceof NoSuchFileException) && v.folder.message(v.uid(seq)).isPresent()) {
+                        throw io;
+                    } // else expunged meanwhile, or its file removed by another program: not a match
                 }
             }
         } catch (UncheckedIOException e) {

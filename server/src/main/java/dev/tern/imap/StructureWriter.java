@@ -1,8 +1,8 @@
 package dev.tern.imap;
 
-import dev.tern.imap.mime.Address;
 import dev.tern.imap.mime.BodyPart;
 import dev.tern.imap.mime.Envelope;
+import dev.tern.imap.mime.EnvelopeForm;
 import java.util.List;
 import java.util.Locale;
 
@@ -13,26 +13,37 @@ public final class StructureWriter {
     }
 
     public static void envelope(ResponseWriter w, Envelope e) {
-        w.open().nstring(e.date()).nstring(e.subject());
-        addresses(w, e.from());
-        addresses(w, e.sender());
-        addresses(w, e.replyTo());
-        addresses(w, e.to());
-        addresses(w, e.cc());
-        addresses(w, e.bcc());
-        w.nstring(e.inReplyTo()).nstring(e.messageId()).close();
+        envelope(w, EnvelopeForm.of(e));
     }
 
-    private static void addresses(ResponseWriter w, List<Address> list) {
-        if (list == null) {
-            w.nil();
-            return;
-        }
-        w.open();
-        for (Address a : list) {
-            w.joined().open().nstring(a.name()).nstring(a.adl()).nstring(a.mailbox()).nstring(a.host()).close();
-        }
-        w.close();
+    /** ENVELOPE from its cached form, each string written from the form's octets. */
+    public static void envelope(ResponseWriter w, EnvelopeForm e) {
+        e.replay(new EnvelopeForm.Sink() {
+            @Override
+            public void open() {
+                w.open();
+            }
+
+            @Override
+            public void openAddress() {
+                w.joined().open();
+            }
+
+            @Override
+            public void close() {
+                w.close();
+            }
+
+            @Override
+            public void nil() {
+                w.nil();
+            }
+
+            @Override
+            public void string(byte[] b, int off, int len) {
+                w.string(b, off, len);
+            }
+        });
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.tern.mailbox;
 import dev.tern.io.FileModes;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,13 +21,17 @@ import java.util.zip.CRC32C;
  * CRC32C and the bytes, appended, behind a header line naming the kind of facts. It is only a cache: it is never
  * fsynced, a record that does not check is computed again, a file of another kind is started over, and it is
  * rewritten without the records of expunged messages when they are more than half of it, so its size follows the
- * folder's. In memory it holds one offset per message that has a record. Not thread-safe: its folder's lock
- * guards it.
+ * folder's. A record put again for a message replaces the earlier one (which becomes dead space). In memory it
+ * holds one offset per message that has a record; records are read through a read-only mapping of the file (no
+ * system call and no buffer per read: FETCH reads one record per message), which is the page cache's memory, not
+ * the heap's, and is made again when the file has grown past it. Not thread-safe: its folder's lock guards it.
  */
 final class FactCache {
     static final String FILE = "tern-cache";
     private static final int MAX_RECORD = 4 * 1024 * 1024;
     private static final int HEAD = 12;
+    /** A file larger than this is read with a system call per read instead of through a mapping. */
+    static final long MAX_MAP = 1L << 30;
 
     private final Path file;
     private String kind;
@@ -35,9 +40,19 @@ final class FactCache {
     private final Map<Long, Long> offsets = new HashMap<>();
     private long liveBytes;
     private long end;
+    /** The file from offset 0 to its limit, read-only; null until a read needs it. */
+    private MappedByteBuffer map;
+
+    /** The largest file read through a mapping ({@link #MAX_MAP}; a test reads without one). */
+    private final long maxMap;
 
     FactCache(Path dir) {
+        this(dir, MAX_MAP);
+    }
+
+    FactCache(Path dir, long maxMap) {
         this.file = dir.resolve(FILE);
+        this.maxMap = maxMap;
     }
 
     /** The facts of {@code uid} of {@code kind}, or null. */
@@ -47,21 +62,39 @@ final class FactCache {
         if (off == null) {
             return null;
         }
-        ByteBuffer head = ByteBuffer.allocate(HEAD);
-        int len = read(head, off) ? head.getInt(4) : -1;
+        ByteBuffer head = slice(off, HEAD);
+        int len = head == null ? -1 : head.getInt(4);
         if (len < 0 || len > MAX_RECORD || head.getInt(0) != (int) uid) {
             offsets.remove(uid);
             return null;
         }
-        ByteBuffer body = ByteBuffer.allocate(len);
+        ByteBuffer body = slice(off + HEAD, len);
+        byte[] out = new byte[len];
         CRC32C crc = new CRC32C();
-        boolean whole = read(body, off + HEAD);
-        crc.update(body.array());
-        if (!whole || (int) crc.getValue() != head.getInt(8)) {
+        if (body != null) {
+            body.get(out);
+            crc.update(out);
+        }
+        if (body == null || (int) crc.getValue() != head.getInt(8)) {
             offsets.remove(uid);
             return null;
         }
-        return body.array();
+        return out;
+    }
+
+    /** {@code len} octets of the file from {@code at}, read-only, positioned at their first; null past the end. */
+    private ByteBuffer slice(long at, int len) throws IOException {
+        if (at + len > end) {
+            return null;
+        }
+        if (end <= maxMap) {
+            if (map == null || map.limit() < at + len) {
+                map = ch.map(FileChannel.MapMode.READ_ONLY, 0, end);
+            }
+            return map.slice((int) at, len);
+        }
+        ByteBuffer b = ByteBuffer.allocate(len);
+        return read(b, at) ? b : null;
     }
 
     void put(String kind, long uid, byte[] facts) throws IOException {
@@ -77,7 +110,11 @@ final class FactCache {
         while (b.hasRemaining()) {
             at += ch.write(b, at);
         }
-        offsets.put(uid, end);
+        Long old = offsets.put(uid, end);
+        ByteBuffer oldHead = old == null ? null : slice(old, HEAD);
+        if (oldHead != null) {
+            liveBytes -= HEAD + oldHead.getInt(4); // replaced: dead space now
+        }
         liveBytes += HEAD + facts.length;
         end = at;
     }
@@ -87,7 +124,14 @@ final class FactCache {
         if (ch == null) {
             return;
         }
-        offsets.keySet().removeIf(uid -> !live.test(uid));
+        for (var it = offsets.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (!live.test(e.getKey())) {
+                ByteBuffer head = slice(e.getValue(), HEAD);
+                liveBytes -= head == null ? 0 : HEAD + head.getInt(4); // dead space now
+                it.remove();
+            }
+        }
         if (end > 2 * liveBytes + 64 * 1024) {
             Map<Long, byte[]> keep = new HashMap<>();
             for (long uid : offsets.keySet().toArray(new Long[0])) {
@@ -124,8 +168,12 @@ final class FactCache {
                 if (len < 0 || len > MAX_RECORD || at + HEAD + len > size) {
                     break;
                 }
-                offsets.put(Integer.toUnsignedLong(rec.getInt(0)), at);
+                Long before = offsets.put(Integer.toUnsignedLong(rec.getInt(0)), at);
                 liveBytes += HEAD + len;
+                ByteBuffer old = ByteBuffer.allocate(HEAD);
+                if (before != null && read(old, before)) {
+                    liveBytes -= HEAD + old.getInt(4); // a record put again: the last one counts
+                }
                 at += HEAD + len;
             }
             ch.truncate(at); // a torn record at the end
@@ -157,6 +205,7 @@ final class FactCache {
             ch.close();
             ch = null;
         }
+        map = null; // unmapped when collected; never read again, so a later truncation of the file is harmless
         offsets.clear();
         liveBytes = 0;
         end = 0;

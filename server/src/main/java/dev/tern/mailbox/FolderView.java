@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One session's handle on an open folder (IMAP's selected mailbox). The folder's state is shared by every view of
@@ -68,6 +70,12 @@ public interface FolderView extends AutoCloseable {
 
     Optional<Message> message(long uid) throws IOException;
 
+    /**
+     * RFC822.SIZE of a message from the folder's index, with no file looked at; empty when the message is not here.
+     * Cheaper than {@link #message} (no INTERNALDATE, which costs a {@code stat}).
+     */
+    OptionalLong octets(long uid);
+
     /** The message's octets as stored; NoSuchFileException when it is gone. */
     InputStream content(long uid) throws IOException;
 
@@ -76,7 +84,16 @@ public interface FolderView extends AutoCloseable {
      * its MIME structure here); {@code kind} names the form, so a new form computes again. Empty when the message
      * is gone.
      */
-    Optional<byte[]> facts(long uid, String kind, Function<InputStream, byte[]> compute) throws IOException;
+    default Optional<byte[]> facts(long uid, String kind, Function<InputStream, byte[]> compute) throws IOException {
+        return facts(uid, kind, f -> true, compute);
+    }
+
+    /**
+     * {@link #facts(long, String, Function)}, but kept facts that {@code usable} refuses (a record of an older form,
+     * or one computed from less of the message than the caller now needs) are computed again and replace them.
+     */
+    Optional<byte[]> facts(long uid, String kind, Predicate<byte[]> usable, Function<InputStream, byte[]> compute)
+            throws IOException;
 
     /**
      * Changes the flags of the messages of {@code uids} (those still there); returns the messages whose flags

@@ -13,11 +13,13 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One Maildir folder as the store keeps it in memory while it is in use: its {@link MessageIndex} (no content),
@@ -310,16 +312,30 @@ final class MaildirFolder {
         }
     }
 
-    /** The cached facts of a message, computed from its content when missing; empty when the message is gone. */
-    Optional<byte[]> facts(long uid, String kind, Function<InputStream, byte[]> compute, MaildirView view)
-            throws IOException {
+    /** RFC822.SIZE from the index; empty when the message is not here. */
+    OptionalLong octets(long uid) {
+        lock.lock();
+        try {
+            int i = index.indexOf(uid);
+            return i < 0 ? OptionalLong.empty() : OptionalLong.of(index.octets(i));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The cached facts of a message, computed from its content when missing or not {@code usable} (and then kept in
+     * place of the old ones); empty when the message is gone.
+     */
+    Optional<byte[]> facts(long uid, String kind, Predicate<byte[]> usable, Function<InputStream, byte[]> compute,
+                           MaildirView view) throws IOException {
         lock.lock();
         try {
             if (!index.contains(uid)) {
                 return Optional.empty();
             }
             byte[] f = cache.get(kind, uid);
-            if (f != null) {
+            if (f != null && usable.test(f)) {
                 return Optional.of(f);
             }
         } finally {

@@ -9,8 +9,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * One session's handle on a {@link MaildirFolder}: what it changes reaches the other views, not itself (but its
@@ -82,8 +84,14 @@ final class MaildirView implements FolderView {
     }
 
     @Override
-    public Optional<byte[]> facts(long uid, String kind, Function<InputStream, byte[]> compute) throws IOException {
-        return folder.facts(uid, kind, compute, this);
+    public OptionalLong octets(long uid) {
+        return folder.octets(uid);
+    }
+
+    @Override
+    public Optional<byte[]> facts(long uid, String kind, Predicate<byte[]> usable,
+                                  Function<InputStream, byte[]> compute) throws IOException {
+        return folder.facts(uid, kind, usable, compute, this);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tern.imap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.tern.imap.mime.StructureCodec;
 import dev.tern.io.DirectorySync;
 import dev.tern.mailbox.Maildir;
 import dev.tern.mailbox.MaildirStore;
@@ -233,6 +234,79 @@ class MailStoreImapTest {
         assertThat(c.send("f FETCH 1 (FLAGS)")).contains("* 1 FETCH (FLAGS ())");
         assertThat(c.send("f FETCH 1 (BODY[TEXT])")).contains("FLAGS (\\Seen)");
         assertThat(c.send("x SEARCH BODY hello")).contains("* SEARCH 1");
+    }
+
+    /** The cached record of INBOX's message {@code uid}, as the store keeps it (never computed here). */
+    private byte[] record(long uid) throws Exception {
+        store();
+        try (dev.tern.mailbox.FolderView v = mail.account(USER).open("INBOX", null).orElseThrow()) {
+            return v.facts(uid, MailStoreImap.STRUCTURE, f -> true, in -> {
+                throw new AssertionError("not cached");
+            }).orElseThrow();
+        }
+    }
+
+    private static final String PARTS = "From: Ann <ann@example.test>\r\nSubject: parts\r\n"
+            + "Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+            + "--b\r\nContent-Type: text/html\r\n\r\n<p>hi</p>\r\n--b--\r\n";
+
+    @Test
+    void envelopeReadsTheHeaderOnlyAndTheStructureComesWhenAsked() throws Exception {
+        Client c = new Client();
+        c.append("INBOX", "", PARTS);
+        c.send("s SELECT INBOX");
+        String envelope = c.send("f FETCH 1 (ENVELOPE)");
+        assertThat(envelope).contains("\"parts\" ((\"Ann\" NIL \"ann\" \"example.test\"))");
+        assertThat(StructureCodec.hasStructure(record(1))).isFalse();
+        assertThat(StructureCodec.read(record(1)).orElseThrow().bodyStart()).isEqualTo(PARTS.indexOf("\r\n\r\n") + 4);
+        assertThat(c.send("x SEARCH HEADER Subject parts")).contains("* SEARCH 1");
+        assertThat(StructureCodec.hasStructure(record(1))).isFalse(); // a header search needs no structure
+        assertThat(c.send("f FETCH 1 (BODYSTRUCTURE)")).contains("(\"text\" \"html\"");
+        assertThat(StructureCodec.hasStructure(record(1))).isTrue(); // the whole record replaced the header's
+        assertThat(new Client().send("s SELECT INBOX") + c.send("f FETCH 1 (ENVELOPE)")).contains(
+                envelope.substring(0, envelope.indexOf("\r\n")));
+    }
+
+    @Test
+    void aCachedRecordOfAnOlderFormIsComputedAgainNeverMisread() throws Exception {
+        Client c = new Client();
+        c.append("INBOX", "", PARTS);
+        c.send("s SELECT INBOX");
+        String expected = c.send("f FETCH 1 (ENVELOPE BODYSTRUCTURE)");
+        byte[] old = record(1).clone();
+        old[0] = 2; // a record of the previous form under the current kind
+        try (dev.tern.mailbox.FolderView v = mail.account(USER).open("INBOX", null).orElseThrow()) {
+            v.facts(1, MailStoreImap.STRUCTURE, f -> false, in -> old); // replaces the record
+        }
+        assertThat(record(1)[0]).isEqualTo((byte) 2);
+        Client d = new Client();
+        d.send("s SELECT INBOX");
+        assertThat(d.send("f FETCH 1 (ENVELOPE BODYSTRUCTURE)")).isEqualTo(expected);
+        assertThat(StructureCodec.current(record(1))).isTrue();
+    }
+
+    @Test
+    void aCacheFileOfAnOlderKindIsStartedOver() throws Exception {
+        Client c = new Client();
+        c.append("INBOX", "", PARTS);
+        c.send("s SELECT INBOX");
+        String expected = c.send("f FETCH 1 (ENVELOPE BODYSTRUCTURE)");
+        mail.close();
+        mail = null;
+        Path cache = dir.resolve("mail/example.test/fred/tern-cache");
+        // the previous kind's header and a record that would read as garbage in the current form
+        byte[] body = {2, 0, 0, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1, 'x'};
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(body);
+        java.nio.ByteBuffer rec = java.nio.ByteBuffer.allocate(12 + body.length).putInt(1).putInt(body.length)
+                .putInt((int) crc.getValue()).put(body);
+        Files.write(cache, ("tern-cache 1 imap-structure-2\n").getBytes(StandardCharsets.UTF_8));
+        Files.write(cache, rec.array(), java.nio.file.StandardOpenOption.APPEND);
+        Client d = new Client();
+        d.send("s SELECT INBOX");
+        assertThat(d.send("f FETCH 1 (ENVELOPE BODYSTRUCTURE)")).isEqualTo(expected);
+        assertThat(Files.readString(cache, StandardCharsets.ISO_8859_1)).startsWith("tern-cache 1 "
+                + MailStoreImap.STRUCTURE + "\n");
     }
 
     @Test

@@ -511,6 +511,24 @@ class MaildirStoreTest {
     }
 
     @Test
+    void factsRefusedByTheCallerAreComputedAgainAndReplaceTheOldOnesAcrossRestarts() throws IOException {
+        MaildirStore s = store();
+        deliver(s, "1000.A.mx", "Subject: a\r\n\r\na\r\n");
+        byte[] one = "header only".getBytes(StandardCharsets.US_ASCII);
+        byte[] two = "whole structure".getBytes(StandardCharsets.US_ASCII);
+        try (FolderView v = s.account(USER).open("INBOX", null).orElseThrow()) {
+            assertThat(v.facts(1, "k-1", f -> true, in -> one)).hasValue(one);
+            assertThat(v.facts(1, "k-1", f -> true, in -> two)).hasValue(one); // kept: not computed again
+            assertThat(v.facts(1, "k-1", f -> f.length > 11, in -> two)).hasValue(two); // refused: replaced
+            assertThat(v.facts(1, "k-1", f -> true, in -> one)).hasValue(two);
+        }
+        s.close();
+        try (FolderView v = store().account(USER).open("INBOX", null).orElseThrow()) {
+            assertThat(v.facts(1, "k-1", f -> true, in -> one)).hasValue(two); // the last record counts
+        }
+    }
+
+    @Test
     void theImapStructureIsCachedThroughFactsAsAnAdapterWould() throws IOException {
         MaildirStore s = store();
         deliver(s, "1000.A.mx", "From: a@example.org\r\nSubject: hi\r\nContent-Type: text/plain\r\n\r\nhello\r\n");

@@ -6,44 +6,109 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A {@link BodyPart} tree to a small byte form and back, so that a store computes a message's structure once and
- * keeps it beside the message (as Dovecot's cache does), never per FETCH. The first octet is a format version; a
- * form of another version, or a damaged one, reads as empty, and the caller parses the message again.
+ * A message's cached facts in a small byte form and back, so that a store computes them once and keeps them beside
+ * the message (as Dovecot's cache does), never per FETCH. A record is, in order: a format version octet
+ * ({@link #VERSION}); an octet saying whether the MIME structure follows (1) or only the header was read (0); the
+ * offset of the message's body (where its header ends); the length of its {@link EnvelopeForm} and that form; then,
+ * when computed, the whole {@link BodyPart} tree. So ENVELOPE (and SEARCH of header fields) needs the first message
+ * header only, which is what the first open of a folder reads ({@link StructureParser#header}); BODYSTRUCTURE and
+ * sections decode the tree when asked ({@link Facts#structure()}), and the store computes the whole structure the
+ * first time one asks for it, replacing the header-only record. A record of another version, or a damaged one,
+ * reads as empty, and the caller computes it again.
  */
 public final class StructureCodec {
 
-    public static final int VERSION = 2;
+    /** 3: the envelope first, in its own form, and the structure optional (2: the tree alone). */
+    public static final int VERSION = 3;
     private static final int MAX_PARTS = 10_000;
+    private static final int HEAD = 1 + 1 + 8 + 4;
 
     private StructureCodec() {
     }
 
+    /** A record read back: the body's offset and the envelope always; the structure when it was computed. */
+    public record Facts(long bodyStart, EnvelopeForm envelope, byte[] form, boolean hasStructure) {
+
+        /** The MIME structure; empty when only the header was read, or its form is damaged. */
+        public java.util.Optional<BodyPart> structure() {
+            if (!hasStructure) {
+                return java.util.Optional.empty();
+            }
+            try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(form, envelope.to(),
+                    form.length - envelope.to()))) {
+                BodyPart p = part(in, new int[1]);
+                return in.available() == 0 ? java.util.Optional.of(p) : java.util.Optional.empty();
+            } catch (IOException | RuntimeException e) {
+                return java.util.Optional.empty();
+            }
+        }
+    }
+
+    /** The record of a message whose whole structure was parsed. */
     public static byte[] encode(BodyPart root) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+        return record(root.bodyStart(), root.envelope(), root);
+    }
+
+    /** The record of a message whose header alone was read. */
+    public static byte[] encodeHeader(StructureParser.Header header) {
+        return record(header.bodyStart(), header.envelope(), null);
+    }
+
+    private static byte[] record(long bodyStart, Envelope envelope, BodyPart root) {
+        EnvelopeForm env = EnvelopeForm.of(envelope);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(root == null ? HEAD + env.to() : 512);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
-            part(out, root);
+            out.writeBoolean(root != null);
+            out.writeLong(bodyStart);
+            out.writeInt(env.to());
+            out.write(env.octets());
+            if (root != null) {
+                part(out, root);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
         return bytes.toByteArray();
     }
 
-    /** The tree, or empty when {@code form} is not a whole form of this version. */
-    public static java.util.Optional<BodyPart> decode(byte[] form) {
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(form))) {
-            if (in.readUnsignedByte() != VERSION) {
-                return java.util.Optional.empty();
-            }
-            BodyPart p = part(in, new int[1]);
-            return in.available() == 0 ? java.util.Optional.of(p) : java.util.Optional.empty();
-        } catch (IOException | RuntimeException e) {
+    /** Whether {@code form} is a record of this version with the structure (else it must be computed again). */
+    public static boolean hasStructure(byte[] form) {
+        return form.length > 1 && form[0] == VERSION && form[1] == 1;
+    }
+
+    /** Whether {@code form} is a record of this version (header-only or whole). */
+    public static boolean current(byte[] form) {
+        return form.length > 0 && form[0] == VERSION;
+    }
+
+    /** The record's facts, or empty when {@code form} is not a record of this version or its envelope is damaged. */
+    public static java.util.Optional<Facts> read(byte[] form) {
+        if (form.length < HEAD || form[0] != VERSION || (form[1] & 0xfe) != 0) {
             return java.util.Optional.empty();
         }
+        ByteBuffer b = ByteBuffer.wrap(form);
+        long bodyStart = b.getLong(2);
+        int envLength = b.getInt(10);
+        if (bodyStart < 0 || envLength < 0 || envLength > form.length - HEAD) {
+            return java.util.Optional.empty();
+        }
+        EnvelopeForm env = new EnvelopeForm(form, HEAD, HEAD + envLength);
+        boolean structure = form[1] == 1;
+        if (!env.valid() || (!structure && env.to() != form.length)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new Facts(bodyStart, env, form, structure));
+    }
+
+    /** The tree of a whole record, or empty when {@code form} is not one of this version. */
+    public static java.util.Optional<BodyPart> decode(byte[] form) {
+        return read(form).flatMap(Facts::structure);
     }
 
     private static void part(DataOutputStream out, BodyPart p) throws IOException {

@@ -31,23 +31,53 @@ public final class StructureParser {
 
     private final Lines in;
 
-    private StructureParser(InputStream in) {
-        this.in = new Lines(in);
+    private StructureParser(InputStream in, int chunk) {
+        this.in = new Lines(in, chunk);
     }
 
     /** The structure of the message in {@code message}, read to its end. */
     public static BodyPart parse(InputStream message) throws IOException {
-        StructureParser p = new StructureParser(message);
+        return parse(message, 16 * 1024);
+    }
+
+    /** {@link #parse(InputStream)} of a message of about {@code size} octets (its read-ahead buffer fits it). */
+    public static BodyPart parse(InputStream message, long size) throws IOException {
+        StructureParser p = new StructureParser(message, chunk(size, 16 * 1024));
         p.in.next();
         return p.entity(0, new ArrayList<>(), true, false);
     }
 
+    /** A read-ahead buffer for a message of {@code size} octets: no larger than it, nor than {@code most}. */
+    private static int chunk(long size, int most) {
+        return (int) Math.max(256, Math.min(most, size + 1));
+    }
+
+    /** What the message's own header gives: where its body starts, and its ENVELOPE. */
+    public record Header(long bodyStart, Envelope envelope) {
+    }
+
     /**
-     * One entity from the current line. Stops at a line that is a delimiter of an enclosing multipart (left as the
-     * current line) or at the end of input.
+     * The message's own header only, read up to the blank line that ends it and no further: what ENVELOPE needs,
+     * the same as {@link #parse} gives for the root (its {@link BodyPart#bodyStart()} and envelope), at a fraction
+     * of the cost for a message with a large body.
      */
-    private BodyPart entity(int depth, List<String> boundaries, boolean message, boolean digest) throws IOException {
-        long headerStart = in.start;
+    public static Header header(InputStream message) throws IOException {
+        return header(message, Long.MAX_VALUE);
+    }
+
+    /** {@link #header(InputStream)} of a message of about {@code size} octets. */
+    public static Header header(InputStream message, long size) throws IOException {
+        StructureParser p = new StructureParser(message, chunk(size, 4 * 1024));
+        p.in.next();
+        List<RawField> fields = p.fields(List.of());
+        return new Header(p.in.start, Fields.envelope(fields));
+    }
+
+    /**
+     * The header fields of the entity from the current line, and its blank line: stops at the blank line, at a
+     * delimiter of an enclosing multipart, or at the end of input.
+     */
+    private List<RawField> fields(List<String> boundaries) throws IOException {
         StringBuilder header = new StringBuilder();
         while (!in.eof && !in.blank() && enclosing(boundaries) < 0) {
             if (header.length() + in.keptLength() <= MAX_HEADER) {
@@ -59,6 +89,16 @@ public final class StructureParser {
         if (!in.eof && in.blank()) {
             in.next(); // the blank line belongs to the header
         }
+        return fields;
+    }
+
+    /**
+     * One entity from the current line. Stops at a line that is a delimiter of an enclosing multipart (left as the
+     * current line) or at the end of input.
+     */
+    private BodyPart entity(int depth, List<String> boundaries, boolean message, boolean digest) throws IOException {
+        long headerStart = in.start;
+        List<RawField> fields = fields(boundaries);
         long bodyStart = in.start;
         long bodyLf = in.lf;
         RawBody ct = contentType(fields, digest);
@@ -164,12 +204,13 @@ public final class StructureParser {
     private static final class Lines {
         private static final int KEEP = 8 * 1024;
         private final InputStream in;
-        private final byte[] buf = new byte[KEEP];
+        /** Grown as long lines need it, up to {@link #KEEP}: most lines are short, and zeroing costs per message. */
+        private byte[] buf = new byte[256];
         /**
          * Octets read ahead: the parser takes them one at a time from here, not from the stream (read() per octet
          * costs a call, and in BufferedInputStream a lock, for every octet of every message a folder holds).
          */
-        private final byte[] chunk = new byte[16 * 1024];
+        private final byte[] chunk;
         private int chunkPos;
         private int chunkEnd;
         /** Octets of the current line kept in {@link #buf}, without its end of line. */
@@ -187,8 +228,9 @@ public final class StructureParser {
         /** No current line: the input has ended. */
         boolean eof;
 
-        Lines(InputStream in) {
+        Lines(InputStream in, int chunk) {
             this.in = in;
+            this.chunk = new byte[chunk];
         }
 
         void next() throws IOException {
@@ -209,6 +251,9 @@ public final class StructureParser {
                     break;
                 }
                 if (kept < KEEP) {
+                    if (kept == buf.length) {
+                        buf = java.util.Arrays.copyOf(buf, Math.min(KEEP, buf.length * 4));
+                    }
                     buf[kept++] = (byte) c;
                 }
             }
