@@ -31,18 +31,29 @@ public final class ServerProcess implements AutoCloseable {
         Thread.ofPlatform().daemon().name("server-output").start(this::pump);
     }
 
-    /** Starts {@code tern serve --config config} and waits (at most 60 s) until it says it is ready. */
-    public static ServerProcess start(Path config) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "dev.tern.cli.Main", "serve", "--config", config.toString());
-        pb.redirectErrorStream(true);
-        ServerProcess sp = new ServerProcess(pb.start());
+    /**
+     * Starts {@code tern serve --config config} and waits (at most 60 s) until it says it is ready; {@code jvmArgs}
+     * go before the class name (a crash point: {@code -Dtern.test.crash_point=NAME}).
+     */
+    public static ServerProcess start(Path config, String... jvmArgs) throws IOException, InterruptedException {
+        ServerProcess sp = launch(config, jvmArgs);
         if (!sp.ready.await(60, TimeUnit.SECONDS) || sp.smtpPort < 0) {
             sp.process.destroyForcibly();
             throw new IOException("server did not become ready; output:\n" + sp.output());
         }
         return sp;
+    }
+
+    /** Starts {@code tern serve --config config} without waiting for it to be ready. */
+    public static ServerProcess launch(Path config, String... jvmArgs) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tern.cli.Main", "serve", "--config",
+                config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectErrorStream(true);
+        return new ServerProcess(pb.start());
     }
 
     /** Writes a test configuration with only an SMTP listener on an ephemeral loopback port. */
