@@ -102,8 +102,11 @@ final class Journal {
                   byte[] added, Set<Mark> marks) {
     }
 
-    /** A journal file read from its start: its intact records, and why it ended early (null: it did not). */
-    record Scan(List<Record> records, String cutOff, long cutAt) {
+    /**
+     * A journal file read from its start: its intact records, how many records it skipped as damaged (kept on disk
+     * for the operator), and why it ended early (null: it did not).
+     */
+    record Scan(List<Record> records, int damaged, String cutOff, long cutAt) {
     }
 
     /**
@@ -307,6 +310,7 @@ final class Journal {
                 Scan s = read(p);
                 JFile f = new JFile(p);
                 f.retired = true;
+                f.live = s.damaged(); // the file stays for the operator to look at
                 files.put(p, f);
                 for (Record r : s.records()) {
                     if (done.contains(r.envelope().id())) {
@@ -351,10 +355,11 @@ final class Journal {
     static Scan read(Path p) throws IOException {
         byte[] all = Files.readAllBytes(p);
         List<Record> out = new ArrayList<>();
+        int damaged = 0;
         int pos = 0;
         while (pos < all.length) {
             if (all.length - pos < FRAME_LENGTH) {
-                return new Scan(out, "short frame", pos);
+                return new Scan(out, damaged, "short frame", pos);
             }
             String frame = new String(all, pos, FRAME_LENGTH, US_ASCII);
             long body;
@@ -366,25 +371,26 @@ final class Journal {
                 body = HexFormat.fromHexDigitsToLong(frame, 6, 14);
                 crc = HexFormat.fromHexDigits(frame, 15, 23);
             } catch (IllegalArgumentException e) {
-                return new Scan(out, "no frame", pos);
+                return new Scan(out, damaged, "no frame", pos);
             }
             int at = pos + FRAME_LENGTH;
             if (body < META_LENGTH || at + body > all.length) {
-                return new Scan(out, "short record", pos);
+                return new Scan(out, damaged, "short record", pos);
             }
             CRC32C c = new CRC32C();
             c.update(all, at, (int) body);
             if ((int) c.getValue() != crc) {
-                return new Scan(out, "checksum mismatch", pos);
+                return new Scan(out, damaged, "checksum mismatch", pos);
             }
             try {
                 out.add(parse(p, all, at, (int) body));
             } catch (IOException | RuntimeException e) {
                 log.error("journal {}: damaged record at octet {} ({}); skipped", p.getFileName(), pos, e.getMessage());
+                damaged++;
             }
             pos = at + (int) body;
         }
-        return new Scan(out, null, pos);
+        return new Scan(out, damaged, null, pos);
     }
 
     /** One intact record's body from {@code at}. */

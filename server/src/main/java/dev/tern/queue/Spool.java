@@ -76,19 +76,27 @@ import org.slf4j.LoggerFactory;
  * recovered message is verified before its content is first read ({@link #verify}), with the same outcome for a
  * mismatch; nothing reads the content before that.
  *
+ * <p>A small message (its content at most {@code queue.journal_max_message}) takes no slot: its content is kept in
+ * memory to the end of the data, then appended as one checksummed record to the {@link Journal}, whose fdatasync the
+ * sessions that end their data at the same moment share (group commit). Only a message that outgrows the limit
+ * moves into a slot, the part already received first.
+ *
  * <p>Finishing a message appends its ID to {@code spool/finished}, a log whose records are made durable by
  * group commit (messages that finish at the same moment share one fdatasync: {@link AppendLog}), then truncates
- * its slot to zero with no fsync of its own. A restart never delivers it again: recovery empties a slot whose
+ * its slot to zero with no fsync of its own (a journal record stays; its file goes when nothing in it is queued). A restart never delivers it again: recovery empties a slot whose
  * message the log names, even when a power loss undid the truncation. The log is emptied (durably) only after
  * every slot file has been fsynced, so that no truncation it stands for can still be undone: at start, and
- * whenever it passes {@link #COMPACT_AT} octets.
+ * whenever it passes {@link #COMPACT_AT} octets. The IDs of finished records in journal files still on disk stay:
+ * the log is then replaced atomically with them alone.
  *
  * <pre>
  * spool/slots/NNNNNNNN   messages (empty: free)
+ * spool/journal/NNNNNNNN small messages, one record each ({@link Journal})
  * spool/queue/ID.state   per-recipient delivery state, replaced atomically after each attempt
  * spool/queue/ID.hold    present while the operator holds the message
  * spool/queue/ID         a message in the earlier one-file-per-message format (TERN1); still recovered
- * spool/finished         IDs of the messages finished since the slots were last all fsynced, one a line
+ * spool/finished         IDs of the messages finished since the slots were last all fsynced, and of finished
+ *                        records in journal files still on disk, one a line
  * </pre>
  */
 public final class Spool {
