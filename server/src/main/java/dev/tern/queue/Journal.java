@@ -83,6 +83,8 @@ final class Journal {
         long size;
         /** Records being appended, or queued and not finished: while any, the file stays. */
         int live;
+        /** Records written whose append has not returned: while any, {@link #channel} stays open. */
+        int appending;
         /** IDs of its records finished: {@code spool/finished} must name them while the file may exist. */
         final List<String> finishedIds = new ArrayList<>();
         /** No longer appended to: deleted when {@link #live} falls to 0. */
@@ -183,20 +185,30 @@ final class Journal {
             }
             f.size += total;
             f.live++;
+            f.appending++;
         } finally {
             lock.unlock();
         }
         CrashPoints.reach(CrashPoints.APPENDED);
+        IOException failed = null;
         try {
             f.sync.sync();
         } catch (IOException e) {
-            lock.lock();
-            try {
+            failed = e;
+        }
+        lock.lock();
+        try {
+            f.appending--;
+            if (failed != null) {
                 retire(f); // after a failed fsync, a later one may not cover what this one lost
-            } finally {
-                lock.unlock();
+            } else if (f.retired) {
+                close(f);
             }
-            throw new Unsure(f.path, e);
+        } finally {
+            lock.unlock();
+        }
+        if (failed != null) {
+            throw new Unsure(f.path, failed);
         }
         return new Placed(f.path, start + frame.length + meta.length + json.length);
     }
@@ -234,16 +246,29 @@ final class Journal {
         }
         if (f.live == 0) {
             delete(f);
+        } else {
+            close(f);
         }
+    }
+
+    /** Closes a retired file's channel once no append waits on its fsync (under {@link #lock}). */
+    private void close(JFile f) {
+        if (f.channel == null || f.appending > 0) {
+            return;
+        }
+        try {
+            f.channel.close();
+        } catch (IOException e) {
+            log.warn("cannot close journal file {}: {}", f.path, e.toString());
+        }
+        f.channel = null;
     }
 
     /** Deletes a journal file none of whose records is needed (under {@link #lock}); no fsync (see the class). */
     private void delete(JFile f) {
         files.remove(f.path);
+        close(f);
         try {
-            if (f.channel != null) {
-                f.channel.close();
-            }
             Files.deleteIfExists(f.path);
         } catch (IOException e) {
             log.warn("cannot delete journal file {}: {}", f.path, e.toString());
