@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>
  * TERNJ &lt;body length, 8 hex&gt; &lt;CRC-32C of the body, 8 hex&gt;\n
- * &lt;envelope length, 8 hex&gt; &lt;content length, 8 hex&gt; &lt;added length, 8 hex&gt; &lt;facts&gt; &lt;marks, 8 hex&gt;\n
+ * &lt;envelope length, 8 hex&gt; &lt;content length, 8 hex&gt; &lt;added length, 8 hex&gt; &lt;facts&gt;
+ *     &lt;marks, 8 hex&gt;\n    (one line)
  * &lt;envelope JSON&gt;&lt;content&gt;&lt;added header fields&gt;
  * </pre>
  *
@@ -72,6 +73,8 @@ final class Journal {
     private JFile current;
     /** The number of the next journal file. */
     private long nextNumber;
+    /** Set by {@link #recover}: only from then does {@link #files} know every journal file on disk. */
+    private volatile boolean recovered;
 
     /** One journal file. Guarded by {@link Journal#lock}, but for {@link #sync}. */
     private static final class JFile {
@@ -299,9 +302,21 @@ final class Journal {
     /**
      * For the compaction of {@code spool/finished}: retires the current file when nothing in it is queued (so it goes
      * now), and returns the IDs that must stay named there, those of finished records in files still on disk.
-     * The caller fsyncs {@code spool/journal} first and holds back every {@link #release} meanwhile.
+     * The caller fsyncs {@code spool/journal} first and holds back every {@link #release} meanwhile. Before
+     * {@link #recover} (the offline {@code tern queue}) this process does not know the files: they are read, and the
+     * IDs of their records that {@code named} (the log as it is) holds are kept.
      */
-    List<String> keptIds() {
+    List<String> keptIds(List<String> named) throws IOException {
+        if (!recovered) {
+            Set<String> now = Set.copyOf(named);
+            List<String> out = new ArrayList<>();
+            for (Record r : records(dir)) {
+                if (now.contains(r.envelope().id())) {
+                    out.add(r.envelope().id());
+                }
+            }
+            return out;
+        }
         lock.lock();
         try {
             if (current != null && current.live == 0) {
@@ -353,6 +368,7 @@ final class Journal {
                     delete(f);
                 }
             }
+            recovered = true;
         } finally {
             lock.unlock();
         }

@@ -83,8 +83,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Finishing a message appends its ID to {@code spool/finished}, a log whose records are made durable by
  * group commit (messages that finish at the same moment share one fdatasync: {@link AppendLog}), then truncates
- * its slot to zero with no fsync of its own (a journal record stays; its file goes when nothing in it is queued). A restart never delivers it again: recovery empties a slot whose
- * message the log names, even when a power loss undid the truncation. The log is emptied (durably) only after
+ * its slot to zero with no fsync of its own (a journal record stays; its file goes when nothing in it is queued).
+ * A restart never delivers it again: recovery empties a slot whose message the log names, even when a power loss
+ * undid the truncation. The log is emptied (durably) only after
  * every slot file has been fsynced, so that no truncation it stands for can still be undone: at start, and
  * whenever it passes {@link #COMPACT_AT} octets. The IDs of finished records in journal files still on disk stay:
  * the log is then replaced atomically with them alone.
@@ -283,7 +284,8 @@ public final class Spool {
                     return;
                 }
                 if (count + len > buffer.length) {
-                    buffer = java.util.Arrays.copyOf(buffer, Math.min(journalMax, Math.max(count + len, 2 * buffer.length)));
+                    int grown = Math.min(journalMax, Math.max(count + len, 2 * buffer.length));
+                    buffer = java.util.Arrays.copyOf(buffer, grown);
                 }
                 System.arraycopy(b, off, buffer, count, len);
                 count += len;
@@ -526,7 +528,8 @@ public final class Spool {
             Envelope env = r.envelope();
             if (!live.add(env.id())) {
                 // left in its journal file, which therefore stays, for the operator to look at
-                log.error("journal {}: a second message with queue ID {}; not queued", r.file().getFileName(), env.id());
+                log.error("journal {}: a second message with queue ID {}; not queued", r.file().getFileName(),
+                        env.id());
                 continue;
             }
             try {
@@ -682,7 +685,7 @@ public final class Spool {
             dirSync.sync(slots);
             CrashPoints.reach(CrashPoints.COMPACTING);
             dirSync.sync(journal.dir()); // journal files deleted: their records are gone for good
-            List<String> kept = journal.keptIds();
+            List<String> kept = journal.keptIds(finished.read());
             if (kept.isEmpty()) {
                 finished.reset();
             } else {

@@ -87,7 +87,8 @@ class JournalCrashTest {
             sendOne(server.smtpPort(), "second");
             await().atMost(Duration.ofSeconds(30)).until(() -> markers(inbox("alice")).containsKey("second")
                     && spoolEmpty(data));
-            assertThat(markers(inbox("alice"))).containsOnlyKeys("first", "second").allSatisfy((k, n) -> assertThat(n).isOne());
+            assertThat(markers(inbox("alice"))).containsOnlyKeys("first", "second")
+                    .allSatisfy((k, n) -> assertThat(n).isOne());
             assertThat(journalFiles()).as("the cut file is gone; the new one is appended to").isOne();
             assertThat(server.terminate(60)).isZero();
         }

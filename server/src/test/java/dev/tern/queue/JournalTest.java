@@ -97,7 +97,8 @@ class JournalTest {
         assertThat(m.marks()).containsExactly(Mark.JUNK);
         assertThat(m.addedHeader()).isEqualTo(added);
         assertThat(m.facts()).isEqualTo(marked.facts());
-        assertThat(read(m)).isEqualTo(new String(added, StandardCharsets.US_ASCII) + "Subject: hi\r\n\r\ncaf\u00e9\r\n");
+        assertThat(read(m)).isEqualTo(new String(added, StandardCharsets.US_ASCII)
+                + "Subject: hi\r\n\r\ncaf\u00e9\r\n");
         assertThat(m.state().size()).isEqualTo(2);
         assertThat(read(back.get(1))).isEqualTo("plain\r\n");
     }
@@ -153,6 +154,18 @@ class JournalTest {
         assertThat(journalFiles()).isEmpty(); // retired at the restart, and nothing in it is queued now
         assertThat(spool().recover()).isEmpty();
         assertThat(new AppendLog(dir.resolve("finished")).read()).isEmpty(); // compacted at that start
+    }
+
+    @Test
+    void aCompactionBeforeRecoveryKeepsTheFinishedIdsOfJournalFilesOnDisk() throws Exception {
+        Spool spool = spool();
+        QueuedMessage a = queue(spool, "a\r\n", "a@example.test");
+        QueuedMessage b = queue(spool, "b\r\n", "b@example.test");
+
+        Spool offline = new Spool(dir, Clock.systemUTC(), dirSync, 10L, 1024); // tern queue delete, server stopped
+        offline.remove(offline.find(a.id())); // past 10 octets: compacted at once
+        assertThat(new AppendLog(dir.resolve("finished")).read()).containsExactly(a.id());
+        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(b.id());
     }
 
     @Test
