@@ -169,6 +169,22 @@ class JournalTest {
     }
 
     @Test
+    void aFullFileIsNoLongerAppendedToAndGoesOnceNothingInItIsQueued() throws Exception {
+        Spool spool = new Spool(dir, Clock.systemUTC(), dirSync, Spool.JOURNAL_MAX);
+        List<QueuedMessage> queued = new ArrayList<>();
+        for (int i = 0; i < 20; i++) { // 20 records of 60 KB: past the 1 MB of a file
+            queued.add(queue(spool, ("m" + i + " ").repeat(20_000).substring(0, 60_000) + "\r\n", "a@example.test"));
+        }
+        assertThat(journalFiles()).containsExactly("00000000", "00000001");
+        assertThat(spool().recover()).hasSize(20);
+        for (QueuedMessage m : queued.subList(0, 19)) {
+            spool.remove(m);
+        }
+        assertThat(journalFiles()).containsExactly("00000001"); // the full one, retired, is gone; the current stays
+        assertThat(read(queued.get(19))).startsWith("m19 m19");
+    }
+
+    @Test
     void sessionsCommittingAtOnceAllGetTheirMessagesBack() throws Exception {
         Spool spool = spool();
         List<String> ids = Collections.synchronizedList(new ArrayList<>());
