@@ -301,35 +301,36 @@ final class Journal {
 
     /**
      * For the compaction of {@code spool/finished}: retires the current file when nothing in it is queued (so it goes
-     * now), and returns the IDs that must stay named there, those of finished records in files still on disk.
-     * The caller fsyncs {@code spool/journal} first and holds back every {@link #release} meanwhile. Before
+     * now), fsyncs {@code spool/journal} so that every deletion is durable, and returns the IDs that must stay named
+     * there: those of finished records in files still on disk. The caller holds back every {@link #release}
+     * meanwhile. Before
      * {@link #recover} (the offline {@code tern queue}) this process does not know the files: they are read, and the
      * IDs of their records that {@code named} (the log as it is) holds are kept.
      */
     List<String> keptIds(List<String> named) throws IOException {
+        List<String> out = new ArrayList<>();
         if (!recovered) {
             Set<String> now = Set.copyOf(named);
-            List<String> out = new ArrayList<>();
             for (Record r : records(dir)) {
                 if (now.contains(r.envelope().id())) {
                     out.add(r.envelope().id());
                 }
             }
-            return out;
-        }
-        lock.lock();
-        try {
-            if (current != null && current.live == 0) {
-                retire(current);
+        } else {
+            lock.lock();
+            try {
+                if (current != null && current.live == 0) {
+                    retire(current);
+                }
+                for (JFile f : files.values()) {
+                    out.addAll(f.finishedIds);
+                }
+            } finally {
+                lock.unlock();
             }
-            List<String> out = new ArrayList<>();
-            for (JFile f : files.values()) {
-                out.addAll(f.finishedIds);
-            }
-            return out;
-        } finally {
-            lock.unlock();
         }
+        dirSync.sync(dir); // the files deleted, this one too: their records are gone for good
+        return out;
     }
 
     /** The journal's directory. */

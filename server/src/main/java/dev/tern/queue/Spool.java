@@ -684,8 +684,7 @@ public final class Spool {
             }
             dirSync.sync(slots);
             CrashPoints.reach(CrashPoints.COMPACTING);
-            dirSync.sync(journal.dir()); // journal files deleted: their records are gone for good
-            List<String> kept = journal.keptIds(finished.read());
+            List<String> kept = journal.keptIds(finished.read()); // fsyncs spool/journal after its deletions
             if (kept.isEmpty()) {
                 finished.reset();
             } else {
