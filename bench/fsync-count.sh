@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # fsyncs per delivered message (issue 17, part 2): runs `tern serve` under `strace -f -c`, sends COUNT 1 KB
 # messages to one local mailbox with smtp-source over SESSIONS sessions, waits until all are in the Maildir,
-# stops the server and prints the fsync and fdatasync calls per delivered message. strace slows the JVM a lot:
-# the count is exact, the times are meaningless.
+# stops the server and prints the fsync and fdatasync calls per delivered message. strace stops the JVM only at
+# those two calls (--seccomp-bpf), yet slows them: the count is exact, the times are meaningless. How many fsyncs
+# sessions share depends on how many end their data at the same moment, so the count per message falls with the
+# number of sessions and varies a little from run to run.
 #
 #   bench/fsync-count.sh [COUNT] [SESSIONS]      # default 200 messages, 10 sessions
 #   BENCH_SKIP_BUILD=1 bench/fsync-count.sh
+#   JOURNAL_MAX=0 bench/fsync-count.sh           # every message in a slot of its own (no shared journal)
+#   BY_FILE=1 bench/fsync-count.sh               # also the calls per message on each kind of file
+#   for s in 1 10 50; do for j in 0 65536; do JOURNAL_MAX=$j BENCH_SKIP_BUILD=1 bench/fsync-count.sh 400 $s; done; done
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-200}"
@@ -37,10 +42,13 @@ max_connections_per_ip = 20000
 connections_per_ip_per_minute = 0   # smtp-source floods from one address on purpose
 messages_per_ip_per_hour = 0
 recipients_per_ip_per_hour = 0
+[queue]
+journal_max_message = ${JOURNAL_MAX:-65536}
 TOML
 printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >/dev/null
-strace -f -c -e trace=fsync,fdatasync -o "$WORK/strace.out" \
+if [ -n "${BY_FILE:-}" ]; then TRACE=(-y); else TRACE=(-c); fi
+strace -f --seccomp-bpf "${TRACE[@]}" -e trace=fsync,fdatasync -o "$WORK/strace.out" \
     "$JAVA" -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 1800); do # at most 180 s: a JVM under strace starts slowly
@@ -59,6 +67,15 @@ DELIVERED=$(find "$NEW" -type f | wc -l)
 sleep 1 # the slot truncation follows the delivery
 # SIGTERM to the traced JVM itself (strace -f keeps running when it gets one), so that strace writes its summary
 kill $(pgrep -P "$SERVER") 2>/dev/null || kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
-CALLS=$(awk '$NF == "fsync" || $NF == "fdatasync" {n += $4} END {print n + 0}' "$WORK/strace.out")
+if [ -n "${BY_FILE:-}" ]; then
+    # "PID fdatasync(FD</path>) = 0": each path to its kind (digits and the data directory left out)
+    sed -n 's/^[0-9]* \(fsync\|fdatasync\)([0-9]*<\([^>]*\)>.*/\1 \2/p' "$WORK/strace.out" \
+        | sed "s|$WORK/data/||; s|/[^/]*/tmp/.*|/*/tmp/FILE|; s|/[0-9]\{8\}\$|/N|; s|mail/[^/]*/[^/]*/|mail/D/U/|" \
+        | sort | uniq -c | sort -rn | awk -v d="$DELIVERED" '{printf "fsync-count: %6.2f per message  %s %s\n", $1 / d, $2, $3}'
+    CALLS=$(grep -c -E '^[0-9]+ (fsync|fdatasync)\(' "$WORK/strace.out" || true)
+else
+    CALLS=$(awk '$NF == "fsync" || $NF == "fdatasync" {n += $4} END {print n + 0}' "$WORK/strace.out")
+fi
 echo "fsync-count: $DELIVERED messages delivered, $CALLS fsync/fdatasync calls (start and stop included)"
-awk -v d="$DELIVERED" -v c="$CALLS" 'BEGIN {printf "fsync-count: %.2f per delivered message\n", c / d}'
+awk -v d="$DELIVERED" -v c="$CALLS" -v s="$SESSIONS" -v j="${JOURNAL_MAX:-65536}" \
+    'BEGIN {printf "fsync-count: %.2f per delivered message (%d sessions, journal_max_message = %d)\n", c / d, s, j}'

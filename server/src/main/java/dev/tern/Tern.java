@@ -146,7 +146,7 @@ public final class Tern implements AutoCloseable {
         }
         try {
             DirectorySync dirSync = new DirectorySync();
-            Spool spool = new Spool(data.resolve("spool"), clock, dirSync);
+            Spool spool = new Spool(data.resolve("spool"), clock, dirSync, config.queue().journalMaxMessage());
             UserStore users = new UserStore(data.resolve("users"));
             Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
             mailStore = new MaildirStore(maildir, dirSync, config.hostname(), clock, MaildirStore.POLL_INTERVAL);

@@ -109,8 +109,10 @@ public record Config(
      * @param retryMax     the longest wait between two attempts
      * @param delayWarning when a still-deferred message earns one delay notice; {@link Duration#ZERO} = never
      * @param maxLifetime  when a still-deferred message bounces with its last error
+     * @param journalMaxMessage a message up to this many octets goes into the spool's shared journal (0: none)
      */
-    public record Queue(Duration retryMin, Duration retryMax, Duration delayWarning, Duration maxLifetime) {
+    public record Queue(Duration retryMin, Duration retryMax, Duration delayWarning, Duration maxLifetime,
+                        int journalMaxMessage) {
     }
 
     /**

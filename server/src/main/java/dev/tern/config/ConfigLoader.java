@@ -270,7 +270,7 @@ public final class ConfigLoader {
                 new Config.Relay(v.get(Keys.TRUSTED_NETWORKS)),
                 v.get(Keys.ALIASES),
                 new Config.Queue(v.get(Keys.RETRY_MIN), v.get(Keys.RETRY_MAX), v.get(Keys.DELAY_WARNING),
-                        v.get(Keys.MAX_LIFETIME)),
+                        v.get(Keys.MAX_LIFETIME), v.get(Keys.JOURNAL_MAX_MESSAGE)),
                 new Config.Delivery(v.get(Keys.MX_PORT), v.get(Keys.SMARTHOST), v.get(Keys.CONNECT_TIMEOUT),
                         v.get(Keys.MAX_CONCURRENCY), v.get(Keys.MAX_PER_DOMAIN), v.get(Keys.REUSE_TIME),
                         v.get(Keys.REUSE_MESSAGES)),

@@ -144,6 +144,10 @@ public final class Keys {
     public static final Key<Duration> MAX_LIFETIME = key("queue.max_lifetime", Types.duration("100ms", "365d", ""),
             "\"5d\"", "when a still-deferred recipient bounces");
 
+    public static final Key<Integer> JOURNAL_MAX_MESSAGE = key("queue.journal_max_message", Types.whole(0, 1048576),
+            "65536", "octets: a message up to this size is queued in the shared journal, whose fsync before the 250"
+            + " sessions share; a larger one in a slot file of its own (0: every message in a slot)");
+
     // ---------------------------------------------------------------- [delivery]
     public static final Key<Integer> MX_PORT = key("delivery.mx_port", Types.whole(1, 65535), "25",
             "TCP port of every MX host (tests change it)");

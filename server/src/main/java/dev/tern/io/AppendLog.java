@@ -116,6 +116,32 @@ public final class AppendLog {
         }
     }
 
+    /**
+     * Replaces the file's records with {@code records}, atomically ({@link Durable#writeAtomically}): a crash
+     * leaves the old records or the new ones. The caller makes sure no append runs at the same time.
+     */
+    public void replace(List<String> records) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (String r : records) {
+            if (r.indexOf('\n') >= 0 || r.indexOf('\r') >= 0) {
+                throw new IllegalArgumentException("a record is one line");
+            }
+            sb.append(r).append(' ').append(crc(r)).append('\n');
+        }
+        byte[] all = sb.toString().getBytes(StandardCharsets.UTF_8);
+        lock.lock();
+        try {
+            Durable.writeAtomically(file, all, true);
+            if (channel != null) {
+                channel.close(); // open on the replaced file: the next append opens the new one
+                channel = null;
+            }
+            size = all.length;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private static String crc(String text) {
         CRC32C c = new CRC32C();
         c.update(text.getBytes(StandardCharsets.UTF_8));

@@ -172,7 +172,11 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
     /** The header section of the message (up to the empty line, at most 64 KiB), with LF line ends. */
     static String headers(QueuedMessage m) throws IOException {
         byte[] head;
-        try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(m.file()))) {
+        if (Journal.holds(m.file())) { // a journal file is never reused: gone, not rewritten, once finished
+            try (InputStream in = m.openContent()) {
+                head = in.readNBytes((int) Math.min(m.contentSize(), MAX_HEADERS));
+            }
+        } else try (InputStream in = new java.io.BufferedInputStream(Files.newInputStream(m.file()))) {
             if (!SlotFormat.readHeader(in).envelope().id().equals(m.id())) {
                 throw new java.nio.file.NoSuchFileException(m.id() + " (finished meanwhile)"); // its slot was reused
             }

@@ -76,19 +76,28 @@ import org.slf4j.LoggerFactory;
  * recovered message is verified before its content is first read ({@link #verify}), with the same outcome for a
  * mismatch; nothing reads the content before that.
  *
+ * <p>A small message (its content at most {@code queue.journal_max_message}) takes no slot: its content is kept in
+ * memory to the end of the data, then appended as one checksummed record to the {@link Journal}, whose fdatasync the
+ * sessions that end their data at the same moment share (group commit). Only a message that outgrows the limit
+ * moves into a slot, the part already received first.
+ *
  * <p>Finishing a message appends its ID to {@code spool/finished}, a log whose records are made durable by
  * group commit (messages that finish at the same moment share one fdatasync: {@link AppendLog}), then truncates
- * its slot to zero with no fsync of its own. A restart never delivers it again: recovery empties a slot whose
- * message the log names, even when a power loss undid the truncation. The log is emptied (durably) only after
+ * its slot to zero with no fsync of its own (a journal record stays; its file goes when nothing in it is queued).
+ * A restart never delivers it again: recovery empties a slot whose message the log names, even when a power loss
+ * undid the truncation. The log is emptied (durably) only after
  * every slot file has been fsynced, so that no truncation it stands for can still be undone: at start, and
- * whenever it passes {@link #COMPACT_AT} octets.
+ * whenever it passes {@link #COMPACT_AT} octets. The IDs of finished records in journal files still on disk stay:
+ * the log is then replaced atomically with them alone.
  *
  * <pre>
  * spool/slots/NNNNNNNN   messages (empty: free)
+ * spool/journal/NNNNNNNN small messages, one record each ({@link Journal})
  * spool/queue/ID.state   per-recipient delivery state, replaced atomically after each attempt
  * spool/queue/ID.hold    present while the operator holds the message
  * spool/queue/ID         a message in the earlier one-file-per-message format (TERN1); still recovered
- * spool/finished         IDs of the messages finished since the slots were last all fsynced, one a line
+ * spool/finished         IDs of the messages finished since the slots were last all fsynced, and of finished
+ *                        records in journal files still on disk, one a line
  * spool/ids              the queue ID lease: every ID handed out so far is below it ({@link QueueIds})
  * </pre>
  */
@@ -122,15 +131,30 @@ public final class Spool {
      * {@link #startRecovery()} to the end of its run, which empties it itself (its records are needed until then).
      */
     private final AtomicBoolean compacting = new AtomicBoolean();
+    /** Small messages, sharing the fsync before their 250 ({@code spool/journal}). */
+    private final Journal journal;
+    /** Messages whose content is at most this long go into {@link #journal}; larger ones into a slot (0: all). */
+    private final int journalMax;
+    /** The length of {@link #finished} after its last compaction (IDs kept for journal files still on disk). */
+    private volatile long keptSize;
+
+    /** The default of {@code queue.journal_max_message}: content up to this length goes into the journal. */
+    public static final int JOURNAL_MAX = 64 * 1024;
 
     public Spool(Path spoolDir, Clock clock, DirectorySync dirSync) throws IOException {
-        this(spoolDir, clock, dirSync, COMPACT_AT);
+        this(spoolDir, clock, dirSync, JOURNAL_MAX);
+    }
+
+    /** @param journalMax messages whose content is at most this long go into the journal (0: none) */
+    public Spool(Path spoolDir, Clock clock, DirectorySync dirSync, int journalMax) throws IOException {
+        this(spoolDir, clock, dirSync, COMPACT_AT, journalMax);
     }
 
     /** @param compactAt the length of {@code spool/finished} past which it is emptied (tests make it short) */
-    Spool(Path spoolDir, Clock clock, DirectorySync dirSync, long compactAt) throws IOException {
+    Spool(Path spoolDir, Clock clock, DirectorySync dirSync, long compactAt, int journalMax) throws IOException {
         this.spoolDir = spoolDir;
         this.compactAt = compactAt;
+        this.journalMax = journalMax;
         this.slots = spoolDir.resolve("slots");
         this.queue = spoolDir.resolve("queue");
         this.ids = new QueueIds(clock, spoolDir.resolve("ids"));
@@ -139,6 +163,7 @@ public final class Spool {
         FileModes.createDirectories(queue);
         this.pool = new SlotPool(slots, dirSync);
         this.finished = new AppendLog(spoolDir.resolve("finished"));
+        this.journal = new Journal(spoolDir.resolve("journal"), dirSync);
     }
 
     /** A queue ID that names no message being received or queued, reserved for the caller. */
@@ -173,54 +198,49 @@ public final class Spool {
             live.remove(id);
             throw e;
         }
-        Path slot;
-        FileChannel ch;
+        byte[] json;
         try {
-            slot = pool.take();
-            ch = FileChannel.open(slot, StandardOpenOption.WRITE);
+            json = JSON.writeValueAsBytes(envelope);
         } catch (IOException | RuntimeException e) {
-            live.remove(envelope.id());
+            live.remove(id);
             throw e;
         }
-        long seal = random.nextLong();
-        Incoming in = new Incoming(envelope, slot, ch, seal);
-        try {
-            if (ch.size() != 0) {
-                ch.truncate(0); // an abort could not empty it; the fsync at commit makes this durable too
+        Incoming in = new Incoming(envelope, json);
+        if (journalMax == 0) {
+            try {
+                in.toSlot();
+            } catch (IOException | RuntimeException e) {
+                in.abort();
+                throw e;
             }
-            byte[] json = JSON.writeValueAsBytes(envelope);
-            byte[] head = SlotFormat.header(seal, json);
-            in.out.write(head);
-            in.out.write(json);
-            in.out.write('\n');
-            in.headerLength = head.length + json.length + 1;
-        } catch (IOException | RuntimeException e) {
-            in.abort();
-            throw e;
         }
         return in;
     }
 
-    /** A message being received. Either {@link #commit()} or {@link #abort()} it. */
+    /**
+     * A message being received. Either {@link #commit()} or {@link #abort()} it. Its content is kept in memory while
+     * it is no longer than the journal's limit, and goes into the {@link Journal} at commit; past that limit it moves
+     * into a slot of its own, where the rest streams.
+     */
     public final class Incoming {
         private final Envelope envelope;
-        private final Path slot;
-        private final FileChannel channel;
-        private final long seal;
-        private final ChecksummedOutput sink;
-        private final OutputStream out;
+        private final byte[] json;
+        private final OutputStream out = new Content();
+        /** The content while it fits the journal; null once in a slot. */
+        private byte[] buffer = new byte[Math.min(journalMax, 4096)];
+        private int count;
+        /** Set once the message goes into a slot. */
+        private Path slot;
+        private FileChannel channel;
+        private long seal;
+        private ChecksummedOutput sink;
+        private OutputStream slotOut;
         private long headerLength;
         private boolean closed;
 
-        private Incoming(Envelope envelope, Path slot, FileChannel channel, long seal) {
+        private Incoming(Envelope envelope, byte[] json) {
             this.envelope = envelope;
-            this.slot = slot;
-            this.channel = channel;
-            this.seal = seal;
-            this.sink = new ChecksummedOutput(channel);
-            // 8 KB: a small message is one write; the DATA reader hands over 8 KB blocks, which then pass
-            // straight through. A larger buffer cost more to allocate and zero per message than it saved.
-            this.out = new BufferedOutputStream(sink, 8 * 1024);
+            this.json = json;
         }
 
         public String id() {
@@ -230,6 +250,62 @@ public final class Spool {
         /** Where the message content goes. Do not close it. */
         public OutputStream content() {
             return out;
+        }
+
+        /** The content goes on in a slot: the envelope and what is buffered go first. */
+        private void toSlot() throws IOException {
+            slot = pool.take();
+            channel = FileChannel.open(slot, StandardOpenOption.WRITE);
+            seal = random.nextLong();
+            sink = new ChecksummedOutput(channel);
+            // 8 KB: the DATA reader hands over 8 KB blocks, which then pass straight through. A larger buffer cost
+            // more to allocate and zero per message than it saved.
+            slotOut = new BufferedOutputStream(sink, 8 * 1024);
+            if (channel.size() != 0) {
+                channel.truncate(0); // an abort could not empty it; the fsync at commit makes this durable too
+            }
+            byte[] head = SlotFormat.header(seal, json);
+            slotOut.write(head);
+            slotOut.write(json);
+            slotOut.write('\n');
+            headerLength = head.length + json.length + 1;
+            slotOut.write(buffer, 0, count);
+            buffer = null;
+        }
+
+        /** The content: into memory while it fits the journal, then into a slot. */
+        private final class Content extends OutputStream {
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                if (closed) {
+                    throw new IOException("the message was committed or aborted");
+                }
+                if (buffer != null && len > journalMax - count) {
+                    toSlot();
+                }
+                if (buffer == null) {
+                    slotOut.write(b, off, len);
+                    return;
+                }
+                if (count + len > buffer.length) {
+                    int grown = Math.min(journalMax, Math.max(count + len, 2 * buffer.length));
+                    buffer = java.util.Arrays.copyOf(buffer, grown);
+                }
+                System.arraycopy(b, off, buffer, count, len);
+                count += len;
+            }
+
+            @Override
+            public void flush() throws IOException {
+                if (slotOut != null) {
+                    slotOut.flush();
+                }
+            }
         }
 
         /**
@@ -254,30 +330,68 @@ public final class Spool {
          * with the message and read back with it after a restart ({@link QueuedMessage#marks()}).
          */
         public QueuedMessage commit(ContentFacts facts, byte[] added, Set<Mark> marks) throws IOException {
+            if (closed) {
+                throw new IllegalStateException("the message was committed or aborted");
+            }
             try {
                 if (added.length > SlotFormat.MAX_ADDED) {
                     throw new IllegalArgumentException("added header fields over " + SlotFormat.MAX_ADDED + " octets");
                 }
-                out.flush();
-                long size = sink.written - headerLength;
-                out.write(added);
-                out.flush();
-                sink.crc.update(facts.bytes());
-                sink.crc.update(SlotFormat.marksText(marks).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-                ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, added.length, marks,
-                        sink.crc.getValue()));
-                while (trailer.hasRemaining()) {
-                    channel.write(trailer);
-                }
-                channel.force(true);
-                channel.close();
-                closed = true;
-                return new QueuedMessage(slot, envelope, headerLength, size, facts, added, marks,
-                        RecipientState.initial(envelope));
+                return buffer != null ? commitToJournal(facts, added, marks) : commitToSlot(facts, added, marks);
             } catch (IOException | RuntimeException e) {
                 abort();
                 throw e;
             }
+        }
+
+        private QueuedMessage commitToJournal(ContentFacts facts, byte[] added, Set<Mark> marks) throws IOException {
+            Journal.Placed p;
+            try {
+                p = journal.append(json, buffer, count, added, facts, marks);
+            } catch (Journal.Unsure e) {
+                giveUp(e.file);
+                throw e;
+            }
+            CrashPoints.reach(CrashPoints.SYNCED);
+            closed = true;
+            buffer = null;
+            return new QueuedMessage(p.file(), envelope, p.contentOffset(), count, facts, added, marks,
+                    RecipientState.initial(envelope));
+        }
+
+        /**
+         * A record whose fsync failed may still be on disk: it is named in {@code spool/finished}, so that a restart
+         * does not deliver a message whose client was told to try again.
+         */
+        private void giveUp(Path file) {
+            finishing.readLock().lock();
+            try {
+                finished.append(envelope.id());
+            } catch (IOException e) {
+                log.warn("{}: cannot record the message as given up: {}", envelope.id(), e.toString());
+            } finally {
+                finishing.readLock().unlock();
+            }
+            journal.release(file, envelope.id());
+        }
+
+        private QueuedMessage commitToSlot(ContentFacts facts, byte[] added, Set<Mark> marks) throws IOException {
+            slotOut.flush();
+            long size = sink.written - headerLength;
+            slotOut.write(added);
+            slotOut.flush();
+            sink.crc.update(facts.bytes());
+            sink.crc.update(SlotFormat.marksText(marks).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, added.length, marks,
+                    sink.crc.getValue()));
+            while (trailer.hasRemaining()) {
+                channel.write(trailer);
+            }
+            channel.force(true);
+            channel.close();
+            closed = true;
+            return new QueuedMessage(slot, envelope, headerLength, size, facts, added, marks,
+                    RecipientState.initial(envelope));
         }
 
         /** Throws the message away (refused, or the connection was lost); its slot goes back for reuse. */
@@ -286,6 +400,14 @@ public final class Spool {
                 return;
             }
             closed = true;
+            buffer = null;
+            if (channel == null) {
+                live.remove(envelope.id());
+                if (slot != null) {
+                    pool.giveBack(slot); // taken, never opened: still empty
+                }
+                return;
+            }
             boolean emptied = false;
             try {
                 channel.truncate(0); // no fsync needed: without its trailer the content counts for nothing
@@ -459,6 +581,7 @@ public final class Spool {
             if (stopped) {
                 throw new IOException("the spool's recovery was stopped");
             }
+            out.addAll(recoverJournal(done)); // the journal files there were at start (new mail goes to new ones)
             List<QueuedMessage> sorted = new ArrayList<>(out);
             sorted.sort(Comparator.comparing(QueuedMessage::id));
             if (Files.exists(spoolDir.resolve("finished"))) {
@@ -527,6 +650,33 @@ public final class Spool {
         }
     }
 
+    /** The messages still queued in the journal (each record's checksum was verified as it was read). */
+    private List<QueuedMessage> recoverJournal(Set<String> done) throws IOException {
+        List<QueuedMessage> out = new ArrayList<>();
+        for (Journal.Record r : journal.recover(done)) {
+            Envelope env = r.envelope();
+            if (!live.add(env.id())) {
+                // left in its journal file, which therefore stays, for the operator to look at
+                log.error("journal {}: a second message with queue ID {}; not queued", r.file().getFileName(),
+                        env.id());
+                continue;
+            }
+            try {
+                out.add(journaled(r, RecipientState.read(stateFile(env.id()), env)));
+            } catch (IOException | RuntimeException e) {
+                live.remove(env.id());
+                log.error("journal {}: message {} has an unreadable state ({}); not queued", r.file().getFileName(),
+                        env.id(), e.getMessage());
+            }
+        }
+        return out;
+    }
+
+    private static QueuedMessage journaled(Journal.Record r, RecipientState state) {
+        return new QueuedMessage(r.file(), r.envelope(), r.contentOffset(), r.contentSize(), r.facts(), r.added(),
+                r.marks(), state);
+    }
+
     /**
      * Verifies the checksum of a message recovered at start, before its content is first read (a no-op for one
      * already verified or written by this process). A message whose content does not match its trailer is
@@ -563,6 +713,11 @@ public final class Spool {
                         f.added(), f.marks(), RecipientState.read(stateFile(id), env));
             }
         }
+        for (Journal.Record r : Journal.records(journal.dir())) {
+            if (r.envelope().id().equals(id)) {
+                return journaled(r, RecipientState.read(stateFile(id), r.envelope()));
+            }
+        }
         return null;
     }
 
@@ -581,6 +736,15 @@ public final class Spool {
                 }
             }
         }
+        for (Journal.Record r : Journal.records(journal.dir())) {
+            if (!done.contains(r.envelope().id())) {
+                try {
+                    out.add(journaled(r, RecipientState.read(stateFile(r.envelope().id()), r.envelope())));
+                } catch (IOException | RuntimeException e) {
+                    // unreadable state: the server leaves the message out at its next start
+                }
+            }
+        }
         out.sort(Comparator.comparing(QueuedMessage::id));
         return out;
     }
@@ -594,11 +758,16 @@ public final class Spool {
     public void remove(QueuedMessage m) throws IOException {
         Path file = m.file();
         boolean slot = file.getParent().equals(slots);
-        if (slot) {
+        boolean journaled = file.getParent().equals(journal.dir());
+        if (slot || journaled) {
             finishing.readLock().lock();
             try {
                 finished.append(m.id());
-                truncate(file); // undone by a power loss, the record above still stands for it
+                if (slot) {
+                    truncate(file); // undone by a power loss, the record above still stands for it
+                } else {
+                    journal.release(file, m.id()); // its file goes once nothing in it is queued
+                }
             } finally {
                 finishing.readLock().unlock();
             }
@@ -611,7 +780,9 @@ public final class Spool {
         live.remove(m.id());
         if (slot) {
             pool.giveBack(file);
-            if (finished.size() >= compactAt && compacting.compareAndSet(false, true)) {
+        }
+        if (slot || journaled) {
+            if (finished.size() - keptSize >= compactAt && compacting.compareAndSet(false, true)) {
                 try {
                     syncSlotsAndEmptyLog();
                 } finally {
@@ -641,7 +812,14 @@ public final class Spool {
                 }
             }
             dirSync.sync(slots);
-            finished.reset();
+            CrashPoints.reach(CrashPoints.COMPACTING);
+            List<String> kept = journal.keptIds(finished.read()); // fsyncs spool/journal after its deletions
+            if (kept.isEmpty()) {
+                finished.reset();
+            } else {
+                finished.replace(kept); // atomically: a crash leaves the log before or after, never without them
+            }
+            keptSize = finished.size();
         } finally {
             finishing.writeLock().unlock();
         }

@@ -254,7 +254,7 @@ class ConfigLoaderTest {
     void outboundDefaultsAndValues() throws Exception {
         Config d = parse("");
         assertThat(d.queue()).isEqualTo(new Config.Queue(java.time.Duration.ofMinutes(1),
-                java.time.Duration.ofMinutes(15), java.time.Duration.ofHours(4), java.time.Duration.ofDays(5)));
+                java.time.Duration.ofMinutes(15), java.time.Duration.ofHours(4), java.time.Duration.ofDays(5), 65536));
         assertThat(d.delivery()).isEqualTo(new Config.Delivery(25, null, java.time.Duration.ofSeconds(30), 64, 10,
                 java.time.Duration.ofSeconds(5), 100));
         assertThat(d.dns().servers()).isEmpty();

@@ -69,6 +69,22 @@ class AppendLogTest {
     }
 
     @Test
+    void replaceKeepsOnlyTheGivenRecordsAndAppendsGoOnAfterThem() throws Exception {
+        AppendLog log = new AppendLog(dir.resolve("log"));
+        log.append("a");
+        log.append("b");
+        log.append("c");
+        log.replace(List.of("b"));
+        assertThat(log.read()).containsExactly("b");
+        assertThat(log.size()).isEqualTo(Files.size(dir.resolve("log")));
+        log.append("d");
+        assertThat(new AppendLog(dir.resolve("log")).read()).containsExactly("b", "d");
+        try (var files = Files.list(dir)) {
+            assertThat(files.toList()).hasSize(1); // no temporary file left beside it
+        }
+    }
+
+    @Test
     void concurrentAppendsAreAllKeptWhole() throws Exception {
         AppendLog log = new AppendLog(dir.resolve("log"));
         List<String> expected = new ArrayList<>();

@@ -196,7 +196,9 @@ class CrashTest {
     void aFinishedMessageWhoseTruncationIsUndoneIsNotDeliveredAgain(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("data");
         new UserStore(data.resolve("users")).add(RCPT, "secret".toCharArray());
-        Path cfg = ServerProcess.writeConfig(dir, data, "[queue]\nretry_min = \"100ms\"\nretry_max = \"1s\"");
+        // in a slot (the journal's own windows are JournalCrashTest's)
+        Path cfg = ServerProcess.writeConfig(dir, data,
+                "[queue]\nretry_min = \"100ms\"\nretry_max = \"1s\"\njournal_max_message = 0");
         Path box = data.resolve("mail/example.test/alice");
         Path newDir = box.resolve("new");
         Path slots = data.resolve("spool/slots");
@@ -256,14 +258,18 @@ class CrashTest {
     }
 
     /** A connection that said EHLO, MAIL, RCPT and DATA and was told 354: the content goes to {@code out}. */
-    private record Data(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
+    record Data(Socket socket, BufferedReader in, OutputStream out) implements AutoCloseable {
         @Override
         public void close() throws IOException {
             socket.close();
         }
     }
 
-    private static Data startData(int port) throws IOException {
+    static Data startData(int port) throws IOException {
+        return startData(port, RCPT);
+    }
+
+    static Data startData(int port, String rcpt) throws IOException {
         Socket s = new Socket("127.0.0.1", port);
         try {
             s.setSoTimeout(10_000);
@@ -272,7 +278,7 @@ class CrashTest {
             expect(in, "220");
             out.write("EHLO crash.test\r\n".getBytes(StandardCharsets.US_ASCII));
             expect(in, "250");
-            out.write(("MAIL FROM:<sender@example.org>\r\nRCPT TO:<" + RCPT + ">\r\nDATA\r\n")
+            out.write(("MAIL FROM:<sender@example.org>\r\nRCPT TO:<" + rcpt + ">\r\nDATA\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             expect(in, "250");
             expect(in, "250");
@@ -285,8 +291,12 @@ class CrashTest {
     }
 
     /** Sends one complete message and checks it is acknowledged. */
-    private static void sendOne(int port, String marker) throws IOException {
-        try (Data d = startData(port)) {
+    static void sendOne(int port, String marker) throws IOException {
+        sendOne(port, marker, RCPT);
+    }
+
+    static void sendOne(int port, String marker, String rcpt) throws IOException {
+        try (Data d = startData(port, rcpt)) {
             d.out().write(message(marker, 2));
             expect(d.in(), "250");
             d.out().write("QUIT\r\n".getBytes(StandardCharsets.US_ASCII));
@@ -340,7 +350,7 @@ class CrashTest {
     }
 
     /** Reads a reply (all its lines); true if its code is the one expected, IOException otherwise. */
-    private static boolean expect(BufferedReader in, String code) throws IOException {
+    static boolean expect(BufferedReader in, String code) throws IOException {
         String line;
         do {
             line = in.readLine();
@@ -374,7 +384,7 @@ class CrashTest {
     }
 
     /** False too while the server is writing a slot (read half-written, it "ends early"): not empty yet. */
-    private static boolean spoolEmpty(Path data) {
+    static boolean spoolEmpty(Path data) {
         try {
             return dev.tern.queue.SpoolFiles.isEmpty(data.resolve("spool"));
         } catch (java.io.UncheckedIOException e) {

@@ -39,13 +39,12 @@ public final class ServerProcess implements AutoCloseable {
      */
     private static final Duration START_HANG = Duration.ofMinutes(3);
 
-    /** Starts {@code tern serve --config config} and waits until it says it is ready (or exits). */
-    public static ServerProcess start(Path config) throws IOException, InterruptedException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-                "dev.tern.cli.Main", "serve", "--config", config.toString());
-        pb.redirectErrorStream(true);
-        ServerProcess sp = new ServerProcess(pb.start());
+    /**
+     * Starts {@code tern serve --config config} and waits until it says it is ready (or exits); {@code jvmArgs} go
+     * before the class name (a crash point: {@code -Dtern.test.crash_point=NAME}).
+     */
+    public static ServerProcess start(Path config, String... jvmArgs) throws IOException, InterruptedException {
+        ServerProcess sp = launch(config, jvmArgs);
         if (!sp.ready.await(START_HANG.toSeconds(), TimeUnit.SECONDS) || sp.smtpPort < 0) {
             boolean alive = sp.process.isAlive();
             sp.process.destroyForcibly();
@@ -53,6 +52,18 @@ public final class ServerProcess implements AutoCloseable {
                     : "it exited") + "); output:\n" + sp.output());
         }
         return sp;
+    }
+
+    /** Starts {@code tern serve --config config} without waiting for it to be ready. */
+    public static ServerProcess launch(Path config, String... jvmArgs) throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m"));
+        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tern.cli.Main", "serve", "--config",
+                config.toString()));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.redirectErrorStream(true);
+        return new ServerProcess(pb.start());
     }
 
     /** Writes a test configuration with only an SMTP listener on an ephemeral loopback port. */

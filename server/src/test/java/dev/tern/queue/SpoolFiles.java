@@ -14,7 +14,7 @@ public final class SpoolFiles {
     private SpoolFiles() {
     }
 
-    /** IDs of the complete (acknowledged) messages on disk. */
+    /** IDs of the complete (acknowledged) messages on disk, in slots and in the journal. */
     public static List<String> queuedIds(Path spoolDir) {
         List<String> out = new ArrayList<>();
         for (SlotFormat.Found f : judged(spoolDir)) {
@@ -22,7 +22,27 @@ public final class SpoolFiles {
                 out.add(f.header().envelope().id());
             }
         }
+        for (Journal.Record r : journaled(spoolDir)) {
+            out.add(r.envelope().id());
+        }
         return out;
+    }
+
+    /** The journal's records of messages not named in {@code spool/finished}. */
+    private static List<Journal.Record> journaled(Path spoolDir) {
+        try {
+            java.util.Set<String> done = java.util.Set.copyOf(
+                    new dev.tern.io.AppendLog(spoolDir.resolve("finished")).read());
+            List<Journal.Record> out = new ArrayList<>();
+            for (Journal.Record r : Journal.records(spoolDir.resolve("journal"))) {
+                if (!done.contains(r.envelope().id())) {
+                    out.add(r);
+                }
+            }
+            return out;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /**
@@ -62,7 +82,7 @@ public final class SpoolFiles {
     /** True when no slot holds anything and {@code queue/} is empty (no state, no hold marker). */
     public static boolean isEmpty(Path spoolDir) {
         return judged(spoolDir).stream().allMatch(f -> f.verdict() == SlotFormat.Verdict.FREE)
-                && list(spoolDir.resolve("queue")).isEmpty();
+                && list(spoolDir.resolve("queue")).isEmpty() && journaled(spoolDir).isEmpty();
     }
 
     /** The content of the queued message {@code id} (without envelope or trailer), or null. */
@@ -73,6 +93,16 @@ public final class SpoolFiles {
                     byte[] all = Files.readAllBytes(f.file());
                     return new String(all, (int) f.header().contentOffset(), (int) f.contentSize(),
                             StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        }
+        for (Journal.Record r : journaled(spoolDir)) {
+            if (r.envelope().id().equals(id)) {
+                try {
+                    byte[] all = Files.readAllBytes(r.file());
+                    return new String(all, (int) r.contentOffset(), (int) r.contentSize(), StandardCharsets.UTF_8);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }

@@ -32,7 +32,7 @@ class SpoolTest {
     private static final Instant ARRIVAL = Instant.parse("2025-03-04T05:06:07.123456Z");
 
     private Spool spool() throws IOException {
-        return new Spool(dir, Clock.systemUTC(), dirSync);
+        return new Spool(dir, Clock.systemUTC(), dirSync, 0); // slots: the journal has JournalTest
     }
 
     static Envelope envelope(String id, String... recipients) {
@@ -225,7 +225,7 @@ class SpoolTest {
         // Simulate a restart with the clock at the same instant as before: the second process hands out the IDs
         // the first one used, one of which is still queued (e.g. a deferred remote recipient).
         Clock fixed = Clock.fixed(Instant.parse("2025-01-01T00:00:00Z"), ZoneOffset.UTC);
-        Spool first = new Spool(dir, fixed, dirSync);
+        Spool first = new Spool(dir, fixed, dirSync, 0);
         for (int i = 0; i < 1500; i++) {
             first.begin(id -> envelope(id, "x@example.test")).abort();
         }
@@ -235,7 +235,7 @@ class SpoolTest {
         a.content().write(content);
         a.commit(ContentFacts.of(content));
 
-        Spool second = new Spool(dir, fixed, dirSync); // after the restart
+        Spool second = new Spool(dir, fixed, dirSync, 0); // after the restart
         assertThat(second.recover()).hasSize(1);
         long target = Long.parseLong(id, 16);
         Spool.Incoming b;
@@ -692,7 +692,7 @@ class SpoolTest {
 
     @Test
     void theFinishedLogIsEmptiedWhenItGrowsLongAndNothingFinishedComesBack() throws Exception {
-        Spool spool = new Spool(dir, Clock.systemUTC(), dirSync, 100);
+        Spool spool = new Spool(dir, Clock.systemUTC(), dirSync, 100L, 0);
         List<String> kept = Collections.synchronizedList(new ArrayList<>());
         try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
             List<Future<?>> all = new ArrayList<>();
@@ -808,7 +808,7 @@ class SpoolTest {
     @Test
     void idsFollowTheClock() throws Exception {
         Instant t = Instant.parse("2025-06-01T12:00:00Z");
-        Spool spool = new Spool(dir, Clock.fixed(t, ZoneOffset.UTC), dirSync);
+        Spool spool = new Spool(dir, Clock.fixed(t, ZoneOffset.UTC), dirSync, 0);
         Spool.Incoming in = spool.begin(n -> envelope(n, "a@example.test"));
         in.abort();
         long id = Long.parseLong(in.id(), 16);

@@ -4,6 +4,7 @@ import dev.tern.checks.ChecksSettings;
 import dev.tern.config.Cidr;
 import dev.tern.config.Config;
 import dev.tern.defence.DefenceSettings;
+import dev.tern.queue.Spool;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -31,7 +32,7 @@ final class CaptureConfig {
                 new Config.Relay(List.of()),
                 Map.of(),
                 new Config.Queue(Duration.ofMinutes(1), Duration.ofMinutes(15), Duration.ofHours(4),
-                        Duration.ofDays(5)),
+                        Duration.ofDays(5), Spool.JOURNAL_MAX),
                 new Config.Delivery(25, null, Duration.ofSeconds(30), 64, 10, Duration.ofSeconds(5), 100),
                 new Config.Dns(List.of()),
                 new Config.Tls(certificate, privateKey),
