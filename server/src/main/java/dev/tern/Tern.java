@@ -476,7 +476,8 @@ public final class Tern implements AutoCloseable {
         if (t.recovery != null) {
             Spool.Recovery r = t.recovery;
             long t0 = System.nanoTime();
-            log.info("recovering the spool in the background ({} slot(s))", r.slots());
+            log.info("recovering the spool in the background ({} slot(s), {} journal file(s))", r.slots(),
+                    r.journalFiles());
             t.recoverer = Thread.ofPlatform().daemon().name("spool-recovery").start(() -> {
                 try {
                     t.handOver(r, t0);

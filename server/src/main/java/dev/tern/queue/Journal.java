@@ -80,6 +80,8 @@ final class Journal {
      * that mail taken while the spool is recovered in the background is never read back as recovered.
      */
     private final long firstOwn;
+    /** The number of journal files there were when this process opened the journal. */
+    private final int earlierFiles;
 
     /** One journal file. Guarded by {@link Journal#lock}, but for {@link #sync}. */
     private static final class JFile {
@@ -137,10 +139,12 @@ final class Journal {
         this.dir = dir;
         this.dirSync = dirSync;
         FileModes.createDirectories(dir);
-        for (Path p : list(dir).values()) {
+        TreeMap<Long, Path> there = list(dir);
+        for (Path p : there.values()) {
             nextNumber = Math.max(nextNumber, SlotFormat.slotNumber(p) + 1);
         }
         firstOwn = nextNumber;
+        earlierFiles = there.size();
     }
 
     /** True when {@code file} is a journal file (not a slot). */
@@ -339,6 +343,11 @@ final class Journal {
         return out;
     }
 
+    /** The number of journal files there were before this process made any: what {@link #recover} reads. */
+    int earlierFiles() {
+        return earlierFiles;
+    }
+
     /** The journal's directory. */
     Path dir() {
         return dir;
@@ -352,10 +361,10 @@ final class Journal {
      */
     List<Record> recover(Set<String> done) throws IOException {
         List<Record> out = new ArrayList<>();
-        lock.lock();
-        try {
-            for (Path p : list(dir).headMap(firstOwn).values()) {
-                Scan s = read(p);
+        for (Path p : list(dir).headMap(firstOwn).values()) {
+            Scan s = read(p); // outside the lock: new mail goes into this process's own files meanwhile
+            lock.lock();
+            try {
                 JFile f = new JFile(p);
                 f.retired = true;
                 f.live = s.damaged(); // the file stays for the operator to look at
@@ -375,11 +384,11 @@ final class Journal {
                 if (f.live == 0) {
                     delete(f);
                 }
+            } finally {
+                lock.unlock();
             }
-            recovered = true;
-        } finally {
-            lock.unlock();
         }
+        recovered = true;
         return out;
     }
 

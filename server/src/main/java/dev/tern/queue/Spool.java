@@ -513,6 +513,11 @@ public final class Spool {
             return files.size();
         }
 
+        /** The journal files to read. */
+        public int journalFiles() {
+            return journal.earlierFiles();
+        }
+
         /** The slots judged so far. */
         public int judged() {
             return judged.get();
@@ -524,7 +529,7 @@ public final class Spool {
          * it whole first.
          */
         public boolean background() {
-            return ids.aboveEarlierIds() || files.isEmpty();
+            return ids.aboveEarlierIds() || (files.isEmpty() && journal.earlierFiles() == 0);
         }
 
         /** Makes {@link #run()} judge no more slots and fail; what it did not judge waits for the next start. */

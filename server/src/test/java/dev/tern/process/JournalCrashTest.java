@@ -83,6 +83,7 @@ class JournalCrashTest {
             sendUntilStopped(server, "cut", "journal-mid-append");
         }
         try (ServerProcess server = ServerProcess.start(cfg)) {
+            await().atMost(Duration.ofSeconds(60)).until(() -> server.output().contains("message(s) from the spool in"));
             assertThat(server.output()).contains("cut off by a stop before it was acknowledged (short record");
             sendOne(server.smtpPort(), "second");
             await().atMost(Duration.ofSeconds(30)).until(() -> markers(inbox("alice")).containsKey("second")

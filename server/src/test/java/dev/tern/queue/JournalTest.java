@@ -123,6 +123,19 @@ class JournalTest {
     }
 
     @Test
+    void mailTakenWhileTheRecoveryRunsInTheBackgroundIsNotReadBackAsRecovered() throws Exception {
+        QueuedMessage old = queue(spool(), "queued before the restart\r\n", "a@example.test");
+
+        Spool restarted = spool();
+        Spool.Recovery r = restarted.startRecovery();
+        assertThat(r.background()).isTrue();
+        assertThat(r.journalFiles()).isOne();
+        QueuedMessage fresh = queue(restarted, "taken meanwhile\r\n", "b@example.test"); // before run()
+        assertThat(fresh.file()).isNotEqualTo(old.file());
+        assertThat(r.run()).extracting(QueuedMessage::id).containsExactly(old.id());
+    }
+
+    @Test
     void aRecordWithADamagedOctetFailsItsChecksumAndSoDoEveryRecordAfterIt() throws Exception {
         Spool spool = spool();
         QueuedMessage first = queue(spool, "first\r\n", "a@example.test");

@@ -843,7 +843,7 @@ class SpoolTest {
 
     @Test
     void aSpoolWithMessagesAndNoLeaseIsRecoveredBeforeNewMailIsTaken() throws Exception {
-        Spool first = new Spool(dir, Clock.systemUTC(), dirSync);
+        Spool first = new Spool(dir, Clock.systemUTC(), dirSync, 0); // a slot, as an older Tern wrote
         Spool.Incoming in = first.begin(n -> envelope(n, "a@example.test"));
         byte[] content = "x\r\n".getBytes(StandardCharsets.US_ASCII);
         in.content().write(content);
