@@ -700,8 +700,8 @@ public final class Spool {
             return true;
         }
         moveAside(m.file(), f.why() == null ? "not the message " + m.id() : f.why());
-        Files.deleteIfExists(stateFile(m.id()));
-        Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
+        deleteIfThere(stateFile(m.id()));
+        deleteIfThere(queue.resolve(m.id() + ".hold"));
         live.remove(m.id());
         return false;
     }
@@ -780,8 +780,8 @@ public final class Spool {
             Files.deleteIfExists(file);
             dirSync.sync(queue);
         }
-        Files.deleteIfExists(stateFile(m.id()));
-        Files.deleteIfExists(queue.resolve(m.id() + ".hold"));
+        deleteIfThere(stateFile(m.id()));
+        deleteIfThere(queue.resolve(m.id() + ".hold"));
         live.remove(m.id());
         if (slot) {
             pool.giveBack(file);
@@ -831,6 +831,16 @@ public final class Spool {
     }
 
     /** Records the recipients' state after an attempt, atomically. */
+    /**
+     * Deletes {@code p} if it is there. Most messages leave in one pass with neither a state file nor a hold marker:
+     * a look first costs one system call, where deleting a file that is not there builds an exception inside the JDK.
+     */
+    private static void deleteIfThere(Path p) throws IOException {
+        if (Files.exists(p)) {
+            Files.deleteIfExists(p);
+        }
+    }
+
     public void saveState(RecipientState state) throws IOException {
         Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()), true);
     }
