@@ -189,8 +189,7 @@ public final class QueueCommand implements Callable<Integer> {
                     if (s.type().startsWith("text/plain")) {
                         // the server wrote the text: copied as it comes, the CLI parses nothing (a big queue's
                         // listing costs the CLI little more than its start)
-                        new java.io.InputStreamReader(s.body(), java.nio.charset.StandardCharsets.UTF_8)
-                                .transferTo(out());
+                        copyText(s.body());
                     } else {
                         read(s.body(), sink);
                     }
@@ -202,6 +201,22 @@ public final class QueueCommand implements Callable<Integer> {
             page.items().forEach(sink::add);
             sink.end(page.next());
             return OK;
+        }
+
+        /**
+         * Copies the server's UTF-8 text to standard output: as octets when standard output is UTF-8 too (a
+         * 100,000-message listing is tens of megabytes, and a fresh JVM decodes and encodes them slowly), else as
+         * characters, so that the terminal's charset is respected.
+         */
+        private void copyText(InputStream body) throws IOException {
+            PrintWriter w = out();
+            w.flush();
+            if (System.out.charset().equals(java.nio.charset.StandardCharsets.UTF_8)) {
+                body.transferTo(System.out);
+                System.out.flush();
+            } else {
+                new java.io.InputStreamReader(body, java.nio.charset.StandardCharsets.UTF_8).transferTo(w);
+            }
         }
 
         /** The spool read directly, with a word on stderr that it is. */
