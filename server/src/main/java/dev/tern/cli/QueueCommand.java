@@ -13,16 +13,19 @@ import dev.tern.queue.QueueText;
 import dev.tern.text.ClientText;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine;
 
 /**
  * {@code tern queue list|show|flush|hold|release|delete}. Asks the running server over its HTTP listener
@@ -170,7 +173,7 @@ public final class QueueCommand implements Callable<Integer> {
 
         private int list() throws Exit, IOException {
             Sink sink = json ? new JsonSink(out()) : new TextSink(new QueueText.Listing(out(), Clock.systemDefaultZone()));
-            List<String> params = new java.util.ArrayList<>();
+            List<String> params = new ArrayList<>();
             if (!json) {
                 params.add("format=text");
             }
@@ -211,11 +214,11 @@ public final class QueueCommand implements Callable<Integer> {
         private void copyText(InputStream body) throws IOException {
             PrintWriter w = out();
             w.flush();
-            if (System.out.charset().equals(java.nio.charset.StandardCharsets.UTF_8)) {
+            if (System.out.charset().equals(StandardCharsets.UTF_8)) {
                 body.transferTo(System.out);
                 System.out.flush();
             } else {
-                new java.io.InputStreamReader(body, java.nio.charset.StandardCharsets.UTF_8).transferTo(w);
+                new InputStreamReader(body, StandardCharsets.UTF_8).transferTo(w);
             }
         }
 

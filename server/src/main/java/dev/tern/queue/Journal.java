@@ -14,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -466,7 +467,7 @@ final class Journal {
         int envAt = at + META_LENGTH;
         Envelope env = SlotFormat.JSON.readValue(all, envAt, json, Envelope.class);
         int contentAt = envAt + json;
-        byte[] addedBytes = java.util.Arrays.copyOfRange(all, contentAt + content, contentAt + content + added);
+        byte[] addedBytes = Arrays.copyOfRange(all, contentAt + content, contentAt + content + added);
         return new Record(p, env, contentAt, content, facts, addedBytes, marks);
     }
 

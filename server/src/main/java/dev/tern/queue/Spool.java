@@ -18,6 +18,7 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -26,13 +27,19 @@ import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
-import java.util.function.Function;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -294,7 +301,7 @@ public final class Spool {
                 }
                 if (count + len > buffer.length) {
                     int grown = Math.min(journalMax, Math.max(count + len, 2 * buffer.length));
-                    buffer = java.util.Arrays.copyOf(buffer, grown);
+                    buffer = Arrays.copyOf(buffer, grown);
                 }
                 System.arraycopy(b, off, buffer, count, len);
                 count += len;
@@ -381,7 +388,7 @@ public final class Spool {
             slotOut.write(added);
             slotOut.flush();
             sink.crc.update(facts.bytes());
-            sink.crc.update(SlotFormat.marksText(marks).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sink.crc.update(SlotFormat.marksText(marks).getBytes(StandardCharsets.US_ASCII));
             ByteBuffer trailer = ByteBuffer.wrap(trailer(seal, size, facts, added.length, marks,
                     sink.crc.getValue()));
             while (trailer.hasRemaining()) {
@@ -500,7 +507,7 @@ public final class Spool {
     public final class Recovery {
         private final List<Path> files;
         private final Set<String> done;
-        private final java.util.concurrent.atomic.AtomicInteger judged = new java.util.concurrent.atomic.AtomicInteger();
+        private final AtomicInteger judged = new AtomicInteger();
         private volatile boolean stopped;
 
         private Recovery(List<Path> files, Set<String> done) {
@@ -538,9 +545,9 @@ public final class Spool {
         }
 
         public List<QueuedMessage> run() throws IOException {
-            List<QueuedMessage> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            List<QueuedMessage> out = Collections.synchronizedList(new ArrayList<>());
             // on half the cores (at least one): new mail is being taken meanwhile
-            java.util.concurrent.ForkJoinPool workers = new java.util.concurrent.ForkJoinPool(
+            ForkJoinPool workers = new ForkJoinPool(
                     Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
             try {
                 workers.submit(() -> files.parallelStream().forEach(p -> {
@@ -572,7 +579,7 @@ public final class Spool {
                         out.add(m);
                     }
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (e.getCause() instanceof UncheckedIOException u) {
                     throw u.getCause();
                 }
@@ -594,7 +601,7 @@ public final class Spool {
             }
             // state files whose message is gone (crash between the two deletions); new messages' are live. The
             // hold markers found on the way say which messages are held (one listing, not a look-up each)
-            Set<String> held = new java.util.HashSet<>();
+            Set<String> held = new HashSet<>();
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(queue, "*.{state,hold}")) {
                 for (Path p : ds) {
                     String name = p.getFileName().toString();
