@@ -109,7 +109,7 @@ public final class QueueEndpoint implements HttpHandler {
             }
             QueuedMessage m = QueueReport.isQueueId(id) ? scheduler.message(id) : null;
             if (m == null) {
-                send(ex, 404, error("no message " + id + " in the queue"));
+                noMessage(ex, id);
                 return;
             }
             if (parts.length == 3) {
@@ -118,12 +118,16 @@ public final class QueueEndpoint implements HttpHandler {
                         try {
                             send(ex, 200, QueueReport.of(m, m.held(), true));
                         } catch (java.nio.file.NoSuchFileException e) {
-                            send(ex, 404, error("no message " + id + " in the queue")); // finished meanwhile
+                            noMessage(ex, id); // finished meanwhile
                         }
                     }
                     case "DELETE" -> {
                         boolean done = scheduler.delete(id);
-                        send(ex, done ? 200 : 404, done ? result(id, "deleted") : error("no message " + id + " in the queue"));
+                        if (done) {
+                            send(ex, 200, result(id, "deleted"));
+                        } else {
+                            noMessage(ex, id);
+                        }
                     }
                     default -> send(ex, 405, error("use GET or DELETE /queue/" + id));
                 }
@@ -152,8 +156,11 @@ public final class QueueEndpoint implements HttpHandler {
             if (ex.getResponseCode() != -1) {
                 return;
             }
-            send(ex, done ? 200 : 404, done ? result(id, action.equals("flush") ? "flushed"
-                    : action.equals("hold") ? "held" : "released") : error("no message " + id + " in the queue"));
+            if (!done) {
+                noMessage(ex, id);
+                return;
+            }
+            send(ex, 200, result(id, action.equals("flush") ? "flushed" : action.equals("hold") ? "held" : "released"));
         } catch (IOException | RuntimeException e) {
             log.warn("queue endpoint: {} <{}>: {}", ex.getRequestMethod(), MailLog.quote(ex.getRequestURI().toString(), '>'),
                     e.toString());
@@ -191,7 +198,7 @@ public final class QueueEndpoint implements HttpHandler {
             for (QueuedMessage m : scheduler.messages()) {
                 all.add(QueueReport.of(m, m.held(), false));
             }
-            send(ex, 200, QueueReport.Summary.of(all));
+            send(ex, 200, QueueReport.Summary.of(all).recovering(scheduler.isRecovering()));
             return;
         }
         QueueReport.Page<QueuedMessage> page = QueueReport.page(scheduler.messages(), m -> m.envelope().arrival(),
@@ -230,6 +237,20 @@ public final class QueueEndpoint implements HttpHandler {
                 g.writeStringField("next", page.next());
             }
             g.writeEndObject();
+        }
+    }
+
+    /**
+     * The answer for a message the queue does not hold: 404, or, while the spool is still being read since the
+     * start, 503, since the message may be one not read yet.
+     */
+    private void noMessage(HttpExchange ex, String id) throws IOException {
+        if (scheduler.isRecovering()) {
+            ex.getResponseHeaders().set("Retry-After", "5");
+            send(ex, 503, error("no message " + id + " read yet: the spool is still being read since the start;"
+                    + " try again in a few seconds"));
+        } else {
+            send(ex, 404, error("no message " + id + " in the queue"));
         }
     }
 

@@ -73,7 +73,12 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Summary(long messages, long recipients, long pending, long deferred, long held, long bytes,
-                          Instant oldest) {
+                          Instant oldest, boolean recovering) {
+        /** These totals, marked as counting only what the server has read so far of a spool it is still recovering. */
+        public Summary recovering(boolean still) {
+            return new Summary(messages, recipients, pending, deferred, held, bytes, oldest, still);
+        }
+
         /** The summary of {@code reports}. */
         public static Summary of(Iterable<QueueReport> reports) {
             long n = 0;
@@ -94,7 +99,7 @@ public record QueueReport(String id, Instant arrival, long size, String sender, 
                 bytes += r.size();
                 oldest = oldest == null || r.arrival().isBefore(oldest) ? r.arrival() : oldest;
             }
-            return new Summary(n, rcpts, pending, deferred, held, bytes, oldest);
+            return new Summary(n, rcpts, pending, deferred, held, bytes, oldest, false);
         }
     }
 

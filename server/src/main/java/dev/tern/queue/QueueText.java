@@ -107,10 +107,12 @@ public final class QueueText {
 
     /** The totals of {@code GET /queue?summary} in words. */
     public static String summary(QueueReport.Summary s, Clock clock) {
+        String still = s.recovering() ? "-- the spool is still being read since the start: the messages queued before"
+                + " it are not all counted yet\n" : "";
         if (s.messages() == 0) {
-            return "The queue is empty.\n";
+            return (s.recovering() ? "No message read yet.\n" : "The queue is empty.\n") + still;
         }
-        return s.messages() + (s.messages() == 1 ? " message, " : " messages, ") + s.recipients()
+        return still + s.messages() + (s.messages() == 1 ? " message, " : " messages, ") + s.recipients()
                 + (s.recipients() == 1 ? " recipient (" : " recipients (") + s.pending() + " pending, "
                 + s.deferred() + " deferred), " + s.held() + " held, " + s.bytes() + " bytes; the oldest arrived "
                 + time(s.oldest(), clock.getZone()) + " (" + age(s.oldest(), clock.instant()) + " ago)\n";

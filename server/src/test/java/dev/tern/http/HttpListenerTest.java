@@ -142,4 +142,29 @@ class HttpListenerTest {
         assertThat(status(request("POST", "/queue/flush", "Host: localhost:PORT", "Origin: http://localhost:PORT",
                 "Content-Type: application/json", "Content-Length: 0"))).isEqualTo(200);
     }
+
+    /**
+     * While the spool is still read in the background, a message not found may be one not read yet: the queue's
+     * answers say so (503) instead of "no message" (404), and the summary says its totals are partial.
+     */
+    @Test
+    void unknownMessagesDuringTheRecoveryAre503NotMissing() throws IOException {
+        String other = id.substring(0, id.length() - 1) + (id.endsWith("A") ? "B" : "A");
+        String host = "Host: 127.0.0.1:PORT";
+        assertThat(status(request("GET", "/queue/" + other, host))).isEqualTo(404);
+        assertThat(request("GET", "/queue?summary", host)).contains("\"recovering\" : false");
+        tern.scheduler().recovering();
+        try {
+            String show = request("GET", "/queue/" + other, host);
+            assertThat(status(show)).isEqualTo(503);
+            assertThat(show).contains("still being read");
+            assertThat(status(request("POST", "/queue/" + other + "/hold", host, "Content-Length: 0"))).isEqualTo(503);
+            assertThat(status(request("DELETE", "/queue/" + other, host))).isEqualTo(503);
+            assertThat(request("GET", "/queue?summary", host)).contains("\"recovering\" : true");
+            assertThat(status(request("GET", "/queue/" + id, host))).isEqualTo(200); // what is read is answered
+        } finally {
+            tern.scheduler().recover(java.util.List.of());
+        }
+        assertThat(status(request("DELETE", "/queue/" + other, host))).isEqualTo(404);
+    }
 }

@@ -71,7 +71,7 @@ class QueueReportPageTest {
         List<QueueReport> reports = List.of(
                 new QueueReport("B", t.plusSeconds(5), 100, "s@x.test", "", "", "ESMTP", true, List.of(deferred), null),
                 new QueueReport("A", t, 50, "s@x.test", "", "", "ESMTP", false, List.of(pending, sent, deferred), null));
-        assertThat(QueueReport.Summary.of(reports)).isEqualTo(new QueueReport.Summary(2, 4, 1, 2, 1, 150, t));
-        assertThat(QueueReport.Summary.of(List.of())).isEqualTo(new QueueReport.Summary(0, 0, 0, 0, 0, 0, null));
+        assertThat(QueueReport.Summary.of(reports)).isEqualTo(new QueueReport.Summary(2, 4, 1, 2, 1, 150, t, false));
+        assertThat(QueueReport.Summary.of(List.of())).isEqualTo(new QueueReport.Summary(0, 0, 0, 0, 0, 0, null, false));
     }
 }
