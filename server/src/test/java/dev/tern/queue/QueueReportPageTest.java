@@ -73,5 +73,13 @@ class QueueReportPageTest {
                 new QueueReport("A", t, 50, "s@x.test", "", "", "ESMTP", false, List.of(pending, sent, deferred), null));
         assertThat(QueueReport.Summary.of(reports)).isEqualTo(new QueueReport.Summary(2, 4, 1, 2, 1, 150, t, false));
         assertThat(QueueReport.Summary.of(List.of())).isEqualTo(new QueueReport.Summary(0, 0, 0, 0, 0, 0, null, false));
+        java.time.Clock clock = java.time.Clock.fixed(t.plusSeconds(60), java.time.ZoneOffset.UTC);
+        assertThat(QueueText.summary(QueueReport.Summary.of(reports), clock)).startsWith("2 messages, 4 recipients")
+                .doesNotContain("still being read");
+        assertThat(QueueText.summary(QueueReport.Summary.of(reports).recovering(true), clock))
+                .startsWith("-- the spool is still being read").contains("2 messages, 4 recipients");
+        assertThat(QueueText.summary(QueueReport.Summary.of(List.of()), clock)).isEqualTo("The queue is empty.\n");
+        assertThat(QueueText.summary(QueueReport.Summary.of(List.of()).recovering(true), clock))
+                .startsWith("No message read yet.\n-- the spool is still being read");
     }
 }
