@@ -12,9 +12,10 @@ its 250: the delivered figures are the accepted ones.
 --seconds T bounds the run by time as well as by messages: smtp-source is stopped after T seconds if it has
 not sent its N messages by then, and the rates are over what was done (the messages whose 250 smtp-source
 had counted, from its -c counter, and the time until then; "messages" in the JSON, "capped": true). The
-delivery wait that follows is bounded too (T more seconds, at least 10): a message still undelivered then
-makes the run not ok. A killed session may leave one more message per session in the Maildir than were counted (its 250
-was on the way); those are not counted. Bounded: smtp-source and the wait both stop at --timeout.
+delivery wait that follows is bounded too (T more seconds, at least 10). A stopped session may leave one
+message more in the Maildir than was counted (its 250 was on the way; not counted), or one less (counted, not
+delivered by the end of the wait: "missing", at most one per session, else the run is not ok). Bounded:
+smtp-source and the wait both stop at --timeout.
 """
 import argparse, json, os, subprocess, sys, threading, time
 
