@@ -628,7 +628,7 @@ if want profile && have tern; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
-# Latency: end of DATA -> 250, per message, 10 and 50 sessions, both servers.
+# Latency: end of DATA -> 250, per message, at each of --latency-sessions (default 10 and 50), every server.
 
 if want latency; then
     if [ -z "$STAY_UP" ] || ! want throughput; then
