@@ -80,7 +80,7 @@ def blocking_session(port, n, body, stop_at, timeout, conn):
             blocking_reply(f)
     except Exception as e:  # reported, never raised: the parent counts errors
         error, cpu = repr(e), 0.0
-    conn.send((samples, error, cpu, max(0, len(samples) - 1) if cpu else 0))
+    conn.send((samples, error, cpu, len(samples) - 1 if cpu0 is not None and error is None else 0))
     conn.close()
 
 
