@@ -68,7 +68,7 @@ peer_wait_port() { # PORT PID LOG
     local i
     for i in $(seq 1 100); do
         kill -0 "$2" 2>/dev/null || { tail -n 20 "$3" >&2; return 1; }
-        python3 -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null && return 0
+        "${PY:-python3}" -c "import socket; socket.create_connection(('127.0.0.1', $1), 1).close()" 2>/dev/null && return 0
         sleep 0.1
     done
     echo "nothing listens on 127.0.0.1:$1" >&2

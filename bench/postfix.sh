@@ -65,7 +65,7 @@ pf_start() {
     }
     local i
     for i in $(seq 1 100); do
-        if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $PF_PORT), 1).close()" 2>/dev/null; then
+        if "${PY:-python3}" -c "import socket,sys; socket.create_connection(('127.0.0.1', $PF_PORT), 1).close()" 2>/dev/null; then
             return 0
         fi
         sleep 0.1

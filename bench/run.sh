@@ -4,18 +4,26 @@
 #
 #   bench/run.sh                 # everything; with all five servers well over an hour on 2 cores (Exim's
 #                                # one-message-per-connection rows are slow: bench/README.md)
+#   bench/run.sh --five          # issue 17's cells, about 15 minutes: five servers and smtp-sink, 1 KB at 1, 10
+#                                # and 50 sessions and 100 KB at 10, one message per connection, each run
+#                                # stopped after 2,000 messages (1,000 at 100 KB) or 10 s; latency at 10
+#                                # sessions; the disk's fsync rate (bench/README.md). --five --quick: a smoke test
 #   bench/run.sh --quick         # fewer messages, one run per cell
 #   bench/run.sh --only throughput|latency|memory   (may be repeated)
 #   bench/run.sh --servers tern --only cores --only profile   # Tern on one core and on two; JFR per message
 #   bench/run.sh --runs 5        # runs per cell (default 3; the median is reported)
-#   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid; also tern-checks)
+#   bench/run.sh --servers tern,exim          # a subset (default tern,postfix,exim,opensmtpd,chasquid,smtp-sink;
+#                                # also tern-checks, tern-defences)
 #   bench/run.sh --sizes 1024 --sessions 1,10,50 --modes 1   # a part of the throughput matrix
+#   bench/run.sh --cells 1024:1:10,102400:1:10   # SIZE:MSGS_PER_CONN:SESSIONS cells instead of the matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
+#   bench/run.sh --seconds 10    # also stop each throughput run after 10 s (rates over what was done)
+#   bench/run.sh --latency-sessions 10        # latency.py's session counts (default 10,50)
 #   bench/run.sh --checks        # adds tern-checks: Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq
 #   bench/run.sh --defences      # adds tern-defences: Tern with the MX's dnsbl and greet_pause on (same dnsmasq)
 #
 # Environment: BENCH_SKIP_BUILD=1 uses server/target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
-# before measuring (default 5000); TERN_JAVA_OPTS: JVM options for Tern
+# before measuring (default 5000), BENCH_WARMUP_SECONDS: or for at most this long (default 60); TERN_JAVA_OPTS: JVM options for Tern
 # (default none); BENCH_DNS_TTL: the TTL of tern-checks' DNS records (default 300 s; 0: Tern caches nothing);
 # BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
 set -uo pipefail
@@ -29,7 +37,11 @@ ARGS="$*"
 QUICK=""
 RUNS=3
 ONLY=()
-SERVERS=(tern postfix exim opensmtpd chasquid)
+SERVERS=(tern postfix exim opensmtpd chasquid smtp-sink)
+CELLS=()
+SECONDS_CAP=""
+LAT_SESSIONS=(10 50)
+FIVE=""
 SIZES=(1024 102400)
 SESSIONS=(1 10 50 200)
 MODES=(1 100)
@@ -39,8 +51,8 @@ DEFENCES=""
 CPUSETS=(0 0,1)
 usage() {
     echo "usage: bench/run.sh [--quick] [--runs N] [--only throughput|latency|memory|cores|profile] [--servers a,b,..]" \
-        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--messages N] [--checks] [--defences]" \
-        "[--cpus 0:0,1]" >&2
+        "[--sizes 1024,102400] [--sessions 1,10,50,200] [--modes 1,100] [--cells SIZE:MODE:SESSIONS,..] [--messages N]" \
+        "[--seconds T] [--latency-sessions 10,50] [--five] [--checks] [--defences] [--cpus 0:0,1]" >&2
     exit 2
 }
 list() { local IFS=','; read -r -a "$1" <<<"$2"; }
@@ -54,6 +66,10 @@ while [ "$#" -gt 0 ]; do
         --sessions) list SESSIONS "$2"; shift ;;
         --modes) list MODES "$2"; shift ;;
         --messages) MESSAGES="$2"; shift ;;
+        --cells) list CELLS "$2"; shift ;;
+        --seconds) SECONDS_CAP="$2"; shift ;;
+        --latency-sessions) list LAT_SESSIONS "$2"; shift ;;
+        --five) FIVE=1 ;;
         --checks) CHECKS=1 ;;
         --defences) DEFENCES=1 ;;
         --cpus) IFS=: read -r -a CPUSETS <<<"$2"; shift ;;
@@ -61,6 +77,17 @@ while [ "$#" -gt 0 ]; do
     esac
     shift
 done
+# --five: issue 17's cells in one run that fits a quiet window of about 15 minutes (bench/README.md). Each run is
+# bounded by messages and by time, so that the peers that are slow at one message per connection (Exim's 200 ms
+# before its 221, OpenSMTPD's listen backlog of 5) do not eat the window: they are measured over what they did.
+if [ -n "$FIVE" ]; then
+    [ "${#CELLS[@]}" -gt 0 ] || CELLS=(1024:1:1 1024:1:10 1024:1:50 102400:1:10)
+    [ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency)
+    [ -n "$SECONDS_CAP" ] || { SECONDS_CAP=10; [ -n "$QUICK" ] && SECONDS_CAP=4; }
+    [[ "$ARGS" == *--latency-sessions* ]] || LAT_SESSIONS=(10)
+    [ -z "$QUICK" ] || : "${BENCH_WARMUP_SECONDS:=5}"
+    : "${BENCH_WARMUP_SECONDS:=15}"
+fi
 [ "${#ONLY[@]}" -gt 0 ] || ONLY=(throughput latency memory)
 # --checks adds tern-checks (Tern with SPF, DKIM and DMARC on), --defences tern-defences (Tern with dnsbl and
 # greet_pause): each right after tern (first when tern does not take part), both with DNS from a private dnsmasq
@@ -78,7 +105,7 @@ add_after_tern() { # NAME
 [ -z "$DEFENCES" ] || add_after_tern tern-defences
 want() { local x; for x in "${ONLY[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 for srv in "${SERVERS[@]}"; do
-    case "$srv" in tern | tern-checks | tern-defences | postfix | exim | opensmtpd | chasquid) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
+    case "$srv" in tern | tern-checks | tern-defences | postfix | exim | opensmtpd | chasquid | smtp-sink) ;; *) echo "unknown server: $srv" >&2; usage ;; esac
 done
 have() { local x; for x in "${SERVERS[@]}"; do [ "$x" = "$1" ] && return 0; done; return 1; }
 
@@ -133,6 +160,7 @@ declare -A TERN_PID=() TERN_PORT=() TERN_LOG=() TERN_CONFIG=() TERN_MAILDIR=()
 DNS_PID=""
 
 cleanup() {
+    sink_stop
     pf_stop
     exim_stop
     opensmtpd_stop
@@ -153,6 +181,9 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 install_prereqs
+# the interpreter itself, found once: a version manager's shim (pyenv) costs from 0.3 s to several seconds a call
+# under load, and a run calls Python hundreds of times
+PY="$(python3 -c 'import sys; print(sys.executable)')"
 JAVA_HOME="$(find_java)" || die "no JDK 21+"
 export JAVA_HOME
 JAVA="$JAVA_HOME/bin/java"
@@ -165,7 +196,7 @@ fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 free_port() { # free for TCP and UDP (dnsmasq takes both)
-    python3 -c 'import socket
+    "$PY" -c 'import socket
 for _ in range(50):
     t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -302,7 +333,7 @@ dns_start() {
         >"$DNS_LOG" 2>&1 &
     DNS_PID=$!
     local deadline=$((SECONDS + 10))
-    until python3 - "$DNS_PORT" <<'PY' 2>/dev/null; do
+    until "$PY" - "$DNS_PORT" <<'PY' 2>/dev/null; do
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.5)
 # a TXT query for client.test; any answer means dnsmasq is up
@@ -337,31 +368,46 @@ for srv in exim opensmtpd chasquid; do
     "${srv}_setup" "$WORK/$srv" "$(free_port)" "$DEB_CACHE" || die "$srv: setup failed"
 done
 
+# smtp-sink: Postfix's test server, which answers every command and keeps nothing (not even on disk): the bound
+# the SMTP exchange itself sets on this machine, with smtp-source and the kernel's loopback. One process, one
+# event loop; listen backlog 1024. Not an MTA: report.py keeps it out of "best peer" and prints Tern / ½ smtp-sink
+# (issue 17's target at 10 sessions). It has no Maildir: a message is done at its 250.
+SINK_PORT="$(free_port)"
+SINK_PID=""
+sink_start() {
+    local user=()
+    [ "$(id -u)" -eq 0 ] && user=(-u nobody)
+    "$(command -v smtp-sink || echo /usr/sbin/smtp-sink)" "${user[@]}" "127.0.0.1:$SINK_PORT" 1024 >"$WORK/smtp-sink.out" 2>&1 &
+    SINK_PID=$!
+    peer_wait_port "$SINK_PORT" "$SINK_PID" "$WORK/smtp-sink.out"
+}
+sink_stop() { peer_stop_pid "$SINK_PID"; SINK_PID=""; }
+
 srv_port() {
     case "$1" in
         tern | tern-checks | tern-defences) echo "${TERN_PORT[$1]}" ;; postfix) echo "$PF_PORT" ;; exim) echo "$EXIM_PORT" ;;
-        opensmtpd) echo "$OSMTPD_PORT" ;; chasquid) echo "$CHQ_PORT" ;;
+        opensmtpd) echo "$OSMTPD_PORT" ;; chasquid) echo "$CHQ_PORT" ;; smtp-sink) echo "$SINK_PORT" ;;
     esac
 }
-srv_maildir() {
+srv_maildir() { # nothing for smtp-sink
     case "$1" in
-        tern | tern-checks | tern-defences) echo "${TERN_MAILDIR[$1]}" ;; postfix) echo "$PF_MAILDIR" ;; *) "${1}_maildir" ;;
+        tern | tern-checks | tern-defences) echo "${TERN_MAILDIR[$1]}" ;; postfix) echo "$PF_MAILDIR" ;; smtp-sink) ;; *) "${1}_maildir" ;;
     esac
 }
 srv_start() {
     case "$1" in
         tern | tern-checks | tern-defences) tern_start "$1" ;; postfix) pf_start || die "postfix did not start" ;;
-        *) "${1}_start" || die "$1 did not start" ;;
+        smtp-sink) sink_start || die "smtp-sink did not start" ;; *) "${1}_start" || die "$1 did not start" ;;
     esac
 }
 srv_stop() {
-    case "$1" in tern | tern-checks | tern-defences) tern_stop "$1" ;; postfix) pf_stop ;; *) "${1}_stop" ;; esac
+    case "$1" in tern | tern-checks | tern-defences) tern_stop "$1" ;; postfix) pf_stop ;; smtp-sink) sink_stop ;; *) "${1}_stop" ;; esac
 }
 all_start() { local s; for s in "${SERVERS[@]}"; do srv_start "$s"; done; }
 all_stop() { local s; for s in "${SERVERS[@]}"; do empty_maildir "$(srv_maildir "$s")"; srv_stop "$s"; done; }
 
 # The disk's single-writer fsync rate, on the file system of the work dir (every server's data is there).
-fsync_rate() { python3 "$HERE/fsync_rate.py" "$WORK" --seconds 3; }
+fsync_rate() { "$PY" "$HERE/fsync_rate.py" "$WORK" --seconds 3; }
 
 empty_maildir() {
     [ -d "$1" ] && find "$1" -mindepth 1 -maxdepth 1 -type f -delete
@@ -386,10 +432,11 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     have postfix && echo "postfix: $(pf_version)"
     have exim && echo "exim: $(peer_version "$DEB_CACHE" exim4-daemon-light)"
     have opensmtpd && echo "opensmtpd: $(peer_version "$DEB_CACHE" opensmtpd)"
+    have smtp-sink && echo "smtp-sink: Postfix $(pf_version)'s test server, keeps nothing"
     have chasquid && echo "chasquid: $(peer_version "$DEB_CACHE" chasquid) (delivering with maildrop $(peer_version "$DEB_CACHE" maildrop))"
     echo "jdk: $("$JAVA" -version 2>&1 | head -n 1)"
     echo "tern jvm options: ${TERN_JAVA_OPTS:-(none)}"
-    echo "command: bench/run.sh $ARGS (warm-up ${BENCH_WARMUP:-5000})"
+    echo "command: bench/run.sh $ARGS (warm-up ${BENCH_WARMUP:-5000} messages or ${BENCH_WARMUP_SECONDS:-60} s${SECONDS_CAP:+; each throughput run at most $SECONDS_CAP s})"
     echo "load at start: $(loadavg)"
 } | tee "$OUT/machine.txt"
 FSYNC="$(fsync_rate)"
@@ -403,7 +450,9 @@ say "disk: single-writer fsync rate on $WORK at the start: $FSYNC"
 messages() {
     local size="$1" s="$2" mode="$3" n
     # one message per connection: at least 1000 messages; shorter runs (a fraction of a second) measured the ramp-up, not the rate
-    if [ "$mode" = 1 ]; then
+    if [ -n "$FIVE" ] && [ "$mode" = 1 ]; then
+        n=2000 # bounded by --seconds as well: Tern and Postfix send them all, the slow peers what they can
+    elif [ "$mode" = 1 ]; then
         n=$((s * 40)); [ "$n" -lt 1000 ] && n=1000; [ "$n" -gt 4000 ] && n=4000
     else
         n=$((s * 100)); [ "$n" -gt 3000 ] && n=3000 # 100 per connection up to 30 sessions, then 3000/s
@@ -419,24 +468,29 @@ one_run() { # SERVER SIZE SESSIONS MODE N REP
     local server="$1" size="$2" s="$3" mode="$4" n="$5" rep="$6" port dir extra=()
     port="$(srv_port "$server")"; dir="$(srv_maildir "$server")"
     [ "$mode" = 1 ] || extra=(--per-conn)
+    [ -z "$dir" ] || extra+=(--maildir "$dir")
+    [ -z "$SECONDS_CAP" ] || extra+=(--seconds "$SECONDS_CAP")
     empty_maildir "$dir"
     sync
     local load json
     load="$(loadavg)"
-    json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$dir" --port "$port" --sessions "$s" \
+    json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --port "$port" --sessions "$s" \
         --size "$size" --messages "$n" "${extra[@]}" --timeout 300)"
     printf '{"test":"throughput","server":"%s","size":%s,"sessions":%s,"mode":"%s","rep":%s,"load":"%s","result":%s}\n' \
         "$server" "$size" "$s" "$mode" "$rep" "$load" "$json" >>"$RESULTS"
-    say "$server size=$size sessions=$s per_conn=$mode n=$n run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("ok" if r["ok"] else "NOT OK " + str(r), "accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json") (load $load)"
+    say "$server size=$size sessions=$s per_conn=$mode n=$n run $rep: $("$PY" -c 'import json,sys; r=json.loads(sys.argv[1]); print("ok" if r["ok"] else "NOT OK " + str(r), "accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0), "(stopped by time after %d)" % r["messages"] if r["capped"] else "")' "$json") (load $load)"
 }
 
 # Warm-up, not recorded: the peers' process pools, and the JVM's JIT, which goes on compiling for the first few
-# thousand messages (a server runs for days; measuring its first seconds would measure the compiler).
+# thousand messages (a server runs for days; measuring its first seconds would measure the compiler). Bounded by
+# time too, so the slow peers (Exim: about 10 a second at one message per connection) do not take many minutes.
 WARMUP="${BENCH_WARMUP:-5000}"
 warm_up_one() { # SERVER
     [ "$WARMUP" -gt 0 ] || return 0
-    python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "$(srv_maildir "$1")" --port "$(srv_port "$1")" \
-        --sessions 10 --size 1024 --messages "$WARMUP" --timeout 300 >/dev/null
+    local dir
+    dir="$(srv_maildir "$1")"
+    "$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" ${dir:+--maildir "$dir"} --port "$(srv_port "$1")" \
+        --sessions 10 --size 1024 --messages "$WARMUP" --seconds "${BENCH_WARMUP_SECONDS:-60}" --timeout 300 >/dev/null
     empty_maildir "$(srv_maildir "$1")"
     sync
 }
@@ -474,24 +528,32 @@ defences_record() { # PHASE
     [ "$screened" -gt 0 ] || say "FAIL: tern-defences accepted no message with dnsbl=none (see $log)"
 }
 
+# The latency phase follows the throughput phase on the same, warm, servers unless the cores or profile phases
+# (which restart Tern) come in between.
+STAY_UP=""
+want latency && ! want cores && ! want profile && STAY_UP=1
 if want throughput; then
-    say "throughput: ${SERVERS[*]}; sizes ${SIZES[*]}; sessions ${SESSIONS[*]}; msgs/conn ${MODES[*]}"
-    all_start
-    warm_up
-    for size in "${SIZES[@]}"; do
-        for mode in "${MODES[@]}"; do
-            for s in "${SESSIONS[@]}"; do
-                n="$(messages "$size" "$s" "$mode")"
-                for rep in $(seq 1 "$RUNS"); do
-                    # a different server goes first in each run: rotate the list by one per run
-                    k=$(((rep - 1) % ${#SERVERS[@]}))
-                    order=("${SERVERS[@]:k}" "${SERVERS[@]:0:k}")
-                    for srv in "${order[@]}"; do one_run "$srv" "$size" "$s" "$mode" "$n" "$rep"; done
-                done
+    if [ "${#CELLS[@]}" -eq 0 ]; then
+        for size in "${SIZES[@]}"; do
+            for mode in "${MODES[@]}"; do
+                for s in "${SESSIONS[@]}"; do CELLS+=("$size:$mode:$s"); done
             done
         done
+    fi
+    say "throughput: ${SERVERS[*]}; cells (size:msgs per conn:sessions) ${CELLS[*]}${SECONDS_CAP:+; each run at most $SECONDS_CAP s}"
+    all_start
+    warm_up
+    for cell in "${CELLS[@]}"; do
+        IFS=: read -r size mode s <<<"$cell"
+        n="$(messages "$size" "$s" "$mode")"
+        for rep in $(seq 1 "$RUNS"); do
+            # a different server goes first in each run: rotate the list by one per run
+            k=$(((rep - 1) % ${#SERVERS[@]}))
+            order=("${SERVERS[@]:k}" "${SERVERS[@]:0:k}")
+            for srv in "${order[@]}"; do one_run "$srv" "$size" "$s" "$mode" "$n" "$rep"; done
+        done
     done
-    all_stop
+    [ -n "$STAY_UP" ] || all_stop
     checks_record throughput
     defences_record throughput
 fi
@@ -509,12 +571,12 @@ if want cores && have tern; then
         for rep in $(seq 1 "$RUNS"); do
             t0="$(cpu_ticks "${TERN_PID[tern]}")"
             load="$(loadavg)"
-            json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
+            json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
                 --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
             cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
             printf '{"test":"cores","server":"tern","cpus":"%s","sessions":10,"size":1024,"rep":%s,"load":"%s","cpu_ticks":%s,"messages":%s,"result":%s}\n' \
                 "$cpus" "$rep" "$load" "$cpu" "$n" "$json" >>"$RESULTS"
-            say "cores: tern on cpus $cpus, 10 sessions, run $rep: $(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print("accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json"), $((cpu * 1000000 / $(getconf CLK_TCK) / n)) us CPU per message (load $load)"
+            say "cores: tern on cpus $cpus, 10 sessions, run $rep: $("$PY" -c 'import json,sys; r=json.loads(sys.argv[1]); print("accepted %.0f/s delivered %.0f/s" % (r["accepted_rate"] or 0, r["delivered_rate"] or 0))' "$json"), $((cpu * 1000000 / $(getconf CLK_TCK) / n)) us CPU per message (load $load)"
             empty_maildir "${TERN_MAILDIR[tern]}"
         done
         tern_stop tern
@@ -544,7 +606,7 @@ if want profile && have tern; then
     fi
     t0="$(cpu_ticks "${TERN_PID[tern]}")"
     load="$(loadavg)"
-    json="$(python3 "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
+    json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
         --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
     cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
     if [ -n "$perf_pid" ]; then
@@ -557,7 +619,7 @@ if want profile && have tern; then
     "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.stop name=bench filename="$OUT/tern-profile.jfr" >/dev/null
     tern_stop tern
     empty_maildir "${TERN_MAILDIR[tern]}"
-    python3 "$HERE/jfr_report.py" "$OUT/tern-profile.jfr" "$n" "$(awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')" \
+    "$PY" "$HERE/jfr_report.py" "$OUT/tern-profile.jfr" "$n" "$(awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')" \
         --jfr "$JAVA_HOME/bin/jfr" >"$OUT/profile.txt"
     printf '{"test":"profile","server":"tern","sessions":10,"size":1024,"load":"%s","run":%s,"profile":%s}\n' \
         "$load" "$json" "$(head -n 1 "$OUT/profile.txt")" >>"$RESULTS"
@@ -566,18 +628,24 @@ if want profile && have tern; then
 fi
 
 # ---------------------------------------------------------------------------------------------------
-# Latency: end of DATA -> 250, per message, 10 and 50 sessions, both servers.
+# Latency: end of DATA -> 250, per message, at each of --latency-sessions (default 10 and 50), every server.
 
 if want latency; then
-    all_start
+    if [ -z "$STAY_UP" ] || ! want throughput; then
+        all_start
+        warm_up
+    fi
     per=40; [ -n "$QUICK" ] && per=15
-    warm_up
     for rep in $(seq 1 "$RUNS"); do
-        for s in 10 50; do
+        for s in "${LAT_SESSIONS[@]}"; do
             m=$((per * 10 / s)); [ "$m" -lt 8 ] && m=8
-            for srv in "${SERVERS[@]}"; do
+            # a different server goes first in each run, as for throughput
+            k=$(((rep - 1) % ${#SERVERS[@]}))
+            order=("${SERVERS[@]:k}" "${SERVERS[@]:0:k}")
+            for srv in "${order[@]}"; do
                 load="$(loadavg)"
-                json="$(python3 "$HERE/latency.py" --port "$(srv_port "$srv")" --sessions "$s" --messages-per-session "$m")"
+                json="$("$PY" "$HERE/latency.py" --port "$(srv_port "$srv")" --sessions "$s" --messages-per-session "$m" \
+                    ${SECONDS_CAP:+--seconds "$SECONDS_CAP"})"
                 printf '{"test":"latency","server":"%s","sessions":%s,"rep":%s,"load":"%s","result":%s}\n' \
                     "$srv" "$s" "$rep" "$load" "$json" >>"$RESULTS"
                 say "latency $srv sessions=$s: $json"
@@ -597,10 +665,10 @@ rss_kb() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
 if want memory && have tern; then
     IDLE=10000
     tern_start tern
-    python3 "$HERE/latency.py" --port "${TERN_PORT[tern]}" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
+    "$PY" "$HERE/latency.py" --port "${TERN_PORT[tern]}" --sessions 10 --messages-per-session 10 >/dev/null # warm-up
     sleep 1
     base="$(rss_kb "${TERN_PID[tern]}")"
-    coproc IDLER { exec python3 "$HERE/idle.py" --port "${TERN_PORT[tern]}" --sessions "$IDLE" --hold 300; }
+    coproc IDLER { exec "$PY" "$HERE/idle.py" --port "${TERN_PORT[tern]}" --sessions "$IDLE" --hold 300; }
     read -r -t 300 ready <&"${IDLER[0]}" || die "idle.py did not report"
     sleep 3
     rss="$(rss_kb "${TERN_PID[tern]}")"
@@ -615,7 +683,7 @@ if want memory && have tern; then
 
     empty_maildir "${TERN_MAILDIR[tern]}"
     tern_start tern -Xmx64m
-    big="$(python3 "$HERE/bigmsg.py" --port "${TERN_PORT[tern]}" --maildir "${TERN_MAILDIR[tern]}" --mb 50)"
+    big="$("$PY" "$HERE/bigmsg.py" --port "${TERN_PORT[tern]}" --maildir "${TERN_MAILDIR[tern]}" --mb 50)"
     bigrc=$?
     rss="$(rss_kb "${TERN_PID[tern]}")"
     oom="$(grep -c OutOfMemoryError "${TERN_LOG[tern]}")"
@@ -629,5 +697,5 @@ echo "load at end: $(loadavg)" >>"$OUT/machine.txt"
 FSYNC="$(fsync_rate)"
 printf '{"test":"fsync","when":"end","load":"%s","result":%s}\n' "$(loadavg)" "$FSYNC" >>"$RESULTS"
 say "disk: single-writer fsync rate on $WORK at the end: $FSYNC"
-python3 "$HERE/report.py" "$OUT/machine.txt" "$RESULTS" | tee "$OUT/table.md"
+"$PY" "$HERE/report.py" "$OUT/machine.txt" "$RESULTS" | tee "$OUT/table.md"
 say "results in $OUT"
