@@ -11,6 +11,10 @@
 #   JOURNAL_MAX=0 bench/fsync-count.sh           # every message in a slot of its own (no shared journal)
 #   BY_FILE=1 bench/fsync-count.sh               # also the calls per message on each kind of file
 #   for s in 1 10 50; do for j in 0 65536; do JOURNAL_MAX=$j BENCH_SKIP_BUILD=1 bench/fsync-count.sh 400 $s; done; done
+#   SYSCALLS=1 bench/fsync-count.sh 400 10       # instead: system calls per message by name, start and warm-up
+#                                                # left out (strace attached after them, so without --seccomp-bpf:
+#                                                # every call is slowed and fsyncs share less; counts still exact)
+#   TERN_JAR=/path/other.jar bench/fsync-count.sh   # another build (main's, say) instead of server/target/tern.jar
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-200}"
@@ -18,8 +22,8 @@ SESSIONS="${2:-10}"
 JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
 command -v strace >/dev/null && command -v smtp-source >/dev/null \
     || { echo "fsync-count: needs strace and smtp-source (postfix)" >&2; exit 2; }
-JAR=server/target/tern.jar
-[ -n "${BENCH_SKIP_BUILD:-}" ] || ./mvnw -B -q -pl server package -DskipTests >/dev/null
+JAR="${TERN_JAR:-server/target/tern.jar}"
+[ -n "${BENCH_SKIP_BUILD:-}${TERN_JAR:-}" ] || ./mvnw -B -q -pl server package -DskipTests >/dev/null
 WORK="$(mktemp -d /tmp/tern-fsync-count.XXXXXX)"
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
@@ -47,22 +51,54 @@ journal_max_message = ${JOURNAL_MAX:-65536}
 TOML
 printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >/dev/null
+NEW="$WORK/data/mail/example.test/alice/new"
+delivered_at_least() { # waits up to 300 s for $1 files in new/
+    for _ in $(seq 1 3000); do
+        [ "$(find "$NEW" -type f 2>/dev/null | wc -l)" -ge "$1" ] && return
+        sleep 0.1
+    done
+}
+wait_ready() {
+    for _ in $(seq 1 1800); do # at most 180 s: a JVM under strace starts slowly
+        grep -q '^tern: ready' "$WORK/tern.out" && break
+        sleep 0.1
+    done
+    PORT=$(sed -n 's/^tern: smtp listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/tern.out" | head -1)
+    [ -n "$PORT" ] || { cat "$WORK/tern.out"; echo "fsync-count: the server did not start" >&2; exit 1; }
+}
+if [ -n "${SYSCALLS:-}" ]; then
+    # the server runs untraced through its start and a warm-up of 50 messages (the Maildir made, the classes
+    # loaded); strace then attaches to every thread for the COUNT messages alone
+    "$JAVA" -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
+    SERVER=$!
+    wait_ready
+    smtp-source -s "$SESSIONS" -m 50 -l 1024 -f bench@example.org -t alice@example.test "127.0.0.1:$PORT"
+    delivered_at_least 50
+    sleep 1
+    strace -f -c -o "$WORK/strace.out" -p "$SERVER" \
+        -e trace=fsync,fdatasync,openat,close,statx,newfstatat,fstat,access,faccessat2,ftruncate,rename,unlink,mkdir,\
+sendfile,copy_file_range,write,writev,pwrite64,read,pread64,lseek,getdents64,futex,ioctl,sendto,recvfrom,poll,epoll_wait,\
+epoll_ctl,fcntl,sched_yield 2>/dev/null &
+    TRACER=$!
+    sleep 2 # strace attaches to each thread in turn
+    smtp-source -s "$SESSIONS" -m "$COUNT" -l 1024 -f bench@example.org -t alice@example.test "127.0.0.1:$PORT"
+    delivered_at_least $((COUNT + 50))
+    sleep 1
+    kill -INT "$TRACER"; wait "$TRACER" 2>/dev/null || true
+    awk -v d="$COUNT" '$1 ~ /^[0-9.]+$/ && NF >= 5 && $NF != "total" {
+        e = (NF == 6) ? $5 : 0; printf "fsync-count: %7.2f per message  %s (%.2f failing)\n", $4 / d, $NF, e / d
+    }' "$WORK/strace.out" | sort -k2 -rn
+    echo "fsync-count: system calls per message over $COUNT messages after a warm-up of 50 ($SESSIONS sessions," \
+        "journal_max_message = ${JOURNAL_MAX:-65536})"
+    exit 0
+fi
 if [ -n "${BY_FILE:-}" ]; then TRACE=(-y); else TRACE=(-c); fi
 strace -f --seccomp-bpf "${TRACE[@]}" -e trace=fsync,fdatasync -o "$WORK/strace.out" \
     "$JAVA" -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 1800); do # at most 180 s: a JVM under strace starts slowly
-    grep -q '^tern: ready' "$WORK/tern.out" && break
-    sleep 0.1
-done
-PORT=$(sed -n 's/^tern: smtp listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/tern.out" | head -1)
-[ -n "$PORT" ] || { cat "$WORK/tern.out"; echo "fsync-count: the server did not start" >&2; exit 1; }
+wait_ready
 smtp-source -s "$SESSIONS" -m "$COUNT" -l 1024 -f bench@example.org -t alice@example.test "127.0.0.1:$PORT"
-NEW="$WORK/data/mail/example.test/alice/new"
-for _ in $(seq 1 3000); do # at most 300 s
-    [ "$(find "$NEW" -type f 2>/dev/null | wc -l)" -ge "$COUNT" ] && break
-    sleep 0.1
-done
+delivered_at_least "$COUNT"
 DELIVERED=$(find "$NEW" -type f | wc -l)
 sleep 1 # the slot truncation follows the delivery
 # SIGTERM to the traced JVM itself (strace -f keeps running when it gets one), so that strace writes its summary

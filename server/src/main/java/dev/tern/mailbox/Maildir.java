@@ -8,10 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Maildir mailboxes under {@code <data_dir>/mail/<domain>/<localpart>/} with the usual {@code tmp/ new/ cur/}.
@@ -19,8 +21,15 @@ import java.util.Set;
  * are chosen by the caller so that a delivery repeated after a crash can see that it already happened.
  */
 public final class Maildir {
+    /** At most this many mailboxes are remembered in {@link #made}; past it, it starts again empty. */
+    private static final int MADE_MAX = 10_000;
     private final Path root;
     private final DirectorySync dirSync;
+    /**
+     * Mailboxes found or made with their new/, cur/ and tmp/ durably: a delivery into one looks for nothing (a look
+     * per message otherwise). One deleted since is made again when a delivery into it finds no such file.
+     */
+    private final Set<Path> made = ConcurrentHashMap.newKeySet();
 
     /** @param root the directory holding one folder per domain ({@code <data_dir>/mail}) */
     public Maildir(Path root, DirectorySync dirSync) {
@@ -47,8 +56,20 @@ public final class Maildir {
     public String deliver(String address, String name, byte[] prefix, FileChannel source, long offset, long size,
                           boolean checkExisting) throws IOException {
         Path box = mailbox(address);
-        ensureMaildir(box);
+        ensure(box);
         return deliverInto(box, name, prefix, source, offset, size, checkExisting);
+    }
+
+    /** {@link #ensureMaildir}, once per mailbox while it stays there (see {@link #made}). */
+    void ensure(Path box) throws IOException {
+        if (made.contains(box)) {
+            return;
+        }
+        ensureMaildir(box);
+        if (made.size() >= MADE_MAX) {
+            made.clear();
+        }
+        made.add(box);
     }
 
     /**
@@ -57,6 +78,19 @@ public final class Maildir {
      */
     String deliverInto(Path box, String name, byte[] prefix, FileChannel source, long offset, long size,
                        boolean checkExisting) throws IOException {
+        try {
+            return write(box, name, prefix, source, offset, size, checkExisting);
+        } catch (NoSuchFileException e) {
+            if (!made.remove(box)) {
+                throw e;
+            }
+            ensure(box); // deleted since it was made (by the operator): made again, durably, then delivered into
+            return write(box, name, prefix, source, offset, size, checkExisting);
+        }
+    }
+
+    private String write(Path box, String name, byte[] prefix, FileChannel source, long offset, long size,
+                         boolean checkExisting) throws IOException {
         String fileName = name + ",S=" + (prefix.length + size);
         Path newFile = box.resolve("new").resolve(fileName);
         if (checkExisting && (Files.exists(newFile) || inCur(box, fileName))) {
@@ -96,7 +130,7 @@ public final class Maildir {
     }
 
     /** Creates the mailbox folders if missing, durably (the new directory entries are fsynced). */
-    static void ensureMaildir(Path box) throws IOException {
+    private static void ensureMaildir(Path box) throws IOException {
         if (Files.isDirectory(box.resolve("new"))) {
             return;
         }

@@ -80,7 +80,7 @@ public final class MaildirStore implements MailStore {
     public Delivered deliver(String address, String folder, String name, byte[] prefix, FileChannel source,
                              long offset, long size, boolean checkExisting) throws IOException {
         Path root = maildir.mailbox(address);
-        Maildir.ensureMaildir(root);
+        maildir.ensure(root);
         Path dir = root;
         String into = INBOX;
         if (!MaildirAccount.canonical(folder).equals(INBOX)) {

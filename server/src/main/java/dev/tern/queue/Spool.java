@@ -125,6 +125,12 @@ public final class Spool {
     private final SecureRandom random = new SecureRandom();
     /** IDs of the messages being received or queued: a new ID must not name one of them. */
     private final Set<String> live = ConcurrentHashMap.newKeySet();
+    /**
+     * IDs of the messages committed by this process for which no state file or hold marker was ever written: their
+     * {@link #remove} looks for neither (two failing look-ups per message otherwise). A message read from disk is
+     * never in it, so its files are looked for as before.
+     */
+    private final Set<String> withoutFiles = ConcurrentHashMap.newKeySet();
     /** Empty slots for the next messages. */
     private final SlotPool pool;
     /** The messages finished since every slot was last fsynced ({@code spool/finished}). */
@@ -362,6 +368,7 @@ public final class Spool {
             CrashPoints.reach(CrashPoints.SYNCED);
             closed = true;
             buffer = null;
+            withoutFiles.add(envelope.id());
             return new QueuedMessage(p.file(), envelope, p.contentOffset(), count, facts, added, marks,
                     RecipientState.initial(envelope));
         }
@@ -397,6 +404,7 @@ public final class Spool {
             channel.force(true);
             channel.close();
             closed = true;
+            withoutFiles.add(envelope.id());
             return new QueuedMessage(slot, envelope, headerLength, size, facts, added, marks,
                     RecipientState.initial(envelope));
         }
@@ -765,7 +773,8 @@ public final class Spool {
      * Removes a finished message durably: when this returns, a restart will not deliver it again. The content
      * goes first, so a crash never leaves content without its state; stray state files are cleared at start.
      * A slot's message is recorded in {@code spool/finished} (an fdatasync shared with the messages finishing
-     * at the same moment), then its slot truncated without an fsync of its own.
+     * at the same moment), then its slot truncated without an fsync of its own. Its state file and hold marker are
+     * looked for only when one may have been written ({@link #withoutFiles}).
      */
     public void remove(QueuedMessage m) throws IOException {
         Path file = m.file();
@@ -787,8 +796,10 @@ public final class Spool {
             Files.deleteIfExists(file);
             dirSync.sync(queue);
         }
-        deleteIfThere(stateFile(m.id()));
-        deleteIfThere(queue.resolve(m.id() + ".hold"));
+        if (!withoutFiles.remove(m.id())) {
+            deleteIfThere(stateFile(m.id()));
+            deleteIfThere(queue.resolve(m.id() + ".hold"));
+        }
         live.remove(m.id());
         if (slot) {
             pool.giveBack(file);
@@ -837,7 +848,6 @@ public final class Spool {
         }
     }
 
-    /** Records the recipients' state after an attempt, atomically. */
     /**
      * Deletes {@code p} if it is there. Most messages leave in one pass with neither a state file nor a hold marker:
      * a look first costs one system call, where deleting a file that is not there builds an exception inside the JDK.
@@ -848,11 +858,14 @@ public final class Spool {
         }
     }
 
+    /** Records the recipients' state after an attempt, atomically. */
     public void saveState(RecipientState state) throws IOException {
+        withoutFiles.remove(state.id()); // before the file exists: a remove meanwhile looks for it
         Durable.writeAtomically(stateFile(state.id()), JSON.writeValueAsBytes(state.entries()), true);
     }
 
     public void setHeld(String id, boolean held) throws IOException {
+        withoutFiles.remove(id);
         Path marker = queue.resolve(id + ".hold");
         if (held) {
             Durable.writeAtomically(marker, new byte[0], true);

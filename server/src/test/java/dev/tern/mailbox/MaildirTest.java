@@ -184,6 +184,36 @@ class MaildirTest {
     }
 
     @Test
+    void aMailboxDeletedAfterADeliveryIsMadeAgainByTheNext() throws Exception {
+        Maildir m = maildir();
+        Path src = source("content\r\n");
+        Path box = dir.resolve("mail/example.test/a");
+        try (FileChannel ch = FileChannel.open(src, StandardOpenOption.READ)) {
+            m.deliver("a@example.test", "N", new byte[0], ch, 0, 9, false);
+            // the first delivery made it and no later one looks for it: the next finds it gone when it writes
+            for (String sub : new String[] {"new", "cur", "tmp"}) {
+                try (Stream<Path> files = Files.list(box.resolve(sub))) {
+                    for (Path f : files.toList()) {
+                        Files.delete(f);
+                    }
+                }
+                Files.delete(box.resolve(sub));
+            }
+            Files.delete(box);
+
+            String name = m.deliver("a@example.test", "M", new byte[0], ch, 0, 9, false);
+            assertThat(names(box)).containsExactly("cur", "new", "tmp");
+            assertThat(names(box.resolve("new"))).containsExactly(name);
+            // new/ alone gone: the rename into it fails, and the delivery makes it again
+            Files.delete(box.resolve("new").resolve(name));
+            Files.delete(box.resolve("new"));
+            String again = m.deliver("a@example.test", "L", new byte[0], ch, 0, 9, false);
+            assertThat(names(box.resolve("new"))).containsExactly(again);
+            assertThat(names(box.resolve("tmp"))).isEmpty();
+        }
+    }
+
+    @Test
     void aMailboxPathThatIsAFileIsAnIOException() throws Exception {
         Maildir m = maildir();
         Files.createDirectories(dir.resolve("mail/example.test"));

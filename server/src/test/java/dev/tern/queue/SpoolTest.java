@@ -671,6 +671,21 @@ class SpoolTest {
     }
 
     @Test
+    void removeDeletesTheStateAndHoldMarkerOfAMessageQueuedBeforeTheStart() throws Exception {
+        Spool spool = spool();
+        QueuedMessage m = queue(spool, "x\r\n", "a@example.test");
+        spool.saveState(m.state());
+        spool.setHeld(m.id(), true);
+
+        Spool after = spool();
+        QueuedMessage recovered = after.recover().getFirst();
+        after.remove(recovered);
+
+        assertThat(list("queue")).isEmpty();
+        assertThat(spool().recover()).isEmpty();
+    }
+
+    @Test
     void aFinishedMessageWhoseTruncationAPowerLossUndidIsNeitherRecoveredNorListed() throws Exception {
         Spool spool = spool();
         QueuedMessage m = queue(spool, "x\r\n", "a@example.test");
