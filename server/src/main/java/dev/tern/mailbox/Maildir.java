@@ -93,8 +93,11 @@ public final class Maildir {
                          boolean checkExisting) throws IOException {
         String fileName = name + ",S=" + (prefix.length + size);
         Path newFile = box.resolve("new").resolve(fileName);
-        if (checkExisting && (Files.exists(newFile) || inCur(box, fileName))) {
-            return fileName;
+        if (checkExisting) {
+            String earlier = Files.exists(newFile) ? fileName : earlier(box, name);
+            if (earlier != null) {
+                return earlier;
+            }
         }
         Path tmpFile = box.resolve("tmp").resolve(fileName);
         try (FileChannel out = FileChannel.open(tmpFile, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -121,12 +124,20 @@ public final class Maildir {
         return fileName;
     }
 
-    /** True when cur/ holds {@code fileName} with a Maildir info suffix ({@code :2,S}). */
-    private static boolean inCur(Path box, String fileName) throws IOException {
-        DirectoryStream.Filter<Path> sameName = p -> p.getFileName().toString().startsWith(fileName + ":");
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(box.resolve("cur"), sameName)) {
-            return ds.iterator().hasNext();
+    /**
+     * The base name of the earlier delivery named {@code name} in new/ or cur/ (flags and the host aside: see
+     * {@link Maildrop#sameDelivery}), or null.
+     */
+    private static String earlier(Path box, String name) throws IOException {
+        DirectoryStream.Filter<Path> same = p -> Maildrop.sameDelivery(p.getFileName().toString(), name);
+        for (String sub : new String[] {"new", "cur"}) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(box.resolve(sub), same)) {
+                for (Path p : ds) {
+                    return Maildrop.baseName(p.getFileName().toString());
+                }
+            }
         }
+        return null;
     }
 
     /** Creates the mailbox folders if missing, durably (the new directory entries are fsynced). */

@@ -116,7 +116,7 @@ public final class MaildirStore implements MailStore {
                 continue;
             }
             for (String sub : new String[] {"new", "cur"}) {
-                DirectoryStream.Filter<Path> same = p -> p.getFileName().toString().startsWith(name + ",S=");
+                DirectoryStream.Filter<Path> same = p -> Maildrop.sameDelivery(p.getFileName().toString(), name);
                 try (DirectoryStream<Path> ds = Files.newDirectoryStream(box.resolve(sub), same)) {
                     for (Path p : ds) {
                         return Optional.of(new Delivered(folder, p.getFileName().toString()));

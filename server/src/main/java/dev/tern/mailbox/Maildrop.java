@@ -203,6 +203,21 @@ public final class Maildrop {
         return null;
     }
 
+    /**
+     * True when {@code fileName} (in new/ or cur/) is the delivery named {@code name} ({@code time.unique.host}, the
+     * Maildir convention), whatever host it names and whatever flags it has gained: the host's name may have
+     * changed between a crash and the delivery repeated after it. A name without a host part must match whole.
+     */
+    static boolean sameDelivery(String fileName, String name) {
+        String base = baseName(fileName);
+        int first = name.indexOf('.');
+        int second = first < 0 ? -1 : name.indexOf('.', first + 1);
+        if (second < 0) {
+            return base.startsWith(name + ",S=");
+        }
+        return base.startsWith(name.substring(0, second + 1)) && base.contains(",S=");
+    }
+
     /** The name up to the Maildir info ({@code :2,FLAGS}); it does not change when flags do. */
     static String baseName(String fileName) {
         int colon = fileName.indexOf(':');

@@ -170,6 +170,31 @@ class MaildirTest {
         }
     }
 
+    /** A delivery repeated after a crash finds its earlier self even when the host's name changed in between. */
+    @Test
+    void checkExistingFindsTheEarlierCopyUnderAnotherHostName() throws Exception {
+        Maildir m = maildir();
+        Path src = source("content\r\n");
+        byte[] prefix = "P: 1\r\n".getBytes(StandardCharsets.US_ASCII);
+        Path box = dir.resolve("mail/example.test/a");
+        try (FileChannel ch = FileChannel.open(src, StandardOpenOption.READ)) {
+            String first = m.deliver("a@example.test", "1700000000.QABCR0.old.example", prefix, ch, 0, 9, false);
+            assertThat(m.deliver("a@example.test", "1700000000.QABCR0.new.example", prefix, ch, 0, 9, true))
+                    .isEqualTo(first);
+            assertThat(names(box.resolve("new"))).containsExactly(first);
+
+            Files.move(box.resolve("new").resolve(first), box.resolve("cur").resolve(first + ":2,RS"));
+            assertThat(m.deliver("a@example.test", "1700000000.QABCR0.new.example", prefix, ch, 0, 9, true))
+                    .isEqualTo(first);
+            assertThat(names(box.resolve("new"))).isEmpty();
+
+            // another recipient index or queue ID is another delivery, though the start is alike
+            String r1 = m.deliver("a@example.test", "1700000000.QABCR1.new.example", prefix, ch, 0, 9, true);
+            String q = m.deliver("a@example.test", "1700000000.QABCDR0.new.example", prefix, ch, 0, 9, true);
+            assertThat(names(box.resolve("new"))).containsExactlyInAnyOrder(r1, q);
+        }
+    }
+
     @Test
     void aSourceThatEndsEarlyFailsAndLeavesNothingInTmpOrNew() throws Exception {
         Maildir m = maildir();
