@@ -131,6 +131,8 @@ final class Intake {
         private final ByteArrayOutputStream copy;
         /** Committed to the spool by {@link #finish} and not yet handed to the queue ({@link #handOff}). */
         private QueuedMessage committed;
+        /** The phases from the end of the data to the reply, while a flight recording takes them; else null. */
+        private EndOfDataEvent timing;
 
         private Message(Transaction t, Client c, long maxSize, boolean dotStuffed) {
             this.maxSize = maxSize;
@@ -167,10 +169,15 @@ final class Intake {
 
         /** Commits or refuses the received message and says so in a reply; then call {@link #handOff}. */
         Reply finish() {
+            timing = copy == null ? EndOfDataEvent.start() : null;
             MessageReader.Result r = reader.result();
             Reply refusal = healthy() ? contentRefusal() : null;
             if (refusal == null && healthy()) {
                 sink.end(forged);
+            }
+            if (timing != null) {
+                timing.queueId = incoming == null ? null : incoming.id();
+                timing.contentEnd = timing.lap();
             }
             MessageChecks.Outcome outcome = null;
             Defences.Verdicts defences = client.defences();
@@ -180,12 +187,19 @@ final class Intake {
                         more);
                 refusal = outcome.refusal();
             }
+            if (timing != null) {
+                timing.checks = timing.lap();
+            }
             String results = results(defences, outcome);
             if (refusal != null || !healthy()) {
                 abort();
                 Reply reply = refusal != null ? refusal : refusal(r, maxSize);
+                if (timing != null) {
+                    timing.spool = timing.lap();
+                }
                 MailLog.rejected(incoming == null ? null : incoming.id(), client.ip(), sender(transaction),
                         refusal != null ? client.user() : null, results, reply.toString());
+                lapLogLine();
                 counts.add(SmtpServer.Event.REJECTED);
                 return reply;
             }
@@ -202,28 +216,50 @@ final class Intake {
                                 .getBytes(StandardCharsets.US_ASCII);
                 QueuedMessage q = header == null ? incoming.commit(facts)
                         : incoming.commit(facts, header, outcome == null ? Set.of() : outcome.marks());
+                if (timing != null) {
+                    timing.spool = timing.lap();
+                    timing.accepted = true;
+                }
                 MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
                         q.envelope().recipients().size(), results);
+                lapLogLine();
                 committed = q;
                 counts.add(SmtpServer.Event.ACCEPTED);
                 return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
             } catch (IOException e) {
+                if (timing != null) {
+                    timing.spool = timing.lap();
+                }
                 MailLog.spoolFailed(incoming.id(), "commit to the spool", e.toString());
+                lapLogLine();
                 counts.add(SmtpServer.Event.REJECTED);
                 return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
             }
         }
 
         /**
-         * Hands a message that {@link #finish} committed to the queue, once; nothing otherwise. The connection calls
-         * it after writing the reply, so that the delivery thread it wakes (on a machine with few cores, it can
-         * take the core at once) does not delay the 250; it must call it whatever happens to the reply.
+         * Hands a message that {@link #finish} committed to the queue, once; nothing otherwise (and ends its
+         * {@link EndOfDataEvent}, if one is recorded). The connection calls it after writing the reply, so that the
+         * delivery thread it wakes (on a machine with few cores, it can take the core at once) does not delay the
+         * 250; it must call it whatever happens to the reply.
          */
         void handOff() {
+            EndOfDataEvent t = timing;
+            if (t != null) {
+                timing = null;
+                t.reply = t.lap();
+                t.commit();
+            }
             QueuedMessage q = committed;
             if (q != null) {
                 committed = null;
                 queue.accept(q);
+            }
+        }
+
+        private void lapLogLine() {
+            if (timing != null) {
+                timing.logLine = timing.lap();
             }
         }
 
