@@ -42,7 +42,7 @@ final class EndOfDataEvent extends Event {
     long spool;
 
     @Label("Log line")
-    @Description("The message's mail-log line: accepted or rejected")
+    @Description("A refused message's mail-log line (an accepted message's is written after its reply)")
     @Timespan
     long logLine;
 

@@ -131,6 +131,9 @@ final class Intake {
         private final ByteArrayOutputStream copy;
         /** Committed to the spool by {@link #finish} and not yet handed to the queue ({@link #handOff}). */
         private QueuedMessage committed;
+        /** The committed message's size and what its checks said, for its log line (written by {@link #handOff}). */
+        private long committedSize;
+        private String committedResults;
         /** The phases from the end of the data to the reply, while a flight recording takes them; else null. */
         private EndOfDataEvent timing;
 
@@ -220,10 +223,9 @@ final class Intake {
                     timing.spool = timing.lap();
                     timing.accepted = true;
                 }
-                MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
-                        q.envelope().recipients().size(), results);
-                lapLogLine();
                 committed = q;
+                committedSize = r.size();
+                committedResults = results;
                 counts.add(SmtpServer.Event.ACCEPTED);
                 return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
             } catch (IOException e) {
@@ -238,10 +240,11 @@ final class Intake {
         }
 
         /**
-         * Hands a message that {@link #finish} committed to the queue, once; nothing otherwise (and ends its
-         * {@link EndOfDataEvent}, if one is recorded). The connection calls it after writing the reply, so that the
-         * delivery thread it wakes (on a machine with few cores, it can take the core at once) does not delay the
-         * 250; it must call it whatever happens to the reply.
+         * Logs a message that {@link #finish} committed and hands it to the queue, once; nothing otherwise (and ends
+         * its {@link EndOfDataEvent}, if one is recorded). The connection calls it after writing the reply, so that
+         * neither the log line (a synchronous write to standard output, under the appender's lock that delivery
+         * threads take too) nor the delivery thread it wakes (on a machine with few cores, it can take the core at
+         * once) delays the 250; it must call it whatever happens to the reply.
          */
         void handOff() {
             EndOfDataEvent t = timing;
@@ -253,6 +256,8 @@ final class Intake {
             QueuedMessage q = committed;
             if (q != null) {
                 committed = null;
+                MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), committedSize,
+                        q.envelope().recipients().size(), committedResults);
                 queue.accept(q);
             }
         }
