@@ -11,7 +11,8 @@ import jdk.jfr.Timespan;
 /**
  * A flight-recorder event per wait in {@link SharedSync#sync}, split into where the time went: behind an fsync
  * already running that could not cover the caller, the fsync that covered it, and the caller's wake-up after it.
- * Recorded only while a recording is on; the event's duration is the whole wait.
+ * Recorded only while a recording is on, and not loaded before one has started (see {@code EndOfDataEvent}); the
+ * event's duration is the whole wait.
  */
 @Name("dev.tern.SharedSync")
 @Label("Shared fsync wait")

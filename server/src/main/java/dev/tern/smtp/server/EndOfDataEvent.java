@@ -12,6 +12,8 @@ import jdk.jfr.Timespan;
  * A flight-recorder event per message, from the end of its data (the final dot, or the last BDAT chunk, read) to
  * its reply written, split into phases; recorded only while a recording is on ({@code jcmd PID JFR.start}, or
  * {@code bench/latency-phases.sh}), and then at the cost of a few clock reads. The event's duration is the whole.
+ * Until a recording has started the class is not even loaded: loading the first event class sets up the
+ * recorder's metadata (about a hundred classes, seconds of a loaded machine's time).
  */
 @Name("dev.tern.EndOfData")
 @Label("End of data to reply")
@@ -54,7 +56,7 @@ final class EndOfDataEvent extends Event {
     /** When the last phase ended ({@link System#nanoTime}). */
     private transient long mark;
 
-    /** A started event, or null when no recording takes it. */
+    /** A started event, or null when no recording takes it. Call only once the recorder is initialised. */
     static EndOfDataEvent start() {
         EndOfDataEvent e = new EndOfDataEvent();
         if (!e.isEnabled()) {

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import jdk.jfr.FlightRecorder;
 
 /**
  * Message intake, without sockets: turns a finished transaction into an envelope, opens its spool file with
@@ -172,7 +173,8 @@ final class Intake {
 
         /** Commits or refuses the received message and says so in a reply; then call {@link #handOff}. */
         Reply finish() {
-            timing = copy == null ? EndOfDataEvent.start() : null;
+            // the first event class loaded sets up the flight recorder (a hundred classes): only once it runs
+            timing = copy == null && FlightRecorder.isInitialized() ? EndOfDataEvent.start() : null;
             MessageReader.Result r = reader.result();
             Reply refusal = healthy() ? contentRefusal() : null;
             if (refusal == null && healthy()) {
