@@ -2,9 +2,11 @@ package dev.tern.e2e;
 
 import static dev.tern.e2e.TernFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tern.log.Fail2banProbe;
 import dev.tern.log.LogCapture;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -44,7 +46,9 @@ class LogInjectionTest {
             c.cmd("AUTH PLAIN " + SubmissionTest.plain(ALICE, "wrong")).expect(535);
         }
         String escaped = "from=<\"auth failed: user=<x\\x3e, ip=[192.0.2.99], mechanism=\"@evil.example>";
-        assertThat(log.containing("client=[127.0.0.1], helo=<evil\\x1b[2J\\x08.example>, " + escaped)).hasSize(1);
+        // the accepted line is written just after the 250
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(log.containing("client=[127.0.0.1], helo=<evil\\x1b[2J\\x08.example>, " + escaped)).hasSize(1));
         assertThat(log.containing("reject: client=[127.0.0.1], " + escaped)).hasSize(1);
         assertThat(log.lines()).allSatisfy(l -> assertThat(l).doesNotContain("\u001b", "\b", "\r", "\n"));
         assertThat(Fail2banProbe.banned(log.lines())).containsExactly("127.0.0.1");

@@ -86,7 +86,8 @@ class ProxyProtocolTest {
             c.rcptTo("<someone@elsewhere.example>");
             assertThat(RawSmtp.queueId(c.data("Subject: relayed\r\n\r\nout\r\n"))).isNotEmpty();
         }
-        assertThat(log.containing("client=[198.51.100.9]")).hasSize(1);
+        // the accepted line is written just after the 250
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(log.containing("client=[198.51.100.9]")).hasSize(1));
     }
 
     @Test

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import jdk.jfr.FlightRecorder;
 
 /**
  * Message intake, without sockets: turns a finished transaction into an envelope, opens its spool file with
@@ -131,6 +132,11 @@ final class Intake {
         private final ByteArrayOutputStream copy;
         /** Committed to the spool by {@link #finish} and not yet handed to the queue ({@link #handOff}). */
         private QueuedMessage committed;
+        /** The committed message's size and what its checks said, for its log line (written by {@link #handOff}). */
+        private long committedSize;
+        private String committedResults;
+        /** The phases from the end of the data to the reply, while a flight recording takes them; else null. */
+        private EndOfDataEvent timing;
 
         private Message(Transaction t, Client c, long maxSize, boolean dotStuffed) {
             this.maxSize = maxSize;
@@ -167,10 +173,16 @@ final class Intake {
 
         /** Commits or refuses the received message and says so in a reply; then call {@link #handOff}. */
         Reply finish() {
+            // the first event class loaded sets up the flight recorder (a hundred classes): only once it runs
+            timing = copy == null && FlightRecorder.isInitialized() ? EndOfDataEvent.start() : null;
             MessageReader.Result r = reader.result();
             Reply refusal = healthy() ? contentRefusal() : null;
             if (refusal == null && healthy()) {
                 sink.end(forged);
+            }
+            if (timing != null) {
+                timing.queueId = incoming == null ? null : incoming.id();
+                timing.contentEnd = timing.lap();
             }
             MessageChecks.Outcome outcome = null;
             Defences.Verdicts defences = client.defences();
@@ -180,12 +192,19 @@ final class Intake {
                         more);
                 refusal = outcome.refusal();
             }
+            if (timing != null) {
+                timing.checks = timing.lap();
+            }
             String results = results(defences, outcome);
             if (refusal != null || !healthy()) {
                 abort();
                 Reply reply = refusal != null ? refusal : refusal(r, maxSize);
+                if (timing != null) {
+                    timing.spool = timing.lap();
+                }
                 MailLog.rejected(incoming == null ? null : incoming.id(), client.ip(), sender(transaction),
                         refusal != null ? client.user() : null, results, reply.toString());
+                lapLogLine();
                 counts.add(SmtpServer.Event.REJECTED);
                 return reply;
             }
@@ -202,28 +221,52 @@ final class Intake {
                                 .getBytes(StandardCharsets.US_ASCII);
                 QueuedMessage q = header == null ? incoming.commit(facts)
                         : incoming.commit(facts, header, outcome == null ? Set.of() : outcome.marks());
-                MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), r.size(),
-                        q.envelope().recipients().size(), results);
+                if (timing != null) {
+                    timing.spool = timing.lap();
+                    timing.accepted = true;
+                }
                 committed = q;
+                committedSize = r.size();
+                committedResults = results;
                 counts.add(SmtpServer.Event.ACCEPTED);
                 return Reply.of(250, "2.0.0", "Ok: queued as " + q.id());
             } catch (IOException e) {
+                if (timing != null) {
+                    timing.spool = timing.lap();
+                }
                 MailLog.spoolFailed(incoming.id(), "commit to the spool", e.toString());
+                lapLogLine();
                 counts.add(SmtpServer.Event.REJECTED);
                 return Reply.of(451, "4.3.0", "Local error writing the message; nothing was queued, try again later");
             }
         }
 
         /**
-         * Hands a message that {@link #finish} committed to the queue, once; nothing otherwise. The connection calls
-         * it after writing the reply, so that the delivery thread it wakes (on a machine with few cores, it can
-         * take the core at once) does not delay the 250; it must call it whatever happens to the reply.
+         * Logs a message that {@link #finish} committed and hands it to the queue, once; nothing otherwise (and ends
+         * its {@link EndOfDataEvent}, if one is recorded). The connection calls it after writing the reply, so that
+         * neither the log line (a synchronous write to standard output, under the appender's lock that delivery
+         * threads take too) nor the delivery thread it wakes (on a machine with few cores, it can take the core at
+         * once) delays the 250; it must call it whatever happens to the reply.
          */
         void handOff() {
+            EndOfDataEvent t = timing;
+            if (t != null) {
+                timing = null;
+                t.reply = t.lap();
+                t.commit();
+            }
             QueuedMessage q = committed;
             if (q != null) {
                 committed = null;
+                MailLog.accepted(q.id(), client.ip(), client.helo(), sender(transaction), committedSize,
+                        q.envelope().recipients().size(), committedResults);
                 queue.accept(q);
+            }
+        }
+
+        private void lapLogLine() {
+            if (timing != null) {
+                timing.logLine = timing.lap();
             }
         }
 

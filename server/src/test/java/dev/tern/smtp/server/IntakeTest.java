@@ -13,11 +13,15 @@ import dev.tern.smtp.Session;
 import dev.tern.smtp.Transaction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -112,5 +116,46 @@ class IntakeTest {
         Spool reread = new Spool(dir.resolve("spool"), clock, new DirectorySync());
         assertThat(reread.recover()).extracting(QueuedMessage::facts)
                 .containsExactly(queued.get(0).facts(), queued.get(1).facts());
+    }
+
+    @Test
+    void aFlightRecordingTakesEachMessagesPhasesFromTheEndOfItsDataToItsReply() throws Exception {
+        Intake intake = intake();
+        List<RecordedEvent> events;
+        Reply ok;
+        try (Recording rec = new Recording()) {
+            rec.enable("dev.tern.EndOfData");
+            rec.enable("dev.tern.SharedSync");
+            rec.start();
+            ok = receive(intake, MX, "Subject: hi\r\n\r\nHello\r\n");
+            receive(intake, MX, "Received: x\r\n".repeat(Intake.MAX_RECEIVED) + "\r\nbody\r\n");
+            rec.stop();
+            Path file = dir.resolve("phases.jfr");
+            rec.dump(file);
+            events = RecordingFile.readAllEvents(file);
+        }
+        List<RecordedEvent> ends = events.stream().filter(e -> e.getEventType().getName().equals("dev.tern.EndOfData"))
+                .toList();
+        assertThat(ends).hasSize(2);
+        RecordedEvent accepted = ends.get(0);
+        assertThat(ok.toString()).endsWith("queued as " + accepted.getString("queueId"));
+        assertThat(accepted.getBoolean("accepted")).isTrue();
+        assertThat(accepted.getDuration("spool")).isPositive();
+        Duration phases = accepted.getDuration("contentEnd").plus(accepted.getDuration("checks"))
+                .plus(accepted.getDuration("spool")).plus(accepted.getDuration("logLine"))
+                .plus(accepted.getDuration("reply"));
+        assertThat(phases).isLessThanOrEqualTo(accepted.getDuration());
+        assertThat(ends.get(1).getBoolean("accepted")).isFalse(); // the loop, refused
+        assertThat(ends.get(1).getDuration("spool")).isLessThanOrEqualTo(ends.get(1).getDuration());
+
+        // the journal's fsync wait, on the same thread, inside the accepted message's event
+        RecordedEvent sync = events.stream().filter(e -> e.getEventType().getName().equals("dev.tern.SharedSync")
+                && e.getString("file").contains("journal")).findFirst().orElseThrow();
+        assertThat(sync.getBoolean("leader")).isTrue();
+        assertThat(sync.getLong("covered")).isEqualTo(1);
+        assertThat(sync.getStartTime()).isAfterOrEqualTo(accepted.getStartTime());
+        assertThat(sync.getEndTime()).isBeforeOrEqualTo(accepted.getEndTime());
+        assertThat(sync.getDuration("queued").plus(sync.getDuration("fsync")).plus(sync.getDuration("wakeUp")))
+                .isLessThanOrEqualTo(sync.getDuration()).isLessThanOrEqualTo(accepted.getDuration("spool"));
     }
 }
