@@ -12,7 +12,7 @@ abstract class MessageScanner {
     /** The most header octets kept; a longer header section cannot be signed or verified. */
     static final int MAX_HEADER = 1 << 20;
 
-    private byte[] header = new byte[1024];
+    private byte[] header = new byte[0]; // sized by the first write, usually the whole section
     private int headerLength;
     private boolean overflow;
     private boolean inBody;
@@ -77,11 +77,7 @@ abstract class MessageScanner {
     /** Keeps header octets, at most {@link #MAX_HEADER} of them (the rest only sets {@link #overflow}). */
     private void append(byte[] b, int off, int len) {
         if (headerLength + len > header.length && header.length < MAX_HEADER) {
-            int size = header.length;
-            while (size < headerLength + len && size < MAX_HEADER) {
-                size = Math.min(size * 2, MAX_HEADER);
-            }
-            header = Arrays.copyOf(header, size);
+            header = Arrays.copyOf(header, Math.min(Math.max(headerLength + len, header.length * 2), MAX_HEADER));
         }
         int n = Math.min(len, header.length - headerLength);
         System.arraycopy(b, off, header, headerLength, n);

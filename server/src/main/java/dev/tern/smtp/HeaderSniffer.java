@@ -171,10 +171,13 @@ public final class HeaderSniffer extends OutputStream {
         return AddressList.addrSpecs(value).stream().map(a -> a.toLowerCase(Locale.ROOT)).toList();
     }
 
-    /** The kept octets, read in place. */
+    /**
+     * The kept octets, read in place. Empty to start: the first write (usually the whole header section, as the
+     * reader passes on what one read brought) sizes it exactly.
+     */
     private static final class Head extends ByteArrayOutputStream {
         Head() {
-            super(1024);
+            super(0);
         }
 
         byte[] bytes() {
