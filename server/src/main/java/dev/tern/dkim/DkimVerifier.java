@@ -2,6 +2,7 @@ package dev.tern.dkim;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
@@ -51,7 +52,7 @@ public final class DkimVerifier {
     }
 
     /** The name of the field, in lower case, as octets. */
-    private static final byte[] SIGNATURE_NAME = "dkim-signature".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] SIGNATURE_NAME = "dkim-signature".getBytes(StandardCharsets.US_ASCII);
 
     private final TxtLookup lookup;
     private final Clock clock;

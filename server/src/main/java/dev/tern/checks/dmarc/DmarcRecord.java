@@ -42,6 +42,10 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
         RELAXED, STRICT
     }
 
+    /** Records parsed lately, by their text: the same few policies are read for message after message. */
+    private static final int PARSED_MAX = 1024;
+    private static final ConcurrentHashMap<String, Optional<DmarcRecord>> PARSED = new ConcurrentHashMap<>();
+
     public DmarcRecord {
         rua = List.copyOf(rua);
         ruf = List.copyOf(ruf);
@@ -71,10 +75,6 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
         }
         return r.orElse(null);
     }
-
-    /** Records parsed lately, by their text: the same few policies are read for message after message. */
-    private static final int PARSED_MAX = 1024;
-    private static final ConcurrentHashMap<String, Optional<DmarcRecord>> PARSED = new ConcurrentHashMap<>();
 
     /** {@link #parse} without the cache (parsing is pure: the same text always gives the same record). */
     private static DmarcRecord read(String txt) {
