@@ -207,7 +207,8 @@ def main():
     for r in rows:
         if r["test"] == "profile":
             p = r["profile"]
-            print(f"### Profile (JFR, settings=profile; 1 KB, 10 sessions, {p['messages']} messages; load {r['load']})\n")
+            print(f"### Profile of {r.get('server', 'tern')} (JFR, settings=profile; 1 KB, 10 sessions, {p['messages']} messages; "
+                  f"load {r['load']})\n")
             print(f"**{p['cpu_ms_per_msg']:.2f} ms CPU** and **{p['alloc_bytes_per_msg'] / 1024:.0f} KB allocated** "
                   f"per message (delivered {f0(r['run']['delivered_rate'])} msgs/s during the recording).\n")
             print("| top allocation sites (frame < caller (class)) | bytes per message |")

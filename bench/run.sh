@@ -585,46 +585,55 @@ fi
 
 # ---------------------------------------------------------------------------------------------------
 # Profile: JFR (settings=profile) over one 10-session, 1 KB run after a warm-up: CPU time and bytes allocated
-# per message, the top allocation sites and CPU methods (bench/jfr_report.py). The recording stays in $OUT.
+# per message, the top allocation sites and CPU methods (bench/jfr_report.py), and (with perf) system calls and
+# context switches per message. Each Tern instance taking part is profiled in turn (tern, and tern-checks with
+# --checks: their difference is what the checks add per message). The recordings stay in $OUT.
 
-if want profile && have tern; then
+profile_one() { # NAME
+    local name="$1" n perf_pid t0 cpu load json
     n=$(( $(messages 1024 10 1) * 2 ))
-    tern_start tern
-    warm_up_one tern
-    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.start name=bench settings=profile >/dev/null
+    tern_start "$name"
+    warm_up_one "$name"
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[$name]}" JFR.start name=bench settings=profile >/dev/null
     # a full GC at each end of the run: the heap's growth between the collections in between is every byte
     # allocated (jfr_report.py), outside the CPU time measured
-    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.run >/dev/null
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[$name]}" GC.run >/dev/null
     # context switches and system calls of the process over the run (perf, when installed): counts that the
     # machine's load does not change, unlike times
     perf_pid=""
     if command -v perf >/dev/null 2>&1; then
-        perf stat -x, -e context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_futex -p "${TERN_PID[tern]}" \
-            -o "$OUT/profile-perf.csv" 2>/dev/null &
+        perf stat -x, -e context-switches,raw_syscalls:sys_enter,syscalls:sys_enter_futex,syscalls:sys_enter_sendto,syscalls:sys_enter_recvfrom \
+            -p "${TERN_PID[$name]}" -o "$OUT/$name-profile-perf.csv" 2>/dev/null &
         perf_pid=$!
         sleep 1
     fi
-    t0="$(cpu_ticks "${TERN_PID[tern]}")"
+    t0="$(cpu_ticks "${TERN_PID[$name]}")"
     load="$(loadavg)"
-    json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
-        --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
-    cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
+    json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[$name]}" \
+        --port "${TERN_PORT[$name]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
+    cpu=$(( $(cpu_ticks "${TERN_PID[$name]}") - t0 ))
     if [ -n "$perf_pid" ]; then
         kill -INT "$perf_pid" 2>/dev/null
         wait "$perf_pid" 2>/dev/null
-        say "profile: per message, $(awk -F, -v n="$n" '$3 ~ /context-switches|sys_enter/ && $1 ~ /^[0-9]+$/ {
-            printf "%s%s %.1f", sep, $3, $1 / n; sep = ", " }' "$OUT/profile-perf.csv")"
+        say "profile $name: per message, $(awk -F, -v n="$n" '$3 ~ /context-switches|sys_enter/ && $1 ~ /^[0-9]+$/ {
+            printf "%s%s %.2f", sep, $3, $1 / n; sep = ", " }' "$OUT/$name-profile-perf.csv")"
     fi
-    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" GC.run >/dev/null
-    "$JAVA_HOME/bin/jcmd" "${TERN_PID[tern]}" JFR.stop name=bench filename="$OUT/tern-profile.jfr" >/dev/null
-    tern_stop tern
-    empty_maildir "${TERN_MAILDIR[tern]}"
-    "$PY" "$HERE/jfr_report.py" "$OUT/tern-profile.jfr" "$n" "$(awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')" \
-        --jfr "$JAVA_HOME/bin/jfr" >"$OUT/profile.txt"
-    printf '{"test":"profile","server":"tern","sessions":10,"size":1024,"load":"%s","run":%s,"profile":%s}\n' \
-        "$load" "$json" "$(head -n 1 "$OUT/profile.txt")" >>"$RESULTS"
-    say "profile (load $load):"
-    tail -n +2 "$OUT/profile.txt"
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[$name]}" GC.run >/dev/null
+    "$JAVA_HOME/bin/jcmd" "${TERN_PID[$name]}" JFR.stop name=bench filename="$OUT/$name-profile.jfr" >/dev/null
+    tern_stop "$name"
+    empty_maildir "${TERN_MAILDIR[$name]}"
+    "$PY" "$HERE/jfr_report.py" "$OUT/$name-profile.jfr" "$n" "$(awk -v t="$cpu" -v hz="$(getconf CLK_TCK)" 'BEGIN { print t / hz }')" \
+        --jfr "$JAVA_HOME/bin/jfr" >"$OUT/$name-profile.txt"
+    printf '{"test":"profile","server":"%s","sessions":10,"size":1024,"load":"%s","run":%s,"profile":%s}\n' \
+        "$name" "$load" "$json" "$(head -n 1 "$OUT/$name-profile.txt")" >>"$RESULTS"
+    say "profile $name (load $load):"
+    tail -n +2 "$OUT/$name-profile.txt"
+}
+if want profile; then
+    for srv in tern tern-checks; do
+        if have "$srv"; then profile_one "$srv"; fi
+    done
+    checks_record profile
 fi
 
 # ---------------------------------------------------------------------------------------------------

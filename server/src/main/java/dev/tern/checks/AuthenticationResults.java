@@ -2,7 +2,6 @@ package dev.tern.checks;
 
 import dev.tern.checks.dmarc.DmarcResult;
 import dev.tern.checks.spf.SpfResult;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -41,53 +40,72 @@ public final class AuthenticationResults {
      */
     public static String header(String authservId, SpfResult spf, List<DkimResult> dkim, DmarcResult dmarc,
                                 List<String> first) {
-        List<String> results = new ArrayList<>(first);
+        // one builder for the whole field: each result goes after ";" CRLF TAB
+        StringBuilder sb = new StringBuilder(256).append(NAME).append(": ");
+        appendValue(sb, authservId);
+        int length = sb.length();
+        for (String f : first) {
+            sb.append(NEXT).append(f);
+        }
         if (spf != null) {
             boolean helo = spf.identity() == SpfResult.Identity.HELO;
-            results.add("spf=" + spf.result().token() + comment(spf.reason())
-                    + (helo ? " smtp.helo=" + value(spf.domain()) : " smtp.mailfrom=" + value(spf.sender())));
+            sb.append(NEXT).append("spf=").append(spf.result().token());
+            if (spf.reason() != null && !spf.reason().isEmpty()) {
+                sb.append(" (");
+                appendPrintable(sb, spf.reason(), "()\\");
+                sb.append(')');
+            }
+            sb.append(helo ? " smtp.helo=" : " smtp.mailfrom=");
+            appendValue(sb, helo ? spf.domain() : spf.sender());
         }
         if (dkim != null) {
             if (dkim.isEmpty()) {
-                results.add("dkim=none");
+                sb.append(NEXT).append("dkim=none");
             }
             for (DkimResult d : dkim) {
-                StringBuilder sb = new StringBuilder("dkim=").append(d.result().token());
+                sb.append(NEXT).append("dkim=").append(d.result().token());
                 if (d.reason() != null && d.result() != DkimResult.Result.PASS) {
-                    sb.append(" reason=").append(quoted(d.reason()));
+                    sb.append(" reason=");
+                    appendQuoted(sb, d.reason());
                 }
                 if (d.domain() != null) {
-                    sb.append(" header.d=").append(value(d.domain()));
+                    sb.append(" header.d=");
+                    appendValue(sb, d.domain());
                 }
                 if (d.selector() != null) {
-                    sb.append(" header.s=").append(value(d.selector()));
+                    sb.append(" header.s=");
+                    appendValue(sb, d.selector());
                 }
                 String b = signaturePrefix(d, dkim);
                 if (b != null) {
-                    sb.append(" header.b=").append(value(b));
+                    sb.append(" header.b=");
+                    appendValue(sb, b);
                 }
-                results.add(sb.toString());
             }
         }
         if (dmarc != null) {
-            StringBuilder sb = new StringBuilder("dmarc=").append(dmarc.result().token());
+            sb.append(NEXT).append("dmarc=").append(dmarc.result().token());
             if (dmarc.result() == DmarcResult.Result.PASS || dmarc.result() == DmarcResult.Result.FAIL) {
                 sb.append(" (p=").append(dmarc.policy().token()).append(" dis=").append(dmarc.disposition().token())
                         .append(')');
             }
             if (dmarc.result() != DmarcResult.Result.PASS && dmarc.reason() != null) {
-                sb.append(" reason=").append(quoted(dmarc.reason()));
+                sb.append(" reason=");
+                appendQuoted(sb, dmarc.reason());
             }
             if (dmarc.fromDomain() != null) {
-                sb.append(" header.from=").append(value(dmarc.fromDomain()));
+                sb.append(" header.from=");
+                appendValue(sb, dmarc.fromDomain());
             }
-            results.add(sb.toString());
         }
-        if (results.isEmpty()) {
-            return NAME + ": " + value(authservId) + "; none\r\n";
+        if (sb.length() == length) {
+            sb.append("; none");
         }
-        return NAME + ": " + value(authservId) + ";\r\n\t" + String.join(";\r\n\t", results) + "\r\n";
+        return sb.append("\r\n").toString();
     }
+
+    /** What goes before each result: the end of the previous one, and a fold. */
+    private static final String NEXT = ";\r\n\t";
 
     /** RFC 6008: enough of b= to tell the signatures apart, 8 characters unless two share them. */
     private static String signaturePrefix(DkimResult d, List<DkimResult> all) {
@@ -104,52 +122,49 @@ public final class AuthenticationResults {
         return prefix;
     }
 
-    /** A comment: " (text)" with parentheses and backslashes quoted; nothing for null. */
-    private static String comment(String text) {
-        if (text == null || text.isEmpty()) {
-            return "";
-        }
-        StringBuilder sb = new StringBuilder(" (");
-        for (char c : printable(text).toCharArray()) {
-            if (c == '(' || c == ')' || c == '\\') {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.append(')').toString();
-    }
-
     /** A pvalue: as is when it is a token or local-part@domain of atext and dots, else a quoted-string. */
     static String value(String v) {
+        return plain(v) ? v : appendQuoted(new StringBuilder(), v).toString();
+    }
+
+    private static void appendValue(StringBuilder sb, String v) {
+        if (plain(v)) {
+            sb.append(v);
+        } else {
+            appendQuoted(sb, v);
+        }
+    }
+
+    private static boolean plain(String v) {
         boolean plain = !v.isEmpty();
         for (int i = 0; i < v.length() && plain; i++) {
             char c = v.charAt(i);
             plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
                     || "!#$%&'*+-/=?^_`{|}~.@".indexOf(c) >= 0;
         }
-        return plain && v.indexOf('@') == v.lastIndexOf('@') ? v : quoted(v);
+        return plain && v.indexOf('@') == v.lastIndexOf('@');
     }
 
-    private static String quoted(String v) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : printable(v).toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\');
-            }
-            sb.append(c);
-        }
-        return sb.append('"').toString();
+    private static StringBuilder appendQuoted(StringBuilder sb, String v) {
+        sb.append('"');
+        appendPrintable(sb, v, "\"\\");
+        return sb.append('"');
     }
 
-    /** Printable ASCII and spaces only: no line breaks or control characters reach the header. */
-    private static String printable(String s) {
-        StringBuilder sb = new StringBuilder(Math.min(s.length(), 1000));
+    /**
+     * Appends printable ASCII and spaces only (any other character becomes '?', at most 1,000 characters), so
+     * that no line break or control character reaches the header, with a backslash before each of {@code quote}.
+     */
+    private static void appendPrintable(StringBuilder sb, String s, String quote) {
         for (int i = 0, n = 0; i < s.length() && n < 1000; n++) {
             int c = s.codePointAt(i);
-            sb.append(c >= 0x20 && c < 0x7f ? (char) c : '?');
+            char p = c >= 0x20 && c < 0x7f ? (char) c : '?';
+            if (quote.indexOf(p) >= 0) {
+                sb.append('\\');
+            }
+            sb.append(p);
             i += Character.charCount(c);
         }
-        return sb.toString();
     }
 
     /**

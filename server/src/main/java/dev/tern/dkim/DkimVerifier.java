@@ -2,6 +2,7 @@ package dev.tern.dkim;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.PublicKey;
@@ -50,6 +51,9 @@ public final class DkimVerifier {
         }
     }
 
+    /** The name of the field, in lower case, as octets. */
+    private static final byte[] SIGNATURE_NAME = "dkim-signature".getBytes(StandardCharsets.US_ASCII);
+
     private final TxtLookup lookup;
     private final Clock clock;
     private final Settings settings;
@@ -84,8 +88,9 @@ public final class DkimVerifier {
     public final class Session {
         /** In header order: a finished result, or a parsed signature still to evaluate. */
         private final List<Object> signatures = new ArrayList<>();
-        private final Map<Canonicalization, BodyHasher> hashers = new EnumMap<>(Canonicalization.class);
-        private final Map<String, Future<TxtLookup.Answer>> keys = new HashMap<>();
+        /** The body hashers and the key lookups the signatures need; null until the first signature parses. */
+        private Map<Canonicalization, BodyHasher> hashers;
+        private Map<String, Future<TxtLookup.Answer>> keys;
         private List<HeaderField> fields = List.of();
         private final MessageScanner scanner = new MessageScanner() {
             @Override
@@ -96,9 +101,17 @@ public final class DkimVerifier {
 
             @Override
             void body(byte[] b, int off, int len) {
-                for (BodyHasher h : hashers.values()) {
-                    h.update(b, off, len);
+                if (hashers != null) {
+                    for (BodyHasher h : hashers.values()) {
+                        h.update(b, off, len);
+                    }
                 }
+            }
+
+            /** Only a section with a DKIM-Signature field in it is split into fields (most mail has none). */
+            @Override
+            boolean needsFields(byte[] header, int length) {
+                return containsIgnoreCase(header, length, SIGNATURE_NAME);
             }
         };
 
@@ -117,14 +130,21 @@ public final class DkimVerifier {
         /** Ends the message and verifies, waiting for keys at most {@code budget} (what a caller has left). */
         public List<DkimResult> finish(Duration budget) {
             scanner.end();
+            if (signatures.isEmpty()) {
+                return List.of();
+            }
             Map<Canonicalization, byte[]> bodyHashes = new EnumMap<>(Canonicalization.class);
-            hashers.forEach((c, h) -> bodyHashes.put(c, h.digest()));
+            if (hashers != null) {
+                hashers.forEach((c, h) -> bodyHashes.put(c, h.digest()));
+            }
             long deadline = System.nanoTime() + budget.toNanos();
             List<DkimResult> out = new ArrayList<>();
             for (Object o : signatures) {
                 out.add(o instanceof Parsed p ? evaluate(p, bodyHashes.get(p.body()), deadline) : (DkimResult) o);
             }
-            keys.values().forEach(f -> f.cancel(true));
+            if (keys != null) {
+                keys.values().forEach(f -> f.cancel(true));
+            }
             return out;
         }
 
@@ -140,6 +160,10 @@ public final class DkimVerifier {
                         + MessageScanner.MAX_HEADER + " octets", null) : parse(f);
                 signatures.add(sig);
                 if (sig instanceof Parsed p) {
+                    if (hashers == null) {
+                        hashers = new EnumMap<>(Canonicalization.class);
+                        keys = new HashMap<>();
+                    }
                     hashers.computeIfAbsent(p.body(), BodyHasher::new);
                     keys.computeIfAbsent(p.keyName(), name -> LOOKUPS.submit(() -> lookup.txt(name)));
                 }
@@ -342,5 +366,20 @@ public final class DkimVerifier {
 
     private static DkimResult result(Parsed p, DkimResult.Status status, String reason) {
         return new DkimResult(status, reason, p.domain(), p.selector(), p.algorithm().tag(), p.bText());
+    }
+
+    /** Whether {@code lower} (lower-case ASCII) occurs among the first {@code length} octets, in any case. */
+    static boolean containsIgnoreCase(byte[] b, int length, byte[] lower) {
+        outer:
+        for (int i = 0; i + lower.length <= length; i++) {
+            for (int j = 0; j < lower.length; j++) {
+                int c = b[i + j];
+                if (c != lower[j] && (c | 0x20) != lower[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 }

@@ -12,7 +12,7 @@ abstract class MessageScanner {
     /** The most header octets kept; a longer header section cannot be signed or verified. */
     static final int MAX_HEADER = 1 << 20;
 
-    private byte[] header = new byte[4096];
+    private byte[] header = new byte[0]; // sized by the first write, usually the whole section
     private int headerLength;
     private boolean overflow;
     private boolean inBody;
@@ -24,6 +24,14 @@ abstract class MessageScanner {
 
     /** Called with each piece of the body, in order. */
     abstract void body(byte[] b, int off, int len);
+
+    /**
+     * Whether {@link #headerDone} needs the fields of this header section (its first {@code length} octets);
+     * when not, it gets an empty list and the section is never split into fields.
+     */
+    boolean needsFields(byte[] header, int length) {
+        return true;
+    }
 
     public final void update(byte[] b, int off, int len) {
         if (inBody) {
@@ -39,6 +47,7 @@ abstract class MessageScanner {
                 default -> throw new IllegalStateException();
             };
             if (matched == 4) {
+                append(b, off, i - off); // all but this LF
                 // the header ends after the first CRLF of the pair; the second belongs to no section
                 int keep = headerLength - 1; // drop the CR of the empty line kept already
                 endHeader(Math.max(keep, 0));
@@ -47,11 +56,10 @@ abstract class MessageScanner {
                 }
                 return;
             }
-            append(c);
         }
+        append(b, off, len);
     }
 
-    /** Ends the message; a message that had no empty line is all header. */
     final void end() {
         if (!inBody) {
             endHeader(headerLength);
@@ -60,19 +68,22 @@ abstract class MessageScanner {
 
     private void endHeader(int length) {
         inBody = true;
-        List<HeaderField> fields = HeaderField.parse(header, Math.min(length, headerLength));
+        int n = Math.min(length, headerLength);
+        List<HeaderField> fields = needsFields(header, n) ? HeaderField.parse(header, n) : List.of();
         header = null;
         headerDone(fields, overflow);
     }
 
-    private void append(byte c) {
-        if (headerLength == header.length) {
-            if (header.length >= MAX_HEADER) {
-                overflow = true;
-                return;
-            }
-            header = Arrays.copyOf(header, Math.min(header.length * 2, MAX_HEADER));
+    /** Keeps header octets, at most {@link #MAX_HEADER} of them (the rest only sets {@link #overflow}). */
+    private void append(byte[] b, int off, int len) {
+        if (headerLength + len > header.length && header.length < MAX_HEADER) {
+            header = Arrays.copyOf(header, Math.min(Math.max(headerLength + len, header.length * 2), MAX_HEADER));
         }
-        header[headerLength++] = c;
+        int n = Math.min(len, header.length - headerLength);
+        System.arraycopy(b, off, header, headerLength, n);
+        headerLength += n;
+        if (n < len) {
+            overflow = true;
+        }
     }
 }

@@ -149,6 +149,15 @@ public final class DnsjavaLookup implements DnsLookup {
     }
 
     private <T> DnsAnswer<T> query(String name, int type, Function<Record, T> map) {
+        Instant now = clock.instant();
+        // a plain name's key is known without parsing it: a cached answer costs one lookup of it
+        String plainKey = plainKey(type, name);
+        if (plainKey != null) {
+            DnsAnswer<?> hit = cache.get(plainKey, now);
+            if (hit != null) {
+                return cast(hit);
+            }
+        }
         Name qname;
         try {
             qname = Name.fromString(name.endsWith(".") ? name : name + ".");
@@ -156,8 +165,7 @@ public final class DnsjavaLookup implements DnsLookup {
             return new DnsAnswer.NxDomain<>(); // not a DNS name: nothing can exist under it
         }
         String key = Type.string(type) + " " + qname.toString().toLowerCase(Locale.ROOT);
-        Instant now = clock.instant();
-        DnsAnswer<?> hit = cache.get(key, now);
+        DnsAnswer<?> hit = key.equals(plainKey) ? null : cache.get(key, now);
         if (hit != null) {
             return cast(hit);
         }
@@ -189,6 +197,35 @@ public final class DnsjavaLookup implements DnsLookup {
                     + " " + name);
         }
         return cast(flight.join());
+    }
+
+    /**
+     * The cache key of {@code name} when it is made only of letters, digits, hyphens and underscores in labels
+     * of 1 to 63 characters, at most 253 in all (dnsjava writes such a name as it is, with a final dot); else
+     * null, and the name is parsed.
+     */
+    static String plainKey(int type, String name) {
+        int n = name.endsWith(".") ? name.length() - 1 : name.length();
+        if (n == 0 || n > 253) {
+            return null;
+        }
+        int label = 0;
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c == '.') {
+                if (label == 0) {
+                    return null;
+                }
+                label = 0;
+            } else if (++label > 63 || !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+                    || c == '-' || c == '_')) {
+                return null;
+            }
+        }
+        if (label == 0) {
+            return null;
+        }
+        return Type.string(type) + " " + name.substring(0, n).toLowerCase(Locale.ROOT) + ".";
     }
 
     @SuppressWarnings("unchecked")

@@ -19,7 +19,7 @@ public final class HeaderSniffer extends OutputStream {
     private static final byte[] RECEIVED = "received".getBytes(StandardCharsets.US_ASCII);
 
     /** Null when the header is only counted, not kept. */
-    private final ByteArrayOutputStream head;
+    private final Head head;
     /** The empty line that ends the header section has been seen (or the section is empty). */
     private boolean ended;
     /** Octets of the header section seen so far. */
@@ -37,7 +37,7 @@ public final class HeaderSniffer extends OutputStream {
 
     /** @param keep keep the header section for {@link #fromAddresses}; otherwise only count Received: fields */
     public HeaderSniffer(boolean keep) {
-        this.head = keep ? new ByteArrayOutputStream(1024) : null;
+        this.head = keep ? new Head() : null;
     }
 
     @Override
@@ -47,17 +47,19 @@ public final class HeaderSniffer extends OutputStream {
 
     @Override
     public void write(byte[] b, int off, int len) {
-        for (int i = off; i < off + len && !ended; i++) {
+        int i = off;
+        long before = size;
+        for (; i < off + len && !ended; i++) {
             int c = b[i] & 0xff;
-            if (head != null && size < LIMIT) {
-                head.write(c);
-            }
             size++;
             last4 = last4 << 8 | c;
             if (last4 == 0x0d0a0d0a || size == 2 && last4 == 0x0d0a) {
                 ended = true; // the end of the header section, or an empty one
             }
             countReceived(c);
+        }
+        if (head != null && before < LIMIT) { // the octets of the header section just seen, up to the limit
+            head.write(b, off, (int) Math.min(i - off, LIMIT - before));
         }
     }
 
@@ -107,26 +109,35 @@ public final class HeaderSniffer extends OutputStream {
         if (head == null) {
             throw new IllegalStateException("the header section was only counted");
         }
-        String text = head.toString(StandardCharsets.UTF_8);
-        int end = text.indexOf("\r\n\r\n");
-        if (end >= 0) {
-            text = text.substring(0, end + 2);
-        }
-        // unfolded (each CRLF and the space or tab after it become one space), one field per line
-        List<String> lines = new ArrayList<>();
-        for (int i = 0; i < text.length(); ) {
-            int eol = text.indexOf("\r\n", i);
-            String line = text.substring(i, eol < 0 ? text.length() : eol);
-            char first = line.isEmpty() ? 0 : line.charAt(0);
-            if (i > 0 && (first == ' ' || first == '\t')) {
-                lines.set(lines.size() - 1, lines.get(lines.size() - 1) + " " + line.substring(1));
-            } else {
-                lines.add(line);
+        byte[] h = head.bytes();
+        int limit = head.size();
+        for (int i = 0; i + 3 < limit; i++) { // up to the first CRLF of the empty line
+            if (h[i] == '\r' && h[i + 1] == '\n' && h[i + 2] == '\r' && h[i + 3] == '\n') {
+                limit = i + 2;
+                break;
             }
-            i = eol < 0 ? text.length() : eol + 2;
         }
+        // one field per line once unfolded (each CRLF and the space or tab after it become one space); only a
+        // field with "from" in it can be one, so the others are never decoded
         List<String> out = new ArrayList<>();
-        for (String line : lines) {
+        for (int i = 0; i < limit; ) {
+            int start = i;
+            int end = lineEnd(h, i, limit);
+            i = Math.min(end + 2, limit);
+            while (i < limit && (h[i] == ' ' || h[i] == '\t')) {
+                end = lineEnd(h, i, limit);
+                i = Math.min(end + 2, limit);
+            }
+            if (!containsFrom(h, start, end)) {
+                continue;
+            }
+            String line = null;
+            for (int at = start; at < end; ) {
+                int eol = lineEnd(h, at, end);
+                String part = new String(h, at, eol - at, StandardCharsets.UTF_8);
+                line = line == null ? part : line + " " + part.substring(1);
+                at = eol + 2;
+            }
             int colon = line.indexOf(':');
             if (colon > 0 && line.substring(0, colon).strip().equalsIgnoreCase("From")) {
                 out.add(line.substring(colon + 1));
@@ -135,8 +146,42 @@ public final class HeaderSniffer extends OutputStream {
         return out;
     }
 
+    /** Where the line starting at {@code from} ends: its CRLF, or {@code limit}. */
+    private static int lineEnd(byte[] h, int from, int limit) {
+        for (int i = from; i + 1 < limit; i++) {
+            if (h[i] == '\r' && h[i + 1] == '\n') {
+                return i;
+            }
+        }
+        return limit;
+    }
+
+    /** "from" in any case among the octets, as the name of a From: field has it. */
+    private static boolean containsFrom(byte[] h, int start, int end) {
+        for (int i = start; i + 3 < end; i++) {
+            if ((h[i] | 0x20) == 'f' && (h[i + 1] | 0x20) == 'r' && (h[i + 2] | 0x20) == 'o' && (h[i + 3] | 0x20) == 'm') {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The addr-specs of an address list, lower-cased (see {@link AddressList#addrSpecs}). */
     static List<String> addresses(String value) {
         return AddressList.addrSpecs(value).stream().map(a -> a.toLowerCase(Locale.ROOT)).toList();
+    }
+
+    /**
+     * The kept octets, read in place. Empty to start: the first write (usually the whole header section, as the
+     * reader passes on what one read brought) sizes it exactly.
+     */
+    private static final class Head extends ByteArrayOutputStream {
+        Head() {
+            super(0);
+        }
+
+        byte[] bytes() {
+            return buf;
+        }
     }
 }

@@ -234,6 +234,27 @@ class DkimVerifierTest {
     }
 
     @Test
+    void theSameResultsWhateverPiecesTheMessageComesIn() {
+        for (String message : List.of(signedRsa(f -> f), signedRsa(f -> f.replace("DKIM-Signature", "dKiM-sIgNaTuRe")),
+                "Subject: mentions DKIM-Signature: in a value\r\n\r\nbody\r\n")) {
+            List<DkimResult> whole = verify(message, DkimSignerTest.lookup());
+            byte[] b = message.getBytes(StandardCharsets.ISO_8859_1);
+            for (int piece : new int[] {1, 2, 3, 7, 64}) {
+                DkimVerifier.Session session = new DkimVerifier(DkimSignerTest.lookup(), NOW,
+                        DkimVerifier.Settings.defaults()).start();
+                for (int i = 0; i < b.length; i += piece) {
+                    session.update(b, i, Math.min(piece, b.length - i));
+                }
+                assertThat(session.finish()).as("pieces of %d", piece).isEqualTo(whole);
+            }
+        }
+        assertThat(one(verify(signedRsa(f -> f.replace("DKIM-Signature", "dKiM-sIgNaTuRe")), DkimSignerTest.lookup()))
+                .status()).isEqualTo(DkimResult.Status.PASS);
+        assertThat(verify("Subject: mentions DKIM-Signature: in a value\r\n\r\nbody\r\n", DkimSignerTest.lookup()))
+                .isEmpty();
+    }
+
+    @Test
     void noSignatureNoResult() {
         assertThat(verify(MESSAGE, DkimSignerTest.lookup())).isEmpty();
         assertThat(verify("", DkimSignerTest.lookup())).isEmpty();

@@ -57,6 +57,26 @@ class DnsjavaLookupTest {
     }
 
     @Test
+    void aPlainNamesKeyIsTheParsedNamesAndAnyOtherNameIsParsed() throws Exception {
+        for (String name : List.of("example.test", "Example.TEST.", "_dmarc.client.test", "a-b_c.d", "x",
+                "a".repeat(63) + ".test", ("a".repeat(62) + ".").repeat(4) + "t")) {
+            org.xbill.DNS.Name parsed = org.xbill.DNS.Name.fromString(name.endsWith(".") ? name : name + ".");
+            assertThat(DnsjavaLookup.plainKey(org.xbill.DNS.Type.TXT, name)).as(name)
+                    .isEqualTo("TXT " + parsed.toString().toLowerCase(java.util.Locale.ROOT));
+        }
+        for (String odd : List.of("", ".", "a..b", ".a", "a b.test", "a\\.b", "caf\u00e9.test", "a@b.test",
+                "a".repeat(64) + ".test", ("a".repeat(62) + ".").repeat(4) + "tt")) {
+            assertThat(DnsjavaLookup.plainKey(org.xbill.DNS.Type.TXT, odd)).as(odd).isNull();
+        }
+        server.txt("MiXeD.example.test", "v=spf1 -all");
+        DnsjavaLookup dns = lookup(100);
+        assertThat(dns.txt("MiXeD.example.test").values()).containsExactly("v=spf1 -all");
+        assertThat(dns.txt("mixed.EXAMPLE.test.").values()).containsExactly("v=spf1 -all");
+        assertThat(server.queries()).isEqualTo(1); // the second from the cache, under the same key
+        assertThat(dns.txt("a..b")).isEqualTo(new DnsAnswer.NxDomain<>());
+    }
+
+    @Test
     void answersAreCachedForTheirTtlAndNegativeOnesForTheSoaMinimum() {
         server.ttl(300).txt("example.test", "hello");
         DnsjavaLookup dns = lookup(100);

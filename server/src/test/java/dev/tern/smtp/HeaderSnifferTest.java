@@ -45,6 +45,16 @@ class HeaderSnifferTest {
     }
 
     @Test
+    void fromFieldsInOneWriteWithEightBitTextAndAFoldAfterTheName() {
+        HeaderSniffer h = new HeaderSniffer();
+        byte[] b = ("Subject: caf\u00e9 from x\r\nX-From: a@b\r\nFrom\r\n :fold@x\r\nFrom: Jos\u00e9 <j@x>\r\n"
+                + "\r\nFrom: body@x\r\n").getBytes(StandardCharsets.UTF_8);
+        h.write(b, 0, b.length);
+        assertThat(h.fromFields()).containsExactly("fold@x", " Jos\u00e9 <j@x>");
+        assertThat(sniff("From: end@x").fromFields()).containsExactly(" end@x");
+    }
+
+    @Test
     void keepsAtMost64KB() {
         String big = "X-Pad: " + "a".repeat(70_000) + "\r\nFrom: late@example.org\r\n\r\n";
         assertThat(sniff(big).fromAddresses()).isEmpty();

@@ -3,6 +3,8 @@ package dev.tern.checks.dmarc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A DMARC policy record (RFC 7489 6.3). Tags are read case-insensitively; unknown tags are ignored; a bad value of
@@ -40,6 +42,10 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
         RELAXED, STRICT
     }
 
+    /** Records parsed lately, by their text: the same few policies are read for message after message. */
+    private static final int PARSED_MAX = 1024;
+    private static final ConcurrentHashMap<String, Optional<DmarcRecord>> PARSED = new ConcurrentHashMap<>();
+
     public DmarcRecord {
         rua = List.copyOf(rua);
         ruf = List.copyOf(ruf);
@@ -59,6 +65,19 @@ public record DmarcRecord(Policy policy, Policy subdomain, int pct, Alignment ad
      * invalid {@code sp=}) and no {@code rua=}; with a {@code rua=} such a record counts as {@code p=none} (6.6.3).
      */
     public static DmarcRecord parse(String txt) {
+        Optional<DmarcRecord> r = PARSED.get(txt);
+        if (r == null) {
+            r = Optional.ofNullable(read(txt));
+            if (PARSED.size() >= PARSED_MAX) {
+                PARSED.clear(); // crude but bounded; refilled by the records in use
+            }
+            PARSED.put(txt, r);
+        }
+        return r.orElse(null);
+    }
+
+    /** {@link #parse} without the cache (parsing is pure: the same text always gives the same record). */
+    private static DmarcRecord read(String txt) {
         Policy p = null;
         Policy sp = null;
         boolean spInvalid = false;
