@@ -10,12 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -f bench/junit/target/classpath.txt ] || { echo "classes.sh: run bench/junit/startup.sh once first" >&2; exit 2; }
 cp="${CP_OVERRIDE:-bench/junit/target/test-classes:$(cat bench/junit/target/classpath.txt)}"
-java=""
-for d in /usr/lib/jvm/*/ /opt/java/*/ "$HOME"/.sdkman/candidates/java/*/; do
-    v=$("$d/bin/java" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p') || continue
-    if [ -n "$v" ] && [ "$v" -ge 21 ]; then java="$d/bin/java"; break; fi
-done
-[ -n "$java" ] || { echo "classes.sh: no JDK 21+ found" >&2; exit 2; }
+# shellcheck source=bench/junit/jdk.sh
+. bench/junit/jdk.sh
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # shellcheck disable=SC2086

@@ -15,12 +15,8 @@ runs=${RUNS:-7}
 ./mvnw -B -q -f bench/junit/pom.xml ${MVN_OPTS_EXTRA:-} test-compile dependency:build-classpath \
     -Dmdep.outputFile="$PWD/bench/junit/target/classpath.txt" -Dmdep.includeScope=test >/dev/null
 cp="bench/junit/target/test-classes:$(cat bench/junit/target/classpath.txt)"
-java=""
-for d in /usr/lib/jvm/*/ /opt/java/*/ "$HOME"/.sdkman/candidates/java/*/; do
-    v=$("$d/bin/java" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p') || continue
-    if [ -n "$v" ] && [ "$v" -ge 21 ]; then java="$d/bin/java"; break; fi
-done
-[ -n "$java" ] || { echo "startup.sh: no JDK 21+ found" >&2; exit 2; }
+# shellcheck source=bench/junit/jdk.sh
+. bench/junit/jdk.sh
 echo "$("$java" -version 2>&1 | head -n 1); load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 walls=()
 cpus=()

@@ -260,7 +260,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     /**
      * A new directory of the owner's alone in the system's temporary directory. Not Files.createTempDirectory: its
      * name comes from a SecureRandom, whose seeding and security providers were some 50 classes and 15 to 20 ms of
-     * a first start's main thread (the TLS context's thread loads them anyway, beside it).
+     * a first start's main thread (the TLS set-up's thread loads them later anyway).
      */
     static Path temporaryDirectory() throws IOException {
         Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
