@@ -15,24 +15,23 @@ runs=${RUNS:-7}
 ./mvnw -B -q -f bench/junit/pom.xml ${MVN_OPTS_EXTRA:-} test-compile dependency:build-classpath \
     -Dmdep.outputFile="$PWD/bench/junit/target/classpath.txt" -Dmdep.includeScope=test >/dev/null
 cp="bench/junit/target/test-classes:$(cat bench/junit/target/classpath.txt)"
-java=""
-for d in /usr/lib/jvm/*/ /opt/java/*/ "$HOME"/.sdkman/candidates/java/*/; do
-    v=$("$d/bin/java" -version 2>&1 | sed -nE '1s/.*version "([0-9]+).*/\1/p') || continue
-    if [ -n "$v" ] && [ "$v" -ge 21 ]; then java="$d/bin/java"; break; fi
-done
-[ -n "$java" ] || { echo "startup.sh: no JDK 21+ found" >&2; exit 2; }
+# shellcheck source=bench/junit/jdk.sh
+. bench/junit/jdk.sh
 echo "$("$java" -version 2>&1 | head -n 1); load average $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%FT%TZ)"
 walls=()
 cpus=()
+mains=()
 classes=()
 for i in $(seq "$runs"); do
     # shellcheck disable=SC2086
     line=$("$java" ${JAVA_OPTS_EXTRA:-} -cp "$cp" bench.FirstStart | grep '^first start')
     echo "run $i: $line"
     walls+=("$(echo "$line" | sed -nE 's/first start ([0-9]+) ms wall.*/\1/p')")
-    cpus+=("$(echo "$line" | sed -nE 's/.* ([0-9]+) ms CPU.*/\1/p')")
+    cpus+=("$(echo "$line" | sed -nE 's/.* ([0-9]+) ms CPU, .*/\1/p')")
+    mains+=("$(echo "$line" | sed -nE 's/.* ([0-9]+) ms CPU of the main thread.*/\1/p')")
     classes+=("$(echo "$line" | sed -nE 's/.*; ([0-9]+) classes loaded.*/\1/p')")
 done
 median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
 echo "median first start of $runs runs: $(median "${walls[@]}") ms wall, $(median "${cpus[@]}") ms CPU," \
+    "$(median "${mains[@]}") ms CPU of the main thread," \
     "$(median "${classes[@]}") classes loaded; load average $(cut -d' ' -f1-3 /proc/loadavg)"

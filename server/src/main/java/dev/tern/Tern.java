@@ -93,6 +93,7 @@ public final class Tern implements AutoCloseable {
 
     private final Config config;
     private final FileChannel lockChannel;
+    /** The queue; this and the three below are null in tern-junit's capture (captureInProcess), which has none. */
     private final Scheduler scheduler;
     /** Local and remote delivery; where quarantined mail went is in /metrics. */
     private final Router router;
@@ -129,8 +130,12 @@ public final class Tern implements AutoCloseable {
     /** How long a stop waits for the background recovery to give up (it stops between two slots). */
     private static final Duration RECOVERY_STOP = Duration.ofSeconds(10);
 
+    /**
+     * @param withQueue false for tern-junit's capture: no spool, queue or delivery built (a test's server delivers
+     *              nothing and offers no queue over HTTP; their classes were a good part of its first start)
+     */
     private Tern(Config config, Clock clock, SmtpClient.Timeouts timeouts, Authenticator.Passwords passwords,
-                 CaptureStore capture, TlsContext givenTls) throws IOException {
+                 CaptureStore capture, TlsContext givenTls, boolean withQueue) throws IOException {
         this.config = config;
         Path data = config.dataDir();
         try {
@@ -146,7 +151,8 @@ public final class Tern implements AutoCloseable {
         }
         try {
             DirectorySync dirSync = new DirectorySync();
-            Spool spool = new Spool(data.resolve("spool"), clock, dirSync, config.queue().journalMaxMessage());
+            Spool spool = withQueue
+                    ? new Spool(data.resolve("spool"), clock, dirSync, config.queue().journalMaxMessage()) : null;
             UserStore users = new UserStore(data.resolve("users"));
             Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
             mailStore = new MaildirStore(maildir, dirSync, config.hostname(), clock, MaildirStore.POLL_INTERVAL);
@@ -154,24 +160,31 @@ public final class Tern implements AutoCloseable {
             for (HostPort hp : config.dns().servers()) {
                 dnsServers.add(new InetSocketAddress(MxResolver.literal(hp.host()), hp.port()));
             }
-            // its own cache (not the checks': they stop asking at shutdown, while deliveries under way finish)
-            MxResolver dns = new MxResolver(() -> new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock,
-                    DNS_TIMEOUT, DELIVERY_DNS_CACHE));
-            var d = config.delivery();
-            signer = new OutboundSigner(new DkimSigner(clock), new DkimKeys(data.resolve("dkim")), this::trusted);
-            remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
-                    d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
-                    d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
-                            d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses,
-                    signer);
-            router = new Router(config.localDomains(), mailStore, config.hostname(), remote,
-                    config.checks().quarantineFolder());
-            var q = config.queue();
-            String postmaster = "postmaster@" + (config.localDomains().isEmpty()
-                    ? config.hostname() : config.localDomains().get(0));
-            scheduler = new Scheduler(spool, router, clock, new Scheduler.Settings(
-                    new RetrySchedule(q.retryMin(), q.retryMax()), q.delayWarning(), q.maxLifetime(),
-                    d.maxConcurrency(), config.hostname(), postmaster));
+            if (withQueue) {
+                // its own cache (not the checks': they stop asking at shutdown, while deliveries under way finish)
+                MxResolver dns = new MxResolver(() -> new DnsjavaLookup(Resolvers.of(dnsServers, DNS_TIMEOUT), clock,
+                        DNS_TIMEOUT, DELIVERY_DNS_CACHE));
+                var d = config.delivery();
+                signer = new OutboundSigner(new DkimSigner(clock), new DkimKeys(data.resolve("dkim")), this::trusted);
+                remote = new RemoteDelivery(new RemoteDelivery.Settings(config.hostname(), d.mxPort(),
+                        d.smarthost(), timeouts == null ? SmtpClient.Timeouts.rfc5321(d.connectTimeout()) : timeouts,
+                        d.maxPerDomain(), new RemoteDelivery.Reuse(d.reuseTime(), d.reuseMessages(),
+                                d.reuseTime().isZero() ? 0 : IDLE_SESSIONS_PER_DOMAIN)), dns, this::smtpAddresses,
+                        signer);
+                router = new Router(config.localDomains(), mailStore, config.hostname(), remote,
+                        config.checks().quarantineFolder());
+                var q = config.queue();
+                String postmaster = "postmaster@" + (config.localDomains().isEmpty()
+                        ? config.hostname() : config.localDomains().get(0));
+                scheduler = new Scheduler(spool, router, clock, new Scheduler.Settings(
+                        new RetrySchedule(q.retryMin(), q.retryMax()), q.delayWarning(), q.maxLifetime(),
+                        d.maxConcurrency(), config.hostname(), postmaster));
+            } else {
+                signer = null;
+                remote = null;
+                router = null;
+                scheduler = null;
+            }
             var limits = config.limits();
             ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections(), limits.maxConnectionsPerIp());
             tls = givenTls != null ? givenTls : Reloader.tls(config, clock);
@@ -441,7 +454,7 @@ public final class Tern implements AutoCloseable {
     /** @param passwords checks passwords (tests slow it down); null for the users file */
     public static Tern start(Config config, Clock clock, SmtpClient.Timeouts timeouts,
                              Authenticator.Passwords passwords) throws IOException {
-        return started(new Tern(config, clock, timeouts, passwords, null, null), true);
+        return started(new Tern(config, clock, timeouts, passwords, null, null, true), true);
     }
 
     /**
@@ -453,19 +466,21 @@ public final class Tern implements AutoCloseable {
      */
     public static Tern capture(Config config, Clock clock, CaptureStore capture, Authenticator.Passwords passwords)
             throws IOException {
-        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture), null), true);
+        return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture), null, true),
+                true);
     }
 
     /**
      * As {@link #capture(Config, Clock, CaptureStore, Authenticator.Passwords)}, inside another program's JVM
      * (tern-junit): {@code tls} serves TLS instead of a context made from {@code config}'s files (tern-junit's is
-     * {@linkplain TlsContext#inBackground loaded while the listeners bind}), and no control file is written, since
-     * no command outside that JVM is meant to find this server (and its two fsyncs would slow every start).
+     * {@linkplain TlsContext#inBackground loaded in the background}), and no control file is written, since
+     * no command outside that JVM is meant to find this server (and its two fsyncs would slow every start). Without
+     * an HTTP listener (tern-junit has none) no spool, queue or delivery is built: {@link #scheduler()} is null.
      */
     public static Tern captureInProcess(Config config, Clock clock, CaptureStore capture,
                                         Authenticator.Passwords passwords, TlsContext tls) throws IOException {
         return started(new Tern(config, clock, null, passwords, java.util.Objects.requireNonNull(capture),
-                java.util.Objects.requireNonNull(tls)), false);
+                java.util.Objects.requireNonNull(tls), !config.listen().http().isEmpty()), false);
     }
 
     private static Tern started(Tern t, boolean controlFile) {
@@ -580,6 +595,7 @@ public final class Tern implements AutoCloseable {
         return logins;
     }
 
+    /** The queue; null in {@linkplain #captureInProcess tern-junit's capture}. */
     public Scheduler scheduler() {
         return scheduler;
     }
@@ -609,9 +625,11 @@ public final class Tern implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        scheduler.close(grace);
+        if (scheduler != null) {
+            scheduler.close(grace);
+            remote.close();
+        }
         mailStore.close();
-        remote.close();
         logins.close();
         ControlFile.remove(config.dataDir());
         try {

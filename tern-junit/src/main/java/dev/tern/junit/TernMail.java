@@ -14,11 +14,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,7 +30,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
@@ -208,28 +214,36 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
-            dataDir = Files.createTempDirectory("tern-junit-");
+            dataDir = temporaryDirectory();
             Path cert = dataDir.resolve("server.pem");
             Path key = dataDir.resolve("server.key");
             Config cfg = customised ? ConfigLoader.parse(toml(dataDir, cert, key), "tern-junit", false)
                     : CaptureConfig.of(dataDir, cert, key);
-            // the CA (from the cache, or made) and the JDK's TLS set-up happen on a thread of their own while the
-            // server wires itself and binds: a handshake that comes first waits for them
+            // the CA (from the cache, or made) and the JDK's TLS set-up (some 500 classes, 100 to 300 ms of CPU)
+            // happen on a thread of their own once the listeners are open: the two cores of a small machine go to
+            // wiring the server and to the JIT first, so that plain SMTP is ready sooner. A handshake or a call of
+            // ca() that comes before the set-up has ended waits for it.
+            CountDownLatch listening = new CountDownLatch(1);
             CompletableFuture<TestCa> making = new CompletableFuture<>();
             ca = making;
             TlsContext tls = TlsContext.inBackground(() -> {
                 try {
+                    listening.await(CA_WAIT.toSeconds(), TimeUnit.SECONDS); // bounded: then it starts anyway
                     TestCa made = TestCa.cached();
                     Files.writeString(cert, made.serverCertificatePem());
                     Files.writeString(key, made.serverKeyPem());
                     making.complete(made);
                     return null;
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | RuntimeException | InterruptedException e) {
                     making.completeExceptionally(e);
                     throw e;
                 }
             }, cert, key, Clock.systemUTC());
-            tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
+            try {
+                tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
+            } finally {
+                listening.countDown(); // started or failed: the set-up runs now
+            }
             startup = Duration.ofNanos(System.nanoTime() - t0);
             return this;
         } catch (ConfigException e) {
@@ -240,6 +254,31 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             throw new UncheckedIOException("tern-junit: cannot start the test mail server: " + e.getMessage(), e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * A new directory of the owner's alone in the system's temporary directory. Not Files.createTempDirectory: its
+     * name comes from a SecureRandom, whose seeding and security providers were some 50 classes and 15 to 20 ms of
+     * a first start's main thread (the TLS set-up's thread loads them later anyway).
+     */
+    static Path temporaryDirectory() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        for (int i = 0; ; i++) {
+            Path dir = tmp.resolve("tern-junit-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36));
+            try {
+                try {
+                    return Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+                            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                                    PosixFilePermission.OWNER_EXECUTE)));
+                } catch (UnsupportedOperationException e) { // no POSIX permissions: as the platform makes it
+                    return Files.createDirectory(dir);
+                }
+            } catch (FileAlreadyExistsException e) {
+                if (i == 100) {
+                    throw e;
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package dev.tern.junit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
@@ -45,6 +46,17 @@ class LifecycleTest {
     @Test
     void perClassServerIsEmptiedBeforeEachTestAgain() throws Exception {
         perClassServerIsEmptiedBeforeEachTest();
+    }
+
+    @Test
+    void aTestsServerBuildsNoQueueAndStillReloads() throws Exception {
+        // no spool, queue or delivery in a test's server (a quicker first start); a reload finds nothing changed
+        assertThat(perMethod.tern().scheduler()).isNull();
+        assertThat(Files.exists(perMethod.tern().config().dataDir().resolve("spool"))).isFalse();
+        perMethod.ca(); // the TLS set-up has written the certificate's files, which a reload reads again
+        perMethod.tern().reload();
+        Send.send(Send.plain(perMethod), "a@b.example", "r@x.example", "after reload", "x");
+        assertThat(perMethod.awaitMessage().subject()).isEqualTo("after reload");
     }
 
     @Nested

@@ -5,7 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.Configurator.ExecutionStatus;
+import ch.qos.logback.core.status.InfoStatus;
+import ch.qos.logback.core.status.WarnStatus;
 import dev.tern.log.LogSetup;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +36,26 @@ class QuietLogsTest {
             restore(LogSetup.LEVEL_VARIABLE, before);
         }
         assertThat(ctx.getLogger("dev.tern").getLevel()).isEqualTo(Level.INFO);
+    }
+
+    @Test
+    void logbacksOwnWarningsGoToStandardErrorWithoutItsStatusPrinter() {
+        LoggerContext ctx = new LoggerContext();
+        configure(ctx);
+        // a status listener keeps Logback from running its status printer (and loading java.time's formatter)
+        assertThat(ctx.getStatusManager().getCopyOfStatusListenerList()).hasAtLeastOneElementOfType(
+                QuietLogs.Problems.class);
+        PrintStream err = System.err;
+        ByteArrayOutputStream seen = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(seen, true, StandardCharsets.UTF_8));
+        try {
+            ctx.getStatusManager().add(new InfoStatus("all well", this));
+            ctx.getStatusManager().add(new WarnStatus("something is off", this));
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(seen.toString(StandardCharsets.UTF_8)).contains("something is off")
+                .doesNotContain("all well");
     }
 
     @Test

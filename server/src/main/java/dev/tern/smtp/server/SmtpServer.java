@@ -99,7 +99,10 @@ public final class SmtpServer {
         this(modes, policy, senders, spool, scheduler, limiter, commandTimeout, clock, tls, logins, exposeUser, null);
     }
 
-    /** @param capture capture mode: accepted messages go there instead of the spool; null in production */
+    /**
+     * @param capture capture mode: accepted messages go there instead of the spool; null in production
+     *                (then spool and scheduler may be null: tern-junit's capture has neither)
+     */
     public SmtpServer(Map<Session.Mode, Session.Settings> modes, RecipientPolicy policy, SenderPolicy senders,
                       Spool spool, Scheduler scheduler, ConnectionLimiter limiter, Duration commandTimeout,
                       Clock clock, TlsContext tls, Authenticator logins, boolean exposeUser, Capture capture) {
@@ -109,7 +112,8 @@ public final class SmtpServer {
         this.tls = tls;
         this.logins = logins;
         this.limiter = limiter;
-        this.intake = new Intake(spool, scheduler::submit, clock, settings.hostname(), exposeUser, counts, capture);
+        this.intake = new Intake(spool, scheduler == null ? null : scheduler::submit, clock, settings.hostname(),
+                exposeUser, counts, capture);
         this.defences = new Defences(DefenceSettings.OFF, clock, null, client -> false, null, null,
                 settings.hostname());
     }
