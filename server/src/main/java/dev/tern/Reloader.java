@@ -128,6 +128,9 @@ public final class Reloader {
             Config next;
             TlsContext tls;
             try {
+                if (parts.tls() != null) {
+                    parts.tls().awaitFirstLoad(); // tern-junit writes its certificate in the background
+                }
                 read = source.read();
                 next = keepRestartOnly(running, read);
                 tls = tls(next, clock); // checks the files the configuration names first

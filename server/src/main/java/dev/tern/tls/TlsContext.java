@@ -189,6 +189,14 @@ public final class TlsContext {
         }
     }
 
+    /**
+     * Waits for the first load of {@link #inBackground} to end (returns at once for a context loaded at once): a
+     * reload right after the start then finds the files that load writes.
+     */
+    public void awaitFirstLoad() throws IOException {
+        settled();
+    }
+
     /** The certificate served now (the first of the chain). */
     public X509Certificate certificate() {
         return unchecked(this::loaded).leaf();
