@@ -37,7 +37,7 @@ final class FactCache {
     private String kind;
     private FileChannel ch;
     /** UID → offset of its record. */
-    private final Map<Long, Long> offsets = new HashMap<>();
+    private final OffsetMap offsets = new OffsetMap();
     private long liveBytes;
     private long end;
     /** The file from offset 0 to its limit, read-only; null until a read needs it. */
@@ -58,8 +58,8 @@ final class FactCache {
     /** The facts of {@code uid} of {@code kind}, or null. */
     byte[] get(String kind, long uid) throws IOException {
         open(kind);
-        Long off = offsets.get(uid);
-        if (off == null) {
+        long off = offsets.get(uid);
+        if (off < 0) {
             return null;
         }
         ByteBuffer head = slice(off, HEAD);
@@ -110,8 +110,8 @@ final class FactCache {
         while (b.hasRemaining()) {
             at += ch.write(b, at);
         }
-        Long old = offsets.put(uid, end);
-        ByteBuffer oldHead = old == null ? null : slice(old, HEAD);
+        long old = offsets.put(uid, end);
+        ByteBuffer oldHead = old < 0 ? null : slice(old, HEAD);
         if (oldHead != null) {
             liveBytes -= HEAD + oldHead.getInt(4); // replaced: dead space now
         }
@@ -124,17 +124,15 @@ final class FactCache {
         if (ch == null) {
             return;
         }
-        for (var it = offsets.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
-            if (!live.test(e.getKey())) {
-                ByteBuffer head = slice(e.getValue(), HEAD);
+        for (long uid : offsets.uids()) {
+            if (!live.test(uid)) {
+                ByteBuffer head = slice(offsets.remove(uid), HEAD);
                 liveBytes -= head == null ? 0 : HEAD + head.getInt(4); // dead space now
-                it.remove();
             }
         }
         if (end > 2 * liveBytes + 64 * 1024) {
             Map<Long, byte[]> keep = new HashMap<>();
-            for (long uid : offsets.keySet().toArray(new Long[0])) {
+            for (long uid : offsets.uids()) {
                 byte[] f = get(kind, uid);
                 if (f != null) {
                     keep.put(uid, f);
@@ -168,10 +166,10 @@ final class FactCache {
                 if (len < 0 || len > MAX_RECORD || at + HEAD + len > size) {
                     break;
                 }
-                Long before = offsets.put(Integer.toUnsignedLong(rec.getInt(0)), at);
+                long before = offsets.put(Integer.toUnsignedLong(rec.getInt(0)), at);
                 liveBytes += HEAD + len;
                 ByteBuffer old = ByteBuffer.allocate(HEAD);
-                if (before != null && read(old, before)) {
+                if (before >= 0 && read(old, before)) {
                     liveBytes -= HEAD + old.getInt(4); // a record put again: the last one counts
                 }
                 at += HEAD + len;
