@@ -36,6 +36,9 @@ final class FactCache {
     private final Path file;
     private String kind;
     private FileChannel ch;
+    /** A record's head (UID, length, CRC32C), read into by {@link #readAt}, and its view for the numbers. */
+    private final byte[] head = new byte[HEAD];
+    private final ByteBuffer headBuffer = ByteBuffer.wrap(head);
     /** UID → offset of its record. */
     private final OffsetMap offsets = new OffsetMap();
     private long liveBytes;
@@ -62,39 +65,46 @@ final class FactCache {
         if (off < 0) {
             return null;
         }
-        ByteBuffer head = slice(off, HEAD);
-        int len = head == null ? -1 : head.getInt(4);
-        if (len < 0 || len > MAX_RECORD || head.getInt(0) != (int) uid) {
+        int len = length(off);
+        if (len < 0 || len > MAX_RECORD || headBuffer.getInt(0) != (int) uid) {
             offsets.remove(uid);
             return null;
         }
-        ByteBuffer body = slice(off + HEAD, len);
         byte[] out = new byte[len];
-        CRC32C crc = new CRC32C();
-        if (body != null) {
-            body.get(out);
-            crc.update(out);
+        if (!readAt(off + HEAD, out)) {
+            offsets.remove(uid);
+            return null;
         }
-        if (body == null || (int) crc.getValue() != head.getInt(8)) {
+        CRC32C crc = new CRC32C();
+        crc.update(out);
+        if ((int) crc.getValue() != headBuffer.getInt(8)) {
             offsets.remove(uid);
             return null;
         }
         return out;
     }
 
-    /** {@code len} octets of the file from {@code at}, read-only, positioned at their first; null past the end. */
-    private ByteBuffer slice(long at, int len) throws IOException {
-        if (at + len > end) {
-            return null;
+    /** The length of the record at {@code at} (from its head), or -1 past the end of the file. */
+    private int length(long at) throws IOException {
+        return readAt(at, head) ? headBuffer.getInt(4) : -1;
+    }
+
+    /**
+     * Fills {@code dst} from offset {@code at} of the file, through the mapping (no buffer, no system call) when the
+     * file is not too large; false when the file ends first.
+     */
+    private boolean readAt(long at, byte[] dst) throws IOException {
+        if (at + dst.length > end) {
+            return false;
         }
         if (end <= maxMap) {
-            if (map == null || map.limit() < at + len) {
+            if (map == null || map.limit() < at + dst.length) {
                 map = ch.map(FileChannel.MapMode.READ_ONLY, 0, end);
             }
-            return map.slice((int) at, len);
+            map.get((int) at, dst);
+            return true;
         }
-        ByteBuffer b = ByteBuffer.allocate(len);
-        return read(b, at) ? b : null;
+        return read(ByteBuffer.wrap(dst), at);
     }
 
     void put(String kind, long uid, byte[] facts) throws IOException {
@@ -111,9 +121,9 @@ final class FactCache {
             at += ch.write(b, at);
         }
         long old = offsets.put(uid, end);
-        ByteBuffer oldHead = old < 0 ? null : slice(old, HEAD);
-        if (oldHead != null) {
-            liveBytes -= HEAD + oldHead.getInt(4); // replaced: dead space now
+        int oldLength = old < 0 ? -1 : length(old);
+        if (oldLength >= 0) {
+            liveBytes -= HEAD + oldLength; // replaced: dead space now
         }
         liveBytes += HEAD + facts.length;
         end = at;
@@ -126,8 +136,8 @@ final class FactCache {
         }
         for (long uid : offsets.uids()) {
             if (!live.test(uid)) {
-                ByteBuffer head = slice(offsets.remove(uid), HEAD);
-                liveBytes -= head == null ? 0 : HEAD + head.getInt(4); // dead space now
+                int length = length(offsets.remove(uid));
+                liveBytes -= length < 0 ? 0 : HEAD + length; // dead space now
             }
         }
         if (end > 2 * liveBytes + 64 * 1024) {
