@@ -63,7 +63,33 @@ final class FetchResponder {
      */
     static List<Output> write(int seq, ImapStore.Message m, Set<String> flags, List<FetchAttribute> attrs,
                               boolean uid, boolean utf8) throws IOException, UnknownCte {
-        ResponseWriter w = ResponseWriter.untagged(utf8).number(seq).atom("FETCH").open();
+        ResponseWriter w = ResponseWriter.untagged(utf8);
+        items(w, seq, m, flags == null ? null : flagList(flags), attrs, uid);
+        return w.outputs();
+    }
+
+    /** Whether FETCH of {@code attrs} can be written as it is composed ({@link FetchStream}): no literal, no BINARY. */
+    static boolean streamable(List<FetchAttribute> attrs) {
+        for (FetchAttribute a : attrs) {
+            boolean ok = a instanceof FetchAttribute.Simple s && switch (s) {
+                case UID, FLAGS, INTERNALDATE, RFC822_SIZE, ENVELOPE, BODYSTRUCTURE, BODY -> true;
+                case RFC822, RFC822_HEADER, RFC822_TEXT -> false;
+            };
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@code n FETCH (…)} after the {@code *} of {@code w}.
+     *
+     * @param flagList the flag list to show, as {@link #flagList} writes it, or null
+     */
+    static void items(ResponseWriter w, int seq, ImapStore.Message m, String flagList, List<FetchAttribute> attrs,
+                      boolean uid) throws IOException, UnknownCte {
+        w.number(seq).atom("FETCH").open();
         boolean uidDone = false;
         boolean flagsDone = false;
         for (FetchAttribute a : attrs) {
@@ -78,7 +104,7 @@ final class FetchResponder {
                         }
                         case FLAGS -> {
                             if (!flagsDone) {
-                                w.atom("FLAGS").atom(flagList(flags));
+                                w.atom("FLAGS").atom(flagList);
                                 flagsDone = true;
                             }
                         }
@@ -106,10 +132,10 @@ final class FetchResponder {
         if (uid && !uidDone) {
             w.atom("UID").number(m.uid());
         }
-        if (flags != null && !flagsDone) {
-            w.atom("FLAGS").atom(flagList(flags));
+        if (flagList != null && !flagsDone) {
+            w.atom("FLAGS").atom(flagList);
         }
-        return w.close().outputs();
+        w.close();
     }
 
     static String flagList(Set<String> flags) {

@@ -72,6 +72,9 @@ public final class ImapSession {
     public record Settings(boolean tls, boolean startTls, boolean authRequiresTls, boolean literalPlus) {
     }
 
+    /** The text of the NO {@code [SERVERBUG]} of a command the store failed. */
+    static final String STORE_FAILED = "The mailbox store failed; try again";
+
     private final Settings settings;
     private final ImapAuthenticator authenticator;
     private final ImapStore store;
@@ -181,7 +184,7 @@ public final class ImapSession {
         } catch (ImapStore.LimitExceeded e) {
             r = tagged(c, Status.NO, ResponseCode.LIMIT, e.getMessage());
         } catch (IOException | UncheckedIOException e) {
-            r = tagged(c, Status.NO, ResponseCode.of("SERVERBUG"), "The mailbox store failed; try again");
+            r = tagged(c, Status.NO, ResponseCode.of("SERVERBUG"), STORE_FAILED);
         }
         if (view == null || r.action() != Action.NONE || r.lines().isEmpty()) {
             return r;

@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.HashSet;
@@ -288,7 +289,35 @@ public final class MailStoreImap implements ImapStore {
     }
 
     /** The store's flags as IMAP names: system flags with their backslash, then keywords. */
+    /**
+     * The flag names of each set of system flags without keywords, by {@link Flags.Flag} ordinal bits: shared,
+     * unmodifiable, so that an opened folder holds no set per message and FETCH writes a flag list once per set.
+     */
+    private static final List<Set<String>> SYSTEM_NAMES = systemNames();
+
+    private static List<Set<String>> systemNames() {
+        Flags.Flag[] all = Flags.Flag.values();
+        List<Set<String>> out = new ArrayList<>(1 << all.length);
+        for (int bits = 0; bits < 1 << all.length; bits++) {
+            Set<String> names = new LinkedHashSet<>();
+            for (Flags.Flag f : all) {
+                if ((bits & 1 << f.ordinal()) != 0) {
+                    names.add(f.imapName());
+                }
+            }
+            out.add(Collections.unmodifiableSet(names));
+        }
+        return List.copyOf(out);
+    }
+
     static Set<String> toNames(Flags flags) {
+        if (flags.keywords().isEmpty()) {
+            int bits = 0;
+            for (Flags.Flag f : flags.system()) {
+                bits |= 1 << f.ordinal();
+            }
+            return SYSTEM_NAMES.get(bits);
+        }
         Set<String> out = new LinkedHashSet<>();
         for (Flags.Flag f : Flags.Flag.values()) {
             if (flags.has(f)) {

@@ -7,10 +7,11 @@ import java.nio.file.NoSuchFileException;
 import java.util.Arrays;
 
 /**
- * One piece of a reply as the connection writes it, in order: octets built by the session, or the content of a
+ * One piece of a reply as the connection writes it, in order: octets built by the session, the content of a
  * literal that is read from the store only while it is written ({@link Content}), so that FETCH of a large message
  * never holds the message in memory: the session knows its size from the cached structure, and the connection
- * copies it through a small buffer.
+ * copies it through a small buffer; or octets composed only while they are written ({@link Composed}), so that FETCH
+ * of a large folder never holds its whole answer.
  */
 public sealed interface Output {
 
@@ -22,6 +23,13 @@ public sealed interface Output {
 
     /** Writes this piece to {@code out}. */
     void writeTo(OutputStream out) throws IOException;
+
+    /**
+     * Octets composed while they are written, a part at a time: the responses of a FETCH ({@link FetchStream}) and
+     * the tagged line that depends on how they went.
+     */
+    non-sealed interface Composed extends Output {
+    }
 
     /** Octets held in memory: whole responses, or the part of one before and after a streamed literal. */
     record Octets(byte[] octets) implements Output {

@@ -1,6 +1,7 @@
 package dev.tern.imap;
 
-import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -15,7 +16,8 @@ import java.util.List;
  * their content needs: a literal for CR, LF, NUL, for 8-bit octets unless the client enabled UTF-8, and for long
  * strings; {@code literal8} ({@code ~{n}}) for BINARY content with NUL (RFC 3516). Message content is not copied
  * in: {@link #literal(long, Output.Opener, boolean)} leaves it to be streamed when the response is written
- * ({@link #outputs()}). One writer per response.
+ * ({@link #outputs()}). One writer per response; FETCH's stream writes many into one {@link Octets} ({@link
+ * #untagged(boolean, Octets)}).
  */
 public final class ResponseWriter {
 
@@ -25,14 +27,19 @@ public final class ResponseWriter {
     /** Strings longer than this are sent as literals (quoted strings are for short text). */
     static final int MAX_QUOTED = 1024;
 
-    private final Octets out = new Octets();
+    private final Octets out;
     /** What comes before {@link #out}: octets and streamed literals, when the response has any. */
     private final List<Output> pieces = new ArrayList<>();
     private final boolean utf8;
     private boolean needSpace;
 
     private ResponseWriter(String start, boolean utf8) {
+        this(start, utf8, new Octets(256));
+    }
+
+    private ResponseWriter(String start, boolean utf8, Octets out) {
         this.utf8 = utf8;
+        this.out = out;
         ascii(start);
         needSpace = true;
     }
@@ -44,6 +51,23 @@ public final class ResponseWriter {
      */
     public static ResponseWriter untagged(boolean utf8) {
         return new ResponseWriter("*", utf8);
+    }
+
+    /**
+     * An untagged response written after what {@code into} holds already (FETCH's stream); ended by {@link #end()},
+     * never by {@link #outputs()}, and without streamed literals.
+     */
+    static ResponseWriter untagged(boolean utf8, Octets into) {
+        return new ResponseWriter("*", utf8, into);
+    }
+
+    /** Ends a response made by {@link #untagged(boolean, Octets)}: its CRLF. */
+    void end() {
+        if (!pieces.isEmpty()) {
+            throw new IllegalStateException("a streamed literal in a response written into shared octets");
+        }
+        out.write('\r');
+        out.write('\n');
     }
 
     /** A part of a response with nothing before it (for tests and for values built on their own). */
@@ -79,7 +103,7 @@ public final class ResponseWriter {
     }
 
     private void ascii(String s) {
-        out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
+        out.text(s);
     }
 
     /** An atom or other text written as it is (a number, a flag, {@code FETCH}). */
@@ -90,7 +114,9 @@ public final class ResponseWriter {
     }
 
     public ResponseWriter number(long n) {
-        return atom(Long.toString(n));
+        space();
+        out.number(n);
+        return this;
     }
 
     public ResponseWriter nil() {
@@ -135,7 +161,11 @@ public final class ResponseWriter {
     public ResponseWriter string(byte[] b, int off, int len) {
         space();
         int end = off + len;
-        if (quotable(b, off, end)) {
+        if (plain(b, off, end)) { // the common case in one pass: quoted as it is
+            out.write('"');
+            out.write(b, off, len);
+            out.write('"');
+        } else if (quotable(b, off, end)) {
             out.write('"');
             int from = off; // written in runs between the octets to escape, not octet by octet (FETCH ENVELOPE's profile)
             for (int k = off; k < end; k++) {
@@ -197,7 +227,21 @@ public final class ResponseWriter {
 
     private void literalBytes(byte[] b, boolean literal8) {
         ascii((literal8 ? "~{" : "{") + b.length + "}\r\n");
-        out.writeBytes(b);
+        out.write(b, 0, b.length);
+    }
+
+    /** Whether a string can be quoted as it is: short, US-ASCII without controls, {@code "} or {@code \\}. */
+    private static boolean plain(byte[] b, int from, int to) {
+        if (to - from > MAX_QUOTED) {
+            return false;
+        }
+        for (int k = from; k < to; k++) {
+            byte c = b[k];
+            if (c < 0x20 || c == '"' || c == '\\') { // 8-bit octets are negative
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean quotable(byte[] b, int from, int to) {
@@ -237,12 +281,96 @@ public final class ResponseWriter {
         return out.crlfEnded();
     }
 
-    /** The octets written, with one copy (not two) when the response is taken with its CRLF. */
-    private static final class Octets extends ByteArrayOutputStream {
-        Octets() {
-            super(256);
+    /**
+     * A growing array of octets: what a {@code java.io.ByteArrayOutputStream} does without its lock on every write (a FETCH
+     * response is some forty writes), and with text and numbers written without a String's array in between.
+     */
+    static final class Octets {
+        private byte[] buf;
+        private int count;
+
+        Octets(int size) {
+            buf = new byte[size];
         }
 
+        int size() {
+            return count;
+        }
+
+        void write(int b) {
+            if (count == buf.length) {
+                grow(1);
+            }
+            buf[count++] = (byte) b;
+        }
+
+        void write(byte[] b, int off, int len) {
+            if (buf.length - count < len) {
+                grow(len);
+            }
+            System.arraycopy(b, off, buf, count, len);
+            count += len;
+        }
+
+        /** Text as UTF-8 (atoms and the like are ASCII: one octet per char, no array made). */
+        void text(String s) {
+            int n = s.length();
+            if (buf.length - count < n) {
+                grow(n);
+            }
+            for (int i = 0; i < n; i++) {
+                char c = s.charAt(i);
+                if (c >= 0x80) {
+                    byte[] b = s.substring(i).getBytes(StandardCharsets.UTF_8);
+                    write(b, 0, b.length);
+                    return;
+                }
+                buf[count++] = (byte) c;
+            }
+        }
+
+        /** A number in decimal. */
+        void number(long n) {
+            if (n < 0 || n >= 1_000_000_000_000_000_000L) {
+                text(Long.toString(n));
+                return;
+            }
+            int digits = 1;
+            for (long x = n; x >= 10; x /= 10) {
+                digits++;
+            }
+            if (buf.length - count < digits) {
+                grow(digits);
+            }
+            for (int k = count + digits - 1; k >= count; k--) {
+                buf[k] = (byte) ('0' + n % 10);
+                n /= 10;
+            }
+            count += digits;
+        }
+
+        private void grow(int more) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, count + more));
+        }
+
+        /** Back to {@code size} octets (what was written after is dropped). */
+        void truncate(int size) {
+            count = size;
+        }
+
+        void reset() {
+            count = 0;
+        }
+
+        byte[] toByteArray() {
+            return Arrays.copyOf(buf, count);
+        }
+
+        void writeTo(OutputStream to) throws IOException {
+            to.write(buf, 0, count);
+        }
+
+        /** The octets written and a CRLF, in one copy. */
         byte[] crlfEnded() {
             byte[] line = Arrays.copyOf(buf, count + 2);
             line[count] = '\r';

@@ -46,6 +46,23 @@ final class SelectedCommands {
         }
         boolean seen = !v.readOnly && FetchResponder.setsSeen(c.attributes());
         boolean flagsAsked = c.attributes().contains(FetchAttribute.Simple.FLAGS);
+        if (!seen && FetchResponder.streamable(c.attributes())) {
+            List<Integer> numbers = seqs.get();
+            int[] seq = new int[numbers.size()];
+            long[] uids = new long[seq.length];
+            List<Set<String>> flags = flagsAsked ? new ArrayList<>(seq.length) : null;
+            for (int i = 0; i < seq.length; i++) {
+                seq[i] = numbers.get(i);
+                uids[i] = v.uid(seq[i]);
+                if (flags != null) {
+                    flags.add(v.flags(seq[i]));
+                }
+            }
+            FetchStream stream = new FetchStream(v.folder, seq, uids, flags, c.attributes(), c.uid(), utf8);
+            out.lines.add(stream);
+            out.lines.add(stream.status(c.tag(), c.name() + " completed"));
+            return out.reply(ImapSession.Action.NONE);
+        }
         boolean unknownCte = false;
         for (int seq : seqs.get()) {
             long uid = v.uid(seq);

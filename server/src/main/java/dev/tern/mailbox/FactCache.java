@@ -36,8 +36,11 @@ final class FactCache {
     private final Path file;
     private String kind;
     private FileChannel ch;
+    /** A record's head (UID, length, CRC32C), read into by {@link #readAt}, and its view for the numbers. */
+    private final byte[] head = new byte[HEAD];
+    private final ByteBuffer headBuffer = ByteBuffer.wrap(head);
     /** UID → offset of its record. */
-    private final Map<Long, Long> offsets = new HashMap<>();
+    private final OffsetMap offsets = new OffsetMap();
     private long liveBytes;
     private long end;
     /** The file from offset 0 to its limit, read-only; null until a read needs it. */
@@ -58,43 +61,50 @@ final class FactCache {
     /** The facts of {@code uid} of {@code kind}, or null. */
     byte[] get(String kind, long uid) throws IOException {
         open(kind);
-        Long off = offsets.get(uid);
-        if (off == null) {
+        long off = offsets.get(uid);
+        if (off < 0) {
             return null;
         }
-        ByteBuffer head = slice(off, HEAD);
-        int len = head == null ? -1 : head.getInt(4);
-        if (len < 0 || len > MAX_RECORD || head.getInt(0) != (int) uid) {
+        int len = length(off);
+        if (len < 0 || len > MAX_RECORD || headBuffer.getInt(0) != (int) uid) {
             offsets.remove(uid);
             return null;
         }
-        ByteBuffer body = slice(off + HEAD, len);
         byte[] out = new byte[len];
-        CRC32C crc = new CRC32C();
-        if (body != null) {
-            body.get(out);
-            crc.update(out);
+        if (!readAt(off + HEAD, out)) {
+            offsets.remove(uid);
+            return null;
         }
-        if (body == null || (int) crc.getValue() != head.getInt(8)) {
+        CRC32C crc = new CRC32C();
+        crc.update(out);
+        if ((int) crc.getValue() != headBuffer.getInt(8)) {
             offsets.remove(uid);
             return null;
         }
         return out;
     }
 
-    /** {@code len} octets of the file from {@code at}, read-only, positioned at their first; null past the end. */
-    private ByteBuffer slice(long at, int len) throws IOException {
-        if (at + len > end) {
-            return null;
+    /** The length of the record at {@code at} (from its head), or -1 past the end of the file. */
+    private int length(long at) throws IOException {
+        return readAt(at, head) ? headBuffer.getInt(4) : -1;
+    }
+
+    /**
+     * Fills {@code dst} from offset {@code at} of the file, through the mapping (no buffer, no system call) when the
+     * file is not too large; false when the file ends first.
+     */
+    private boolean readAt(long at, byte[] dst) throws IOException {
+        if (at + dst.length > end) {
+            return false;
         }
         if (end <= maxMap) {
-            if (map == null || map.limit() < at + len) {
+            if (map == null || map.limit() < at + dst.length) {
                 map = ch.map(FileChannel.MapMode.READ_ONLY, 0, end);
             }
-            return map.slice((int) at, len);
+            map.get((int) at, dst);
+            return true;
         }
-        ByteBuffer b = ByteBuffer.allocate(len);
-        return read(b, at) ? b : null;
+        return read(ByteBuffer.wrap(dst), at);
     }
 
     void put(String kind, long uid, byte[] facts) throws IOException {
@@ -110,10 +120,10 @@ final class FactCache {
         while (b.hasRemaining()) {
             at += ch.write(b, at);
         }
-        Long old = offsets.put(uid, end);
-        ByteBuffer oldHead = old == null ? null : slice(old, HEAD);
-        if (oldHead != null) {
-            liveBytes -= HEAD + oldHead.getInt(4); // replaced: dead space now
+        long old = offsets.put(uid, end);
+        int oldLength = old < 0 ? -1 : length(old);
+        if (oldLength >= 0) {
+            liveBytes -= HEAD + oldLength; // replaced: dead space now
         }
         liveBytes += HEAD + facts.length;
         end = at;
@@ -124,17 +134,15 @@ final class FactCache {
         if (ch == null) {
             return;
         }
-        for (var it = offsets.entrySet().iterator(); it.hasNext(); ) {
-            var e = it.next();
-            if (!live.test(e.getKey())) {
-                ByteBuffer head = slice(e.getValue(), HEAD);
-                liveBytes -= head == null ? 0 : HEAD + head.getInt(4); // dead space now
-                it.remove();
+        for (long uid : offsets.uids()) {
+            if (!live.test(uid)) {
+                int length = length(offsets.remove(uid));
+                liveBytes -= length < 0 ? 0 : HEAD + length; // dead space now
             }
         }
         if (end > 2 * liveBytes + 64 * 1024) {
             Map<Long, byte[]> keep = new HashMap<>();
-            for (long uid : offsets.keySet().toArray(new Long[0])) {
+            for (long uid : offsets.uids()) {
                 byte[] f = get(kind, uid);
                 if (f != null) {
                     keep.put(uid, f);
@@ -168,10 +176,10 @@ final class FactCache {
                 if (len < 0 || len > MAX_RECORD || at + HEAD + len > size) {
                     break;
                 }
-                Long before = offsets.put(Integer.toUnsignedLong(rec.getInt(0)), at);
+                long before = offsets.put(Integer.toUnsignedLong(rec.getInt(0)), at);
                 liveBytes += HEAD + len;
                 ByteBuffer old = ByteBuffer.allocate(HEAD);
-                if (before != null && read(old, before)) {
+                if (before >= 0 && read(old, before)) {
                     liveBytes -= HEAD + old.getInt(4); // a record put again: the last one counts
                 }
                 at += HEAD + len;

@@ -3,6 +3,7 @@ package dev.tern.mailbox;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.function.IntPredicate;
 
 /**
@@ -151,8 +152,18 @@ final class MessageIndex {
                 Arrays.copyOf(flagBits, count), Arrays.copyOf(keywordBits, count), keywords);
     }
 
+    /** The flags of each set of system bits without keywords, shared (a SELECT asks for every message's). */
+    private static final Flags[] SYSTEM_ONLY = new Flags[FolderFiles.SYSTEM_BITS + 1];
+
+    static {
+        for (int bits = 0; bits < SYSTEM_ONLY.length; bits++) {
+            SYSTEM_ONLY[bits] = new Flags(Flags.fromBits(bits), Set.of());
+        }
+    }
+
     static Flags flags(int bits, int kw, Keywords keywords) {
-        return new Flags(Flags.fromBits(bits & FolderFiles.SYSTEM_BITS), keywords.decode(kw));
+        return kw == 0 ? SYSTEM_ONLY[bits & FolderFiles.SYSTEM_BITS]
+                : new Flags(Flags.fromBits(bits & FolderFiles.SYSTEM_BITS), keywords.decode(kw));
     }
 
     private record IndexSnapshot(long uidValidity, long uidNext, int[] uidArray, long[] sizeArray, int[] bitArray,

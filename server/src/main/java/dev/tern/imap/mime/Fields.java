@@ -53,14 +53,27 @@ final class Fields {
         String f = field.length() > MAX_VALUE ? field.substring(0, MAX_VALUE) : field.toString();
         int colon = f.indexOf(':');
         String name = f.substring(0, colon).strip();
-        if (name.isEmpty() || name.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+        if (name.isEmpty()) {
             return;
+        }
+        for (int k = 0; k < name.length(); k++) { // a loop, not a stream: once per field of every message read
+            char c = name.charAt(k);
+            if (c <= 0x20 || c >= 0x7f) {
+                return;
+            }
         }
         out.add(new RawField(name, f.substring(colon + 1).strip()));
     }
 
     /** Octets as text: UTF-8 when valid (RFC 6532 headers), else Latin-1 so that nothing is lost or thrown. */
     static String decode(byte[] b, int n) {
+        boolean ascii = true;
+        for (int k = 0; k < n && ascii; k++) {
+            ascii = b[k] >= 0;
+        }
+        if (ascii) { // most lines: the same text, without a decoder and its buffers per line
+            return new String(b, 0, n, StandardCharsets.ISO_8859_1);
+        }
         try {
             return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b, 0, n)).toString();
