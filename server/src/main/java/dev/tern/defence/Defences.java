@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -316,13 +317,15 @@ public final class Defences implements AutoCloseable {
         }
 
         /**
-         * A command was read; {@code moreWaiting} when further input had already arrived. Pipelining is allowed
+         * A command was read; {@code moreWaiting} says whether further input had already arrived (asked only
+         * when it matters: it may cost a system call). Pipelining is allowed
          * only after EHLO, which offers PIPELINING, and never right after EHLO or HELO (RFC 2920 3.1: the
          * client waits for their reply). Returns {@code 554 5.5.1} (then close) for unauthorised pipelining when
          * {@code checks.reject_unauth_pipelining} is on, else null; logged either way, once per connection.
          */
-        public Reply commandRead(Command command, boolean extended, boolean authenticated, boolean moreWaiting) {
-            if (exempt || authenticated || !moreWaiting || pipeliningSeen) {
+        public Reply commandRead(Command command, boolean extended, boolean authenticated,
+                                 BooleanSupplier moreWaiting) {
+            if (exempt || authenticated || pipeliningSeen) {
                 return null;
             }
             String what;
@@ -331,6 +334,9 @@ public final class Defences implements AutoCloseable {
             } else if (!extended) {
                 what = "pipelined commands where PIPELINING was not offered";
             } else {
+                return null;
+            }
+            if (!moreWaiting.getAsBoolean()) {
                 return null;
             }
             pipeliningSeen = true;

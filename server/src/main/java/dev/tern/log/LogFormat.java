@@ -17,12 +17,30 @@ import org.slf4j.LoggerFactory;
  * {@code throwable}.
  */
 public final class LogFormat {
+    /**
+     * True when something may write the key-value pairs {@link MailLog} attaches: false only while Tern's own
+     * text lines ({@link LogSetup}) are all the log is, which ignore them. An application's own Logback
+     * configuration, or the JSON format, keeps them.
+     */
+    private static volatile boolean keyValues = true;
+
     private LogFormat() {
+    }
+
+    /** Whether {@link MailLog} builds its key-value pairs. */
+    static boolean keyValues() {
+        return keyValues;
+    }
+
+    /** Says whether anything writes the key-value pairs: {@link LogSetup} (text, no), {@link #json} (yes), tests. */
+    static void keyValues(boolean written) {
+        keyValues = written;
     }
 
     /** From now on every log line, Tern's and its libraries', is one JSON object. Idempotent. */
     public static void json() {
-        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory();
+        LoggerContext ctx = (LoggerContext) LoggerFactory.getILoggerFactory(); // may run LogSetup first
+        keyValues = true;
         Logger root = ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
         for (Iterator<Appender<ILoggingEvent>> it = root.iteratorForAppenders(); it.hasNext(); ) {
             if (it.next() instanceof OutputStreamAppender<ILoggingEvent> out) {

@@ -44,6 +44,7 @@ public class LogSetup extends ContextAwareBase implements Configurator {
         root.setLevel(Level.WARN);
         root.addAppender(console);
         ctx.getLogger("dev.tern").setLevel(level(defaultLevel()));
+        LogFormat.keyValues(false); // text lines only: nothing writes the key-value pairs until LogFormat.json()
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 

@@ -6,10 +6,13 @@ import static org.slf4j.event.Level.INFO;
 import static org.slf4j.event.Level.WARN;
 
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.Marker;
 import org.slf4j.event.Level;
 import org.slf4j.spi.LoggingEventBuilder;
+import org.slf4j.spi.NOPLoggingEventBuilder;
 
 /**
  * Every mail-log line, one method per event (DESIGN.md principle 6). Lines that concern a client start with the
@@ -410,12 +413,99 @@ public final class MailLog {
 
     /**
      * A line's builder carrying its facts as SLF4J key-value pairs ({@code event}, {@code service} when
-     * {@code s} is given): the JSON encoder writes them as fields; the text pattern ({@code %msg}) ignores them.
-     * A level that is off costs nothing further (SLF4J returns a builder that does nothing).
+     * {@code s} is given): the JSON encoder writes them as fields; the text pattern ({@code %msg}) ignores them,
+     * so while Tern's text lines are all there is ({@link LogFormat#keyValues}) none is built. A level that is
+     * off costs nothing further (SLF4J returns a builder that does nothing).
      */
     private static LoggingEventBuilder at(Logger log, Level level, String event, Service s) {
-        LoggingEventBuilder b = log.atLevel(level).addKeyValue("event", event);
+        LoggingEventBuilder b = log.atLevel(level);
+        if (!LogFormat.keyValues()) {
+            return b instanceof NOPLoggingEventBuilder ? b : new TextOnly(b);
+        }
+        b.addKeyValue("event", event);
         return s == null ? b : b.addKeyValue("service", s.label());
+    }
+
+    /**
+     * A builder that drops the key-value pairs: while the lines are text ({@link LogFormat#keyValues}), the pairs
+     * would be built for every line (three per message) and written by nothing.
+     */
+    private record TextOnly(LoggingEventBuilder b) implements LoggingEventBuilder {
+        @Override
+        public LoggingEventBuilder addKeyValue(String key, Object value) {
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder addKeyValue(String key, Supplier<Object> value) {
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder setCause(Throwable cause) {
+            b.setCause(cause);
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder addMarker(Marker marker) {
+            b.addMarker(marker);
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder addArgument(Object p) {
+            b.addArgument(p);
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder addArgument(Supplier<?> p) {
+            b.addArgument(p);
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder setMessage(String message) {
+            b.setMessage(message);
+            return this;
+        }
+
+        @Override
+        public LoggingEventBuilder setMessage(Supplier<String> message) {
+            b.setMessage(message);
+            return this;
+        }
+
+        @Override
+        public void log() {
+            b.log();
+        }
+
+        @Override
+        public void log(String message) {
+            b.log(message);
+        }
+
+        @Override
+        public void log(String message, Object arg) {
+            b.log(message, arg);
+        }
+
+        @Override
+        public void log(String message, Object arg1, Object arg2) {
+            b.log(message, arg1, arg2);
+        }
+
+        @Override
+        public void log(String message, Object... args) {
+            b.log(message, args);
+        }
+
+        @Override
+        public void log(Supplier<String> message) {
+            b.log(message);
+        }
     }
 
     /** {@code b} with {@code key} unless {@code value} is null (JSON then has no such field). */

@@ -6,6 +6,13 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLSocket;
 
 /**
  * Bounds how long a client may take over one whole command, not only each read: a socket's read timeout
@@ -13,22 +20,48 @@ import java.time.Duration;
  * forever. While a deadline is set ({@link #start}), each read waits at most until it, and a read past it
  * fails with a {@link SocketTimeoutException}; without one ({@link #clear}, e.g. while message content
  * streams in) each read waits at most {@code perRead}.
+ *
+ * <p>Over a plain socket a read waits without a socket time-out: it notes when it must end, and one timer
+ * ({@link WriteWatchdog}'s) looks every {@link #SWEEP} at the reads under way and shuts down the input of
+ * a socket whose read is past its time, so that the read ends and fails with a {@link SocketTimeoutException};
+ * the output stays open for the 421. A read is cut between its time and one sweep later. A timed read of a
+ * virtual thread schedules a timer task and cancels it when data comes, waking the JDK's timer thread: several
+ * futex calls per read on a busy server, for a time-out that almost never happens. Over TLS the read keeps the
+ * socket's time-out: shutting the input down under a TLS socket would end its session with a fatal alert, and
+ * the client could not be told why.
  */
 public final class CommandDeadline extends FilterInputStream {
+    /** How often reads under way over plain sockets are looked at while there are any. */
+    static final Duration SWEEP = Duration.ofMillis(250);
+    /** The deadlines whose reads were under way since the last sweep, each once ({@link #watched}). */
+    private static final ConcurrentLinkedQueue<CommandDeadline> WATCHED = new ConcurrentLinkedQueue<>();
+    /** True while a sweep is scheduled. */
+    private static final AtomicBoolean SWEEPING = new AtomicBoolean();
+
     private final Socket socket;
     private final int perReadMillis;
+    /** False over TLS: each read then waits with the socket's own time-out. */
+    private final boolean swept;
     /** System.nanoTime() by which the current command must be complete; 0 for none. */
     private long deadline;
+    /** System.nanoTime() by which the read under way must end; 0 when none is under way. */
+    private volatile long readUntil;
+    /** True once a sweep found a read past its time and shut the input down. */
+    private volatile boolean fired;
+    /** True while this deadline is in {@link #WATCHED}. */
+    private final AtomicBoolean watched = new AtomicBoolean();
 
     /**
      * @param in      the stream to read (the socket's, or a TLS socket's over it)
-     * @param socket  the socket whose read timeout is set before each read (the TLS one when there is one)
+     * @param socket  the socket read from (the TLS one when there is one): its input is shut down when a read
+     *                is past its time, or its read timeout set before each read over TLS
      * @param perRead the longest wait for one read
      */
     public CommandDeadline(InputStream in, Socket socket, Duration perRead) {
         super(in);
         this.socket = socket;
         this.perReadMillis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, perRead.toMillis()));
+        this.swept = !(socket instanceof SSLSocket);
     }
 
     /** The next command must be complete within {@code d} from now. */
@@ -44,27 +77,123 @@ public final class CommandDeadline extends FilterInputStream {
         deadline = 0;
     }
 
-    private void arm() throws IOException {
-        int wait = perReadMillis;
+    /** Nanoseconds the next read may wait; throws when the command's deadline has passed. */
+    private long arm() throws IOException {
+        if (fired) {
+            throw timedOut();
+        }
+        long wait = perReadMillis * 1_000_000L;
         if (deadline != 0) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
                 throw new SocketTimeoutException("command not complete within its time");
             }
-            wait = (int) Math.min(wait, Math.max(1, (left + 999_999) / 1_000_000));
+            wait = Math.min(wait, left);
         }
-        socket.setSoTimeout(wait);
+        if (swept) {
+            socket.setSoTimeout(0); // a greet pause may have set one
+            long until = System.nanoTime() + wait;
+            readUntil = until == 0 ? 1 : until;
+            watch();
+        } else {
+            socket.setSoTimeout((int) Math.max(1, (wait + 999_999) / 1_000_000));
+        }
+        return wait;
     }
 
     @Override
     public int read() throws IOException {
         arm();
-        return in.read();
+        try {
+            int b = in.read();
+            if (b < 0 && fired) {
+                throw timedOut();
+            }
+            return b;
+        } catch (IOException e) {
+            throw fired ? timedOut() : e;
+        } finally {
+            readUntil = 0;
+        }
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
         arm();
-        return in.read(b, off, len);
+        try {
+            int n = in.read(b, off, len);
+            if (n < 0 && fired) {
+                throw timedOut();
+            }
+            return n;
+        } catch (IOException e) {
+            throw fired ? timedOut() : e;
+        } finally {
+            readUntil = 0;
+        }
+    }
+
+    private static SocketTimeoutException timedOut() {
+        return new SocketTimeoutException("read not complete within its time");
+    }
+
+    /** Puts this deadline in the next sweep, and makes sure there is one. */
+    private void watch() {
+        if (watched.get() || !watched.compareAndSet(false, true)) {
+            return;
+        }
+        WATCHED.add(this);
+        if (!SWEEPING.get() && SWEEPING.compareAndSet(false, true)) {
+            schedule();
+        }
+    }
+
+    private static void schedule() {
+        try {
+            WriteWatchdog.TIMER.schedule(CommandDeadline::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException e) {
+            SWEEPING.set(false); // not expected: the timer is never shut down
+        }
+    }
+
+    /** On the timer: cuts the reads past their time; keeps watching those under way; again while any are. */
+    private static void sweep() {
+        long now = System.nanoTime();
+        List<CommandDeadline> reading = new ArrayList<>();
+        for (CommandDeadline d; (d = WATCHED.poll()) != null; ) {
+            if (d.stillWatched(now)) {
+                reading.add(d);
+            }
+        }
+        WATCHED.addAll(reading);
+        SWEEPING.set(false);
+        // a deadline added after the poll above and before the flag was cleared found it set: schedule for it
+        if (!WATCHED.isEmpty() && SWEEPING.compareAndSet(false, true)) {
+            schedule();
+        }
+    }
+
+    /** At a sweep: fires when the read under way is past its time; true while it goes on. */
+    private boolean stillWatched(long now) {
+        long until = readUntil;
+        if (until != 0) {
+            if (now - until >= 0) {
+                fire();
+                return false; // watched stays set: a socket whose input is shut is not read again
+            }
+            return true;
+        }
+        watched.set(false);
+        // a read that began after the look above saw watched set and did not add itself: keep it
+        return readUntil != 0 && watched.compareAndSet(false, true);
+    }
+
+    private void fire() {
+        fired = true;
+        try {
+            socket.shutdownInput(); // the blocked read sees the end of the stream, and fails as timed out
+        } catch (IOException e) {
+            // closed already: the read has failed
+        }
     }
 }

@@ -29,7 +29,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class WriteWatchdog extends FilterOutputStream {
     /** How often writes under way are looked at while there are any. */
     static final Duration SWEEP = Duration.ofMillis(100);
-    private static final ScheduledThreadPoolExecutor TIMER = timer();
+    /** The one timer of the sweeps, this one's and {@link CommandDeadline}'s. */
+    static final ScheduledThreadPoolExecutor TIMER = timer();
     /** The watchdogs that wrote since the last sweep, each once ({@link #watched}). */
     private static final ConcurrentLinkedQueue<WriteWatchdog> WATCHED = new ConcurrentLinkedQueue<>();
     /** True while a sweep is scheduled. */
@@ -155,6 +156,6 @@ public final class WriteWatchdog extends FilterOutputStream {
     }
 
     private static ScheduledThreadPoolExecutor timer() {
-        return new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("write-watchdog").factory());
+        return new ScheduledThreadPoolExecutor(1, Thread.ofPlatform().daemon().name("io-watchdog").factory());
     }
 }

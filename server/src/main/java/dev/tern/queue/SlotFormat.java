@@ -1,5 +1,7 @@
 package dev.tern.queue;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -53,8 +55,13 @@ final class SlotFormat {
     static final HexFormat HEX = HexFormat.of();
     /** How much of a slot {@link #judge} reads at once: a 1 KB message with its envelope and trailer, whole. */
     private static final int FIRST_READ = 4096;
-    /** The envelope and the delivery state are JSON. */
-    static final ObjectMapper JSON = JsonMapper.builder()
+    /**
+     * The envelope and the delivery state are JSON. Jackson's buffers come from one pool shared by all threads:
+     * its default pool is per thread, and each connection is a new virtual thread, so each envelope written
+     * before its 250 would allocate them afresh.
+     */
+    static final ObjectMapper JSON = JsonMapper.builder(JsonFactory.builder()
+                    .recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build())
             .findAndAddModules()
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

@@ -50,11 +50,9 @@ public final class SmtpInput {
     }
 
     /**
-     * True when bytes are waiting, in the buffer or in the socket: replies may wait to be flushed (RFC 2920). A
-     * socket found empty is not asked again (a system call) until the next read: the connection asks up to three
-     * times per command, and bytes that arrive in between are found by the read, at worst after a flush that
-     * could have waited. Bytes found waiting are never remembered, so no reply is held back for input that is not
-     * there.
+     * True when bytes are waiting, in the buffer or in the socket (the MX's pipelining defence asks). A socket
+     * found empty is not asked again (a system call) until the next read. Bytes found waiting are never
+     * remembered.
      */
     public boolean hasBufferedInput() throws IOException {
         if (pos < lim) {
@@ -65,6 +63,15 @@ public final class SmtpInput {
         }
         drained = in.available() <= 0;
         return !drained;
+    }
+
+    /**
+     * True when bytes already read from the socket wait in the buffer: a pipelined command to answer before the
+     * replies are flushed. Unlike {@link #hasBufferedInput} it never asks the socket, so bytes still in the
+     * socket do not hold a reply back; they are read next.
+     */
+    public boolean buffered() {
+        return pos < lim;
     }
 
     /** {@link #readLine(int)} with the command line limit of RFC 5321. */

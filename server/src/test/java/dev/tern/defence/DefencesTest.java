@@ -181,7 +181,7 @@ class DefencesTest {
             assertThat(s.connected()).isNull();
             assertThat(s.connected()).isNull();
             assertThat(s.greetPause()).isZero();
-            assertThat(s.commandRead(CommandParser.parse("HELO x"), false, false, true)).isNull();
+            assertThat(s.commandRead(CommandParser.parse("HELO x"), false, false, () -> true)).isNull();
             assertThat(rcpts(s, null, null, ALICE)).containsExactly("250");
         }
         Defences.Screen authenticated = d.open(LISTED, true);
@@ -194,16 +194,16 @@ class DefencesTest {
         Command ehlo = CommandParser.parse("EHLO client.example");
         Command mail = CommandParser.parse("MAIL FROM:<a@b.example>");
         Defences logOnly = defences("", "");
-        assertThat(logOnly.open(CLEAN, true).commandRead(ehlo, false, false, true)).isNull();
+        assertThat(logOnly.open(CLEAN, true).commandRead(ehlo, false, false, () -> true)).isNull();
         assertThat(logOnly.counts().get(Defences.Event.PIPELINING_LOG)).isEqualTo(1);
 
         Defences d = defences("reject_unauth_pipelining = true", "");
         Reply refused = Reply.of(554, "5.5.1", "Protocol error: improper command pipelining");
-        assertThat(d.open(CLEAN, true).commandRead(ehlo, false, false, true)).isEqualTo(refused);
-        assertThat(d.open(CLEAN, true).commandRead(mail, false, false, true)).isEqualTo(refused); // after HELO
+        assertThat(d.open(CLEAN, true).commandRead(ehlo, false, false, () -> true)).isEqualTo(refused);
+        assertThat(d.open(CLEAN, true).commandRead(mail, false, false, () -> true)).isEqualTo(refused); // after HELO
         Defences.Screen s = d.open(CLEAN, true);
-        assertThat(s.commandRead(ehlo, false, false, false)).isNull(); // waited for the reply
-        assertThat(s.commandRead(mail, true, false, true)).isNull(); // PIPELINING offered after EHLO
+        assertThat(s.commandRead(ehlo, false, false, () -> false)).isNull(); // waited for the reply
+        assertThat(s.commandRead(mail, true, false, () -> true)).isNull(); // PIPELINING offered after EHLO
         assertThat(d.counts().get(Defences.Event.PIPELINING_REJECT)).isEqualTo(2);
     }
 

@@ -2,11 +2,13 @@ package dev.tern.e2e;
 
 import static dev.tern.e2e.TernFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tern.log.LogCapture;
 import jakarta.mail.Folder;
 import jakarta.mail.Message;
 import jakarta.mail.Store;
+import java.time.Duration;
 import java.util.Arrays;
 import org.eclipse.angus.mail.imap.IMAPFolder;
 import org.junit.jupiter.api.AfterEach;
@@ -56,6 +58,9 @@ class QuarantineTest {
         tern.awaitDelivery(ALICE, goodId);
         tern.awaitDelivery(ALICE, "Junk", junkId);
         assertThat(tern.delivered(ALICE)).singleElement().asString().contains(".Q" + goodId + "R");
+        // the delivery line is written just after the file is in place: under load the test can look in between
+        await().atMost(Duration.ofSeconds(20)).until(() -> log.containing(junkId + ": to=<" + ALICE + ">, relay=local")
+                .size() + log.containing(goodId + ": to=<" + ALICE + ">, relay=local").size() == 2);
         assertThat(log.containing(junkId + ": to=<" + ALICE + ">, relay=local")).singleElement().asString()
                 .containsPattern("status=sent \\(delivered to maildir folder Junk as \\S+ \\(quarantined\\)\\)");
         assertThat(log.containing(goodId + ": to=<" + ALICE + ">, relay=local")).singleElement().asString()

@@ -35,7 +35,11 @@ class MailLogJsonTest {
         }
     };
 
+    /** Whether the key-value pairs were built before this test (not while LogSetup's text lines are all). */
+    final boolean keyValues = LogFormat.keyValues();
+
     MailLogJsonTest() {
+        LogFormat.keyValues(true); // as LogFormat.json() says: these lines are JSON
         appender.setContext(ctx);
         appender.start();
         tern.addAppender(appender);
@@ -44,6 +48,7 @@ class MailLogJsonTest {
     @AfterEach
     void close() {
         tern.detachAppender(appender);
+        LogFormat.keyValues(keyValues);
     }
 
     /** The last line, checked to be exactly one JSON object ending in one line end. */
@@ -89,6 +94,21 @@ class MailLogJsonTest {
         assertThat(line.get("formattedMessage").asText()).isEqualTo("4F2A1B9C: client=[192.0.2.1], "
                 + "helo=<evil\\x0d\\x0a\"x\": 1, \\x5c>, from=<a\"b@example.org>, size=1234, nrcpt=2");
         assertThat(line.has("x")).isFalse();
+    }
+
+    /** While the lines are text only, no key-value pair is built, and the message is the same. */
+    @Test
+    void textLinesBuildNoPairsAndSayTheSame() throws Exception {
+        MailLog.accepted("4F2A1B9C", "192.0.2.1", "client.example", "a@b.example", 1234, 2, "spf=pass");
+        JsonNode json = last();
+        LogFormat.keyValues(false);
+        MailLog.accepted("4F2A1B9C", "192.0.2.1", "client.example", "a@b.example", 1234, 2, "spf=pass");
+        JsonNode text = last();
+        assertThat(json.has("kvpList")).isTrue();
+        assertThat(text.has("kvpList")).isFalse();
+        assertThat(text.get("formattedMessage").asText()).isEqualTo(json.get("formattedMessage").asText())
+                .isEqualTo("4F2A1B9C: client=[192.0.2.1], helo=<client.example>, from=<a@b.example>, size=1234, "
+                        + "nrcpt=2, checks=<spf=pass>");
     }
 
     @Test

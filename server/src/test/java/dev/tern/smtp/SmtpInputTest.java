@@ -10,6 +10,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -230,5 +231,18 @@ class SmtpInputTest {
         in.discardBuffered();
         assertThat(in.hasBufferedInput()).isFalse();
         assertThat(line(in)).isNull();
+    }
+
+    /** {@code buffered} sees only what was read already; the bytes still in the stream are not asked for. */
+    @Test
+    void bufferedIsWhatWasReadAlready() throws IOException {
+        SmtpInput in = new SmtpInput(new ByteArrayInputStream("NOOP\r\nNOOP\r\n".getBytes(ISO_8859_1)), 6);
+        assertThat(in.buffered()).isFalse(); // nothing read yet, though the stream holds two commands
+        assertThat(line(in)).isEqualTo("NOOP");
+        assertThat(in.buffered()).isFalse(); // the second one is still in the stream
+        assertThat(in.hasBufferedInput()).isTrue();
+        SmtpInput both = new SmtpInput(new ByteArrayInputStream("NOOP\r\nNOOP\r\n".getBytes(ISO_8859_1)), 64);
+        assertThat(line(both)).isEqualTo("NOOP");
+        assertThat(both.buffered()).as("pipelined second command, read with the first").isTrue();
     }
 }

@@ -29,7 +29,7 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * One SMTP connection: reads commands, lets the {@link Session} decide, writes replies, and streams message
- * content into the spool. Replies are flushed only when no more pipelined input is waiting (RFC 2920). The
+ * content into the spool. Replies are flushed only when no more pipelined input is buffered (RFC 2920). The
  * {@link #run} method is one try/finally that always releases the connection's place and closes the socket.
  */
 final class SmtpConnection {
@@ -191,7 +191,7 @@ final class SmtpConnection {
             byte[] raw;
             busy = session.inTransaction();
             try {
-                idle = !busy && !in.hasBufferedInput();
+                idle = !busy && !in.buffered();
                 if (idle && server.draining()) {
                     continue; // the check at the top answers
                 }
@@ -218,7 +218,7 @@ final class SmtpConnection {
             String line = decode(raw);
             Command command = line == null ? null : CommandParser.parse(line);
             Reply abuse = command == null ? null
-                    : screen.commandRead(command, session.extended(), session.user() != null, in.hasBufferedInput());
+                    : screen.commandRead(command, session.extended(), session.user() != null, this::moreWaiting);
             Session.Step step = command == null
                     ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
                     : abuse != null ? new Session.Step.Respond(abuse, true) : handle(command);
@@ -289,10 +289,19 @@ final class SmtpConnection {
                 return act(authenticate(a));
             }
         }
-        if (!in.hasBufferedInput()) {
-            out.flush();
+        if (!in.buffered()) {
+            out.flush(); // RFC 2920: the replies to a batch of pipelined commands read together go out together
         }
         return false;
+    }
+
+    /** True when more input has arrived, read or not: the pipelining defence asks (a system call). */
+    private boolean moreWaiting() {
+        try {
+            return in.hasBufferedInput();
+        } catch (IOException e) {
+            return false; // the next read fails the same way and ends the connection
+        }
     }
 
     /** Carries out the step that ends a message (its reply), then hands the message to the queue if it was taken. */
