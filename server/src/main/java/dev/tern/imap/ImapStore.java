@@ -119,6 +119,19 @@ public interface ImapStore {
         }
     }
 
+    /**
+     * The messages of a folder as it was opened, ascending UIDs, in compact form: no object per message, flag names
+     * made when asked for. Unchanging, so that a session may keep it as its own list until it changes one.
+     */
+    interface Messages {
+        int size();
+
+        long uid(int index);
+
+        /** The flag names of the message at {@code index} (system flags with their backslash, then keywords). */
+        Set<String> flags(int index);
+    }
+
     /** What happened in an open folder since the session last asked: one change each. */
     sealed interface Change {
         /** A message arrived (a delivery, an APPEND, a COPY or MOVE into this folder). */
@@ -161,7 +174,7 @@ public interface ImapStore {
         }
 
         /** The messages as the folder was opened, ascending UIDs; later arrivals come through {@link #changes()}. */
-        List<Entry> messages();
+        Messages messages();
 
         /** The changes since the last call (or since opening), oldest first; empty when none. */
         List<Change> changes();

@@ -412,15 +412,27 @@ public final class MailStoreImap implements ImapStore {
             return out;
         }
 
+        /** The snapshot taken at {@link #start}, read in place: a flag name set is made only when asked for. */
         @Override
-        public List<Entry> messages() {
+        public Messages messages() {
             FolderView.Snapshot s = opened == null ? view.snapshot() : opened;
-            List<Entry> out = new ArrayList<>(s.size());
-            for (int i = 0; i < s.size(); i++) {
-                out.add(new Entry(s.uid(i), toNames(s.flags(i))));
-            }
-            opened = null; // the session keeps its own copy; later ones come through changes()
-            return out;
+            opened = null; // later changes come through changes()
+            return new Messages() {
+                @Override
+                public int size() {
+                    return s.size();
+                }
+
+                @Override
+                public long uid(int index) {
+                    return s.uid(index);
+                }
+
+                @Override
+                public Set<String> flags(int index) {
+                    return toNames(s.flags(index));
+                }
+            };
         }
 
         @Override

@@ -352,13 +352,28 @@ public final class MemoryImapStore implements ImapStore {
         }
 
         @Override
-        public List<Entry> messages() {
+        public Messages messages() {
             lock.lock();
             try {
                 pending.clear();
                 List<Entry> out = new ArrayList<>(box.messages.size());
                 box.messages.keySet().forEach(uid -> out.add(new Entry(uid, box.flags.get(uid))));
-                return out;
+                return new Messages() {
+                    @Override
+                    public int size() {
+                        return out.size();
+                    }
+
+                    @Override
+                    public long uid(int index) {
+                        return out.get(index).uid();
+                    }
+
+                    @Override
+                    public Set<String> flags(int index) {
+                        return out.get(index).flags();
+                    }
+                };
             } finally {
                 lock.unlock();
             }

@@ -21,8 +21,13 @@ final class SelectedView {
     final ImapStore.Folder folder;
     final String name;
     final boolean readOnly;
+    /**
+     * The messages as opened, read in place until the view first changes (a SELECT of a large folder copies
+     * nothing); then {@link #uids} and {@link #flags} take over, and this is null.
+     */
+    private ImapStore.Messages opened;
     private long[] uids;
-    private final List<Set<String>> flags;
+    private List<Set<String>> flags;
     private int size;
     /** Expunges of others not yet told (held back, or not yet drained). */
     private final TreeSet<Long> pendingExpunges = new TreeSet<>();
@@ -31,13 +36,22 @@ final class SelectedView {
         this.folder = folder;
         this.name = name;
         this.readOnly = readOnly;
-        List<Entry> all = folder.messages();
-        uids = new long[Math.max(16, all.size())];
-        flags = new ArrayList<>(all.size());
-        for (Entry e : all) {
-            uids[size++] = e.uid();
-            flags.add(e.flags());
+        opened = folder.messages();
+        size = opened.size();
+    }
+
+    /** The view's own lists, made from {@link #opened} before its first change. */
+    private void own() {
+        if (opened == null) {
+            return;
         }
+        uids = new long[Math.max(16, size)];
+        flags = new ArrayList<>(size);
+        for (int i = 0; i < size; i++) {
+            uids[i] = opened.uid(i);
+            flags.add(opened.flags(i));
+        }
+        opened = null;
     }
 
     int size() {
@@ -45,25 +59,43 @@ final class SelectedView {
     }
 
     long uid(int seq) {
-        return uids[seq - 1];
+        return opened != null ? opened.uid(seq - 1) : uids[seq - 1];
     }
 
     Set<String> flags(int seq) {
-        return flags.get(seq - 1);
+        return opened != null ? opened.flags(seq - 1) : flags.get(seq - 1);
     }
 
     void flags(int seq, Set<String> f) {
+        own();
         flags.set(seq - 1, Set.copyOf(f));
     }
 
     long largestUid() {
-        return size == 0 ? 0 : uids[size - 1];
+        return size == 0 ? 0 : uid(size);
     }
 
     /** The sequence number of {@code uid}, or 0 when it is not in the view. */
     int seqOf(long uid) {
-        int i = Arrays.binarySearch(uids, 0, size, uid);
-        return i < 0 ? 0 : i + 1;
+        if (opened == null) {
+            int i = Arrays.binarySearch(uids, 0, size, uid);
+            return i < 0 ? 0 : i + 1;
+        }
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long u = opened.uid(mid);
+            if (u == uid) {
+                return mid + 1;
+            }
+            if (u < uid) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return 0;
     }
 
     /** The sequence numbers a set names, ascending; UIDs not in the view are left out. */
@@ -72,9 +104,10 @@ final class SelectedView {
         if (size == 0) {
             return out;
         }
+        long largest = byUid ? largestUid() : size;
         for (int seq = 1; seq <= size; seq++) {
-            long n = byUid ? uids[seq - 1] : seq;
-            if (set.contains(n, byUid ? largestUid() : size)) {
+            long n = byUid ? uid(seq) : seq;
+            if (set.contains(n, largest)) {
                 out.add(seq);
             }
         }
@@ -125,12 +158,14 @@ final class SelectedView {
 
     /** Removes the message at {@code seq} (this session's own expunge). */
     void remove(int seq) {
+        own();
         System.arraycopy(uids, seq, uids, seq - 1, size - seq);
         flags.remove(seq - 1);
         size--;
     }
 
     private void append(Entry e) {
+        own();
         if (size == uids.length) {
             uids = Arrays.copyOf(uids, size * 2);
         }

@@ -20,7 +20,7 @@ import java.util.Arrays;
  * {@code ImapFetchBench DATA_DIR USER [ROUNDS] [COMMAND]} on a data dir whose {@code mail/} holds the user's Maildir
  * (bench/imap_bench.py generate). Prints the first time (a folder never opened, in this fresh JVM: the JIT compiling
  * meanwhile is not in the thread's figures but in the process's, printed beside) and the median of ROUNDS (default 20)
- * after as many rounds of warm-up, each in a new session.
+ * after as many rounds of warm-up, each in a new session, of the command and of the SELECT before it.
  */
 public final class ImapFetchBench {
     private ImapFetchBench() {
@@ -46,6 +46,7 @@ public final class ImapFetchBench {
             Cost select = null;
             Cost first = null;
             long[][] opened = new long[3][rounds];
+            long[][] selects = new long[3][rounds];
             for (int r = -1; r < 2 * rounds; r++) {
                 ImapSession s = new ImapSession(new ImapSession.Settings(true, false, false, true), auth, store);
                 CommandAssembler a = new CommandAssembler(CommandAssembler.Limits.defaults(1_000_000));
@@ -61,6 +62,9 @@ public final class ImapFetchBench {
                     opened[0][r - rounds] = c.cpuNanos();
                     opened[1][r - rounds] = c.bytes();
                     opened[2][r - rounds] = c.processCpuNanos();
+                    selects[0][r - rounds] = sel.cpuNanos();
+                    selects[1][r - rounds] = sel.bytes();
+                    selects[2][r - rounds] = sel.processCpuNanos();
                 }
             }
             int n = Math.max(1, first.messages());
@@ -75,6 +79,9 @@ public final class ImapFetchBench {
             System.out.printf("  opened (median of %d): thread %.1f ms CPU, %.2f MB allocated; process %.1f ms CPU"
                             + " (%.2f us, %d bytes per message)%n", rounds, cpu / 1e6, bytes / 1e6,
                     median(opened[2]) / 1e6, cpu / 1e3 / n, bytes / n);
+            System.out.printf("  SELECT of the opened folder (median of %d): thread %.2f ms CPU, %.3f MB allocated;"
+                            + " process %.1f ms CPU (%d bytes per message)%n", rounds, median(selects[0]) / 1e6,
+                    median(selects[1]) / 1e6, median(selects[2]) / 1e6, median(selects[1]) / n);
         } finally {
             mail.close();
         }
