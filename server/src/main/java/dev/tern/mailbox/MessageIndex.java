@@ -9,8 +9,9 @@ import java.util.function.IntPredicate;
 /**
  * The in-memory index of one folder's messages, in UID order: per message only its UID, the file's base name, its
  * size, its flag bits ({@link FolderFiles#SYSTEM_BITS} and {@link FolderFiles#IN_NEW}) and its keyword letters, in
- * parallel arrays, so that a message costs its base name and a few words. Not thread-safe: the folder's lock
- * guards it.
+ * parallel arrays, so that a message costs its base name and a few words. A {@link #snapshot} shares the arrays
+ * instead of copying them: the index copies them before it next changes an entry a snapshot may see (appending
+ * after the last entry changes none). Not thread-safe: the folder's lock guards it.
  */
 final class MessageIndex {
     private int count;
@@ -19,6 +20,19 @@ final class MessageIndex {
     private long[] sizes = new long[16];
     private int[] flagBits = new int[16];
     private int[] keywordBits = new int[16];
+    /** Whether a snapshot may read the arrays: an entry below {@link #count} is changed only in a copy. */
+    private boolean shared;
+
+    /** Before an entry below {@link #count} changes, or {@link #count} goes down: arrays of the index's own. */
+    private void unshare() {
+        if (shared) {
+            uids = uids.clone();
+            sizes = sizes.clone();
+            flagBits = flagBits.clone();
+            keywordBits = keywordBits.clone();
+            shared = false;
+        }
+    }
 
     int size() {
         return count;
@@ -38,7 +52,10 @@ final class MessageIndex {
     }
 
     void octets(int i, long size) {
-        sizes[i] = size;
+        if (sizes[i] != size) {
+            unshare();
+            sizes[i] = size;
+        }
     }
 
     int bits(int i) {
@@ -58,6 +75,10 @@ final class MessageIndex {
     }
 
     void flags(int i, int bits, int kw) {
+        if (flagBits[i] == bits && keywordBits[i] == kw) {
+            return;
+        }
+        unshare();
         flagBits[i] = bits;
         keywordBits[i] = kw;
     }
@@ -71,6 +92,7 @@ final class MessageIndex {
             sizes = Arrays.copyOf(sizes, n);
             flagBits = Arrays.copyOf(flagBits, n);
             keywordBits = Arrays.copyOf(keywordBits, n);
+            shared = false; // new arrays: a snapshot keeps the old ones
         }
         uids[count] = uid;
         bases[count] = base;
@@ -85,6 +107,7 @@ final class MessageIndex {
         int w = 0;
         for (int i = 0; i < count; i++) {
             if (gone.test(i)) {
+                unshare(); // before the first write below, and before count goes down
                 continue;
             }
             if (w != i) {
@@ -146,10 +169,13 @@ final class MessageIndex {
         return live;
     }
 
-    /** A compact, unchanging copy for one session; {@code keywords} must be a copy too. */
+    /**
+     * The index as it is now, unchanging, for one session; it shares the index's arrays (see {@link #unshare}), so
+     * it costs no copy of the folder. {@code keywords} must be a copy.
+     */
     FolderView.Snapshot snapshot(long uidValidity, long uidNext, Keywords keywords) {
-        return new IndexSnapshot(uidValidity, uidNext, Arrays.copyOf(uids, count), Arrays.copyOf(sizes, count),
-                Arrays.copyOf(flagBits, count), Arrays.copyOf(keywordBits, count), keywords);
+        shared = true;
+        return new IndexSnapshot(uidValidity, uidNext, count, uids, sizes, flagBits, keywordBits, keywords);
     }
 
     /** The flags of each set of system bits without keywords, shared (a SELECT asks for every message's). */
@@ -166,13 +192,9 @@ final class MessageIndex {
                 : new Flags(Flags.fromBits(bits & FolderFiles.SYSTEM_BITS), keywords.decode(kw));
     }
 
-    private record IndexSnapshot(long uidValidity, long uidNext, int[] uidArray, long[] sizeArray, int[] bitArray,
+    /** The first {@code size} entries of arrays the index no longer changes there. */
+    private record IndexSnapshot(long uidValidity, long uidNext, int size, int[] uidArray, long[] sizeArray, int[] bitArray,
                                  int[] kwArray, Keywords keywordTable) implements FolderView.Snapshot {
-        @Override
-        public int size() {
-            return uidArray.length;
-        }
-
         @Override
         public long uid(int index) {
             return Integer.toUnsignedLong(uidArray[index]);
