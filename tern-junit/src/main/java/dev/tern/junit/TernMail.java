@@ -85,7 +85,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             "imaps");
 
     static {
-        EarlyLogs.start(); // Logback's start beside JUnit's steps, off the test's thread
+        EarlyLogs.start(); // Logback's classes loaded beside JUnit's steps, off the test's thread
     }
 
     /** Declared users: address (lower case) → password. */
@@ -218,7 +218,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
-            EarlyLogs.await(); // before the server's first logger: SLF4J would hand out a stand-in while it starts
+            EarlyLogs.await(); // the server's first logger starts Logback, its classes loaded by then
             dataDir = temporaryDirectory();
             Path cert = dataDir.resolve("server.pem");
             Path key = dataDir.resolve("server.key");
