@@ -340,101 +340,126 @@ public final class Tern implements AutoCloseable {
         return new Defences(d, clock, dns, trusted, greylist, spf, config.hostname());
     }
 
-    /** The meters of /metrics: what SMTP, the queue, POP3 and IMAP counted, and gauges of what is open now. */
+    /** The meters of /metrics (built in {@link Meters}, whose classes load only when there is an HTTP listener). */
     private Metrics metrics(ConnectionLimiter limiter, LoginGuard guard) {
-        var smtpCounts = smtp.counts();
-        var queueCounts = scheduler.counts();
-        var pop3Counts = pop3.counts();
-        String messages = "SMTP messages: acknowledged with 250, or refused at the end of their data";
-        String deliveries = "Delivery attempts, one per recipient: delivered, failed for now, failed for good";
-        String logins = "POP3 logins";
-        String signing = "Remote deliveries of submitted mail, mail relayed for trusted networks and notices: DKIM-signed, unsigned (no key), failed to"
-                + " sign (sent unsigned)";
-        Metrics m = new Metrics();
-        for (String name : ImapMeters.COMMANDS) {
-            m.counter("tern.imap.commands", "IMAP commands answered, by name (UID forms under their name; INVALID: "
-                    + "a line that is no command)", imap.meters(), x -> x.commands(name), "command", name);
+        return Meters.of(this, limiter, guard);
+    }
+
+    /**
+     * The meters of /metrics: what SMTP, the queue, POP3 and IMAP counted, and gauges of what is open now. A class of
+     * its own so that the classes it names (every counted event) are loaded when /metrics is built, not when Tern is
+     * verified: tern-junit's capture, without an HTTP listener, never loads them.
+     */
+    private static final class Meters {
+        private Meters() {
         }
-        if (checks != null) { // none in capture mode
-            String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
-            for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
-                m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result",
-                        r.token());
+
+        static Metrics of(Tern t, ConnectionLimiter limiter, LoginGuard guard) {
+            var smtp = t.smtp;
+            var scheduler = t.scheduler;
+            var pop3 = t.pop3;
+            var imap = t.imap;
+            var checks = t.checks;
+            var defences = t.defences;
+            var router = t.router;
+            var signer = t.signer;
+            var smtpCounts = smtp.counts();
+            var queueCounts = scheduler.counts();
+            var pop3Counts = pop3.counts();
+            String messages = "SMTP messages: acknowledged with 250, or refused at the end of their data";
+            String deliveries = "Delivery attempts, one per recipient: delivered, failed for now, failed for good";
+            String logins = "POP3 logins";
+            String signing = "Remote deliveries of submitted mail, mail relayed for trusted networks and notices: DKIM-signed, unsigned (no key), failed to"
+                    + " sign (sent unsigned)";
+            Metrics m = new Metrics();
+            for (String name : ImapMeters.COMMANDS) {
+                m.counter("tern.imap.commands", "IMAP commands answered, by name (UID forms under their name; INVALID: "
+                        + "a line that is no command)", imap.meters(), x -> x.commands(name), "command", name);
             }
-            for (var r : dev.tern.checks.DkimResult.Result.values()) {
-                m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result",
-                        r.token());
+            if (checks != null) { // none in capture mode
+                String checked = "Results of the MX's checks (SPF, DKIM per signature, DMARC), one per checked message";
+                for (var r : dev.tern.checks.spf.SpfResult.Result.values()) {
+                    m.counter("tern.checks", checked, checks.spfCounts(), c -> c.get(r), "check", "spf", "result",
+                            r.token());
+                }
+                for (var r : dev.tern.checks.DkimResult.Result.values()) {
+                    m.counter("tern.checks", checked, checks.dkimCounts(), c -> c.get(r), "check", "dkim", "result",
+                            r.token());
+                }
+                for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
+                    m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
+                            r.token());
+                }
+                for (var a : MessageChecks.Action.values()) {
+                    m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, "
+                            + "marked) or reject", checks.actions(), c -> c.get(a), "action",
+                            a.name().toLowerCase(Locale.ROOT));
+                }
             }
-            for (var r : dev.tern.checks.dmarc.DmarcResult.Result.values()) {
-                m.counter("tern.checks", checked, checks.dmarcCounts(), c -> c.get(r), "check", "dmarc", "result",
-                        r.token());
+            for (Router.Quarantined q : Router.Quarantined.values()) {
+                m.counter("tern.deliveries.quarantined", "Local deliveries of mail the MX quarantined (DMARC "
+                        + "p=quarantine), by where it went: the folder of checks.quarantine_folder, or INBOX",
+                        router.quarantined(),
+                        c -> c.get(q), "into", q == Router.Quarantined.INBOX ? "inbox" : "quarantine_folder");
             }
-            for (var a : MessageChecks.Action.values()) {
-                m.counter("tern.checks.actions", "What the MX's checks led to: deliver, quarantine (delivered, marked) "
-                        + "or reject", checks.actions(), c -> c.get(a), "action", a.name().toLowerCase(Locale.ROOT));
+            for (Defences.Event e : Defences.Event.values()) {
+                m.counter("tern.defence.decisions", "Decisions of the MX's defences (DNS lists, greet pause, "
+                        + "pipelining, rate limits, greylisting)", defences.counts(), c -> c.get(e),
+                        "check", e.check, "action", e.action);
             }
+            return m
+                    .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
+                            c -> c.get(SmtpServer.Event.CONNECTION))
+                    .counter("tern.smtp.connections.refused", "SMTP connections turned away at once", smtpCounts,
+                            c -> c.get(SmtpServer.Event.REFUSED))
+                    .counter("tern.smtp.messages", messages, smtpCounts, c -> c.get(SmtpServer.Event.ACCEPTED),
+                            "result", "accepted")
+                    .counter("tern.smtp.messages", messages, smtpCounts, c -> c.get(SmtpServer.Event.REJECTED),
+                            "result", "rejected")
+                    .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.SENT),
+                            "status", "sent")
+                    .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.DEFERRED),
+                            "status", "deferred")
+                    .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.BOUNCED),
+                            "status", "bounced")
+                    .counter("tern.notices", "Delivery status notifications queued (bounce, delay, success)",
+                            queueCounts, c -> c.get(Scheduler.Event.NOTICE))
+                    .counter("tern.dkim.signing", signing, signer.counts(),
+                            c -> c.get(OutboundSigner.Event.SIGNED), "result", "signed")
+                    .counter("tern.dkim.signing", signing, signer.counts(),
+                            c -> c.get(OutboundSigner.Event.UNSIGNED), "result", "unsigned")
+                    .counter("tern.dkim.signing", signing, signer.counts(),
+                            c -> c.get(OutboundSigner.Event.FAILED), "result", "failed")
+                    .gauge("tern.queue.messages", "Messages in the queue", scheduler, Scheduler::size)
+                    .counter("tern.pop3.connections", "POP3 connections accepted by a listener", pop3Counts,
+                            c -> c.get(Pop3Server.Event.CONNECTION))
+                    .counter("tern.pop3.connections.refused", "POP3 connections turned away at once", pop3Counts,
+                            c -> c.get(Pop3Server.Event.REFUSED))
+                    .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN),
+                            "result", "ok")
+                    .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN_FAILED),
+                            "result", "failed")
+                    .counter("tern.imap.connections", "IMAP connections accepted by a listener", imap.counts(),
+                            c -> c.get(ImapServer.Event.CONNECTION))
+                    .counter("tern.imap.connections.refused", "IMAP connections turned away at once", imap.counts(),
+                            c -> c.get(ImapServer.Event.REFUSED))
+                    .counter("tern.imap.logins", "IMAP logins", imap.counts(), c -> c.get(ImapServer.Event.LOGIN),
+                            "result", "ok")
+                    .counter("tern.imap.logins", "IMAP logins", imap.counts(),
+                            c -> c.get(ImapServer.Event.LOGIN_FAILED), "result", "failed")
+                    .gauge("tern.imap.sessions", "IMAP connections open now", imap, ImapServer::open)
+                    .gauge("tern.imap.idle.sessions", "IMAP sessions in IDLE now", imap.meters(), ImapMeters::idling)
+                    .counter("tern.imap.sent.bytes", "Octets sent to IMAP clients (before TLS)", imap.meters(),
+                            ImapMeters::octetsOut)
+                    .gauge("tern.connections.open", "SMTP, POP3 and IMAP connections open now", limiter,
+                            ConnectionLimiter::open)
+                    .counter("tern.auth.failures", "Failed logins (SMTP AUTH, POP3 and IMAP)", guard,
+                            LoginGuard::failures)
+                    .gauge("tern.defence.greylist.triples", "Triples in the greylist now", defences,
+                            Defences::greylisted)
+                    .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,
+                            LoginGuard::blocked);
         }
-        for (Router.Quarantined q : Router.Quarantined.values()) {
-            m.counter("tern.deliveries.quarantined", "Local deliveries of mail the MX quarantined (DMARC p=quarantine),"
-                    + " by where it went: the folder of checks.quarantine_folder, or INBOX", router.quarantined(),
-                    c -> c.get(q), "into", q == Router.Quarantined.INBOX ? "inbox" : "quarantine_folder");
-        }
-        for (Defences.Event e : Defences.Event.values()) {
-            m.counter("tern.defence.decisions", "Decisions of the MX's defences (DNS lists, greet pause, "
-                    + "pipelining, rate limits, greylisting)", defences.counts(), c -> c.get(e),
-                    "check", e.check, "action", e.action);
-        }
-        return m
-                .counter("tern.smtp.connections", "SMTP connections accepted by a listener", smtpCounts,
-                        c -> c.get(SmtpServer.Event.CONNECTION))
-                .counter("tern.smtp.connections.refused", "SMTP connections turned away at once", smtpCounts,
-                        c -> c.get(SmtpServer.Event.REFUSED))
-                .counter("tern.smtp.messages", messages, smtpCounts, c -> c.get(SmtpServer.Event.ACCEPTED),
-                        "result", "accepted")
-                .counter("tern.smtp.messages", messages, smtpCounts, c -> c.get(SmtpServer.Event.REJECTED),
-                        "result", "rejected")
-                .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.SENT),
-                        "status", "sent")
-                .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.DEFERRED),
-                        "status", "deferred")
-                .counter("tern.deliveries", deliveries, queueCounts, c -> c.get(Scheduler.Event.BOUNCED),
-                        "status", "bounced")
-                .counter("tern.notices", "Delivery status notifications queued (bounce, delay, success)",
-                        queueCounts, c -> c.get(Scheduler.Event.NOTICE))
-                .counter("tern.dkim.signing", signing, signer.counts(),
-                        c -> c.get(OutboundSigner.Event.SIGNED), "result", "signed")
-                .counter("tern.dkim.signing", signing, signer.counts(),
-                        c -> c.get(OutboundSigner.Event.UNSIGNED), "result", "unsigned")
-                .counter("tern.dkim.signing", signing, signer.counts(),
-                        c -> c.get(OutboundSigner.Event.FAILED), "result", "failed")
-                .gauge("tern.queue.messages", "Messages in the queue", scheduler, Scheduler::size)
-                .counter("tern.pop3.connections", "POP3 connections accepted by a listener", pop3Counts,
-                        c -> c.get(Pop3Server.Event.CONNECTION))
-                .counter("tern.pop3.connections.refused", "POP3 connections turned away at once", pop3Counts,
-                        c -> c.get(Pop3Server.Event.REFUSED))
-                .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN),
-                        "result", "ok")
-                .counter("tern.pop3.logins", logins, pop3Counts, c -> c.get(Pop3Server.Event.LOGIN_FAILED),
-                        "result", "failed")
-                .counter("tern.imap.connections", "IMAP connections accepted by a listener", imap.counts(),
-                        c -> c.get(ImapServer.Event.CONNECTION))
-                .counter("tern.imap.connections.refused", "IMAP connections turned away at once", imap.counts(),
-                        c -> c.get(ImapServer.Event.REFUSED))
-                .counter("tern.imap.logins", "IMAP logins", imap.counts(), c -> c.get(ImapServer.Event.LOGIN),
-                        "result", "ok")
-                .counter("tern.imap.logins", "IMAP logins", imap.counts(),
-                        c -> c.get(ImapServer.Event.LOGIN_FAILED), "result", "failed")
-                .gauge("tern.imap.sessions", "IMAP connections open now", imap, ImapServer::open)
-                .gauge("tern.imap.idle.sessions", "IMAP sessions in IDLE now", imap.meters(), ImapMeters::idling)
-                .counter("tern.imap.sent.bytes", "Octets sent to IMAP clients (before TLS)", imap.meters(),
-                        ImapMeters::octetsOut)
-                .gauge("tern.connections.open", "SMTP, POP3 and IMAP connections open now", limiter,
-                        ConnectionLimiter::open)
-                .counter("tern.auth.failures", "Failed logins (SMTP AUTH, POP3 and IMAP)", guard, LoginGuard::failures)
-                .gauge("tern.defence.greylist.triples", "Triples in the greylist now", defences,
-                        Defences::greylisted)
-                .gauge("tern.auth.blocked.addresses", "Client addresses blocked now after failed logins", guard,
-                        LoginGuard::blocked);
     }
 
     /** Starts Tern on {@code config}. */

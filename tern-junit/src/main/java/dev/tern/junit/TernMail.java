@@ -84,6 +84,10 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
             "imaps");
 
+    static {
+        EarlyLogs.start(); // Logback's classes loaded beside JUnit's steps, off the test's thread
+    }
+
     /** Declared users: address (lower case) → password. */
     private final Map<String, String> users = new ConcurrentHashMap<>();
     /** Configuration: table → key → TOML value; the defaults of capture mode, then the test's own. */
@@ -214,6 +218,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 return this;
             }
             long t0 = System.nanoTime();
+            EarlyLogs.await(); // the server's first logger starts Logback, its classes loaded by then
             dataDir = temporaryDirectory();
             Path cert = dataDir.resolve("server.pem");
             Path key = dataDir.resolve("server.key");
