@@ -87,13 +87,15 @@ class SchedulerRecoveryTest {
         int n = 400;
         SpoolBuilder.build(dir, n, 300, Instant.now().minus(Duration.ofHours(1))); // all due for an hour
         Spool spool = spool();
-        scheduler(spool).recover(spool.recover());
+        List<QueuedMessage> recovered = spool.recover();
+        long start = System.nanoTime();
+        scheduler(spool).recover(recovered);
 
         await().atMost(Duration.ofSeconds(60)).until(() -> transport.ids.size() == n);
-        long first = transport.at.stream().mapToLong(Long::longValue).min().orElseThrow();
         long last = transport.at.stream().mapToLong(Long::longValue).max().orElseThrow();
-        // RECOVERY_PACE apart: the last starts no sooner than (n - 1) paces after the first
-        assertThat(Duration.ofNanos(last - first))
+        // RECOVERY_PACE apart from the recovery on: the last starts no sooner than (n - 1) paces after it (measured
+        // from the recovery, not from the first attempt, which a loaded machine may start late)
+        assertThat(Duration.ofNanos(last - start))
                 .isGreaterThanOrEqualTo(Scheduler.RECOVERY_PACE.multipliedBy(n - 1).minusMillis(20));
     }
 
