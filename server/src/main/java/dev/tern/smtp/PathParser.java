@@ -11,6 +11,11 @@ public final class PathParser {
     static final int MAX_PATH = 256;
 
     /** Why a path could not be parsed; the message is fit for a reply text. */
+    /** A character of the client's for a reply's text: quoted when printable ASCII, else its code point (U+000A). */
+    static String shown(char c) {
+        return c > ' ' && c < 0x7f ? "'" + c + "'" : String.format("U+%04X", (int) c);
+    }
+
     public static final class PathException extends Exception {
         public PathException(String message) {
             super(message);
@@ -61,7 +66,7 @@ public final class PathParser {
         p.skipSourceRoute();
         Mailbox m = p.mailbox();
         if (p.pos != path.length() - 1) {
-            throw new PathException("unexpected character '" + path.charAt(p.pos) + "' in the address");
+            throw new PathException("unexpected character " + shown(path.charAt(p.pos)) + " in the address");
         }
         return m;
     }
@@ -123,7 +128,7 @@ public final class PathParser {
         }
         if (pos == start) {
             throw new PathException(pos < s.length() - 1
-                    ? "invalid character '" + s.charAt(pos) + "' in the local part"
+                    ? "invalid character " + shown(s.charAt(pos)) + " in the local part"
                     : "the local part is empty or ends with a dot");
         }
     }
@@ -250,7 +255,7 @@ public final class PathParser {
     private void expect(char c) throws PathException {
         if (peek() != c) {
             throw new PathException(pos < s.length() - 1
-                    ? "expected '" + c + "' but found '" + s.charAt(pos) + "' in the address"
+                    ? "expected '" + c + "' but found " + shown(s.charAt(pos)) + " in the address"
                     : "expected '" + c + "' in the address");
         }
         pos++;

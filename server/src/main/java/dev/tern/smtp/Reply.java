@@ -17,6 +17,12 @@ public record Reply(int code, String status, List<String> lines) {
         if (lines.isEmpty()) {
             throw new IllegalArgumentException("a reply needs text");
         }
+        for (String l : lines) {
+            if (l.indexOf('\r') >= 0 || l.indexOf('\n') >= 0) { // a reply's line ends only where the writer ends it
+                lines = lines.stream().map(x -> x.replace('\r', '?').replace('\n', '?')).toList();
+                break;
+            }
+        }
     }
 
     public static Reply of(int code, String status, String text) {

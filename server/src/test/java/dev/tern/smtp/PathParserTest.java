@@ -49,6 +49,17 @@ class PathParserTest {
         assertThat(reverse("<>")).isNull();
     }
 
+    /** The client's characters come back in the reply's text: a control character as its code point, never raw. */
+    @Test
+    void aControlCharacterIsNamedNotEchoed() {
+        assertThatThrownBy(() -> forward("<\nab@x.example>")).isInstanceOf(PathParser.PathException.class)
+                .hasMessage("invalid character U+000A in the local part");
+        assertThatThrownBy(() -> forward("<a\nb@x.example>")).hasMessage("expected '@' but found U+000A in the address");
+        assertThatThrownBy(() -> forward("<a\rb@x.example>")).hasMessageNotContaining("\r");
+        assertThatThrownBy(() -> forward("<,ab@x.example>")).hasMessage("invalid character ',' in the local part");
+        assertThat(Reply.of(501, "5.1.3", "a\r\nb").lines()).containsExactly("a??b");
+    }
+
     @Test
     void nullPathIsNotAForwardPath() {
         assertThatThrownBy(() -> forward("<>")).isInstanceOf(PathParser.PathException.class);
