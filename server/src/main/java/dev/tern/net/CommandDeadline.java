@@ -6,11 +6,6 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLSocket;
 
@@ -33,10 +28,8 @@ import javax.net.ssl.SSLSocket;
 public final class CommandDeadline extends FilterInputStream {
     /** How often reads under way over plain sockets are looked at while there are any. */
     static final Duration SWEEP = Duration.ofMillis(250);
-    /** The deadlines whose reads were under way since the last sweep, each once ({@link #watched}). */
-    private static final ConcurrentLinkedQueue<CommandDeadline> WATCHED = new ConcurrentLinkedQueue<>();
-    /** True while a sweep is scheduled. */
-    private static final AtomicBoolean SWEEPING = new AtomicBoolean();
+    /** The reads under way over plain sockets, looked at every {@link #SWEEP} on {@link WriteWatchdog}'s timer. */
+    private static final Sweeper SWEEPER = new Sweeper(WriteWatchdog.TIMER, SWEEP);
 
     private final Socket socket;
     private final int perReadMillis;
@@ -48,7 +41,7 @@ public final class CommandDeadline extends FilterInputStream {
     private volatile long readUntil;
     /** True once a sweep found a read past its time and shut the input down. */
     private volatile boolean fired;
-    /** True while this deadline is in {@link #WATCHED}. */
+    /** True while this deadline is in {@link #SWEEPER}. */
     private final AtomicBoolean watched = new AtomicBoolean();
 
     /**
@@ -137,39 +130,10 @@ public final class CommandDeadline extends FilterInputStream {
         return new SocketTimeoutException("read not complete within its time");
     }
 
-    /** Puts this deadline in the next sweep, and makes sure there is one. */
+    /** Puts this in the next sweep, once. */
     private void watch() {
-        if (watched.get() || !watched.compareAndSet(false, true)) {
-            return;
-        }
-        WATCHED.add(this);
-        if (!SWEEPING.get() && SWEEPING.compareAndSet(false, true)) {
-            schedule();
-        }
-    }
-
-    private static void schedule() {
-        try {
-            WriteWatchdog.TIMER.schedule(CommandDeadline::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            SWEEPING.set(false); // not expected: the timer is never shut down
-        }
-    }
-
-    /** On the timer: cuts the reads past their time; keeps watching those under way; again while any are. */
-    private static void sweep() {
-        long now = System.nanoTime();
-        List<CommandDeadline> reading = new ArrayList<>();
-        for (CommandDeadline d; (d = WATCHED.poll()) != null; ) {
-            if (d.stillWatched(now)) {
-                reading.add(d);
-            }
-        }
-        WATCHED.addAll(reading);
-        SWEEPING.set(false);
-        // a deadline added after the poll above and before the flag was cleared found it set: schedule for it
-        if (!WATCHED.isEmpty() && SWEEPING.compareAndSet(false, true)) {
-            schedule();
+        if (!watched.get() && watched.compareAndSet(false, true)) {
+            SWEEPER.add(this::stillWatched);
         }
     }
 

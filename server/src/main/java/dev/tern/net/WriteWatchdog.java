@@ -6,12 +6,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -31,10 +26,8 @@ public final class WriteWatchdog extends FilterOutputStream {
     static final Duration SWEEP = Duration.ofMillis(100);
     /** The one timer of the sweeps, this one's and {@link CommandDeadline}'s. */
     static final ScheduledThreadPoolExecutor TIMER = timer();
-    /** The watchdogs that wrote since the last sweep, each once ({@link #watched}). */
-    private static final ConcurrentLinkedQueue<WriteWatchdog> WATCHED = new ConcurrentLinkedQueue<>();
-    /** True while a sweep is scheduled. */
-    private static final AtomicBoolean SWEEPING = new AtomicBoolean();
+    /** The writes under way, looked at every {@link #SWEEP}. */
+    private static final Sweeper SWEEPER = new Sweeper(TIMER, SWEEP);
 
     private final Socket socket;
     private volatile Duration timeout;
@@ -44,7 +37,7 @@ public final class WriteWatchdog extends FilterOutputStream {
 
     /** System.nanoTime() when the write under way began; 0 when none is (shutdown closes stalled connections). */
     private volatile long writingSince;
-    /** True while this watchdog is in {@link #WATCHED}. */
+    /** True while this watchdog is in {@link #SWEEPER}. */
     private final AtomicBoolean watched = new AtomicBoolean();
 
     /**
@@ -95,39 +88,10 @@ public final class WriteWatchdog extends FilterOutputStream {
         }
     }
 
-    /** Puts this watchdog in the next sweep, and makes sure there is one. */
+    /** Puts this in the next sweep, once. */
     private void watch() {
-        if (watched.get() || !watched.compareAndSet(false, true)) {
-            return;
-        }
-        WATCHED.add(this);
-        if (!SWEEPING.get() && SWEEPING.compareAndSet(false, true)) {
-            schedule();
-        }
-    }
-
-    private static void schedule() {
-        try {
-            TIMER.schedule(WriteWatchdog::sweep, SWEEP.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException e) {
-            SWEEPING.set(false); // not expected: the timer is never shut down
-        }
-    }
-
-    /** On the timer: cuts the writes past their time-out; keeps watching those under way; again while any are. */
-    private static void sweep() {
-        long now = System.nanoTime();
-        List<WriteWatchdog> writing = new ArrayList<>();
-        for (WriteWatchdog w; (w = WATCHED.poll()) != null; ) {
-            if (w.stillWatched(now)) {
-                writing.add(w);
-            }
-        }
-        WATCHED.addAll(writing);
-        SWEEPING.set(false);
-        // a watchdog added after the poll above and before the flag was cleared found it set: schedule for it
-        if (!WATCHED.isEmpty() && SWEEPING.compareAndSet(false, true)) {
-            schedule();
+        if (!watched.get() && watched.compareAndSet(false, true)) {
+            SWEEPER.add(this::stillWatched);
         }
     }
 
