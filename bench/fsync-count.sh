@@ -17,9 +17,10 @@
 #   TERN_JAR=/path/other.jar bench/fsync-count.sh   # another build (main's, say) instead of server/target/tern.jar
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 COUNT="${1:-200}"
 SESSIONS="${2:-10}"
-JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
+JAVA="${JAVA:-$(bench_java)}" || { echo "fsync-count: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 command -v strace >/dev/null && command -v smtp-source >/dev/null \
     || { echo "fsync-count: needs strace and smtp-source (postfix)" >&2; exit 2; }
 JAR="${TERN_JAR:-server/target/tern.jar}"
@@ -28,27 +29,11 @@ WORK="$(mktemp -d /tmp/tern-fsync-count.XXXXXX)"
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-cat >"$WORK/tern.toml" <<TOML
-hostname = "tern.test"
-data_dir = "$WORK/data"
-local_domains = ["example.test"]
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
-[limits]
-max_connections_per_ip = 20000
-connections_per_ip_per_minute = 0   # smtp-source floods from one address on purpose
-messages_per_ip_per_hour = 0
-recipients_per_ip_per_hour = 0
-[queue]
-journal_max_message = ${JOURNAL_MAX:-65536}
-TOML
+{
+    bench_toml "$WORK/data"
+    bench_flood_limits
+    printf '\n[queue]\njournal_max_message = %s\n' "${JOURNAL_MAX:-65536}"
+} >"$WORK/tern.toml"
 printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >/dev/null
 NEW="$WORK/data/mail/example.test/alice/new"
@@ -58,13 +43,9 @@ delivered_at_least() { # waits up to 300 s for $1 files in new/
         sleep 0.1
     done
 }
-wait_ready() {
-    for _ in $(seq 1 1800); do # at most 180 s: a JVM under strace starts slowly
-        grep -q '^tern: ready' "$WORK/tern.out" && break
-        sleep 0.1
-    done
-    PORT=$(sed -n 's/^tern: smtp listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/tern.out" | head -1)
-    [ -n "$PORT" ] || { cat "$WORK/tern.out"; echo "fsync-count: the server did not start" >&2; exit 1; }
+wait_ready() { # at most 180 s: a JVM under strace starts slowly
+    bench_ready "$WORK/tern.out" "$SERVER" 180 && PORT=$(bench_smtp_port "$WORK/tern.out")
+    [ -n "${PORT:-}" ] || { echo "fsync-count: the server did not start" >&2; exit 1; }
 }
 if [ -n "${SYSCALLS:-}" ]; then
     # the server runs untraced through its start and a warm-up of 50 messages (the Maildir made, the classes

@@ -19,6 +19,7 @@ set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+source "$HERE/lib.sh"
 SESSIONS=10
 MESSAGES=40
 RUNS=3
@@ -39,7 +40,6 @@ done
 
 say() { printf '%s latency-phases: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { say "FAIL: $*"; exit 1; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 JDK="$(TERN_PRINT_JAVA_HOME=1 "$ROOT/tern")" || die "no JDK 21+"
 TERN_JAR="${TERN_JAR:-$ROOT/server/target/tern.jar}"
@@ -61,33 +61,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-cat >"$WORK/tern.toml" <<TOML
-hostname = "tern.test"
-data_dir = "$WORK/data"
-local_domains = ["example.test"]
-
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
-
-[limits]
-max_connections = 20000
-max_connections_per_ip = 20000
-connections_per_ip_per_minute = 0   # the benchmark floods from one address on purpose
-messages_per_ip_per_hour = 0
-recipients_per_ip_per_hour = 0
-
-[checks]
-spf = false
-dkim = false
-dmarc = false
-TOML
+# the plain row of bench/run.sh
+{ bench_toml "$WORK/data"; bench_flood_limits; bench_checks_off; } >"$WORK/tern.toml"
 printf 'alice-secret\n' | "$JDK/bin/java" -jar "$TERN_JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >"$WORK/useradd.out" 2>&1 || { cat "$WORK/useradd.out" >&2; die "tern user add failed"; }
 
@@ -95,15 +70,10 @@ printf 'alice-secret\n' | "$JDK/bin/java" -jar "$TERN_JAR" user add alice@exampl
 "$JDK/bin/java" ${TERN_JAVA_OPTS:-} "-Xlog:gc*:file=$WORK/gc.log:uptime" -jar "$TERN_JAR" serve \
     --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 PID=$!
-deadline=$((SECONDS + 120))
-until grep -q '^tern: ready' "$WORK/tern.out" 2>/dev/null; do
-    kill -0 "$PID" 2>/dev/null || { tail -n 30 "$WORK/tern.out" >&2; die "tern exited at start"; }
-    [ "$SECONDS" -lt "$deadline" ] || die "tern not ready within 120 s"
-    sleep 0.1
-done
-PORT="$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$WORK/tern.out" | head -n 1)"
+bench_ready "$WORK/tern.out" "$PID" 120 || die "tern exited at start or was not ready within 120 s"
+PORT="$(bench_smtp_port "$WORK/tern.out")"
 [ -n "$PORT" ] || die "no port in tern's output"
-say "tern pid $PID on port $PORT, JVM options: ${TERN_JAVA_OPTS:-(none)}; load $(loadavg)"
+say "tern pid $PID on port $PORT, JVM options: ${TERN_JAVA_OPTS:-(none)}; load $(bench_load)"
 
 if [ "$WARMUP" -gt 0 ]; then
     per=$(((WARMUP + SESSIONS - 1) / SESSIONS))
@@ -121,7 +91,7 @@ events=(jdk.SafepointBegin#threshold=0ms jdk.ExecuteVMOperation#threshold=0ms jd
 cpu_before="$(awk '{ print $14 + $15 }' "/proc/$PID/stat")"
 : >"$WORK/client.jsonl"
 for rep in $(seq 1 "$RUNS"); do
-    load="$(loadavg)"
+    load="$(bench_load)"
     python3 "$HERE/latency.py" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$MESSAGES" \
         >>"$WORK/client.jsonl" || die "run $rep failed: $(tail -n 1 "$WORK/client.jsonl")"
     say "run $rep (load $load): $(tail -n 1 "$WORK/client.jsonl")"
@@ -130,5 +100,5 @@ cpu_after="$(awk '{ print $14 + $15 }' "/proc/$PID/stat")"
 "$JDK/bin/jcmd" "$PID" JFR.stop name=phases filename="$WORK/phases.jfr" >/dev/null 2>&1 || die "JFR.stop failed"
 n=$((SESSIONS * MESSAGES * RUNS))
 say "tern CPU during the runs: $(awk -v c=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v n="$n" \
-    'BEGIN { printf "%.2f ms per message (JFR on)", c / hz * 1000 / n }'); load $(loadavg)"
+    'BEGIN { printf "%.2f ms per message (JFR on)", c / hz * 1000 / n }'); load $(bench_load)"
 python3 "$HERE/latency_phases.py" "$WORK/phases.jfr" --client "$WORK/client.jsonl" --jfr "$JDK/bin/jfr"
