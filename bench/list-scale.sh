@@ -13,13 +13,15 @@
 #
 #   bench/list-scale.sh [RCPTS [DOMAINS]]     # default 100000 recipients, 1000 domains
 #   BENCH_SKIP_BUILD=1 bench/list-scale.sh 10000 100
+# TIMEOUT (default 1800): seconds the delivery may take. BENCH_RESULTS: a file to which the figures are also
+# appended as JSON lines, for bench/report.py (bench/all.sh sets it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 RCPTS="${1:-100000}"
 DOMAINS="${2:-1000}"
 TIMEOUT="${TIMEOUT:-1800}"
-JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
-[ -x "$JAVA" ] || { echo "list-scale: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
+JAVA="${JAVA:-$(bench_java)}" || { echo "list-scale: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 JCMD="$(dirname "$JAVA")/jcmd"
 command -v dnsmasq >/dev/null 2>&1 || { echo "list-scale: needs dnsmasq (Debian: dnsmasq-base)" >&2; exit 2; }
 JAR="${TERN_JAR:-server/target/tern.jar}"
@@ -29,22 +31,8 @@ chmod 755 "$WORK"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-free_port() { # free for TCP and UDP (dnsmasq takes both)
-    python3 -c '
-import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass'
-}
-now_ms() { date +%s%3N; }
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; } # user + system
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-DNS_PORT=$(free_port); MX_PORT=$(free_port)
+DNS_PORT=$(bench_free_port); MX_PORT=$(bench_free_port)
 {
     echo "host-record=mx.list.test,127.0.0.1"
     for ((d = 0; d < DOMAINS; d++)); do echo "mx-host=d$d.list.test,mx.list.test,10"; done
@@ -57,40 +45,24 @@ python3 bench/sink.py --port "$MX_PORT" --stats "$WORK/sink.json" --timeout "$((
 SINK=$!
 PIDS+=($SINK)
 
-cat >"$WORK/tern.toml" <<TOML
-hostname = "tern.test"
-data_dir = "$WORK/data"
-local_domains = ["example.test"]
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
+{
+    bench_toml "$WORK/data"
+    bench_flood_limits
+    cat <<TOML
+max_recipients = 100000
 [relay]
 trusted_networks = ["127.0.0.0/8"]
-[limits]
-max_recipients = 100000
-recipients_per_ip_per_hour = 0
-messages_per_ip_per_hour = 0
 [dns]
 servers = ["127.0.0.1:$DNS_PORT"]
 [delivery]
 mx_port = $MX_PORT
 TOML
+} >"$WORK/tern.toml"
 "$JAVA" ${TERN_JAVA_OPTS:-} -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 TERN=$!
 PIDS+=($TERN)
-for _ in $(seq 1 1200); do
-    grep -q '^tern: ready' "$WORK/tern.out" && break
-    kill -0 "$TERN" 2>/dev/null || { tail "$WORK/tern.out"; echo "list-scale: tern died" >&2; exit 1; }
-    sleep 0.1
-done
-grep -q '^tern: ready' "$WORK/tern.out" || { echo "list-scale: tern not ready" >&2; exit 1; }
-SMTP=$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$WORK/tern.out" | head -n 1)
+bench_ready "$WORK/tern.out" "$TERN" 120 || { echo "list-scale: tern died or was not ready after 120 s" >&2; exit 1; }
+SMTP=$(bench_smtp_port "$WORK/tern.out")
 [ -s "$WORK/sink.json" ] || sleep 1
 
 heap_kb() {
@@ -98,10 +70,11 @@ heap_kb() {
     "$JCMD" "$TERN" GC.class_histogram | awk '$1 == "Total" { print int($3 / 1024) }'
 }
 
-echo "list-scale: 1 message of 1 KB to $RCPTS recipients across $DOMAINS domains; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(load), $(nproc) cores"
+LOAD0="$(bench_load)"
+echo "list-scale: 1 message of 1 KB to $RCPTS recipients across $DOMAINS domains; $(date -u '+%Y-%m-%d %H:%M UTC'), load $LOAD0, $(nproc) cores"
 BEFORE=$(heap_kb)
-c0=$(cpu_ms "$TERN")
-t0=$(now_ms)
+c0=$(bench_cpu_ms "$TERN")
+t0=$(bench_now_ms)
 ID=$(python3 - "$SMTP" "$RCPTS" "$DOMAINS" <<'PY'
 import socket, sys
 port, n, domains = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
@@ -137,14 +110,15 @@ s.sendall(b"QUIT\r\n")
 print(r.decode().rsplit(" ", 1)[-1].strip())
 PY
 )
-t1=$(now_ms)
-c1=$(cpu_ms "$TERN")
+t1=$(bench_now_ms)
+c1=$(bench_cpu_ms "$TERN")
 AFTER=$(heap_kb)
 STATE=$(stat -c %s "$WORK/data/spool/queue/$ID.state" 2>/dev/null || echo 0)
 printf 'queue     %d recipients handed over and queued (%s) in %d ms, %d ms of Tern CPU; its ID.state %d bytes\n' \
     "$RCPTS" "$ID" $((t1 - t0)) $((c1 - c0)) "$STATE"
 printf 'memory    live heap %d KB before, %d KB just after the 250: %d bytes per recipient (delivery under way)\n' \
     "$BEFORE" "$AFTER" $(( (AFTER - BEFORE) * 1024 / RCPTS ))
+bench_record "{\"test\":\"list-scale\",\"recipients\":$RCPTS,\"domains\":$DOMAINS,\"handover_ms\":$((t1 - t0)),\"handover_cpu_ms\":$((c1 - c0)),\"state_bytes\":$STATE,\"heap_before_kb\":$BEFORE,\"heap_after_kb\":$AFTER,\"load_start\":\"$LOAD0\"}"
 
 done_rcpts=0
 for _ in $(seq 1 $((TIMEOUT * 2))); do
@@ -154,9 +128,9 @@ for _ in $(seq 1 $((TIMEOUT * 2))); do
     [ "$done_rcpts" -ge "$RCPTS" ] && break
     kill -0 "$TERN" 2>/dev/null || { echo "list-scale: tern died" >&2; exit 1; }
 done
-c2=$(cpu_ms "$TERN")
-python3 - "$WORK/sink.json" "$t1" "$RCPTS" "$DOMAINS" "$WORK/tern.out" "$TERN" "$(load)" $((c2 - c1)) <<'PY'
-import json, sys
+c2=$(bench_cpu_ms "$TERN")
+python3 - "$WORK/sink.json" "$t1" "$RCPTS" "$DOMAINS" "$WORK/tern.out" "$TERN" "$(bench_load)" $((c2 - c1)) <<'PY'
+import json, os, sys
 st = json.load(open(sys.argv[1]))
 t1, n, domains = int(sys.argv[2]) / 1000, int(sys.argv[3]), int(sys.argv[4])
 took = (st["last_data"] or t1) - t1
@@ -169,4 +143,13 @@ print("reuse     %d connections, %d transactions for %d domains: per domain min 
       % (st["connections"], st["transactions"], st["domains"], st["conns_per_domain_min"],
          st["conns_per_domain_mean"], st["conns_per_domain_max"]))
 print("memory    peak RSS (VmHWM) %s KB" % (hwm[0] if hwm else "?"))
+if os.environ.get("BENCH_RESULTS"):
+    with open(os.environ["BENCH_RESULTS"], "a") as f:
+        print(json.dumps({"test": "list-scale", "delivered": st["recipients"], "status_sent": sent,
+                          "delivery_s": round(took, 2), "delivery_cpu_ms": int(sys.argv[8]),
+                          "connections": st["connections"], "transactions": st["transactions"],
+                          "sink_domains": st["domains"], "conns_per_domain_min": st["conns_per_domain_min"],
+                          "conns_per_domain_mean": st["conns_per_domain_mean"],
+                          "conns_per_domain_max": st["conns_per_domain_max"],
+                          "peak_rss_kb": int(hwm[0]) if hwm else None, "load_end": sys.argv[7]}), file=f)
 PY
