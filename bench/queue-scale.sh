@@ -23,22 +23,22 @@
 #
 # OVERDUE (default 10): percent of the messages whose next attempt fell in the hour before the start (a server
 # that was down for an hour); the rest are due 1 to 15 minutes after it. WINDOW (default 60): seconds of the
-# retry count. Everything runs under a temp dir, on 127.0.0.1, and stops by itself (each wait is bounded).
+# retry count. FLUSH_TIMEOUT (default 1800): seconds the flush may take. BENCH_RESULTS: a file to which the
+# figures are also appended as JSON lines, for bench/report.py (bench/all.sh sets it). Everything runs under a
+# temp dir, on 127.0.0.1, and stops by itself (each wait is bounded).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 COUNT="${1:-100000}"
 OVERDUE="${OVERDUE:-10}"
 WINDOW="${WINDOW:-60}"
-JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
-[ -x "$JAVA" ] || { echo "queue-scale: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
+FLUSH_TIMEOUT="${FLUSH_TIMEOUT:-1800}"
+JAVA="${JAVA:-$(bench_java)}" || { echo "queue-scale: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 JCMD="$(dirname "$JAVA")/jcmd"
 SINK="$(command -v smtp-sink || echo /usr/sbin/smtp-sink)"
 [ -x "$SINK" ] || { echo "queue-scale: needs smtp-sink (Debian: postfix; bench/run.sh installs it)" >&2; exit 2; }
 JAR="${TERN_JAR:-server/target/tern.jar}"
-if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
-    ./mvnw -B -q -pl server package -DskipTests >/dev/null
-    ./mvnw -B -q -pl server test-compile >/dev/null
-fi
+[ -n "${BENCH_SKIP_BUILD:-}" ] || ./mvnw -B -q -pl server package -DskipTests >/dev/null # test classes too
 WORK="$(mktemp -d /tmp/tern-queue-scale.XXXXXX)"
 chmod 755 "$WORK"
 SERVER=""
@@ -51,13 +51,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now_ms() { date +%s%3N; }
-cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 / hz) }' "/proc/$1/stat"; } # user + system
 say() { printf '%s\n' "$*"; }
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-MX_PORT=$(free_port)
+MX_PORT=$(bench_free_port)
 mx() { # defer|accept: (re)starts the smarthost
     [ -n "$MX" ] && { kill "$MX" 2>/dev/null; wait "$MX" 2>/dev/null || true; }
     local opts=()
@@ -75,19 +71,8 @@ mx() { # defer|accept: (re)starts the smarthost
 }
 
 config() { # DATA_DIR HTTP_PORT
+    bench_toml "$1" "127.0.0.1:$2"
     cat <<TOML
-hostname = "tern.test"
-data_dir = "$1"
-local_domains = ["example.test"]
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = ["127.0.0.1:$2"]
 [relay]
 trusted_networks = ["127.0.0.0/8"]
 [delivery]
@@ -98,22 +83,17 @@ TOML
 # start NAME DATA_DIR: starts the server; sets SERVER, CFG, LOG, HTTP, SMTP, T_READY (ms after launch)
 start() {
     local name=$1 data=$2 t0
-    HTTP=$(free_port)
+    HTTP=$(bench_free_port)
     CFG="$WORK/$name.toml"; LOG="$WORK/$name.out"
     config "$data" "$HTTP" >"$CFG"
-    t0=$(now_ms)
+    t0=$(bench_now_ms)
     T0=$t0
     "$JAVA" ${TERN_JAVA_OPTS:-} -jar "$JAR" serve --config "$CFG" >"$LOG" 2>&1 &
     SERVER=$!
-    for _ in $(seq 1 1200); do # at most 120 s
-        grep -q '^tern: ready' "$LOG" && break
-        kill -0 "$SERVER" 2>/dev/null || { tail "$LOG"; echo "queue-scale: the server died" >&2; exit 1; }
-        sleep 0.05
-    done
-    grep -q '^tern: ready' "$LOG" || { tail "$LOG"; echo "queue-scale: not ready after 120 s" >&2; exit 1; }
-    T_READY=$(($(now_ms) - t0))
-    CPU_READY=$(cpu_ms "$SERVER")
-    SMTP=$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$LOG" | head -n 1)
+    bench_ready "$LOG" "$SERVER" 120 || { echo "queue-scale: the server died or was not ready after 120 s" >&2; exit 1; }
+    T_READY=$(($(bench_now_ms) - t0))
+    CPU_READY=$(bench_cpu_ms "$SERVER")
+    SMTP=$(bench_smtp_port "$LOG")
 }
 
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""; }
@@ -134,15 +114,19 @@ PY
 tern_cli() { "$JAVA" -jar "$JAR" "$@" --config "$CFG"; }
 
 timed() { # ARGS...: prints the wall and CPU time (user + system) of `tern ARGS`, its output counted in lines
-    local t0 lines cpu
-    t0=$(now_ms)
+    local t0 lines cpu ms
+    t0=$(bench_now_ms)
     lines=$({ /usr/bin/time -f '%U %S' -o "$WORK/cli.time" "$JAVA" -jar "$JAR" "$@" --config "$CFG" 2>>"$WORK/cli.err" \
         || echo "queue-scale: tern $* failed" >&2; } | wc -l)
-    cpu=$(awk '{ print int(($1 + $2) * 1000) }' "$WORK/cli.time" 2>/dev/null || echo '?')
-    printf '  %-32s %6d ms, %5s ms of CPU (%d lines)\n' "tern $*" $(($(now_ms) - t0)) "$cpu" "$lines"
+    ms=$(($(bench_now_ms) - t0))
+    cpu=$(awk '{ print int(($1 + $2) * 1000) }' "$WORK/cli.time" 2>/dev/null || echo null)
+    printf '  %-32s %6d ms, %5s ms of CPU (%d lines)\n' "tern $*" "$ms" "$cpu" "$lines"
+    rec "\"cli\":\"$*\",\"ms\":$ms,\"cpu_ms\":${cpu:-null},\"lines\":$lines"
 }
+# rec 'KEY:VALUE,...': one line of this run's figures for bench/report.py (bench/lib.sh bench_record)
+rec() { bench_record "{\"test\":\"queue-scale\",$1}"; }
 
-say "queue-scale: $COUNT messages of 1 KB, $OVERDUE% overdue at start; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(load), $(nproc) cores"
+say "queue-scale: $COUNT messages of 1 KB, $OVERDUE% overdue at start; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(bench_load), $(nproc) cores"
 mkdir -p "$WORK/empty" "$WORK/full"
 "$JAVA" -cp "server/target/test-classes:$JAR" dev.tern.queue.SpoolBuilder "$WORK/full" "$COUNT" 1024 "$OVERDUE"
 mx defer
@@ -152,19 +136,23 @@ sleep 1
 EMPTY_HEAP=$(heap_kb)
 stop
 printf 'empty  start %6d ms (%d ms of CPU)   live heap %8d KB\n' "$T_READY" "$CPU_READY" "$EMPTY_HEAP"
+rec "\"count\":$COUNT,\"overdue_pct\":$OVERDUE,\"window_s\":$WINDOW,\"empty_ready_ms\":$T_READY,\"empty_ready_cpu_ms\":$CPU_READY,\"empty_heap_kb\":$EMPTY_HEAP,\"load_start\":\"$(bench_load)\""
 
 start full "$WORK/full"
 send_one
-T_ACCEPT=$(($(now_ms) - T0))
+T_ACCEPT=$(($(bench_now_ms) - T0))
 printf 'full   start %6d ms (%d ms of CPU)   first new message accepted %6d ms after launch (target 5000)   load %s\n' \
-    "$T_READY" "$CPU_READY" "$T_ACCEPT" "$(load)"
+    "$T_READY" "$CPU_READY" "$T_ACCEPT" "$(bench_load)"
+rec "\"full_ready_ms\":$T_READY,\"full_ready_cpu_ms\":$CPU_READY,\"accept_ms\":$T_ACCEPT,\"load_accept\":\"$(bench_load)\""
 for _ in $(seq 1 6000); do # at most 10 min
     grep -q 'recovered [0-9]* message(s) from the spool' "$LOG" && break
     sleep 0.1
 done
+T_RECOVERED=$(($(bench_now_ms) - T0))
+RECOVERED="$(grep -o 'recovered [0-9]* message(s) from the spool in [0-9]* ms' "$LOG" || echo 'not yet')"
 printf 'full   background recovery done %6d ms after launch (%d ms of CPU in all by then; the log: %s)   load %s\n' \
-    $(($(now_ms) - T0)) "$(cpu_ms "$SERVER")" \
-    "$(grep -o 'recovered [0-9]* message(s) from the spool in [0-9]* ms' "$LOG" || echo 'not yet')" "$(load)"
+    "$T_RECOVERED" "$(bench_cpu_ms "$SERVER")" "$RECOVERED" "$(bench_load)"
+rec "\"recovered_ms\":$T_RECOVERED,\"recovered_cpu_ms\":$(bench_cpu_ms "$SERVER"),\"recovered_log\":\"$RECOVERED\""
 
 # retries over the first WINDOW seconds, from the mail log; heap weighed in the middle of it
 sleep $((WINDOW / 2))
@@ -172,19 +160,24 @@ FULL_HEAP=$(heap_kb)
 sleep $((WINDOW - WINDOW / 2))
 printf 'full   live heap %8d KB: %d bytes per queued message\n' "$FULL_HEAP" \
     $(( (FULL_HEAP - EMPTY_HEAP) * 1024 / COUNT ))
+rec "\"full_heap_kb\":$FULL_HEAP,\"heap_per_msg\":$(( (FULL_HEAP - EMPTY_HEAP) * 1024 / COUNT ))"
 python3 - "$LOG" "$WINDOW" <<'PY'
-import collections, re, sys
+import collections, json, os, sys
 per_sec = collections.Counter()
 for line in open(sys.argv[1], errors="replace"):
     if "status=deferred" in line:
         per_sec[line[:19]] += 1
 secs = sorted(per_sec)[: int(sys.argv[2])]
 total = sum(per_sec[s] for s in secs)
+most = max((per_sec[s] for s in secs), default=0)
 print("retries (mail log, first %s s): %d attempts, %.0f/s on average over the seconds with any, at most %d in one second"
-      % (sys.argv[2], total, total / max(1, len(secs)), max((per_sec[s] for s in secs), default=0)))
+      % (sys.argv[2], total, total / max(1, len(secs)), most))
+if os.environ.get("BENCH_RESULTS"):
+    with open(os.environ["BENCH_RESULTS"], "a") as f:
+        print(json.dumps({"test": "queue-scale", "retries_window": total, "retries_window_max_per_s": most}), file=f)
 PY
 python3 - "$HTTP" <<'PY'
-import collections, datetime, json, sys, urllib.request
+import collections, datetime, json, os, sys, urllib.request
 with urllib.request.urlopen("http://127.0.0.1:%s/queue" % sys.argv[1], timeout=120) as r:
     listing = json.load(r)
 now = datetime.datetime.now(datetime.timezone.utc)
@@ -206,11 +199,16 @@ print("retries (schedule): %d recipients overdue now (waiting for their paced tu
       "%d due in the next hour, at most %d in one second, at most %d in one minute, %.0f/s on average over the "
       "minutes with any" % (overdue, n, max(sec.values(), default=0), max(minute.values(), default=0),
                             n / max(1, len(minute)) / 60))
+if os.environ.get("BENCH_RESULTS"):
+    with open(os.environ["BENCH_RESULTS"], "a") as f:
+        print(json.dumps({"test": "queue-scale", "overdue_now": overdue, "due_hour": n,
+                          "due_max_per_s": max(sec.values(), default=0),
+                          "due_max_per_min": max(minute.values(), default=0)}), file=f)
 PY
 
-say "tern queue list (the server answering, load $(load)):"
+say "tern queue list (the server answering, load $(bench_load)):"
 python3 - "$HTTP" <<'PY'
-import sys, time, urllib.request
+import json, os, sys, time, urllib.request
 for path in ("/queue", "/queue?summary"):
     t0 = time.time()
     with urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], path), timeout=300) as r:
@@ -219,6 +217,10 @@ for path in ("/queue", "/queue?summary"):
         n = len(first) + sum(len(b) for b in iter(lambda: r.read(1 << 16), b""))
     print("  GET %-28s %6d ms, first byte after %d ms (%d bytes; the server's answer alone, no JVM start)"
           % (path, (time.time() - t0) * 1000, (t1 - t0) * 1000, n))
+    if os.environ.get("BENCH_RESULTS"):
+        with open(os.environ["BENCH_RESULTS"], "a") as f:
+            print(json.dumps({"test": "queue-scale", "cli": "GET " + path, "ms": int((time.time() - t0) * 1000),
+                              "bytes": n}), file=f)
 PY
 timed config check --no-bind
 timed queue list
@@ -227,18 +229,19 @@ timed queue list --limit 100
 tern_cli queue list --summary
 
 mx accept
-say "flush (smarthost accepting, load $(load)):"
-t0=$(now_ms)
+say "flush (smarthost accepting, load $(bench_load)):"
+t0=$(bench_now_ms)
 tern_cli queue flush >/dev/null
 left=""
-for _ in $(seq 1 3600); do # at most 30 min
+for _ in $(seq 1 $((FLUSH_TIMEOUT * 2))); do # at most FLUSH_TIMEOUT s
     left=$(python3 -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen("http://127.0.0.1:%s/queue?summary" % sys.argv[1], timeout=30))["messages"])' "$HTTP")
     [ "$left" = 0 ] && break
     sleep 0.5
 done
-t1=$(now_ms)
+t1=$(bench_now_ms)
 sent=$(grep -c 'status=sent' "$LOG" || true)
 printf '  %d messages delivered (status=sent in the log), queue empty: %s, in %d ms: %.0f msgs/s   load %s\n' \
     "$sent" "$([ "$left" = 0 ] && echo yes || echo "no, $left left")" $((t1 - t0)) \
-    "$(awk -v n="$sent" -v ms=$((t1 - t0)) 'BEGIN { print n * 1000 / ms }')" "$(load)"
+    "$(awk -v n="$sent" -v ms=$((t1 - t0)) 'BEGIN { print n * 1000 / ms }')" "$(bench_load)"
+rec "\"flush_sent\":$sent,\"flush_left\":${left:-null},\"flush_ms\":$((t1 - t0)),\"load_end\":\"$(bench_load)\""
 stop
