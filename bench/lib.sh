@@ -53,7 +53,7 @@ bench_ready() {
             tail -n 30 "$1" >&2
             return 1
         fi
-        sleep 0.1
+        sleep 0.05 # queue-scale.sh times the start from this
     done
 }
 

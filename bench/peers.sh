@@ -216,7 +216,7 @@ chasquid_setup() { # DIR PORT CACHE
     cat >"$d/conf/chasquid.conf" <<CONF
 hostname: "chasquid.test"
 smtp_address: "127.0.0.1:$CHQ_PORT"
-submission_address: "127.0.0.1:$(free_port)"
+submission_address: "127.0.0.1:$(bench_free_port)"
 submission_over_tls_address: ""
 data_dir: "$d/data"
 mail_log_path: "$d/mail.log"

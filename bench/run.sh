@@ -25,11 +25,12 @@
 # Environment: BENCH_SKIP_BUILD=1 uses server/target/tern.jar as it is; BENCH_WARMUP: messages sent to each server
 # before measuring (default 5000), BENCH_WARMUP_SECONDS: or for at most this long (default 60); TERN_JAVA_OPTS: JVM options for Tern
 # (default none); BENCH_DNS_TTL: the TTL of tern-checks' DNS records (default 300 s; 0: Tern caches nothing);
-# BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md).
+# BENCH_KEEP=1 keeps the work dir. Results: bench/out/<time>/ (results.jsonl, table.md), or BENCH_OUT.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/.." && pwd)"
+source "$HERE/lib.sh"
 source "$HERE/postfix.sh"
 source "$HERE/peers.sh"
 
@@ -137,23 +138,11 @@ install_prereqs() {
     [ "$rc" -eq 0 ] || { tail -n 20 "$WORK/apt.log"; die "apt-get failed"; }
 }
 
-find_java() {
-    local d
-    for d in "${JAVA_HOME:-}" /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/*; do
-        [ -n "$d" ] && [ -x "$d/bin/javac" ] || continue
-        local v
-        v="$("$d/bin/java" -version 2>&1 | awk -F'"' '/version/ { print $2; exit }')"
-        v="${v%%[.+-]*}"
-        if [ -n "$v" ] && [ "$v" -ge 21 ] 2>/dev/null; then printf '%s\n' "$d"; return 0; fi
-    done
-    return 1
-}
-
 # ---------------------------------------------------------------------------------------------------
 
 WORK="$(mktemp -d /tmp/tern-bench.XXXXXX)"
 chmod 755 "$WORK" # postfix and nobody must reach their folders inside
-OUT="$HERE/out/$(date +%Y%m%d-%H%M%S)"
+OUT="${BENCH_OUT:-$HERE/out/$(date +%Y%m%d-%H%M%S)}"
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
 declare -A TERN_PID=() TERN_PORT=() TERN_LOG=() TERN_CONFIG=() TERN_MAILDIR=()
@@ -184,9 +173,9 @@ install_prereqs
 # the interpreter itself, found once: a version manager's shim (pyenv) costs from 0.3 s to several seconds a call
 # under load, and a run calls Python hundreds of times
 PY="$(python3 -c 'import sys; print(sys.executable)')"
-JAVA_HOME="$(find_java)" || die "no JDK 21+"
+JAVA="$(bench_java)" || die "no JDK 21+"
+JAVA_HOME="$(dirname "$(dirname "$JAVA")")"
 export JAVA_HOME
-JAVA="$JAVA_HOME/bin/java"
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
 TERN_JAR="${TERN_JAR:-$ROOT/server/target/tern.jar}"
 if { have tern || have tern-checks || have tern-defences; } && { [ -z "${BENCH_SKIP_BUILD:-}" ] || [ ! -f "$TERN_JAR" ]; }; then
@@ -194,17 +183,6 @@ if { have tern || have tern-checks || have tern-defences; } && { [ -z "${BENCH_S
     (cd "$ROOT" && ./mvnw -q -B -DskipTests package) >"$WORK/build.log" 2>&1 || { tail -n 40 "$WORK/build.log"; die "build failed"; }
 fi
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-free_port() { # free for TCP and UDP (dnsmasq takes both)
-    "$PY" -c 'import socket
-for _ in range(50):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError: pass
-    finally: u.close(); t.close()'
-}
 
 # ---------------------------------------------------------------------------------------------------
 # Tern: own data dir, own port (127.0.0.1:0, read back from its output). Two instances can take part:
@@ -227,10 +205,6 @@ tern_setup() { # NAME
     mkdir -p "$data"
     TERN_CONFIG[$name]="$WORK/$name.toml"
     TERN_MAILDIR[$name]="$data/mail/example.test/alice/new"
-    local off="[checks]
-spf = false
-dkim = false
-dmarc = false"
     # tern-checks and tern-defences: the bench client (127.0.0.1) must not be trusted (trusted clients skip the
     # checks and the defences), and their DNS is the private dnsmasq
     local untrusted="[relay]
@@ -245,37 +219,17 @@ servers = [\"127.0.0.1:$DNS_PORT\"]
 spf = true
 dkim = true
 dmarc = true" ;;
-        tern-defences) checks="$untrusted
-$off
+        tern-defences) checks="$untrusted$(bench_checks_off)
 dnsbl = [\"bl.test\"]
 greet_pause = \"2s\"" ;;
-        *) checks="$off" ;;
+        *) checks="$(bench_checks_off)" ;;
     esac
-    cat >"${TERN_CONFIG[$name]}" <<TOML
-hostname = "tern.test"
-data_dir = "$data"
-local_domains = ["example.test"]
-
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
-
-[limits]
-max_connections = 20000
-max_connections_per_ip = 20000
-connections_per_ip_per_minute = 0   # the benchmark floods from one address on purpose
-messages_per_ip_per_hour = 0
-recipients_per_ip_per_hour = 0
-max_message_size = "60MB"
-
-$checks
-TOML
+    {
+        bench_toml "$data"
+        bench_flood_limits
+        echo 'max_message_size = "60MB"'
+        echo "$checks"
+    } >"${TERN_CONFIG[$name]}"
     printf 'alice-secret\n' | "$JAVA" -jar "$TERN_JAR" user add alice@example.test --password-stdin --config "${TERN_CONFIG[$name]}" \
         >"$WORK/$name.useradd.out" 2>&1 || { cat "$WORK/$name.useradd.out"; die "$name: tern user add failed"; }
 }
@@ -289,13 +243,8 @@ tern_start() { # NAME [JVM options...]
     ${TERN_TASKSET:+taskset -c "$TERN_TASKSET"} "$JAVA" ${TERN_JAVA_OPTS:-} "$@" -jar "$TERN_JAR" serve --config "${TERN_CONFIG[$name]}" >"$log" 2>&1 &
     pid=$!
     TERN_PID[$name]=$pid
-    local deadline=$((SECONDS + 60))
-    until grep -q '^tern: ready' "$log" 2>/dev/null; do
-        kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log"; die "$name exited at start"; }
-        [ "$SECONDS" -lt "$deadline" ] || die "$name not ready within 60s"
-        sleep 0.1
-    done
-    port="$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$log" | head -n 1)"
+    bench_ready "$log" "$pid" 60 || die "$name exited at start or was not ready within 60 s"
+    port="$(bench_smtp_port "$log")"
     [ -n "$port" ] || die "no port in $name's output"
     TERN_PORT[$name]=$port
     TERN_LOG[$name]=$log
@@ -323,7 +272,7 @@ DNS_SEEN=0
 DNS_LOG="$WORK/dnsmasq.log"
 dns_start() {
     command -v dnsmasq >/dev/null 2>&1 || die "tern-checks needs dnsmasq (Debian: dnsmasq-base)"
-    DNS_PORT="$(free_port)"
+    DNS_PORT="$(bench_free_port)"
     dnsmasq --keep-in-foreground --no-resolv --no-hosts --no-poll --port "$DNS_PORT" --listen-address 127.0.0.1 \
         --bind-interfaces --pid-file= --user=nobody --group=nogroup --log-queries --log-facility=- \
         --local-ttl="${BENCH_DNS_TTL:-300}" --local=/test/ \
@@ -354,7 +303,7 @@ for srv in tern tern-checks tern-defences; do
 done
 
 # Postfix: its own instance under $WORK/postfix on a free loopback port.
-PF_PORT="$(free_port)"
+PF_PORT="$(bench_free_port)"
 pf_setup "$WORK/postfix" "$PF_PORT"
 PF_MAILDIR="$(pf_maildir)"
 
@@ -365,14 +314,14 @@ if have exim || have opensmtpd || have chasquid; then
 fi
 for srv in exim opensmtpd chasquid; do
     have "$srv" || continue
-    "${srv}_setup" "$WORK/$srv" "$(free_port)" "$DEB_CACHE" || die "$srv: setup failed"
+    "${srv}_setup" "$WORK/$srv" "$(bench_free_port)" "$DEB_CACHE" || die "$srv: setup failed"
 done
 
 # smtp-sink: Postfix's test server, which answers every command and keeps nothing (not even on disk): the bound
 # the SMTP exchange itself sets on this machine, with smtp-source and the kernel's loopback. One process, one
 # event loop; listen backlog 1024. Not an MTA: report.py keeps it out of "best peer" and prints Tern / ½ smtp-sink
 # (issue 17's target at 10 sessions). It has no Maildir: a message is done at its 250.
-SINK_PORT="$(free_port)"
+SINK_PORT="$(bench_free_port)"
 SINK_PID=""
 sink_start() {
     local user=()
