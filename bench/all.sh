@@ -54,14 +54,21 @@ fi
 export BENCH_SKIP_BUILD=1
 
 PARTS=()
+PART_PID=""
+trap '[ -z "$PART_PID" ] || kill -TERM "$PART_PID" 2>/dev/null; wait; exit 130' INT TERM
 part() { # NAME LOG TIMEOUT COMMAND...: runs one part, its output into LOG; notes its times and outcome
     local name="$1" log="$2" limit="$3" t0 load rc
     shift 3
     t0="$(date -u +%H:%M:%S)"
     load="$(bench_load)"
     say "$name: ${*#"$HERE/"} (at most $limit s) > ${log#"$OUT/"}"
-    timeout --kill-after=30 "$limit" "$@" >"$log" 2>&1
+    # timeout runs the part in a process group of its own, which a Ctrl-C at the terminal does not reach: the
+    # trap below hands it on (timeout relays it to the whole part)
+    timeout --kill-after=30 "$limit" "$@" >"$log" 2>&1 &
+    PART_PID=$!
+    wait "$PART_PID"
     rc=$?
+    PART_PID=""
     local outcome="ok"
     [ "$rc" -eq 0 ] || outcome="FAILED (exit $rc$([ "$rc" -eq 124 ] && echo ", stopped after $limit s"))"
     PARTS+=("$name: $t0–$(date -u +%H:%M:%S) UTC, load $load at its start: $outcome")
@@ -69,8 +76,8 @@ part() { # NAME LOG TIMEOUT COMMAND...: runs one part, its output into LOG; note
     [ "$rc" -eq 0 ] || tail -n 15 "$log" | sed 's/^/    /'
 }
 
-# bench/run.sh writes into BENCH_OUT; the warm-up of each server is bounded by BENCH_WARMUP_SECONDS
-BENCH_OUT="$OUT/five" BENCH_WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-}" part five "$OUT/five.log" "${FIVE[@]}"
+# bench/run.sh writes into BENCH_OUT; the cores part's warm-ups are bounded by BENCH_WARMUP_SECONDS (--five has its own)
+BENCH_OUT="$OUT/five" part five "$OUT/five.log" "${FIVE[@]}"
 BENCH_OUT="$OUT/cores-profile" BENCH_WARMUP_SECONDS="${BENCH_WARMUP_SECONDS:-$WARMUP_SECONDS}" \
     part cores-profile "$OUT/cores-profile.log" "${CORES[@]}"
 : >"$OUT/scale.jsonl"
