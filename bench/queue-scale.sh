@@ -126,7 +126,8 @@ timed() { # ARGS...: prints the wall and CPU time (user + system) of `tern ARGS`
 # rec 'KEY:VALUE,...': one line of this run's figures for bench/report.py (bench/lib.sh bench_record)
 rec() { bench_record "{\"test\":\"queue-scale\",$1}"; }
 
-say "queue-scale: $COUNT messages of 1 KB, $OVERDUE% overdue at start; $(date -u '+%Y-%m-%d %H:%M UTC'), load $(bench_load), $(nproc) cores"
+LOAD0="$(bench_load)"
+say "queue-scale: $COUNT messages of 1 KB, $OVERDUE% overdue at start; $(date -u '+%Y-%m-%d %H:%M UTC'), load $LOAD0, $(nproc) cores"
 mkdir -p "$WORK/empty" "$WORK/full"
 "$JAVA" -cp "server/target/test-classes:$JAR" dev.tern.queue.SpoolBuilder "$WORK/full" "$COUNT" 1024 "$OVERDUE"
 mx defer
@@ -136,7 +137,7 @@ sleep 1
 EMPTY_HEAP=$(heap_kb)
 stop
 printf 'empty  start %6d ms (%d ms of CPU)   live heap %8d KB\n' "$T_READY" "$CPU_READY" "$EMPTY_HEAP"
-rec "\"count\":$COUNT,\"overdue_pct\":$OVERDUE,\"window_s\":$WINDOW,\"empty_ready_ms\":$T_READY,\"empty_ready_cpu_ms\":$CPU_READY,\"empty_heap_kb\":$EMPTY_HEAP,\"load_start\":\"$(bench_load)\""
+rec "\"count\":$COUNT,\"overdue_pct\":$OVERDUE,\"window_s\":$WINDOW,\"empty_ready_ms\":$T_READY,\"empty_ready_cpu_ms\":$CPU_READY,\"empty_heap_kb\":$EMPTY_HEAP,\"load_start\":\"$LOAD0\""
 
 start full "$WORK/full"
 send_one
@@ -149,10 +150,11 @@ for _ in $(seq 1 6000); do # at most 10 min
     sleep 0.1
 done
 T_RECOVERED=$(($(bench_now_ms) - T0))
+CPU_RECOVERED=$(bench_cpu_ms "$SERVER")
 RECOVERED="$(grep -o 'recovered [0-9]* message(s) from the spool in [0-9]* ms' "$LOG" || echo 'not yet')"
 printf 'full   background recovery done %6d ms after launch (%d ms of CPU in all by then; the log: %s)   load %s\n' \
-    "$T_RECOVERED" "$(bench_cpu_ms "$SERVER")" "$RECOVERED" "$(bench_load)"
-rec "\"recovered_ms\":$T_RECOVERED,\"recovered_cpu_ms\":$(bench_cpu_ms "$SERVER"),\"recovered_log\":\"$RECOVERED\""
+    "$T_RECOVERED" "$CPU_RECOVERED" "$RECOVERED" "$(bench_load)"
+rec "\"recovered_ms\":$T_RECOVERED,\"recovered_cpu_ms\":$CPU_RECOVERED,\"recovered_log\":\"$RECOVERED\""
 
 # retries over the first WINDOW seconds, from the mail log; heap weighed in the middle of it
 sleep $((WINDOW / 2))
