@@ -210,6 +210,7 @@ public final class Spool {
         this.spoolDir = spoolDir;
         this.compactAt = compactAt;
         this.flushAfter = flushAfter;
+        flusher.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() flushes itself
         this.journalMax = journalMax;
         this.slots = spoolDir.resolve("slots");
         this.queue = spoolDir.resolve("queue");
@@ -920,7 +921,7 @@ public final class Spool {
      */
     public void close() {
         closed = true;
-        flusher.shutdownNow();
+        flusher.shutdown(); // not shutdownNow: an interrupt in the middle of an fdatasync would close the log's channel
         finishing.writeLock().lock(); // every removal that saw closed false has written its record
         try {
             finished.flush();
