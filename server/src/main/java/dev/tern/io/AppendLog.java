@@ -20,6 +20,10 @@ import java.util.zip.CRC32C;
  * share one fdatasync ({@link SharedSync}). A record is one line, {@code <text> <CRC-32C of text, 8 hex>}; a
  * line a crash cut off or garbled fails its checksum and is skipped when the file is read, so only records
  * whose {@link #append} returned are sure to be read back. The file is created at the first append.
+ *
+ * <p>A record may also be written without waiting ({@link #appendUnsynced}): it survives the end of the process
+ * (the kernel has it) but not a power loss until the next fdatasync of the file, which every later
+ * {@link #append} or {@link #flush} runs; {@link #unsynced} says whether one is still waiting for it.
  */
 public final class AppendLog {
     private final Path file;
@@ -29,6 +33,8 @@ public final class AppendLog {
     private FileChannel channel;
     /** The file's length as this process wrote it; guarded by {@link #lock}. */
     private long size;
+    /** How much of {@link #size} an fdatasync that started after it was written covered; guarded by {@link #lock}. */
+    private long syncedSize;
 
     public AppendLog(Path file) {
         this.file = file;
@@ -37,6 +43,15 @@ public final class AppendLog {
 
     /** Appends one record (no line break in it) and returns once it is durable. */
     public void append(String text) throws IOException {
+        appendUnsynced(text);
+        sync.sync();
+    }
+
+    /**
+     * Appends one record (no line break in it) without waiting for an fdatasync: it is durable once the next one
+     * of the file has run ({@link #append}, {@link #flush}).
+     */
+    public void appendUnsynced(String text) throws IOException {
         if (text.indexOf('\n') >= 0 || text.indexOf('\r') >= 0) {
             throw new IllegalArgumentException("a record is one line");
         }
@@ -47,6 +62,7 @@ public final class AppendLog {
                 channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                         StandardOpenOption.APPEND), FileModes.ownerOnly());
                 size = channel.size();
+                syncedSize = size; // another process's records: this one flushes only its own
             }
             ByteBuffer buf = ByteBuffer.wrap(line);
             while (buf.hasRemaining()) {
@@ -56,18 +72,57 @@ public final class AppendLog {
         } finally {
             lock.unlock();
         }
-        sync.sync();
+    }
+
+    /** Returns once every record written before this call is durable: at once when none waits for it. */
+    public void flush() throws IOException {
+        if (unsynced()) {
+            sync.sync();
+        }
+    }
+
+    /** True while a record written by {@link #appendUnsynced} waits for an fdatasync. */
+    public boolean unsynced() {
+        lock.lock();
+        try {
+            return syncedSize < size;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * How much of the file, from its start, the last fdatasync covered (what a power loss leaves of what this process
+     * wrote), with what was in it before this process first appended.
+     */
+    public long syncedSize() {
+        lock.lock();
+        try {
+            return syncedSize;
+        } finally {
+            lock.unlock();
+        }
     }
 
     private void force() throws IOException {
         FileChannel ch;
+        long upTo;
         lock.lock();
         try {
             ch = channel;
+            upTo = size;
         } finally {
             lock.unlock();
         }
-        ch.force(false); // fdatasync: the new length is part of the data it makes durable
+        if (ch != null) { // null after a replace, which left every record durable, and before the first append
+            ch.force(false); // fdatasync: the new length is part of the data it makes durable
+        }
+        lock.lock();
+        try {
+            syncedSize = Math.max(syncedSize, upTo);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** The file's length as this process knows it (0 before the first append or after a reset). */
@@ -98,7 +153,7 @@ public final class AppendLog {
         return out;
     }
 
-    /** Empties the file durably. The caller makes sure no append runs at the same time. */
+    /** Empties the file durably. The caller makes sure no append or flush runs at the same time. */
     public void reset() throws IOException {
         lock.lock();
         try {
@@ -111,6 +166,7 @@ public final class AppendLog {
             channel.truncate(0);
             channel.force(true);
             size = 0;
+            syncedSize = 0;
         } finally {
             lock.unlock();
         }
@@ -118,7 +174,7 @@ public final class AppendLog {
 
     /**
      * Replaces the file's records with {@code records}, atomically ({@link Durable#writeAtomically}): a crash
-     * leaves the old records or the new ones. The caller makes sure no append runs at the same time.
+     * leaves the old records or the new ones. The caller makes sure no append or flush runs at the same time.
      */
     public void replace(List<String> records) throws IOException {
         StringBuilder sb = new StringBuilder();
@@ -137,6 +193,7 @@ public final class AppendLog {
                 channel = null;
             }
             size = all.length;
+            syncedSize = all.length;
         } finally {
             lock.unlock();
         }

@@ -14,6 +14,8 @@ final class CrashPoints {
     static final String APPENDED = "journal-appended";
     static final String SYNCED = "journal-synced";
     static final String COMPACTING = "spool-compacting";
+    /** The delayed fdatasync of {@code spool/finished} ({@link Spool#removeRepeatable}), before it runs. */
+    static final String FINISHED_FLUSH = "spool-finished-flush";
 
     private static final String NAME;
     private static final AtomicInteger LEFT;

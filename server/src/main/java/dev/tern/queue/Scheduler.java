@@ -337,6 +337,7 @@ public final class Scheduler implements AutoCloseable {
         }
         int unsaved = 0; // recipients attempted in this pass since the state was last saved
         boolean handedOn = false; // due work left to the other lane's pass or to a route's waiting list
+        boolean remote = false; // this pass attempted a remote route: a repeat would send the message again
         for (int g = 0; g < routes.size(); g++) {
             String route = routes.get(g);
             Lane own = route.equals(Transport.LOCAL) ? Lane.LOCAL : Lane.REMOTE;
@@ -346,6 +347,7 @@ public final class Scheduler implements AutoCloseable {
                 continue;
             }
             List<Integer> group = groups.get(route);
+            remote |= own == Lane.REMOTE;
             List<Attempt> results = deliver(m, route, group);
             if (results == null) {
                 handedOn = true;
@@ -380,7 +382,11 @@ public final class Scheduler implements AutoCloseable {
 
         if (allFinished(state)) {
             try {
-                spool.remove(m);
+                if (!remote && queuedNotices <= 0 && deliveredLocally(m)) {
+                    spool.removeRepeatable(m); // what this pass did, a restart may repeat: see Spool
+                } else {
+                    spool.remove(m);
+                }
                 m.removed = true;
                 queued.remove(m.id());
                 MailLog.queued(m.id(), "removed");
@@ -464,6 +470,22 @@ public final class Scheduler implements AutoCloseable {
         // the jitter: ThreadLocalRandom is safe on every delivery thread, and costs a first start no class loading
         Instant retry = at.plus(schedule.delayAfter(n, ThreadLocalRandom.current()));
         return retry.isAfter(expiry) ? expiry : retry;
+    }
+
+    /**
+     * True when every recipient of {@code m} was delivered on the local route: a delivery repeated after a power loss
+     * finds its earlier copy in the Maildir ({@link Transport#deliver}'s {@code recovering}), and no notice is owed.
+     */
+    private boolean deliveredLocally(QueuedMessage m) {
+        RecipientState state = m.state();
+        List<Envelope.Recipient> rcpts = m.envelope().recipients();
+        for (int i = 0; i < state.size(); i++) {
+            if (state.get(i).status() != RecipientState.Status.DELIVERED
+                    || !transport.route(rcpts.get(i).address()).equals(Transport.LOCAL)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** True when every recipient is finished and its final notice (if any) is queued. */
@@ -571,6 +593,9 @@ public final class Scheduler implements AutoCloseable {
     public void close(Duration grace) {
         timer.shutdownNow();
         lanes.close(grace);
+        if (spool != null) {
+            spool.close(); // the finished records written without their fdatasync get it now
+        }
     }
 
     @Override

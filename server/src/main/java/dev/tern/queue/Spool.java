@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -36,6 +37,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -92,7 +96,27 @@ import org.slf4j.LoggerFactory;
  * group commit (messages that finish at the same moment share one fdatasync: {@link AppendLog}), then truncates
  * its slot to zero with no fsync of its own (a journal record stays; its file goes when nothing in it is queued).
  * A restart never delivers it again: recovery empties a slot whose message the log names, even when a power loss
- * undid the truncation. The log is emptied (durably) only after
+ * undid the truncation.
+ *
+ * <p>A message whose last pass only delivered locally and queued no notice ({@link #removeRepeatable}) does not
+ * wait for that fdatasync: its record is written, and becomes durable with the log's next fdatasync (another
+ * message's {@link #remove}, a compaction, the flush {@link #FLUSH_AFTER} later at most, or {@link #close}). What
+ * survives what:
+ * <ul>
+ * <li>the end of the process ({@code kill -9}, a crash of the JVM): everything, the kernel has the record; the
+ *     message is never delivered again;
+ * <li>a power loss after that fdatasync: the record; the same;
+ * <li>a power loss before it: perhaps not the record, nor the slot's truncation or the journal file's deletion.
+ *     The message is then recovered (its record or slot was fsynced before its 250) and its local deliveries are
+ *     repeated as every recovered message's are, each looking first for its earlier copy in the Maildir (fsynced,
+ *     with its {@code new/}, before the delivery counted), so none is delivered twice. Only a copy the user removed
+ *     from the Maildir in that second comes back. Nothing is ever lost: the record only ever stands for mail
+ *     already delivered.
+ * </ul>
+ * A message with any remote recipient, a notice (DSN) queued in its last pass, or deleted by the operator is
+ * always removed durably: a repeat would send something that cannot be taken back.
+ *
+ * <p>The log is emptied (durably) only after
  * every slot file has been fsynced, so that no truncation it stands for can still be undone: at start, and
  * whenever it passes {@link #COMPACT_AT} octets. The IDs of finished records in journal files still on disk stay:
  * the log is then replaced atomically with them alone.
@@ -150,6 +174,18 @@ public final class Spool {
     private final int journalMax;
     /** The length of {@link #finished} after its last compaction (IDs kept for journal files still on disk). */
     private volatile long keptSize;
+    /** Runs the delayed fdatasync of {@link #finished} ({@link #removeRepeatable}); its thread starts at the first. */
+    private final ScheduledThreadPoolExecutor flusher = new ScheduledThreadPoolExecutor(1,
+            Thread.ofPlatform().daemon().name("spool-finished-flush").factory());
+    /** How long a record of {@link #removeRepeatable} waits at most for an fdatasync: {@link #FLUSH_AFTER}. */
+    private final Duration flushAfter;
+    /** Set while a delayed fdatasync of {@link #finished} is scheduled and has not started. */
+    private final AtomicBoolean flushDue = new AtomicBoolean();
+    /** Set by {@link #close}: every removal is durable before it returns. */
+    private volatile boolean closed;
+
+    /** How long a record written by {@link #removeRepeatable} waits at most for an fdatasync of its own. */
+    static final Duration FLUSH_AFTER = Duration.ofSeconds(1);
 
     /** The default of {@code queue.journal_max_message}: content up to this length goes into the journal. */
     public static final int JOURNAL_MAX = 64 * 1024;
@@ -165,8 +201,16 @@ public final class Spool {
 
     /** @param compactAt the length of {@code spool/finished} past which it is emptied (tests make it short) */
     Spool(Path spoolDir, Clock clock, DirectorySync dirSync, long compactAt, int journalMax) throws IOException {
+        this(spoolDir, clock, dirSync, compactAt, journalMax, FLUSH_AFTER);
+    }
+
+    /** @param flushAfter how long a record of {@link #removeRepeatable} waits at most for an fdatasync (tests) */
+    Spool(Path spoolDir, Clock clock, DirectorySync dirSync, long compactAt, int journalMax, Duration flushAfter)
+            throws IOException {
         this.spoolDir = spoolDir;
         this.compactAt = compactAt;
+        this.flushAfter = flushAfter;
+        flusher.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // close() flushes itself
         this.journalMax = journalMax;
         this.slots = spoolDir.resolve("slots");
         this.queue = spoolDir.resolve("queue");
@@ -777,13 +821,35 @@ public final class Spool {
      * looked for only when one may have been written ({@link #withoutFiles}).
      */
     public void remove(QueuedMessage m) throws IOException {
+        remove(m, false);
+    }
+
+    /**
+     * As {@link #remove}, for a message whose last pass only did what a restart may do again harmlessly (local
+     * deliveries, which a repeat finds in the Maildir; no notice queued, nothing sent to another server): its record
+     * in {@code spool/finished} is written without waiting for an fdatasync. It survives the end of the process at
+     * once, and a power loss once the log's next fdatasync has run: another message's durable removal, a
+     * compaction, the flush at most {@link #FLUSH_AFTER} later, or {@link #close}. Until then a power loss may bring
+     * the message back, recovered: its deliveries are then repeated with the look for an earlier copy.
+     */
+    public void removeRepeatable(QueuedMessage m) throws IOException {
+        remove(m, true);
+    }
+
+    private void remove(QueuedMessage m, boolean repeatable) throws IOException {
         Path file = m.file();
         boolean slot = file.getParent().equals(slots);
         boolean journaled = file.getParent().equals(journal.dir());
+        boolean unsynced = false;
         if (slot || journaled) {
             finishing.readLock().lock();
             try {
-                finished.append(m.id());
+                unsynced = repeatable && !closed; // after close() no flush would come: durable now
+                if (unsynced) {
+                    finished.appendUnsynced(m.id());
+                } else {
+                    finished.append(m.id());
+                }
                 if (slot) {
                     truncate(file); // undone by a power loss, the record above still stands for it
                 } else {
@@ -791,6 +857,9 @@ public final class Spool {
                 }
             } finally {
                 finishing.readLock().unlock();
+            }
+            if (unsynced) {
+                scheduleFlush();
             }
         } else {
             Files.deleteIfExists(file);
@@ -812,6 +881,54 @@ public final class Spool {
                     compacting.set(false);
                 }
             }
+        }
+    }
+
+    /** {@code spool/finished}, for the tests that look at what an fdatasync of it covered. */
+    AppendLog finishedLog() {
+        return finished;
+    }
+
+    /** Makes the records written without an fdatasync durable within {@link #flushAfter}, unless one is due already. */
+    private void scheduleFlush() {
+        if (flushDue.compareAndSet(false, true)) {
+            try {
+                flusher.schedule(this::flush, flushAfter.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                flushDue.set(false); // closed meanwhile: close() flushes under the lock this removal held
+            }
+        }
+    }
+
+    /** The delayed fdatasync of {@code spool/finished}: covers every record written before it starts. */
+    private void flush() {
+        CrashPoints.reach(CrashPoints.FINISHED_FLUSH);
+        flushDue.set(false); // a record written from now on is covered by this fdatasync or schedules the next
+        finishing.readLock().lock(); // not during a compaction, which replaces the file
+        try {
+            finished.flush();
+        } catch (IOException e) {
+            log.warn("cannot fsync spool/finished: {}; after a power loss, messages delivered locally in the last"
+                    + " second may be recovered and are then found in their Maildir", e.toString());
+        } finally {
+            finishing.readLock().unlock();
+        }
+    }
+
+    /**
+     * At the stop: makes every record of {@code spool/finished} durable now; a removal from here on waits for its
+     * own. Deliveries still under way should have ended first (the scheduler closes it after its lanes).
+     */
+    public void close() {
+        closed = true;
+        flusher.shutdown(); // not shutdownNow: an interrupt in the middle of an fdatasync would close the log's channel
+        finishing.writeLock().lock(); // every removal that saw closed false has written its record
+        try {
+            finished.flush();
+        } catch (IOException e) {
+            log.warn("cannot fsync spool/finished at the stop: {}", e.toString());
+        } finally {
+            finishing.writeLock().unlock();
         }
     }
 

@@ -104,4 +104,49 @@ class AppendLogTest {
         }
         assertThat(log.read()).containsExactlyInAnyOrderElementsOf(expected);
     }
+
+    @Test
+    void anUnsyncedRecordIsReadBackAtOnceAndCoveredByTheNextFdatasync() throws Exception {
+        Path file = dir.resolve("log");
+        AppendLog log = new AppendLog(file);
+        log.flush(); // nothing written: nothing to do, no file made
+        assertThat(file).doesNotExist();
+        log.append("durable");
+        long synced = log.syncedSize();
+        assertThat(synced).isEqualTo(log.size());
+        log.appendUnsynced("lazy-1");
+        log.appendUnsynced("lazy-2");
+        assertThat(log.unsynced()).isTrue();
+        assertThat(log.syncedSize()).as("what a power loss now leaves").isEqualTo(synced);
+        assertThat(new AppendLog(file).read()).as("another process, or the next start, sees them")
+                .containsExactly("durable", "lazy-1", "lazy-2");
+        log.append("durable-2"); // its fdatasync covers every record written before it
+        assertThat(log.unsynced()).isFalse();
+        assertThat(log.syncedSize()).isEqualTo(Files.size(file));
+        log.appendUnsynced("lazy-3");
+        log.flush();
+        assertThat(log.unsynced()).isFalse();
+        assertThat(log.syncedSize()).isEqualTo(Files.size(file));
+    }
+
+    @Test
+    void resetAndReplaceLeaveNothingUnsynced() throws Exception {
+        AppendLog log = new AppendLog(dir.resolve("log"));
+        log.appendUnsynced("a");
+        log.replace(List.of("a"));
+        assertThat(log.unsynced()).isFalse();
+        log.flush(); // no channel open after the replace: nothing to do
+        log.appendUnsynced("b");
+        log.reset();
+        assertThat(log.unsynced()).isFalse();
+        assertThat(log.syncedSize()).isZero();
+    }
+
+    @Test
+    void recordsOfAnEarlierProcessAreNotThisOnesToFlush() throws Exception {
+        new AppendLog(dir.resolve("log")).appendUnsynced("earlier");
+        AppendLog log = new AppendLog(dir.resolve("log"));
+        log.appendUnsynced("mine");
+        assertThat(log.syncedSize()).isEqualTo(Files.size(dir.resolve("log")) - "mine 12345678\n".length());
+    }
 }

@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and no message is there twice.
  */
 class CrashTest {
-    private static final String RCPT = "alice@example.test";
+    static final String RCPT = "alice@example.test";
 
     @Test
     void sigkillLosesNoAcknowledgedMessageAndDuplicatesNone(@TempDir Path dir) throws Exception {
