@@ -12,7 +12,8 @@
 #   TERN_JAVA_OPTS="-Djdk.virtualThreadScheduler.parallelism=1" bench/session-chain.sh   # JVM options
 #   TIMELINE=1 BENCH_KEEP=1 bench/session-chain.sh 500 1
 #   SCHED=1 bench/session-chain.sh 1000 1          # instead of perf stat: the context switches per message by
-#                                                   # kind of thread (perf record -e sched:sched_switch)
+#                                                   # kind of thread (perf record -g -e sched:sched_switch), and
+#                                                   # each wait on the disk by the kernel function it waited in
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-2000}"
@@ -90,6 +91,14 @@ if [ -n "${SCHED:-}" ]; then # switches away from each kind of thread (its name 
         | sort | uniq -c | sort -rn | awk -v n="$COUNT" '{ s = $NF; $1 = sprintf("%6.2f", $1 / n); $NF = "";
             printf "session-chain: %s per message  %s(state %s: %s)\n", $1, substr($0, 8), s,
                 s == "S" ? "waits" : s == "D" ? "disk" : s ~ /^R/ ? "preempted" : "?" }'
+    # each wait on the disk by what it waited for: the first kernel function past the generic waits, and the call
+    perf script -i "$WORK/sched.data" 2>/dev/null | awk -v n="$COUNT" '
+        /prev_state=D / { grab = 1; what = ""; call = ""; t = $1; gsub(/[0-9]/, "", t); next }
+        grab && NF == 0 { c[t " " what " in " call]++; grab = 0; next }
+        grab { f = $2; sub(/\+.*/, "", f)
+               if (what == "" && f !~ /schedule|wait_on_bit|bit_wait|wait_for_completion|submit_bio_wait|folio_wait/) what = f
+               if (f ~ /^__x64_sys_/) { call = f; sub(/^__x64_sys_/, "", call) } }
+        END { for (k in c) printf "session-chain: %6.2f per message  disk wait: %s\n", c[k] / n, k }' | sort -k2 -rn | head -12
 fi
 awk -F, -v n="$COUNT" '$1 ~ /^[0-9.]+$/ {
     v = $1 / n; if ($3 == "task-clock") printf "session-chain: %8.3f ms CPU per message\n", v
