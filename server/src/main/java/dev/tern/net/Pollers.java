@@ -6,8 +6,8 @@ package dev.tern.net;
  * epoll_wait, the poller's virtual thread scheduled, its own epoll_wait and the re-arming of its descriptor, then
  * the connection's thread. With platform poller threads ({@code jdk.pollerMode=1}) a poller thread's epoll_wait
  * unparks the connection's thread directly. Measured on {@code tern serve} (bench/session-chain.sh, one session,
- * one message per connection): 80 system calls and 24 futex calls per message instead of 102 and 35; at 10 sessions
- * 81 instead of 88, and no more CPU.
+ * one message per connection, a loaded machine): 80-83 system calls and 24-25 futex calls per message instead of
+ * 86-102 and 27-35; at 10 sessions 81 instead of 88, and no more CPU (bench/RESULTS.md, session 8).
  */
 public final class Pollers {
     static final String PROPERTY = "jdk.pollerMode";
