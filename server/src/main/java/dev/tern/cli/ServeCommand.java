@@ -6,6 +6,7 @@ import dev.tern.capture.CaptureStore;
 import dev.tern.config.Config;
 import dev.tern.config.ConfigException;
 import dev.tern.log.LogFormat;
+import dev.tern.net.Pollers;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -34,6 +35,7 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Pollers.usePlatformThreads(); // before any connection's thread waits for its socket
         Config cfg = config.load();
         if (cfg.log().json()) {
             LogFormat.json();

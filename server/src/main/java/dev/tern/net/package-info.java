@@ -4,7 +4,8 @@
  * trusted proxy names in a PROXY header: {@link dev.tern.net.ProxyProtocol}, parsed by
  * {@link dev.tern.net.ProxyHeader}), the time limits of reads and writes
  * ({@link dev.tern.net.CommandDeadline}, {@link dev.tern.net.WriteWatchdog}), the refusal and last-reply
- * helpers ({@link dev.tern.net.Edge}), and the whole edge of a POP3 or IMAP connection and its service
+ * helpers ({@link dev.tern.net.Edge}), how the JDK wakes a connection's thread for its socket
+ * ({@link dev.tern.net.Pollers}), and the whole edge of a POP3 or IMAP connection and its service
  * ({@link dev.tern.net.LineConnection}, {@link dev.tern.net.LineServer}: limits, TLS, time limits, the catch
  * ladder, close, drain), whose protocol subclasses keep their reading of input and their session.
  *
