@@ -24,7 +24,7 @@ public final class GroupSync {
     /** A caller that waits; {@link #state} and {@link #failure} are written by the leader that wakes it. */
     private static final class Waiter {
         final Thread thread = Thread.currentThread();
-        /** The next caller that came after this one, in {@link #head}'s list; guarded by {@link #lock}. */
+        /** The next caller that came after this one, while queued (guarded by {@link #lock}); fixed once drained. */
         Waiter next;
         /** The failed fsync that was to cover this caller; written before {@link #state}. */
         IOException failure;
