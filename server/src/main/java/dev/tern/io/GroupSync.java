@@ -85,10 +85,15 @@ public final class GroupSync {
             lock.unlock();
         }
         IOException error = null;
+        Throwable bug = null;
         try {
             action.run();
         } catch (IOException e) {
             error = e;
+        } catch (RuntimeException | Error e) {
+            // a bug: the callers covered fail and those queued get the next fsync, as on an IOException
+            error = new IOException(e.toString(), e);
+            bug = e;
         }
         Waiter next;
         lock.lock();
@@ -116,6 +121,12 @@ public final class GroupSync {
         if (next != null) {
             next.state = LEAD;
             LockSupport.unpark(next.thread);
+        }
+        if (bug instanceof RuntimeException r) {
+            throw r;
+        }
+        if (bug instanceof Error e) {
+            throw e;
         }
         if (error != null) {
             throw failed(error);

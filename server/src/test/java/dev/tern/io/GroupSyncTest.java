@@ -30,6 +30,7 @@ class GroupSyncTest {
         final CountDownLatch release = new CountDownLatch(1);
         final AtomicInteger runs = new AtomicInteger();
         volatile IOException failFirst;
+        volatile RuntimeException bugFirst;
 
         @Override
         public void run() throws IOException {
@@ -42,6 +43,9 @@ class GroupSyncTest {
                 }
                 if (failFirst != null) {
                     throw failFirst;
+                }
+                if (bugFirst != null) {
+                    throw bugFirst;
                 }
             }
         }
@@ -103,6 +107,26 @@ class GroupSyncTest {
             }
         }
         assertThat(gate.runs).hasValue(2);
+    }
+
+    /** A bug in the fsync (an unchecked exception) reaches its leader as it is, and stops no one behind it. */
+    @Test
+    void aBugInTheFsyncFailsItsLeaderAndHandsTheLeadOn() throws Exception {
+        Gate gate = new Gate();
+        gate.bugFirst = new IllegalStateException("bug");
+        GroupSync sync = new GroupSync("new/", gate);
+        try (ExecutorService pool = Executors.newFixedThreadPool(3)) {
+            List<Future<?>> all = behindTheFirst(sync, gate, pool, 2);
+            gate.release.countDown();
+            assertThatThrownBy(() -> all.getFirst().get(10, TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isSameAs(gate.bugFirst);
+            for (Future<?> f : all.subList(1, all.size())) {
+                f.get(10, TimeUnit.SECONDS);
+            }
+        }
+        assertThat(gate.runs).hasValue(2);
+        sync.sync();
+        assertThat(gate.runs).hasValue(3);
     }
 
     /**
