@@ -30,9 +30,14 @@ final class Lanes {
             return this == LOCAL ? REMOTE : LOCAL;
         }
 
+        /** Sets this lane's request on {@code m} (the accumulator captures nothing: no object per call). */
+        void ask(QueuedMessage m) {
+            m.pending.getAndAccumulate(bit, (p, b) -> p | b);
+        }
+
         /** Clears this lane's request on {@code m}; true when there was one. */
         boolean take(QueuedMessage m) {
-            return (m.pending.getAndUpdate(p -> p & ~bit) & bit) != 0;
+            return (m.pending.getAndAccumulate(~bit, (p, keep) -> p & keep) & bit) != 0;
         }
     }
 
@@ -69,7 +74,7 @@ final class Lanes {
 
     /** Asks for a pass of {@code m} in {@code lane}. */
     void execute(QueuedMessage m, Lane lane) {
-        m.pending.getAndUpdate(p -> p | lane.bit);
+        lane.ask(m);
         run(m, lane);
     }
 

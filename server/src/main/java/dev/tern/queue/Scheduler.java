@@ -342,7 +342,7 @@ public final class Scheduler implements AutoCloseable {
             String route = routes.get(g);
             Lane own = route.equals(Transport.LOCAL) ? Lane.LOCAL : Lane.REMOTE;
             if (lane != null && lane != own) {
-                m.pending.getAndUpdate(p -> p | own.bit); // run there when this pass lets go of the message
+                own.ask(m); // run there when this pass lets go of the message
                 handedOn = true;
                 continue;
             }
