@@ -18,7 +18,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT="${1:-2000}"
 SESSIONS="${2:-1}"
-JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+JAVA="${JAVA:-$(bench_java)}" || { echo "session-chain: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 command -v perf >/dev/null && command -v smtp-source >/dev/null \
     || { echo "session-chain: needs perf and smtp-source (postfix)" >&2; exit 2; }
 JAR="${TERN_JAR:-server/target/tern.jar}"
@@ -31,25 +33,7 @@ cleanup() {
     if [ -n "${BENCH_KEEP:-}" ]; then echo "session-chain: kept $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-cat >"$WORK/tern.toml" <<TOML
-hostname = "tern.test"
-data_dir = "$WORK/data"
-local_domains = ["example.test"]
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
-[limits]
-max_connections_per_ip = 20000
-connections_per_ip_per_minute = 0   # smtp-source floods from one address on purpose
-messages_per_ip_per_hour = 0
-recipients_per_ip_per_hour = 0
-TOML
+{ bench_toml "$WORK/data"; bench_flood_limits; bench_checks_off; } >"$WORK/tern.toml"
 printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >/dev/null
 NEW="$WORK/data/mail/example.test/alice/new"
@@ -62,9 +46,8 @@ delivered_at_least() { # waits up to 300 s for $1 files in new/
 # shellcheck disable=SC2086
 "$JAVA" ${TERN_JAVA_OPTS:-} -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 600); do grep -q '^tern: ready' "$WORK/tern.out" && break; sleep 0.1; done
-PORT=$(sed -n 's/^tern: smtp listening on [^ ]*:\([0-9]*\).*/\1/p' "$WORK/tern.out" | head -1)
-[ -n "$PORT" ] || { cat "$WORK/tern.out"; echo "session-chain: the server did not start" >&2; exit 1; }
+bench_ready "$WORK/tern.out" "$SERVER" 60 && PORT="$(bench_smtp_port "$WORK/tern.out")"
+[ -n "${PORT:-}" ] || { echo "session-chain: the server did not start" >&2; exit 1; }
 source_run() { smtp-source -s "$1" -m "$2" -l 1024 -f bench@example.org -t alice@example.test "127.0.0.1:$PORT"; }
 source_run 10 3000 # warm-up: the JIT, the Maildir
 source_run "$SESSIONS" 500

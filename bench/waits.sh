@@ -15,7 +15,9 @@ cd "$(dirname "$0")/.."
 COUNT="${1:-2000}"
 SESSIONS="${2:-10}"
 WARM="${BENCH_WARMUP:-3000}"
-JAVA="${JAVA:-$(ls -d /usr/lib/jvm/temurin-2[1-9]*/bin/java /usr/lib/jvm/*-2[1-9]*/bin/java 2>/dev/null | head -1)}"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+JAVA="${JAVA:-$(bench_java)}" || { echo "waits: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 SMTP_SOURCE="$(command -v smtp-source || echo /usr/sbin/smtp-source)"
 command -v perf >/dev/null && [ -x "$SMTP_SOURCE" ] || { echo "waits: needs perf and smtp-source (postfix)" >&2; exit 2; }
 JAR="${TERN_JAR:-server/target/tern.jar}"
@@ -24,38 +26,14 @@ WORK="$(mktemp -d /tmp/tern-waits.XXXXXX)"
 SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-cat >"$WORK/tern.toml" <<TOML
-hostname = "tern.test"
-data_dir = "$WORK/data"
-local_domains = ["example.test"]
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
-[limits]
-max_connections = 20000
-max_connections_per_ip = 20000
-connections_per_ip_per_minute = 0   # smtp-source floods from one address on purpose
-messages_per_ip_per_hour = 0
-recipients_per_ip_per_hour = 0
-[checks]
-spf = false
-dkim = false
-dmarc = false
-TOML
+{ bench_toml "$WORK/data"; bench_flood_limits; bench_checks_off; } >"$WORK/tern.toml"
 printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
     --config "$WORK/tern.toml" >/dev/null
 # shellcheck disable=SC2086
 ${TERN_TASKSET:+taskset -c "$TERN_TASKSET"} "$JAVA" -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/out" 2>&1 &
 SERVER=$!
-for _ in $(seq 1 600); do grep -q '^tern: ready' "$WORK/out" && break; sleep 0.1; done
-PORT="$(sed -n 's/^tern: smtp listening on .*:\([0-9][0-9]*\)[[:space:]]*$/\1/p' "$WORK/out" | head -n 1)"
-[ -n "$PORT" ] || { tail -n 20 "$WORK/out"; echo "waits: the server did not start" >&2; exit 1; }
+bench_ready "$WORK/out" "$SERVER" 60 && PORT="$(bench_smtp_port "$WORK/out")"
+[ -n "${PORT:-}" ] || { echo "waits: the server did not start" >&2; exit 1; }
 NEW="$WORK/data/mail/example.test/alice/new"
 drive() { python3 bench/drive.py --smtp-source "$SMTP_SOURCE" --maildir "$NEW" --port "$PORT" --sessions "$SESSIONS" \
     --size 1024 --messages "$1" --timeout 300; }
