@@ -14,6 +14,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * SMTP port at once and reads the greeting, as a test that sends mail would. Not a benchmark surefire runs.
  */
 public class FirstGreeting {
+    /** With -Dbench.threads: every thread's CPU time before the extension was made, to print what each spent. */
+    static final java.util.Map<String, Long> THREADS_BEFORE = Boolean.getBoolean("bench.threads")
+            ? FirstStart.threadCpus() : null;
     /** When the extension was made: JUnit initialises the class just before its callbacks run. */
     static final long MADE = System.nanoTime();
     static final long MADE_CPU = FirstStart.cpuMillis();
@@ -31,6 +34,9 @@ public class FirstGreeting {
         long wall = System.nanoTime() - MADE;
         long cpu = FirstStart.cpuMillis() - MADE_CPU;
         long mainCpu = FirstStart.threadCpuNanos() - MADE_THREAD_CPU;
+        if (THREADS_BEFORE != null) {
+            FirstStart.printThreads(THREADS_BEFORE, FirstStart.threadCpus());
+        }
         // counted after the clock stopped: the management classes are loaded now, not in the measured time
         if (greeting == null || !greeting.startsWith("220 ")) {
             throw new AssertionError("no greeting: " + greeting);

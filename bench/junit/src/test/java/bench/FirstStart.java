@@ -57,6 +57,32 @@ public final class FirstStart {
         }
     }
 
+    /** Each thread's CPU time so far (ns), by "tid name", from /proc/self/task (Linux). */
+    static java.util.Map<String, Long> threadCpus() {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        java.io.File[] tasks = new java.io.File("/proc/self/task").listFiles();
+        for (java.io.File t : tasks == null ? new java.io.File[0] : tasks) {
+            try {
+                String stat = Files.readString(t.toPath().resolve("schedstat"));
+                String name = Files.readString(t.toPath().resolve("comm")).trim();
+                out.put(t.getName() + " " + name, Long.parseLong(stat.substring(0, stat.indexOf(' '))));
+            } catch (IOException | RuntimeException e) {
+                // the thread ended meanwhile
+            }
+        }
+        return out;
+    }
+
+    /** Prints the CPU each thread spent between two {@link #threadCpus} (those that spent 1 ms or more). */
+    static void printThreads(java.util.Map<String, Long> before, java.util.Map<String, Long> after) {
+        after.forEach((t, ns) -> {
+            long spent = (ns - before.getOrDefault(t, 0L)) / 1_000_000;
+            if (spent >= 1) {
+                System.out.printf("thread %-32s %4d ms CPU%s%n", t, spent, before.containsKey(t) ? "" : " (new)");
+            }
+        });
+    }
+
     /** User and system CPU time of this process so far, from /proc (Linux; 10 ms ticks). */
     static long cpuMillis() {
         try {

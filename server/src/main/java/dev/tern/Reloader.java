@@ -70,7 +70,7 @@ public final class Reloader {
      * @param rules     the SMTP rules of a configuration (capture mode's take any recipient)
      * @param listeners the listeners open now, and where to put the new list
      */
-    record Parts(SmtpServer smtp, Pop3Server pop3, Router router, ConnectionLimiter limiter, LoginGuard guard,
+    record Parts(SmtpServer smtp, Supplier<Pop3Server> pop3, Router router, ConnectionLimiter limiter, LoginGuard guard,
                  TlsContext tls, Function<Config, SmtpServer.Rules> rules, Supplier<List<Listener>> listeners,
                  Consumer<List<Listener>> replaceListeners, Opener opener) {
     }
@@ -326,7 +326,7 @@ public final class Reloader {
             parts.router().localDomains(next.localDomains());
         }
         parts.smtp().rules(parts.rules().apply(next));
-        parts.pop3().settings(pop3Settings(next));
+        parts.pop3().get().settings(pop3Settings(next)); // made now if no one connected yet (tern-junit)
         rebinding.opened().forEach(Listener::start);
         parts.replaceListeners().accept(rebinding.all());
         rebinding.toClose().forEach(Listener::close); // their open connections carry on to their end

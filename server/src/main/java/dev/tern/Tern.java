@@ -38,6 +38,7 @@ import dev.tern.mailbox.Maildir;
 import dev.tern.mailbox.MaildirStore;
 import dev.tern.metrics.Metrics;
 import dev.tern.net.ConnectionLimiter;
+import dev.tern.net.LineServer;
 import dev.tern.net.Listener;
 import dev.tern.net.ProxyProtocol;
 import dev.tern.pop3.Pop3Server;
@@ -64,7 +65,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -105,10 +108,10 @@ public final class Tern implements AutoCloseable {
     /** The MX's SPF, DKIM and DMARC checks (their counts are in /metrics); null in capture mode. */
     private final MessageChecks checks;
     private final TlsContext tls;
-    private final Pop3Server pop3;
+    private final OnFirstUse<Pop3Server> pop3;
     /** Every user's mail (delivery, POP3, IMAP); its poll thread stops at shutdown. */
     private final MaildirStore mailStore;
-    private final ImapServer imap;
+    private final OnFirstUse<ImapServer> imap;
     /** The MX's defences; the greylist file is closed at shutdown. */
     private final Defences defences;
     /** The login path of SMTP AUTH and POP3, with its password-check threads; closed last. */
@@ -219,7 +222,11 @@ public final class Tern implements AutoCloseable {
                 smtp.defend(defences);
             }
 
-            pop3 = new Pop3Server(Reloader.pop3Settings(config), logins, new Pop3Server.Mailboxes() {
+            // tern-junit's capture (no queue: no HTTP listener) binds POP3's and IMAP's ports at start and makes their
+            // servers, loading their protocol classes, at their first connection: some 30 classes off a first start
+            boolean now = withQueue;
+            pop3 = new OnFirstUse<>(() -> new Pop3Server(Reloader.pop3Settings(configNow()), logins,
+                    new Pop3Server.Mailboxes() {
                         @Override
                         public Path of(String user) {
                             return maildir.mailbox(user);
@@ -230,10 +237,11 @@ public final class Tern implements AutoCloseable {
                             mailStore.inboxChanged(user);
                         }
                     },
-                    new MailboxLocks(), limiter, tls::wrap);
-            ImapStore imapStore = new MailStoreImap(mailStore, clock); // the same mailboxes delivery and POP3 use
-            imap = new ImapServer(new ImapServer.Settings(config.imap().authRequiresTls(),
-                    config.imap().idleTimeout(), limits.maxMessageSize()), logins, imapStore, limiter, tls::wrap);
+                    new MailboxLocks(), limiter, tls::wrap), now);
+            imap = new OnFirstUse<>(() -> new ImapServer(new ImapServer.Settings(config.imap().authRequiresTls(),
+                    config.imap().idleTimeout(), limits.maxMessageSize()), logins,
+                    new MailStoreImap(mailStore, clock), // the same mailboxes delivery and POP3 use
+                    limiter, tls::wrap), now);
 
             // capture mode delivers nothing: mail a normal run left in the spool waits there for the next one
             if (capture == null) {
@@ -253,7 +261,7 @@ public final class Tern implements AutoCloseable {
                 }
             }
             listeners = List.copyOf(listeners);
-            reloader = new Reloader(config, clock, new Reloader.Parts(smtp, pop3, router, limiter, guard, tls,
+            reloader = new Reloader(config, clock, new Reloader.Parts(smtp, pop3::get, router, limiter, guard, tls,
                     rulesOf, () -> listeners, l -> listeners = l, this::open));
             for (HostPort hp : config.listen().http()) {
                 metrics = metrics(limiter, guard);
@@ -292,10 +300,10 @@ public final class Tern implements AutoCloseable {
             case "smtp" -> smtp.handler(Session.Mode.MX);
             case "submission" -> smtp.handler(Session.Mode.SUBMISSION);
             case "submissions" -> smtp.handler(Session.Mode.SUBMISSIONS);
-            case "pop3" -> pop3::serve;
-            case "pop3s" -> pop3::serveTls;
-            case "imap" -> imap::serve;
-            case "imaps" -> imap::serveTls;
+            case "pop3" -> (socket, client) -> pop3.get().serve(socket, client);
+            case "pop3s" -> (socket, client) -> pop3.get().serveTls(socket, client);
+            case "imap" -> (socket, client) -> imap.get().serve(socket, client);
+            case "imaps" -> (socket, client) -> imap.get().serveTls(socket, client);
             default -> throw new IllegalArgumentException(name);
         };
         MailLog.Service service = name.startsWith("pop3") ? MailLog.Service.POP3
@@ -357,8 +365,8 @@ public final class Tern implements AutoCloseable {
         static Metrics of(Tern t, ConnectionLimiter limiter, LoginGuard guard) {
             var smtp = t.smtp;
             var scheduler = t.scheduler;
-            var pop3 = t.pop3;
-            var imap = t.imap;
+            var pop3 = t.pop3.get();
+            var imap = t.imap.get();
             var checks = t.checks;
             var defences = t.defences;
             var router = t.router;
@@ -592,6 +600,11 @@ public final class Tern implements AutoCloseable {
         return reloader.running();
     }
 
+    /** As {@link #config}, also while the constructor runs (the one started with then). */
+    private Config configNow() {
+        return reloader == null ? config : reloader.running();
+    }
+
     /**
      * Reads the configuration file again and applies it (see {@link Reloader}): one line per change, or a
      * {@link ConfigException} naming the file, the key and what is wrong, with the running configuration kept.
@@ -682,6 +695,51 @@ public final class Tern implements AutoCloseable {
         }
         if (metrics != null) {
             metrics.close();
+        }
+    }
+
+    /**
+     * POP3's or IMAP's server, made at its first use ({@link #get}) or at once. {@link #drain} and
+     * {@link #openConnections} look at a made one only.
+     */
+    private static final class OnFirstUse<T extends LineServer> {
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Supplier<T> make;
+        private volatile T made;
+
+        OnFirstUse(Supplier<T> make, boolean now) {
+            this.make = make;
+            if (now) {
+                get();
+            }
+        }
+
+        T get() {
+            T t = made;
+            if (t != null) {
+                return t;
+            }
+            lock.lock();
+            try {
+                if (made == null) {
+                    made = make.get();
+                }
+                return made;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        int openConnections() {
+            T t = made;
+            return t == null ? 0 : t.openConnections();
+        }
+
+        void drain(Duration grace) {
+            T t = made;
+            if (t != null) {
+                t.drain(grace);
+            }
         }
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -28,6 +29,8 @@ public final class CaptureStore implements Capture {
      * whoever waits for it finds it in the mailboxes too.
      */
     private final Consumer<CapturedMessage> listener;
+    /** Run once, when a session next gets past its greeting ({@link #onPastGreeting}); else null. */
+    private final AtomicReference<Runnable> pastGreeting = new AtomicReference<>();
 
     public CaptureStore() {
         this(m -> { });
@@ -37,8 +40,22 @@ public final class CaptureStore implements Capture {
         this.listener = listener;
     }
 
+    /**
+     * Runs {@code r} once (on that session's thread), the next time a session sends a command after its greeting;
+     * tern-junit starts its TLS set-up then, so that it does not compete with the first greeting.
+     */
+    public void onPastGreeting(Runnable r) {
+        pastGreeting.set(r);
+    }
+
     @Override
     public Action at(Point point) {
+        if (point.stage() != Stage.CONNECT && pastGreeting.get() != null) {
+            Runnable r = pastGreeting.getAndSet(null);
+            if (r != null) {
+                r.run();
+            }
+        }
         int taken = size();
         for (Script s : scripts) {
             Action a = s.fire(point, taken);

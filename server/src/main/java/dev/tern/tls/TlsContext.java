@@ -85,6 +85,8 @@ public final class TlsContext {
     private volatile Loaded current;
     /** The first load of {@link #inBackground}; null for a context loaded at once. */
     private final Future<Loaded> first;
+    /** Run each time something waits for {@link #first} (a load that waits to be wanted starts then). */
+    private final Runnable wanted;
     /** The files' stamps when last looked at, loaded or not: a broken file is tried once per change. */
     private Stamps seen;
     private Instant lastCheck;
@@ -114,8 +116,9 @@ public final class TlsContext {
 
     /** Nothing loaded yet: {@link #create} loads at once, {@link #inBackground} on a thread of its own. */
     private TlsContext(Path certFile, Path keyFile, boolean watch, Duration checkInterval, Clock clock,
-                       Future<Loaded> first) throws IOException {
+                       Future<Loaded> first, Runnable wanted) throws IOException {
         this.first = first;
+        this.wanted = wanted;
         this.source = new Source(certFile, keyFile, watch);
         this.checkInterval = checkInterval;
         this.clock = clock;
@@ -125,7 +128,7 @@ public final class TlsContext {
 
     private static TlsContext loadedNow(Path certFile, Path keyFile, boolean watch, Duration checkInterval,
                                         Clock clock) throws IOException {
-        TlsContext t = new TlsContext(certFile, keyFile, watch, checkInterval, clock, null);
+        TlsContext t = new TlsContext(certFile, keyFile, watch, checkInterval, clock, null, null);
         t.current = loadAndLog(certFile, keyFile);
         return t;
     }
@@ -155,15 +158,18 @@ public final class TlsContext {
      * The context of {@code certificate} and {@code privateKey}, which {@code writeFiles} makes, both done on a
      * thread of its own from now on, so that listeners bind and greet meanwhile (tern-junit: the JDK's TLS set-up
      * is a good part of a first start). A handshake that starts before the load has ended waits for it; a load
-     * that fails fails every handshake with its reason. The files are not watched.
+     * that fails fails every handshake with its reason. The files are not watched. {@code wanted} runs whenever a
+     * handshake, or a wait for this first load, comes before the load has ended: a {@code writeFiles} that waits
+     * before it starts (tern-junit's waits until TLS is first needed) is told to go on.
      */
-    public static TlsContext inBackground(Callable<?> writeFiles, Path certificate, Path privateKey, Clock clock)
-            throws IOException {
+    public static TlsContext inBackground(Callable<?> writeFiles, Path certificate, Path privateKey, Clock clock,
+                                          Runnable wanted) throws IOException {
         FutureTask<Loaded> first = new FutureTask<>(() -> {
             writeFiles.call();
             return loadAndLog(certificate, privateKey);
         });
-        TlsContext t = new TlsContext(certificate, privateKey, false, DEFAULT_CHECK_INTERVAL, clock, first);
+        TlsContext t = new TlsContext(certificate, privateKey, false, DEFAULT_CHECK_INTERVAL, clock, first,
+                wanted);
         Thread.ofPlatform().daemon().name("tern-tls-load").start(first);
         return t;
     }
@@ -251,6 +257,9 @@ public final class TlsContext {
         Loaded l = current;
         if (l != null) {
             return l;
+        }
+        if (!first.isDone()) {
+            wanted.run();
         }
         try {
             l = first.get(FIRST_LOAD_WAIT.toSeconds(), TimeUnit.SECONDS);

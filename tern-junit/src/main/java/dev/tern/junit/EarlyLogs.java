@@ -8,8 +8,9 @@ import java.util.ServiceLoader;
 import org.slf4j.spi.SLF4JServiceProvider;
 
 /**
- * Loads Logback's classes on a thread of its own as soon as {@link TernMail}'s class is loaded, so that most of
- * Logback's start (40 to 50 ms of a first start, nearly all of it loading classes) runs beside JUnit's own steps
+ * Loads Logback's classes on a thread of its own as soon as JUnit's launcher opens a session ({@link EarlyStart})
+ * or {@link TernMail}'s class is loaded, whichever comes first, so that most of Logback's start (40 to 70 ms of a
+ * first start, nearly all of it loading classes) runs beside JUnit's own steps
  * instead of on the test's main thread. It sets up a throwaway {@link LoggerContext} the way {@link QuietLogs} sets up
  * the real one, and finds the two services SLF4J and Logback look up; it never touches SLF4J's own start, which stays
  * on whichever thread asks for the first logger (started on another thread, SLF4J would hand out stand-in loggers

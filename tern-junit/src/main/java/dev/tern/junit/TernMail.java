@@ -13,6 +13,7 @@ import dev.tern.tls.TlsContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -35,6 +36,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -84,6 +86,9 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
             "imaps");
 
+    /** Whether a server in this JVM has warmed the path of a first SMTP session yet ({@link #greet}). */
+    private static final AtomicBoolean WARMED = new AtomicBoolean();
+
     static {
         EarlyLogs.start(); // Logback's classes loaded beside JUnit's steps, off the test's thread
     }
@@ -100,6 +105,11 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private Path dataDir;
     /** The test CA, read from the cache or made on the TLS context's loading thread. */
     private volatile CompletableFuture<TestCa> ca;
+    /** Lets that thread go on (TLS is wanted now); {@link #stopTls} lets it end without the set-up. */
+    private volatile Runnable wantTls;
+    private volatile Runnable stopTls;
+    /** The connection of {@link #greet} to this server, when it was the first in the JVM; else null. */
+    private volatile Thread warming;
     /** True once the test set a configuration key: the configuration is then read by ConfigLoader. */
     private boolean customised;
     /** The unique ID of the JUnit context that started the server: only its end stops it. */
@@ -225,15 +235,26 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             Config cfg = customised ? ConfigLoader.parse(toml(dataDir, cert, key), "tern-junit", false)
                     : CaptureConfig.of(dataDir, cert, key);
             // the CA (from the cache, or made) and the JDK's TLS set-up (some 500 classes, 100 to 300 ms of CPU)
-            // happen on a thread of their own once the listeners are open: the two cores of a small machine go to
-            // wiring the server and to the JIT first, so that plain SMTP is ready sooner. A handshake or a call of
-            // ca() that comes before the set-up has ended waits for it.
-            CountDownLatch listening = new CountDownLatch(1);
+            // happen on a thread of their own, once TLS is first wanted: a session's first command after its
+            // greeting, a handshake, or ca(). The two cores of a small machine go to wiring the server, the first
+            // greeting and the JIT first; a handshake or a call of ca() that comes before the set-up has ended waits
+            // for it. A server stopped before then skips it.
+            CountDownLatch wanted = new CountDownLatch(1);
+            AtomicBoolean stopped = new AtomicBoolean();
             CompletableFuture<TestCa> making = new CompletableFuture<>();
             ca = making;
+            wantTls = wanted::countDown;
+            stopTls = () -> {
+                stopped.set(true);
+                wanted.countDown();
+            };
+            store.onPastGreeting(wanted::countDown);
             TlsContext tls = TlsContext.inBackground(() -> {
                 try {
-                    listening.await(CA_WAIT.toSeconds(), TimeUnit.SECONDS); // bounded: then it starts anyway
+                    wanted.await(CA_WAIT.toSeconds(), TimeUnit.SECONDS); // bounded: then it starts anyway
+                    if (stopped.get()) {
+                        throw new IOException("the server stopped before TLS was needed");
+                    }
                     TestCa made = TestCa.cached();
                     Files.writeString(cert, made.serverCertificatePem());
                     Files.writeString(key, made.serverKeyPem());
@@ -243,11 +264,11 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                     making.completeExceptionally(e);
                     throw e;
                 }
-            }, cert, key, Clock.systemUTC());
-            try {
-                tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
-            } finally {
-                listening.countDown(); // started or failed: the set-up runs now
+            }, cert, key, Clock.systemUTC(), wanted::countDown);
+            tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
+            if (WARMED.compareAndSet(false, true)) {
+                InetSocketAddress smtp = tern.address("smtp");
+                warming = Thread.ofPlatform().daemon().name("tern-junit-warm-up").start(() -> greet(smtp));
             }
             startup = Duration.ofNanos(System.nanoTime() - t0);
             return this;
@@ -259,6 +280,35 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             throw new UncheckedIOException("tern-junit: cannot start the test mail server: " + e.getMessage(), e);
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Connects to {@code smtp}, reads the greeting and closes, on a thread of its own once the first server in a JVM
+     * listens: the classes and code of a first session (the accept, the first virtual thread, the session's objects,
+     * the client's socket) are then loaded beside JUnit's steps between the start and the test, not after the test's
+     * own first connection. A script set for the connect stage waits for it ({@link #warmedUp}).
+     */
+    private static void greet(InetSocketAddress smtp) {
+        try (Socket s = new Socket()) {
+            s.connect(smtp, (int) CA_WAIT.toMillis());
+            s.setSoTimeout((int) CA_WAIT.toMillis());
+            s.getInputStream().read(new byte[512]);
+        } catch (IOException e) {
+            // the server stopped meanwhile: nothing to warm
+        }
+    }
+
+    /** Waits (bounded) for this server's warming connection, if any, to end: it must meet no test's script. */
+    private void warmedUp() {
+        Thread w = warming;
+        if (w == null) {
+            return;
+        }
+        try {
+            w.join(CA_WAIT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -306,6 +356,12 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
 
     /** Deletes what the server wrote, once the CA's thread, which writes there too, has ended. */
     private void discard() {
+        Runnable stop = stopTls;
+        if (stop != null) {
+            stop.run();
+        }
+        stopTls = null;
+        wantTls = null;
         settled(ca);
         ca = null;
         deleteQuietly();
@@ -433,11 +489,16 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
 
     /**
      * The CA that signed the server's certificate: trust it in the code under test. It is read from the cache (or
-     * made) while the server starts; this waits for it, and fails saying why when it could not be had.
+     * made) when TLS is first needed, at the latest when this is called; this waits for it, and fails saying why
+     * when it could not be had.
      */
     public TestCa ca() {
         CompletableFuture<TestCa> f = ca;
+        Runnable want = wantTls;
         running();
+        if (want != null) {
+            want.run();
+        }
         try {
             return f.get(CA_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -549,6 +610,7 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
 
     /** A script for the connection's start: reply (instead of the greeting, then close), drop or delay. */
     public Script.Builder onConnect() {
+        warmedUp();
         return store.on(Stage.CONNECT);
     }
 
