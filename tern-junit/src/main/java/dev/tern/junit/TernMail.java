@@ -13,7 +13,6 @@ import dev.tern.tls.TlsContext;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -86,9 +85,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     private static final List<String> LISTENERS = List.of("smtp", "submission", "submissions", "pop3", "pop3s", "imap",
             "imaps");
 
-    /** Whether a server in this JVM has warmed the path of a first SMTP session yet ({@link #greet}). */
-    private static final AtomicBoolean WARMED = new AtomicBoolean();
-
     static {
         EarlyLogs.start(); // Logback's classes loaded beside JUnit's steps, off the test's thread
     }
@@ -108,8 +104,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
     /** Lets that thread go on (TLS is wanted now); {@link #stopTls} lets it end without the set-up. */
     private volatile Runnable wantTls;
     private volatile Runnable stopTls;
-    /** The connection of {@link #greet} to this server, when it was the first in the JVM; else null. */
-    private volatile Thread warming;
     /** True once the test set a configuration key: the configuration is then read by ConfigLoader. */
     private boolean customised;
     /** The unique ID of the JUnit context that started the server: only its end stops it. */
@@ -266,10 +260,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
                 }
             }, cert, key, Clock.systemUTC(), wanted::countDown);
             tern = Tern.captureInProcess(cfg, Clock.systemUTC(), store, this::verify, tls);
-            if (WARMED.compareAndSet(false, true)) {
-                InetSocketAddress smtp = tern.address("smtp");
-                warming = Thread.ofPlatform().daemon().name("tern-junit-warm-up").start(() -> greet(smtp));
-            }
             startup = Duration.ofNanos(System.nanoTime() - t0);
             return this;
         } catch (ConfigException e) {
@@ -280,35 +270,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
             throw new UncheckedIOException("tern-junit: cannot start the test mail server: " + e.getMessage(), e);
         } finally {
             lock.unlock();
-        }
-    }
-
-    /**
-     * Connects to {@code smtp}, reads the greeting and closes, on a thread of its own once the first server in a JVM
-     * listens: the classes and code of a first session (the accept, the first virtual thread, the session's objects,
-     * the client's socket) are then loaded beside JUnit's steps between the start and the test, not after the test's
-     * own first connection. A script set for the connect stage waits for it ({@link #warmedUp}).
-     */
-    private static void greet(InetSocketAddress smtp) {
-        try (Socket s = new Socket()) {
-            s.connect(smtp, (int) CA_WAIT.toMillis());
-            s.setSoTimeout((int) CA_WAIT.toMillis());
-            s.getInputStream().read(new byte[512]);
-        } catch (IOException e) {
-            // the server stopped meanwhile: nothing to warm
-        }
-    }
-
-    /** Waits (bounded) for this server's warming connection, if any, to end: it must meet no test's script. */
-    private void warmedUp() {
-        Thread w = warming;
-        if (w == null) {
-            return;
-        }
-        try {
-            w.join(CA_WAIT);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
@@ -610,7 +571,6 @@ public final class TernMail implements BeforeAllCallback, AfterAllCallback, Befo
 
     /** A script for the connection's start: reply (instead of the greeting, then close), drop or delay. */
     public Script.Builder onConnect() {
-        warmedUp();
         return store.on(Stage.CONNECT);
     }
 
