@@ -22,6 +22,8 @@ import java.util.Map;
  * @param log           how log lines are written
  * @param checks        the MX's message checks ({@code [checks]}: SPF, DKIM, DMARC and what a failure costs)
  * @param defence       the MX's defences: DNS lists, greet pause, pipelining, rate limits, greylisting
+ * @param name          what an error about this configuration names (a reload refused): the file, or
+ *                      {@code <embedded default>}, or the name text was given under ({@link ConfigLoader#parse})
  */
 public record Config(
         Path source,
@@ -44,11 +46,23 @@ public record Config(
         Http http,
         Log log,
         dev.tern.checks.ChecksSettings checks,
-        dev.tern.defence.DefenceSettings defence) {
+        dev.tern.defence.DefenceSettings defence,
+        String name) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
         aliases = Map.copyOf(aliases);
+        java.util.Objects.requireNonNull(name, "name");
+    }
+
+    /** A configuration built in code (tern-junit's): named by its file, or {@code <built in code>} without one. */
+    public Config(Path source, String hostname, Path dataDir, List<String> localDomains, Listen listen, Limits limits,
+                  Relay relay, Map<String, List<String>> aliases, Queue queue, Delivery delivery, Dns dns, Tls tls,
+                  Smtp smtp, Submission submission, Auth auth, Pop3 pop3, Imap imap, Http http, Log log,
+                  dev.tern.checks.ChecksSettings checks, dev.tern.defence.DefenceSettings defence) {
+        this(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns, tls, smtp,
+                submission, auth, pop3, imap, http, log, checks, defence,
+                source == null ? "<built in code>" : source.toString());
     }
 
     /**
