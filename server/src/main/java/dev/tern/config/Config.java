@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The whole configuration of one Tern process, immutable. Built by {@link ConfigLoader} from a TOML file
@@ -52,17 +53,7 @@ public record Config(
     public Config {
         localDomains = List.copyOf(localDomains);
         aliases = Map.copyOf(aliases);
-        java.util.Objects.requireNonNull(name, "name");
-    }
-
-    /** A configuration built in code (tern-junit's): named by its file, or {@code <built in code>} without one. */
-    public Config(Path source, String hostname, Path dataDir, List<String> localDomains, Listen listen, Limits limits,
-                  Relay relay, Map<String, List<String>> aliases, Queue queue, Delivery delivery, Dns dns, Tls tls,
-                  Smtp smtp, Submission submission, Auth auth, Pop3 pop3, Imap imap, Http http, Log log,
-                  dev.tern.checks.ChecksSettings checks, dev.tern.defence.DefenceSettings defence) {
-        this(source, hostname, dataDir, localDomains, listen, limits, relay, aliases, queue, delivery, dns, tls, smtp,
-                submission, auth, pop3, imap, http, log, checks, defence,
-                source == null ? "<built in code>" : source.toString());
+        Objects.requireNonNull(name, "name");
     }
 
     /**
