@@ -122,7 +122,7 @@ public final class Reloader {
         lock.lock();
         try {
             if (closed) {
-                throw refusal(new ConfigException(sourceName(running), "", "the server is shutting down"));
+                throw refusal(new ConfigException(running.name(), "", "the server is shutting down"));
             }
             Config read;
             Config next;
@@ -137,15 +137,15 @@ public final class Reloader {
             } catch (ConfigException e) {
                 throw refusal(e);
             } catch (StartFailure e) {
-                throw refusal(new ConfigException(sourceName(running), e.key(), e.reason()));
+                throw refusal(new ConfigException(running.name(), e.key(), e.reason()));
             } catch (IOException e) {
-                throw refusal(new ConfigException(sourceName(running), "", String.valueOf(e.getMessage())));
+                throw refusal(new ConfigException(running.name(), "", String.valueOf(e.getMessage())));
             }
             Rebinding rebinding;
             try {
                 rebinding = rebind(next);
             } catch (StartFailure e) {
-                throw refusal(new ConfigException(sourceName(running), e.key(), e.reason()));
+                throw refusal(new ConfigException(running.name(), e.key(), e.reason()));
             }
             List<String> changes = changes(running, next, read, tls);
             apply(next, tls, rebinding);
@@ -170,10 +170,6 @@ public final class Reloader {
     private static ConfigException refusal(ConfigException e) {
         log.error("reload refused, the running configuration stays: {}", e.getMessage());
         return e;
-    }
-
-    private static String sourceName(Config c) {
-        return c.source() == null ? ConfigLoader.EMBEDDED_SOURCE : c.source().toString();
     }
 
     // ------------------------------------------------------------------------------------ what the parts hold
@@ -349,7 +345,7 @@ public final class Reloader {
                 next.auth(),
                 new Config.Pop3(next.pop3().authRequiresTls(), next.pop3().idleTimeout(),
                         running.pop3().proxyProtocol()),
-                running.imap(), running.http(), running.log(), running.checks(), running.defence());
+                running.imap(), running.http(), running.log(), running.checks(), running.defence(), next.name());
     }
 
     // ------------------------------------------------------------------------------------------ the report

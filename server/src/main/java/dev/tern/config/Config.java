@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The whole configuration of one Tern process, immutable. Built by {@link ConfigLoader} from a TOML file
@@ -22,6 +23,8 @@ import java.util.Map;
  * @param log           how log lines are written
  * @param checks        the MX's message checks ({@code [checks]}: SPF, DKIM, DMARC and what a failure costs)
  * @param defence       the MX's defences: DNS lists, greet pause, pipelining, rate limits, greylisting
+ * @param name          what an error about this configuration names (a reload refused): the file, or
+ *                      {@code <embedded default>}, or the name text was given under ({@link ConfigLoader#parse})
  */
 public record Config(
         Path source,
@@ -44,11 +47,13 @@ public record Config(
         Http http,
         Log log,
         dev.tern.checks.ChecksSettings checks,
-        dev.tern.defence.DefenceSettings defence) {
+        dev.tern.defence.DefenceSettings defence,
+        String name) {
 
     public Config {
         localDomains = List.copyOf(localDomains);
         aliases = Map.copyOf(aliases);
+        Objects.requireNonNull(name, "name");
     }
 
     /**

@@ -78,7 +78,8 @@ public final class ConfigLoader {
      * Parses TOML text, for tests and tools. Missing keys take the production defaults, or, when
      * {@code embeddedDefaults} is true, the values of the embedded development configuration (the text is laid
      * over it table by table). A relative {@code data_dir} is resolved against the working directory.
-     * Errors name {@code sourceName}; {@link Config#source()} is null.
+     * Errors name {@code sourceName}, and so do those of a reload ({@link Config#name()}); {@link Config#source()}
+     * is null.
      */
     public static Config parse(String toml, String sourceName, boolean embeddedDefaults) throws ConfigException {
         Objects.requireNonNull(toml, "toml");
@@ -289,7 +290,7 @@ public final class ConfigLoader {
                 new ChecksSettings(v.get(Keys.CHECKS_SPF), v.get(Keys.CHECKS_DKIM), v.get(Keys.CHECKS_DMARC),
                         v.get(Keys.CHECKS_DMARC_REJECT), v.get(Keys.CHECKS_SPF_REJECT),
                         v.get(Keys.CHECKS_TIME_BUDGET), v.get(Keys.CHECKS_QUARANTINE_FOLDER)),
-                defence(v));
+                defence(v), name);
         return new Checked(config, Collections.unmodifiableMap(values), Collections.unmodifiableSet(given));
     }
 

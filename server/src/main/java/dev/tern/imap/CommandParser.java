@@ -171,8 +171,10 @@ public final class CommandParser {
             Set<ListSelect> selection = EnumSet.noneOf(ListSelect.class);
             if (!lsub && in.peekIs('(')) {
                 selection = options(ListSelect.class, "LIST selection option", o -> { });
-                if (selection.equals(EnumSet.of(ListSelect.RECURSIVEMATCH))) {
-                    throw new Bad("RECURSIVEMATCH needs another selection option");
+                if (selection.contains(ListSelect.RECURSIVEMATCH) && !selection.contains(ListSelect.SUBSCRIBED)
+                        && !selection.contains(ListSelect.SPECIAL_USE)) {
+                    // RFC 5258 3.1: alone or with REMOTE only, BAD; with SPECIAL-USE let through (Dovecot does too)
+                    throw new Bad("RECURSIVEMATCH needs the SUBSCRIBED selection option");
                 }
                 in.sp();
             }

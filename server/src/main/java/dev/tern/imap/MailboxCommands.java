@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -30,6 +33,14 @@ final class MailboxCommands {
         return utf8 ? name : ModifiedUtf7.encode(name);
     }
 
+    /**
+     * LIST and LSUB. A name is listed when it matches a pattern and meets the selection criteria (with none: it
+     * exists, or mailboxes under it do); with RECURSIVEMATCH (RFC 5258 section 3.5), a name that matches but does
+     * not meet them is listed too when a name under it does and is not listed itself, with the extended data item
+     * {@code ("CHILDINFO" ("SUBSCRIBED"))}, which a name that meets them gets too when a name under it does. LSUB
+     * lists the subscribed names and, where a subscribed name under an unsubscribed one matches no pattern (a
+     * {@code %}), the unsubscribed one as {@code \Noselect} (RFC 3501 section 6.3.9).
+     */
     ImapSession.Reply list(Command.ListCommand c, String user, boolean utf8) {
         Responses out = new Responses();
         String verb = c.lsub() ? "LSUB" : "LIST";
@@ -41,21 +52,28 @@ final class MailboxCommands {
         for (String p : c.patterns()) {
             patterns.add(pattern(c.reference() + p));
         }
-        List<ImapStore.Mailbox> all = store.list(user);
         boolean subscribedOnly = c.lsub() || c.selection().contains(ListSelect.SUBSCRIBED);
-        boolean showSubscribed = c.returns().contains(ListReturn.SUBSCRIBED)
-                || c.selection().contains(ListSelect.SUBSCRIBED);
-        for (ImapStore.Mailbox m : all) {
-            if (!matches(patterns, m.name()) || (subscribedOnly && !m.subscribed())
-                    || (c.selection().contains(ListSelect.SPECIAL_USE) && m.specialUse().isEmpty())) {
+        boolean specialUseOnly = c.selection().contains(ListSelect.SPECIAL_USE);
+        boolean criteria = subscribedOnly || specialUseOnly;
+        Predicate<ImapStore.Mailbox> meets = m -> (!subscribedOnly || m.subscribed())
+                && (!specialUseOnly || m.specialUse().isPresent());
+        boolean recursive = c.lsub() || (subscribedOnly && c.selection().contains(ListSelect.RECURSIVEMATCH));
+        boolean showSubscribed = c.returns().contains(ListReturn.SUBSCRIBED) || subscribedOnly;
+        TreeMap<String, ImapStore.Mailbox> all = names(store.list(user), recursive ? meets : m -> false);
+        for (ImapStore.Mailbox m : inboxFirst(all)) {
+            if (!matches(patterns, m.name())) {
                 continue;
             }
-            boolean children = hasChildren(all, m.name());
-            if (!m.exists() && !children && !subscribedOnly) {
-                continue; // a name only a subscription keeps
+            SortedMap<String, ImapStore.Mailbox> under = under(all, m.name());
+            boolean children = under.values().stream().anyMatch(ImapStore.Mailbox::exists);
+            boolean selected = criteria ? meets.test(m) : m.exists() || children;
+            boolean childInfo = recursive && under.values().stream().anyMatch(meets);
+            if (!selected && !(childInfo && under.values().stream()
+                    .anyMatch(d -> meets.test(d) && !matches(patterns, d.name())))) {
+                continue; // RFC 5258 section 3.5: no CHILDINFO a listed name under it makes redundant
             }
             Set<String> attrs = new LinkedHashSet<>();
-            if (!m.exists()) {
+            if (!m.exists() || (c.lsub() && !selected)) {
                 attrs.add(c.lsub() ? "\\Noselect" : "\\NonExistent"); // RFC 9051 7.3.1: \NonExistent implies \Noselect
             }
             if (!c.lsub()) {
@@ -65,8 +83,12 @@ final class MailboxCommands {
                 }
                 m.specialUse().ifPresent(attrs::add);
             }
-            out.add(ResponseWriter.untagged(utf8).atom(verb).atom("(" + String.join(" ", attrs) + ")")
-                    .string("/").astring(wireName(m.name(), utf8)).bytes());
+            ResponseWriter line = ResponseWriter.untagged(utf8).atom(verb).atom("(" + String.join(" ", attrs) + ")")
+                    .string("/").astring(wireName(m.name(), utf8));
+            if (childInfo && !c.lsub()) {
+                line.open().string("CHILDINFO").open().string("SUBSCRIBED").close().close();
+            }
+            out.add(line.bytes());
             if (c.returns().contains(ListReturn.STATUS) && m.exists()) {
                 store.status(user, m.name()).ifPresent(s -> out.add(statusLine(m.name(), s, c.statusItems(), utf8)));
             }
@@ -74,10 +96,37 @@ final class MailboxCommands {
         return out.done(c, Status.OK, null, verb + " completed");
     }
 
-    /** Whether a mailbox under {@code name} exists (a name only a subscription keeps is none). */
-    private static boolean hasChildren(List<ImapStore.Mailbox> all, String name) {
-        String prefix = name + ImapStore.DELIMITER;
-        return all.stream().anyMatch(m -> m.exists() && m.name().startsWith(prefix));
+    /**
+     * The store's names by name, with, for RECURSIVEMATCH, every parent of a name that meets the criteria that the
+     * store does not list (a subscription to {@code a/b/c} that is no mailbox implies {@code a} and {@code a/b}).
+     */
+    private static TreeMap<String, ImapStore.Mailbox> names(List<ImapStore.Mailbox> listed,
+                                                            Predicate<ImapStore.Mailbox> parentsOf) {
+        TreeMap<String, ImapStore.Mailbox> all = new TreeMap<>();
+        listed.forEach(m -> all.put(m.name(), m));
+        for (ImapStore.Mailbox m : listed) {
+            if (parentsOf.test(m)) {
+                for (int i = m.name().indexOf(ImapStore.DELIMITER); i > 0;
+                        i = m.name().indexOf(ImapStore.DELIMITER, i + 1)) {
+                    String parent = m.name().substring(0, i);
+                    all.putIfAbsent(parent, new ImapStore.Mailbox(parent, Optional.empty(), false, false));
+                }
+            }
+        }
+        return all;
+    }
+
+    /** INBOX, then the other names in order (INBOX/... among them, by name). */
+    private static List<ImapStore.Mailbox> inboxFirst(TreeMap<String, ImapStore.Mailbox> all) {
+        List<ImapStore.Mailbox> out = new ArrayList<>(all.size());
+        Optional.ofNullable(all.get("INBOX")).ifPresent(out::add);
+        all.values().stream().filter(m -> !m.name().equals("INBOX")).forEach(out::add);
+        return out;
+    }
+
+    /** The names under {@code name} (they sort between {@code name/} and {@code name0}, '0' following '/'). */
+    private static SortedMap<String, ImapStore.Mailbox> under(TreeMap<String, ImapStore.Mailbox> all, String name) {
+        return all.subMap(name + ImapStore.DELIMITER, name + (char) (ImapStore.DELIMITER.charAt(0) + 1));
     }
 
     private static boolean matches(List<Pattern> patterns, String name) {

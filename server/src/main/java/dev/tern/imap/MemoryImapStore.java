@@ -163,6 +163,9 @@ public final class MemoryImapStore implements ImapStore {
                 return new Outcome.AlreadyExists();
             }
             boxes.put(name, new Box());
+            for (int i = name.indexOf(DELIMITER); i > 0; i = name.indexOf(DELIMITER, i + 1)) {
+                boxes.putIfAbsent(name.substring(0, i), new Box()); // RFC 9051 6.3.4, as the Maildir store does
+            }
             return new Outcome.Done();
         } finally {
             lock.unlock();

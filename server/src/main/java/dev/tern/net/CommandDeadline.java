@@ -17,18 +17,19 @@ import javax.net.ssl.SSLSocket;
  * streams in) each read waits at most {@code perRead}.
  *
  * <p>Over a plain socket a read waits without a socket time-out: it notes when it must end, and one timer
- * ({@link WriteWatchdog}'s) looks every {@link #SWEEP} at the reads under way and shuts down the input of
- * a socket whose read is past its time, so that the read ends and fails with a {@link SocketTimeoutException};
- * the output stays open for the 421. A read is cut between its time and one sweep later. A timed read of a
+ * ({@link WriteWatchdog}'s) wakes when the earliest read under way can be past its time (on a grid of
+ * {@link #SWEEP}: never while every read has minutes to go) and shuts down the input of a socket whose read is
+ * past its time, so that the read ends and fails with a {@link SocketTimeoutException}; the output stays open for
+ * the 421. A read is cut between its time and one {@link #SWEEP} later. A timed read of a
  * virtual thread schedules a timer task and cancels it when data comes, waking the JDK's timer thread: several
  * futex calls per read on a busy server, for a time-out that almost never happens. Over TLS the read keeps the
  * socket's time-out: shutting the input down under a TLS socket would end its session with a fatal alert, and
  * the client could not be told why.
  */
 public final class CommandDeadline extends FilterInputStream {
-    /** How often reads under way over plain sockets are looked at while there are any. */
+    /** The grid of the times reads under way over plain sockets are looked at: how late a cut may be. */
     static final Duration SWEEP = Duration.ofMillis(250);
-    /** The reads under way over plain sockets, looked at every {@link #SWEEP} on {@link WriteWatchdog}'s timer. */
+    /** The reads under way over plain sockets, looked at when one can be past its time, on WriteWatchdog's timer. */
     private static final Sweeper SWEEPER = new Sweeper(WriteWatchdog.TIMER, SWEEP);
 
     private final Socket socket;
@@ -43,6 +44,11 @@ public final class CommandDeadline extends FilterInputStream {
     private volatile boolean fired;
     /** True while this deadline is in {@link #SWEEPER}. */
     private final AtomicBoolean watched = new AtomicBoolean();
+    /**
+     * True once the socket's own time-out is 0. Whatever sets one (the connection's start, a greet pause) does it
+     * before the first read through this; nothing after, so one clearing does for the connection.
+     */
+    private boolean untimed;
 
     /**
      * @param in      the stream to read (the socket's, or a TLS socket's over it)
@@ -84,10 +90,13 @@ public final class CommandDeadline extends FilterInputStream {
             wait = Math.min(wait, left);
         }
         if (swept) {
-            socket.setSoTimeout(0); // a greet pause may have set one
+            if (!untimed) {
+                socket.setSoTimeout(0);
+                untimed = true;
+            }
             long until = System.nanoTime() + wait;
             readUntil = until == 0 ? 1 : until;
-            watch();
+            watch(readUntil);
         } else {
             socket.setSoTimeout((int) Math.max(1, (wait + 999_999) / 1_000_000));
         }
@@ -130,26 +139,29 @@ public final class CommandDeadline extends FilterInputStream {
         return new SocketTimeoutException("read not complete within its time");
     }
 
-    /** Puts this in the next sweep, once. */
-    private void watch() {
+    /** Puts this in the sweeper, once, or tells it of the read's time when it is in already. */
+    private void watch(long until) {
         if (!watched.get() && watched.compareAndSet(false, true)) {
-            SWEEPER.add(this::stillWatched);
+            SWEEPER.add(this::look, until);
+        } else {
+            SWEEPER.due(until);
         }
     }
 
-    /** At a sweep: fires when the read under way is past its time; true while it goes on. */
-    private boolean stillWatched(long now) {
+    /** At a sweep: fires when the read under way is past its time; else when to look again, or let go. */
+    private long look(long now) {
         long until = readUntil;
         if (until != 0) {
             if (now - until >= 0) {
                 fire();
-                return false; // watched stays set: a socket whose input is shut is not read again
+                return Sweeper.DONE; // watched stays set: a socket whose input is shut is not read again
             }
-            return true;
+            return until;
         }
         watched.set(false);
         // a read that began after the look above saw watched set and did not add itself: keep it
-        return readUntil != 0 && watched.compareAndSet(false, true);
+        until = readUntil;
+        return until != 0 && watched.compareAndSet(false, true) ? until : Sweeper.DONE;
     }
 
     private void fire() {

@@ -237,6 +237,32 @@ class ReloadTest {
         assertThatThrownBy(() -> RawSmtp.connect(submission).close()).isInstanceOf(ConnectException.class);
     }
 
+    /** A refused reload of a configuration given as text names the text as its errors did, not the embedded one. */
+    @Test
+    void aRefusedReloadOfTextNamesTheText() throws Exception {
+        Path[] pair = selfSigned("text.test");
+        tern = Tern.start(ConfigLoader.parse("""
+                hostname = "mx.test"
+                data_dir = '%s'
+                local_domains = ["example.test"]
+                [listen]
+                smtp = ["127.0.0.1:0"]
+                submission = []
+                submissions = []
+                pop3 = []
+                pop3s = []
+                imap = []
+                imaps = []
+                http = []
+                [tls]
+                certificate = '%s'
+                private_key = '%s'
+                """.formatted(dir.resolve("data"), pair[0], pair[1]), "test text", false));
+        Files.delete(pair[0]);
+        assertThatThrownBy(tern::reload).isInstanceOf(ConfigException.class)
+                .hasMessage("test text: tls.certificate: \"" + pair[0] + "\" does not exist");
+    }
+
     @Test
     void anAddressThatCannotBeBoundRefusesTheReload() throws Exception {
         start(START);

@@ -157,4 +157,68 @@ class BothStoresTest {
         assertThat(c.send("u UNSUBSCRIBE Old/Gone")).contains("u OK");
         assertThat(c.send("l LSUB \"\" \"*\"")).doesNotContain("Old/Gone");
     }
+
+    /**
+     * RFC 5258 section 3.5 and examples 8 to 10: with RECURSIVEMATCH, a name that is not subscribed but has a
+     * subscribed name under it that the pattern leaves out is listed with CHILDINFO, and a subscribed one with a
+     * subscribed name under it carries CHILDINFO; a parent whose subscribed children are all listed is not (the
+     * SHOULD NOT of section 3.5). LSUB shows such a parent {@code \Noselect} (RFC 3501 section 6.3.9). The
+     * hierarchy is example 9's, with {@code qux2/bar2} a subscription to a mailbox that never existed.
+     */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void recursiveMatchGivesChildInfoAsRfc5258Examples(Kind kind) {
+        Client c = new Client(store(kind));
+        for (String m : new String[] {"foo2/bar1", "foo2/bar2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2/mamba",
+                "Moo"}) {
+            assertThat(c.send("c CREATE " + m)).contains("c OK");
+        }
+        for (String m : new String[] {"foo2/bar1", "foo2/bar2", "baz2/bar2", "baz2/bar22", "baz2/bar222", "eps2",
+                "eps2/mamba", "qux2/bar2", "Moo/gone"}) {
+            assertThat(c.send("s SUBSCRIBE " + m)).contains("s OK");
+        }
+        String childInfo = " (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n";
+        assertThat(c.send("d LIST (RECURSIVEMATCH SUBSCRIBED) \"\" \"*2\"")).isEqualTo("""
+                * LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar2\r
+                * LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar22\r
+                * LIST (\\HasNoChildren \\Subscribed) "/" baz2/bar222\r
+                * LIST (\\HasChildren \\Subscribed) "/" eps2 ("CHILDINFO" ("SUBSCRIBED"))\r
+                * LIST (\\HasChildren) "/" foo2 ("CHILDINFO" ("SUBSCRIBED"))\r
+                * LIST (\\HasNoChildren \\Subscribed) "/" foo2/bar2\r
+                * LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" qux2/bar2\r
+                d OK LIST completed\r
+                """);
+        // every subscribed name is listed: only eps2, subscribed itself, carries CHILDINFO
+        assertThat(c.send("d LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"*\"")).contains(
+                        "* LIST (\\HasChildren \\Subscribed) \"/\" eps2" + childInfo,
+                        "* LIST (\\HasNoChildren \\Subscribed) \"/\" foo2/bar1\r\n",
+                        "* LIST (\\NonExistent \\HasNoChildren \\Subscribed) \"/\" Moo/gone\r\n")
+                .doesNotContain("\" foo2 ", "\" baz2 ", "\" qux2 ", "\" Moo ");
+        assertThat(c.send("e LIST (SUBSCRIBED RECURSIVEMATCH) \"\" \"%2\"")).isEqualTo("""
+                * LIST (\\HasChildren) "/" baz2 ("CHILDINFO" ("SUBSCRIBED"))\r
+                * LIST (\\HasChildren \\Subscribed) "/" eps2 ("CHILDINFO" ("SUBSCRIBED"))\r
+                * LIST (\\HasChildren) "/" foo2 ("CHILDINFO" ("SUBSCRIBED"))\r
+                * LIST (\\NonExistent \\HasNoChildren) "/" qux2 ("CHILDINFO" ("SUBSCRIBED"))\r
+                e OK LIST completed\r
+                """);
+        assertThat(c.send("e LIST (SUBSCRIBED) \"\" \"%2\"")).isEqualTo(
+                "* LIST (\\HasChildren \\Subscribed) \"/\" eps2\r\ne OK LIST completed\r\n");
+        // example 10: CHILDINFO without \HasChildren, the subscribed child being no mailbox
+        assertThat(c.send("f LIST (SUBSCRIBED RECURSIVEMATCH) \"\" Moo RETURN (CHILDREN)"))
+                .isEqualTo("* LIST (\\HasNoChildren) \"/\" Moo" + childInfo + "f OK LIST completed\r\n");
+        assertThat(c.send("g LSUB \"\" \"%2\"")).isEqualTo("""
+                * LSUB (\\Noselect) "/" baz2\r
+                * LSUB () "/" eps2\r
+                * LSUB (\\Noselect) "/" foo2\r
+                * LSUB (\\Noselect) "/" qux2\r
+                g OK LSUB completed\r
+                """);
+        assertThat(c.send("h LSUB \"\" \"*2\"")).doesNotContain("\" baz2\r", "\" qux2\r")
+                .contains("* LSUB (\\Noselect) \"/\" foo2\r\n", "* LSUB () \"/\" foo2/bar2\r\n",
+                        "* LSUB (\\Noselect) \"/\" qux2/bar2\r\n");
+        // no CHILDINFO without RECURSIVEMATCH, nor for a name nothing under which is subscribed
+        assertThat(c.send("i LIST \"\" \"*\" RETURN (SUBSCRIBED CHILDREN)")).doesNotContain("CHILDINFO");
+        assertThat(c.send("j UNSUBSCRIBE Moo/gone")).contains("j OK");
+        assertThat(c.send("k LIST (SUBSCRIBED RECURSIVEMATCH) \"\" Moo")).isEqualTo("k OK LIST completed\r\n");
+    }
 }

@@ -116,6 +116,8 @@ class CommandParserTest {
                 Command.ListReturn.SPECIAL_USE);
         assertThat(l.statusItems()).containsExactly(Command.StatusItem.MESSAGES, Command.StatusItem.UNSEEN);
         assertThat(bad("A03 LIST (RECURSIVEMATCH) \"\" *").text()).contains("RECURSIVEMATCH");
+        assertThat(bad("A03 LIST (REMOTE RECURSIVEMATCH) \"\" *").text()) // RFC 5258 section 3.1
+                .contains("needs the SUBSCRIBED selection option");
         l = (Command.ListCommand) ok("A002 LSUB \"#news.\" \"comp.mail.*\"");
         assertThat(l.lsub()).isTrue();
         assertThat(l.patterns()).containsExactly("comp.mail.*");

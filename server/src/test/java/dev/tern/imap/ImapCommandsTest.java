@@ -52,7 +52,8 @@ class ImapCommandsTest {
     void listWithSelectionAndReturnOptions() {
         assertThat(a.send("a LIST \"\" \"\"")).isEqualTo("* LIST (\\Noselect) \"/\" \"\"\r\na OK LIST completed\r\n");
         assertThat(a.send("b CREATE Work/Projects")).isEqualTo("b OK CREATE completed\r\n");
-        assertThat(a.send("c CREATE Work")).isEqualTo("c OK CREATE completed\r\n");
+        assertThat(a.send("c CREATE Work")) // made with its child (RFC 9051 section 6.3.4)
+                .isEqualTo("c NO [ALREADYEXISTS] Mailbox already exists\r\n");
         assertThat(a.send("d LIST \"\" %")).contains("* LIST (\\HasChildren) \"/\" Work\r\n")
                 .doesNotContain("Work/Projects");
         assertThat(a.send("e LIST Work/ *")).isEqualTo("* LIST (\\HasNoChildren) \"/\" Work/Projects\r\ne OK LIST completed\r\n");

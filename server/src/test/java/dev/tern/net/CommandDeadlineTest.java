@@ -128,4 +128,25 @@ class CommandDeadlineTest {
             assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
         }
     }
+
+    /**
+     * A read with minutes to go (an IMAP IDLE, a quiet SMTP session) wakes no timer while it waits: the sweep of
+     * reads used to tick every {@link CommandDeadline#SWEEP} while any read was under way.
+     */
+    @Test
+    void aReadWithMinutesToGoWakesNoTimerWhileItWaits() throws Exception {
+        try (ExecutorService vt = Executors.newVirtualThreadPerTaskExecutor(); // closed last: the read ends first
+             ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             Socket client = new Socket(server.getInetAddress(), server.getLocalPort());
+             Socket conn = server.accept()) {
+            CommandDeadline in = new CommandDeadline(conn.getInputStream(), conn, Duration.ofMinutes(5));
+            long before = WriteWatchdog.TIMER.getCompletedTaskCount();
+            var read = vt.submit(() -> in.read());
+            Thread.sleep(4 * CommandDeadline.SWEEP.toMillis()); // the time waited is what is tested, not a condition
+            // one stray: a wake another test's read left on the timer
+            assertThat(WriteWatchdog.TIMER.getCompletedTaskCount() - before).isLessThanOrEqualTo(1);
+            client.getOutputStream().write('x');
+            assertThat(read.get(10, TimeUnit.SECONDS)).isEqualTo('x');
+        }
+    }
 }

@@ -46,7 +46,8 @@ final class CaptureConfig {
                 new ChecksSettings(true, true, true, true, false, Duration.ofSeconds(5), "Junk"),
                 new DefenceSettings(new DefenceSettings.Lists(List.of(), List.of(), 1, Duration.ofSeconds(5)),
                         Duration.ZERO, false, new DefenceSettings.Rates(60, 1000, 5000, 50, 200, 1000),
-                        new DefenceSettings.Greylisting(false, Duration.ofMinutes(5), Duration.ofDays(35))));
+                        new DefenceSettings.Greylisting(false, Duration.ofMinutes(5), Duration.ofDays(35))),
+                "tern-junit"); // what a refused reload names, as for the text TernMail.toml gives ConfigLoader.parse
     }
 
     private static byte[] ipv6Loopback() {
