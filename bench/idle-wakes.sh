@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 JAR="${1:-server/target/tern.jar}"
 N="${2:-100}"
 SECS="${3:-20}"
-JAVA="${JAVA:-$(ls -d /usr/lib/jvm/*/bin/java | sort -V | tail -n 1)}"
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+JAVA="${JAVA:-$(bench_java)}" || { echo "idle-wakes: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 tmp="$(mktemp -d)"
 pid=""
 idle=""
@@ -23,29 +25,14 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$tmp/data"
-cat >"$tmp/tern.toml" <<EOF
-hostname = "bench.test"
-data_dir = "$tmp/data"
-local_domains = ["example.test"]
-[listen]
-smtp = ["127.0.0.1:0"]
-submission = []
-submissions = []
-pop3 = []
-pop3s = []
-imap = []
-imaps = []
-http = []
-[limits]
-max_connections_per_ip = $((N + 10))
-[relay]
-trusted_networks = ["127.0.0.0/8"]
-EOF
+{
+    bench_toml "$tmp/data"
+    printf '\n[limits]\nmax_connections_per_ip = %d\n\n[relay]\ntrusted_networks = ["127.0.0.0/8"]\n' $((N + 10))
+} >"$tmp/tern.toml"
 "$JAVA" -jar "$JAR" serve --config "$tmp/tern.toml" >"$tmp/out" 2>&1 &
 pid=$!
-for _ in $(seq 600); do grep -q "tern: ready" "$tmp/out" && break; kill -0 "$pid" || { cat "$tmp/out"; exit 1; }; sleep 0.1; done
-port="$(sed -n 's/^tern: smtp listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$tmp/out")"
-[ -n "$port" ] || { cat "$tmp/out"; echo "no smtp port" >&2; exit 1; }
+bench_ready "$tmp/out" "$pid" 60 && port="$(bench_smtp_port "$tmp/out")"
+[ -n "${port:-}" ] || { echo "idle-wakes: the server did not start" >&2; exit 1; }
 mkfifo "$tmp/hold" # idle.py holds its sessions until its standard input ends: when this script does
 python3 bench/idle.py --port "$port" --sessions "$N" --hold $((SECS + 60)) >"$tmp/idle.out" <"$tmp/hold" &
 idle=$!
