@@ -244,7 +244,7 @@ final class SendmailCommand implements Callable<Integer> {
             }
         }
         if (cfg.listen().smtp().isEmpty()) {
-            throw new Exit(EX_TEMPFAIL, "listen.smtp is empty in " + cfg.source()
+            throw new Exit(EX_TEMPFAIL, "listen.smtp is empty in " + cfg.name()
                     + ": tern sendmail hands messages to that listener; nothing was sent");
         }
         Config.HostPort hp = cfg.listen().smtp().get(0);
