@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
-class GroupSyncTest {
+class SharedSyncHandOffTest {
 
     /** A slow first fsync, released by the test; later ones return at once. */
     private static final class Gate implements SharedSync.Action {
@@ -52,7 +52,7 @@ class GroupSyncTest {
     }
 
     /** Starts {@code followers} callers once the first fsync runs, and waits until each is parked in sync(). */
-    private static List<Future<?>> behindTheFirst(GroupSync sync, Gate gate, ExecutorService pool, int followers)
+    private static List<Future<?>> behindTheFirst(SharedSync sync, Gate gate, ExecutorService pool, int followers)
             throws InterruptedException {
         List<Future<?>> all = new ArrayList<>();
         all.add(pool.submit(() -> {
@@ -76,7 +76,7 @@ class GroupSyncTest {
     @Test
     void callersQueuedBehindARunningFsyncShareTheNextOne() throws Exception {
         Gate gate = new Gate();
-        GroupSync sync = new GroupSync("test", gate);
+        SharedSync sync = new SharedSync("test", gate);
         int followers = 5;
         try (ExecutorService pool = Executors.newFixedThreadPool(followers + 1)) {
             List<Future<?>> all = behindTheFirst(sync, gate, pool, followers);
@@ -95,7 +95,7 @@ class GroupSyncTest {
     void aFailedFsyncFailsOnlyTheCallersItWasToCover() throws Exception {
         Gate gate = new Gate();
         gate.failFirst = new IOException("disk on fire");
-        GroupSync sync = new GroupSync("new/", gate);
+        SharedSync sync = new SharedSync("new/", gate);
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
             List<Future<?>> all = behindTheFirst(sync, gate, pool, 3);
             gate.release.countDown();
@@ -114,7 +114,7 @@ class GroupSyncTest {
     void aBugInTheFsyncFailsItsLeaderAndHandsTheLeadOn() throws Exception {
         Gate gate = new Gate();
         gate.bugFirst = new IllegalStateException("bug");
-        GroupSync sync = new GroupSync("new/", gate);
+        SharedSync sync = new SharedSync("new/", gate);
         try (ExecutorService pool = Executors.newFixedThreadPool(3)) {
             List<Future<?>> all = behindTheFirst(sync, gate, pool, 2);
             gate.release.countDown();
@@ -138,7 +138,7 @@ class GroupSyncTest {
         AtomicLong written = new AtomicLong(); // writes made so far
         AtomicLong durable = new AtomicLong(); // every write up to this one is covered by an ended fsync
         AtomicInteger runs = new AtomicInteger();
-        GroupSync sync = new GroupSync("test", () -> {
+        SharedSync sync = new SharedSync("test", () -> {
             long upTo = written.get(); // the writes this fsync covers
             runs.incrementAndGet();
             Thread.onSpinWait();
@@ -173,7 +173,7 @@ class GroupSyncTest {
     @Test
     void anInterruptDoesNotEndTheWaitAndIsKept() throws Exception {
         Gate gate = new Gate();
-        GroupSync sync = new GroupSync("test", gate);
+        SharedSync sync = new SharedSync("test", gate);
         try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
             pool.submit(() -> {
                 sync.sync();
