@@ -7,8 +7,9 @@
 Each session connects once, says EHLO, then sends M messages of SIZE bytes (MAIL, RCPT, DATA, content); the
 clock starts when the last octets of the content and its <CRLF>.<CRLF> have been handed to the socket, and
 stops when the complete 250 reply line has been read. --seconds T: a session starts no new message after T
-seconds (the slow peers are measured over what they did). Prints JSON: count, p50, p90, p99, max in
-milliseconds, and the client's own CPU time per message (client_cpu_ms_per_msg: user + system, summed over the
+seconds (the slow peers are measured over what they did). Prints JSON: count, p50, p90, p99, p99.9, max in
+milliseconds; with --client procs, the client's own part of each figure (client_wake_*: from the reply's arrival
+in the kernel, SO_TIMESTAMPNS, to its having been read); and the client's own CPU time per message (client_cpu_ms_per_msg: user + system, summed over the
 client's processes, from the end of each session's first message to its last; with --client asyncio, the
 whole run). Bounded: every read has a timeout and the whole run stops at --timeout.
 
