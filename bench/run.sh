@@ -18,7 +18,7 @@
 #   bench/run.sh --cells 1024:1:10,102400:1:10   # SIZE:MSGS_PER_CONN:SESSIONS cells instead of the matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
 #   bench/run.sh --seconds 10    # also stop each throughput run after 10 s (rates over what was done)
-#   bench/run.sh --latency-sessions 10        # latency.py's session counts (default 10,50)
+#   bench/run.sh --latency-sessions 10        # the latency client's session counts (default 10,50)
 #   bench/run.sh --checks        # adds tern-checks: Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq
 #   bench/run.sh --defences      # adds tern-defences: Tern with the MX's dnsbl and greet_pause on (same dnsmasq)
 #
@@ -650,7 +650,7 @@ if want latency; then
     if [ "${BENCH_LATENCY_CLIENT:-c}" != python ] && command -v cc >/dev/null 2>&1 \
         && cc -O2 -pthread -o "$WORK/latency" "$HERE/latency.c" >"$WORK/latency-build.log" 2>&1; then
         LAT_CLIENT=("$WORK/latency" --warmup 10)
-        per=300; [ -n "$QUICK" ] && per=30 # 3,000 samples a run at 10 sessions: p99.9 is the 3rd-worst, not the max
+        per=300; [ -n "$QUICK" ] && per=30 # 3,000 samples a run at 10 sessions: p99.9 is the 4th-worst, not the max
     else
         [ "${BENCH_LATENCY_CLIENT:-c}" = python ] || say "latency: no C client ($(tail -n 1 "$WORK/latency-build.log" 2>/dev/null || echo 'no cc')): latency.py instead"
         LAT_CLIENT=("$PY" "$HERE/latency.py")
