@@ -160,6 +160,8 @@ class JournalCrashTest {
         }
         assertThat(empty).as("the spare, made and left empty").hasSize(1);
         try (ServerProcess server = ServerProcess.start(cfg)) {
+            // most were delivered before the kill: wait for the recovery itself, which reads (and deletes) the spare
+            CrashTest.awaitRecovered(server);
             await().atMost(Duration.ofSeconds(60)).until(() -> markers(inbox("alice")).keySet().containsAll(acked)
                     && spoolEmpty(data));
             assertThat(markers(inbox("alice"))).containsOnlyKeys(acked).allSatisfy((k, n) -> assertThat(n).isOne());
