@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Where the time from the end of DATA to the 250 goes, from Tern's own view (issue 17: p99 under 5 ms).
 # Starts Tern (the plain row of bench/run.sh: checks off, a Maildir user), warms it up with the latency client itself
-# (the same persistent-connection path that is measured), then records the measured runs of bench/latency.py with
+# (the same persistent-connection path that is measured), then records the measured runs of the latency client
+# (bench/latency.c compiled here, or bench/latency.py without a C compiler or with BENCH_LATENCY_CLIENT=python) with
 # the flight recorder and prints bench/latency_phases.py's breakdown: the server's own end-of-data -> 250 time by
 # phase (content end, checks, spool commit split into record write / queued behind a running fsync / fsync /
 # wake-up, log line, reply) against what the client saw, the GC pauses and safepoints that overlapped messages,
-# and the JIT's compilations during the runs.
+# the JIT's compilations and deoptimizations, and the journal's rotations (a new file's directory fsync) during the
+# runs. The JVM's own log of every GC pause and safepoint (-Xlog:gc*,safepoint) is in the work dir (BENCH_KEEP=1).
 #
 #   bench/latency-phases.sh                      # 10 sessions, 3 runs of 40 messages each, 3000 warm-up messages
 #   bench/latency-phases.sh --sessions 10 --messages 200 --runs 3 --warmup 5000
@@ -49,6 +51,13 @@ if [ ! -f "$TERN_JAR" ]; then
 fi
 
 WORK="$(mktemp -d /tmp/tern-latency-phases.XXXXXX)"
+CLIENT=()
+if [ "${BENCH_LATENCY_CLIENT:-c}" != python ] && command -v cc >/dev/null 2>&1 \
+    && cc -O2 -pthread -o "$WORK/latency" "$HERE/latency.c" >"$WORK/latency-build.log" 2>&1; then
+    CLIENT=("$WORK/latency")
+else
+    CLIENT=(python3 "$HERE/latency.py")
+fi
 PID=""
 cleanup() {
     if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
@@ -67,23 +76,24 @@ printf 'alice-secret\n' | "$JDK/bin/java" -jar "$TERN_JAR" user add alice@exampl
     --config "$WORK/tern.toml" >"$WORK/useradd.out" 2>&1 || { cat "$WORK/useradd.out" >&2; die "tern user add failed"; }
 
 # shellcheck disable=SC2086
-"$JDK/bin/java" ${TERN_JAVA_OPTS:-} "-Xlog:gc*:file=$WORK/gc.log:uptime" -jar "$TERN_JAR" serve \
+"$JDK/bin/java" ${TERN_JAVA_OPTS:-} "-Xlog:gc*,safepoint:file=$WORK/gc.log:uptime" -jar "$TERN_JAR" serve \
     --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 PID=$!
 bench_ready "$WORK/tern.out" "$PID" 120 || die "tern exited at start or was not ready within 120 s"
 PORT="$(bench_smtp_port "$WORK/tern.out")"
 [ -n "$PORT" ] || die "no port in tern's output"
-say "tern pid $PID on port $PORT, JVM options: ${TERN_JAVA_OPTS:-(none)}; load $(bench_load)"
+say "tern pid $PID on port $PORT, JVM options: ${TERN_JAVA_OPTS:-(none)}; client ${CLIENT[*]}; load $(bench_load)"
 
 if [ "$WARMUP" -gt 0 ]; then
     per=$(((WARMUP + SESSIONS - 1) / SESSIONS))
     say "warm-up: $SESSIONS sessions x $per messages"
-    python3 "$HERE/latency.py" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$per" --timeout 1200 \
+    "${CLIENT[@]}" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$per" --timeout 1200 \
         >"$WORK/warmup.json" || die "warm-up failed: $(cat "$WORK/warmup.json")"
 fi
 
 # every GC pause, safepoint and compilation (thresholds 0); Tern's own events are on whenever a recording is
-events=(jdk.SafepointBegin#threshold=0ms jdk.ExecuteVMOperation#threshold=0ms jdk.Compilation#threshold=0ms)
+events=(jdk.SafepointBegin#threshold=0ms jdk.ExecuteVMOperation#threshold=0ms jdk.Compilation#threshold=0ms
+    jdk.Deoptimization#enabled=true)
 [ -z "$DETAIL" ] || events+=(jdk.FileWrite#threshold=0ms jdk.FileWrite#stackTrace=false
     jdk.FileForce#threshold=0ms jdk.FileForce#stackTrace=false)
 "$JDK/bin/jcmd" "$PID" JFR.start name=phases settings=default "${events[@]}" >"$WORK/jfr-start.out" 2>&1 \
@@ -92,7 +102,7 @@ cpu_before="$(awk '{ print $14 + $15 }' "/proc/$PID/stat")"
 : >"$WORK/client.jsonl"
 for rep in $(seq 1 "$RUNS"); do
     load="$(bench_load)"
-    python3 "$HERE/latency.py" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$MESSAGES" \
+    "${CLIENT[@]}" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$MESSAGES" \
         >>"$WORK/client.jsonl" || die "run $rep failed: $(tail -n 1 "$WORK/client.jsonl")"
     say "run $rep (load $load): $(tail -n 1 "$WORK/client.jsonl")"
 done

@@ -14,7 +14,10 @@ the JVM's GC pauses, safepoints and compilations in the same window. Prints, for
   inside the message's;
 - the same phases averaged over the slowest 1% and 10% of messages: what the tail is made of;
 - how many messages a GC pause or other safepoint overlapped, and the pauses themselves;
-- the fsyncs of other files in the window (delivery's Maildir directory, spool/finished), which share the disk.
+- the fsyncs of other files in the window (delivery's Maildir directory, spool/finished), which share the disk;
+- the journal's rotations: each fsync of spool/journal itself (a new journal file's directory entry, or a
+  compaction's deletions), how long it took, whether a message's own thread waited for it, and how many messages
+  (of all, and of the slowest 1%) it overlapped.
 
 With --json, one JSON object instead of the text.
 """
@@ -155,6 +158,10 @@ def analyse(events, client):
     in_window = lambda spans: [x for x in spans if x[1] > lo and x[0] < hi]
     gc_in = in_window(pauses)
     sp_in = in_window(safepoints)
+    # fsyncs of the journal's directory: a new file's entry made durable (a rotation), or a compaction's deletions
+    dir_syncs = [x for x in syncs if x["file"].endswith("/spool/journal")]
+    rot_in = in_window([(x["start"], x["end"], x["thread"]) for x in dir_syncs])
+    msg_threads = {m["thread"] for m in accepted}
     result = {
         "messages": len(accepted),
         "refused": len(msgs) - len(accepted),
@@ -178,6 +185,8 @@ def analyse(events, client):
         result[label]["gc_overlapped"] = sum(1 for m in tail if any(a < m["end"] and b > m["start"] for a, b, _ in gc_in))
         result[label]["safepoint_overlapped"] = sum(
             1 for m in tail if any(a < m["end"] and b > m["start"] for a, b, _ in sp_in))
+        result[label]["journal_dir_fsync_overlapped"] = sum(
+            1 for m in tail if any(a < m["end"] and b > m["start"] for a, b, _ in rot_in))
     covered = [m["covered"] for m in accepted if m.get("covered")]
     leaders = [m for m in accepted if m.get("leader")]
     result["journal_fsync"] = {
@@ -193,6 +202,10 @@ def analyse(events, client):
     result["safepoints"] = {"in_window": len(sp_in), "ms": summary([b - a for a, b, _ in sp_in]),
                             "messages_overlapped": overlapping(sp_in)}
     result["jit"] = {"compilations": compiles, "deoptimizations": deopts}
+    result["journal_dir_fsyncs"] = {
+        "in_window": len(rot_in), "ms": summary([b - a for a, b, _ in rot_in]),
+        "on_a_session_thread": sum(1 for _, _, t in rot_in if t in msg_threads),
+        "messages_overlapped": overlapping(rot_in)}
     others = {}
     for s in syncs:
         if s["start"] < lo or s["end"] > hi or "/spool/journal/" in s["file"]:
@@ -232,8 +245,10 @@ def text(r):
 
     w("%d messages accepted in %.2f s (%d refused)" % (r["messages"], r["window_s"], r["refused"]))
     for c in r.get("client", []):
-        w("client (latency.py): %d samples, p50 %.2f ms, p99 %.2f ms, max %.2f ms" % (
-            c.get("count", 0), c.get("p50_ms") or 0, c.get("p99_ms") or 0, c.get("max_ms") or 0))
+        w("client (%s): %d samples, p50 %.2f, p90 %.2f, p99 %.2f, p99.9 %s, max %.2f ms; the client's own p99 %s ms" % (
+            "latency.c" if c.get("client") == "c" else "latency.py", c.get("count", 0), c.get("p50_ms") or 0,
+            c.get("p90_ms") or 0, c.get("p99_ms") or 0, c.get("p999_ms", "—"), c.get("max_ms") or 0,
+            c.get("client_wake_p99_ms", "—")))
     w("  %-34s %8s %8s %8s %8s %8s" % ("ms", "p50", "p90", "p99", "max", "mean"))
     row("server: end of data -> 250 written", r["server_total_ms"])
     for p in PHASES:
@@ -249,10 +264,10 @@ def text(r):
         r["messages"]))
     for label in ("slowest_1pct", "slowest_10pct"):
         t = r[label]
-        w("%s (%d): total %s ms = %s; GC-overlapped %d, safepoint-overlapped %d" % (
+        w("%s (%d): total %s ms = %s; GC-overlapped %d, safepoint-overlapped %d, journal-directory-fsync-overlapped %d" % (
             label, t["count"], t["total_ms"],
             ", ".join("%s %s" % (p, t[p + "_ms"]) for p in PHASES + SPOOL_SPLIT), t["gc_overlapped"],
-            t["safepoint_overlapped"]))
+            t["safepoint_overlapped"], t["journal_dir_fsync_overlapped"]))
     g = r["gc"]
     for k, v in sorted(r.get("io_in_message_ms", {}).items()):
         row("  in the message: " + k, v)
@@ -263,6 +278,10 @@ def text(r):
         s["in_window"], s["ms"]["p50"], s["ms"]["max"], s["messages_overlapped"]))
     w("JIT in the recording: %d compilations, %d deoptimizations" % (r["jit"]["compilations"],
                                                                       r["jit"]["deoptimizations"]))
+    d = r["journal_dir_fsyncs"]
+    w("journal directory fsyncs (rotations, compactions) in the window: %d (p50 %s, max %s ms), %d of them on a"
+      " session's thread (a 250 waited for it), overlapping %d messages" % (
+          d["in_window"], d["ms"]["p50"], d["ms"]["max"], d["on_a_session_thread"], d["messages_overlapped"]))
     return "\n".join(out)
 
 

@@ -18,7 +18,7 @@
 #   bench/run.sh --cells 1024:1:10,102400:1:10   # SIZE:MSGS_PER_CONN:SESSIONS cells instead of the matrix
 #   bench/run.sh --messages 50   # messages per throughput run, instead of the scaled default
 #   bench/run.sh --seconds 10    # also stop each throughput run after 10 s (rates over what was done)
-#   bench/run.sh --latency-sessions 10        # latency.py's session counts (default 10,50)
+#   bench/run.sh --latency-sessions 10        # the latency client's session counts (default 10,50)
 #   bench/run.sh --checks        # adds tern-checks: Tern with SPF, DKIM and DMARC on, DNS from a private dnsmasq
 #   bench/run.sh --defences      # adds tern-defences: Tern with the MX's dnsbl and greet_pause on (same dnsmasq)
 #
@@ -593,16 +593,33 @@ if want latency; then
         all_start
         warm_up
     fi
-    per=100; [ -n "$QUICK" ] && per=15 # 1,000 samples a run at 10 sessions: p99 is not the 4th-worst of 400
+    # the client: bench/latency.c compiled here (one thread per session; its own floor is far under the servers'
+    # tails), or latency.py's one process per session when there is no C compiler (or BENCH_LATENCY_CLIENT=python)
+    LAT_CLIENT=()
+    if [ "${BENCH_LATENCY_CLIENT:-c}" != python ] && command -v cc >/dev/null 2>&1 \
+        && cc -O2 -pthread -o "$WORK/latency" "$HERE/latency.c" >"$WORK/latency-build.log" 2>&1; then
+        LAT_CLIENT=("$WORK/latency" --warmup 10)
+        per=300; [ -n "$QUICK" ] && per=30 # 3,000 samples a run at 10 sessions: p99.9 is the 4th-worst, not the max
+    else
+        [ "${BENCH_LATENCY_CLIENT:-c}" = python ] || say "latency: no C client ($(tail -n 1 "$WORK/latency-build.log" 2>/dev/null || echo 'no cc')): latency.py instead"
+        LAT_CLIENT=("$PY" "$HERE/latency.py")
+        per=100; [ -n "$QUICK" ] && per=15 # 1,000 samples a run at 10 sessions: p99 is not the 4th-worst of 400
+    fi
     for rep in $(seq 1 "$RUNS"); do
         for s in "${LAT_SESSIONS[@]}"; do
             m=$((per * 10 / s)); [ "$m" -lt 8 ] && m=8
-            # a different server goes first in each run, as for throughput
+            # a different server goes first in each run, as for throughput; smtp-sink right after tern, so that the
+            # floor is measured under the load Tern saw
             k=$(((rep - 1) % ${#SERVERS[@]}))
-            order=("${SERVERS[@]:k}" "${SERVERS[@]:0:k}")
+            order=()
+            for srv in "${SERVERS[@]:k}" "${SERVERS[@]:0:k}"; do
+                [ "$srv" = smtp-sink ] && have tern && continue
+                order+=("$srv")
+                [ "$srv" = tern ] && have smtp-sink && order+=(smtp-sink)
+            done
             for srv in "${order[@]}"; do
                 load="$(loadavg)"
-                json="$("$PY" "$HERE/latency.py" --port "$(srv_port "$srv")" --sessions "$s" --messages-per-session "$m" \
+                json="$("${LAT_CLIENT[@]}" --port "$(srv_port "$srv")" --sessions "$s" --messages-per-session "$m" \
                     ${SECONDS_CAP:+--seconds "$SECONDS_CAP"})"
                 printf '{"test":"latency","server":"%s","sessions":%s,"rep":%s,"load":"%s","result":%s}\n' \
                     "$srv" "$s" "$rep" "$load" "$json" >>"$RESULTS"

@@ -13,6 +13,7 @@ final class CrashPoints {
     static final String MID_APPEND = "journal-mid-append";
     static final String APPENDED = "journal-appended";
     static final String SYNCED = "journal-synced";
+    static final String SPARE_MADE = "journal-spare-made";
     static final String COMPACTING = "spool-compacting";
     /** The delayed fdatasync of {@code spool/finished} ({@link Spool#removeRepeatable}), before it runs. */
     static final String FINISHED_FLUSH = "spool-finished-flush";

@@ -46,7 +46,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A file is appended to until it passes {@link #ROTATE_AT} octets, a write or fsync on it fails, or the server
  * restarts (a file a crash may have cut is never appended to again: a record after a cut one could not be found).
- * A new file's directory entry is fsynced before its first record is acknowledged. Finished records are named in
+ * A new file's directory entry is fsynced before its first record is acknowledged: the next file is made ahead of
+ * need (the spare), by a thread of its own once the current file is half full, so that a rotation on a 250's path is
+ * a switch and not a file creation and a directory fsync that every session's append waits for under the lock; a
+ * rotation that finds no spare ready makes the file itself, as before. A spare that a stop leaves empty is deleted
+ * by the next start's recovery, as any file without a record. Finished records are named in
  * {@code spool/finished} by the {@link Spool}; a file none of whose records is still queued is deleted once it is no
  * longer appended to, with no fsync of its own: the spool keeps its IDs in {@code spool/finished} until a
  * compaction has fsynced the directory ({@link #keptIds}).
@@ -72,6 +76,13 @@ final class Journal {
     private final Map<Path, JFile> files = new HashMap<>();
     /** The file records are appended to; null before the first append and after a rotation. */
     private JFile current;
+    /**
+     * The next file to append to once {@link #current} is full, its directory entry durable already; null while none
+     * is ready.
+     */
+    private JFile spare;
+    /** A thread is making the {@link #spare}. */
+    private boolean makingSpare;
     /** The number of the next journal file. */
     private long nextNumber;
     /** Set by {@link #recover}: only from then does {@link #files} know every journal file on disk. */
@@ -100,6 +111,8 @@ final class Journal {
         final List<String> finishedIds = new ArrayList<>();
         /** No longer appended to: deleted when {@link #live} falls to 0. */
         boolean retired;
+        /** Being deleted by {@link #release}, outside the lock: still in {@link #files} until it is gone. */
+        boolean deleting;
 
         JFile(Path path) {
             this.path = path;
@@ -230,26 +243,81 @@ final class Journal {
     /** The file to append to (under {@link #lock}): the current one, or a new one whose directory entry is durable. */
     private JFile current() throws IOException {
         if (current != null && current.size < ROTATE_AT) {
+            if (current.size >= ROTATE_AT / 2 && spare == null && !makingSpare) {
+                makingSpare = true;
+                Thread.ofVirtual().name("journal-spare").start(this::makeSpare);
+            }
             return current;
         }
         if (current != null) {
             retire(current);
         }
-        Path p = dir.resolve(SlotFormat.slotName(nextNumber++));
+        JFile f = spare;
+        spare = null;
+        if (f == null) {
+            f = open(dir.resolve(SlotFormat.slotName(nextNumber++)));
+            files.put(f.path, f);
+            try {
+                dirSync.sync(dir);
+            } catch (IOException e) {
+                retire(f);
+                throw e;
+            }
+        }
+        current = f;
+        return f;
+    }
+
+    /** Creates a journal file and opens it for appending; its directory entry not yet durable. */
+    private static JFile open(Path p) throws IOException {
         JFile f = new JFile(p);
         f.channel = FileChannel.open(p, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
                 FileModes.ownerOnly());
         FileChannel ch = f.channel;
         f.sync = new SharedSync(p.toString(), () -> ch.force(false)); // fdatasync: the new length is data
-        files.put(p, f);
+        return f;
+    }
+
+    /**
+     * Makes the {@link #spare}: only its number is taken under the lock; the file's creation (which waits for the
+     * file system's own journal when the disk is busy: milliseconds) and its directory's fsync are outside it, so
+     * that no append waits for them. On failure there is no spare: the rotation makes its file.
+     */
+    private void makeSpare() {
+        Path p;
+        lock.lock();
         try {
+            p = dir.resolve(SlotFormat.slotName(nextNumber++));
+        } finally {
+            lock.unlock();
+        }
+        JFile f = null;
+        IOException failed = null;
+        try {
+            f = open(p);
             dirSync.sync(dir);
         } catch (IOException e) {
-            retire(f);
-            throw e;
+            failed = e;
         }
-        current = f;
-        return f;
+        lock.lock();
+        try {
+            makingSpare = false;
+            if (f != null) {
+                files.put(p, f);
+                if (failed == null) {
+                    spare = f;
+                } else {
+                    retire(f); // empty: deleted
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (failed != null) {
+            log.warn("cannot make the next journal file ahead of need: {}; the rotation makes it", failed.toString());
+            return;
+        }
+        CrashPoints.reach(CrashPoints.SPARE_MADE);
     }
 
     /** No more appends to {@code f} (under {@link #lock}); deleted now if nothing in it is still queued. */
@@ -294,6 +362,7 @@ final class Journal {
      * named in {@code spool/finished} already. The file goes when nothing in it is queued and it is retired.
      */
     void release(Path file, String id) {
+        JFile gone = null;
         lock.lock();
         try {
             JFile f = files.get(file);
@@ -302,9 +371,28 @@ final class Journal {
             }
             f.live--;
             f.finishedIds.add(id);
-            if (f.live <= 0 && f.retired) {
-                delete(f);
+            if (f.live <= 0 && f.retired && !f.deleting) {
+                f.deleting = true;
+                close(f);
+                gone = f;
             }
+        } finally {
+            lock.unlock();
+        }
+        if (gone == null) {
+            return;
+        }
+        // The unlink outside the lock: freeing a full file's blocks waits for the file system's own journal, up to
+        // 150 ms on a busy disk, and every session's append would wait behind it. The file stays in the files until
+        // it is gone, so that a compaction meanwhile keeps its finished IDs (keptIds).
+        try {
+            Files.deleteIfExists(gone.path);
+        } catch (IOException e) {
+            log.warn("cannot delete journal file {}: {}", gone.path, e.toString());
+        }
+        lock.lock();
+        try {
+            files.remove(gone.path);
         } finally {
             lock.unlock();
         }

@@ -14,6 +14,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,8 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The crash windows of the spool's journal (small messages sharing the fsync before their 250), each against a real
  * server stopped at a crash point ({@code -Dtern.test.crash_point}) and killed with SIGKILL there: in the middle of
- * a record's write, after the write and before its fsync, after the fsync and before the 250, and while
- * {@code spool/finished} is compacted. After a restart an acknowledged message is delivered exactly once, a record
+ * a record's write, after the write and before its fsync, after the fsync and before the 250, with the next journal
+ * file made ahead of need and still empty, and while {@code spool/finished} is compacted. After a restart an acknowledged message is delivered exactly once, a record
  * cut off counts for nothing, and a finished message never comes back.
  */
 class JournalCrashTest {
@@ -128,6 +130,43 @@ class JournalCrashTest {
                         .allSatisfy((k, n) -> assertThat(n).isOne());
                 assertThat(server.terminate(60)).isZero();
             }
+        }
+    }
+
+    /**
+     * The next journal file is made ahead of need by a thread of its own once the current one is half full: killed
+     * with that spare on disk, empty, the server starts again, delivers every acknowledged message once, and deletes
+     * the empty file.
+     */
+    @Test
+    void aSpareJournalFileLeftEmptyByAKillIsDeletedAtTheNextStart() throws Exception {
+        setUp("");
+        List<String> acked = new ArrayList<>();
+        try (ServerProcess server = ServerProcess.start(cfg, "-Dtern.test.crash_point=journal-spare-made")) {
+            // 60 KB each (under the journal's 64 KB): the ninth passes half of the file's 1 MB
+            for (int i = 0; i < 30 && !server.output().contains(point("journal-spare-made")); i++) {
+                try (CrashTest.Data d = startData(server.smtpPort())) {
+                    d.out().write(message("m" + i, 60));
+                    CrashTest.expect(d.in(), "250");
+                }
+                acked.add("m" + i);
+            }
+            awaitLine(server, point("journal-spare-made"));
+            server.kill();
+        }
+        List<Path> empty;
+        try (Stream<Path> s = Files.list(data.resolve("spool/journal"))) {
+            empty = s.filter(p -> p.toFile().length() == 0).toList();
+        }
+        assertThat(empty).as("the spare, made and left empty").hasSize(1);
+        try (ServerProcess server = ServerProcess.start(cfg)) {
+            // most were delivered before the kill: wait for the recovery itself, which reads (and deletes) the spare
+            CrashTest.awaitRecovered(server);
+            await().atMost(Duration.ofSeconds(60)).until(() -> markers(inbox("alice")).keySet().containsAll(acked)
+                    && spoolEmpty(data));
+            assertThat(markers(inbox("alice"))).containsOnlyKeys(acked).allSatisfy((k, n) -> assertThat(n).isOne());
+            assertThat(empty.get(0)).as("an empty journal file is deleted by the recovery").doesNotExist();
+            assertThat(server.terminate(60)).isZero();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tern.queue;
 import static dev.tern.queue.SpoolTest.envelope;
 import static dev.tern.queue.SpoolTest.queue;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.tern.io.AppendLog;
 import dev.tern.io.DirectorySync;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -187,8 +189,12 @@ class JournalTest {
         List<QueuedMessage> queued = new ArrayList<>();
         for (int i = 0; i < 20; i++) { // 20 records of 60 KB: past the 1 MB of a file
             queued.add(queue(spool, ("m" + i + " ").repeat(20_000).substring(0, 60_000) + "\r\n", "a@example.test"));
+            if (i == 9) { // past half the file: the next one is made ahead of need, by a thread of its own
+                await().atMost(Duration.ofSeconds(30)).until(() -> journalFiles().size() == 2);
+                assertThat(queued).allSatisfy(m -> assertThat(m.file().getFileName()).hasToString("00000000"));
+            }
         }
-        assertThat(journalFiles()).containsExactly("00000000", "00000001");
+        assertThat(journalFiles()).containsExactly("00000000", "00000001"); // the rotation took the one made ahead
         assertThat(spool().recover()).hasSize(20);
         for (QueuedMessage m : queued.subList(0, 19)) {
             spool.remove(m);
