@@ -363,7 +363,6 @@ empty_maildir() {
     return 0
 }
 
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # ---------------------------------------------------------------------------------------------------
 # Machine and versions.
@@ -386,10 +385,10 @@ loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
     echo "jdk: $("$JAVA" -version 2>&1 | head -n 1)"
     echo "tern jvm options: ${TERN_JAVA_OPTS:-(none)}"
     echo "command: bench/run.sh $ARGS (warm-up ${BENCH_WARMUP:-5000} messages or ${BENCH_WARMUP_SECONDS:-60} s${SECONDS_CAP:+; each throughput run at most $SECONDS_CAP s})"
-    echo "load at start: $(loadavg)"
+    echo "load at start: $(bench_load)"
 } | tee "$OUT/machine.txt"
 FSYNC="$(fsync_rate)"
-printf '{"test":"fsync","when":"start","load":"%s","result":%s}\n' "$(loadavg)" "$FSYNC" >>"$RESULTS"
+printf '{"test":"fsync","when":"start","load":"%s","result":%s}\n' "$(bench_load)" "$FSYNC" >>"$RESULTS"
 say "disk: single-writer fsync rate on $WORK at the start: $FSYNC"
 
 # ---------------------------------------------------------------------------------------------------
@@ -422,7 +421,7 @@ one_run() { # SERVER SIZE SESSIONS MODE N REP
     empty_maildir "$dir"
     sync
     local load json
-    load="$(loadavg)"
+    load="$(bench_load)"
     json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --port "$port" --sessions "$s" \
         --size "$size" --messages "$n" "${extra[@]}" --timeout 300)"
     printf '{"test":"throughput","server":"%s","size":%s,"sessions":%s,"mode":"%s","rep":%s,"load":"%s","result":%s}\n' \
@@ -519,7 +518,7 @@ if want cores && have tern; then
         warm_up_one tern
         for rep in $(seq 1 "$RUNS"); do
             t0="$(cpu_ticks "${TERN_PID[tern]}")"
-            load="$(loadavg)"
+            load="$(bench_load)"
             json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[tern]}" \
                 --port "${TERN_PORT[tern]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
             cpu=$(( $(cpu_ticks "${TERN_PID[tern]}") - t0 ))
@@ -557,7 +556,7 @@ profile_one() { # NAME
         sleep 1
     fi
     t0="$(cpu_ticks "${TERN_PID[$name]}")"
-    load="$(loadavg)"
+    load="$(bench_load)"
     json="$("$PY" "$HERE/drive.py" --smtp-source "$SMTP_SOURCE" --maildir "${TERN_MAILDIR[$name]}" \
         --port "${TERN_PORT[$name]}" --sessions 10 --size 1024 --messages "$n" --timeout 300)"
     cpu=$(( $(cpu_ticks "${TERN_PID[$name]}") - t0 ))
@@ -618,7 +617,7 @@ if want latency; then
                 [ "$srv" = tern ] && have smtp-sink && order+=(smtp-sink)
             done
             for srv in "${order[@]}"; do
-                load="$(loadavg)"
+                load="$(bench_load)"
                 json="$("${LAT_CLIENT[@]}" --port "$(srv_port "$srv")" --sessions "$s" --messages-per-session "$m" \
                     ${SECONDS_CAP:+--seconds "$SECONDS_CAP"})"
                 printf '{"test":"latency","server":"%s","sessions":%s,"rep":%s,"load":"%s","result":%s}\n' \
@@ -652,7 +651,7 @@ if want memory && have tern; then
     eval "exec ${IDLER[1]}>&-" # closes idle.py's stdin: it quits its sessions
     wait "$IDLER_PID" 2>/dev/null
     printf '{"test":"idle","sessions":%s,"client":"%s","rss_before_kb":%s,"rss_kb":%s,"threads":%s,"heap":"%s","load":"%s"}\n' \
-        "$IDLE" "$ready" "$base" "$rss" "$threads" "$heap" "$(loadavg)" >>"$RESULTS"
+        "$IDLE" "$ready" "$base" "$rss" "$threads" "$heap" "$(bench_load)" >>"$RESULTS"
     say "idle: $ready; tern RSS $((base / 1024)) MB before, $((rss / 1024)) MB with the sessions; $threads OS threads; $heap"
     tern_stop tern
 
@@ -668,9 +667,9 @@ if want memory && have tern; then
     tern_stop tern
 fi
 
-echo "load at end: $(loadavg)" >>"$OUT/machine.txt"
+echo "load at end: $(bench_load)" >>"$OUT/machine.txt"
 FSYNC="$(fsync_rate)"
-printf '{"test":"fsync","when":"end","load":"%s","result":%s}\n' "$(loadavg)" "$FSYNC" >>"$RESULTS"
+printf '{"test":"fsync","when":"end","load":"%s","result":%s}\n' "$(bench_load)" "$FSYNC" >>"$RESULTS"
 say "disk: single-writer fsync rate on $WORK at the end: $FSYNC"
 "$PY" "$HERE/report.py" "$OUT/machine.txt" "$RESULTS" | tee "$OUT/table.md"
 say "results in $OUT"
