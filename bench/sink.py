@@ -98,12 +98,16 @@ async def session(reader, writer, defer):
                 await writer.drain()
     except (ConnectionError, asyncio.IncompleteReadError):
         pass
+    except asyncio.CancelledError:  # the sink stops with connections still open (a client's cached sessions)
+        writer.close()
+        return  # quietly: a cancelled session task would print a traceback per connection
     finally:
-        try:
-            await writer.drain()
-            writer.close()
-        except Exception:
-            pass
+        if not writer.is_closing():
+            try:
+                await writer.drain()
+                writer.close()
+            except Exception:
+                pass
 
 
 async def main():
