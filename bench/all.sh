@@ -2,7 +2,7 @@
 # Issue 17 in one command: the five-server table with the disk's fsync rate and the latency, one core against
 # two and the profile, the deferred queue and the mailing list, one after the other, into one report.
 #
-#   bench/all.sh            # the full run: about 25-30 minutes on 2 quiet cores (bench/README.md)
+#   bench/all.sh            # the full run: 17 minutes on 2 quiet cores (session 8) (bench/README.md)
 #   bench/all.sh --quick    # a smoke test with small counts: a few minutes
 #   BENCH_SKIP_BUILD=1 bench/all.sh   # server/target/tern.jar and its test classes as they are
 #
