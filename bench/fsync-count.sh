@@ -34,15 +34,9 @@ trap cleanup EXIT
     bench_flood_limits
     printf '\n[queue]\njournal_max_message = %s\n' "${JOURNAL_MAX:-65536}"
 } >"$WORK/tern.toml"
-printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
-    --config "$WORK/tern.toml" >/dev/null
+bench_add_alice "$JAVA" "$JAR" "$WORK/tern.toml"
 NEW="$WORK/data/mail/example.test/alice/new"
-delivered_at_least() { # waits up to 300 s for $1 files in new/
-    for _ in $(seq 1 3000); do
-        [ "$(find "$NEW" -type f 2>/dev/null | wc -l)" -ge "$1" ] && return
-        sleep 0.1
-    done
-}
+delivered_at_least() { bench_delivered_at_least "$NEW" "$1" || true; } # as before: the count is checked after
 wait_ready() { # at most 180 s: a JVM under strace starts slowly
     bench_ready "$WORK/tern.out" "$SERVER" 180 && PORT=$(bench_smtp_port "$WORK/tern.out")
     [ -n "${PORT:-}" ] || { echo "fsync-count: the server did not start" >&2; exit 1; }

@@ -92,3 +92,18 @@ bench_cpu_ms() { awk -v hz="$(getconf CLK_TCK)" '{ print int(($14 + $15) * 1000 
 # bench_record JSON: appends one JSON object to $BENCH_RESULTS when it is set (bench/all.sh sets it: the
 # scale scripts' figures then reach bench/report.py beside run.sh's)
 bench_record() { [ -z "${BENCH_RESULTS:-}" ] || printf '%s\n' "$1" >>"$BENCH_RESULTS"; }
+
+# bench_add_alice JAVA JAR CONFIG: the mailbox alice@example.test that the bench's messages go to
+bench_add_alice() {
+    printf 'secret-password\n' | "$1" -jar "$2" user add alice@example.test --password-stdin --config "$3" >/dev/null
+}
+
+# bench_delivered_at_least DIR N: waits up to 300 s for N files in DIR (a Maildir's new/); returns 1 if they
+# do not come
+bench_delivered_at_least() {
+    for _ in $(seq 1 3000); do
+        [ "$(find "$1" -type f 2>/dev/null | wc -l)" -ge "$2" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}

@@ -34,15 +34,9 @@ cleanup() {
 }
 trap cleanup EXIT
 { bench_toml "$WORK/data"; bench_flood_limits; bench_checks_off; } >"$WORK/tern.toml"
-printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
-    --config "$WORK/tern.toml" >/dev/null
+bench_add_alice "$JAVA" "$JAR" "$WORK/tern.toml"
 NEW="$WORK/data/mail/example.test/alice/new"
-delivered_at_least() { # waits up to 300 s for $1 files in new/
-    for _ in $(seq 1 3000); do
-        [ "$(find "$NEW" -type f 2>/dev/null | wc -l)" -ge "$1" ] && return
-        sleep 0.1
-    done
-}
+delivered_at_least() { bench_delivered_at_least "$NEW" "$1" || true; } # as before: the count is checked after
 # shellcheck disable=SC2086
 "$JAVA" ${TERN_JAVA_OPTS:-} -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/tern.out" 2>&1 &
 SERVER=$!

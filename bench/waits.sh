@@ -27,8 +27,7 @@ SERVER=""
 cleanup() { [ -n "$SERVER" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
 { bench_toml "$WORK/data"; bench_flood_limits; bench_checks_off; } >"$WORK/tern.toml"
-printf 'secret-password\n' | "$JAVA" -jar "$JAR" user add alice@example.test --password-stdin \
-    --config "$WORK/tern.toml" >/dev/null
+bench_add_alice "$JAVA" "$JAR" "$WORK/tern.toml"
 # shellcheck disable=SC2086
 ${TERN_TASKSET:+taskset -c "$TERN_TASKSET"} "$JAVA" -jar "$JAR" serve --config "$WORK/tern.toml" >"$WORK/out" 2>&1 &
 SERVER=$!
