@@ -14,6 +14,8 @@ final class CrashPoints {
     static final String APPENDED = "journal-appended";
     static final String SYNCED = "journal-synced";
     static final String SPARE_MADE = "journal-spare-made";
+    /** In the middle of a spare journal file's zero-fill, before its fsync. */
+    static final String SPARE_FILLING = "journal-spare-filling";
     static final String COMPACTING = "spool-compacting";
     /** The delayed fdatasync of {@code spool/finished} ({@link Spool#removeRepeatable}), before it runs. */
     static final String FINISHED_FLUSH = "spool-finished-flush";

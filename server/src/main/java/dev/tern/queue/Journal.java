@@ -64,6 +64,14 @@ final class Journal {
     static final int META_LENGTH = 27 + ContentFacts.TEXT_LENGTH + 1 + 9;
     /** A journal file past this length is no longer appended to. */
     static final long ROTATE_AT = 1024 * 1024;
+    /**
+     * The length a spare is zero-filled to: {@link #ROTATE_AT} and room for a record of the default largest journal
+     * message ({@code queue.journal_max_message}, 64 KiB) and its envelope. A record that would not fit goes into the
+     * next file; one larger than a whole file (a larger limit configured) grows it.
+     */
+    static final long FILE_LENGTH = ROTATE_AT + 128 * 1024;
+    /** The zeros a spare is filled with, a chunk at a time. */
+    private static final int FILL_CHUNK = 64 * 1024;
     private static final HexFormat HEX = HexFormat.of();
 
     /** {@code spool/journal}. */
@@ -102,7 +110,14 @@ final class Journal {
         FileChannel channel;
         /** Shares the fsync of {@link #channel} between the sessions waiting for their records. */
         SharedSync sync;
+        /** The logical end: where the next record goes; past it, zeros (a spare) or nothing (a file grown). */
         long size;
+        /**
+         * The length it was zero-filled to and fsynced at before its first record (a spare), so that an append
+         * overwrites blocks already allocated and its fdatasync writes no inode; 0 for a file that grows with each
+         * record (made on the 250's path when no spare was ready).
+         */
+        long filled;
         /** Records being appended, or queued and not finished: while any, the file stays. */
         int live;
         /** Records written whose append has not returned: while any, {@link #channel} stays open. */
@@ -193,7 +208,7 @@ final class Journal {
         long start;
         lock.lock();
         try {
-            f = current();
+            f = current(total);
             start = f.size;
             try {
                 if (CrashPoints.armed(CrashPoints.MID_APPEND)) {
@@ -240,9 +255,12 @@ final class Journal {
         return new Placed(f.path, start + frame.length + meta.length + json.length);
     }
 
-    /** The file to append to (under {@link #lock}): the current one, or a new one whose directory entry is durable. */
-    private JFile current() throws IOException {
-        if (current != null && current.size < ROTATE_AT) {
+    /**
+     * The file to append a record of {@code total} octets to (under {@link #lock}): the current one, or a new one
+     * whose directory entry is durable. A zero-filled file is left when the record would not fit in it.
+     */
+    private JFile current(long total) throws IOException {
+        if (current != null && current.size < ROTATE_AT && (current.size == 0 || current.filled == 0 || current.size + total <= current.filled)) {
             if (current.size >= ROTATE_AT / 2 && spare == null && !makingSpare) {
                 makingSpare = true;
                 Thread.ofVirtual().name("journal-spare").start(this::makeSpare);
@@ -280,8 +298,10 @@ final class Journal {
 
     /**
      * Makes the {@link #spare}: only its number is taken under the lock; the file's creation (which waits for the
-     * file system's own journal when the disk is busy: milliseconds) and its directory's fsync are outside it, so
-     * that no append waits for them. On failure there is no spare: the rotation makes its file.
+     * file system's own journal when the disk is busy: milliseconds), its zero-fill to {@link #FILE_LENGTH} and fsync
+     * (the blocks allocated and the length on disk, so that an append's fdatasync writes only its data), and its
+     * directory's fsync are outside it, so that no append waits for them. On failure there is no spare: the rotation
+     * makes its file.
      */
     private void makeSpare() {
         Path p;
@@ -295,6 +315,8 @@ final class Journal {
         IOException failed = null;
         try {
             f = open(p);
+            fill(f.channel);
+            f.filled = FILE_LENGTH;
             dirSync.sync(dir);
         } catch (IOException e) {
             failed = e;
@@ -318,6 +340,25 @@ final class Journal {
             return;
         }
         CrashPoints.reach(CrashPoints.SPARE_MADE);
+    }
+
+    /**
+     * Writes zeros to {@link #FILE_LENGTH}, fsyncs them and the length (fsync, not fdatasync: nothing is left for the
+     * first append's fdatasync to write but its own blocks), and leaves the position at 0 for the first record.
+     */
+    private static void fill(FileChannel ch) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(FILL_CHUNK);
+        for (long at = 0; at < FILE_LENGTH; at += FILL_CHUNK) {
+            if (at == FILE_LENGTH / 2 && CrashPoints.armed(CrashPoints.SPARE_FILLING)) {
+                CrashPoints.stop(CrashPoints.SPARE_FILLING); // half filled, nothing fsynced
+            }
+            zeros.clear().limit((int) Math.min(FILL_CHUNK, FILE_LENGTH - at));
+            while (zeros.hasRemaining()) {
+                ch.write(zeros);
+            }
+        }
+        ch.force(true);
+        ch.position(0);
     }
 
     /** No more appends to {@code f} (under {@link #lock}); deleted now if nothing in it is still queued. */
@@ -495,9 +536,11 @@ final class Journal {
     }
 
     /**
-     * Reads a journal file from its start, up to its end or its first record that is short or fails its checksum.
-     * A record whose checksum is right but which cannot be read (written so by a bug, not cut by a crash) is
-     * skipped with an ERROR line; the records after it are still read.
+     * Reads a journal file from its start up to its logical end: the end of the file, zeros to the end of the file
+     * (a spare's fill not yet written over), or the first record that is short or fails its checksum (a cut-off,
+     * with zeros after it or not). Nothing after that end counts: a journal file is never reused, so no record of an
+     * earlier use can stand there. A record whose checksum is right but which cannot be read (written so by a bug,
+     * not cut by a crash) is skipped with an ERROR line; the records after it are still read.
      */
     static Scan read(Path p) throws IOException {
         byte[] all = Files.readAllBytes(p);
@@ -505,6 +548,9 @@ final class Journal {
         int damaged = 0;
         int pos = 0;
         while (pos < all.length) {
+            if (zeros(all, pos)) {
+                break;
+            }
             if (all.length - pos < FRAME_LENGTH) {
                 return new Scan(out, damaged, "short frame", pos);
             }
@@ -538,6 +584,16 @@ final class Journal {
             pos = at + (int) body;
         }
         return new Scan(out, damaged, null, pos);
+    }
+
+    /** True when every octet of {@code all} from {@code from} is zero: the unwritten rest of a zero-filled file. */
+    private static boolean zeros(byte[] all, int from) {
+        for (int i = from; i < all.length; i++) {
+            if (all[i] != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One intact record's body from {@code at}. */

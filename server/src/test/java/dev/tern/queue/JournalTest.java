@@ -125,6 +125,65 @@ class JournalTest {
     }
 
     @Test
+    void zerosAfterTheLastRecordEndTheFileWithoutACutOff() throws Exception {
+        Spool spool = spool();
+        QueuedMessage a = queue(spool, "a\r\n", "a@example.test");
+        QueuedMessage b = queue(spool, "b\r\n", "b@example.test");
+        long end = Files.size(a.file());
+        zeroFill(a.file(), Journal.FILE_LENGTH); // as a spare's fill past the records
+
+        Journal.Scan scan = Journal.read(a.file());
+        assertThat(scan.cutOff()).isNull();
+        assertThat(scan.cutAt()).isEqualTo(end);
+        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(a.id(), b.id());
+    }
+
+    @Test
+    void aTornRecordFollowedByZerosEndsTheFileAndCountsForNothing() throws Exception {
+        Spool spool = spool();
+        QueuedMessage kept = queue(spool, "kept\r\n", "a@example.test");
+        QueuedMessage torn = queue(spool, "torn in the middle of its write\r\n", "b@example.test");
+        try (FileChannel ch = FileChannel.open(torn.file(), StandardOpenOption.WRITE)) {
+            ch.truncate(torn.contentOffset() + 5); // its frame whole, its body cut: what a power loss can leave
+        }
+        zeroFill(torn.file(), Journal.FILE_LENGTH); // and the spare's zeros after it
+
+        Journal.Scan scan = Journal.read(torn.file());
+        assertThat(scan.records()).extracting(r -> r.envelope().id()).containsExactly(kept.id());
+        assertThat(scan.cutOff()).isEqualTo("checksum mismatch");
+        assertThat(spool().recover()).extracting(QueuedMessage::id).containsExactly(kept.id());
+    }
+
+    @Test
+    void aFileOfZerosOnlyOrAFillCutByACrashHoldsNothingAndIsDeletedByTheRecovery() throws Exception {
+        Path journal = Files.createDirectories(dir.resolve("journal"));
+        Path whole = journal.resolve("00000000");
+        Path half = journal.resolve("00000001");
+        Path empty = journal.resolve("00000002");
+        zeroFill(whole, Journal.FILE_LENGTH); // a spare made and never used
+        zeroFill(half, Journal.FILE_LENGTH / 2 + 1000); // a spare whose fill a kill cut off
+        Files.createFile(empty); // killed right after its creation
+        for (Path p : List.of(whole, half, empty)) {
+            Journal.Scan scan = Journal.read(p);
+            assertThat(scan.records()).isEmpty();
+            assertThat(scan.cutOff()).isNull();
+        }
+
+        Spool restarted = spool();
+        assertThat(restarted.recover()).isEmpty();
+        assertThat(journalFiles()).as("no record in them: deleted").isEmpty();
+        QueuedMessage next = queue(restarted, "next\r\n", "a@example.test");
+        assertThat(next.file().getFileName()).hasToString("00000003");
+    }
+
+    /** Extends {@code file} with zeros to {@code length} octets. */
+    private static void zeroFill(Path file, long length) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE)) {
+            ch.write(java.nio.ByteBuffer.allocate((int) (length - ch.size())), ch.size());
+        }
+    }
+
+    @Test
     void mailTakenWhileTheRecoveryRunsInTheBackgroundIsNotReadBackAsRecovered() throws Exception {
         QueuedMessage old = queue(spool(), "queued before the restart\r\n", "a@example.test");
 
@@ -195,6 +254,11 @@ class JournalTest {
             }
         }
         assertThat(journalFiles()).containsExactly("00000000", "00000001"); // the rotation took the one made ahead
+        Path spare = dir.resolve("journal/00000001");
+        assertThat(Files.size(spare)).as("zero-filled to its length ahead: appends never grow it")
+                .isEqualTo(Journal.FILE_LENGTH);
+        assertThat(queued.get(19).file()).isEqualTo(spare);
+        assertThat(Journal.read(spare).cutOff()).as("the zeros after the last record are its end, no cut-off").isNull();
         assertThat(spool().recover()).hasSize(20);
         for (QueuedMessage m : queued.subList(0, 19)) {
             spool.remove(m);
