@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The crash windows of the spool's journal (small messages sharing the fsync before their 250), each against a real
  * server stopped at a crash point ({@code -Dtern.test.crash_point}) and killed with SIGKILL there: in the middle of
  * a record's write, after the write and before its fsync, after the fsync and before the 250, with the next journal
- * file made ahead of need and still empty, and while {@code spool/finished} is compacted. After a restart an acknowledged message is delivered exactly once, a record
+ * file made ahead of need and holding no record (its zero-fill done or cut), and while {@code spool/finished} is compacted. After a restart an acknowledged message is delivered exactly once, a record
  * cut off counts for nothing, and a finished message never comes back.
  */
 class JournalCrashTest {
@@ -134,39 +134,64 @@ class JournalCrashTest {
     }
 
     /**
-     * The next journal file is made ahead of need by a thread of its own once the current one is half full: killed
-     * with that spare on disk, empty, the server starts again, delivers every acknowledged message once, and deletes
-     * the empty file.
+     * The next journal file is made ahead of need by a thread of its own once the current one is half full, written
+     * full of zeros and fsynced: killed with that spare on disk, holding no record (whole, or its fill cut in the
+     * middle), the server starts again, delivers every acknowledged message once, and deletes the spare.
      */
     @Test
-    void aSpareJournalFileLeftEmptyByAKillIsDeletedAtTheNextStart() throws Exception {
+    void aSpareJournalFileLeftWithoutARecordByAKillIsDeletedAtTheNextStart() throws Exception {
+        killWithASpare("journal-spare-made");
+    }
+
+    @Test
+    void aSpareJournalFileWhoseZeroFillAKillCutIsDeletedAtTheNextStart() throws Exception {
+        killWithASpare("journal-spare-filling");
+    }
+
+    private void killWithASpare(String crashPoint) throws Exception {
         setUp("");
         List<String> acked = new ArrayList<>();
-        try (ServerProcess server = ServerProcess.start(cfg, "-Dtern.test.crash_point=journal-spare-made")) {
+        try (ServerProcess server = ServerProcess.start(cfg, "-Dtern.test.crash_point=" + crashPoint)) {
             // 60 KB each (under the journal's 64 KB): the ninth passes half of the file's 1 MB
-            for (int i = 0; i < 30 && !server.output().contains(point("journal-spare-made")); i++) {
+            for (int i = 0; i < 30 && !server.output().contains(point(crashPoint)); i++) {
                 try (CrashTest.Data d = startData(server.smtpPort())) {
                     d.out().write(message("m" + i, 60));
                     CrashTest.expect(d.in(), "250");
                 }
                 acked.add("m" + i);
             }
-            awaitLine(server, point("journal-spare-made"));
+            awaitLine(server, point(crashPoint));
             server.kill();
         }
-        List<Path> empty;
+        List<Path> spares;
         try (Stream<Path> s = Files.list(data.resolve("spool/journal"))) {
-            empty = s.filter(p -> p.toFile().length() == 0).toList();
+            spares = s.filter(JournalCrashTest::zeros).toList();
         }
-        assertThat(empty).as("the spare, made and left empty").hasSize(1);
+        assertThat(spares).as("the spare, left without a record").hasSize(1);
         try (ServerProcess server = ServerProcess.start(cfg)) {
             // most were delivered before the kill: wait for the recovery itself, which reads (and deletes) the spare
             CrashTest.awaitRecovered(server);
             await().atMost(Duration.ofSeconds(60)).until(() -> markers(inbox("alice")).keySet().containsAll(acked)
                     && spoolEmpty(data));
             assertThat(markers(inbox("alice"))).containsOnlyKeys(acked).allSatisfy((k, n) -> assertThat(n).isOne());
-            assertThat(empty.get(0)).as("an empty journal file is deleted by the recovery").doesNotExist();
+            assertThat(spares.get(0)).as("a journal file without a record is deleted by the recovery").doesNotExist();
+            assertThat(server.output()).as("zeros are a file's end, not a cut-off record").doesNotContain("cut off");
             assertThat(server.terminate(60)).isZero();
+        }
+    }
+
+    /** True when {@code file} holds zeros only (or nothing). */
+    private static boolean zeros(Path file) {
+        try {
+            byte[] all = Files.readAllBytes(file);
+            for (byte b : all) {
+                if (b != 0) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
