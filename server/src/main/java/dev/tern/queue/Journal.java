@@ -39,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * &lt;envelope JSON&gt;&lt;content&gt;&lt;added header fields&gt;
  * </pre>
  *
- * and is written in one call, under a lock, at the end of the data. A file is read from its start, record by record;
- * the first record that is short or fails its checksum ends it: that record, and any after it, were never
- * acknowledged (each fsync that acknowledged a record covered every record written before it). The seal of a slot
+ * and is written in one call, under a lock, at the logical end of the file. A file is read from its start, record by
+ * record, up to its logical end: zeros to the end of the file (the unwritten rest of a zero-filled file) end it
+ * cleanly; otherwise the first record that is short or fails its checksum ends it: that record, and any after it,
+ * were never acknowledged (each fsync that acknowledged a record covered every record written before it). A file is
+ * never reused, so nothing but zeros or a cut-off record can stand past the logical end. The seal of a slot
  * is not needed: a record starts only where the one before it ended, so content never stands where a frame is read.
  *
  * <p>A file is appended to until it passes {@link #ROTATE_AT} octets, a write or fsync on it fails, or the server
@@ -49,7 +51,11 @@ import org.slf4j.LoggerFactory;
  * A new file's directory entry is fsynced before its first record is acknowledged: the next file is made ahead of
  * need (the spare), by a thread of its own once the current file is half full, so that a rotation on a 250's path is
  * a switch and not a file creation and a directory fsync that every session's append waits for under the lock; a
- * rotation that finds no spare ready makes the file itself, as before. A spare that a stop leaves empty is deleted
+ * rotation that finds no spare ready makes the file itself, empty, and it grows with each record. The spare is
+ * written full of zeros to {@link #FILE_LENGTH} and fsynced before it is used, so that an append overwrites blocks
+ * already allocated within a length already on disk, and its fdatasync writes the record's blocks and no allocation
+ * or new length (not {@code fallocate}: its unwritten extents are converted, a metadata write, by the first write
+ * into each). A spare that a stop leaves empty is deleted
  * by the next start's recovery, as any file without a record. Finished records are named in
  * {@code spool/finished} by the {@link Spool}; a file none of whose records is still queued is deleted once it is no
  * longer appended to, with no fsync of its own: the spool keeps its IDs in {@code spool/finished} until a
