@@ -55,9 +55,8 @@ import org.slf4j.LoggerFactory;
  * written full of zeros to {@link #FILE_LENGTH} and fsynced before it is used, so that an append overwrites blocks
  * already allocated within a length already on disk, and its fdatasync writes the record's blocks and no allocation
  * or new length (not {@code fallocate}: its unwritten extents are converted, a metadata write, by the first write
- * into each). A spare that a stop leaves empty is deleted
- * by the next start's recovery, as any file without a record. Finished records are named in
- * {@code spool/finished} by the {@link Spool}; a file none of whose records is still queued is deleted once it is no
+ * into each). A spare that a stop leaves without a record is deleted by the next start's recovery, as any file
+ * without a record. Finished records are named in {@code spool/finished} by the {@link Spool}; a file none of whose records is still queued is deleted once it is no
  * longer appended to, with no fsync of its own: the spool keeps its IDs in {@code spool/finished} until a
  * compaction has fsynced the directory ({@link #keptIds}).
  */
@@ -120,8 +119,8 @@ final class Journal {
         long size;
         /**
          * The length it was zero-filled to and fsynced at before its first record (a spare), so that an append
-         * overwrites blocks already allocated and its fdatasync writes no inode; 0 for a file that grows with each
-         * record (made on the 250's path when no spare was ready).
+         * overwrites blocks already allocated and its fdatasync writes no allocation or length; 0 for a file that grows
+         * with each record (made on the 250's path when no spare was ready).
          */
         long filled;
         /** Records being appended, or queued and not finished: while any, the file stays. */
@@ -266,7 +265,8 @@ final class Journal {
      * whose directory entry is durable. A zero-filled file is left when the record would not fit in it.
      */
     private JFile current(long total) throws IOException {
-        if (current != null && current.size < ROTATE_AT && (current.size == 0 || current.filled == 0 || current.size + total <= current.filled)) {
+        if (current != null && current.size < ROTATE_AT
+                && (current.size == 0 || current.filled == 0 || current.size + total <= current.filled)) {
             if (current.size >= ROTATE_AT / 2 && spare == null && !makingSpare) {
                 makingSpare = true;
                 Thread.ofVirtual().name("journal-spare").start(this::makeSpare);
