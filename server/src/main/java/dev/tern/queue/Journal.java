@@ -56,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * already allocated within a length already on disk, and its fdatasync writes the record's blocks and no allocation
  * or new length (not {@code fallocate}: its unwritten extents are converted, a metadata write, by the first write
  * into each). A spare that a stop leaves without a record is deleted by the next start's recovery, as any file
- * without a record. Finished records are named in {@code spool/finished} by the {@link Spool}; a file none of whose records is still queued is deleted once it is no
- * longer appended to, with no fsync of its own: the spool keeps its IDs in {@code spool/finished} until a
+ * without a record. Finished records are named in {@code spool/finished} by the {@link Spool}; a file none of whose
+ * records is still queued is deleted once it is no longer appended to, with no fsync of its own: the spool keeps its
+ * IDs in {@code spool/finished} until a
  * compaction has fsynced the directory ({@link #keptIds}).
  */
 final class Journal {

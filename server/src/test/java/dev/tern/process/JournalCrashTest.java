@@ -24,8 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * The crash windows of the spool's journal (small messages sharing the fsync before their 250), each against a real
  * server stopped at a crash point ({@code -Dtern.test.crash_point}) and killed with SIGKILL there: in the middle of
  * a record's write, after the write and before its fsync, after the fsync and before the 250, with the next journal
- * file made ahead of need and holding no record (its zero-fill done or cut), and while {@code spool/finished} is compacted. After a restart an acknowledged message is delivered exactly once, a record
- * cut off counts for nothing, and a finished message never comes back.
+ * file made ahead of need and holding no record (its zero-fill done or cut), and while {@code spool/finished} is
+ * compacted. After a restart an acknowledged message is delivered exactly once, a record cut off counts for nothing,
+ * and a finished message never comes back.
  */
 class JournalCrashTest {
     private static final String ALICE = "alice@example.test";
