@@ -131,6 +131,31 @@ class RouterMaildirTest {
                 .hasContent("Return-Path: <>\r\nDelivered-To: Dave@Example.Test\r\n" + CONTENT);
     }
 
+    @Test
+    void oneCallDeliversEveryLocalRecipientOfTheGroupFromOneOpenOfTheQueuedContent() throws Exception {
+        QueuedMessage m = queue("", "bob@example.test", "carol@other.test");
+
+        List<Attempt> out = router.deliver(m, List.of(0, 1), false);
+
+        assertThat(out).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
+        assertThat(box("example.test", "bob").resolve("new").resolve(names(box("example.test", "bob").resolve("new"))
+                .getFirst())).hasContent("Return-Path: <>\r\nDelivered-To: bob@example.test\r\n" + CONTENT);
+        assertThat(names(box("other.test", "carol").resolve("new"))).singleElement().asString()
+                .contains(".Q" + m.id() + "R1.");
+    }
+
+    @Test
+    void aQueuedContentThatCannotBeOpenedDefersEveryRecipientOfTheGroup() throws Exception {
+        QueuedMessage m = queue("", "bob@example.test", "dave@example.test");
+        Files.move(m.file(), m.file().resolveSibling("moved-away"));
+
+        List<Attempt> out = router.deliver(m, List.of(0, 1), false);
+
+        assertThat(out).hasSize(2).allSatisfy(a -> assertThat(((Attempt.Deferred) a).reason())
+                .startsWith("cannot deliver to maildir: java.nio.file.NoSuchFileException"));
+        assertThat(names(box("example.test", "bob").resolve("new"))).isEmpty();
+    }
+
     /** A message the MX quarantined: marked JUNK, with its Authentication-Results field added at commit. */
     private QueuedMessage quarantined(String... recipients) throws IOException {
         List<Envelope.Recipient> rcpts = new ArrayList<>();
