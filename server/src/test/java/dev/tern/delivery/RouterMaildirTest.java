@@ -379,6 +379,29 @@ class RouterMaildirTest {
     }
 
     @Test
+    void messagesSubmittedTogetherAreEachDeliveredOnceRecordedAndRemoved() throws Exception {
+        RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
+        try (Scheduler scheduler = new Scheduler(spool, router, Clock.systemUTC(), PerRecipient.settings(fast, 4))) {
+            List<QueuedMessage> sent = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                sent.add(queue("a@example.org", "bob@example.test", i % 2 == 0 ? "carol@other.test" : "x@remote.test"));
+            }
+            sent.forEach(scheduler::submit); // the local lane takes them in batches of whatever is queued
+
+            await().atMost(30, SECONDS).pollInterval(Duration.ofMillis(10)).until(() ->
+                    names(box("example.test", "bob").resolve("new")).size() == 40
+                            && scheduler.counts().get(Scheduler.Event.SENT) == 60);
+            for (QueuedMessage m : sent.subList(0, 20)) {
+                int i = sent.indexOf(m);
+                await().atMost(5, SECONDS).until(() -> (i % 2 == 0) == (spool.find(m.id()) == null));
+            }
+            assertThat(names(box("other.test", "carol").resolve("new"))).hasSize(20);
+            assertThat(scheduler.size()).as("the 20 with a remote recipient stay, deferred").isEqualTo(20);
+            assertThat(scheduler.counts().get(Scheduler.Event.DEFERRED)).isGreaterThanOrEqualTo(20);
+        }
+    }
+
+    @Test
     void aRecoveredMessageDeliveredBeforeTheCrashIsNotDeliveredTwice() throws Exception {
         QueuedMessage m = queue("a@example.org", "bob@example.test");
         // delivered, then the process died before the state was saved
