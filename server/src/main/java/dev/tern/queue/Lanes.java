@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The local lane delivers to local mailboxes and does each pass's bookkeeping; the remote lane alone talks to
  * remote peers, so a peer that stalls holds remote threads only. Asking for a pass sets the lane's bit in
  * {@link QueuedMessage#pending}; a thread that finds the message's lock taken leaves the bit there, and the
- * thread that lets go of the lock runs its own lane's bit again or hands the other lane's to that lane.
+ * thread that lets go of the lock runs its own lane's bit again or hands the other lane's to that lane. The local
+ * lane works in batches: at most {@link #BATCHERS} threads each take every message ready at once
+ * ({@link Work#passes}), so a message asked for while they are busy wakes no thread.
  */
 final class Lanes {
     /** Where a pass runs; {@code bit} marks it in {@link QueuedMessage#pending}. */
