@@ -91,8 +91,16 @@ public final class Router implements Transport {
         List<Envelope.Recipient> rcpts = message.envelope().recipients();
         if (isLocal(rcpts.get(indices.getFirst()).address())) {
             List<Attempt> out = new ArrayList<>(indices.size());
-            for (int i : indices) {
-                out.add(deliverLocal(message, i, rcpts.get(i), recovering));
+            // one open of the queued content for every local recipient of the pass, not one each
+            try (FileChannel source = FileChannel.open(message.file(), StandardOpenOption.READ)) {
+                for (int i : indices) {
+                    out.add(deliverLocal(message, source, i, rcpts.get(i), recovering));
+                }
+            } catch (IOException e) {
+                Attempt why = new Attempt.Deferred("local", "cannot deliver to maildir: " + e);
+                while (out.size() < indices.size()) {
+                    out.add(why); // the open failed: nobody was delivered to (closing a read-only file loses nothing)
+                }
             }
             return out;
         }
@@ -103,7 +111,8 @@ public final class Router implements Transport {
         return remote.deliver(message, domain(rcpts.get(indices.getFirst()).address()), indices);
     }
 
-    private Attempt deliverLocal(QueuedMessage m, int index, Envelope.Recipient r, boolean recovering) {
+    private Attempt deliverLocal(QueuedMessage m, FileChannel source, int index, Envelope.Recipient r,
+                                 boolean recovering) {
         Envelope env = m.envelope();
         byte[] trace = ("Return-Path: <" + env.sender() + ">\r\nDelivered-To: " + r.address() + "\r\n")
                 .getBytes(StandardCharsets.UTF_8);
@@ -114,7 +123,7 @@ public final class Router implements Transport {
         String name = env.arrival().getEpochSecond() + ".Q" + env.id() + "R" + index + "." + hostInNames;
         boolean junk = m.marks().contains(Mark.JUNK);
         String folder = junk ? quarantineFolder : MailStore.INBOX;
-        try (FileChannel source = FileChannel.open(m.file(), StandardOpenOption.READ)) {
+        try {
             // a quarantined message may have gone before the crash into a folder other than today's
             // checks.quarantine_folder: look in every folder for it
             MailStore.Delivered earlier = junk && recovering ? mailStore.find(r.address(), name).orElse(null) : null;

@@ -1,5 +1,6 @@
 package dev.tern.mailbox;
 
+import dev.tern.io.DeferredSyncs;
 import dev.tern.io.DirectorySync;
 import dev.tern.io.Durable;
 import dev.tern.io.FileModes;
@@ -18,7 +19,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Maildir mailboxes under {@code <data_dir>/mail/<domain>/<localpart>/} with the usual {@code tmp/ new/ cur/}.
  * Delivery follows the Maildir convention: write into tmp/, fsync, rename into new/, fsync new/. File names
- * are chosen by the caller so that a delivery repeated after a crash can see that it already happened.
+ * are chosen by the caller so that a delivery repeated after a crash can see that it already happened. In a batch
+ * of the scheduler's local lane ({@link DeferredSyncs}) the fsync of new/ is left to the batch's end, once per
+ * mailbox.
  */
 public final class Maildir {
     /** At most this many mailboxes are remembered in {@link #made}; past it, it starts again empty. */
@@ -120,7 +123,9 @@ public final class Maildir {
             throw e;
         }
         Durable.moveAtomically(tmpFile, newFile);
-        dirSync.sync(newFile.getParent());
+        if (!DeferredSyncs.defer(newFile.getParent())) { // in a batch: one fsync of new/ at its end for all
+            dirSync.sync(newFile.getParent());
+        }
         return fileName;
     }
 

@@ -20,6 +20,12 @@ final class CrashPoints {
     /** The delayed fdatasync of {@code spool/finished} ({@link Spool#removeRepeatable}), before it runs. */
     static final String FINISHED_FLUSH = "spool-finished-flush";
 
+    /**
+     * A batch of the local lane ({@link Scheduler}): every Maildir copy written and its new/ fsynced, nothing of
+     * it recorded in the spool yet.
+     */
+    static final String BATCH_SYNCED = "local-batch-synced";
+
     private static final String NAME;
     private static final AtomicInteger LEFT;
 

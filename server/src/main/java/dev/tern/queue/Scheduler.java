@@ -1,5 +1,7 @@
 package dev.tern.queue;
 
+import dev.tern.io.DeferredSyncs;
+import dev.tern.io.DirectorySync;
 import dev.tern.log.MailLog;
 import dev.tern.metrics.Counts;
 import dev.tern.queue.Lanes.Lane;
@@ -9,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +55,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** The queue on disk: state saved after attempts, finished messages removed. */
     private final Spool spool;
+    /** The fsyncs of the directories a batch put off ({@link #passes}), shared with everyone else's. */
+    private final DirectorySync dirSync;
     /** Where recipients are delivered; also says how recipients group and how many may go at once. */
     private final Transport transport;
     /** Every time the scheduler reads: attempts, retries, expiry (tests move it by hand). */
@@ -80,6 +85,7 @@ public final class Scheduler implements AutoCloseable {
 
     public Scheduler(Spool spool, Transport transport, Clock clock, Settings settings) {
         this.spool = spool;
+        this.dirSync = spool != null ? spool.dirSync() : new DirectorySync();
         this.transport = transport;
         this.clock = clock;
         this.settings = settings;
@@ -93,6 +99,11 @@ public final class Scheduler implements AutoCloseable {
             @Override
             public void removeDeleted(QueuedMessage m) throws IOException {
                 Scheduler.this.removeDeleted(m);
+            }
+
+            @Override
+            public void passes(List<QueuedMessage> batch) {
+                Scheduler.this.passes(batch);
             }
 
             @Override
@@ -284,12 +295,98 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
+    /** A batch's local delivery done ahead of its message's pass: for which recipients, and how each went. */
+    private record Early(List<Integer> group, List<Attempt> results) {
+    }
+
+    /**
+     * The local lane's passes of a batch (their locks held): first the local delivery of each message whose
+     * recipients have all never been tried (new mail), with the fsync of each Maildir's new/ put off
+     * ({@link DeferredSyncs}); then one fsync per new/ for the whole batch; only then each message's pass, which
+     * records those deliveries as done (or deferred, when an fsync of new/ failed), logs them and removes the
+     * message. So nothing counts before its new/ entry is durable, and a batch of n messages into one mailbox
+     * pays one fsync of new/, not n.
+     */
+    private void passes(List<QueuedMessage> batch) {
+        Map<QueuedMessage, Early> early = new HashMap<>();
+        IOException failed = null;
+        DeferredSyncs.begin();
+        try {
+            for (QueuedMessage m : batch) {
+                List<Integer> group = newLocalGroup(m);
+                if (group != null) {
+                    early.put(m, new Early(group, transport.deliver(m, List.copyOf(group), false)));
+                }
+            }
+        } catch (RuntimeException e) {
+            MailLog.attemptBug(batch.getFirst().id(), e); // the others' passes below deliver as usual
+            early.clear();
+        } finally {
+            try {
+                DeferredSyncs.finish(dirSync);
+            } catch (IOException e) {
+                failed = e;
+            }
+        }
+        CrashPoints.reach(CrashPoints.BATCH_SYNCED);
+        for (QueuedMessage m : batch) {
+            Early e = early.get(m);
+            if (e != null && failed != null) {
+                e = new Early(e.group(), notDurable(e.results(), failed));
+            }
+            try {
+                pass(m, Lane.LOCAL, e);
+            } catch (RuntimeException x) {
+                MailLog.attemptBug(m.id(), x);
+                retryAt(m, clock.instant().plus(schedule.max()));
+            }
+        }
+    }
+
+    /**
+     * The recipients a batch may deliver ahead of {@code m}'s pass: its local ones, when every recipient is
+     * still untried (nothing expires, nothing is flushed or deferred); otherwise null, and its pass does it all.
+     */
+    private List<Integer> newLocalGroup(QueuedMessage m) {
+        if (m.held || m.deleted || m.removed || m.recovered || m.flushed) {
+            return null;
+        }
+        RecipientState state = m.state();
+        List<Envelope.Recipient> rcpts = m.envelope().recipients();
+        List<Integer> group = new ArrayList<>();
+        for (int i = 0; i < state.size(); i++) {
+            RecipientState.Entry e = state.get(i);
+            if (e.status() != RecipientState.Status.PENDING || e.attempts() != 0) {
+                return null;
+            }
+            if (transport.route(rcpts.get(i).address()).equals(Transport.LOCAL)) {
+                group.add(i);
+            }
+        }
+        return group.isEmpty() ? null : group;
+    }
+
+    /** A batch's deliveries whose new/ could not be fsynced: deferred, tried again as any other. */
+    private static List<Attempt> notDurable(List<Attempt> results, IOException e) {
+        List<Attempt> out = new ArrayList<>(results.size());
+        for (Attempt a : results) {
+            out.add(a instanceof Attempt.Delivered d
+                    ? new Attempt.Deferred(d.relay(), "cannot deliver to maildir: " + e) : a);
+        }
+        return out;
+    }
+
     /**
      * One pass over a message: expire what is past its lifetime, attempt what is due on {@code lane}'s routes
      * (every route when null), queue the notices that are due, save the state, and either remove the message or
      * schedule its next pass. Due work for the other lane is left in {@link QueuedMessage#pending}.
      */
     private void pass(QueuedMessage m, Lane lane) {
+        pass(m, lane, null);
+    }
+
+    /** As {@link #pass(QueuedMessage, Lane)}, with the local group already delivered by a batch when {@code early}. */
+    private void pass(QueuedMessage m, Lane lane, Early early) {
         if (m.held || m.deleted || m.removed) {
             return;
         }
@@ -348,7 +445,8 @@ public final class Scheduler implements AutoCloseable {
             }
             List<Integer> group = groups.get(route);
             remote |= own == Lane.REMOTE;
-            List<Attempt> results = deliver(m, route, group);
+            List<Attempt> results = early != null && own == Lane.LOCAL && early.group().equals(group)
+                    ? early.results() : deliver(m, route, group);
             if (results == null) {
                 handedOn = true;
                 continue; // the route is full: this message is woken when a place frees

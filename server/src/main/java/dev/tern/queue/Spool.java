@@ -884,6 +884,11 @@ public final class Spool {
         }
     }
 
+    /** The directory fsyncs shared with the spool's (the scheduler's batches fsync the Maildirs' new/ through it). */
+    DirectorySync dirSync() {
+        return dirSync;
+    }
+
     /** {@code spool/finished}, for the tests that look at what an fdatasync of it covered. */
     AppendLog finishedLog() {
         return finished;

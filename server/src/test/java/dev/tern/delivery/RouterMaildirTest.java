@@ -131,6 +131,31 @@ class RouterMaildirTest {
                 .hasContent("Return-Path: <>\r\nDelivered-To: Dave@Example.Test\r\n" + CONTENT);
     }
 
+    @Test
+    void oneCallDeliversEveryLocalRecipientOfTheGroupFromOneOpenOfTheQueuedContent() throws Exception {
+        QueuedMessage m = queue("", "bob@example.test", "carol@other.test");
+
+        List<Attempt> out = router.deliver(m, List.of(0, 1), false);
+
+        assertThat(out).hasSize(2).allSatisfy(a -> assertThat(a).isInstanceOf(Attempt.Delivered.class));
+        assertThat(box("example.test", "bob").resolve("new").resolve(names(box("example.test", "bob").resolve("new"))
+                .getFirst())).hasContent("Return-Path: <>\r\nDelivered-To: bob@example.test\r\n" + CONTENT);
+        assertThat(names(box("other.test", "carol").resolve("new"))).singleElement().asString()
+                .contains(".Q" + m.id() + "R1.");
+    }
+
+    @Test
+    void aQueuedContentThatCannotBeOpenedDefersEveryRecipientOfTheGroup() throws Exception {
+        QueuedMessage m = queue("", "bob@example.test", "dave@example.test");
+        Files.move(m.file(), m.file().resolveSibling("moved-away"));
+
+        List<Attempt> out = router.deliver(m, List.of(0, 1), false);
+
+        assertThat(out).hasSize(2).allSatisfy(a -> assertThat(((Attempt.Deferred) a).reason())
+                .startsWith("cannot deliver to maildir: java.nio.file.NoSuchFileException"));
+        assertThat(names(box("example.test", "bob").resolve("new"))).isEmpty();
+    }
+
     /** A message the MX quarantined: marked JUNK, with its Authentication-Results field added at commit. */
     private QueuedMessage quarantined(String... recipients) throws IOException {
         List<Envelope.Recipient> rcpts = new ArrayList<>();
@@ -350,6 +375,29 @@ class RouterMaildirTest {
                     .contains(".Q" + m.id() + "R0.");
             assertThat(names(box("example.test", "carol").resolve("new"))).hasSize(1);
             assertThat(attempts.stream().filter(a -> a instanceof Attempt.Delivered)).hasSize(2);
+        }
+    }
+
+    @Test
+    void messagesSubmittedTogetherAreEachDeliveredOnceRecordedAndRemoved() throws Exception {
+        RetrySchedule fast = new RetrySchedule(Duration.ofMillis(50), Duration.ofMillis(200));
+        try (Scheduler scheduler = new Scheduler(spool, router, Clock.systemUTC(), PerRecipient.settings(fast, 4))) {
+            List<QueuedMessage> sent = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                sent.add(queue("a@example.org", "bob@example.test", i % 2 == 0 ? "carol@other.test" : "x@remote.test"));
+            }
+            sent.forEach(scheduler::submit); // the local lane takes them in batches of whatever is queued
+
+            await().atMost(30, SECONDS).pollInterval(Duration.ofMillis(10)).until(() ->
+                    names(box("example.test", "bob").resolve("new")).size() == 40
+                            && scheduler.counts().get(Scheduler.Event.SENT) == 60);
+            for (QueuedMessage m : sent.subList(0, 20)) {
+                int i = sent.indexOf(m);
+                await().atMost(5, SECONDS).until(() -> (i % 2 == 0) == (spool.find(m.id()) == null));
+            }
+            assertThat(names(box("other.test", "carol").resolve("new"))).hasSize(20);
+            assertThat(scheduler.size()).as("the 20 with a remote recipient stay, deferred").isEqualTo(20);
+            assertThat(scheduler.counts().get(Scheduler.Event.DEFERRED)).isGreaterThanOrEqualTo(20);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.tern.mailbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.tern.io.DeferredSyncs;
 import dev.tern.io.DirectorySync;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -34,6 +35,26 @@ class MaildirTest {
         Path f = dir.resolve("source");
         Files.writeString(f, content, StandardCharsets.UTF_8);
         return f;
+    }
+
+    @Test
+    void inABatchEachNewDirectoryIsFsyncedOnceAtItsEndForEveryDeliveryIntoIt() throws Exception {
+        Maildir m = maildir();
+        DirectorySync dirSync = new DirectorySync();
+        try (FileChannel src = FileChannel.open(source("Subject: x\r\n\r\nhi\r\n"), StandardOpenOption.READ)) {
+            DeferredSyncs.begin();
+            try {
+                for (int i = 0; i < 3; i++) {
+                    m.deliver("alice@example.test", "1.Q" + i + ".h", new byte[0], src, 0, src.size(), false);
+                }
+                m.deliver("bob@example.test", "1.Q9.h", new byte[0], src, 0, src.size(), false);
+                assertThat(names(dir.resolve("mail/example.test/alice/new"))).hasSize(3);
+            } finally {
+                assertThat(DeferredSyncs.finish(dirSync)).as("alice's new/ and bob's").isEqualTo(2);
+            }
+        }
+        assertThat(DeferredSyncs.defer(dir)).as("no batch after finish").isFalse();
+        assertThat(DeferredSyncs.finish(dirSync)).isZero();
     }
 
     @ParameterizedTest(name = "safe({0}) = {1}")

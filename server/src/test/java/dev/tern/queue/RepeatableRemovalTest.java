@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,7 @@ class RepeatableRemovalTest {
     private final Map<String, List<Boolean>> deliveries = new ConcurrentHashMap<>();
     /** Notices queued (sender ""), each delivered when its pass comes. */
     private final List<String> notices = new CopyOnWriteArrayList<>();
+    private final CountDownLatch noticesMayGo = new CountDownLatch(1);
     private final List<Scheduler> schedulers = new ArrayList<>();
 
     /** Recipients {@code @local.test} are on the local route; every other one on its domain's, delivered there. */
@@ -50,6 +53,11 @@ class RepeatableRemovalTest {
         @Override
         public List<Attempt> deliver(QueuedMessage m, List<Integer> indices, boolean recovering) {
             if (m.envelope().sender().isEmpty()) {
+                try { // held until the test has looked at the log: its durable removal would fdatasync it
+                    noticesMayGo.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
                 notices.add(m.id());
             } else {
                 deliveries.computeIfAbsent(m.id(), k -> new CopyOnWriteArrayList<>()).add(recovering);
@@ -125,6 +133,7 @@ class RepeatableRemovalTest {
         s.runDue(success, false);
         assertThat(spool.find(success.id())).isNull();
         assertThat(log.unsynced()).as("local, with a success notice queued").isFalse();
+        noticesMayGo.countDown();
         await().atMost(Duration.ofSeconds(30)).until(() -> notices.size() == 1);
 
         QueuedMessage deleted = queue(spool, null, "defer@local.test");
