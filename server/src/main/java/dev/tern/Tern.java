@@ -156,7 +156,7 @@ public final class Tern implements AutoCloseable {
             DirectorySync dirSync = new DirectorySync();
             Spool spool = withQueue
                     ? new Spool(data.resolve("spool"), clock, dirSync, config.queue().journalMaxMessage()) : null;
-            UserStore users = new UserStore(data.resolve("users"));
+            UserStore users = UserStore.watching(data.resolve("users"), clock, UserStore.RECHECK);
             Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
             mailStore = new MaildirStore(maildir, dirSync, config.hostname(), clock, MaildirStore.POLL_INTERVAL);
             List<InetSocketAddress> dnsServers = new ArrayList<>();
