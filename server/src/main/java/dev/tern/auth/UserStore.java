@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * another process. The server's store looks at the file (a {@code stat}) at most once per {@link #RECHECK}
  * ({@link #watching}): a change made by another process is seen within that bound; a change made through
  * this store is seen at once. Writes are read-modify-write under an exclusive lock on
- * {@code <data_dir>/users.lock} and replace the file atomically, keeping its owner, group and mode. Lines this class does not understand
- * are logged, ignored for lookups, and kept as they are when the file is rewritten.
+ * {@code <data_dir>/users.lock} and replace the file atomically, keeping its owner, group and mode. Lines this
+ * class does not understand are logged, ignored for lookups, and kept as they are when the file is rewritten.
  *
  * <p>A file that exists but cannot be read (permissions, an I/O error, a directory in its place, text that is
  * not UTF-8) is never taken for "no users": {@link #exists}, {@link #verify} and {@link #list} throw
