@@ -248,7 +248,7 @@ public final class UserStore {
         }
     }
 
-    /** True when the file was found unchanged less than {@link #recheck} before {@code at} (a clock set back: false). */
+    /** True when the file was found unchanged less than {@link #recheck} before {@code at} (clock set back: false). */
     private boolean fresh(Instant at) {
         return checked != null && stamp != null && !at.isBefore(checked) && at.isBefore(checked.plus(recheck));
     }
