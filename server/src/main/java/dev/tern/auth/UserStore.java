@@ -111,6 +111,16 @@ public final class UserStore {
         this.recheck = recheck;
     }
 
+    /** The next lookup looks at the file, however recently it did (a reload: {@code tern reload}, SIGHUP). */
+    public void lookAgain() {
+        lock.lock();
+        try {
+            checked = null;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Reads the whole users file. */
     interface Reader {
         byte[] read(Path file) throws IOException;

@@ -166,6 +166,10 @@ class UserStoreTest {
 
         server.add("bob@example.org", pw("two")); // through the store itself: seen at once
         assertThat(server.exists("bob@example.org")).isTrue();
+
+        cli.add("carol@example.org", pw("three"));
+        server.lookAgain(); // a reload
+        assertThat(server.exists("carol@example.org")).isTrue();
     }
 
     @Test
