@@ -44,7 +44,7 @@ class UnreadableUsersTest {
         }
     }
 
-    /** The server looks at the users file at most once a second (UserStore.RECHECK): until then it answers as before. */
+    /** The server looks at the users file once a second (UserStore.RECHECK): until then it answers as before. */
     private void awaitSeen() {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
             try (RawSmtp c = RawSmtp.open(tern.smtp())) {
