@@ -122,6 +122,8 @@ public final class Tern implements AutoCloseable {
     private final ProxyProtocol proxies;
     /** Re-reads the configuration on SIGHUP, {@code tern reload} and {@code POST /reload}. */
     private final Reloader reloader;
+    /** The users file; a reload makes it look at the file again at once. */
+    private final UserStore users;
     private HttpListener http;
     /** Behind GET /metrics; null without an HTTP listener. */
     private Metrics metrics;
@@ -156,7 +158,7 @@ public final class Tern implements AutoCloseable {
             DirectorySync dirSync = new DirectorySync();
             Spool spool = withQueue
                     ? new Spool(data.resolve("spool"), clock, dirSync, config.queue().journalMaxMessage()) : null;
-            UserStore users = new UserStore(data.resolve("users"));
+            users = UserStore.watching(data.resolve("users"), clock, UserStore.RECHECK);
             Maildir maildir = new Maildir(data.resolve("mail"), dirSync);
             mailStore = new MaildirStore(maildir, dirSync, config.hostname(), clock, MaildirStore.POLL_INTERVAL);
             List<InetSocketAddress> dnsServers = new ArrayList<>();
@@ -268,7 +270,7 @@ public final class Tern implements AutoCloseable {
                 try {
                     QueueEndpoint queue = new QueueEndpoint(scheduler, config.http().adminNetworks());
                     http = new HttpListener(hp, config.hostname(), queue, metrics.handler());
-                    http.add("/reload", new ReloadEndpoint(reloader::reload, queue::mayChange));
+                    http.add("/reload", new ReloadEndpoint(this::reload, queue::mayChange));
                     if (capture != null) {
                         http.add("/capture", new CaptureEndpoint(capture, queue::mayChange));
                     }
@@ -610,6 +612,7 @@ public final class Tern implements AutoCloseable {
      * {@link ConfigException} naming the file, the key and what is wrong, with the running configuration kept.
      */
     public List<String> reload() throws ConfigException {
+        users.lookAgain();
         return reloader.reload();
     }
 

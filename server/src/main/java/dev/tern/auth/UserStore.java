@@ -15,6 +15,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -33,9 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Reads are served from memory; the file is re-read only when its size, modification time or identity
  * changed, so {@link #exists} is cheap enough for every RCPT while {@code tern user} edits the file from
- * another process. Writes are read-modify-write under an exclusive lock on {@code <data_dir>/users.lock}
- * and replace the file atomically, keeping its owner, group and mode. Lines this class does not understand
- * are logged, ignored for lookups, and kept as they are when the file is rewritten.
+ * another process. The server's store looks at the file (a {@code stat}) at most once per {@link #RECHECK}
+ * ({@link #watching}): a change made by another process is seen within that bound; a change made through
+ * this store is seen at once. Writes are read-modify-write under an exclusive lock on
+ * {@code <data_dir>/users.lock} and replace the file atomically, keeping its owner, group and mode. Lines this
+ * class does not understand are logged, ignored for lookups, and kept as they are when the file is rewritten.
  *
  * <p>A file that exists but cannot be read (permissions, an I/O error, a directory in its place, text that is
  * not UTF-8) is never taken for "no users": {@link #exists}, {@link #verify} and {@link #list} throw
@@ -58,9 +63,15 @@ public final class UserStore {
      */
     private static final Map<Path, ReentrantLock> PROCESS_LOCKS = new ConcurrentHashMap<>();
 
+    /** How long the server's store answers from memory before it looks at the file again. */
+    public static final Duration RECHECK = Duration.ofSeconds(1);
+
     private final Path file;
     private final Path lockFile;
     private final Reader reader;
+    private final Clock clock;
+    /** Zero: the file is looked at on every call. */
+    private final Duration recheck;
 
     /** Guards the fields below; never held while hashing or while waiting for the file lock. */
     private final ReentrantLock lock = new ReentrantLock();
@@ -68,18 +79,46 @@ public final class UserStore {
     private Map<String, String> users = Map.of();
     /** What the file looked like when {@link #users} was read; null before the first read and after a failed one. */
     private Stamp stamp;
+    /** When {@link #stamp} was last found to match the file (by {@link #clock}); null when it must be looked at. */
+    private Instant checked;
     /** Why the file could not be read at the last try, or null when it could: each new reason is logged once. */
     private String problem;
 
+    /** A store that looks at the file on every call ({@code tern user}, tests). */
     public UserStore(Path file) {
-        this(file, Files::readAllBytes);
+        this(file, Files::readAllBytes, Clock.systemUTC(), Duration.ZERO);
+    }
+
+    /**
+     * The server's store: it looks at the file at most once per {@code recheck} (by {@code clock}), so a
+     * change made by another process is seen within {@code recheck}. A file that could not be read is looked
+     * at on every call until it can be.
+     */
+    public static UserStore watching(Path file, Clock clock, Duration recheck) {
+        return new UserStore(file, Files::readAllBytes, clock, recheck);
     }
 
     /** With {@code reader} in place of {@link Files#readAllBytes} (tests inject read failures root would not see). */
     UserStore(Path file, Reader reader) {
+        this(file, reader, Clock.systemUTC(), Duration.ZERO);
+    }
+
+    UserStore(Path file, Reader reader, Clock clock, Duration recheck) {
         this.file = file.toAbsolutePath().normalize();
         this.lockFile = this.file.resolveSibling(this.file.getFileName() + ".lock");
         this.reader = reader;
+        this.clock = clock;
+        this.recheck = recheck;
+    }
+
+    /** The next lookup looks at the file, however recently it did (a reload: {@code tern reload}, SIGHUP). */
+    public void lookAgain() {
+        lock.lock();
+        try {
+            checked = null;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /** Reads the whole users file. */
@@ -173,13 +212,21 @@ public final class UserStore {
 
     // ---------------------------------------------------------------- reading
 
-    /** The users as the file is now, re-reading it only when it changed since the last read. */
+    /**
+     * The users as the file is now (or as it was at most {@link #recheck} ago), re-reading it only when it
+     * changed since the last read.
+     */
     private Map<String, String> current() {
         lock.lock();
         try {
+            Instant at = clock.instant();
+            if (fresh(at)) {
+                return users;
+            }
             Stamp now;
             try {
                 now = Stamp.of(file);
+                checked = at;
                 if (now.equals(stamp)) {
                     return users;
                 }
@@ -209,6 +256,11 @@ public final class UserStore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** True when the file was found unchanged less than {@link #recheck} before {@code at} (clock set back: false). */
+    private boolean fresh(Instant at) {
+        return checked != null && stamp != null && !at.isBefore(checked) && at.isBefore(checked.plus(recheck));
     }
 
     /** The file's lines; fails when it is not UTF-8 text (a half-copied or binary file is not "no users"). */
@@ -328,6 +380,7 @@ public final class UserStore {
         try {
             users = index;
             stamp = written;
+            checked = clock.instant();
         } finally {
             lock.unlock();
         }

@@ -123,6 +123,71 @@ class UserStoreTest {
         assertThat(server.list()).isEmpty();
     }
 
+    /** A clock the test moves by hand. */
+    private static final class HandClock extends java.time.Clock {
+        private java.time.Instant now = java.time.Instant.parse("2026-12-01T12:00:00Z");
+
+        void move(java.time.Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void theServersStoreLooksAtTheFileAtMostOncePerRecheckAndSeesAChangeWithinIt() throws Exception {
+        HandClock clock = new HandClock();
+        UserStore server = UserStore.watching(file(), clock, UserStore.RECHECK);
+        UserStore cli = new UserStore(file());
+        assertThat(server.exists("alice@example.org")).isFalse();
+
+        cli.add("alice@example.org", pw("one"));
+        clock.move(UserStore.RECHECK.minusMillis(1));
+        assertThat(server.exists("alice@example.org")).as("not looked at within the recheck interval").isFalse();
+        clock.move(java.time.Duration.ofMillis(1));
+        assertThat(server.exists("alice@example.org")).as("looked at once the interval is over").isTrue();
+
+        cli.delete("alice@example.org");
+        clock.move(java.time.Duration.ofHours(-1)); // a clock set back: looked at, never stuck on the old answer
+        assertThat(server.exists("alice@example.org")).isFalse();
+
+        server.add("bob@example.org", pw("two")); // through the store itself: seen at once
+        assertThat(server.exists("bob@example.org")).isTrue();
+
+        cli.add("carol@example.org", pw("three"));
+        server.lookAgain(); // a reload
+        assertThat(server.exists("carol@example.org")).isTrue();
+    }
+
+    @Test
+    void theServersStoreLooksAgainAtEveryCallWhileTheFileCannotBeRead() throws Exception {
+        new UserStore(file()).add("alice@example.org", pw("pw"));
+        AtomicBoolean broken = new AtomicBoolean(true);
+        HandClock clock = new HandClock();
+        UserStore server = new UserStore(file(), f -> {
+            if (broken.get()) {
+                throw new AccessDeniedException(f.toString());
+            }
+            return Files.readAllBytes(f);
+        }, clock, UserStore.RECHECK);
+        assertThatThrownBy(() -> server.exists("alice@example.org")).isInstanceOf(UncheckedIOException.class);
+        broken.set(false);
+        assertThat(server.exists("alice@example.org")).as("the clock did not move").isTrue();
+    }
+
     @Test
     void seesAnEditThatKeepsSizeAndModificationTime() throws Exception {
         UserStore store = new UserStore(file());

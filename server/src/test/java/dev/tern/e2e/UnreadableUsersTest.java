@@ -2,10 +2,12 @@ package dev.tern.e2e;
 
 import static dev.tern.e2e.TernFixture.ALICE;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,6 +44,16 @@ class UnreadableUsersTest {
         }
     }
 
+    /** The server looks at the users file once a second (UserStore.RECHECK): until then it answers as before. */
+    private void awaitSeen() {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+            try (RawSmtp c = RawSmtp.open(tern.smtp())) {
+                c.mailFrom("<sender@remote.example>");
+                c.cmd("RCPT TO:<" + ALICE + ">").expect(451, "4.3.0");
+            }
+        });
+    }
+
     private void expectWorking() throws Exception {
         try (RawSmtp c = RawSmtp.open(tern.smtp())) {
             c.mailFrom("<sender@remote.example>");
@@ -63,6 +75,7 @@ class UnreadableUsersTest {
         expectWorking();
         Files.move(users, aside);
         Files.createDirectory(users);
+        awaitSeen();
         expectTemporaryFailures();
         Files.delete(users);
         Files.move(aside, users);
@@ -76,6 +89,7 @@ class UnreadableUsersTest {
         byte[] bad = good.clone();
         bad[bad.length / 2] = (byte) 0xff;
         Files.write(users, bad);
+        awaitSeen();
         expectTemporaryFailures();
         Files.write(users, good);
         expectWorking();
