@@ -152,8 +152,8 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         long window = Math.min(schedule.min().toNanos(), RECOVERY_PACE.toNanos() * due.size());
-        for (int i = 0; i < due.size(); i++) {
-            retryAt(due.get(i), now.plusNanos(window / due.size() * i));
+        for (int i = 0; i < due.size(); i++) { // apart from `now`, however long this loop takes to schedule them
+            retryIn(due.get(i), TimeUnit.NANOSECONDS.toMillis(window / due.size() * i));
         }
         recovering = false;
         flushOnRecovery = false;
@@ -622,7 +622,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void retryAt(QueuedMessage m, Instant when) {
-        long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
+        retryIn(m, Math.max(0, Duration.between(clock.instant(), when).toMillis()));
+    }
+
+    private void retryIn(QueuedMessage m, long delay) {
         try {
             // one pending pass per message: a flush or release replaces the one scheduled before
             ScheduledFuture<?> previous = m.nextPass;
