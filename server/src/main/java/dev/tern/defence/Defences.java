@@ -317,8 +317,8 @@ public final class Defences implements AutoCloseable {
         }
 
         /**
-         * A command was read; {@code moreWaiting} says whether further input arrived with it (asked only when it
-         * matters). Pipelining is allowed
+         * A command was read; {@code moreWaiting} says whether further input had already arrived (asked only
+         * when it matters: it may cost a system call). Pipelining is allowed
          * only after EHLO, which offers PIPELINING, and never right after EHLO or HELO (RFC 2920 3.1: the
          * client waits for their reply). Returns {@code 554 5.5.1} (then close) for unauthorised pipelining when
          * {@code checks.reject_unauth_pipelining} is on, else null; logged either way, once per connection.

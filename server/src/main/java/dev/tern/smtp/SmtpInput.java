@@ -28,6 +28,8 @@ public final class SmtpInput {
     private boolean bulk;
     /** The last read filled the whole buffer: more was likely waiting. */
     private boolean full;
+    /** The socket had nothing waiting when last asked, and nothing was read since ({@link #hasBufferedInput}). */
+    private boolean drained;
     private int pos;
     private int lim;
 
@@ -48,10 +50,25 @@ public final class SmtpInput {
     }
 
     /**
+     * True when bytes are waiting, in the buffer or in the socket (the MX's pipelining defence asks). A socket
+     * found empty is not asked again (a system call) until the next read. Bytes found waiting are never
+     * remembered.
+     */
+    public boolean hasBufferedInput() throws IOException {
+        if (pos < lim) {
+            return true;
+        }
+        if (drained) {
+            return false;
+        }
+        drained = in.available() <= 0;
+        return !drained;
+    }
+
+    /**
      * True when bytes already read from the socket wait in the buffer: a pipelined command to answer before the
-     * replies are flushed, or one sent ahead of time (the MX's pipelining defence). It never asks the socket (a
-     * system call): a read takes all the socket holds, up to the buffer's size, so what arrived before the
-     * command was read is here; bytes still in the socket do not hold a reply back, they are read next.
+     * replies are flushed. Unlike {@link #hasBufferedInput} it never asks the socket, so bytes still in the
+     * socket do not hold a reply back; they are read next.
      */
     public boolean buffered() {
         return pos < lim;
@@ -175,6 +192,7 @@ public final class SmtpInput {
         if (bulk && full && buf.length < bulkSize && pos >= lim) {
             buf = new byte[bulkSize]; // nothing buffered is lost: fill() runs only once all was consumed
         }
+        drained = false;
         int n = in.read(buf, 0, buf.length);
         if (n < 0) {
             return false;

@@ -223,12 +223,13 @@ class SmtpInputTest {
 
     @ParameterizedTest(name = "buffer {0}")
     @ValueSource(ints = {64, 16384})
-    void bufferedAndDiscard(int bufferSize) throws IOException {
+    void hasBufferedInputAndDiscard(int bufferSize) throws IOException {
         SmtpInput in = new SmtpInput(new ByteArrayInputStream("NOOP\r\nNOOP\r\n".getBytes(ISO_8859_1)), bufferSize);
+        assertThat(in.hasBufferedInput()).isTrue();
         assertThat(line(in)).isEqualTo("NOOP");
-        assertThat(in.buffered()).as("pipelined second command").isTrue();
+        assertThat(in.hasBufferedInput()).as("pipelined second command").isTrue();
         in.discardBuffered();
-        assertThat(in.buffered()).isFalse();
+        assertThat(in.hasBufferedInput()).isFalse();
         assertThat(line(in)).isNull();
     }
 
@@ -239,6 +240,7 @@ class SmtpInputTest {
         assertThat(in.buffered()).isFalse(); // nothing read yet, though the stream holds two commands
         assertThat(line(in)).isEqualTo("NOOP");
         assertThat(in.buffered()).isFalse(); // the second one is still in the stream
+        assertThat(in.hasBufferedInput()).isTrue();
         SmtpInput both = new SmtpInput(new ByteArrayInputStream("NOOP\r\nNOOP\r\n".getBytes(ISO_8859_1)), 64);
         assertThat(line(both)).isEqualTo("NOOP");
         assertThat(both.buffered()).as("pipelined second command, read with the first").isTrue();

@@ -218,7 +218,7 @@ final class SmtpConnection {
             String line = decode(raw);
             Command command = line == null ? null : CommandParser.parse(line);
             Reply abuse = command == null ? null
-                    : screen.commandRead(command, session.extended(), session.user() != null, in::buffered);
+                    : screen.commandRead(command, session.extended(), session.user() != null, this::moreWaiting);
             Session.Step step = command == null
                     ? session.protocolError(Reply.of(500, "5.5.2", "Command line is not valid UTF-8 or contains NUL"))
                     : abuse != null ? new Session.Step.Respond(abuse, true) : handle(command);
@@ -293,6 +293,15 @@ final class SmtpConnection {
             out.flush(); // RFC 2920: the replies to a batch of pipelined commands read together go out together
         }
         return false;
+    }
+
+    /** True when more input has arrived, read or not: the pipelining defence asks (a system call). */
+    private boolean moreWaiting() {
+        try {
+            return in.hasBufferedInput();
+        } catch (IOException e) {
+            return false; // the next read fails the same way and ends the connection
+        }
     }
 
     /** Carries out the step that ends a message (its reply), then hands the message to the queue if it was taken. */
