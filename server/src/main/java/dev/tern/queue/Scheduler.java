@@ -345,7 +345,8 @@ public final class Scheduler implements AutoCloseable {
 
     /**
      * The recipients a batch may deliver ahead of {@code m}'s pass: its local ones, when every recipient is
-     * still untried (nothing expires, nothing is flushed or deferred); otherwise null, and its pass does it all.
+     * still untried and due (nothing expires, nothing is flushed or deferred: the pass's local group is the same);
+     * otherwise null, and its pass does it all.
      */
     private List<Integer> newLocalGroup(QueuedMessage m) {
         if (m.held || m.deleted || m.removed || m.recovered || m.flushed) {
@@ -354,9 +355,10 @@ public final class Scheduler implements AutoCloseable {
         RecipientState state = m.state();
         List<Envelope.Recipient> rcpts = m.envelope().recipients();
         List<Integer> group = new ArrayList<>();
+        Instant now = clock.instant();
         for (int i = 0; i < state.size(); i++) {
             RecipientState.Entry e = state.get(i);
-            if (e.status() != RecipientState.Status.PENDING || e.attempts() != 0) {
+            if (e.status() != RecipientState.Status.PENDING || e.attempts() != 0 || !e.dueAt(now)) {
                 return null;
             }
             if (transport.route(rcpts.get(i).address()).equals(Transport.LOCAL)) {
