@@ -85,12 +85,14 @@ final class Lanes {
     private final Work work;
 
     Lanes(int threadsEach, Work work) {
-        this.local = Executors.newFixedThreadPool(threadsEach,
+        this.batchers = Math.min(BATCHERS, threadsEach);
+        // only batches run on the local lane: a pool as big as the remote one would start a new idle thread for
+        // each batch until it held threadsEach of them
+        this.local = Executors.newFixedThreadPool(batchers,
                 Thread.ofPlatform().daemon().name("delivery-local-", 0).factory());
         this.remote = Executors.newFixedThreadPool(threadsEach,
                 Thread.ofPlatform().daemon().name("delivery-", 0).factory());
         this.work = work;
-        this.batchers = Math.min(BATCHERS, threadsEach);
     }
 
     /** Messages with a local pass asked for, for the next batch. */
