@@ -12,6 +12,8 @@
 #   bench/latency-phases.sh                      # 10 sessions, 3 runs of 40 messages each, 3000 warm-up messages
 #   bench/latency-phases.sh --sessions 10 --messages 200 --runs 3 --warmup 5000
 #   bench/latency-phases.sh --detail             # also every file write and fsync (jdk.FileWrite/FileForce), slower
+#   bench/latency-phases.sh --rate 1000          # measured runs in an open loop: 1,000 msgs/s from all sessions
+#                                                # together (latency.c's --rate; the C client only)
 #   TERN_JAVA_OPTS="-XX:+UseSerialGC" bench/latency-phases.sh   # JVM options of the run (default: the launcher's)
 #
 # Environment: TERN_JAR (default server/target/tern.jar, built if missing), BENCH_KEEP=1 keeps the work dir
@@ -27,6 +29,7 @@ MESSAGES=40
 RUNS=3
 WARMUP=3000
 DETAIL=""
+RATE=()
 while [ "$#" -gt 0 ]; do
     case "$1" in
         --sessions) SESSIONS="$2"; shift ;;
@@ -34,7 +37,8 @@ while [ "$#" -gt 0 ]; do
         --runs) RUNS="$2"; shift ;;
         --warmup) WARMUP="$2"; shift ;;
         --detail) DETAIL=1 ;;
-        *) echo "usage: bench/latency-phases.sh [--sessions N] [--messages PER_SESSION] [--runs N] [--warmup N] [--detail]" >&2
+        --rate) RATE=(--rate "$2"); shift ;;
+        *) echo "usage: bench/latency-phases.sh [--sessions N] [--messages PER_SESSION] [--runs N] [--warmup N] [--detail] [--rate R]" >&2
            exit 2 ;;
     esac
     shift
@@ -57,6 +61,7 @@ if [ "${BENCH_LATENCY_CLIENT:-c}" != python ] && command -v cc >/dev/null 2>&1 \
     CLIENT=("$WORK/latency")
 else
     CLIENT=(python3 "$HERE/latency.py")
+    [ "${#RATE[@]}" -eq 0 ] || { echo "latency-phases: --rate needs the C client (cc)" >&2; rm -rf "$WORK"; exit 2; }
 fi
 PID=""
 cleanup() {
@@ -102,7 +107,7 @@ cpu_before="$(awk '{ print $14 + $15 }' "/proc/$PID/stat")"
 : >"$WORK/client.jsonl"
 for rep in $(seq 1 "$RUNS"); do
     load="$(bench_load)"
-    "${CLIENT[@]}" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$MESSAGES" \
+    "${CLIENT[@]}" --port "$PORT" --sessions "$SESSIONS" --messages-per-session "$MESSAGES" "${RATE[@]}" \
         >>"$WORK/client.jsonl" || die "run $rep failed: $(tail -n 1 "$WORK/client.jsonl")"
     say "run $rep (load $load): $(tail -n 1 "$WORK/client.jsonl")"
 done

@@ -4,15 +4,18 @@
  *
  *   cc -O2 -pthread -o latency bench/latency.c
  *   latency --port PORT --sessions S --messages-per-session M [--size BYTES] [--seconds T] [--timeout SEC]
- *           [--warmup W]
+ *           [--warmup W] [--rate R]
  *
  * One platform thread per session, each with its own connection and blocking socket (TCP_NODELAY): it says
  * EHLO once, then sends W warm-up messages (not measured) and M measured ones, one at a time: MAIL, RCPT, DATA,
  * each waiting for its reply, then the content with its <CRLF>.<CRLF> in one write(). The clock
  * (CLOCK_MONOTONIC) is read just before that write and again as soon as the whole final line of the reply has
  * been read. All sessions connect and greet first and start their messages together (a barrier). --seconds T:
- * a session starts no new message after T seconds. Every read and write has a timeout (30 s) and the whole run
- * stops at --timeout.
+ * a session starts no new message after T seconds. --rate R: an open loop instead, R measured messages a second
+ * from all sessions together: each session starts its k-th message at k * S / R seconds after its own start
+ * (the sessions' starts spread over S / R), or at once when it is late; the load is then the client's, not the
+ * server's speed, and a rate under the server's closed-loop rate shows its latency when not saturated. Every
+ * read and write has a timeout (30 s) and the whole run stops at --timeout.
  *
  * Prints one JSON line, the fields of bench/latency.py and more: count, p50, p90, p99, p99.9, max and mean in
  * milliseconds, the client's own CPU time (user + system of the whole process, over the measured messages) and
@@ -37,7 +40,7 @@
 #define IO_TIMEOUT_S 30
 
 static int port, sessions, per_session = 20, warmup, size = 1024;
-static double seconds_cap = -1, timeout_s = 120;
+static double seconds_cap = -1, timeout_s = 120, rate = 0;
 static char *body;
 static size_t body_len;
 static double start_at; /* monotonic seconds: the barrier's release */
@@ -45,6 +48,7 @@ static pthread_barrier_t barrier;
 
 struct session {
     pthread_t thread;
+    int index;     /* 0 .. sessions - 1: spreads the paced sessions' starts (--rate) */
     double *samples;
     int count;
     char error[200];
@@ -180,7 +184,16 @@ static void *session_main(void *arg) {
     for (int i = 0; ready && i < warmup && now() < deadline; i++)
         ready = one_message(s, fd, &took, &kernel) == 0;
     pthread_barrier_wait(&barrier); /* the measured messages start together, after every warm-up */
+    double paced = now() + (rate > 0 ? (double)s->index / rate : 0);
     while (ready && s->count < per_session && now() < stop_at && now() < deadline) {
+        if (rate > 0) {
+            double wait = paced - now();
+            if (wait > 0) {
+                struct timespec ts = {(time_t)wait, (long)((wait - (time_t)wait) * 1e9)};
+                nanosleep(&ts, NULL);
+            }
+            paced += sessions / rate;
+        }
         if (one_message(s, fd, &took, &kernel) < 0) break;
         s->kernel[s->count] = kernel;
         s->samples[s->count++] = took;
@@ -205,7 +218,7 @@ static double pct(const double *s, int n, double p) {
 
 static void usage(void) {
     fprintf(stderr, "usage: latency --port PORT --sessions S [--messages-per-session M] [--size BYTES] [--seconds T]"
-                    " [--timeout SEC] [--warmup W]\n");
+                    " [--timeout SEC] [--warmup W] [--rate R]\n");
     exit(2);
 }
 
@@ -244,6 +257,7 @@ int main(int argc, char **argv) {
         else if (!strcmp(k, "--seconds")) seconds_cap = atof(v);
         else if (!strcmp(k, "--timeout")) timeout_s = atof(v);
         else if (!strcmp(k, "--warmup")) warmup = atoi(v);
+        else if (!strcmp(k, "--rate")) rate = atof(v);
         else usage();
     }
     if (port <= 0 || port > 65535 || sessions <= 0 || per_session <= 0 || size <= 0 || warmup < 0) usage();
@@ -251,6 +265,7 @@ int main(int argc, char **argv) {
     struct session *all = calloc((size_t)sessions, sizeof *all);
     pthread_barrier_init(&barrier, NULL, (unsigned)sessions + 1);
     for (int i = 0; i < sessions; i++) {
+        all[i].index = i;
         all[i].samples = calloc((size_t)per_session, sizeof(double));
         all[i].kernel = calloc((size_t)per_session, sizeof(double));
         pthread_create(&all[i].thread, NULL, session_main, &all[i]);
@@ -316,6 +331,6 @@ int main(int argc, char **argv) {
                arrive[stamped - 1], pct(wake, stamped, 50), pct(wake, stamped, 99), pct(wake, stamped, 99.9),
                wake[stamped - 1]);
     }
-    printf(", \"warmup_per_session\": %d, \"wall_s\": %.3f}\n", warmup, wall);
+    printf(", \"warmup_per_session\": %d, \"rate\": %.1f, \"wall_s\": %.3f}\n", warmup, rate, wall);
     return errors ? 1 : 0;
 }

@@ -47,6 +47,22 @@ def main():
             print(f"Disk, single-writer fsync rate at the {r['when']} (`fsync_rate.py`: append 1 KB + fsync, one process): "
                   f"**{f['rate']} fsyncs/s** (median {f['median_ms']} ms, p99 {f['p99_ms']} ms; load {r['load']})\n")
 
+    mixes = [r for r in rows if r["test"] == "diskmix"]
+    if mixes:
+        print("The disk under Tern's mix of fsyncs, no server running (`disk_mix.py`, 5 s each: one thread appends "
+              "1.4 KB records to a zero-filled file and fdatasyncs, 330 a second, as Tern's journal at 10 sessions; "
+              "beside it two threads write, fsync and rename 1,100 files of 1 KB a second into `new/`, fsyncing it "
+              "every 4, as its local delivery):\n")
+        print("| journal fdatasync, ms | p50 | p90 | p99 | max | deliveries | load |")
+        print("|---|---|---|---|---|---|---|")
+        for r in mixes:
+            m = r["result"]
+            what = ("alone" if not m["deliveries"] else "beside the deliveries") + (
+                f", every core busy ({m['busy']} spinning processes)" if m.get("busy") else "")
+            print(f"| {what} | {m['p50_ms']} | {m['p90_ms']} | {m['p99_ms']} | {m['max_ms']} | {m['deliveries']} "
+                  f"| {r['load']} |")
+        print()
+
     tp = defaultdict(lambda: defaultdict(list))
     capped = defaultdict(list)  # (key, server) -> messages done in each run stopped by time
     missing = []  # runs stopped by time with messages counted by smtp-source but not in the Maildir after the wait

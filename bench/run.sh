@@ -390,6 +390,14 @@ empty_maildir() {
 FSYNC="$(fsync_rate)"
 printf '{"test":"fsync","when":"start","load":"%s","result":%s}\n' "$(bench_load)" "$FSYNC" >>"$RESULTS"
 say "disk: single-writer fsync rate on $WORK at the start: $FSYNC"
+# The journal's fdatasync beside a delivery's fsyncs, no server running: alone, with the deliveries, and with
+# every core busy as well (what stands between the disk's own tail and Tern's p99 at 10 sessions). With latency.
+want latency && for mix in "--deliveries 0" "" "--busy $(nproc)"; do
+    # shellcheck disable=SC2086 # the options are words
+    MIX="$("$PY" "$HERE/disk_mix.py" "$WORK" --seconds 5 $mix)"
+    printf '{"test":"diskmix","load":"%s","result":%s}\n' "$(bench_load)" "$MIX" >>"$RESULTS"
+    say "disk: the journal's fdatasync ${mix:-with the deliveries}: $MIX"
+done
 
 # ---------------------------------------------------------------------------------------------------
 # Throughput: smtp-source against both servers, alternating which goes first in each run.
