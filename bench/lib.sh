@@ -107,3 +107,24 @@ bench_delivered_at_least() {
     done
     return 1
 }
+
+# bench_install LOG PACKAGE...: installs the Debian packages given (as root, apt-get, no recommends), with no
+# service started by their scripts (a policy-rc.d for the time of the install) and Postfix's debconf question
+# answered "No configuration"; apt-get's output goes to LOG. Returns non-zero, LOG's tail on stderr, on failure.
+bench_install() {
+    local log="$1" our_policy="" rc=0
+    shift
+    [ "$#" -gt 0 ] || return 0
+    [ "$(id -u)" -eq 0 ] || { echo "bench: missing $* and not root (apt-get install them)" >&2; return 1; }
+    export DEBIAN_FRONTEND=noninteractive
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        our_policy=1
+    fi
+    { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; } >"$log" 2>&1 || rc=$?
+    [ -z "$our_policy" ] || rm -f /usr/sbin/policy-rc.d
+    [ "$rc" -eq 0 ] || { tail -n 20 "$log" >&2; echo "bench: apt-get install $* failed" >&2; }
+    return "$rc"
+}

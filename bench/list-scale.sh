@@ -23,7 +23,8 @@ DOMAINS="${2:-1000}"
 TIMEOUT="${TIMEOUT:-1800}"
 JAVA="${JAVA:-$(bench_java)}" || { echo "list-scale: no JDK 21+ under /usr/lib/jvm" >&2; exit 2; }
 JCMD="$(dirname "$JAVA")/jcmd"
-command -v dnsmasq >/dev/null 2>&1 || { echo "list-scale: needs dnsmasq (Debian: dnsmasq-base)" >&2; exit 2; }
+command -v dnsmasq >/dev/null 2>&1 || bench_install "$(mktemp /tmp/list-scale-apt.XXXXXX)" dnsmasq-base \
+    || { echo "list-scale: needs dnsmasq (Debian: dnsmasq-base)" >&2; exit 2; }
 JAR="${TERN_JAR:-server/target/tern.jar}"
 [ -n "${BENCH_SKIP_BUILD:-}" ] || ./mvnw -B -q -pl server package -DskipTests >/dev/null
 WORK="$(mktemp -d /tmp/tern-list-scale.XXXXXX)"

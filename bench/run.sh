@@ -114,28 +114,20 @@ say() { printf '%s bench: %s\n' "$(date +%H:%M:%S)" "$*"; }
 die() { say "FAIL: $*"; exit 1; }
 
 # ---------------------------------------------------------------------------------------------------
-# What the benchmark needs: smtp-source (postfix), python3; the system Postfix service is never started.
+# What the benchmark needs: smtp-source (postfix), python3, Exim's one library not on a plain Debian (libidn12:
+# the peers are unpacked, not installed, bench/peers.sh), dnsmasq for tern-checks and tern-defences; the system
+# Postfix service is never started.
 
 install_prereqs() {
     local missing=()
     command -v smtp-source >/dev/null 2>&1 || [ -x /usr/sbin/smtp-source ] || missing+=(postfix)
     command -v postconf >/dev/null 2>&1 || missing+=(postfix)
     command -v python3 >/dev/null 2>&1 || missing+=(python3)
+    have exim && ! ldconfig -p | grep -q 'libidn\.so\.12 ' && missing+=(libidn12)
+    { have tern-checks || have tern-defences; } && ! command -v dnsmasq >/dev/null 2>&1 && missing+=(dnsmasq-base)
     [ "${#missing[@]}" -eq 0 ] && return 0
-    [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]} and not root"
     say "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-    local our_policy=""
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        our_policy=1
-    fi
-    local rc=0
-    { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >"$WORK/apt.log" 2>&1 || rc=$?
-    [ -n "$our_policy" ] && rm -f /usr/sbin/policy-rc.d
-    [ "$rc" -eq 0 ] || { tail -n 20 "$WORK/apt.log"; die "apt-get failed"; }
+    bench_install "$WORK/apt.log" "${missing[@]}" || die "apt-get failed"
 }
 
 # ---------------------------------------------------------------------------------------------------
