@@ -144,7 +144,7 @@ public final class Scheduler implements AutoCloseable {
             if (m.held) {
                 continue; // its release asks for a pass
             }
-            Instant at = flush ? now : resumeAt(m);
+            Instant at = flush ? now : resumeAt(m, now);
             if (at.isAfter(now)) {
                 retryAt(m, at);
             } else {
@@ -180,9 +180,12 @@ public final class Scheduler implements AutoCloseable {
     /** How far apart recovered messages that are due at start begin, at most (1,000 a second). */
     static final Duration RECOVERY_PACE = Duration.ofMillis(1);
 
-    /** When a recovered message needs its first pass: the earliest retry, notice or expiry it owes. */
-    private Instant resumeAt(QueuedMessage m) {
-        Instant now = clock.instant();
+    /**
+     * When a recovered message needs its first pass: the earliest retry, notice or expiry it owes, or {@code now}
+     * itself when something is due (the caller's instant, not a fresh read: a later one would look like a time to
+     * wait for, and every due message would start at once instead of spread out).
+     */
+    private Instant resumeAt(QueuedMessage m, Instant now) {
         boolean waiting = false;
         for (RecipientState.Entry e : m.state().entries()) {
             if (e.done() ? !e.notified() : e.nextAttempt() == null || !e.nextAttempt().isAfter(now)) {

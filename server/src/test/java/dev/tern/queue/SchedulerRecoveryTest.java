@@ -91,6 +91,13 @@ class SchedulerRecoveryTest {
         long start = System.nanoTime();
         scheduler(spool).recover(recovered);
 
+        // the timers as set: one due now, the others up to (n - 1) paces later, not all at once (each one's delay
+        // read after the recovery, so up to the time since then short; one already tried waits a minute or more
+        // for its retry, and is left out)
+        long latest = recovered.stream().mapToLong(m -> m.nextPass.getDelay(TimeUnit.MILLISECONDS))
+                .filter(d -> d < 30_000).max().orElseThrow();
+        long since = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(latest).isGreaterThanOrEqualTo(Scheduler.RECOVERY_PACE.multipliedBy(n - 1).toMillis() - since - 2);
         await().atMost(Duration.ofSeconds(60)).until(() -> transport.ids.size() == n);
         long last = transport.at.stream().mapToLong(Long::longValue).max().orElseThrow();
         // RECOVERY_PACE apart from the recovery on: the last starts no sooner than (n - 1) paces after it (measured
